@@ -1,0 +1,120 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Tile a buildings file into 3D Tiles 1.1.
+ *
+ *   npm run tiles -- <buildings.geojson> --out tiles/<name> [--crs EPSG:4547] [--height-property height]
+ *        [--floors-property floors] [--storey-height 3] [--default-height 10] [--id-property id]
+ *        [--max-features 500] [--skip-invalid]
+ *
+ * Exit status: 0 on success; 1 on bad input (the message names the file, feature index and reason);
+ * 2 on bad usage. Output is written to a temporary directory and moved into place only when complete.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import { parseArgs } from 'node:util';
+import { openGeoJson, tileBuildings, TilingInputError, type TilingReport } from '../src/tiling/index.ts';
+
+const usage = 'usage: npm run tiles -- <buildings.geojson> --out <directory> [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--quiet]';
+
+export function formatReport(report: TilingReport): string {
+  const lines = [
+    `input            ${report.input} (${report.crs})`,
+    `features read    ${report.featuresRead}`,
+    `buildings in     ${report.buildingsWritten}`,
+    `  height from    property ${report.heightSources.property}, floors ${report.heightSources.floors}, default ${report.heightSources.default}`,
+    `  parts merged   ${report.partsMerged} (features sharing an ID joined as one building)`,
+    `skipped          ${Object.values(report.skipped).reduce((a, b) => a + b, 0)}`,
+    ...Object.entries(report.skipped).map(([reason, count]) => `  ${reason.padEnd(30)} ${count}`),
+    `tiles            ${report.tiles}`,
+    `bytes            ${report.bytes} (${report.buildingsWritten ? (report.bytes / report.buildingsWritten).toFixed(0) : '-'} per building)`,
+    `seconds          ${report.seconds.toFixed(2)}`,
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        crs: { type: 'string' },
+        'height-property': { type: 'string' },
+        'floors-property': { type: 'string' },
+        'storey-height': { type: 'string' },
+        'default-height': { type: 'string' },
+        'id-property': { type: 'string' },
+        'max-features': { type: 'string' },
+        'skip-invalid': { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const input = positionals[0];
+  if (!input || !values.out || positionals.length > 1) {
+    console.error(usage);
+    return 2;
+  }
+  const numberOption = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new TilingInputError(input, undefined, `--${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+  const showProgress = !values.quiet && process.stderr.isTTY;
+  const bar = new SingleBar({ stream: process.stderr, format: ' {phase} [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic);
+  let barStarted = false;
+  try {
+    const source = await openGeoJson(input);
+    const report = await tileBuildings(source.features, {
+      sourceName: input,
+      outputDirectory: values.out,
+      crs: values.crs,
+      declaredCrs: source.declaredCrs,
+      heightProperty: values['height-property'],
+      floorsProperty: values['floors-property'],
+      idProperty: values['id-property'],
+      storeyHeightMetres: numberOption('storey-height', values['storey-height']),
+      defaultHeightMetres: numberOption('default-height', values['default-height']),
+      maximumFeaturesPerTile: numberOption('max-features', values['max-features']),
+      skipInvalid: values['skip-invalid'],
+      onProgress: showProgress
+        ? (phase, done, total) => {
+            if (phase === 'write') {
+              if (!barStarted) {
+                bar.start(total, 0, { phase: 'tiles' });
+                barStarted = true;
+              }
+              bar.update(done);
+            }
+          }
+        : undefined,
+    });
+    if (barStarted) bar.stop();
+    if (!values.quiet) console.log(formatReport(report));
+    return 0;
+  } catch (error) {
+    if (barStarted) bar.stop();
+    if (error instanceof TilingInputError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then((code) => process.exit(code), (error) => {
+    console.error(error);
+    process.exit(3);
+  });
+}

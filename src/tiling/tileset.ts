@@ -1,0 +1,62 @@
+/**
+ * tileset.json for a tree: 3D Tiles 1.1, region bounding volumes (radians, metres), additive
+ * refinement, one content per tile (3d-tiles-renderer ignores multiple contents).
+ */
+import type { RegionDegrees, TreeNode } from './tree.ts';
+
+const RADIANS_PER_DEGREE = Math.PI / 180;
+
+export interface TilesetJsonTile {
+  boundingVolume: { region: number[] };
+  geometricError: number;
+  refine?: 'ADD' | 'REPLACE';
+  content?: { uri: string };
+  children?: TilesetJsonTile[];
+}
+
+export interface TilesetJson {
+  asset: { version: '1.1'; generator: string; tilesetVersion?: string };
+  geometricError: number;
+  root: TilesetJsonTile;
+  extras?: Record<string, unknown>;
+}
+
+export function contentUri(node: Pick<TreeNode, 'level' | 'x' | 'y'>): string {
+  return `content/${node.level}/${node.x}_${node.y}.glb`;
+}
+
+export function regionRadians(region: RegionDegrees): number[] {
+  return [region[0] * RADIANS_PER_DEGREE, region[1] * RADIANS_PER_DEGREE, region[2] * RADIANS_PER_DEGREE, region[3] * RADIANS_PER_DEGREE, region[4], region[5]];
+}
+
+function tileJson(node: TreeNode, isRoot: boolean): TilesetJsonTile {
+  const tile: TilesetJsonTile = { boundingVolume: { region: regionRadians(node.region) }, geometricError: round(node.geometricErrorMetres) };
+  if (isRoot) tile.refine = 'ADD';
+  if (node.featureIndices.length > 0) tile.content = { uri: contentUri(node) };
+  if (node.children.length > 0) tile.children = node.children.map((child) => tileJson(child, false));
+  return tile;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Size of a region on the ground (metres, approximate): the error of showing nothing at all. */
+function regionDiagonalMetres(region: RegionDegrees): number {
+  const metresPerDegree = 111_320;
+  const midLat = ((region[1] + region[3]) / 2) * RADIANS_PER_DEGREE;
+  const dx = (region[2] - region[0]) * metresPerDegree * Math.cos(midLat);
+  const dy = (region[3] - region[1]) * metresPerDegree;
+  return Math.hypot(dx, dy, region[5] - region[4]);
+}
+
+export function tilesetJson(root: TreeNode, generator: string, extras?: Record<string, unknown>): TilesetJson {
+  const rootTile = tileJson(root, true);
+  const json: TilesetJson = {
+    asset: { version: '1.1', generator },
+    geometricError: round(Math.max(regionDiagonalMetres(root.region), root.geometricErrorMetres * 2, 1)),
+    root: rootTile,
+  };
+  if (extras) json.extras = extras;
+  return json;
+}
