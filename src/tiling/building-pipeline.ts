@@ -39,6 +39,8 @@ export interface BuildingTilingOptions {
   skipInvalid?: boolean;
   /** Upper bound on features per tile. Default 500. */
   maximumFeaturesPerTile?: number;
+  /** Write search-index.json (ID, name, address and position of every building) beside the tileset. Default true. */
+  searchIndex?: boolean;
   /** Called as work advances, for progress bars. */
   onProgress?: (phase: 'read' | 'write', done: number, total: number) => void;
 }
@@ -58,7 +60,10 @@ export interface TilingReport {
   partsMerged: number;
   heightSources: { property: number; floors: number; default: number };
   tiles: number;
+  /** Bytes of tile content and tileset.json. */
   bytes: number;
+  /** Bytes of search-index.json (not counted in `bytes`). */
+  searchIndexBytes: number;
   seconds: number;
 }
 
@@ -69,6 +74,34 @@ interface BuildingRecord {
 }
 
 const GENERATOR = 'cim-twin building tiler';
+export const SEARCH_INDEX_FILE = 'search-index.json';
+
+/** Columns of search-index.json rows. */
+export const SEARCH_INDEX_FIELDS = ['id', 'name', 'address', 'lon', 'lat', 'height'] as const;
+
+function textOf(...values: unknown[]): string {
+  for (const v of values) if (typeof v === 'string' && v.trim()) return v.trim();
+  return '';
+}
+
+/** A compact search index: { fields, rows } with one row per building, in tile order independent. */
+function searchIndex(records: readonly BuildingRecord[], summaries: readonly FeatureSummary[]): string {
+  const rows = records.map((record, i) => {
+    const p = record.properties;
+    const s = summaries[i]!;
+    const street = textOf(p['addr_street'], p['addr:street']);
+    const number = textOf(String(p['addr_housenumber'] ?? ''), String(p['addr:housenumber'] ?? ''));
+    return [
+      record.id,
+      textOf(p['name'], p['name:zh'], p['name:en']),
+      textOf(p['address'], street ? `${street}${number}` : ''),
+      Math.round(s.lonDegrees * 1e7) / 1e7,
+      Math.round(s.latDegrees * 1e7) / 1e7,
+      Math.round(s.maximumHeightMetres * 10) / 10,
+    ];
+  });
+  return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
+}
 const MAXIMUM_SKIPPED_EXAMPLES = 20;
 
 function numberFrom(value: unknown): number | undefined {
@@ -160,6 +193,7 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     heightSources: { property: 0, floors: 0, default: 0 },
     tiles: 0,
     bytes: 0,
+    searchIndexBytes: 0,
     seconds: 0,
   };
   const skip = (featureIndex: number, category: string, reason: string) => {
@@ -283,6 +317,11 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
       report.bytes += glb.byteLength;
       report.buildingsWritten += node.featureIndices.length;
       options.onProgress?.('write', ++done, nodes.length);
+    }
+    if (options.searchIndex !== false) {
+      const index = searchIndex(records, summaries);
+      await output.write(SEARCH_INDEX_FILE, index);
+      report.searchIndexBytes = Buffer.byteLength(index);
     }
     const tileset = JSON.stringify(tilesetJson(root, GENERATOR, { buildings: report.buildingsWritten }));
     await output.write('tileset.json', tileset);

@@ -79,7 +79,7 @@ export function readGlb(glb: Uint8Array): { json: GltfJson; bin: Uint8Array } {
   const jsonLength = view.getUint32(12, true);
   if (view.getUint32(16, true) !== CHUNK_JSON) throw new Error('GLB has no JSON chunk');
   const json = JSON.parse(new TextDecoder().decode(glb.subarray(20, 20 + jsonLength))) as GltfJson;
-  let bin = new Uint8Array(0);
+  let bin: Uint8Array = new Uint8Array(0);
   const binStart = 20 + jsonLength;
   if (binStart + 8 <= glb.byteLength && view.getUint32(binStart + 4, true) === CHUNK_BIN) {
     bin = glb.subarray(binStart + 8, binStart + 8 + view.getUint32(binStart, true));

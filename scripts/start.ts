@@ -1,0 +1,74 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm start`: build what is missing, then serve the full demo.
+ *  1. the demo district (tiles/demo/source) and its tiles (tiles/demo/buildings), if absent or stale;
+ *  2. the production build of the viewer (dist/), if absent or older than its sources;
+ *  3. the server: viewer at /, tiles at /tiles/.
+ *
+ * Environment: PORT (default 8080), HOST (default 127.0.0.1). Flags: --prepare-only (build, don't serve).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
+import { createStaticServer } from '../src/server/static-server.ts';
+import { writeDemoData } from './demo-data.ts';
+
+const DEMO_SOURCE = 'tiles/demo/source';
+const DEMO_BUILDINGS = 'tiles/demo/buildings';
+
+function newestModification(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestModification(join(path, entry)));
+  return newest;
+}
+
+/** Inputs whose change makes the demo data or tiles stale. */
+const DEMO_INPUTS = ['src/demo', 'src/tiling', 'src/domain', 'scripts/demo-data.ts'];
+
+export async function prepareDemo(log: (line: string) => void = console.log): Promise<void> {
+  const tileset = join(DEMO_BUILDINGS, 'tileset.json');
+  const inputsChanged = Math.max(...DEMO_INPUTS.map(newestModification));
+  if (!existsSync(tileset) || statSync(tileset).mtimeMs < inputsChanged) {
+    log('generating the demo district …');
+    await writeDemoData(DEMO_SOURCE);
+    log('tiling the demo buildings …');
+    const input = join(DEMO_SOURCE, 'buildings.geojson');
+    const source = await openGeoJson(input);
+    const report = await tileBuildings(source.features, { sourceName: input, outputDirectory: DEMO_BUILDINGS, declaredCrs: source.declaredCrs });
+    log(`  ${report.buildingsWritten} buildings in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s`);
+  }
+}
+
+export function buildViewerIfStale(log: (line: string) => void = console.log): void {
+  const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
+  const sources = Math.max(...['src', 'public', 'vite.config.ts', 'package-lock.json'].map(newestModification));
+  if (built < sources) {
+    log('building the viewer (vite build) …');
+    execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  }
+}
+
+async function main() {
+  await prepareDemo();
+  buildViewerIfStale();
+  if (process.argv.includes('--prepare-only')) return;
+  const port = Number(process.env.PORT ?? 8080);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const app = await createStaticServer();
+  await app.listen({ port, host });
+  console.log(`cim-twin is serving the demo at http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

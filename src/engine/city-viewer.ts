@@ -1,0 +1,343 @@
+/**
+ * The Cesium side of the app: an offline viewer (no ion, no Bing, no CDN) with the district's
+ * ground, the configured tileset layers, hover and click picking, and camera state in the URL.
+ * Plain class with destroy(); talks to React only through the store.
+ */
+import {
+  BoundingSphere,
+  buildModuleUrl,
+  Cartesian2,
+  Cartesian3,
+  Cartographic,
+  Cesium3DTileFeature,
+  Color,
+  EllipsoidTerrainProvider,
+  HeadingPitchRange,
+  ImageryLayer,
+  JulianDate,
+  Math as CesiumMath,
+  ScreenSpaceEventHandler,
+  ScreenSpaceEventType,
+  TileMapServiceImageryProvider,
+  Viewer,
+} from 'cesium';
+import type { AppStore, LayerConfig } from '../store/index.ts';
+import type { CameraView } from '../store/url-state.ts';
+import { addGroundLayer } from './ground-layer.ts';
+import { featureProperties, isFeatureAlive, TilesetLayer } from './tileset-layer.ts';
+
+const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
+/** Default daylight: 09:30 China Standard Time at the equinox, a low sun that lights the walls. */
+const DEFAULT_CLOCK_ISO8601 = '2026-03-21T01:30:00Z';
+
+export interface CityViewerOptions {
+  container: HTMLElement;
+  store: AppStore;
+  /** Layers with URLs already resolved. */
+  layers: LayerConfig[];
+  groundUrl?: string;
+  initialView?: CameraView;
+  /** Where to open when there is no initial view: an asset's position (e.g. a deep-linked selection). */
+  initialAsset?: Promise<{ lonDegrees: number; latDegrees: number; heightMetres: number } | undefined>;
+  clockIso8601?: string;
+  /** Called when the camera stops moving, with the new view (for the URL). */
+  onViewChanged?: (view: CameraView) => void;
+}
+
+export class CityViewer {
+  readonly viewer: Viewer;
+  private readonly layers = new Map<string, TilesetLayer>();
+  private readonly store: AppStore;
+  private readonly handler: ScreenSpaceEventHandler;
+  private readonly cleanups: (() => void)[] = [];
+  private readonly pendingByLayer = new Map<string, number>();
+  private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
+  private pickedWithoutId: { feature: Cesium3DTileFeature; colour: Color } | undefined;
+  private pendingHoverPosition: Cartesian2 | undefined;
+  private groundSettled = false;
+  private cameraSettled = false;
+  private layersSettled = false;
+  private destroyed = false;
+
+  constructor(private readonly options: CityViewerOptions) {
+    this.store = options.store;
+    this.viewer = new Viewer(options.container, {
+      baseLayer: ImageryLayer.fromProviderAsync(TileMapServiceImageryProvider.fromUrl(buildModuleUrl('Assets/Textures/NaturalEarthII'))),
+      terrainProvider: new EllipsoidTerrainProvider(),
+      geocoder: false,
+      baseLayerPicker: false,
+      homeButton: false,
+      sceneModePicker: false,
+      navigationHelpButton: false,
+      animation: false,
+      timeline: false,
+      fullscreenButton: false,
+      infoBox: false,
+      selectionIndicator: false,
+      // Render only when something changes: an unattended display should not burn a core.
+      requestRenderMode: true,
+      maximumRenderTimeChange: Infinity,
+    });
+    const scene = this.viewer.scene;
+    scene.globe.depthTestAgainstTerrain = false;
+    scene.postProcessStages.fxaa.enabled = true;
+    scene.fog.enabled = false;
+    this.viewer.clock.currentTime = JulianDate.fromIso8601(options.clockIso8601 ?? DEFAULT_CLOCK_ISO8601);
+    this.viewer.clock.shouldAnimate = false;
+
+    this.handler = new ScreenSpaceEventHandler(scene.canvas);
+    this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
+    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
+    this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
+    this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
+    this.cleanups.push(
+      this.viewer.camera.moveEnd.addEventListener(() => {
+        const view = this.currentView();
+        if (view) options.onViewChanged?.(view);
+      }),
+    );
+    this.cleanups.push(this.store.subscribe((state, previous) => {
+      if (state.selection?.id !== previous.selection?.id) this.applySelection();
+      if (state.layers !== previous.layers) for (const l of state.layers) this.layers.get(l.config.id)?.setVisible(l.visible);
+    }));
+  }
+
+  /** Load the ground and every layer, then go to the initial view. Failures are reported to the store, never thrown. */
+  async start(): Promise<void> {
+    const groundLoad = this.options.groundUrl
+      ? addGroundLayer(this.viewer, this.options.groundUrl).catch((error: unknown) => this.store.getState().addMessage(`ground: ${String(error instanceof Error ? error.message : error)}`))
+      : Promise.resolve();
+    void groundLoad.finally(() => {
+      this.groundSettled = true;
+      this.viewer.scene.requestRender();
+    });
+    const loads = this.options.layers.map((config) => this.loadLayer(config));
+    await Promise.all(loads);
+    const asset = await this.options.initialAsset?.catch(() => undefined);
+    if (this.destroyed) return;
+    this.layersSettled = true;
+    if (this.options.initialView) {
+      this.setView(this.options.initialView);
+      this.cameraSettled = true;
+    } else if (asset) {
+      await this.flyToPosition(asset.lonDegrees, asset.latDegrees, asset.heightMetres);
+      this.cameraSettled = true;
+    } else {
+      const target = this.options.layers.find((l) => l.flyTo && this.layers.has(l.id)) ?? this.options.layers.find((l) => this.layers.has(l.id));
+      const layer = target ? this.layers.get(target.id) : undefined;
+      if (layer) {
+        await this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.5);
+      }
+      this.cameraSettled = true;
+    }
+    this.applySelection();
+    this.viewer.scene.requestRender();
+  }
+
+  private async loadLayer(config: LayerConfig): Promise<void> {
+    const { setLayerStatus } = this.store.getState();
+    try {
+      const layer = await TilesetLayer.load(this.viewer, config.id, config.url, config.idProperty ?? 'id', {
+        onPending: (pending) => {
+          this.pendingByLayer.set(config.id, pending);
+          let total = 0;
+          for (const n of this.pendingByLayer.values()) total += n;
+          this.store.getState().setPendingTiles(total);
+        },
+        onContentFailed: (message) => this.store.getState().setLayerStatus(config.id, 'ready', message),
+      });
+      if (this.destroyed) {
+        layer.destroy();
+        return;
+      }
+      this.layers.set(config.id, layer);
+      const state = this.store.getState().layers.find((l) => l.config.id === config.id);
+      if (state) layer.setVisible(state.visible);
+      setLayerStatus(config.id, 'ready');
+    } catch (error) {
+      setLayerStatus(config.id, 'error', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** After each frame: keep rendering while anything is loading (request-render mode), and signal readiness once. */
+  private checkReady(): void {
+    const scene = this.viewer.scene;
+    let loading = !scene.globe.tilesLoaded;
+    for (const layer of this.layers.values()) if (!layer.loaded) loading = true;
+    if (loading) {
+      scene.requestRender();
+      return;
+    }
+    const state = this.store.getState();
+    if (!state.ready && this.groundSettled && this.cameraSettled && this.layersSettled) state.setReady(true);
+  }
+
+  // --- camera ---------------------------------------------------------------------------
+
+  currentView(): CameraView | undefined {
+    const camera = this.viewer.camera;
+    const position = camera.positionCartographic;
+    if (!position) return undefined;
+    return {
+      lonDegrees: CesiumMath.toDegrees(position.longitude),
+      latDegrees: CesiumMath.toDegrees(position.latitude),
+      heightMetres: position.height,
+      headingDegrees: CesiumMath.toDegrees(camera.heading),
+      pitchDegrees: CesiumMath.toDegrees(camera.pitch),
+    };
+  }
+
+  setView(view: CameraView): void {
+    this.viewer.camera.setView({
+      destination: Cartesian3.fromDegrees(view.lonDegrees, view.latDegrees, view.heightMetres),
+      orientation: { heading: CesiumMath.toRadians(view.headingDegrees), pitch: CesiumMath.toRadians(view.pitchDegrees), roll: 0 },
+    });
+    this.viewer.scene.requestRender();
+  }
+
+  private flyToSphere(sphere: BoundingSphere, pitchRadians: number, rangeFactor: number, durationSeconds: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.viewer.camera.flyToBoundingSphere(sphere, {
+        offset: new HeadingPitchRange(0, pitchRadians, sphere.radius * rangeFactor),
+        duration: durationSeconds,
+        complete: () => resolve(),
+        cancel: () => resolve(),
+      });
+    });
+  }
+
+  /** Fly to an asset at a position (from the search index) so that it fills a good part of the view. */
+  flyToPosition(lonDegrees: number, latDegrees: number, heightMetres: number): Promise<void> {
+    const centre = Cartesian3.fromDegrees(lonDegrees, latDegrees, heightMetres / 2);
+    const radius = Math.max(heightMetres, 30);
+    return this.flyToSphere(new BoundingSphere(centre, radius), CesiumMath.toRadians(-40), 3.2, 1.2);
+  }
+
+  zoomToLayer(layerId: string): Promise<void> {
+    const layer = this.layers.get(layerId);
+    return layer ? this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.2) : Promise.resolve();
+  }
+
+  // --- picking --------------------------------------------------------------------------
+
+  private layerOf(feature: Cesium3DTileFeature): TilesetLayer | undefined {
+    for (const layer of this.layers.values()) if (layer.tileset === feature.tileset) return layer;
+    return undefined;
+  }
+
+  private pickFeature(position: Cartesian2): Cesium3DTileFeature | undefined {
+    const picked = this.viewer.scene.pick(position) as unknown;
+    return picked instanceof Cesium3DTileFeature ? picked : undefined;
+  }
+
+  /** Mouse moves are coalesced: at most one pick per frame (a pick costs a render pass). */
+  private queueHover(position: Cartesian2): void {
+    this.pendingHoverPosition = Cartesian2.clone(position, this.pendingHoverPosition);
+    this.viewer.scene.requestRender();
+  }
+
+  private applyQueuedHover(): void {
+    const position = this.pendingHoverPosition;
+    if (!position) return;
+    this.pendingHoverPosition = undefined;
+    const feature = this.pickFeature(position);
+    if (feature === this.hovered?.feature) return;
+    this.clearHover();
+    if (feature) {
+      this.hovered = { feature, colour: Color.clone(feature.color) };
+      feature.color = Color.clone(HOVER_COLOUR);
+      this.store.getState().setHovered(this.layerOf(feature)?.featureId(feature));
+    } else this.store.getState().setHovered(undefined);
+  }
+
+  private clearHover(): void {
+    if (this.hovered) {
+      const { feature, colour } = this.hovered;
+      if (isFeatureAlive(feature)) feature.color = colour;
+      this.hovered = undefined;
+    }
+  }
+
+  private pickAndSelect(position: Cartesian2): void {
+    const feature = this.pickFeature(position);
+    this.selectFeature(feature);
+  }
+
+  /** Select a picked feature (undefined clears the selection). */
+  selectFeature(feature: Cesium3DTileFeature | undefined): void {
+    const { select } = this.store.getState();
+    this.clearPickedWithoutId();
+    if (!feature) {
+      select(undefined);
+      return;
+    }
+    const layer = this.layerOf(feature);
+    // The hover tint would hide the selection colour on the feature under the mouse.
+    if (this.hovered?.feature === feature) this.hovered.colour = Color.WHITE.clone();
+    const properties = featureProperties(feature);
+    const id = layer?.featureId(feature);
+    if (id !== undefined) {
+      select({ id, layerId: layer?.id, properties });
+    } else {
+      // Third-party features without an ID: tint the feature itself.
+      this.pickedWithoutId = { feature, colour: Color.clone(feature.color) };
+      feature.color = Color.fromCssColorString('#ffc61a');
+      select({ id: `${layer?.id ?? 'layer'}#${feature.featureId}`, layerId: layer?.id, properties });
+    }
+  }
+
+  private clearPickedWithoutId(): void {
+    if (this.pickedWithoutId) {
+      const { feature, colour } = this.pickedWithoutId;
+      if (isFeatureAlive(feature)) feature.color = colour;
+      this.pickedWithoutId = undefined;
+    }
+  }
+
+  /** Highlight the selection in every layer; read its properties once its tile is loaded. */
+  private applySelection(): void {
+    const selection = this.store.getState().selection;
+    for (const layer of this.layers.values()) layer.setSelectedId(selection?.id);
+    if (selection && !selection.properties) this.resolveSelectionProperties(selection.id);
+  }
+
+  private resolveSelectionProperties(id: string): void {
+    const attempt = (): boolean => {
+      const current = this.store.getState().selection;
+      if (!current || current.id !== id || current.properties) return true;
+      for (const layer of this.layers.values()) {
+        const feature = layer.findLoadedFeature(id);
+        if (feature) {
+          this.store.getState().select({ id, layerId: layer.id, properties: featureProperties(feature) });
+          return true;
+        }
+      }
+      return false;
+    };
+    if (attempt()) return;
+    const remove = this.viewer.scene.postRender.addEventListener(() => {
+      if (attempt()) {
+        remove();
+        const index = this.cleanups.indexOf(remove);
+        if (index >= 0) this.cleanups.splice(index, 1);
+      }
+    });
+    this.cleanups.push(remove);
+  }
+
+  /** Position of a canvas pixel on the ground or a model, for tests and measuring. */
+  pickPosition(x: number, y: number): Cartographic | undefined {
+    const cartesian = this.viewer.scene.pickPosition(new Cartesian2(x, y));
+    return cartesian ? Cartographic.fromCartesian(cartesian) : undefined;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    if (!this.handler.isDestroyed()) this.handler.destroy();
+    for (const layer of this.layers.values()) layer.destroy();
+    this.layers.clear();
+    if (!this.viewer.isDestroyed()) this.viewer.destroy();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One 3D Tiles layer: loads any 3D Tiles 1.0/1.1 tileset (b3dm with batch tables, glTF with
+ * EXT_mesh_features/EXT_structural_metadata, implicit tiling, Draco or meshopt), reports load
+ * state and failures naming the URL, highlights the selected asset by its ID with a style.
+ */
+import { Cesium3DTileFeature, Cesium3DTileset, Cesium3DTileStyle, type Cesium3DTile, type Viewer } from 'cesium';
+import type { PropertyEntry } from '../store/index.ts';
+
+export const SELECTED_COLOUR_CSS = '#ffc61a';
+
+export interface TilesetLayerCallbacks {
+  onPending(pending: number): void;
+  onContentFailed(message: string): void;
+}
+
+/**
+ * Whether a feature's tile content is still loaded. Cesium unloads tiles as the camera moves;
+ * a feature kept from an earlier pick must not be touched after that. (`content` is marked
+ * private in Cesium's types, though it is the documented way to reach a feature's tile.)
+ */
+export function isFeatureAlive(feature: Cesium3DTileFeature): boolean {
+  const content = (feature as unknown as { content?: { isDestroyed(): boolean } }).content;
+  return !feature.tileset.isDestroyed() && content !== undefined && !content.isDestroyed();
+}
+
+/** Every property of a picked feature, from its property table or batch table. */
+export function featureProperties(feature: Cesium3DTileFeature): PropertyEntry[] {
+  return feature.getPropertyIds().map((id) => ({ id, value: feature.getProperty(id) as unknown }));
+}
+
+export class TilesetLayer {
+  private selectedId: string | undefined;
+  private readonly removeListeners: (() => void)[] = [];
+
+  private constructor(
+    private readonly viewer: Viewer,
+    readonly id: string,
+    readonly url: string,
+    readonly tileset: Cesium3DTileset,
+    readonly idProperty: string,
+  ) {}
+
+  /** Load a tileset. Rejects with an Error whose message names the URL. */
+  static async load(viewer: Viewer, id: string, url: string, idProperty: string, callbacks: TilesetLayerCallbacks): Promise<TilesetLayer> {
+    let tileset: Cesium3DTileset;
+    try {
+      tileset = await Cesium3DTileset.fromUrl(url, {
+        maximumScreenSpaceError: 16,
+        // Bounded cache: command-centre displays run for days (see DOMAIN.md).
+        cacheBytes: 384 * 1024 * 1024,
+        maximumCacheOverflowBytes: 128 * 1024 * 1024,
+        enablePick: true,
+      });
+    } catch (error) {
+      throw new Error(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    viewer.scene.primitives.add(tileset);
+    const layer = new TilesetLayer(viewer, id, url, tileset, idProperty);
+    layer.removeListeners.push(
+      tileset.loadProgress.addEventListener((pending: number, processing: number) => callbacks.onPending(pending + processing)),
+      tileset.tileFailed.addEventListener((error: { url: string; message: string }) => callbacks.onContentFailed(`${error.url}: ${error.message}`)),
+    );
+    return layer;
+  }
+
+  get loaded(): boolean {
+    return this.tileset.tilesLoaded;
+  }
+
+  setVisible(visible: boolean): void {
+    this.tileset.show = visible;
+    this.viewer.scene.requestRender();
+  }
+
+  /** Highlight the feature whose ID property equals `id` (re-applied by Cesium whenever tiles load). */
+  setSelectedId(id: string | undefined): void {
+    if (id === this.selectedId) return;
+    this.selectedId = id;
+    this.tileset.style =
+      id === undefined
+        ? undefined
+        : new Cesium3DTileStyle({
+            color: { conditions: [[`\${${this.idProperty}} === ${JSON.stringify(id)}`, `color('${SELECTED_COLOUR_CSS}')`], ['true', "color('white')"]] },
+          });
+    this.viewer.scene.requestRender();
+  }
+
+  /** The asset ID of a feature of this layer, if it has one. */
+  featureId(feature: Cesium3DTileFeature): string | undefined {
+    const value = feature.getProperty(this.idProperty) as unknown;
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  }
+
+  /** Look through loaded tiles for the feature with this ID; undefined if its tile is not loaded. */
+  findLoadedFeature(id: string): Cesium3DTileFeature | undefined {
+    const stack: Cesium3DTile[] = [this.tileset.root];
+    while (stack.length) {
+      const tile = stack.pop()!;
+      const content = (tile as unknown as { contentReady: boolean }).contentReady ? tile.content : undefined;
+      if (content) {
+        for (let i = 0; i < content.featuresLength; i++) {
+          const feature = content.getFeature(i);
+          if (this.featureId(feature) === id) return feature;
+        }
+      }
+      for (const child of tile.children) stack.push(child);
+    }
+    return undefined;
+  }
+
+  destroy(): void {
+    for (const remove of this.removeListeners) remove();
+    if (!this.viewer.isDestroyed() && !this.tileset.isDestroyed()) this.viewer.scene.primitives.remove(this.tileset);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The HTTP server of `npm start`: the built viewer (dist/) at /, generated tilesets at /tiles/.
+ * The monitoring API will join this same server under /api.
+ */
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { resolve } from 'node:path';
+
+export interface StaticServerOptions {
+  /** Directory of the production build. Default "dist". */
+  distDirectory?: string;
+  /** Directory of generated tilesets. Default "tiles". */
+  tilesDirectory?: string;
+  logger?: boolean;
+}
+
+export async function createStaticServer(options: StaticServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false });
+  await app.register(fastifyStatic, {
+    root: resolve(options.distDirectory ?? 'dist'),
+    prefix: '/',
+    index: ['index.html'],
+    setHeaders: (reply, path) => {
+      // Cesium's workers and assets never change for a given build; the app shell must revalidate.
+      reply.header('Cache-Control', path.includes('/cesium/') || path.includes('/assets/') ? 'public, max-age=86400' : 'no-cache');
+    },
+  });
+  await app.register(fastifyStatic, {
+    root: resolve(options.tilesDirectory ?? 'tiles'),
+    prefix: '/tiles/',
+    decorateReply: false,
+    setHeaders: (reply, path) => {
+      if (path.endsWith(".glb")) reply.header('Content-Type', 'model/gltf-binary');
+      else if (path.endsWith('.geojson')) reply.header('Content-Type', 'application/geo+json');
+      reply.header('Cache-Control', 'no-cache');
+      // Tilesets may be read by other viewers on the intranet.
+      reply.header('Access-Control-Allow-Origin', '*');
+    },
+  });
+  return app;
+}

@@ -1,0 +1,121 @@
+/**
+ * The app store: one zustand store built from slices (layers, selection, ui). React reads it
+ * with hooks; the engine listens with `subscribe`, so per-frame work never re-renders React.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import type { Language } from './url-state.ts';
+
+export type LayerKind = 'buildings' | 'pipelines' | 'external';
+
+export interface LocalizedText {
+  zh: string;
+  en: string;
+}
+
+export interface LayerConfig {
+  id: string;
+  name: LocalizedText | string;
+  kind: LayerKind;
+  url: string;
+  /** search-index.json written by our tiler: { fields, rows }. */
+  searchIndex?: string;
+  /** Fly to this layer when the app opens without a saved view. */
+  flyTo?: boolean;
+  /** Property holding the asset ID. Default "id". */
+  idProperty?: string;
+}
+
+export type LayerStatus = 'loading' | 'ready' | 'error';
+
+export interface LayerState {
+  config: LayerConfig;
+  status: LayerStatus;
+  visible: boolean;
+  /** Message naming the URL when status is 'error', or the last content failure. */
+  error?: string;
+}
+
+export interface PropertyEntry {
+  id: string;
+  value: unknown;
+}
+
+export interface Selection {
+  /** Asset ID, or a layer-local key for third-party features without an ID. */
+  id: string;
+  layerId?: string;
+  /** Properties read from the tile metadata; undefined while the feature has not been found yet. */
+  properties?: PropertyEntry[];
+}
+
+export interface LayersSlice {
+  layers: LayerState[];
+  setLayers(configs: LayerConfig[]): void;
+  setLayerStatus(id: string, status: LayerStatus, error?: string): void;
+  setLayerVisible(id: string, visible: boolean): void;
+}
+
+export interface SelectionSlice {
+  selection?: Selection;
+  hoveredId?: string;
+  select(selection: Selection | undefined): void;
+  setHovered(id: string | undefined): void;
+}
+
+export interface UiSlice {
+  language: Language;
+  /** Tiles requested or being processed, over all layers. */
+  pendingTiles: number;
+  /** The initial view has loaded. */
+  ready: boolean;
+  /** Errors to show (other than per-layer ones), newest last. */
+  messages: string[];
+  setLanguage(language: Language): void;
+  setPendingTiles(count: number): void;
+  setReady(ready: boolean): void;
+  addMessage(message: string): void;
+  dismissMessage(index: number): void;
+}
+
+export type AppState = LayersSlice & SelectionSlice & UiSlice;
+type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
+
+const layersSlice: Slice<LayersSlice> = (set) => ({
+  layers: [],
+  setLayers: (configs) => set({ layers: configs.map((config) => ({ config, status: 'loading', visible: true })) }),
+  setLayerStatus: (id, status, error) =>
+    set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error ?? (status === 'error' ? l.error : undefined) } : l)) })),
+  setLayerVisible: (id, visible) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, visible } : l)) })),
+});
+
+const selectionSlice: Slice<SelectionSlice> = (set) => ({
+  selection: undefined,
+  hoveredId: undefined,
+  select: (selection) => set({ selection }),
+  setHovered: (hoveredId) => set({ hoveredId }),
+});
+
+const MAXIMUM_MESSAGES = 5;
+
+const uiSlice: Slice<UiSlice> = (set) => ({
+  language: 'zh',
+  pendingTiles: 0,
+  ready: false,
+  messages: [],
+  setLanguage: (language) => set({ language }),
+  setPendingTiles: (pendingTiles) => set({ pendingTiles }),
+  setReady: (ready) => set({ ready }),
+  addMessage: (message) => set((s) => ({ messages: [...s.messages, message].slice(-MAXIMUM_MESSAGES) })),
+  dismissMessage: (index) => set((s) => ({ messages: s.messages.filter((_, i) => i !== index) })),
+});
+
+export function createAppStore(): StoreApi<AppState> {
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get) }));
+}
+
+export type AppStore = StoreApi<AppState>;
+
+export function useAppState<T>(store: AppStore, selector: (state: AppState) => T): T {
+  return useStore(store, selector);
+}

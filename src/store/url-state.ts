@@ -1,0 +1,64 @@
+/**
+ * What the URL holds, so a copied link restores the view: the camera, the selection, the
+ * language and extra tilesets. Pure parsing and formatting; no DOM access.
+ *
+ *   ?view=lon,lat,height,heading,pitch   degrees, metres, degrees, degrees
+ *   &select=<asset id>  &lang=zh|en  &tileset=<url> (repeatable)  &time=<ISO 8601>
+ */
+
+export interface CameraView {
+  lonDegrees: number;
+  latDegrees: number;
+  heightMetres: number;
+  headingDegrees: number;
+  pitchDegrees: number;
+}
+
+export type Language = 'zh' | 'en';
+
+export interface UrlState {
+  view?: CameraView;
+  select?: string;
+  language?: Language;
+  tilesets: string[];
+  time?: string;
+}
+
+export function parseView(text: string | null): CameraView | undefined {
+  if (!text) return undefined;
+  const parts = text.split(',').map(Number);
+  if (parts.length !== 5 || parts.some((n) => !Number.isFinite(n))) return undefined;
+  const [lonDegrees, latDegrees, heightMetres, headingDegrees, pitchDegrees] = parts as [number, number, number, number, number];
+  if (Math.abs(latDegrees) > 90 || Math.abs(lonDegrees) > 180) return undefined;
+  return { lonDegrees, latDegrees, heightMetres, headingDegrees, pitchDegrees };
+}
+
+export function formatView(view: CameraView): string {
+  const r = (n: number, digits: number) => String(Math.round(n * 10 ** digits) / 10 ** digits);
+  return [r(view.lonDegrees, 7), r(view.latDegrees, 7), r(view.heightMetres, 1), r(view.headingDegrees, 1), r(view.pitchDegrees, 1)].join(',');
+}
+
+export function parseUrlState(search: string): UrlState {
+  const params = new URLSearchParams(search);
+  const lang = params.get('lang');
+  const state: UrlState = { tilesets: params.getAll('tileset').filter((u) => u.trim() !== '') };
+  const view = parseView(params.get('view'));
+  if (view) state.view = view;
+  const select = params.get('select');
+  if (select) state.select = select;
+  if (lang === 'zh' || lang === 'en') state.language = lang;
+  const time = params.get('time');
+  if (time && !Number.isNaN(Date.parse(time))) state.time = time;
+  return state;
+}
+
+/** The search string for a state, keeping any parameters this module does not own. */
+export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): string {
+  const params = new URLSearchParams(previousSearch);
+  const set = (key: string, value: string | undefined) => (value === undefined ? params.delete(key) : params.set(key, value));
+  if ('view' in state) set('view', state.view ? formatView(state.view) : undefined);
+  if ('select' in state) set('select', state.select);
+  if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,115 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { CityViewer } from '../engine/city-viewer.ts';
+import type { AppStore } from '../store/index.ts';
+import { formatUrlState, type UrlState } from '../store/url-state.ts';
+import { findById } from '../search/search-index.ts';
+import { layerFromUrl, loadConfig } from './config.ts';
+import { ServicesContext, useApp, useDictionary, useServices, type AppServices } from './context.ts';
+import { InfoPanel } from './InfoPanel.tsx';
+import { LayerList } from './LayerList.tsx';
+import { SearchBox } from './SearchBox.tsx';
+import { loadSearchEntries } from './search-loader.ts';
+import { StatusBar } from './StatusBar.tsx';
+
+declare global {
+  interface Window {
+    /** Test and automation hooks: the store and the engine. */
+    __cimTwin?: { store: AppStore; engine: () => CityViewer | undefined };
+  }
+}
+
+function replaceSearch(state: Parameters<typeof formatUrlState>[0]) {
+  const search = formatUrlState(state, window.location.search);
+  if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+}
+
+function Shell() {
+  const t = useDictionary();
+  const language = useApp((s) => s.language);
+  const { store } = useServices();
+  return (
+    <div className="shell">
+      <header className="top-bar">
+        <h1>{t.appTitle}</h1>
+        <SearchBox />
+        <button type="button" className="language" data-testid="language-toggle" onClick={() => store.getState().setLanguage(language === 'zh' ? 'en' : 'zh')}>
+          {t.languageToggle}
+        </button>
+      </header>
+      <LayerList />
+      <InfoPanel />
+      <StatusBar />
+    </div>
+  );
+}
+
+export function App({ store, urlState, configUrl }: { store: AppStore; urlState: UrlState; configUrl: string }) {
+  const container = useRef<HTMLDivElement>(null);
+  const engineRef = useRef<CityViewer | undefined>(undefined);
+  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current }), [store]);
+  window.__cimTwin = services;
+
+  useEffect(() => {
+    let cancelled = false;
+    let engine: CityViewer | undefined;
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
+      if (state.language !== previous.language) {
+        replaceSearch({ language: state.language });
+        document.documentElement.lang = state.language === 'zh' ? 'zh-CN' : 'en';
+        try {
+          window.localStorage.setItem('cim-twin.language', state.language);
+        } catch {
+          // storage may be unavailable (private mode); the URL still carries the language
+        }
+      }
+      if (state.ready && !previous.ready) document.body.dataset.ready = 'tiles';
+    });
+    (async () => {
+      let config;
+      try {
+        config = await loadConfig(configUrl);
+      } catch (error) {
+        store.getState().addMessage(`config: ${error instanceof Error ? error.message : String(error)}`);
+        config = { layers: [] };
+      }
+      if (cancelled || !container.current) return;
+      const layers = [...config.layers, ...urlState.tilesets.map(layerFromUrl)];
+      store.getState().setLayers(layers);
+      if (urlState.select) store.getState().select({ id: urlState.select });
+      // A deep link to an asset without a saved view opens onto the asset.
+      const initialAsset =
+        urlState.select && !urlState.view
+          ? loadSearchEntries(layers).then((entries) => {
+              const entry = findById(entries, urlState.select!);
+              return entry && { lonDegrees: entry.lonDegrees, latDegrees: entry.latDegrees, heightMetres: entry.heightMetres };
+            })
+          : undefined;
+      engine = new CityViewer({
+        container: container.current,
+        store,
+        layers,
+        groundUrl: config.ground?.url,
+        initialView: urlState.view,
+        initialAsset,
+        clockIso8601: urlState.time ?? config.clock?.iso8601,
+        onViewChanged: (view) => replaceSearch({ view }),
+      });
+      engineRef.current = engine;
+      await engine.start();
+    })();
+    return () => {
+      cancelled = true;
+      unsubscribe();
+      engine?.destroy();
+      engineRef.current = undefined;
+    };
+  }, [store, urlState, configUrl]);
+
+  return (
+    <ServicesContext.Provider value={services}>
+      <div className="cesium-container" ref={container} data-testid="cesium-container" />
+      <Shell />
+    </ServicesContext.Provider>
+  );
+}

@@ -1,0 +1,38 @@
+import { formatValue } from './i18n.ts';
+import { useApp, useDictionary, useServices } from './context.ts';
+
+/** Side panel with every property of the selected feature, read from the tile metadata. */
+export function InfoPanel() {
+  const selection = useApp((s) => s.selection);
+  const t = useDictionary();
+  const { store } = useServices();
+  if (!selection) return null;
+  const name = selection.properties?.find((p) => p.id === 'name')?.value;
+  return (
+    <aside className="panel info-panel" data-testid="info-panel" aria-label={t.properties}>
+      <header>
+        <div>
+          <h2 data-testid="info-title">{typeof name === 'string' && name ? name : selection.id}</h2>
+          <div className="subtitle" data-testid="info-id">{selection.id}</div>
+        </div>
+        <button type="button" className="icon" onClick={() => store.getState().select(undefined)} aria-label={t.close} title={t.close}>
+          ×
+        </button>
+      </header>
+      {selection.properties ? (
+        <table className="properties">
+          <tbody>
+            {selection.properties.map((p) => (
+              <tr key={p.id} data-property={p.id}>
+                <th scope="row">{t.property[p.id] ?? p.id}</th>
+                <td>{formatValue(p.value, t)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">{t.lookingUp}</p>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,41 @@
+import { localized } from './i18n.ts';
+import { useApp, useDictionary, useServices } from './context.ts';
+
+/** Layers from the config file (and ?tileset=), with visibility, zoom-to and load errors. */
+export function LayerList() {
+  const layers = useApp((s) => s.layers);
+  const language = useApp((s) => s.language);
+  const t = useDictionary();
+  const { store, engine } = useServices();
+  return (
+    <section className="panel layer-list" aria-label={t.layers}>
+      <h3>{t.layers}</h3>
+      <ul>
+        {layers.map((layer) => (
+          <li key={layer.config.id} data-layer={layer.config.id} data-status={layer.status}>
+            <label>
+              <input
+                type="checkbox"
+                checked={layer.visible}
+                disabled={layer.status === 'error'}
+                onChange={(e) => store.getState().setLayerVisible(layer.config.id, e.target.checked)}
+              />
+              <span>{localized(layer.config.name, language)}</span>
+              <span className="kind">{t.kind[layer.config.kind] ?? layer.config.kind}</span>
+            </label>
+            {layer.status === 'ready' && (
+              <button type="button" className="link" onClick={() => void engine()?.zoomToLayer(layer.config.id)}>
+                {t.zoomTo}
+              </button>
+            )}
+            {layer.error && (
+              <div className="error" role="alert" data-testid="layer-error">
+                {layer.status === 'error' ? t.layerFailed : t.contentFailed}: {layer.error}
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

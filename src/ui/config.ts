@@ -1,0 +1,46 @@
+/** The viewer's config file (public/config.json), validated with zod; URLs resolved against it. */
+import { z } from 'zod';
+import type { LayerConfig } from '../store/index.ts';
+
+const localizedText = z.union([z.string(), z.object({ zh: z.string(), en: z.string() })]);
+
+const layerSchema = z.object({
+  id: z.string().min(1),
+  name: localizedText,
+  kind: z.enum(['buildings', 'pipelines', 'external']),
+  url: z.string().min(1),
+  searchIndex: z.string().optional(),
+  flyTo: z.boolean().optional(),
+  idProperty: z.string().optional(),
+});
+
+const configSchema = z.object({
+  title: localizedText.optional(),
+  ground: z.object({ url: z.string() }).optional(),
+  layers: z.array(layerSchema),
+  clock: z.object({ iso8601: z.string() }).optional(),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export async function loadConfig(url: string): Promise<AppConfig> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const parsed = configSchema.safeParse(await response.json());
+  if (!parsed.success) throw new Error(`${url}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const base = new URL(url, window.location.href);
+  const resolve = (u: string) => new URL(u, base).href;
+  const config = parsed.data;
+  return {
+    ...config,
+    ground: config.ground ? { url: resolve(config.ground.url) } : undefined,
+    layers: config.layers.map((l) => ({ ...l, url: resolve(l.url), searchIndex: l.searchIndex ? resolve(l.searchIndex) : undefined })),
+  };
+}
+
+/** A layer for a `?tileset=<url>` parameter. */
+export function layerFromUrl(url: string, index: number): LayerConfig {
+  const absolute = new URL(url, window.location.href).href;
+  const name = absolute.split('/').slice(-2).join('/');
+  return { id: `url-${index}`, name, kind: 'external', url: absolute };
+}

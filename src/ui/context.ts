@@ -1,0 +1,26 @@
+import { createContext, useContext } from 'react';
+import type { CityViewer } from '../engine/city-viewer.ts';
+import { useAppState, type AppState, type AppStore } from '../store/index.ts';
+import { dictionaries, type Dictionary } from './i18n.ts';
+
+export interface AppServices {
+  store: AppStore;
+  /** The engine, once created (undefined before mount and after unmount). */
+  engine: () => CityViewer | undefined;
+}
+
+export const ServicesContext = createContext<AppServices | undefined>(undefined);
+
+export function useServices(): AppServices {
+  const services = useContext(ServicesContext);
+  if (!services) throw new Error('ServicesContext missing');
+  return services;
+}
+
+export function useApp<T>(selector: (state: AppState) => T): T {
+  return useAppState(useServices().store, selector);
+}
+
+export function useDictionary(): Dictionary {
+  return dictionaries[useApp((s) => s.language)];
+}

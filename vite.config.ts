@@ -1,0 +1,34 @@
+/// <reference types="vitest/config" />
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+import { viteStaticCopy } from 'vite-plugin-static-copy';
+
+const cesiumBuild = 'node_modules/cesium/Build/Cesium';
+
+// The app lives in src/ (index.html included); static files in public/; output in dist/.
+// Cesium's workers and assets are copied to dist/cesium so the viewer needs no outside host.
+export default defineConfig({
+  root: 'src',
+  publicDir: '../public',
+  base: './',
+  plugins: [
+    react(),
+    viteStaticCopy({
+      targets: ['Workers', 'Assets', 'ThirdParty', 'Widgets'].map((folder) => ({ src: `../${cesiumBuild}/${folder}`, dest: 'cesium' })),
+    }),
+  ],
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 8000,
+    sourcemap: false,
+  },
+  test: {
+    root: '.',
+    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
