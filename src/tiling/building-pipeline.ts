@@ -41,6 +41,8 @@ export interface BuildingTilingOptions {
   maximumFeaturesPerTile?: number;
   /** Write search-index.json (ID, name, address and position of every building) beside the tileset. Default true. */
   searchIndex?: boolean;
+  /** EXT_meshopt_compression with quantized attributes (default true); false writes plain float32 glTF. */
+  compress?: boolean;
   /** Called as work advances, for progress bars. */
   onProgress?: (phase: 'read' | 'write', done: number, total: number) => void;
 }
@@ -311,7 +313,7 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     const nodes = [...walkTree(root)].filter((node) => node.featureIndices.length > 0);
     let done = 0;
     for (const node of nodes) {
-      const glb = await buildTileContent(node, records, summaries, schema);
+      const glb = await buildTileContent(node, records, summaries, schema, options.compress !== false);
       await output.write(contentUri(node), glb);
       report.tiles++;
       report.bytes += glb.byteLength;
@@ -335,7 +337,7 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
   return report;
 }
 
-async function buildTileContent(node: TreeNode, records: readonly BuildingRecord[], summaries: readonly FeatureSummary[], schema: MetadataSchema): Promise<Uint8Array> {
+async function buildTileContent(node: TreeNode, records: readonly BuildingRecord[], summaries: readonly FeatureSummary[], schema: MetadataSchema, compress: boolean): Promise<Uint8Array> {
   let west = Infinity;
   let south = Infinity;
   let east = -Infinity;
@@ -355,5 +357,5 @@ async function buildTileContent(node: TreeNode, records: readonly BuildingRecord
     for (const part of record.parts) builder.addExtrusion(part.rings, part.baseHeightMetres, part.topHeightMetres, featureId);
     rows.push(record.properties);
   });
-  return buildContentGlb(builder.finish(), frame.gltfNodeMatrix(), schema, rows);
+  return buildContentGlb(builder.finish(), frame.gltfNodeMatrix(), schema, rows, { compress });
 }
