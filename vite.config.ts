@@ -1,9 +1,10 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
 
-const cesiumBuild = 'node_modules/cesium/Build/Cesium';
+const cesiumBuild = resolve(import.meta.dirname, 'node_modules/cesium/Build/Cesium').replaceAll('\\', '/');
 
 // The app lives in src/ (index.html included); static files in public/; output in dist/.
 // Cesium's workers and assets are copied to dist/cesium so the viewer needs no outside host.
@@ -14,7 +15,7 @@ export default defineConfig({
   plugins: [
     react(),
     viteStaticCopy({
-      targets: ['Workers', 'Assets', 'ThirdParty', 'Widgets'].map((folder) => ({ src: `../${cesiumBuild}/${folder}`, dest: 'cesium' })),
+      targets: ['Workers', 'Assets', 'ThirdParty', 'Widgets'].map((folder) => ({ src: `${cesiumBuild}/${folder}`, dest: 'cesium' })),
     }),
   ],
   build: {

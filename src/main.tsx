@@ -9,13 +9,14 @@ import { App } from './ui/App.tsx';
 
 const urlState = parseUrlState(window.location.search);
 const store = createAppStore();
-let savedLanguage: string | null = null;
-try {
-  savedLanguage = window.localStorage.getItem('cim-twin.language');
-} catch {
-  savedLanguage = null;
+function savedLanguage(): string | null {
+  try {
+    return window.localStorage.getItem('cim-twin.language');
+  } catch {
+    return null; // storage may be unavailable (private mode)
+  }
 }
-store.getState().setLanguage(urlState.language ?? (savedLanguage === 'en' ? 'en' : 'zh'));
+store.getState().setLanguage(urlState.language ?? (savedLanguage() === 'en' ? 'en' : 'zh'));
 document.documentElement.lang = store.getState().language === 'zh' ? 'zh-CN' : 'en';
 
 createRoot(document.getElementById('root')!).render(

@@ -52,7 +52,7 @@ export class TilesetLayer {
         enablePick: true,
       });
     } catch (error) {
-      throw new Error(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     viewer.scene.primitives.add(tileset);
     const layer = new TilesetLayer(viewer, id, url, tileset, idProperty);

@@ -51,7 +51,8 @@ export function searchEntries(entries: readonly SearchEntry[], query: string, li
     const score = id === whole ? 0 : id.startsWith(whole) ? 1 : name === whole ? 2 : name.includes(whole) ? 3 : 4;
     scored.push({ entry, score });
   }
-  scored.sort((a, b) => a.score - b.score || a.entry.name.length - b.entry.name.length || a.entry.id.localeCompare(b.entry.id));
+  // Among name matches the shortest name is the closest; ID matches go in ID order.
+  scored.sort((a, b) => a.score - b.score || (a.score >= 2 ? a.entry.name.length - b.entry.name.length : 0) || a.entry.id.localeCompare(b.entry.id));
   return scored.slice(0, limit).map((s) => s.entry);
 }
 

@@ -90,7 +90,7 @@ export function readGlb(glb: Uint8Array): { json: GltfJson; bin: Uint8Array } {
 
 /** Assemble a GLB from JSON and a BIN chunk, padding both to 4 bytes as the spec requires. */
 export function writeGlb(json: unknown, bin: Uint8Array): Uint8Array {
-  let jsonBytes = new TextEncoder().encode(JSON.stringify(json));
+  const jsonBytes = new TextEncoder().encode(JSON.stringify(json));
   const jsonPadded = (jsonBytes.length + 3) & ~3;
   const binPadded = (bin.length + 3) & ~3;
   const total = 12 + 8 + jsonPadded + (bin.length ? 8 + binPadded : 0);
@@ -103,7 +103,6 @@ export function writeGlb(json: unknown, bin: Uint8Array): Uint8Array {
   view.setUint32(16, CHUNK_JSON, true);
   out.set(jsonBytes, 20);
   out.fill(0x20, 20 + jsonBytes.length, 20 + jsonPadded);
-  jsonBytes = new Uint8Array(0);
   if (bin.length) {
     const binStart = 20 + jsonPadded;
     view.setUint32(binStart, binPadded, true);

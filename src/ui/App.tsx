@@ -47,7 +47,12 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
   const container = useRef<HTMLDivElement>(null);
   const engineRef = useRef<CityViewer | undefined>(undefined);
   const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current }), [store]);
-  window.__cimTwin = services;
+  useEffect(() => {
+    window.__cimTwin = services;
+    return () => {
+      if (window.__cimTwin === services) delete window.__cimTwin;
+    };
+  }, [services]);
 
   useEffect(() => {
     let cancelled = false;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { searchEntries, type SearchEntry } from '../search/search-index.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { loadSearchEntries } from './search-loader.ts';
@@ -22,7 +22,6 @@ export function SearchBox() {
       loading.current = false;
     });
   };
-  useEffect(() => setActive(0), [query]);
   const results = useMemo(() => (entries ? searchEntries(entries, query, 10) : []), [entries, query]);
 
   const choose = (entry: SearchEntry) => {
@@ -47,6 +46,7 @@ export function SearchBox() {
         onChange={(e) => {
           ensureLoaded();
           setQuery(e.target.value);
+          setActive(0);
           setOpen(true);
         }}
         onKeyDown={(e) => {

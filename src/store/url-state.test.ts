@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { formatUrlState, formatView, parseUrlState, parseView } from './url-state.ts';
+
+describe('URL state', () => {
+  it('round-trips a camera view', () => {
+    const view = { lonDegrees: 113.1234567, latDegrees: 23.0212345, heightMetres: 350.25, headingDegrees: 12.5, pitchDegrees: -45 };
+    const parsed = parseView(formatView(view))!;
+    expect(parsed.lonDegrees).toBeCloseTo(view.lonDegrees, 7);
+    expect(parsed.heightMetres).toBeCloseTo(350.3, 1);
+    expect(parsed.pitchDegrees).toBe(-45);
+  });
+
+  it.each(['', '1,2,3', '113,95,100,0,-90', 'a,b,c,d,e', '113,23,100,0,NaN'])('rejects the view %j', (text) => {
+    expect(parseView(text)).toBeUndefined();
+  });
+
+  it('parses selection, language, extra tilesets and time', () => {
+    const state = parseUrlState('?select=440604-B-000001&lang=en&tileset=http%3A%2F%2Flocalhost%2Fa%2Ftileset.json&tileset=b.json&time=2026-01-01T02:00:00Z');
+    expect(state).toEqual({ select: '440604-B-000001', language: 'en', tilesets: ['http://localhost/a/tileset.json', 'b.json'], time: '2026-01-01T02:00:00Z' });
+    expect(parseUrlState('?lang=fr&time=never')).toEqual({ tilesets: [] });
+  });
+
+  it('updates only its own parameters and drops cleared ones', () => {
+    const search = formatUrlState({ select: 'X 1' }, '?tileset=a.json&lang=en');
+    expect(new URLSearchParams(search).get('select')).toBe('X 1');
+    expect(new URLSearchParams(search).get('tileset')).toBe('a.json');
+    expect(formatUrlState({ select: undefined, language: 'zh' }, search)).toBe('?tileset=a.json');
+  });
+});

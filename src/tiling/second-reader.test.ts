@@ -1,0 +1,126 @@
+/**
+ * Our tilesets are not Cesium-only: 3d-tiles-renderer (three.js), an independent reader, loads
+ * them in Node, traversed with a three.js camera, with no load errors, and reads the metadata.
+ * Browser globals it touches are shimmed here (see ../shared/PROBES.md).
+ */
+import type { FastifyInstance } from 'fastify';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaticServer } from '../server/static-server.ts';
+import { tileBuildings } from './building-pipeline.ts';
+import { lonLatHeightToEcef } from './crs.ts';
+import { openGeoJson } from './geojson-reader.ts';
+import { FIXTURE_BUILDINGS, FIXTURE_CENTRE, fixtureCollection, syntheticBuildings } from './testing/fixtures.ts';
+
+const globals = globalThis as Record<string, unknown>;
+globals.requestAnimationFrame ??= (callback: (t: number) => void) => setTimeout(() => callback(performance.now()), 0);
+globals.cancelAnimationFrame ??= (handle: ReturnType<typeof setTimeout>) => clearTimeout(handle);
+globals.self ??= globalThis;
+globals.ProgressEvent ??= class ProgressEvent extends Event {};
+globals.createImageBitmap ??= async () => ({ width: 1, height: 1, close() {} });
+globals.ImageBitmap ??= class ImageBitmap {};
+
+let work: string;
+let server: FastifyInstance;
+let baseUrl: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cim-twin-reader-'));
+  for (const [name, collection, maximum] of [
+    ['fixture', fixtureCollection(), 2],
+    ['grid', { type: 'FeatureCollection', features: [...syntheticBuildings(400)] }, 50],
+  ] as const) {
+    const input = join(work, `${name}.geojson`);
+    await writeFile(input, JSON.stringify(collection));
+    const source = await openGeoJson(input);
+    await tileBuildings(source.features, { sourceName: input, outputDirectory: join(work, name), maximumFeaturesPerTile: maximum });
+  }
+  server = await createStaticServer({ distDirectory: work, tilesDirectory: work });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const address = server.server.address() as { port: number };
+  baseUrl = `http://127.0.0.1:${address.port}/tiles`;
+  globals.window ??= { location: { href: `${baseUrl}/` } };
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+interface LoadResult {
+  errors: string[];
+  ids: Set<string>;
+  meshes: number;
+  tilesLoaded: number;
+}
+
+async function loadInThree(url: string): Promise<LoadResult> {
+  const three = await import('three');
+  const { TilesRenderer } = await import('3d-tiles-renderer');
+  const { GLTFExtensionsPlugin } = await import('3d-tiles-renderer/plugins');
+  const { MeshoptDecoder } = await import('three/examples/jsm/libs/meshopt_decoder.module.js');
+  const tiles = new TilesRenderer(url);
+  tiles.registerPlugin(new GLTFExtensionsPlugin({ meshoptDecoder: MeshoptDecoder, metadata: true }));
+  tiles.errorTarget = 0; // refine everything: every tile must load
+  const errors: string[] = [];
+  let tilesLoaded = 0;
+  tiles.addEventListener('load-error', (event: { url?: unknown; error?: unknown }) => errors.push(`${String(event.url)}: ${String(event.error)}`));
+  tiles.addEventListener('load-model', () => tilesLoaded++);
+  const camera = new three.PerspectiveCamera(60, 1, 1, 1e8);
+  const [x, y, z] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, 800);
+  const [tx, ty, tz] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, 0);
+  camera.position.set(x, y, z);
+  camera.up.set(0, 0, 1);
+  camera.lookAt(tx, ty, tz);
+  camera.updateMatrixWorld();
+  tiles.setCamera(camera);
+  tiles.setResolution(camera, 1024, 1024);
+  const deadline = Date.now() + 30_000;
+  let settled = 0;
+  while (Date.now() < deadline && settled < 5) {
+    tiles.update();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const stats = (tiles as unknown as { stats: { downloading: number; parsing: number } }).stats;
+    settled = tiles.loadProgress === 1 && stats.downloading === 0 && stats.parsing === 0 ? settled + 1 : 0;
+  }
+  const ids = new Set<string>();
+  let meshes = 0;
+  tiles.group.traverse((object: unknown) => {
+    const mesh = object as { isMesh?: boolean; geometry?: { getAttribute(name: string): { array: ArrayLike<number> } | undefined }; userData: { structuralMetadata?: { getPropertyTableData(t: number, r: number): Record<string, unknown> } } };
+    if (!mesh.isMesh) return;
+    meshes++;
+    const featureIds = mesh.geometry?.getAttribute('_feature_id_0');
+    const metadata = mesh.userData.structuralMetadata;
+    if (!featureIds || !metadata) {
+      errors.push('a mesh without _feature_id_0 or structural metadata');
+      return;
+    }
+    for (const row of new Set(Array.from(featureIds.array))) ids.add(String(metadata.getPropertyTableData(0, row).id));
+  });
+  tiles.dispose();
+  return { errors, ids, meshes, tilesLoaded };
+}
+
+describe('3d-tiles-renderer reads our tilesets', () => {
+  it('the hand-made fixture: every tile loads, every building is found by feature ID', async () => {
+    const result = await loadInThree(`${baseUrl}/fixture/tileset.json`);
+    expect(result.errors).toEqual([]);
+    expect(result.meshes).toBeGreaterThanOrEqual(3);
+    expect([...result.ids].sort()).toEqual([...new Set(FIXTURE_BUILDINGS.map((b) => b.id))].sort());
+  });
+
+  it('a 400-building grid in a deeper tree', async () => {
+    const result = await loadInThree(`${baseUrl}/grid/tileset.json`);
+    expect(result.errors).toEqual([]);
+    expect(result.tilesLoaded).toBeGreaterThanOrEqual(8);
+    expect(result.ids.size).toBe(400);
+  });
+
+  it('reports a corrupt tile as a load error (the check above can fail)', async () => {
+    await writeFile(join(work, 'fixture', 'content', '0', '0_0.glb'), 'not a glb');
+    const result = await loadInThree(`${baseUrl}/fixture/tileset.json`);
+    expect(result.errors.length).toBeGreaterThan(0);
+  });
+});
