@@ -1,0 +1,85 @@
+/**
+ * Shared e2e fixtures: every non-localhost request is blocked and fails the test; helpers to
+ * wait for the app's ready signal, check the canvas is not blank, and read the demo's search index.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import { PNG } from 'pngjs';
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export const test = base.extend<{ outsideRequests: string[] }>({
+  outsideRequests: [
+    async ({ context }, use) => {
+      const outside: string[] = [];
+      // context.route also sees requests from Cesium's web workers.
+      await context.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (LOCAL_HOSTS.has(url.hostname)) return route.continue();
+        outside.push(url.href);
+        return route.abort('blockedbyclient');
+      });
+      await use(outside);
+      expect(outside, 'requests beyond localhost (the viewer must work offline)').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+export async function waitForReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 180_000 });
+}
+
+/** Fraction of sampled pixels that differ from the most common colour, and the number of distinct colours. */
+export function imageVariety(png: Buffer): { distinctColours: number; nonDominantFraction: number } {
+  const image = PNG.sync.read(png);
+  const counts = new Map<number, number>();
+  let samples = 0;
+  for (let y = 0; y < image.height; y += 4) {
+    for (let x = 0; x < image.width; x += 4) {
+      const i = (y * image.width + x) * 4;
+      // Quantise a little so dithering does not count as variety.
+      const key = ((image.data[i]! >> 3) << 10) | ((image.data[i + 1]! >> 3) << 5) | (image.data[i + 2]! >> 3);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      samples++;
+    }
+  }
+  const dominant = Math.max(...counts.values());
+  return { distinctColours: counts.size, nonDominantFraction: 1 - dominant / samples };
+}
+
+export async function expectCanvasRendered(page: Page): Promise<Buffer> {
+  const lost = await page.evaluate(() => {
+    const canvas = document.querySelector('.cesium-widget canvas') as HTMLCanvasElement | null;
+    const gl = canvas?.getContext('webgl2') ?? canvas?.getContext('webgl');
+    return !gl || gl.isContextLost();
+  });
+  expect(lost, 'the WebGL context is lost or missing').toBe(false);
+  const shot = await page.locator('.cesium-widget canvas').screenshot();
+  const variety = imageVariety(shot);
+  expect(variety.distinctColours, 'the canvas is blank or nearly so').toBeGreaterThan(50);
+  expect(variety.nonDominantFraction).toBeGreaterThan(0.3);
+  return shot;
+}
+
+export interface SearchRow {
+  id: string;
+  name: string;
+  address: string;
+  lon: number;
+  lat: number;
+  height: number;
+}
+
+export async function demoBuildings(page: Page): Promise<SearchRow[]> {
+  const response = await page.request.get('/tiles/demo/buildings/search-index.json');
+  expect(response.ok()).toBe(true);
+  const index = (await response.json()) as { fields: string[]; rows: unknown[][] };
+  return index.rows.map((row) => Object.fromEntries(index.fields.map((f, i) => [f, row[i]])) as unknown as SearchRow);
+}
+
+/** Camera preset: straight down on a building's roof centre, from `above` metres over it. */
+export function viewAbove(building: SearchRow, aboveMetres = 220): string {
+  return `${building.lon},${building.lat},${building.height + aboveMetres},0,-90`;
+}

@@ -1,0 +1,101 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { demoBuildings, expect, expectCanvasRendered, test, viewAbove, waitForReady, type SearchRow } from './fixtures.ts';
+
+/** The tallest demo building: a tower centred on its podium, so its search position is on its roof. */
+async function tallest(page: import('@playwright/test').Page): Promise<SearchRow> {
+  const buildings = await demoBuildings(page);
+  return buildings.reduce((a, b) => (b.height > a.height ? b : a));
+}
+
+test('opens offline on the demo district, renders it, and records the README screenshot', async ({ page }) => {
+  await page.goto('/');
+  await waitForReady(page);
+  await expect(page.getByTestId('loading')).toHaveAttribute('data-pending', '0');
+  const shot = await expectCanvasRendered(page);
+  expect(shot.length).toBeGreaterThan(50_000);
+  // The camera flew to the district and the URL holds the view.
+  expect(new URL(page.url()).searchParams.get('view')).toMatch(/^113\.1\d*,23\.0\d*,/);
+  await writeFile(join(import.meta.dirname, 'screenshots', 'demo-district.png'), await page.screenshot());
+  await expect(page.locator('h1')).toHaveText('城市信息模型 · 数字孪生');
+});
+
+test('clicking a building (camera preset over its roof) opens the panel with its ID and name, and the link restores it', async ({ page, browser }) => {
+  await page.goto('/');
+  const target = await tallest(page);
+  await page.goto(`/?view=${viewAbove(target)}`);
+  await waitForReady(page);
+  const canvas = page.locator('.cesium-widget canvas');
+  const box = (await canvas.boundingBox())!;
+  await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  await expect(page.getByTestId('info-id')).toHaveText(target.id);
+  await expect(page.getByTestId('info-title')).toHaveText(target.name);
+  await expect(page.locator('[data-property="use"] td')).not.toHaveText('');
+  await expect(page.locator('[data-property="height"] td')).toHaveText(String(target.height));
+  // The URL now holds both the selection and the camera.
+  await expect.poll(() => new URL(page.url()).searchParams.get('select')).toBe(target.id);
+  const link = page.url();
+
+  const second = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await second.route('**/*', (route) => (['127.0.0.1', 'localhost'].includes(new URL(route.request().url()).hostname) ? route.continue() : route.abort()));
+  await second.goto(link);
+  await waitForReady(second);
+  await expect(second.getByTestId('info-id')).toHaveText(target.id);
+  await expect(second.getByTestId('info-title')).toHaveText(target.name);
+  const view = await second.evaluate(() => window.__cimTwin!.engine()!.currentView()!);
+  expect(view.lonDegrees).toBeCloseTo(target.lon, 5);
+  expect(view.latDegrees).toBeCloseTo(target.lat, 5);
+  expect(view.pitchDegrees).toBeCloseTo(-90, 0);
+  await second.close();
+});
+
+test('a deep link with only ?select= flies to the building and shows its properties', async ({ page }) => {
+  await page.goto('/');
+  const buildings = await demoBuildings(page);
+  const target = buildings.find((b) => b.name.includes('小学')) ?? buildings[100]!;
+  await page.goto(`/?select=${encodeURIComponent(target.id)}`);
+  await waitForReady(page);
+  await expect(page.getByTestId('info-id')).toHaveText(target.id);
+  await expect(page.getByTestId('info-title')).toHaveText(target.name);
+  await expect(page.locator('[data-property="address"] td')).toHaveText(target.address);
+  const view = await page.evaluate(() => window.__cimTwin!.engine()!.currentView()!);
+  // Within a few hundred metres of the building, looking down at it.
+  expect(Math.abs(view.lonDegrees - target.lon)).toBeLessThan(0.005);
+  expect(view.pitchDegrees).toBeLessThan(-20);
+});
+
+test('switching the language changes the panel labels', async ({ page }) => {
+  await page.goto('/');
+  const target = await tallest(page);
+  await page.goto(`/?view=${viewAbove(target)}&select=${encodeURIComponent(target.id)}`);
+  await waitForReady(page);
+  await expect(page.locator('[data-property="name"] th')).toHaveText('名称');
+  await expect(page.locator('[data-property="use"] td')).toHaveText(/商业|办公/);
+  await page.getByTestId('language-toggle').click();
+  await expect(page.locator('[data-property="name"] th')).toHaveText('Name');
+  await expect(page.locator('[data-property="use"] td')).toHaveText(/Commercial|Office/);
+  await expect(page.locator('h1')).toHaveText('City Information Model · Digital Twin');
+  expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
+});
+
+test('search by name flies to the building and selects it', async ({ page }) => {
+  await page.goto('/');
+  const buildings = await demoBuildings(page);
+  const target = buildings.find((b) => b.name.endsWith('购物中心'))!;
+  await waitForReady(page);
+  await page.getByTestId('search-input').fill(target.name);
+  await page.getByTestId('search-results').getByText(target.id).click();
+  await expect(page.getByTestId('info-id')).toHaveText(target.id);
+  await expect(page.getByTestId('info-title')).toHaveText(target.name);
+  await expect.poll(() => new URL(page.url()).searchParams.get('select')).toBe(target.id);
+});
+
+test('a tileset that fails to load is named in an error, and the rest of the app keeps working', async ({ page }) => {
+  const missing = '/tiles/no-such-dataset/tileset.json';
+  await page.goto(`/?tileset=${encodeURIComponent(missing)}`);
+  await waitForReady(page);
+  await expect(page.getByTestId('layer-error')).toContainText(`http://127.0.0.1:`);
+  await expect(page.getByTestId('layer-error')).toContainText(missing);
+  await expect(page.locator('[data-layer="demo-buildings"]')).toHaveAttribute('data-status', 'ready');
+  await expectCanvasRendered(page);
+});
