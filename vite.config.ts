@@ -20,6 +20,8 @@ export default defineConfig({
   ],
   build: {
     outDir: '../dist',
+    // The bare CesiumJS page is the baseline of `npm run bench`.
+    rollupOptions: { input: { main: resolve(import.meta.dirname, 'src/index.html'), bench: resolve(import.meta.dirname, 'src/bench/bare-cesium.html') } },
     emptyOutDir: true,
     chunkSizeWarningLimit: 8000,
     sourcemap: false,

@@ -80,7 +80,6 @@ export class CityViewer {
     });
     const scene = this.viewer.scene;
     scene.globe.depthTestAgainstTerrain = false;
-    scene.postProcessStages.fxaa.enabled = true;
     scene.fog.enabled = false;
     this.viewer.clock.currentTime = JulianDate.fromIso8601(options.clockIso8601 ?? DEFAULT_CLOCK_ISO8601);
     this.viewer.clock.shouldAnimate = false;

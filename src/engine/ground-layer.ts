@@ -3,7 +3,7 @@
  * canvas and draped on the globe as one imagery layer. NaturalEarthII is flat green at city
  * scale; this is what a planner recognises. No outside request: the image never leaves the page.
  */
-import { ImageryLayer, Rectangle, SingleTileImageryProvider, type Viewer } from 'cesium';
+import { Rectangle, SingleTileImageryProvider, type ImageryLayer, type Viewer } from 'cesium';
 
 interface GroundFeature {
   properties: { kind?: string; landUse?: string; name?: string; streetClass?: string; widthMetres?: number };
@@ -28,6 +28,23 @@ const LABEL_SPACING_METRES = 420;
 const METRES_PER_PIXEL = 0.5;
 const MAXIMUM_CANVAS_PIXELS = 4096;
 const METRES_PER_DEGREE_LATITUDE = 110_574;
+
+/**
+ * A single-tile imagery provider whose image is a canvas already in memory: no PNG encoding,
+ * no URL, no request (SingleTileImageryProvider would fetch its image).
+ */
+class CanvasImageryProvider extends SingleTileImageryProvider {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    rectangle: Rectangle,
+  ) {
+    super({ url: 'data:,', tileWidth: canvas.width, tileHeight: canvas.height, rectangle });
+  }
+
+  override requestImage(): Promise<HTMLCanvasElement> {
+    return Promise.resolve(this.canvas);
+  }
+}
 
 export interface GroundLayerResult {
   layer: ImageryLayer;
@@ -129,11 +146,9 @@ export async function addGroundLayer(viewer: Viewer, url: string): Promise<Groun
     }
   }
 
+  performance.mark('cim-twin-ground-drawn');
   const rectangle = Rectangle.fromDegrees(west, south, east, north);
-  const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('canvas.toBlob failed'))), 'image/png'));
-  const imageUrl = URL.createObjectURL(blob);
-  const provider = await SingleTileImageryProvider.fromUrl(imageUrl, { rectangle });
-  const layer = viewer.imageryLayers.addImageryProvider(provider);
-  URL.revokeObjectURL(imageUrl);
+  const layer = viewer.imageryLayers.addImageryProvider(new CanvasImageryProvider(canvas, rectangle));
+  performance.mark('cim-twin-ground-added');
   return { layer, rectangle };
 }

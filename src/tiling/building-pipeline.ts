@@ -5,14 +5,16 @@
  */
 import { DEFAULT_BUILDING_HEIGHT_METRES, DEFAULT_STOREY_HEIGHT_METRES } from '../domain/buildings.ts';
 import { polygonArea } from '../domain/geometry.ts';
+import { availableParallelism } from 'node:os';
+import Piscina from 'piscina';
 import { AtomicDirectory } from './atomic-output.ts';
 import { toLonLat } from './crs.ts';
 import { InvalidFeatureError, TilingInputError } from './errors.ts';
-import { TileMeshBuilder } from './extrude.ts';
 import { footprintPolygons, type FlatRings } from './footprint.ts';
-import { buildContentGlb } from './glb.ts';
-import { LocalFrame } from './local-frame.ts';
-import { SchemaBuilder, type MetadataSchema } from './metadata.ts';
+import { SchemaBuilder } from './metadata.ts';
+import { concatPacked, packParts, unpackParts, type FootprintPart } from './packed-footprint.ts';
+import { RecordStore } from './record-store.ts';
+import { buildTileContent, type TileContentJob } from './tile-content.ts';
 import { contentUri, tilesetJson } from './tileset.ts';
 import { buildQuadtree, walkTree, type FeatureSummary, type TreeNode } from './tree.ts';
 
@@ -43,6 +45,8 @@ export interface BuildingTilingOptions {
   searchIndex?: boolean;
   /** EXT_meshopt_compression with quantized attributes (default true); false writes plain float32 glTF. */
   compress?: boolean;
+  /** Worker threads for tile encoding. Default: all cores for 20,000+ buildings, else 0 (inline). */
+  threads?: number;
   /** Called as work advances, for progress bars. */
   onProgress?: (phase: 'read' | 'write', done: number, total: number) => void;
 }
@@ -69,11 +73,9 @@ export interface TilingReport {
   seconds: number;
 }
 
-interface BuildingRecord {
-  id: string;
-  parts: { rings: FlatRings; baseHeightMetres: number; topHeightMetres: number }[];
-  properties: Record<string, unknown>;
-}
+
+/** Worker threads are worth their start-up cost only for large inputs. */
+const THREADS_THRESHOLD_BUILDINGS = 20_000;
 
 const GENERATOR = 'cim-twin building tiler';
 export const SEARCH_INDEX_FILE = 'search-index.json';
@@ -87,23 +89,23 @@ function textOf(...values: unknown[]): string {
 }
 
 /** A compact search index: { fields, rows } with one row per building, in tile order independent. */
-function searchIndex(records: readonly BuildingRecord[], summaries: readonly FeatureSummary[]): string {
-  const rows = records.map((record, i) => {
-    const p = record.properties;
+function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): string {
+  const rows: unknown[][] = [];
+  for (let i = 0; i < store.size; i++) {
+    const p = JSON.parse(store.get(i).json) as Record<string, unknown>;
     const s = summaries[i]!;
-    const street = textOf(p['addr_street'], p['addr:street']);
-    const number = textOf(String(p['addr_housenumber'] ?? ''), String(p['addr:housenumber'] ?? ''));
-    return [
-      record.id,
-      textOf(p['name'], p['name:zh'], p['name:en']),
-      textOf(p['address'], street ? `${street}${number}` : ''),
-      Math.round(s.lonDegrees * 1e7) / 1e7,
-      Math.round(s.latDegrees * 1e7) / 1e7,
-      Math.round(s.maximumHeightMetres * 10) / 10,
-    ];
-  });
+    const { name, address } = searchColumns(p);
+    rows.push([String(p.id), name, address, Math.round(s.lonDegrees * 1e7) / 1e7, Math.round(s.latDegrees * 1e7) / 1e7, Math.round(s.maximumHeightMetres * 10) / 10]);
+  }
   return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
 }
+
+function searchColumns(p: Record<string, unknown>): { name: string; address: string } {
+  const street = textOf(p['addr_street'], p['addr:street']);
+  const number = textOf(String(p['addr_housenumber'] ?? ''), String(p['addr:housenumber'] ?? ''));
+  return { name: textOf(p['name'], p['name:zh'], p['name:en']), address: textOf(p['address'], street ? `${street}${number}` : '') };
+}
+
 const MAXIMUM_SKIPPED_EXAMPLES = 20;
 
 function numberFrom(value: unknown): number | undefined {
@@ -115,8 +117,8 @@ function numberFrom(value: unknown): number | undefined {
   return undefined;
 }
 
-/** FNV-1a over the rounded coordinates: identical geometry, identical key. */
-function geometryKey(polygons: FlatRings[]): string {
+/** FNV-1a over the rounded coordinates: identical geometry, identical key (a safe integer, cheap to keep a million of). */
+function geometryKey(polygons: FlatRings[]): number {
   let hash = 0x811c9dc5;
   let hash2 = 0;
   for (const rings of polygons) {
@@ -130,10 +132,10 @@ function geometryKey(polygons: FlatRings[]): string {
       hash = Math.imul(hash ^ 0xff, 16777619) >>> 0;
     }
   }
-  return `${hash.toString(16)}-${hash2.toString(16)}`;
+  return hash * 2 ** 21 + (hash2 % 2 ** 21);
 }
 
-function summarise(record: BuildingRecord): FeatureSummary {
+function summarise(parts: readonly FootprintPart[]): FeatureSummary {
   let west = Infinity;
   let south = Infinity;
   let east = -Infinity;
@@ -141,7 +143,7 @@ function summarise(record: BuildingRecord): FeatureSummary {
   let minimumHeight = Infinity;
   let maximumHeight = -Infinity;
   let areaSquareMetres = 0;
-  for (const part of record.parts) {
+  for (const part of parts) {
     const outer = part.rings[0]!;
     for (let i = 0; i < outer.length; i += 2) {
       west = Math.min(west, outer[i]!);
@@ -218,110 +220,152 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
   };
   if (options.crs) converter(); // an unknown --crs fails before any reading
 
-  const records: BuildingRecord[] = [];
-  const byId = new Map<string, BuildingRecord>();
-  const seenGeometry = new Set<string>();
-  let index = -1;
-  for await (const raw of features) {
-    index++;
-    report.featuresRead++;
-    options.onProgress?.('read', report.featuresRead, 0);
-    const feature = raw as { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown };
-    if (feature === null || typeof feature !== 'object' || feature.type !== 'Feature') {
-      const reason = 'is not a GeoJSON Feature';
-      if (!options.skipInvalid) throw new TilingInputError(source, index, reason);
-      skip(index, 'not a Feature', reason);
-      continue;
-    }
-    const geometryType = (feature.geometry as { type?: unknown } | null)?.type;
-    if (geometryType !== 'Polygon' && geometryType !== 'MultiPolygon') {
-      // Label points and lines in building files are not errors: they are skipped and counted.
-      skip(index, `not a polygon (${String(geometryType ?? 'no geometry')})`, `geometry type ${String(geometryType ?? 'none')} has no footprint`);
-      continue;
-    }
-    const properties = { ...((feature.properties ?? {}) as Record<string, unknown>) };
-    let polygons: FlatRings[];
-    try {
-      polygons = footprintPolygons(feature.geometry, converter());
-    } catch (error) {
-      if (!(error instanceof InvalidFeatureError)) throw error;
-      if (!options.skipInvalid) throw new TilingInputError(source, index, error.reason);
-      skip(index, 'invalid geometry', error.reason);
-      continue;
-    }
-    const key = geometryKey(polygons);
-    if (seenGeometry.has(key)) {
-      report.duplicates++;
-      skip(index, 'duplicate geometry', 'repeats the geometry of an earlier feature');
-      continue;
-    }
-    seenGeometry.add(key);
-
-    const explicitHeight = numberFrom(properties[heightProperty]);
-    const floorsProperty = floorsProperties.find((p) => numberFrom(properties[p]) !== undefined);
-    const floors = floorsProperty ? numberFrom(properties[floorsProperty]) : undefined;
-    const baseHeight = Math.max(0, numberFrom(properties[baseHeightProperty]) ?? 0);
-    let height: number;
-    let heightSource: 'property' | 'floors' | 'default';
-    if (explicitHeight !== undefined && explicitHeight > 0) {
-      height = explicitHeight;
-      heightSource = 'property';
-    } else if (floors !== undefined && floors > 0) {
-      // A derived height is the part's own height, standing on its base.
-      height = baseHeight + floors * storeyHeight;
-      heightSource = 'floors';
-    } else {
-      height = baseHeight + defaultHeight;
-      heightSource = 'default';
-    }
-    if (height <= baseHeight) {
-      const reason = `height ${height} m is not above its base height ${baseHeight} m`;
-      if (!options.skipInvalid) throw new TilingInputError(source, index, reason);
-      skip(index, 'invalid height', reason);
-      continue;
-    }
-    const rawId = properties[idProperty] ?? feature.id;
-    const id = rawId === undefined || rawId === null || rawId === '' ? `B${key}` : String(rawId);
-    const parts = polygons.map((rings) => ({ rings, baseHeightMetres: baseHeight, topHeightMetres: height }));
-    const existing = byId.get(id);
-    if (existing) {
-      existing.parts.push(...parts);
-      report.partsMerged++;
-      continue;
-    }
-    report.heightSources[heightSource]++;
-    properties.id = id;
-    properties[heightProperty] = height;
-    if (heightSource !== 'property') properties.heightSource = heightSource;
-    const record: BuildingRecord = { id, parts, properties };
-    byId.set(id, record);
-    records.push(record);
-  }
-  byId.clear();
-  seenGeometry.clear();
-  if (records.length === 0) throw new TilingInputError(source, undefined, 'contains no building footprints to tile');
-
-  const schemaBuilder = new SchemaBuilder(['id', 'name']);
-  for (const record of records) schemaBuilder.observe(record.properties);
-  const schema = schemaBuilder.build('cim_twin_buildings', 'building', 'buildings');
-  const summaries = records.map(summarise);
-  const root = buildQuadtree(summaries, { maximumFeaturesPerTile: options.maximumFeaturesPerTile })!;
-
   const output = new AtomicDirectory(options.outputDirectory);
   await output.open();
+  // Buildings wait on disk between reading and writing; memory holds only their summaries.
+  const store = new RecordStore(`${output.temporaryPath}.records`);
   try {
+    const summaries: FeatureSummary[] = [];
+    const schemaBuilder = new SchemaBuilder(['id', 'name']);
+    const byId = new Map<string, number>();
+    const seenGeometry = new Set<number>();
+    let index = -1;
+    for await (const raw of features) {
+      index++;
+      report.featuresRead++;
+      options.onProgress?.('read', report.featuresRead, 0);
+      const feature = raw as { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown };
+      if (feature === null || typeof feature !== 'object' || feature.type !== 'Feature') {
+        const reason = 'is not a GeoJSON Feature';
+        if (!options.skipInvalid) throw new TilingInputError(source, index, reason);
+        skip(index, 'not a Feature', reason);
+        continue;
+      }
+      const geometryType = (feature.geometry as { type?: unknown } | null)?.type;
+      if (geometryType !== 'Polygon' && geometryType !== 'MultiPolygon') {
+        // Label points and lines in building files are not errors: they are skipped and counted.
+        skip(index, `not a polygon (${String(geometryType ?? 'no geometry')})`, `geometry type ${String(geometryType ?? 'none')} has no footprint`);
+        continue;
+      }
+      const properties = { ...((feature.properties ?? {}) as Record<string, unknown>) };
+      let polygons: FlatRings[];
+      try {
+        polygons = footprintPolygons(feature.geometry, converter());
+      } catch (error) {
+        if (!(error instanceof InvalidFeatureError)) throw error;
+        if (!options.skipInvalid) throw new TilingInputError(source, index, error.reason);
+        skip(index, 'invalid geometry', error.reason);
+        continue;
+      }
+      const key = geometryKey(polygons);
+      if (seenGeometry.has(key)) {
+        report.duplicates++;
+        skip(index, 'duplicate geometry', 'repeats the geometry of an earlier feature');
+        continue;
+      }
+      seenGeometry.add(key);
+
+      const explicitHeight = numberFrom(properties[heightProperty]);
+      const floorsProperty = floorsProperties.find((p) => numberFrom(properties[p]) !== undefined);
+      const floors = floorsProperty ? numberFrom(properties[floorsProperty]) : undefined;
+      const baseHeight = Math.max(0, numberFrom(properties[baseHeightProperty]) ?? 0);
+      let height: number;
+      let heightSource: 'property' | 'floors' | 'default';
+      if (explicitHeight !== undefined && explicitHeight > 0) {
+        height = explicitHeight;
+        heightSource = 'property';
+      } else if (floors !== undefined && floors > 0) {
+        // A derived height is the part's own height, standing on its base.
+        height = baseHeight + floors * storeyHeight;
+        heightSource = 'floors';
+      } else {
+        height = baseHeight + defaultHeight;
+        heightSource = 'default';
+      }
+      if (height <= baseHeight) {
+        const reason = `height ${height} m is not above its base height ${baseHeight} m`;
+        if (!options.skipInvalid) throw new TilingInputError(source, index, reason);
+        skip(index, 'invalid height', reason);
+        continue;
+      }
+      const rawId = properties[idProperty] ?? feature.id;
+      const id = rawId === undefined || rawId === null || rawId === '' ? `B${key.toString(36)}` : String(rawId);
+      const parts = polygons.map((rings) => ({ rings, baseHeightMetres: baseHeight, topHeightMetres: height }));
+      const existing = byId.get(id);
+      if (existing !== undefined) {
+        const stored = store.get(existing);
+        const packed = concatPacked(stored.packed, packParts(parts));
+        store.replace(existing, packed, stored.json);
+        summaries[existing] = summarise(unpackParts(packed));
+        report.partsMerged++;
+        continue;
+      }
+      report.heightSources[heightSource]++;
+      properties.id = id;
+      properties[heightProperty] = height;
+      if (heightSource !== 'property') properties.heightSource = heightSource;
+      schemaBuilder.observe(properties);
+      byId.set(id, store.add(packParts(parts), JSON.stringify(properties)));
+      summaries.push(summarise(parts));
+    }
+    byId.clear();
+    seenGeometry.clear();
+    store.flush();
+    if (store.size === 0) throw new TilingInputError(source, undefined, 'contains no building footprints to tile');
+
+    const schema = schemaBuilder.build('cim_twin_buildings', 'building', 'buildings');
+    const root = buildQuadtree(summaries, { maximumFeaturesPerTile: options.maximumFeaturesPerTile })!;
+
     const nodes = [...walkTree(root)].filter((node) => node.featureIndices.length > 0);
+    const jobFor = (node: TreeNode): TileContentJob => {
+      let west = Infinity;
+      let south = Infinity;
+      let east = -Infinity;
+      let north = -Infinity;
+      const records = node.featureIndices.map((i) => store.get(i));
+      for (const i of node.featureIndices) {
+        const s = summaries[i]!;
+        west = Math.min(west, s.westDegrees);
+        south = Math.min(south, s.southDegrees);
+        east = Math.max(east, s.eastDegrees);
+        north = Math.max(north, s.northDegrees);
+      }
+      return {
+        centreLonDegrees: (west + east) / 2,
+        centreLatDegrees: (south + north) / 2,
+        buildings: records.map((r) => r.packed),
+        rowsJson: records.map((r) => r.json),
+        schema,
+        compress: options.compress !== false,
+      };
+    };
+    const threads = options.threads ?? (store.size >= THREADS_THRESHOLD_BUILDINGS ? availableParallelism() : 0);
+    const pool = threads > 0 ? new Piscina({ filename: new URL('./tile-worker.ts', import.meta.url).href, minThreads: threads, maxThreads: threads }) : undefined;
     let done = 0;
-    for (const node of nodes) {
-      const glb = await buildTileContent(node, records, summaries, schema, options.compress !== false);
+    const writeNode = async (node: TreeNode) => {
+      const job = jobFor(node);
+      const glb = pool ? ((await pool.run(job)) as Uint8Array) : await buildTileContent(job);
       await output.write(contentUri(node), glb);
       report.tiles++;
       report.bytes += glb.byteLength;
       report.buildingsWritten += node.featureIndices.length;
       options.onProgress?.('write', ++done, nodes.length);
+    };
+    try {
+      // A bounded window of tiles in flight keeps every thread busy without holding all jobs.
+      const window = Math.max(1, threads * 2);
+      const inFlight = new Set<Promise<void>>();
+      for (const node of nodes) {
+        const task = writeNode(node).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+        if (inFlight.size >= window) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await pool?.destroy();
     }
     if (options.searchIndex !== false) {
-      const index = searchIndex(records, summaries);
+      const index = searchIndex(store, summaries);
       await output.write(SEARCH_INDEX_FILE, index);
       report.searchIndexBytes = Buffer.byteLength(index);
     }
@@ -330,32 +374,11 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     report.bytes += Buffer.byteLength(tileset);
     report.seconds = (performance.now() - started) / 1000;
     await output.write('report.json', JSON.stringify(report, null, 2));
+    store.dispose();
     await output.commit();
   } finally {
+    store.dispose();
     await output.abandon();
   }
   return report;
-}
-
-async function buildTileContent(node: TreeNode, records: readonly BuildingRecord[], summaries: readonly FeatureSummary[], schema: MetadataSchema, compress: boolean): Promise<Uint8Array> {
-  let west = Infinity;
-  let south = Infinity;
-  let east = -Infinity;
-  let north = -Infinity;
-  for (const i of node.featureIndices) {
-    const s = summaries[i]!;
-    west = Math.min(west, s.westDegrees);
-    south = Math.min(south, s.southDegrees);
-    east = Math.max(east, s.eastDegrees);
-    north = Math.max(north, s.northDegrees);
-  }
-  const frame = new LocalFrame((west + east) / 2, (south + north) / 2);
-  const builder = new TileMeshBuilder(frame);
-  const rows: Record<string, unknown>[] = [];
-  node.featureIndices.forEach((recordIndex, featureId) => {
-    const record = records[recordIndex]!;
-    for (const part of record.parts) builder.addExtrusion(part.rings, part.baseHeightMetres, part.topHeightMetres, featureId);
-    rows.push(record.properties);
-  });
-  return buildContentGlb(builder.finish(), frame.gltfNodeMatrix(), schema, rows, { compress });
 }

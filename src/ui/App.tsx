@@ -68,7 +68,10 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
           // storage may be unavailable (private mode); the URL still carries the language
         }
       }
-      if (state.ready && !previous.ready) document.body.dataset.ready = 'tiles';
+      if (state.ready && !previous.ready) {
+        performance.mark('cim-twin-ready');
+        document.body.dataset.ready = 'tiles';
+      }
     });
     (async () => {
       let config;

@@ -1,0 +1,159 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run bench`: benchmarks, printed as a table.
+ *  - Tiling throughput for synthetic buildings (10k, 100k, 1M; BENCH_TILING=10000,100000 to change),
+ *    each in its own process so peak RSS is its own.
+ *  - The viewer against a bare CesiumJS page on the same tileset, view and clock, alternated
+ *    BENCH_ROUNDS times (default 3) in the same run: time from navigation to ready, steady frame
+ *    time, JS heap. Ratios are ours ÷ bare (medians).
+ * Timing targets live here, never in tests: these machines are noisy.
+ */
+import { chromium, type Browser } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStaticServer } from '../src/server/static-server.ts';
+import { buildViewerIfStale, prepareDemo } from './start.ts';
+
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const VIEW = '113.1200152,23.0037627,1346.9,0,-35'; // the app's own opening view of the demo district
+const FRAMES = 8;
+
+interface TilingResult {
+  count: number;
+  buildings: number;
+  tiles: number;
+  bytes: number;
+  seconds: number;
+  peakRssBytes: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function benchTiling(counts: number[]): TilingResult[] {
+  const work = mkdtempSync(join(tmpdir(), 'cim-twin-bench-'));
+  try {
+    return counts.map((count) => {
+      process.stderr.write(`tiling ${count} synthetic buildings …\n`);
+      const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/bench/tiling-run.ts', String(count), join(work, String(count))], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      return JSON.parse(output.trim().split('\n').pop()!) as TilingResult;
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface ViewerRun {
+  readyMilliseconds: number;
+  frameMilliseconds: number;
+  heapBytes: number;
+}
+
+async function runPage(browser: Browser, url: string, viewerExpression: string): Promise<ViewerRun> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  try {
+    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    if (process.env.BENCH_DEBUG) {
+      page.on('console', (m) => process.stderr.write(`console ${m.type()}: ${m.text().slice(0, 200)}\n`));
+      page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
+      page.on('requestfailed', (r) => process.stderr.write(`failed: ${r.url()} ${r.failure()?.errorText}\n`));
+    }
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 300_000, polling: 100 });
+    return await page.evaluate(
+      ([expression, frames]) => {
+        const viewer = (0, eval)(expression as string) as { scene: { requestRender(): void; canvas: HTMLCanvasElement }; render(): void };
+        const gl = viewer.scene.canvas.getContext('webgl2')!;
+        const pixel = new Uint8Array(4);
+        const times: number[] = [];
+        for (let i = 0; i < (frames as number); i++) {
+          viewer.scene.requestRender();
+          const started = performance.now();
+          viewer.render();
+          // Reading a pixel back waits until the frame has really been drawn.
+          gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+          times.push(performance.now() - started);
+        }
+        times.sort((a, b) => a - b);
+        const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+        return {
+          readyMilliseconds: performance.getEntriesByName('cim-twin-ready')[0]!.startTime,
+          frameMilliseconds: times[Math.floor(times.length / 2)]!,
+          heapBytes: memory?.usedJSHeapSize ?? 0,
+        };
+      },
+      [viewerExpression, FRAMES] as const,
+    );
+  } finally {
+    await page.close();
+  }
+}
+
+async function benchViewer(rounds: number) {
+  await prepareDemo((line) => process.stderr.write(`${line}\n`));
+  buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
+  const server = await createStaticServer();
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const ours: ViewerRun[] = [];
+  const bare: ViewerRun[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
+      // Alternate which goes first, so drift on a noisy machine falls on both.
+      const pair = [
+        async () => ours.push(await runPage(browser, `${base}/?view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
+        async () => bare.push(await runPage(browser, `${base}/bench/bare-cesium.html?view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
+      ];
+      if (round % 2) pair.reverse();
+      for (const run of pair) await run();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return { ours, bare };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(0)} MiB`;
+}
+
+async function main() {
+  const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const tiling = benchTiling(counts);
+  const viewer = rounds > 0 ? await benchViewer(rounds) : undefined;
+
+  const lines: string[] = [];
+  lines.push('Tiling (synthetic LoD1 buildings, `scripts/bench/tiling-run.ts`; targets: 1M in < 60 s, peak RSS < 2 GB, ≤ 0.5 KB per building)', '');
+  lines.push('| buildings | tiles | seconds | buildings/s | peak RSS | bytes/building |', '|---:|---:|---:|---:|---:|---:|');
+  for (const r of tiling) {
+    lines.push(`| ${r.buildings.toLocaleString('en')} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${Math.round(r.buildings / r.seconds).toLocaleString('en')} | ${formatBytes(r.peakRssBytes)} | ${Math.round(r.bytes / r.buildings)} |`);
+  }
+  if (viewer) {
+    const m = (runs: ViewerRun[], key: keyof ViewerRun) => median(runs.map((r) => r[key]));
+    lines.push('', `Viewer vs bare CesiumJS on the demo tileset (same view, clock, imagery; 1280×720, SwiftShader; median of ${rounds} alternated rounds; target ratio ≤ 1.10)`, '');
+    lines.push('| measure | cim-twin | bare CesiumJS | ratio |', '|---|---:|---:|---:|');
+    const row = (label: string, key: keyof ViewerRun, format: (n: number) => string) => {
+      const a = m(viewer.ours, key);
+      const b = m(viewer.bare, key);
+      lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
+    };
+    row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
+    row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
+    row('JS heap at ready', 'heapBytes', formatBytes);
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
