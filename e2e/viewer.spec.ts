@@ -27,6 +27,10 @@ test('clicking a building (camera preset over its roof) opens the panel with its
   await waitForReady(page);
   const canvas = page.locator('.cesium-widget canvas');
   const box = (await canvas.boundingBox())!;
+  // Hover highlights the building under the mouse…
+  await canvas.hover({ position: { x: box.width / 2, y: box.height / 2 } });
+  await expect.poll(() => page.evaluate(() => window.__cimTwin!.store.getState().hoveredId)).toBe(target.id);
+  // …and a click selects it.
   await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
   await expect(page.getByTestId('info-id')).toHaveText(target.id);
   await expect(page.getByTestId('info-title')).toHaveText(target.name);

@@ -8,7 +8,6 @@ import {
   buildModuleUrl,
   Cartesian2,
   Cartesian3,
-  Cartographic,
   Cesium3DTileFeature,
   Color,
   EllipsoidTerrainProvider,
@@ -322,12 +321,6 @@ export class CityViewer {
       }
     });
     this.cleanups.push(remove);
-  }
-
-  /** Position of a canvas pixel on the ground or a model, for tests and measuring. */
-  pickPosition(x: number, y: number): Cartographic | undefined {
-    const cartesian = this.viewer.scene.pickPosition(new Cartesian2(x, y));
-    return cartesian ? Cartographic.fromCartesian(cartesian) : undefined;
   }
 
   destroy(): void {

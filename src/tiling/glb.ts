@@ -33,14 +33,8 @@ export interface ContentOptions {
   compress?: boolean;
 }
 
-/** Build a GLB for one tile: mesh in a local frame (node matrix to ECEF) with metadata rows. */
-export async function buildContentGlb(
-  mesh: TileMesh,
-  nodeMatrix: number[],
-  schema: MetadataSchema,
-  rows: ReadonlyArray<Record<string, unknown>>,
-  options: ContentOptions = {},
-): Promise<Uint8Array> {
+/** The glTF-Transform document of one tile: the mesh in a local frame, its node carrying the frame to ECEF. */
+export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: Pick<ContentOptions, 'baseColor'> = {}): Document {
   const document = new Document();
   document.setLogger(quietLogger);
   const buffer = document.createBuffer();
@@ -59,6 +53,18 @@ export async function buildContentGlb(
     .setMaterial(material);
   const node = document.createNode('tile').setMesh(document.createMesh('buildings').addPrimitive(primitive)).setMatrix(nodeMatrix as never);
   document.createScene().addChild(node);
+  return document;
+}
+
+/** Build a GLB for one tile: mesh in a local frame (node matrix to ECEF) with metadata rows. */
+export async function buildContentGlb(
+  mesh: TileMesh,
+  nodeMatrix: number[],
+  schema: MetadataSchema,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  options: ContentOptions = {},
+): Promise<Uint8Array> {
+  const document = contentDocument(mesh, nodeMatrix, options);
   // 16-bit positions: 3 cm steps across a 2 km tile (14 bits would be 12 cm).
   if (options.compress !== false) await document.transform(meshopt({ encoder: MeshoptEncoder, level: 'high', quantizePosition: 16 }));
   const glb = await (await getIo()).writeBinary(document);
