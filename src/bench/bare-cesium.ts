@@ -5,23 +5,11 @@
  */
 import '../engine/cesium-base.ts';
 import 'cesium/Build/Cesium/Widgets/widgets.css';
-import { buildModuleUrl, Cartesian3, Cesium3DTileset, EllipsoidTerrainProvider, ImageryLayer, JulianDate, Math as CesiumMath, TileMapServiceImageryProvider, Viewer } from 'cesium';
+import { Cartesian3, Cesium3DTileset, JulianDate, Math as CesiumMath, Viewer } from 'cesium';
+import { offlineViewerOptions } from '../engine/offline-viewer-options.ts';
 
 const params = new URLSearchParams(window.location.search);
-const viewer = new Viewer('container', {
-  baseLayer: ImageryLayer.fromProviderAsync(TileMapServiceImageryProvider.fromUrl(buildModuleUrl('Assets/Textures/NaturalEarthII'))),
-  terrainProvider: new EllipsoidTerrainProvider(),
-  geocoder: false,
-  baseLayerPicker: false,
-  homeButton: false,
-  sceneModePicker: false,
-  navigationHelpButton: false,
-  animation: false,
-  timeline: false,
-  fullscreenButton: false,
-  infoBox: false,
-  selectionIndicator: false,
-});
+const viewer = new Viewer('container', offlineViewerOptions());
 viewer.clock.currentTime = JulianDate.fromIso8601(params.get('time') ?? '2026-03-21T01:30:00Z');
 viewer.clock.shouldAnimate = false;
 const [lon, lat, height, heading, pitch] = (params.get('view') ?? '113.12,23.004,1350,0,-35').split(',').map(Number) as [number, number, number, number, number];

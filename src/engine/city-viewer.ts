@@ -5,25 +5,22 @@
  */
 import {
   BoundingSphere,
-  buildModuleUrl,
   Cartesian2,
   Cartesian3,
   Cesium3DTileFeature,
   Color,
-  EllipsoidTerrainProvider,
   HeadingPitchRange,
-  ImageryLayer,
   JulianDate,
   Math as CesiumMath,
   ScreenSpaceEventHandler,
   ScreenSpaceEventType,
-  TileMapServiceImageryProvider,
   Viewer,
 } from 'cesium';
 import type { AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView } from '../store/url-state.ts';
 import { addGroundLayer } from './ground-layer.ts';
-import { featureProperties, isFeatureAlive, TilesetLayer } from './tileset-layer.ts';
+import { offlineViewerOptions } from './offline-viewer-options.ts';
+import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /** Default daylight: 09:30 China Standard Time at the equinox, a low sun that lights the walls. */
@@ -61,18 +58,7 @@ export class CityViewer {
   constructor(private readonly options: CityViewerOptions) {
     this.store = options.store;
     this.viewer = new Viewer(options.container, {
-      baseLayer: ImageryLayer.fromProviderAsync(TileMapServiceImageryProvider.fromUrl(buildModuleUrl('Assets/Textures/NaturalEarthII'))),
-      terrainProvider: new EllipsoidTerrainProvider(),
-      geocoder: false,
-      baseLayerPicker: false,
-      homeButton: false,
-      sceneModePicker: false,
-      navigationHelpButton: false,
-      animation: false,
-      timeline: false,
-      fullscreenButton: false,
-      infoBox: false,
-      selectionIndicator: false,
+      ...offlineViewerOptions(),
       // Render only when something changes: an unattended display should not burn a core.
       requestRenderMode: true,
       maximumRenderTimeChange: Infinity,
@@ -279,7 +265,7 @@ export class CityViewer {
     } else {
       // Third-party features without an ID: tint the feature itself.
       this.pickedWithoutId = { feature, colour: Color.clone(feature.color) };
-      feature.color = Color.fromCssColorString('#ffc61a');
+      feature.color = Color.fromCssColorString(SELECTED_COLOUR_CSS);
       select({ id: `${layer?.id ?? 'layer'}#${feature.featureId}`, layerId: layer?.id, properties });
     }
   }
