@@ -12,10 +12,14 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
 import { createStaticServer } from '../src/server/static-server.ts';
+import { generateDistrict } from '../src/demo/district.ts';
+import { generateNetwork } from '../src/demo/network.ts';
+import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { writeDemoData } from './demo-data.ts';
 
 const DEMO_SOURCE = 'tiles/demo/source';
 const DEMO_BUILDINGS = 'tiles/demo/buildings';
+const DEMO_PIPELINES = 'tiles/demo/pipelines';
 
 function newestModification(path: string): number {
   if (!existsSync(path)) return 0;
@@ -40,6 +44,13 @@ export async function prepareDemo(log: (line: string) => void = console.log): Pr
     const source = await openGeoJson(input);
     const report = await tileBuildings(source.features, { sourceName: input, outputDirectory: DEMO_BUILDINGS, declaredCrs: source.declaredCrs });
     log(`  ${report.buildingsWritten} buildings in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s`);
+  }
+  const pipelines = join(DEMO_PIPELINES, 'tileset.json');
+  if (!existsSync(pipelines) || statSync(pipelines).mtimeMs < inputsChanged) {
+    log('tiling the demo underground network …');
+    const network = generateNetwork(generateDistrict());
+    const report = await tilePipeNetwork(network, { outputDirectory: DEMO_PIPELINES });
+    log(`  ${report.kilometres.toFixed(0)} km of lines, ${report.segments} segments, ${report.assets} assets in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s`);
   }
 }
 

@@ -24,3 +24,15 @@ export function polygonArea(rings: readonly Ring[]): number {
   });
   return area;
 }
+
+/** Length of a lon/lat path in metres (small-extent approximation, for reports and tests). */
+export function pathLengthMetres(path: readonly (readonly [number, number])[]): number {
+  let total = 0;
+  for (let i = 1; i < path.length; i++) {
+    const [lon0, lat0] = path[i - 1]!;
+    const [lon1, lat1] = path[i]!;
+    const metresPerDegreeLongitude = 111_320 * Math.cos((((lat0 + lat1) / 2) * Math.PI) / 180);
+    total += Math.hypot((lon1 - lon0) * metresPerDegreeLongitude, (lat1 - lat0) * 110_574);
+  }
+  return total;
+}

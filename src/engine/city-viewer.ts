@@ -23,6 +23,8 @@ import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
+/** Buildings seen through in the underground view. */
+const BUILDINGS_UNDERGROUND_ALPHA = 0.3;
 /** Default daylight: 09:30 China Standard Time at the equinox, a low sun that lights the walls. */
 const DEFAULT_CLOCK_ISO8601 = '2026-03-21T01:30:00Z';
 
@@ -82,7 +84,15 @@ export class CityViewer {
     );
     this.cleanups.push(this.store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) this.applySelection();
-      if (state.layers !== previous.layers) for (const l of state.layers) this.layers.get(l.config.id)?.setVisible(l.visible);
+      if (
+        state.layers !== previous.layers ||
+        state.underground !== previous.underground ||
+        state.groundOpacity !== previous.groundOpacity ||
+        state.buildingsAppearance !== previous.buildingsAppearance ||
+        state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
+      ) {
+        this.applyLayerAppearance();
+      }
     }));
   }
 
@@ -135,9 +145,8 @@ export class CityViewer {
         return;
       }
       this.layers.set(config.id, layer);
-      const state = this.store.getState().layers.find((l) => l.config.id === config.id);
-      if (state) layer.setVisible(state.visible);
       setLayerStatus(config.id, 'ready');
+      this.applyLayerAppearance();
     } catch (error) {
       setLayerStatus(config.id, 'error', error instanceof Error ? error.message : String(error));
     }
@@ -154,6 +163,30 @@ export class CityViewer {
     }
     const state = this.store.getState();
     if (!state.ready && this.groundSettled && this.cameraSettled && this.layersSettled) state.setReady(true);
+  }
+
+  /**
+   * Layer visibility and the underground view: translucent ground (Cesium globe translucency),
+   * the camera allowed below the surface, buildings faded or hidden, pipeline types filtered.
+   */
+  private applyLayerAppearance(): void {
+    const state = this.store.getState();
+    const scene = this.viewer.scene;
+    const translucency = scene.globe.translucency;
+    translucency.enabled = state.underground;
+    translucency.frontFaceAlpha = state.groundOpacity;
+    translucency.backFaceAlpha = state.groundOpacity;
+    scene.screenSpaceCameraController.enableCollisionDetection = !state.underground;
+    for (const layerState of state.layers) {
+      const layer = this.layers.get(layerState.config.id);
+      if (!layer) continue;
+      const isBuildings = layerState.config.kind === 'buildings';
+      const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide';
+      layer.setVisible(layerState.visible && !hiddenUnderground);
+      const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' ? BUILDINGS_UNDERGROUND_ALPHA : 1;
+      layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
+    }
+    scene.requestRender();
   }
 
   // --- camera ---------------------------------------------------------------------------

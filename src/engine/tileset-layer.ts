@@ -76,12 +76,32 @@ export class TilesetLayer {
   setSelectedId(id: string | undefined): void {
     if (id === this.selectedId) return;
     this.selectedId = id;
-    this.tileset.style =
-      id === undefined
-        ? undefined
-        : new Cesium3DTileStyle({
-            color: { conditions: [[`\${${this.idProperty}} === ${JSON.stringify(id)}`, `color('${SELECTED_COLOUR_CSS}')`], ['true', "color('white')"]] },
-          });
+    this.applyStyle();
+  }
+
+  /** Fade the whole layer (alpha below 1) and hide features whose `pipelineType` is listed. */
+  setAppearance(alpha: number, hiddenPipelineTypes: readonly string[]): void {
+    if (alpha === this.alpha && hiddenPipelineTypes.join() === this.hiddenTypes.join()) return;
+    this.alpha = alpha;
+    this.hiddenTypes = [...hiddenPipelineTypes];
+    this.applyStyle();
+  }
+
+  private alpha = 1;
+  private hiddenTypes: string[] = [];
+
+  /** One Cesium style for the selection, the fade and the hidden types. */
+  private applyStyle(): void {
+    const conditions: [string, string][] = [];
+    if (this.selectedId !== undefined) conditions.push([`\${${this.idProperty}} === ${JSON.stringify(this.selectedId)}`, `color('${SELECTED_COLOUR_CSS}')`]);
+    if (conditions.length === 0 && this.alpha === 1 && this.hiddenTypes.length === 0) {
+      this.tileset.style = undefined;
+    } else {
+      conditions.push(['true', `color('white', ${this.alpha})`]);
+      const style: { color: unknown; show?: string } = { color: { conditions } };
+      if (this.hiddenTypes.length) style.show = this.hiddenTypes.map((t) => `\${pipelineType} !== ${JSON.stringify(t)}`).join(' && ');
+      this.tileset.style = new Cesium3DTileStyle(style);
+    }
     this.viewer.scene.requestRender();
   }
 

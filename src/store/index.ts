@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
+import type { PipelineType } from '../domain/pipelines.ts';
 import type { Language } from './url-state.ts';
 
 export type LayerKind = 'buildings' | 'pipelines' | 'external';
@@ -63,6 +64,22 @@ export interface SelectionSlice {
   setHovered(id: string | undefined): void;
 }
 
+export type BuildingsAppearance = 'show' | 'fade' | 'hide';
+
+export interface UndergroundSlice {
+  /** Underground view: translucent ground, camera allowed below the surface. */
+  underground: boolean;
+  /** Opacity of the ground in the underground view, 0–1. */
+  groundOpacity: number;
+  buildingsAppearance: BuildingsAppearance;
+  /** Pipeline types switched off in the legend. */
+  hiddenPipelineTypes: PipelineType[];
+  setUnderground(on: boolean): void;
+  setGroundOpacity(opacity: number): void;
+  setBuildingsAppearance(appearance: BuildingsAppearance): void;
+  togglePipelineType(type: PipelineType): void;
+}
+
 export interface UiSlice {
   language: Language;
   /** Tiles requested or being processed, over all layers. */
@@ -78,7 +95,7 @@ export interface UiSlice {
   dismissMessage(index: number): void;
 }
 
-export type AppState = LayersSlice & SelectionSlice & UiSlice;
+export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice;
 type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
 
 const layersSlice: Slice<LayersSlice> = (set) => ({
@@ -96,6 +113,18 @@ const selectionSlice: Slice<SelectionSlice> = (set) => ({
   setHovered: (hoveredId) => set({ hoveredId }),
 });
 
+const undergroundSlice: Slice<UndergroundSlice> = (set) => ({
+  underground: false,
+  groundOpacity: 0.35,
+  buildingsAppearance: 'fade',
+  hiddenPipelineTypes: [],
+  setUnderground: (underground) => set({ underground }),
+  setGroundOpacity: (groundOpacity) => set({ groundOpacity: Math.min(1, Math.max(0, groundOpacity)) }),
+  setBuildingsAppearance: (buildingsAppearance) => set({ buildingsAppearance }),
+  togglePipelineType: (type) =>
+    set((s) => ({ hiddenPipelineTypes: s.hiddenPipelineTypes.includes(type) ? s.hiddenPipelineTypes.filter((t) => t !== type) : [...s.hiddenPipelineTypes, type] })),
+});
+
 const MAXIMUM_MESSAGES = 5;
 
 const uiSlice: Slice<UiSlice> = (set) => ({
@@ -111,7 +140,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
 });
 
 export function createAppStore(): StoreApi<AppState> {
-  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get) }));
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get) }));
 }
 
 export type AppStore = StoreApi<AppState>;

@@ -13,6 +13,8 @@ export interface TileMesh {
   /** Feature ID per vertex: the row of the building in the tile's property table. */
   featureIds: Uint16Array | Uint32Array;
   indices: Uint16Array | Uint32Array;
+  /** Optional per-vertex colour, RGBA 0–255 (sRGB): pipes carry their CJJ 61 colour this way. */
+  colours?: Uint8Array;
 }
 
 /** Bases higher than this get a floor (a podium-raised part is visible from below). */

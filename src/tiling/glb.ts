@@ -33,6 +33,10 @@ export interface ContentOptions {
   compress?: boolean;
 }
 
+function srgbToLinear(c: number): number {
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+}
+
 /** The glTF-Transform document of one tile: the mesh in a local frame, its node carrying the frame to ECEF. */
 export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: Pick<ContentOptions, 'baseColor'> = {}): Document {
   const document = new Document();
@@ -51,6 +55,12 @@ export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: P
     .setAttribute('_FEATURE_ID_0', accessor('SCALAR', mesh.featureIds))
     .setIndices(accessor('SCALAR', mesh.indices))
     .setMaterial(material);
+  if (mesh.colours) {
+    // glTF vertex colours are linear; ours are sRGB bytes, so convert (normalized unsigned bytes).
+    const linear = new Uint8Array(mesh.colours.length);
+    for (let i = 0; i < linear.length; i++) linear[i] = i % 4 === 3 ? mesh.colours[i]! : Math.round(srgbToLinear(mesh.colours[i]! / 255) * 255);
+    primitive.setAttribute('COLOR_0', document.createAccessor().setType('VEC4').setArray(linear).setNormalized(true).setBuffer(buffer));
+  }
   const node = document.createNode('tile').setMesh(document.createMesh('buildings').addPrimitive(primitive)).setMatrix(nodeMatrix as never);
   document.createScene().addChild(node);
   return document;

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticServer } from '../server/static-server.ts';
+import { generateDistrict } from '../demo/district.ts';
+import { generateNetwork } from '../demo/network.ts';
 import { tileBuildings } from './building-pipeline.ts';
+import { tilePipeNetwork } from './pipes/pipe-pipeline.ts';
 import { lonLatHeightToEcef } from './crs.ts';
 import { openGeoJson } from './geojson-reader.ts';
 import { FIXTURE_BUILDINGS, FIXTURE_CENTRE, fixtureCollection, syntheticBuildings } from './testing/fixtures.ts';
@@ -37,6 +40,8 @@ beforeAll(async () => {
     const source = await openGeoJson(input);
     await tileBuildings(source.features, { sourceName: input, outputDirectory: join(work, name), maximumFeaturesPerTile: maximum });
   }
+  const network = generateNetwork(generateDistrict());
+  await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines'), maximumFeaturesPerTile: 100 });
   server = await createStaticServer({ distDirectory: work, tilesDirectory: work });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address() as { port: number };
@@ -56,7 +61,7 @@ interface LoadResult {
   tilesLoaded: number;
 }
 
-async function loadInThree(url: string): Promise<LoadResult> {
+async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadResult> {
   const three = await import('three');
   const { TilesRenderer } = await import('3d-tiles-renderer');
   const { GLTFExtensionsPlugin } = await import('3d-tiles-renderer/plugins');
@@ -69,7 +74,7 @@ async function loadInThree(url: string): Promise<LoadResult> {
   tiles.addEventListener('load-error', (event: { url?: unknown; error?: unknown }) => errors.push(`${String(event.url)}: ${String(event.error)}`));
   tiles.addEventListener('load-model', () => tilesLoaded++);
   const camera = new three.PerspectiveCamera(60, 1, 1, 1e8);
-  const [x, y, z] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, 800);
+  const [x, y, z] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, cameraHeightMetres);
   const [tx, ty, tz] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, 0);
   camera.position.set(x, y, z);
   camera.up.set(0, 0, 1);
@@ -116,6 +121,14 @@ describe('3d-tiles-renderer reads our tilesets', () => {
     expect(result.errors).toEqual([]);
     expect(result.tilesLoaded).toBeGreaterThanOrEqual(8);
     expect(result.ids.size).toBe(400);
+  });
+
+  it('the pipeline tileset: pipes and assets load, every feature has its ID', async () => {
+    // High enough to see the whole 2 km district.
+    const result = await loadInThree(`${baseUrl}/pipelines/tileset.json`, 5000);
+    expect(result.errors).toEqual([]);
+    expect(result.tilesLoaded).toBeGreaterThanOrEqual(4);
+    expect(result.ids.size).toBeGreaterThan(500);
   });
 
   it('reports a corrupt tile as a load error (the check above can fail)', async () => {

@@ -10,6 +10,7 @@ import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { loadSearchEntries } from './search-loader.ts';
 import { StatusBar } from './StatusBar.tsx';
+import { UndergroundPanel } from './UndergroundPanel.tsx';
 
 declare global {
   interface Window {
@@ -36,7 +37,10 @@ function Shell() {
           {t.languageToggle}
         </button>
       </header>
-      <LayerList />
+      <div className="left-column">
+        <LayerList />
+        <UndergroundPanel />
+      </div>
       <InfoPanel />
       <StatusBar />
     </div>

@@ -1,0 +1,60 @@
+import { generateDistrict } from '../src/demo/district.ts';
+import { generateNetwork, pathLengthMetres } from '../src/demo/network.ts';
+import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
+
+/** A storm main of the demo network (the generator is deterministic): its midpoint and centre depth. */
+function stormMain() {
+  const network = generateNetwork(generateDistrict());
+  const segment = network.segments.find((s) => s.type === 'drainage-storm' && s.shape.kind === 'circular' && s.shape.diameterMillimetres === 1200 && pathLengthMetres(s.path) > 30)!;
+  const [a, b] = [segment.path[0]!, segment.path.at(-1)!];
+  const depth = 'depthMetres' in segment.start ? segment.start.depthMetres : 2;
+  return { segment, lon: (a[0] + b[0]) / 2, lat: (a[1] + b[1]) / 2, centreHeight: -(depth + 0.6) };
+}
+
+test('the underground view makes the ground translucent and lets the camera go below it', async ({ page }) => {
+  await page.goto('/?view=113.12,23.01,300,0,-45');
+  await waitForReady(page);
+  const collisionDetection = () => page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.screenSpaceCameraController.enableCollisionDetection);
+  expect(await collisionDetection()).toBe(true);
+  await page.getByTestId('underground-toggle').check();
+  expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.enabled)).toBe(true);
+  expect(await collisionDetection()).toBe(false);
+  // Below the ground, looking up a little; then the user turns the view with the mouse.
+  await page.evaluate(() => window.__cimTwin!.engine()!.setView({ lonDegrees: 113.12, latDegrees: 23.01, heightMetres: -30, headingDegrees: 0, pitchDegrees: 10 }));
+  const canvas = page.locator('.cesium-widget canvas');
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 - 20, { steps: 4 });
+  await page.mouse.up({ button: 'middle' });
+  const height = await page.evaluate(() => {
+    const engine = window.__cimTwin!.engine()!;
+    engine.viewer.scene.requestRender();
+    engine.viewer.render();
+    return engine.currentView()!.heightMetres;
+  });
+  expect(height).toBeLessThan(-20);
+  await page.getByTestId('ground-opacity').fill('0.2');
+  expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.frontFaceAlpha)).toBeCloseTo(0.2, 5);
+});
+
+test('picking a pipe from below opens its panel with the pipeline attributes', async ({ page }) => {
+  const target = stormMain();
+  await page.goto(`/?view=${target.lon},${target.lat},${target.centreHeight - 12},0,90`);
+  await waitForReady(page);
+  await page.getByTestId('underground-toggle').check();
+  await page.evaluate(() => {
+    const engine = window.__cimTwin!.engine()!;
+    engine.viewer.scene.requestRender();
+  });
+  await page.waitForFunction(() => window.__cimTwin!.store.getState().pendingTiles === 0 && window.__cimTwin!.engine()!.viewer.scene.globe.tilesLoaded, null, { timeout: 120_000, polling: 250 });
+  await expectCanvasRendered(page, 0.05);
+  const canvas = page.locator('.cesium-widget canvas');
+  const box = (await canvas.boundingBox())!;
+  await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  await expect(page.getByTestId('info-id')).toHaveText(target.segment.id);
+  await expect(page.locator('[data-property="typeName"] td')).toHaveText('雨水');
+  await expect(page.locator('[data-property="featureType"] td')).toHaveText('管段');
+  await expect(page.locator('[data-property="diameterMillimetres"] td')).toHaveText('1200');
+  await expect(page.locator('[data-property="material"] td')).toHaveText(target.segment.material!);
+});

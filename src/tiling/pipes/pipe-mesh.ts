@@ -1,0 +1,144 @@
+/**
+ * Pipe meshes built with three.js, in a tile's local frame (glTF Y-up: x east, y up, z south):
+ *  - circular pipes: an open cylinder per straight piece and a sphere at every vertex, so pipes
+ *    look continuous at bends and at nodes shared with the next segment;
+ *  - box culverts and utility tunnels: a box per piece;
+ *  - manholes and wells: vertical cylinders from the ground down to their depth;
+ *  - valves: a sphere on the main; hydrants: a short post above the ground.
+ * Every feature's vertices carry its feature ID and its CJJ 61 colour (lighter when shallow).
+ */
+import { BoxGeometry, BufferGeometry, CylinderGeometry, Float32BufferAttribute, Quaternion, SphereGeometry, Vector3 } from 'three';
+import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
+import { centreElevationMetres, coverDepthMetres, pipelineColour, shapeHeightMetres, shapeWidthMetres, type PipeSegment, type PointAsset } from '../../domain/pipelines.ts';
+import type { TileMesh } from '../extrude.ts';
+import type { LocalFrame } from '../local-frame.ts';
+
+/** Facets around a pipe: 10 keeps a 1.2 m storm main round at street scale, and tiles small. */
+export const PIPE_RADIAL_SEGMENTS = 10;
+const JOINT_WIDTH_SEGMENTS = PIPE_RADIAL_SEGMENTS;
+const JOINT_HEIGHT_SEGMENTS = 5;
+const MANHOLE_RADIUS_METRES = 0.5;
+const HYDRANT_HEIGHT_METRES = 0.8;
+const UP = new Vector3(0, 1, 0);
+
+/** ENU metres → glTF Y-up. */
+function gltf(local: readonly number[]): Vector3 {
+  return new Vector3(local[0]!, local[2]!, -local[1]!);
+}
+
+function tag(geometry: BufferGeometry, featureId: number, rgb: readonly number[]): BufferGeometry {
+  const count = geometry.getAttribute('position').count;
+  geometry.deleteAttribute('uv');
+  geometry.setAttribute('_feature_id_0', new Float32BufferAttribute(new Float32Array(count).fill(featureId), 1));
+  const colours = new Float32Array(count * 4);
+  for (let i = 0; i < count; i++) colours.set([rgb[0]!, rgb[1]!, rgb[2]!, 255], i * 4);
+  geometry.setAttribute('colour', new Float32BufferAttribute(colours, 4));
+  return geometry;
+}
+
+/** Positions of a segment's path in the local frame, at its centre-line elevation (ground = ellipsoid 0). */
+export function segmentCentreLine(segment: PipeSegment, frame: LocalFrame): Vector3[] {
+  const lengths = [0];
+  for (let i = 1; i < segment.path.length; i++) {
+    const [lon0, lat0] = segment.path[i - 1]!;
+    const [lon1, lat1] = segment.path[i]!;
+    const a = frame.toLocal(lon0, lat0, 0);
+    const b = frame.toLocal(lon1, lat1, 0);
+    lengths.push(lengths[i - 1]! + Math.hypot(b[0] - a[0], b[1] - a[1]));
+  }
+  const total = lengths[lengths.length - 1]! || 1;
+  const startCentre = centreElevationMetres(0, segment.start, segment.shape);
+  const endCentre = centreElevationMetres(0, segment.end, segment.shape);
+  return segment.path.map(([lon, lat], i) => gltf(frame.toLocal(lon, lat, startCentre + ((endCentre - startCentre) * lengths[i]!) / total)));
+}
+
+export function segmentGeometry(segment: PipeSegment, frame: LocalFrame, featureId: number): BufferGeometry {
+  const points = segmentCentreLine(segment, frame);
+  const depth = Math.max(coverDepthMetres(0, segment.start, segment.shape), coverDepthMetres(0, segment.end, segment.shape));
+  const rgb = pipelineColour(segment.type, depth);
+  const parts: BufferGeometry[] = [];
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    const direction = b.clone().sub(a);
+    const length = direction.length();
+    if (length === 0) continue;
+    direction.normalize();
+    const middle = a.clone().add(b).multiplyScalar(0.5);
+    let piece: BufferGeometry;
+    if (segment.shape.kind === 'circular') {
+      piece = new CylinderGeometry(shapeWidthMetres(segment.shape) / 2, shapeWidthMetres(segment.shape) / 2, length, PIPE_RADIAL_SEGMENTS, 1, true);
+      piece.applyQuaternion(new Quaternion().setFromUnitVectors(UP, direction));
+    } else {
+      // A box along x, turned to the piece's heading; culverts stay level across their width.
+      piece = new BoxGeometry(length, shapeHeightMetres(segment.shape), shapeWidthMetres(segment.shape));
+      const horizontal = new Vector3(direction.x, 0, direction.z).normalize();
+      piece.applyQuaternion(new Quaternion().setFromUnitVectors(new Vector3(1, 0, 0), horizontal));
+    }
+    piece.translate(middle.x, middle.y, middle.z);
+    parts.push(tag(piece, featureId, rgb));
+  }
+  if (segment.shape.kind === 'circular') {
+    // Joint spheres at every vertex, ends included: bends and shared nodes show no gap.
+    for (const p of points) {
+      const joint = new SphereGeometry(shapeWidthMetres(segment.shape) / 2, JOINT_WIDTH_SEGMENTS, JOINT_HEIGHT_SEGMENTS);
+      joint.translate(p.x, p.y, p.z);
+      parts.push(tag(joint, featureId, rgb));
+    }
+  }
+  return mergeGeometries(parts, false)!;
+}
+
+/** Geometry of a point asset, or undefined for kinds drawn by their pipes (junctions, service connections). */
+export function assetGeometry(asset: PointAsset, frame: LocalFrame, featureId: number): BufferGeometry | undefined {
+  const ground = gltf(frame.toLocal(asset.lonDegrees, asset.latDegrees, 0));
+  const rgb = pipelineColour(asset.type, asset.depthMetres ?? 1);
+  let geometry: BufferGeometry;
+  switch (asset.kind) {
+    case 'manhole':
+    case 'well': {
+      const depth = asset.depthMetres ?? 2;
+      geometry = asset.kind === 'manhole' ? new CylinderGeometry(MANHOLE_RADIUS_METRES, MANHOLE_RADIUS_METRES, depth, 12, 1, false) : new BoxGeometry(1.2, depth, 1.2);
+      geometry.translate(ground.x, ground.y - depth / 2, ground.z);
+      break;
+    }
+    case 'valve':
+      geometry = new SphereGeometry(0.35, 10, 6);
+      geometry.translate(ground.x, ground.y - 1.2, ground.z);
+      break;
+    case 'hydrant':
+      geometry = new CylinderGeometry(0.12, 0.15, HYDRANT_HEIGHT_METRES, 10, 1, false);
+      geometry.translate(ground.x, ground.y + HYDRANT_HEIGHT_METRES / 2, ground.z);
+      return tag(geometry, featureId, [220, 30, 30]);
+    case 'tank':
+    case 'reservoir':
+      geometry = new CylinderGeometry(6, 6, 8, 24, 1, false);
+      geometry.translate(ground.x, ground.y + 4, ground.z);
+      break;
+    case 'pump':
+      geometry = new BoxGeometry(1.5, 1.5, 1.5);
+      geometry.translate(ground.x, ground.y - 1.2, ground.z);
+      break;
+    default:
+      return undefined;
+  }
+  return tag(geometry, featureId, rgb);
+}
+
+/** Merge feature geometries into one TileMesh (positions, normals, feature IDs, colours, indices). */
+export function toTileMesh(geometries: BufferGeometry[]): TileMesh {
+  const merged = mergeGeometries(geometries, false)!;
+  const position = merged.getAttribute('position');
+  const normal = merged.getAttribute('normal');
+  const featureId = merged.getAttribute('_feature_id_0');
+  const colour = merged.getAttribute('colour');
+  const count = position.count;
+  const index = merged.index ? Array.from(merged.index.array) : Array.from({ length: count }, (_, i) => i);
+  return {
+    positions: Float32Array.from(position.array as ArrayLike<number>),
+    normals: Float32Array.from(normal.array as ArrayLike<number>),
+    featureIds: Uint32Array.from(featureId.array as ArrayLike<number>).some((v) => v > 65535) ? Uint32Array.from(featureId.array as ArrayLike<number>) : Uint16Array.from(featureId.array as ArrayLike<number>),
+    colours: Uint8Array.from(colour.array as ArrayLike<number>),
+    indices: count < 65536 ? Uint16Array.from(index) : Uint32Array.from(index),
+  };
+}

@@ -1,0 +1,90 @@
+import validator from 'gltf-validator';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDistrict } from '../../demo/district.ts';
+import { generateNetwork } from '../../demo/network.ts';
+import type { PipeSegment } from '../../domain/pipelines.ts';
+import { LocalFrame } from '../local-frame.ts';
+import { contentTiles, readTile, readTileset } from '../testing/read-tiles.ts';
+import { assetGeometry, PIPE_RADIAL_SEGMENTS, segmentCentreLine, segmentGeometry } from './pipe-mesh.ts';
+import { tilePipeNetwork } from './pipe-pipeline.ts';
+
+const frame = new LocalFrame(113.12, 23.02);
+const pipe = (id: string, path: [number, number][], startDepth: number, endDepth: number, diameterMillimetres = 400): PipeSegment => ({
+  id,
+  type: 'water',
+  shape: { kind: 'circular', diameterMillimetres },
+  path,
+  fromNodeId: `${id}-a`,
+  toNodeId: `${id}-b`,
+  start: { depthMetres: startDepth },
+  end: { depthMetres: endDepth },
+});
+
+describe('pipe geometry', () => {
+  const sphereVertices = (PIPE_RADIAL_SEGMENTS + 1) * (5 + 1);
+  const cylinderVertices = (PIPE_RADIAL_SEGMENTS + 1) * 2;
+
+  it.each([
+    ['a straight pipe', [[113.12, 23.02], [113.121, 23.02]], 1, 2],
+    ['a pipe with two bends', [[113.12, 23.02], [113.121, 23.02], [113.121, 23.021], [113.122, 23.021]], 3, 4],
+  ] as const)('%s: one tube piece per straight run and one joint per vertex', (_, path, pieces, joints) => {
+    const geometry = segmentGeometry(pipe('P', path.map((p) => [p[0], p[1]]), 1.2, 1.2), frame, 3);
+    expect(geometry.getAttribute('position').count).toBe(pieces * cylinderVertices + joints * sphereVertices);
+    expect(new Set(geometry.getAttribute('_feature_id_0').array)).toEqual(new Set([3]));
+  });
+
+  it('is continuous at a shared node: the centre lines meet and the joint covers both ends', () => {
+    const a = pipe('A', [[113.12, 23.02], [113.121, 23.02]], 1.0, 1.4);
+    const b = pipe('B', [[113.121, 23.02], [113.121, 23.021]], 1.4, 1.6);
+    const endOfA = segmentCentreLine(a, frame).at(-1)!;
+    const startOfB = segmentCentreLine(b, frame)[0]!;
+    expect(endOfA.distanceTo(startOfB)).toBeLessThan(0.001);
+    // Depth is cover to the pipe top: the centre is 1.4 m + half of 0.4 m below the ground.
+    expect(endOfA.y).toBeCloseTo(-(1.4 + 0.2), 1);
+    // B runs north from the node; only its joint sphere reaches south of the node (glTF +z is
+    // south), by about its radius: the gap a bend would leave is filled.
+    const positions = segmentGeometry(b, frame, 0).getAttribute('position');
+    let southmost = -Infinity;
+    for (let i = 0; i < positions.count; i++) southmost = Math.max(southmost, positions.getZ(i) - startOfB.z);
+    expect(southmost).toBeGreaterThan(0.18);
+    expect(southmost).toBeLessThanOrEqual(0.2 + 1e-6);
+  });
+
+  it('puts a manhole from the ground down to its depth', () => {
+    const geometry = assetGeometry({ id: 'M', kind: 'manhole', type: 'drainage-storm', lonDegrees: 113.12, latDegrees: 23.02, groundElevationMetres: 0, depthMetres: 3.5 }, frame, 0)!;
+    geometry.computeBoundingBox();
+    expect(geometry.boundingBox!.max.y).toBeCloseTo(0, 2);
+    expect(geometry.boundingBox!.min.y).toBeCloseTo(-3.5, 2);
+  });
+});
+
+describe('the demo network as tiles', () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'cim-twin-pipes-'));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('tiles every segment and drawable asset with metadata, and every glb passes gltf-validator', async () => {
+    const network = generateNetwork(generateDistrict());
+    const out = join(work, 'pipelines');
+    const report = await tilePipeNetwork(network, { outputDirectory: out });
+    expect(report.kilometres).toBeGreaterThan(40);
+    const tileset = await readTileset(out);
+    const ids = new Set<string>();
+    for (const tile of contentTiles(tileset.root)) {
+      const read = await readTile(out, tile.content!.uri);
+      for (const id of read.columns.id!) ids.add(String(id));
+      expect(read.columns.pipelineType!.length).toBe(read.rowCount);
+      const result = await validator.validateBytes(new Uint8Array(await readFile(join(out, tile.content!.uri))));
+      expect(result.issues.numErrors, JSON.stringify(result.issues.messages.filter((m) => m.severity === 0).slice(0, 3))).toBe(0);
+    }
+    for (const s of network.segments) expect(ids.has(s.id)).toBe(true);
+    expect(ids.size).toBe(network.segments.length + network.assets.length - report.assetsWithoutGeometry);
+  });
+});
