@@ -14,6 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStaticServer } from '../src/server/static-server.ts';
+import { generateDistrict } from '../src/demo/district.ts';
+import { generateNetwork } from '../src/demo/network.ts';
+import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
 
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -43,6 +46,18 @@ function benchTiling(counts: number[]): TilingResult[] {
       const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/bench/tiling-run.ts', String(count), join(work, String(count))], { encoding: 'utf8', maxBuffer: 1 << 20 });
       return JSON.parse(output.trim().split('\n').pop()!) as TilingResult;
     });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Pipeline tiling of the demo network (268 km). */
+async function benchPipelines(): Promise<{ label: string; report: PipeTilingReport }[]> {
+  const network = generateNetwork(generateDistrict());
+  const work = mkdtempSync(join(tmpdir(), 'cim-twin-bench-pipes-'));
+  try {
+    process.stderr.write('tiling the demo underground network …\n');
+    return [{ label: 'demo network', report: await tilePipeNetwork(network, { outputDirectory: join(work, 'demo') }) }];
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -108,7 +123,8 @@ async function benchViewer(rounds: number) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
       // Alternate which goes first, so drift on a noisy machine falls on both.
       const pair = [
-        async () => ours.push(await runPage(browser, `${base}/?view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
+        // The same tileset as the baseline: only the buildings layer of the config.
+        async () => ours.push(await runPage(browser, `${base}/?layers=demo-buildings&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
         async () => bare.push(await runPage(browser, `${base}/bench/bare-cesium.html?view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
       ];
       if (round % 2) pair.reverse();
@@ -129,6 +145,7 @@ async function main() {
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const tiling = benchTiling(counts);
+  const pipes = await benchPipelines();
   const viewer = rounds > 0 ? await benchViewer(rounds) : undefined;
 
   const lines: string[] = [];
@@ -136,6 +153,11 @@ async function main() {
   lines.push('| buildings | tiles | seconds | buildings/s | peak RSS | bytes/building |', '|---:|---:|---:|---:|---:|---:|');
   for (const r of tiling) {
     lines.push(`| ${r.buildings.toLocaleString('en')} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${Math.round(r.buildings / r.seconds).toLocaleString('en')} | ${formatBytes(r.peakRssBytes)} | ${Math.round(r.bytes / r.buildings)} |`);
+  }
+  lines.push('', 'Pipeline tiling (three.js meshes, meshopt, metadata)', '');
+  lines.push('| network | km | segments + assets | tiles | seconds | km/s | bytes/km |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const { label, report: r } of pipes) {
+    lines.push(`| ${label} | ${r.kilometres.toFixed(0)} | ${r.segments + r.assets} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${(r.kilometres / r.seconds).toFixed(0)} | ${Math.round(r.bytes / r.kilometres).toLocaleString('en')} |`);
   }
   if (viewer) {
     const m = (runs: ViewerRun[], key: keyof ViewerRun) => median(runs.map((r) => r[key]));

@@ -156,7 +156,8 @@ export class CityViewer {
   private checkReady(): void {
     const scene = this.viewer.scene;
     let loading = !scene.globe.tilesLoaded;
-    for (const layer of this.layers.values()) if (!layer.loaded) loading = true;
+    // A hidden tileset loads nothing, so it is never "loaded": only shown layers count.
+    for (const layer of this.layers.values()) if (layer.tileset.show && !layer.loaded) loading = true;
     if (loading) {
       scene.requestRender();
       return;
@@ -182,7 +183,9 @@ export class CityViewer {
       if (!layer) continue;
       const isBuildings = layerState.config.kind === 'buildings';
       const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide';
-      layer.setVisible(layerState.visible && !hiddenUnderground);
+      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only.
+      const pipesAboveGround = layerState.config.kind === 'pipelines' && !state.underground;
+      layer.setVisible(layerState.visible && !hiddenUnderground && !pipesAboveGround);
       const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' ? BUILDINGS_UNDERGROUND_ALPHA : 1;
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }

@@ -18,6 +18,7 @@ describe('URL state', () => {
     const state = parseUrlState('?select=440604-B-000001&lang=en&tileset=http%3A%2F%2Flocalhost%2Fa%2Ftileset.json&tileset=b.json&time=2026-01-01T02:00:00Z');
     expect(state).toEqual({ select: '440604-B-000001', language: 'en', tilesets: ['http://localhost/a/tileset.json', 'b.json'], time: '2026-01-01T02:00:00Z' });
     expect(parseUrlState('?lang=fr&time=never')).toEqual({ tilesets: [] });
+    expect(parseUrlState('?layers=demo-buildings,demo-pipelines').layers).toEqual(['demo-buildings', 'demo-pipelines']);
   });
 
   it('updates only its own parameters and drops cleared ones', () => {

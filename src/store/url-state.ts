@@ -4,6 +4,7 @@
  *
  *   ?view=lon,lat,height,heading,pitch   degrees, metres, degrees, degrees
  *   &select=<asset id>  &lang=zh|en  &tileset=<url> (repeatable)  &time=<ISO 8601>
+ *   &layers=<id>,<id>   only these layers of the config file (e.g. for a focused display or a benchmark)
  */
 
 export interface CameraView {
@@ -22,6 +23,8 @@ export interface UrlState {
   language?: Language;
   tilesets: string[];
   time?: string;
+  /** IDs of the config layers to open; undefined opens all. */
+  layers?: string[];
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -47,6 +50,8 @@ export function parseUrlState(search: string): UrlState {
   const select = params.get('select');
   if (select) state.select = select;
   if (lang === 'zh' || lang === 'en') state.language = lang;
+  const layers = params.get('layers');
+  if (layers) state.layers = layers.split(',').filter(Boolean);
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;

@@ -86,7 +86,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         config = { layers: [] };
       }
       if (cancelled || !container.current) return;
-      const layers = [...config.layers, ...urlState.tilesets.map(layerFromUrl)];
+      const configured = urlState.layers ? config.layers.filter((l) => urlState.layers!.includes(l.id)) : config.layers;
+      const layers = [...configured, ...urlState.tilesets.map(layerFromUrl)];
       store.getState().setLayers(layers);
       if (urlState.select) store.getState().select({ id: urlState.select });
       // A deep link to an asset without a saved view opens onto the asset.
