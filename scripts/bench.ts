@@ -16,6 +16,10 @@ import { join } from 'node:path';
 import { createStaticServer } from '../src/server/static-server.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
+import { checkClearances, type ClearanceRule } from '../src/domain/analysis/clearance.ts';
+import clearanceRules from '../src/domain/analysis/clearance-rules.json';
+import type { PipeSegment } from '../src/domain/pipelines.ts';
+import { fromLonLat } from '../src/tiling/crs.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
 
@@ -61,6 +65,20 @@ async function benchPipelines(): Promise<{ label: string; report: PipeTilingRepo
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Clearance check on the demo network and on ten shifted copies of it: the ratio shows it is not quadratic. */
+function benchClearance(): { label: string; segments: number; violations: number; milliseconds: number }[] {
+  const segments = generateNetwork(generateDistrict()).segments;
+  const toLocal = fromLonLat('EPSG:4547');
+  const copies = (n: number): PipeSegment[] =>
+    Array.from({ length: n }, (_, k) => segments.map((s) => ({ ...s, id: `${s.id}#${k}`, fromNodeId: `${s.fromNodeId}#${k}`, toNodeId: `${s.toNodeId}#${k}`, path: s.path.map(([lon, lat]) => [lon + 0.025 * k, lat] as [number, number]) }))).flat();
+  return [1, 10].map((n) => {
+    const network = copies(n);
+    const started = performance.now();
+    const violations = checkClearances(network, clearanceRules.rules as ClearanceRule[], toLocal).length;
+    return { label: n === 1 ? 'demo network' : `${n} × demo network`, segments: network.length, violations, milliseconds: performance.now() - started };
+  });
 }
 
 interface ViewerRun {
@@ -146,6 +164,7 @@ async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const tiling = benchTiling(counts);
   const pipes = await benchPipelines();
+  const clearance = benchClearance();
   const viewer = rounds > 0 ? await benchViewer(rounds) : undefined;
 
   const lines: string[] = [];
@@ -159,6 +178,9 @@ async function main() {
   for (const { label, report: r } of pipes) {
     lines.push(`| ${label} | ${r.kilometres.toFixed(0)} | ${r.segments + r.assets} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${(r.kilometres / r.seconds).toFixed(0)} | ${Math.round(r.bytes / r.kilometres).toLocaleString('en')} |`);
   }
+  lines.push('', 'Clearance check (flatbush R-tree; linear growth means not quadratic)', '');
+  lines.push('| network | segments | violations | ms | ms per 1,000 segments |', '|---|---:|---:|---:|---:|');
+  for (const c of clearance) lines.push(`| ${c.label} | ${c.segments.toLocaleString('en')} | ${c.violations.toLocaleString('en')} | ${c.milliseconds.toFixed(0)} | ${((c.milliseconds / c.segments) * 1000).toFixed(0)} |`);
   if (viewer) {
     const m = (runs: ViewerRun[], key: keyof ViewerRun) => median(runs.map((r) => r[key]));
     lines.push('', `Viewer vs bare CesiumJS on the demo tileset (same view, clock, imagery; 1280×720, SwiftShader; median of ${rounds} alternated rounds; target ratio ≤ 1.10)`, '');
