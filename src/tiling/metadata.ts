@@ -1,7 +1,7 @@
 /**
  * EXT_structural_metadata for tile content: a schema inferred from the input's attributes and
  * a binary property table per tile (one row per feature ID).
- * Spec: https://github.com/CesiumGS/glTF/tree/3d-tiles-next/extensions/2.0/Vendor/EXT_structural_metadata
+ * Spec: the EXT_structural_metadata glTF extension (CesiumGS glTF repository, extensions/2.0/Vendor).
  */
 
 export type PropertyKind = 'STRING' | 'INT32' | 'FLOAT64';
