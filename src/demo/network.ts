@@ -36,6 +36,12 @@ interface Layout {
 
 const MAXIMUM_DRAINAGE_COVER_METRES = 5;
 
+/** Cover at a distance along the street (drainage deepens along its flow), rounded to the centimetre. */
+function coverAt(layout: Layout, distanceMetres: number): number {
+  const cover = layout.gradeMetresPerMetre ? Math.min(MAXIMUM_DRAINAGE_COVER_METRES, layout.coverMetres + layout.gradeMetresPerMetre * distanceMetres) : layout.coverMetres;
+  return Math.round(cover * 100) / 100;
+}
+
 const LAYOUTS: Layout[] = [
   { type: 'power', offsetMetres: (w) => -(w / 2 - 3), diameterMillimetres: () => 200, coverMetres: 0.7, assetSpacingMetres: 80, assetKind: 'well', material: 'MPP 电缆保护管', owner: '广东电网佛山供电局', onBranchStreets: true },
   { type: 'water', offsetMetres: (w) => -(w / 2 - 7), diameterMillimetres: (s) => (s.streetClass === 'arterial' ? 600 : s.streetClass === 'secondary' ? 400 : 200), coverMetres: 1.2, assetSpacingMetres: 120, assetKind: 'hydrant', material: '球墨铸铁管', pressureClass: '0.4 MPa', owner: '佛山水业集团', onBranchStreets: true },
@@ -104,7 +110,7 @@ export function generateNetwork(district: District): DemoNetwork {
         const [lonDegrees, latDegrees] = toLonLat(along(street, d, offset));
         const isCrossing = cross.includes(d) || d === 0 || d === length;
         const kind: PointAsset['kind'] = layout.type.startsWith('drainage') || layout.type === 'power' || layout.type === 'telecom' ? layout.assetKind : isCrossing ? 'valve' : layout.assetKind;
-        const depth = layout.gradeMetresPerMetre ? Math.min(MAXIMUM_DRAINAGE_COVER_METRES, layout.coverMetres + layout.gradeMetresPerMetre * d) : layout.coverMetres;
+        const depth = coverAt(layout, d);
         const asset: PointAsset = { id: nodeIds[i]!, kind, type: layout.type, lonDegrees, latDegrees, groundElevationMetres: 0 };
         if (kind === 'manhole' || kind === 'well') asset.depthMetres = Math.round((depth + layout.diameterMillimetres(street) / 1000 + 0.3) * 100) / 100;
         if (kind === 'valve') asset.valveState = 'open';
@@ -113,7 +119,6 @@ export function generateNetwork(district: District): DemoNetwork {
       for (let i = 0; i + 1 < stations.length; i++) {
         const d0 = stations[i]!;
         const d1 = stations[i + 1]!;
-        const depthAt = (d: number) => (layout.gradeMetresPerMetre ? Math.min(MAXIMUM_DRAINAGE_COVER_METRES, layout.coverMetres + layout.gradeMetresPerMetre * d) : layout.coverMetres);
         const segment: PipeSegment = {
           id: nextId(code),
           type: layout.type,
@@ -122,8 +127,8 @@ export function generateNetwork(district: District): DemoNetwork {
           // Drainage flows along the street's direction (northwards and eastwards, towards the river and the outfall).
           fromNodeId: nodeIds[i]!,
           toNodeId: nodeIds[i + 1]!,
-          start: { depthMetres: Math.round(depthAt(d0) * 100) / 100 },
-          end: { depthMetres: Math.round(depthAt(d1) * 100) / 100 },
+          start: { depthMetres: coverAt(layout, d0) },
+          end: { depthMetres: coverAt(layout, d1) },
           material: layout.material,
           installYear: 1995 + ((i * 7 + code.charCodeAt(0)) % 28),
           owner: layout.owner,
@@ -151,7 +156,6 @@ export function generateNetwork(district: District): DemoNetwork {
         const from = along(a.street, stationOnA, a.offset);
         const to = along(b.street, stationOnB, b.offset);
         const layout = LAYOUTS.find((l) => l.type === type)!;
-        const depth = (main: typeof a, d: number) => (layout.gradeMetresPerMetre ? Math.min(MAXIMUM_DRAINAGE_COVER_METRES, layout.coverMetres + layout.gradeMetresPerMetre * d) : layout.coverMetres);
         segments.push({
           id: nextId(`${TYPE_CODES[type]}T`),
           type,
@@ -159,8 +163,8 @@ export function generateNetwork(district: District): DemoNetwork {
           path: [toLonLat(from), toLonLat(to)],
           fromNodeId: a.nodeAt(stationOnA),
           toNodeId: b.nodeAt(stationOnB),
-          start: { depthMetres: Math.round(depth(a, stationOnA) * 100) / 100 },
-          end: { depthMetres: Math.round(depth(b, stationOnB) * 100) / 100 },
+          start: { depthMetres: coverAt(layout, stationOnA) },
+          end: { depthMetres: coverAt(layout, stationOnB) },
           material: layout.material,
           owner: layout.owner,
           status: 'in-service',

@@ -30,6 +30,8 @@ export function featureProperties(feature: Cesium3DTileFeature): PropertyEntry[]
 
 export class TilesetLayer {
   private selectedId: string | undefined;
+  private alpha = 1;
+  private hiddenTypes: string[] = [];
   private readonly removeListeners: (() => void)[] = [];
 
   private constructor(
@@ -86,9 +88,6 @@ export class TilesetLayer {
     this.hiddenTypes = [...hiddenPipelineTypes];
     this.applyStyle();
   }
-
-  private alpha = 1;
-  private hiddenTypes: string[] = [];
 
   /** One Cesium style for the selection, the fade and the hidden types. */
   private applyStyle(): void {

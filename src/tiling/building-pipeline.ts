@@ -16,7 +16,7 @@ import { concatPacked, packParts, unpackParts, type FootprintPart } from './pack
 import { RecordStore } from './record-store.ts';
 import { buildTileContent, type TileContentJob } from './tile-content.ts';
 import { contentUri, tilesetJson } from './tileset.ts';
-import { buildQuadtree, walkTree, type FeatureSummary, type TreeNode } from './tree.ts';
+import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary, type TreeNode } from './tree.ts';
 
 export interface BuildingTilingOptions {
   /** Name of the input for messages (usually the file path). */
@@ -318,21 +318,11 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
 
     const nodes = [...walkTree(root)].filter((node) => node.featureIndices.length > 0);
     const jobFor = (node: TreeNode): TileContentJob => {
-      let west = Infinity;
-      let south = Infinity;
-      let east = -Infinity;
-      let north = -Infinity;
       const records = node.featureIndices.map((i) => store.get(i));
-      for (const i of node.featureIndices) {
-        const s = summaries[i]!;
-        west = Math.min(west, s.westDegrees);
-        south = Math.min(south, s.southDegrees);
-        east = Math.max(east, s.eastDegrees);
-        north = Math.max(north, s.northDegrees);
-      }
+      const centre = boundsCentre(node.featureIndices.map((i) => summaries[i]!));
       return {
-        centreLonDegrees: (west + east) / 2,
-        centreLatDegrees: (south + north) / 2,
+        centreLonDegrees: centre.lonDegrees,
+        centreLatDegrees: centre.latDegrees,
         buildings: records.map((r) => r.packed),
         rowsJson: records.map((r) => r.json),
         schema,
@@ -374,7 +364,6 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     report.bytes += Buffer.byteLength(tileset);
     report.seconds = (performance.now() - started) / 1000;
     await output.write('report.json', JSON.stringify(report, null, 2));
-    store.dispose();
     await output.commit();
   } finally {
     store.dispose();

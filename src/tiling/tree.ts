@@ -150,6 +150,21 @@ function assignGeometricError(features: readonly FeatureSummary[], node: TreeNod
   return node.geometricErrorMetres;
 }
 
+/** Centre of the bounds of some features, degrees: the origin of their tile's local frame. */
+export function boundsCentre(features: Iterable<FeatureSummary>): { lonDegrees: number; latDegrees: number } {
+  let west = Infinity;
+  let south = Infinity;
+  let east = -Infinity;
+  let north = -Infinity;
+  for (const f of features) {
+    west = Math.min(west, f.westDegrees);
+    south = Math.min(south, f.southDegrees);
+    east = Math.max(east, f.eastDegrees);
+    north = Math.max(north, f.northDegrees);
+  }
+  return { lonDegrees: (west + east) / 2, latDegrees: (south + north) / 2 };
+}
+
 /** Every node, parents before children. */
 export function* walkTree(root: TreeNode): Generator<TreeNode> {
   const stack = [root];

@@ -89,6 +89,13 @@ export function segmentGeometry(segment: PipeSegment, frame: LocalFrame, feature
   return mergeGeometries(parts, false)!;
 }
 
+/** Point assets drawn by their pipes alone: they have no mesh of their own (and no row in any tile). */
+const DRAWN_BY_PIPES: ReadonlySet<PointAsset['kind']> = new Set(['junction', 'service-connection']);
+
+export function hasOwnGeometry(kind: PointAsset['kind']): boolean {
+  return !DRAWN_BY_PIPES.has(kind);
+}
+
 /** Geometry of a point asset, or undefined for kinds drawn by their pipes (junctions, service connections). */
 export function assetGeometry(asset: PointAsset, frame: LocalFrame, featureId: number): BufferGeometry | undefined {
   const ground = gltf(frame.toLocal(asset.lonDegrees, asset.latDegrees, 0));
@@ -119,7 +126,8 @@ export function assetGeometry(asset: PointAsset, frame: LocalFrame, featureId: n
       geometry = new BoxGeometry(1.5, 1.5, 1.5);
       geometry.translate(ground.x, ground.y - 1.2, ground.z);
       break;
-    default:
+    case 'junction':
+    case 'service-connection':
       return undefined;
   }
   return tag(geometry, featureId, rgb);

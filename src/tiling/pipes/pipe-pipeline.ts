@@ -11,8 +11,8 @@ import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
 import { contentUri, tilesetJson } from '../tileset.ts';
-import { buildQuadtree, walkTree, type FeatureSummary } from '../tree.ts';
-import { assetGeometry, segmentGeometry, toTileMesh } from './pipe-mesh.ts';
+import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary } from '../tree.ts';
+import { assetGeometry, hasOwnGeometry, segmentGeometry, toTileMesh } from './pipe-mesh.ts';
 
 export interface PipeTilingOptions {
   outputDirectory: string;
@@ -95,8 +95,7 @@ function summary(feature: Feature): FeatureSummary {
 export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingOptions): Promise<PipeTilingReport> {
   const started = performance.now();
   const features: Feature[] = [...network.segments.map((segment) => ({ kind: 'segment' as const, segment })), ...network.assets.map((asset) => ({ kind: 'asset' as const, asset }))];
-  const frame0 = new LocalFrame(0, 0);
-  const drawable = features.filter((f) => f.kind === 'segment' || assetGeometry(f.asset, frame0, 0) !== undefined);
+  const drawable = features.filter((f) => f.kind === 'segment' || hasOwnGeometry(f.asset.kind));
   const rows = drawable.map(featureRow);
   const schemaBuilder = new SchemaBuilder(['id', 'featureType', 'pipelineType', 'typeName']);
   rows.forEach((r) => schemaBuilder.observe(r));
@@ -118,8 +117,8 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
   try {
     for (const node of walkTree(root)) {
       if (node.featureIndices.length === 0) continue;
-      const s = node.featureIndices.map((i) => summaries[i]!);
-      const frame = new LocalFrame((Math.min(...s.map((x) => x.westDegrees)) + Math.max(...s.map((x) => x.eastDegrees))) / 2, (Math.min(...s.map((x) => x.southDegrees)) + Math.max(...s.map((x) => x.northDegrees))) / 2);
+      const centre = boundsCentre(node.featureIndices.map((i) => summaries[i]!));
+      const frame = new LocalFrame(centre.lonDegrees, centre.latDegrees);
       const geometries: BufferGeometry[] = node.featureIndices.map((i, featureId) => {
         const f = drawable[i]!;
         return f.kind === 'segment' ? segmentGeometry(f.segment, frame, featureId) : assetGeometry(f.asset, frame, featureId)!;
