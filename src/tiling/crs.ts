@@ -55,7 +55,7 @@ export function epsgDefinition(code: number): string | undefined {
   return undefined;
 }
 
-/** Resolve a CRS name ("EPSG:4547", "urn:ogc:def:crs:EPSG::4547", "CRS84", or a proj4 string). */
+/** Resolve a CRS name ("EPSG:4547", "urn:ogc:def:crs:EPSG::4547", "CRS84"), a proj4 string or WKT (a .prj file). */
 export function resolveCrs(crs: string): string {
   const trimmed = crs.trim();
   if (trimmed.startsWith('+proj=')) {
@@ -67,6 +67,18 @@ export function resolveCrs(crs: string): string {
     return trimmed;
   }
   if (/^(urn:ogc:def:crs:OGC:1\.3:)?CRS84$/i.test(trimmed)) return GEOGRAPHIC_WGS84;
+  if (/^(PROJCS|GEOGCS|PROJCRS|GEOGCRS)\s*\[/i.test(trimmed)) {
+    // WKT, as in a shapefile's .prj: the top-level EPSG authority if it names one we know, else proj4's own reading.
+    const authority = /AUTHORITY\s*\[\s*"EPSG"\s*,\s*"?(\d+)"?\s*\]\s*\]\s*$/i.exec(trimmed);
+    const known = authority ? epsgDefinition(Number(authority[1])) : undefined;
+    if (known) return known;
+    try {
+      proj4(trimmed, GEOGRAPHIC_WGS84);
+    } catch {
+      throw new UnknownCrsError(crs.length > 80 ? `${crs.slice(0, 80)}…` : crs);
+    }
+    return trimmed;
+  }
   const match = /^(?:EPSG:|urn:ogc:def:crs:EPSG:[\d.]*:)(\d+)$/i.exec(trimmed);
   const definition = match ? epsgDefinition(Number(match[1])) : undefined;
   if (!definition) throw new UnknownCrsError(crs);

@@ -6,6 +6,7 @@
 import type { BufferGeometry } from 'three';
 import { coverDepthMetres, PIPELINE_TYPE_NAMES, shapeHeightMetres, shapeWidthMetres, type PipeNetwork, type PipeSegment, type PointAsset } from '../../domain/pipelines.ts';
 import { pathLengthMetres } from '../../domain/geometry.ts';
+import { networkDocument } from '../../domain/network-document.ts';
 import { AtomicDirectory } from '../atomic-output.ts';
 import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
@@ -31,6 +32,9 @@ export interface PipeTilingReport {
   bytes: number;
   seconds: number;
 }
+
+/** The network document written beside tileset.json (see src/domain/network-document.ts). */
+export const NETWORK_FILE = 'network.json';
 
 type Feature = { kind: 'segment'; segment: PipeSegment } | { kind: 'asset'; asset: PointAsset };
 
@@ -132,6 +136,11 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     await output.write('tileset.json', tileset);
     report.bytes += Buffer.byteLength(tileset);
     report.seconds = (performance.now() - started) / 1000;
+    // The network itself, for what tiles cannot answer in the viewer: what a pipe connects to,
+    // which buildings it serves, and the analyses (section, clearance, cover, profile).
+    const networkJson = JSON.stringify(networkDocument(network));
+    await output.write(NETWORK_FILE, networkJson);
+    report.bytes += Buffer.byteLength(networkJson);
     await output.write('report.json', JSON.stringify(report, null, 2));
     await output.commit();
   } finally {

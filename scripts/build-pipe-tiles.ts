@@ -1,0 +1,161 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Tile an underground pipeline network into 3D Tiles 1.1 (beside the buildings' tileset).
+ *
+ *   npm run pipes -- <input> [<input> …] --out tiles/<name> [--crs EPSG:4547] [--type water]
+ *        [--fields fields.json] [--default-depth 1.2] [--encoding gbk] [--skip-invalid]
+ *        [--origin LON,LAT --metres-per-unit 0.3048]   (EPANET files in arbitrary planar units)
+ *
+ * Inputs: GeoJSON (.geojson/.json), ESRI shapefiles (.shp with .dbf, .prj, .cpg) and EPANET
+ * networks (.inp). Survey data usually comes as a line file and a point file per type; give them
+ * together so the lines' 起点点号/终点点号 find their points.
+ *
+ * Exit status: 0 on success; 1 on bad input (the message names the file, feature index and
+ * reason); 2 on bad usage. Output is written to a temporary directory and moved into place only
+ * when complete.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isPipelineType, PIPELINE_TYPES, type PipeNetwork } from '../src/domain/pipelines.ts';
+import { openGeoJson, TilingInputError } from '../src/tiling/index.ts';
+import { readEpanetFile, type EpanetPlacement } from '../src/tiling/readers/epanet.ts';
+import { importPipeFeatures, type PipeImportReport, type PipeInput } from '../src/tiling/readers/pipe-features.ts';
+import { openShapefile } from '../src/tiling/readers/shapefile.ts';
+import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
+
+const usage = `usage: npm run pipes -- <file.geojson|file.shp|file.inp> [more inputs] --out <directory>
+  [--crs EPSG:xxxx] [--type ${PIPELINE_TYPES.join('|')}] [--fields fields.json] [--default-depth METRES]
+  [--encoding gbk] [--skip-invalid] [--origin LON,LAT --metres-per-unit N] [--max-features N] [--quiet]`;
+
+export function formatPipeReport(imported: PipeImportReport | undefined, tiled: PipeTilingReport): string {
+  const lines: string[] = [];
+  if (imported) {
+    lines.push(
+      `inputs           ${imported.inputs.join(', ')}`,
+      `features read    ${imported.featuresRead}`,
+      `segments         ${imported.segments}`,
+      `assets           ${imported.assets} (${imported.junctionsAdded} junctions added where lines met)`,
+      ...(imported.depthDefaulted ? [`depth assumed    ${imported.depthDefaulted} line ends (--default-depth)`] : []),
+      `skipped          ${Object.values(imported.skipped).reduce((a, b) => a + b, 0)}`,
+      ...Object.entries(imported.skipped).map(([reason, count]) => `  ${reason.padEnd(40)} ${count}`),
+      ...imported.skippedFeatures.slice(0, 20).map((s) => `    ${s.file} feature ${s.index}: ${s.reason}`),
+    );
+  } else {
+    lines.push(`segments         ${tiled.segments}`, `assets           ${tiled.assets}`);
+  }
+  lines.push(
+    `length           ${tiled.kilometres.toFixed(2)} km`,
+    `tiles            ${tiled.tiles}`,
+    `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km)`,
+    `seconds          ${tiled.seconds.toFixed(2)}`,
+  );
+  return lines.join('\n');
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        crs: { type: 'string' },
+        type: { type: 'string' },
+        fields: { type: 'string' },
+        'default-depth': { type: 'string' },
+        encoding: { type: 'string' },
+        'skip-invalid': { type: 'boolean', default: false },
+        origin: { type: 'string' },
+        'metres-per-unit': { type: 'string' },
+        'max-features': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (positionals.length === 0 || !values.out) {
+    console.error(usage);
+    return 2;
+  }
+  if (values.type !== undefined && !isPipelineType(values.type)) {
+    console.error(`--type must be one of ${PIPELINE_TYPES.join(', ')}`);
+    return 2;
+  }
+  const positive = (name: string, value: string | undefined, allowZero = false): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new TilingInputError(`--${name}`, undefined, `must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
+    return n;
+  };
+  try {
+    const epanet = positionals.filter((p) => extname(p).toLowerCase() === '.inp');
+    const features = positionals.filter((p) => extname(p).toLowerCase() !== '.inp');
+    if (epanet.length > 1 || (epanet.length === 1 && features.length > 0)) throw new TilingInputError(epanet[0]!, undefined, 'an EPANET network is tiled on its own: give one .inp file and no other inputs');
+    let network: PipeNetwork;
+    let imported: PipeImportReport | undefined;
+    if (epanet.length === 1) {
+      let placement: EpanetPlacement;
+      if (values.origin) {
+        const [lon, lat] = values.origin.split(',').map(Number);
+        if (!Number.isFinite(lon) || !Number.isFinite(lat)) throw new TilingInputError('--origin', undefined, `must be LON,LAT in degrees, got "${values.origin}"`);
+        placement = { origin: { lonDegrees: lon!, latDegrees: lat! }, metresPerUnit: positive('metres-per-unit', values['metres-per-unit']) ?? 1 };
+      } else if (values.crs) placement = { crs: values.crs };
+      else throw new TilingInputError(epanet[0]!, undefined, 'EPANET coordinates carry no CRS: give --crs, or --origin LON,LAT (and --metres-per-unit) for arbitrary units');
+      network = await readEpanetFile(epanet[0]!, placement);
+    } else {
+      let fieldMap: Record<string, string | string[]> | undefined;
+      if (values.fields) {
+        try {
+          fieldMap = JSON.parse(await readFile(values.fields, 'utf8')) as Record<string, string | string[]>;
+        } catch (error) {
+          throw new TilingInputError(values.fields, undefined, `cannot read the fields map: ${(error as Error).message}`);
+        }
+      }
+      const inputs: PipeInput[] = [];
+      for (const file of features) {
+        const extension = extname(file).toLowerCase();
+        if (extension === '.shp') inputs.push(await openShapefile(file, { encoding: values.encoding }));
+        else if (extension === '.geojson' || extension === '.json') {
+          const source = await openGeoJson(file);
+          inputs.push({ sourceName: file, features: source.features, declaredCrs: source.declaredCrs });
+        } else throw new TilingInputError(file, undefined, `unsupported input type "${extension}" (GeoJSON, .shp or .inp)`);
+      }
+      const result = await importPipeFeatures(inputs, {
+        crs: values.crs,
+        pipelineType: values.type as never,
+        fields: fieldMap,
+        defaultDepthMetres: positive('default-depth', values['default-depth'], true),
+        skipInvalid: values['skip-invalid'],
+      });
+      network = result.network;
+      imported = result.report;
+      if (network.segments.length === 0) throw new TilingInputError(features.join(', '), undefined, 'no pipeline segments to tile');
+    }
+    const tiled = await tilePipeNetwork(network, { outputDirectory: values.out, maximumFeaturesPerTile: positive('max-features', values['max-features']) });
+    if (!values.quiet) console.log(formatPipeReport(imported, tiled));
+    return 0;
+  } catch (error) {
+    if (error instanceof TilingInputError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then((code) => process.exit(code), (error) => {
+    console.error(error);
+    process.exit(3);
+  });
+}
