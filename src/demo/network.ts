@@ -233,8 +233,9 @@ export function generateNetwork(district: District): DemoNetwork {
       path: [toLonLat(tap), toLonLat([cx, cy])],
       fromNodeId: best.main.nodeAt(best.station),
       toNodeId: connectionId,
-      start: { depthMetres: 1.2 },
-      end: { depthMetres: 1.0 },
+      // Tapped low on the main and kept below the gas and cable runs it crosses on its way.
+      start: { depthMetres: 1.5 },
+      end: { depthMetres: 1.2 },
       material: '钢塑复合管',
       installYear: building.properties.yearBuilt,
       owner: '佛山水业集团',
