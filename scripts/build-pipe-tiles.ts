@@ -47,7 +47,7 @@ export function formatPipeReport(imported: PipeImportReport | undefined, tiled: 
   lines.push(
     `length           ${tiled.kilometres.toFixed(2)} km`,
     `tiles            ${tiled.tiles}`,
-    `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km)`,
+    `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km), network.json ${tiled.networkBytes}`,
     `seconds          ${tiled.seconds.toFixed(2)}`,
   );
   return lines.join('\n');

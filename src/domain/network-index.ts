@@ -3,6 +3,7 @@
  * what a segment or asset connects to, and which buildings it serves through service
  * connections (接户管). Pure; built once per network.
  */
+import { localProjection } from './geometry.ts';
 import type { PipeNetwork, PipeSegment, PointAsset } from './pipelines.ts';
 
 export interface Connections {
@@ -75,4 +76,10 @@ export class NetworkIndex {
 
 function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
+}
+
+/** The local metres the analyses of a network work in: centred on its first position. */
+export function networkProjection(network: PipeNetwork): ReturnType<typeof localProjection> {
+  const first = network.segments[0]?.path[0] ?? [network.assets[0]?.lonDegrees ?? 0, network.assets[0]?.latDegrees ?? 0];
+  return localProjection(first[0], first[1]);
 }

@@ -10,14 +10,17 @@ import {
   Cesium3DTileFeature,
   Color,
   HeadingPitchRange,
+  Cartographic,
   JulianDate,
   Math as CesiumMath,
+  SceneTransforms,
   ScreenSpaceEventHandler,
   ScreenSpaceEventType,
   Viewer,
 } from 'cesium';
 import type { AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView } from '../store/url-state.ts';
+import { AnalysisOverlay } from './analysis-overlay.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
@@ -49,6 +52,7 @@ export class CityViewer {
   private readonly handler: ScreenSpaceEventHandler;
   private readonly cleanups: (() => void)[] = [];
   private readonly pendingByLayer = new Map<string, number>();
+  private readonly analysis: AnalysisOverlay;
   private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pickedWithoutId: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pendingHoverPosition: Cartesian2 | undefined;
@@ -71,6 +75,7 @@ export class CityViewer {
     this.viewer.clock.currentTime = JulianDate.fromIso8601(options.clockIso8601 ?? DEFAULT_CLOCK_ISO8601);
     this.viewer.clock.shouldAnimate = false;
 
+    this.analysis = new AnalysisOverlay(this.viewer, this.store);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
@@ -279,8 +284,31 @@ export class CityViewer {
   }
 
   private pickAndSelect(position: Cartesian2): void {
+    const state = this.store.getState();
+    if (state.tool === 'section') {
+      // Drawing a section line: clicks put its ends on the ground.
+      const ground = this.groundPosition(position);
+      if (ground) state.addSectionPoint(ground);
+      return;
+    }
     const feature = this.pickFeature(position);
     this.selectFeature(feature);
+  }
+
+  /** Longitude and latitude (degrees) of the ground under a window position. */
+  groundPosition(position: Cartesian2): [number, number] | undefined {
+    const scene = this.viewer.scene;
+    const ray = this.viewer.camera.getPickRay(position);
+    const cartesian = (ray && scene.globe.pick(ray, scene)) ?? this.viewer.camera.pickEllipsoid(position, scene.globe.ellipsoid);
+    if (!cartesian) return undefined;
+    const c = Cartographic.fromCartesian(cartesian);
+    return [CesiumMath.toDegrees(c.longitude), CesiumMath.toDegrees(c.latitude)];
+  }
+
+  /** Window position (CSS pixels in the canvas) of a place: for tests and automation that click on the map. */
+  screenPositionOf(lonDegrees: number, latDegrees: number, heightMetres = 0): { x: number; y: number } | undefined {
+    const p = SceneTransforms.worldToWindowCoordinates(this.viewer.scene, Cartesian3.fromDegrees(lonDegrees, latDegrees, heightMetres));
+    return p ? { x: p.x, y: p.y } : undefined;
   }
 
   /** Select a picked feature (undefined clears the selection). */
@@ -349,6 +377,7 @@ export class CityViewer {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.analysis.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

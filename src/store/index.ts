@@ -6,6 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { PipelineType } from '../domain/pipelines.ts';
 import type { Language } from './url-state.ts';
+import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 
 export type LayerKind = 'buildings' | 'pipelines' | 'external';
 
@@ -25,6 +26,8 @@ export interface LayerConfig {
   flyTo?: boolean;
   /** Property holding the asset ID. Default "id". */
   idProperty?: string;
+  /** Pipelines: the network document (network.json) the pipeline tiler writes beside tileset.json. */
+  network?: string;
 }
 
 export type LayerStatus = 'loading' | 'ready' | 'error';
@@ -95,7 +98,7 @@ export interface UiSlice {
   dismissMessage(index: number): void;
 }
 
-export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice;
+export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice;
 type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
 
 const layersSlice: Slice<LayersSlice> = (set) => ({
@@ -140,7 +143,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
 });
 
 export function createAppStore(): StoreApi<AppState> {
-  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get) }));
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get) }));
 }
 
 export type AppStore = StoreApi<AppState>;

@@ -5,6 +5,7 @@
  *   ?view=lon,lat,height,heading,pitch   degrees, metres, degrees, degrees
  *   &select=<asset id>  &lang=zh|en  &tileset=<url> (repeatable)  &time=<ISO 8601>
  *   &layers=<id>,<id>   only these layers of the config file (e.g. for a focused display or a benchmark)
+ *   &underground=1      open in the underground view
  */
 
 export interface CameraView {
@@ -25,6 +26,7 @@ export interface UrlState {
   time?: string;
   /** IDs of the config layers to open; undefined opens all. */
   layers?: string[];
+  underground?: boolean;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -52,6 +54,7 @@ export function parseUrlState(search: string): UrlState {
   if (lang === 'zh' || lang === 'en') state.language = lang;
   const layers = params.get('layers');
   if (layers) state.layers = layers.split(',').filter(Boolean);
+  if (params.get('underground') === '1') state.underground = true;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -64,6 +67,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('view' in state) set('view', state.view ? formatView(state.view) : undefined);
   if ('select' in state) set('select', state.select);
   if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
+  if ('underground' in state) set('underground', state.underground ? '1' : undefined);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -9,6 +9,9 @@ import { InfoPanel } from './InfoPanel.tsx';
 import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { loadSearchEntries } from './search-loader.ts';
+import { ensureNetwork } from './network-loader.ts';
+import { AnalysisPanel } from './AnalysisPanel.tsx';
+import { AnalysisDrawer } from './AnalysisDrawer.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { UndergroundPanel } from './UndergroundPanel.tsx';
 
@@ -40,8 +43,10 @@ function Shell() {
       <div className="left-column">
         <LayerList />
         <UndergroundPanel />
+        <AnalysisPanel />
       </div>
       <InfoPanel />
+      <AnalysisDrawer />
       <StatusBar />
     </div>
   );
@@ -63,6 +68,11 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     let engine: CityViewer | undefined;
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
+      if (state.underground !== previous.underground) {
+        replaceSearch({ underground: state.underground });
+        // The network document serves the pipe panel and the analyses: load it with the underground view.
+        if (state.underground) void ensureNetwork(store);
+      }
       if (state.language !== previous.language) {
         replaceSearch({ language: state.language });
         document.documentElement.lang = state.language === 'zh' ? 'zh-CN' : 'en';
@@ -90,6 +100,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       const layers = [...configured, ...urlState.tilesets.map(layerFromUrl)];
       store.getState().setLayers(layers);
       if (urlState.select) store.getState().select({ id: urlState.select });
+      if (urlState.underground) store.getState().setUnderground(true);
       // A deep link to an asset without a saved view opens onto the asset.
       const initialAsset =
         urlState.select && !urlState.view

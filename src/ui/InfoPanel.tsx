@@ -1,5 +1,6 @@
 import { formatValue } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
+import { PipeConnections } from './PipeConnections.tsx';
 
 /** Side panel with every property of the selected feature, read from the tile metadata. */
 export function InfoPanel() {
@@ -8,6 +9,7 @@ export function InfoPanel() {
   const { store } = useServices();
   if (!selection) return null;
   const name = selection.properties?.find((p) => p.id === 'name')?.value;
+  const isPipeline = selection.properties?.some((p) => p.id === 'pipelineType') ?? false;
   return (
     <aside className="panel info-panel" data-testid="info-panel" aria-label={t.properties}>
       <header>
@@ -33,6 +35,7 @@ export function InfoPanel() {
       ) : (
         <p className="muted">{t.lookingUp}</p>
       )}
+      {isPipeline && <PipeConnections id={selection.id} />}
     </aside>
   );
 }

@@ -12,6 +12,7 @@ const layerSchema = z.object({
   searchIndex: z.string().optional(),
   flyTo: z.boolean().optional(),
   idProperty: z.string().optional(),
+  network: z.string().optional(),
 });
 
 const configSchema = z.object({
@@ -34,7 +35,7 @@ export async function loadConfig(url: string): Promise<AppConfig> {
   return {
     ...config,
     ground: config.ground ? { url: resolve(config.ground.url) } : undefined,
-    layers: config.layers.map((l) => ({ ...l, url: resolve(l.url), searchIndex: l.searchIndex ? resolve(l.searchIndex) : undefined })),
+    layers: config.layers.map((l) => ({ ...l, url: resolve(l.url), searchIndex: l.searchIndex ? resolve(l.searchIndex) : undefined, network: l.network ? resolve(l.network) : undefined })),
   };
 }
 

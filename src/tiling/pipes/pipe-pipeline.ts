@@ -29,7 +29,10 @@ export interface PipeTilingReport {
   assetsWithoutGeometry: number;
   kilometres: number;
   tiles: number;
+  /** Tiles and tileset.json. */
   bytes: number;
+  /** The network document (network.json) beside them. */
+  networkBytes: number;
   seconds: number;
 }
 
@@ -113,6 +116,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     kilometres: network.segments.reduce((sum, s) => sum + pathLengthMetres(s.path), 0) / 1000,
     tiles: 0,
     bytes: 0,
+    networkBytes: 0,
     seconds: 0,
   };
   if (!root) throw new Error('the network has no segments or drawable assets');
@@ -140,7 +144,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     // which buildings it serves, and the analyses (section, clearance, cover, profile).
     const networkJson = JSON.stringify(networkDocument(network));
     await output.write(NETWORK_FILE, networkJson);
-    report.bytes += Buffer.byteLength(networkJson);
+    report.networkBytes = Buffer.byteLength(networkJson);
     await output.write('report.json', JSON.stringify(report, null, 2));
     await output.commit();
   } finally {

@@ -1,0 +1,62 @@
+import { findById } from '../search/search-index.ts';
+import { useApp, useDictionary, useServices } from './context.ts';
+import { formatValue } from './i18n.ts';
+import { loadSearchEntries } from './search-loader.ts';
+
+const LIMIT = 30;
+
+/** For a picked pipe or asset: what it connects to, the buildings it serves, and its profile. */
+export function PipeConnections({ id }: { id: string }) {
+  const t = useDictionary();
+  const { store, engine } = useServices();
+  const network = useApp((s) => s.network);
+  if (network.status !== 'ready') return <p className="muted small" data-testid="pipe-network-status">{network.status === 'loading' ? t.networkLoading : t.networkUnavailable}</p>;
+  const index = network.network.index;
+  const connections = index.connections(id);
+  if (!connections) return null;
+  const buildings = index.buildingsServed(id);
+  const isSegment = index.segmentsById.has(id);
+  const select = (target: string) => store.getState().select({ id: target });
+  const goToBuilding = async (buildingId: string) => {
+    select(buildingId);
+    const entry = findById(await loadSearchEntries(store.getState().layers.map((l) => l.config)), buildingId);
+    if (entry) await engine()?.flyToPosition(entry.lonDegrees, entry.latDegrees, entry.heightMetres);
+  };
+  return (
+    <div className="pipe-connections" data-testid="pipe-connections">
+      {isSegment && (
+        <button type="button" className="action" data-testid="profile-button" onClick={() => store.getState().runProfile(id)}>
+          {t.profileFrom}
+        </button>
+      )}
+      <h3>{t.connections}</h3>
+      <ul data-testid="connected-assets">
+        {connections.assets.map((a) => (
+          <li key={a.id}>
+            <button type="button" className="link" onClick={() => select(a.id)}>{a.id}</button> <span className="muted">{formatValue(a.kind, t)}</span>
+          </li>
+        ))}
+      </ul>
+      <h3>{t.connectedSegments}</h3>
+      <ul data-testid="connected-segments">
+        {connections.segments.slice(0, LIMIT).map((s) => (
+          <li key={s.id}>
+            <button type="button" className="link" onClick={() => select(s.id)}>{s.id}</button> <span className="muted">{formatValue(s.type, t)}</span>
+          </li>
+        ))}
+      </ul>
+      <h3>{t.buildingsServed}</h3>
+      {buildings.length === 0 ? (
+        <p className="muted small">{t.noneServed}</p>
+      ) : (
+        <ul data-testid="buildings-served">
+          {buildings.slice(0, LIMIT).map((b) => (
+            <li key={b}>
+              <button type="button" className="link" onClick={() => void goToBuilding(b)}>{b}</button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
