@@ -1,5 +1,7 @@
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork, pathLengthMetres } from '../src/demo/network.ts';
+import { longitudinalProfile } from '../src/domain/analysis/profile.ts';
+import { NetworkIndex } from '../src/domain/network-index.ts';
 import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
 
 /** A storm main of the demo network (the generator is deterministic): its midpoint and centre depth. */
@@ -38,7 +40,7 @@ test('the underground view makes the ground translucent and lets the camera go b
   expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.frontFaceAlpha)).toBeCloseTo(0.2, 5);
 });
 
-test('picking a pipe from below opens its panel with the pipeline attributes', async ({ page }) => {
+test('picking a pipe from below opens its panel with the pipeline attributes, its connections and its profile', async ({ page }) => {
   const target = stormMain();
   await page.goto(`/?view=${target.lon},${target.lat},${target.centreHeight - 12},0,90`);
   await waitForReady(page);
@@ -57,4 +59,19 @@ test('picking a pipe from below opens its panel with the pipeline attributes', a
   await expect(page.locator('[data-property="featureType"] td')).toHaveText('管段');
   await expect(page.locator('[data-property="diameterMillimetres"] td')).toHaveText('1200');
   await expect(page.locator('[data-property="material"] td')).toHaveText(target.segment.material!);
+
+  // What it connects to, from the network the generator laid (the same network the tiles hold).
+  const index = new NetworkIndex(generateNetwork(generateDistrict()));
+  const connections = index.connections(target.segment.id)!;
+  await expect(page.getByTestId('connected-assets').locator('li')).toHaveCount(connections.assets.length);
+  await expect(page.getByTestId('connected-assets')).toContainText(connections.assets[0]!.id);
+  await expect(page.getByTestId('connected-segments').locator('li')).toHaveCount(Math.min(30, connections.segments.length));
+
+  // The longitudinal profile along the storm run through it.
+  const profile = longitudinalProfile(index, target.segment.id)!;
+  expect(profile.segments.length).toBeGreaterThan(1);
+  await page.getByTestId('profile-button').click();
+  await expect(page.getByTestId('profile-chart')).toBeVisible();
+  await expect(page.getByTestId('profile-segment')).toHaveCount(profile.segments.length);
+  await expect(page.getByTestId('profile-segment').first()).toContainText(profile.segments[0]!.id);
 });
