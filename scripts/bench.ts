@@ -6,6 +6,8 @@
  *  - The viewer against a bare CesiumJS page on the same tileset, view and clock, alternated
  *    BENCH_ROUNDS times (default 3) in the same run: time from navigation to ready, steady frame
  *    time, JS heap. Ratios are ours ÷ bare (medians).
+ *  - Pipeline tiling (km/s, bytes/km), the clearance check on the demo network and 10× it, and the
+ *    viewer's frame time with the underground view on against off, in the same alternated rounds.
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -136,23 +138,34 @@ async function benchViewer(rounds: number) {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const ours: ViewerRun[] = [];
   const bare: ViewerRun[] = [];
+  const undergroundOff: ViewerRun[] = [];
+  const undergroundOn: ViewerRun[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
-      // Alternate which goes first, so drift on a noisy machine falls on both.
+      // Alternate which goes first, so drift on a noisy machine falls on both of each pair.
       const pair = [
         // The same tileset as the baseline: only the buildings layer of the config.
         async () => ours.push(await runPage(browser, `${base}/?layers=demo-buildings&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
         async () => bare.push(await runPage(browser, `${base}/bench/bare-cesium.html?view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
       ];
-      if (round % 2) pair.reverse();
-      for (const run of pair) await run();
+      // The full demo (buildings and pipelines) with the underground view off and on: translucent
+      // ground, faded buildings, and the pipe tiles loaded and drawn.
+      const underground = [
+        async () => undergroundOff.push(await runPage(browser, `${base}/?view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
+        async () => undergroundOn.push(await runPage(browser, `${base}/?underground=1&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
+      ];
+      if (round % 2) {
+        pair.reverse();
+        underground.reverse();
+      }
+      for (const run of [...pair, ...underground]) await run();
     }
   } finally {
     await browser.close();
     await server.close();
   }
-  return { ours, bare };
+  return { ours, bare, undergroundOff, undergroundOn };
 }
 
 function formatBytes(bytes: number): string {
@@ -193,6 +206,16 @@ async function main() {
     row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
     row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
     row('JS heap at ready', 'heapBytes', formatBytes);
+    lines.push('', `Underground view on vs off (full demo: buildings and pipelines, same view; median of ${rounds} alternated rounds; target frame ratio ≤ 1.25)`, '');
+    lines.push('| measure | on | off | ratio |', '|---|---:|---:|---:|');
+    const undergroundRow = (label: string, key: keyof ViewerRun, format: (n: number) => string) => {
+      const a = m(viewer.undergroundOn, key);
+      const b = m(viewer.undergroundOff, key);
+      lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
+    };
+    undergroundRow('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
+    undergroundRow(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
+    undergroundRow('JS heap at ready', 'heapBytes', formatBytes);
   }
   console.log(lines.join('\n'));
 }

@@ -39,6 +39,11 @@ export interface TreeNode {
 export interface TreeOptions {
   /** Upper bound on features per tile. Default 500 (py3dtilers' default; see DOMAIN.md). */
   maximumFeaturesPerTile?: number;
+  /**
+   * Error per metre of a child's ground size, for leaving a whole tile out (see
+   * DENSITY_ERROR_PER_METRE, the default, chosen for buildings).
+   */
+  densityErrorPerMetre?: number;
 }
 
 export const DEFAULT_MAXIMUM_FEATURES_PER_TILE = 500;
@@ -82,7 +87,7 @@ export function buildQuadtree(features: readonly FeatureSummary[], options: Tree
   // Largest first, so each node takes the most significant features of its area.
   all.sort((a, b) => features[b]!.sizeMetres - features[a]!.sizeMetres || a - b);
   const root = buildNode(features, all, bounds, 0, 0, 0, maximum);
-  assignGeometricError(features, root, Infinity);
+  assignGeometricError(features, root, Infinity, options.densityErrorPerMetre ?? DENSITY_ERROR_PER_METRE);
   return root;
 }
 
@@ -136,17 +141,17 @@ function buildNode(features: readonly FeatureSummary[], sortedIndices: number[],
 }
 
 /** A node's error is the size of the largest feature its descendants add, capped below its parent's. */
-function assignGeometricError(features: readonly FeatureSummary[], node: TreeNode, parentError: number): number {
+function assignGeometricError(features: readonly FeatureSummary[], node: TreeNode, parentError: number, densityErrorPerMetre: number): number {
   let largestBelow = 0;
   for (const child of node.children) {
     for (const i of child.featureIndices) largestBelow = Math.max(largestBelow, features[i]!.sizeMetres);
     // Many small buildings missing together read as a missing block, not as one small error.
-    largestBelow = Math.max(largestBelow, DENSITY_ERROR_PER_METRE * regionGroundSizeMetres(child.region));
+    largestBelow = Math.max(largestBelow, densityErrorPerMetre * regionGroundSizeMetres(child.region));
   }
   if (node.children.length === 0) node.geometricErrorMetres = 0;
   // Internal nodes need a positive error or runtimes would never refine into their children.
   else node.geometricErrorMetres = Math.min(Math.max(largestBelow, MINIMUM_INTERNAL_ERROR_METRES), parentError * CHILD_ERROR_RATIO);
-  for (const child of node.children) assignGeometricError(features, child, node.geometricErrorMetres);
+  for (const child of node.children) assignGeometricError(features, child, node.geometricErrorMetres, densityErrorPerMetre);
   return node.geometricErrorMetres;
 }
 

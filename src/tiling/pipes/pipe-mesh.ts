@@ -1,7 +1,8 @@
 /**
  * Pipe meshes built with three.js, in a tile's local frame (glTF Y-up: x east, y up, z south):
- *  - circular pipes: an open cylinder per straight piece and a sphere at every vertex, so pipes
- *    look continuous at bends and at nodes shared with the next segment;
+ *  - circular pipes: an open cylinder per straight piece and a joint sphere wherever the run
+ *    bends, changes size or steps, or ends, so pipes look continuous at bends and at nodes shared
+ *    with the next segment (a straight run through a node needs none: the cylinders meet flush);
  *  - box culverts and utility tunnels: a box per piece;
  *  - manholes and wells: vertical cylinders from the ground down to their depth;
  *  - valves: a sphere on the main; hydrants: a short post above the ground.
@@ -11,7 +12,7 @@ import { BoxGeometry, BufferGeometry, CylinderGeometry, Float32BufferAttribute, 
 import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
 import { centreElevationMetres, coverDepthMetres, pipelineColour, shapeHeightMetres, shapeWidthMetres, type PipeSegment, type PointAsset } from '../../domain/pipelines.ts';
 import type { TileMesh } from '../extrude.ts';
-import type { LocalFrame } from '../local-frame.ts';
+import { LocalFrame } from '../local-frame.ts';
 
 /** Facets around a pipe: 10 keeps a 1.2 m storm main round at street scale, and tiles small. */
 export const PIPE_RADIAL_SEGMENTS = 10;
@@ -52,7 +53,63 @@ export function segmentCentreLine(segment: PipeSegment, frame: LocalFrame): Vect
   return segment.path.map(([lon, lat], i) => gltf(frame.toLocal(lon, lat, startCentre + ((endCentre - startCentre) * lengths[i]!) / total)));
 }
 
-export function segmentGeometry(segment: PipeSegment, frame: LocalFrame, featureId: number): BufferGeometry {
+/** Whether a segment needs a joint sphere at its start and end node. */
+export interface SegmentJoints {
+  start: boolean;
+  end: boolean;
+}
+
+/** A bend smaller than this (degrees) shows no gap between two cylinders of pipe sizes. */
+const STRAIGHT_DEGREES = 1;
+/** Centre lines this close (metres) at a node meet flush. */
+const FLUSH_METRES = 0.01;
+
+function bendDegrees(incoming: Vector3, outgoing: Vector3): number {
+  return (incoming.angleTo(outgoing) * 180) / Math.PI;
+}
+
+/**
+ * The nodes where a segment's end needs a joint: everywhere except a straight run through a node
+ * that joins exactly two circular segments of one diameter at one centre elevation. Dead ends keep
+ * theirs (it closes the open tube). Frame-independent: directions are taken in a frame at the node.
+ */
+export function segmentJoints(segments: readonly PipeSegment[]): Map<string, SegmentJoints> {
+  interface End {
+    segment: PipeSegment;
+    atStart: boolean;
+  }
+  const byNode = new Map<string, End[]>();
+  for (const segment of segments) {
+    for (const [node, atStart] of [[segment.fromNodeId, true], [segment.toNodeId, false]] as const) {
+      const list = byNode.get(node);
+      if (list) list.push({ segment, atStart });
+      else byNode.set(node, [{ segment, atStart }]);
+    }
+  }
+  const joints = new Map<string, SegmentJoints>(segments.map((s) => [s.id, { start: true, end: true }]));
+  for (const ends of byNode.values()) {
+    if (ends.length !== 2) continue;
+    const [a, b] = ends as [End, End];
+    if (a.segment.shape.kind !== 'circular' || b.segment.shape.kind !== 'circular' || a.segment.shape.diameterMillimetres !== b.segment.shape.diameterMillimetres) continue;
+    const [lon, lat] = a.atStart ? a.segment.path[0]! : a.segment.path.at(-1)!;
+    const frame = new LocalFrame(lon, lat);
+    const leaving = ({ segment, atStart }: End) => {
+      const line = segmentCentreLine(segment, frame);
+      const [node, next] = atStart ? [line[0]!, line[1]!] : [line.at(-1)!, line.at(-2)!];
+      return { node, direction: next.clone().sub(node) };
+    };
+    const ea = leaving(a);
+    const eb = leaving(b);
+    if (ea.node.distanceTo(eb.node) > FLUSH_METRES || ea.direction.lengthSq() === 0 || eb.direction.lengthSq() === 0) continue;
+    // Leaving the node in opposite directions: a straight run through it.
+    if (bendDegrees(ea.direction.negate(), eb.direction) > STRAIGHT_DEGREES) continue;
+    joints.get(a.segment.id)![a.atStart ? 'start' : 'end'] = false;
+    joints.get(b.segment.id)![b.atStart ? 'start' : 'end'] = false;
+  }
+  return joints;
+}
+
+export function segmentGeometry(segment: PipeSegment, frame: LocalFrame, featureId: number, joints: SegmentJoints = { start: true, end: true }): BufferGeometry {
   const points = segmentCentreLine(segment, frame);
   const depth = Math.max(coverDepthMetres(0, segment.start, segment.shape), coverDepthMetres(0, segment.end, segment.shape));
   const rgb = pipelineColour(segment.type, depth);
@@ -79,8 +136,12 @@ export function segmentGeometry(segment: PipeSegment, frame: LocalFrame, feature
     parts.push(tag(piece, featureId, rgb));
   }
   if (segment.shape.kind === 'circular') {
-    // Joint spheres at every vertex, ends included: bends and shared nodes show no gap.
-    for (const p of points) {
+    // Joint spheres at the bends and at the ends that need one: no gap shows at a bend or a node.
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i]!;
+      const needed =
+        i === 0 ? joints.start : i === points.length - 1 ? joints.end : bendDegrees(p.clone().sub(points[i - 1]!), points[i + 1]!.clone().sub(p)) > STRAIGHT_DEGREES;
+      if (!needed) continue;
       const joint = new SphereGeometry(shapeWidthMetres(segment.shape) / 2, JOINT_WIDTH_SEGMENTS, JOINT_HEIGHT_SEGMENTS);
       joint.translate(p.x, p.y, p.z);
       parts.push(tag(joint, featureId, rgb));

@@ -8,7 +8,7 @@ import { generateNetwork } from '../../demo/network.ts';
 import type { PipeSegment } from '../../domain/pipelines.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { contentTiles, readTile, readTileset } from '../testing/read-tiles.ts';
-import { assetGeometry, PIPE_RADIAL_SEGMENTS, segmentCentreLine, segmentGeometry } from './pipe-mesh.ts';
+import { assetGeometry, PIPE_RADIAL_SEGMENTS, segmentCentreLine, segmentGeometry, segmentJoints } from './pipe-mesh.ts';
 import { tilePipeNetwork } from './pipe-pipeline.ts';
 
 const frame = new LocalFrame(113.12, 23.02);
@@ -30,7 +30,8 @@ describe('pipe geometry', () => {
   it.each([
     ['a straight pipe', [[113.12, 23.02], [113.121, 23.02]], 1, 2],
     ['a pipe with two bends', [[113.12, 23.02], [113.121, 23.02], [113.121, 23.021], [113.122, 23.021]], 3, 4],
-  ] as const)('%s: one tube piece per straight run and one joint per vertex', (_, path, pieces, joints) => {
+    ['a straight pipe through a collinear vertex', [[113.12, 23.02], [113.121, 23.02], [113.122, 23.02]], 2, 2],
+  ] as const)('%s: one tube piece per straight run, a joint at each bend and end', (_, path, pieces, joints) => {
     const geometry = segmentGeometry(pipe('P', path.map((p) => [p[0], p[1]]), 1.2, 1.2), frame, 3);
     expect(geometry.getAttribute('position').count).toBe(pieces * cylinderVertices + joints * sphereVertices);
     expect(new Set(geometry.getAttribute('_feature_id_0').array)).toEqual(new Set([3]));
@@ -51,6 +52,27 @@ describe('pipe geometry', () => {
     for (let i = 0; i < positions.count; i++) southmost = Math.max(southmost, positions.getZ(i) - startOfB.z);
     expect(southmost).toBeGreaterThan(0.18);
     expect(southmost).toBeLessThanOrEqual(0.2 + 1e-6);
+  });
+
+  it('leaves joints out only where a straight run of one size passes through a node', () => {
+    const linked = (id: string, from: string, to: string, path: [number, number][], diameter = 400): PipeSegment => ({ ...pipe(id, path, 1.2, 1.2, diameter), fromNodeId: from, toNodeId: to });
+    const joints = segmentJoints([
+      linked('A', 'n0', 'n1', [[113.12, 23.02], [113.121, 23.02]]),
+      linked('B', 'n1', 'n2', [[113.121, 23.02], [113.122, 23.02]]), // straight on from A
+      linked('C', 'n2', 'n3', [[113.122, 23.02], [113.122, 23.021]]), // turns north at n2
+      linked('D', 'n3', 'n4', [[113.122, 23.021], [113.122, 23.022]], 300), // straight, but smaller
+    ]);
+    expect(joints.get('A')).toEqual({ start: true, end: false }); // n0 is a dead end
+    expect(joints.get('B')).toEqual({ start: false, end: true });
+    expect(joints.get('C')).toEqual({ start: true, end: true });
+    expect(joints.get('D')).toEqual({ start: true, end: true });
+    // A step in depth at a node is not flush either.
+    const stepped = segmentJoints([
+      { ...linked('E', 'm0', 'm1', [[113.12, 23.02], [113.121, 23.02]]), end: { depthMetres: 1.5 } },
+      linked('F', 'm1', 'm2', [[113.121, 23.02], [113.122, 23.02]]),
+    ]);
+    expect(stepped.get('E')!.end).toBe(true);
+    expect(stepped.get('F')!.start).toBe(true);
   });
 
   it('puts a manhole from the ground down to its depth', () => {

@@ -1,0 +1,3 @@
+import { prepareDemo, buildViewerIfStale } from './start.ts';
+await prepareDemo();
+buildViewerIfStale();
