@@ -1,0 +1,165 @@
+/**
+ * The entity sets the server offers: their tables, the properties clients may filter and sort
+ * on (a whitelist: anything else is a 400), their navigation properties, and how a row becomes
+ * SensorThings 1.1 JSON with `@iot.id`, `@iot.selfLink` and navigation links.
+ */
+
+export type EntitySetName = 'Things' | 'Locations' | 'Sensors' | 'ObservedProperties' | 'Datastreams' | 'Observations' | 'Incidents';
+
+export type ColumnType = 'id' | 'text' | 'number' | 'time' | 'json';
+
+export interface Column {
+  /** SQL expression (never built from request text). */
+  sql: string;
+  type: ColumnType;
+}
+
+export interface Navigation {
+  target: EntitySetName;
+  many: boolean;
+  /** WHERE clause over the target's table with one parameter: the parent's id. */
+  where: string;
+}
+
+export interface EntitySet {
+  name: EntitySetName;
+  /** The singular name used in navigation links (Datastream, Thing …). */
+  singular: string;
+  table: string;
+  columns: Record<string, Column>;
+  /** Properties with a JSON document whose members may be filtered on (`properties/assetId`). */
+  jsonColumns: Record<string, string>;
+  navigation: Record<string, Navigation>;
+  /** SQL columns to read for output. */
+  select: string;
+  toJson(row: Record<string, unknown>): Record<string, unknown>;
+}
+
+const iso = (ms: unknown) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+const json = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : undefined);
+const idColumn: Column = { sql: 'id', type: 'id' };
+
+export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
+  Things: {
+    name: 'Things',
+    singular: 'Thing',
+    table: 'things',
+    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' } },
+    jsonColumns: { properties: 'properties' },
+    navigation: {
+      Locations: { target: 'Locations', many: true, where: 'id IN (SELECT location_id FROM thing_locations WHERE thing_id = ?)' },
+      Datastreams: { target: 'Datastreams', many: true, where: 'thing_id = ?' },
+    },
+    select: 'id, name, description, properties',
+    toJson: (r) => ({ name: r.name, description: r.description, properties: json(r.properties) ?? {} }),
+  },
+  Locations: {
+    name: 'Locations',
+    singular: 'Location',
+    table: 'locations',
+    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' }, encodingType: { sql: 'encoding_type', type: 'text' } },
+    jsonColumns: { properties: 'properties' },
+    navigation: { Things: { target: 'Things', many: true, where: 'id IN (SELECT thing_id FROM thing_locations WHERE location_id = ?)' } },
+    select: 'id, name, description, encoding_type, location, properties',
+    toJson: (r) => ({ name: r.name, description: r.description, encodingType: r.encoding_type, location: json(r.location), ...(r.properties ? { properties: json(r.properties) } : {}) }),
+  },
+  Sensors: {
+    name: 'Sensors',
+    singular: 'Sensor',
+    table: 'sensors',
+    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' }, encodingType: { sql: 'encoding_type', type: 'text' } },
+    jsonColumns: { properties: 'properties' },
+    navigation: { Datastreams: { target: 'Datastreams', many: true, where: 'sensor_id = ?' } },
+    select: 'id, name, description, encoding_type, metadata, properties',
+    toJson: (r) => ({ name: r.name, description: r.description, encodingType: r.encoding_type, metadata: r.metadata, ...(r.properties ? { properties: json(r.properties) } : {}) }),
+  },
+  ObservedProperties: {
+    name: 'ObservedProperties',
+    singular: 'ObservedProperty',
+    table: 'observed_properties',
+    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, definition: { sql: 'definition', type: 'text' }, description: { sql: 'description', type: 'text' } },
+    jsonColumns: { properties: 'properties' },
+    navigation: { Datastreams: { target: 'Datastreams', many: true, where: 'observed_property_id = ?' } },
+    select: 'id, name, definition, description, properties',
+    toJson: (r) => ({ name: r.name, definition: r.definition, description: r.description, ...(r.properties ? { properties: json(r.properties) } : {}) }),
+  },
+  Datastreams: {
+    name: 'Datastreams',
+    singular: 'Datastream',
+    table: 'datastreams',
+    columns: {
+      '@iot.id': idColumn,
+      id: idColumn,
+      name: { sql: 'name', type: 'text' },
+      description: { sql: 'description', type: 'text' },
+      observationType: { sql: 'observation_type', type: 'text' },
+      'Thing/@iot.id': { sql: 'thing_id', type: 'id' },
+      'Sensor/@iot.id': { sql: 'sensor_id', type: 'id' },
+      'ObservedProperty/@iot.id': { sql: 'observed_property_id', type: 'id' },
+      'ObservedProperty/name': { sql: '(SELECT name FROM observed_properties o WHERE o.id = observed_property_id)', type: 'text' },
+    },
+    jsonColumns: { properties: 'properties', unitOfMeasurement: 'unit' },
+    navigation: {
+      Thing: { target: 'Things', many: false, where: 'id = (SELECT thing_id FROM datastreams WHERE id = ?)' },
+      Sensor: { target: 'Sensors', many: false, where: 'id = (SELECT sensor_id FROM datastreams WHERE id = ?)' },
+      ObservedProperty: { target: 'ObservedProperties', many: false, where: 'id = (SELECT observed_property_id FROM datastreams WHERE id = ?)' },
+      Observations: { target: 'Observations', many: true, where: 'datastream_id = ?' },
+    },
+    select: 'id, name, description, observation_type, unit, properties',
+    toJson: (r) => ({ name: r.name, description: r.description, observationType: r.observation_type, unitOfMeasurement: json(r.unit), ...(r.properties ? { properties: json(r.properties) } : {}) }),
+  },
+  Observations: {
+    name: 'Observations',
+    singular: 'Observation',
+    table: 'observations',
+    columns: {
+      '@iot.id': idColumn,
+      id: idColumn,
+      phenomenonTime: { sql: 'phenomenon_time', type: 'time' },
+      resultTime: { sql: 'result_time', type: 'time' },
+      result: { sql: 'result', type: 'number' },
+      'Datastream/@iot.id': { sql: 'datastream_id', type: 'id' },
+    },
+    jsonColumns: { parameters: 'parameters' },
+    navigation: { Datastream: { target: 'Datastreams', many: false, where: 'id = (SELECT datastream_id FROM observations WHERE id = ?)' } },
+    select: 'id, phenomenon_time, result_time, result, parameters',
+    toJson: (r) => ({
+      phenomenonTime: iso(r.phenomenon_time),
+      resultTime: iso(r.result_time),
+      result: typeof r.result === 'string' && r.result.startsWith('json:') ? JSON.parse(r.result.slice(5)) : r.result,
+      ...(r.parameters ? { parameters: json(r.parameters) } : {}),
+    }),
+  },
+  Incidents: {
+    name: 'Incidents',
+    singular: 'Incident',
+    table: 'incidents',
+    columns: {
+      '@iot.id': idColumn,
+      id: idColumn,
+      type: { sql: 'type', type: 'text' },
+      level: { sql: 'level', type: 'number' },
+      status: { sql: 'status', type: 'text' },
+      alarmActive: { sql: 'alarm_active', type: 'number' },
+      raisedAt: { sql: 'raised_at', type: 'time' },
+      updatedAt: { sql: 'updated_at', type: 'time' },
+    },
+    jsonColumns: {},
+    navigation: { Observations: { target: 'Observations', many: true, where: 'id IN (SELECT observation_id FROM incident_observations WHERE incident_id = ?)' } },
+    select: 'id, type, level, status, lon, lat, asset_ids, alarm_active, raised_at, updated_at',
+    toJson: (r) => ({
+      type: r.type,
+      level: r.level,
+      status: r.status,
+      location: { type: 'Point', coordinates: [r.lon, r.lat] },
+      assetIds: json(r.asset_ids),
+      alarmActive: r.alarm_active === 1,
+      raisedAt: iso(r.raised_at),
+      updatedAt: iso(r.updated_at),
+    }),
+  },
+};
+
+export function isEntitySetName(name: string): name is EntitySetName {
+  return Object.hasOwn(ENTITY_SETS, name);
+}

@@ -1,0 +1,63 @@
+/**
+ * The reference monitoring server: SensorThings API 1.1 on SQLite, with incidents from threshold
+ * rules and a resumable live stream. `registerMonitoring` adds it to a Fastify app (the demo
+ * server of `npm start`); `createMonitoringServer` makes a stand-alone one.
+ */
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
+import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
+import { MonitoringDatabase } from './database.ts';
+import { registerSensorThings } from './routes.ts';
+import { StreamHub, type StreamOptions } from './stream.ts';
+
+export interface MonitoringOptions {
+  /** SQLite file, or ":memory:". */
+  databasePath: string;
+  /** Keys accepted for writes. */
+  apiKeys: string[];
+  readsNeedKey?: boolean;
+  durability?: 'normal' | 'full';
+  /** Threshold rules; default the bundled `threshold-rules.json`. */
+  rules?: ThresholdRule[];
+  stream?: StreamOptions;
+  publicUrl?: string;
+  basePath?: string;
+}
+
+export interface Monitoring {
+  database: MonitoringDatabase;
+  hub: StreamHub;
+  close(): void;
+}
+
+export function defaultThresholdRules(): ThresholdRule[] {
+  return thresholdRulesSchema.parse(defaultRules).rules;
+}
+
+/** Largest request body: a CreateObservations batch of 10,000 sensors fits in well under this. */
+export const MAXIMUM_BODY_BYTES = 8 * 1024 * 1024;
+
+export function registerMonitoring(app: FastifyInstance, options: MonitoringOptions): Monitoring {
+  const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules() });
+  const hub = new StreamHub(database, options.stream);
+  registerSensorThings(app, { database, hub, apiKeys: options.apiKeys, readsNeedKey: options.readsNeedKey, publicUrl: options.publicUrl, basePath: options.basePath });
+  const monitoring = {
+    database,
+    hub,
+    close: () => {
+      hub.close();
+      database.close();
+    },
+  };
+  app.addHook('onClose', async () => monitoring.close());
+  return monitoring;
+}
+
+/** A stand-alone monitoring server (CORS open to any origin, so a viewer elsewhere can read it). */
+export async function createMonitoringServer(options: MonitoringOptions & { logger?: boolean }): Promise<{ app: FastifyInstance; monitoring: Monitoring }> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAXIMUM_BODY_BYTES });
+  await app.register(cors, { origin: true, allowedHeaders: ['Content-Type', 'X-API-Key', 'Authorization', 'Last-Event-ID'] });
+  const monitoring = registerMonitoring(app, options);
+  return { app, monitoring };
+}

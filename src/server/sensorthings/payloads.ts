@@ -1,0 +1,84 @@
+/**
+ * Request bodies, checked with zod before anything is stored. A failure becomes a 400 naming
+ * the field. Deep inserts (a Thing with its Locations and Datastreams) follow SensorThings 1.1
+ * §10.2: a related entity is either created inline or referenced by `{"@iot.id": n}`.
+ */
+import { z } from 'zod';
+
+const reference = z.object({ '@iot.id': z.number().int().positive() }).strict();
+const text = z.string().max(10_000);
+const jsonObject = z.record(z.string(), z.unknown());
+
+const point = z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]).or(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90), z.number()])) });
+
+export const locationSchema = z.object({
+  name: text.min(1),
+  description: text.default(''),
+  encodingType: z.literal('application/geo+json').or(z.literal('application/vnd.geo+json')),
+  location: point.or(z.object({ type: z.literal('Feature'), geometry: point })),
+  properties: jsonObject.optional(),
+}).strict();
+
+export const sensorSchema = z.object({ name: text.min(1), description: text.default(''), encodingType: text.min(1), metadata: text, properties: jsonObject.optional() }).strict();
+export const observedPropertySchema = z.object({ name: text.min(1), definition: text.min(1), description: text.default(''), properties: jsonObject.optional() }).strict();
+
+const unitOfMeasurement = z.object({ name: z.string().nullable(), symbol: z.string().nullable(), definition: z.string().nullable() });
+
+export const datastreamBody = z.object({
+  name: text.min(1),
+  description: text.default(''),
+  observationType: text.min(1),
+  unitOfMeasurement,
+  properties: jsonObject.optional(),
+  Sensor: reference.or(sensorSchema),
+  ObservedProperty: reference.or(observedPropertySchema),
+}).strict();
+
+export const datastreamSchema = datastreamBody.extend({ Thing: reference });
+
+export const thingSchema = z.object({
+  name: text.min(1),
+  description: text.default(''),
+  properties: jsonObject.optional(),
+  Locations: z.array(reference.or(locationSchema)).max(10).optional(),
+  Datastreams: z.array(datastreamBody).max(100).optional(),
+}).strict();
+
+/** An instant (ISO 8601 with a zone). Intervals are not supported by this server. */
+const instant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s)), 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-25T08:00:00Z');
+
+const result = z.union([z.number().finite(), z.string().max(10_000), z.boolean(), jsonObject, z.array(z.unknown())]);
+
+export const observationSchema = z.object({
+  phenomenonTime: instant.optional(),
+  resultTime: instant.nullable().optional(),
+  result,
+  parameters: jsonObject.optional(),
+  Datastream: reference.optional(),
+}).strict();
+
+/** The data-array form of SensorThings 1.1 §14.4 (CreateObservations). */
+export const createObservationsSchema = z.array(
+  z.object({
+    Datastream: reference,
+    components: z.array(z.enum(['phenomenonTime', 'resultTime', 'result', 'parameters'])).min(1),
+    'dataArray@iot.count': z.number().int().optional(),
+    dataArray: z.array(z.array(z.unknown())).max(100_000),
+  }).strict(),
+).min(1);
+
+export const incidentActionSchema = z.object({
+  action: z.enum(['acknowledge', 'dispatch', 'resolve', 'archive']),
+  by: z.string().min(1).max(200),
+  note: z.string().max(2000).optional(),
+}).strict();
+
+export type ThingPayload = z.infer<typeof thingSchema>;
+export type LocationPayload = z.infer<typeof locationSchema>;
+export type DatastreamPayload = z.infer<typeof datastreamBody>;
+export type ObservationPayload = z.infer<typeof observationSchema>;
+
+/** zod's issues as one line: "Datastreams.0.unitOfMeasurement: Required; …". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`).slice(0, 5).join('; ');
+}

@@ -1,0 +1,229 @@
+/**
+ * The SensorThings API 1.1 HTTP binding (JSON) under a base path, plus two documented extensions:
+ * `Incidents` (lifeline incidents with their lifecycle) and `Stream` (Server-Sent Events).
+ *
+ *   GET  /v1.1                                    service root
+ *   GET  /v1.1/{Set}[(id)[/{Navigation}]]         $top $skip $count $orderby $filter $select $expand
+ *   POST /v1.1/{Things|Locations|Sensors|ObservedProperties|Datastreams|Observations}
+ *   POST /v1.1/Datastreams(id)/Observations
+ *   POST /v1.1/CreateObservations                 data arrays (§14.4), one transaction
+ *   POST /v1.1/Incidents(id)/Actions              {"action": "acknowledge", "by": "张工"}
+ *   GET  /v1.1/Stream?bbox=&types=                Server-Sent Events, resumable with Last-Event-ID
+ *
+ * Writes need an API key (`X-API-Key` or `Authorization: Bearer`); reads too when configured.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { BadRequestError, type MonitoringDatabase, type NewObservation } from './database.ts';
+import { ENTITY_SETS, isEntitySetName, type EntitySetName } from './entities.ts';
+import { parseOptions, QueryError } from './odata.ts';
+import { createObservationsSchema, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
+import { readCollection, readEntity, type ReadContext } from './read.ts';
+import type { StreamHub } from './stream.ts';
+
+export interface RoutesOptions {
+  database: MonitoringDatabase;
+  hub: StreamHub;
+  /** Keys accepted for writes. Empty: every write is refused (401). */
+  apiKeys: string[];
+  /** Reads need a key too. Default false. */
+  readsNeedKey?: boolean;
+  /** Base path. Default "/v1.1". */
+  basePath?: string;
+  /** Public URL of the base path for links, when behind a proxy. Default: from the request. */
+  publicUrl?: string;
+}
+
+class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+function keyMatches(candidate: string | undefined, keys: string[]): boolean {
+  if (!candidate) return false;
+  const given = Buffer.from(candidate);
+  return keys.some((key) => {
+    const expected = Buffer.from(key);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
+
+function requestKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string') return header;
+  const authorization = request.headers.authorization;
+  return authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+}
+
+/** `Things(12)/Datastreams` → { set, id, navigation }. */
+function parseResourcePath(path: string): { set: EntitySetName; id?: number; navigation?: string } {
+  const match = /^([A-Za-z]+)(?:\((\d+)\))?(?:\/([A-Za-z]+))?$/.exec(path);
+  if (!match || !isEntitySetName(match[1]!)) throw new HttpError(404, `no such resource: ${path}`);
+  if (match[3] && !match[2]) throw new HttpError(404, `no such resource: ${path}`);
+  return { set: match[1], id: match[2] ? Number(match[2]) : undefined, navigation: match[3] };
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new HttpError(400, describeIssues(result.error));
+  return result.data;
+}
+
+function instantMs(text: string | undefined | null, fallback: number): number {
+  return text ? Date.parse(text) : fallback;
+}
+
+export function registerSensorThings(app: FastifyInstance, options: RoutesOptions): void {
+  const base = options.basePath ?? '/v1.1';
+  const { database, hub } = options;
+  const context = (request: FastifyRequest): ReadContext => ({ db: database.db, baseUrl: options.publicUrl ?? `${request.protocol}://${request.host}${base}` });
+
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith(base) || request.method === 'OPTIONS') return;
+    const write = request.method !== 'GET' && request.method !== 'HEAD';
+    if ((write || options.readsNeedKey) && !keyMatches(requestKey(request), options.apiKeys)) {
+      throw new HttpError(401, write ? 'writes need an API key (X-API-Key or Authorization: Bearer)' : 'this server needs an API key for reads');
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    let status = 500;
+    if (error instanceof HttpError) status = error.statusCode;
+    else if (error instanceof QueryError || error instanceof BadRequestError) status = 400;
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
+    else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) status = error.statusCode;
+    if (status === 500) request.log.error(error);
+    void reply.status(status).send({ code: status, type: 'error', message: status === 500 ? 'internal error' : error.message });
+  });
+
+  const reply201 = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: number) => {
+    const entity = readEntity(context(request), set, id, {});
+    return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).send(entity);
+  };
+
+  const withTransitions = (set: EntitySetName, value: Record<string, unknown>) => {
+    if (set === 'Incidents' && typeof value['@iot.id'] === 'number') value.transitions = database.incidents.transitions(value['@iot.id']);
+    return value;
+  };
+
+  app.get(base, async (request) => ({
+    value: Object.keys(ENTITY_SETS).map((name) => ({ name, url: `${context(request).baseUrl}/${name}` })),
+    serverSettings: {
+      conformance: [
+        'http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel',
+        'http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities',
+        'http://www.opengis.net/spec/iot_sensing/1.1/req/request-data',
+        'http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete/create-entity',
+        'http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array',
+      ],
+      extensions: { Incidents: 'lifeline incidents with their lifecycle (cim-twin)', Stream: 'Server-Sent Events of observations and incidents (cim-twin)' },
+    },
+  }));
+
+  app.get(`${base}/Stream`, (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    let bbox: [number, number, number, number] | undefined;
+    if (query.bbox) {
+      const numbers = query.bbox.split(',').map(Number);
+      if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n))) throw new HttpError(400, 'bbox must be minLon,minLat,maxLon,maxLat');
+      bbox = numbers as [number, number, number, number];
+    }
+    const types = query.types ? new Set(query.types.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
+    const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.lastEventId;
+    hub.attach(request, reply, { bbox, types }, lastEventId);
+  });
+
+  app.get(`${base}/*`, async (request) => {
+    const url = new URL(request.url, 'http://x');
+    const path = decodeURIComponent(url.pathname.slice(base.length + 1));
+    const { set, id, navigation } = parseResourcePath(path);
+    const options = parseOptions(request.query as Record<string, string | undefined>);
+    const ctx = context(request);
+    if (id === undefined) {
+      const result = readCollection(ctx, ENTITY_SETS[set], options, undefined, undefined, url.search.slice(1));
+      result.value.forEach((v) => withTransitions(set, v));
+      return result;
+    }
+    if (!navigation) {
+      const entity = readEntity(ctx, set, id, options);
+      if (!entity) throw new HttpError(404, `${set}(${id}) does not exist`);
+      return withTransitions(set, entity);
+    }
+    const nav = ENTITY_SETS[set].navigation[navigation];
+    if (!nav) throw new HttpError(404, `${set} has no navigation property ${navigation}`);
+    if (!readEntity(ctx, set, id, { select: ['id'] })) throw new HttpError(404, `${set}(${id}) does not exist`);
+    const target = ENTITY_SETS[nav.target];
+    if (nav.many) return readCollection(ctx, target, options, { where: nav.where, parameter: id }, `${ctx.baseUrl}/${set}(${id})/${navigation}`, url.search.slice(1));
+    const row = database.db.prepare(`SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
+    if (!row) throw new HttpError(404, `${set}(${id})/${navigation} does not exist`);
+    return readEntity(ctx, nav.target, row.id, options);
+  });
+
+  const observationFrom = (body: z.infer<typeof observationSchema>, datastreamId: number | undefined): NewObservation => {
+    const id = datastreamId ?? body.Datastream?.['@iot.id'];
+    if (id === undefined) throw new HttpError(400, 'Datastream: an Observation needs its Datastream ({"@iot.id": n})');
+    const now = Date.now();
+    return { datastreamId: id, phenomenonTimeMs: instantMs(body.phenomenonTime, now), resultTimeMs: body.resultTime === null ? null : instantMs(body.resultTime, now), result: body.result, parameters: body.parameters };
+  };
+
+  const postObservations = (request: FastifyRequest, reply: FastifyReply, observations: NewObservation[]) => {
+    const result = database.insertObservations(observations);
+    hub.publish(result);
+    return result;
+  };
+
+  app.post(`${base}/*`, async (request, reply) => {
+    const path = new URL(request.url, 'http://x').pathname.slice(base.length + 1);
+    if (path === 'CreateObservations') {
+      const groups = parse(createObservationsSchema, request.body);
+      const now = Date.now();
+      const observations: NewObservation[] = [];
+      for (const [g, group] of groups.entries()) {
+        const index = (name: string) => group.components.indexOf(name as 'result');
+        if (index('result') < 0) throw new HttpError(400, `${g}.components: must include result`);
+        for (const [row, values] of group.dataArray.entries()) {
+          if (values.length !== group.components.length) throw new HttpError(400, `${g}.dataArray.${row}: has ${values.length} values for ${group.components.length} components`);
+          const candidate = Object.fromEntries(group.components.map((c, i) => [c, values[i]]));
+          const checked = observationSchema.safeParse(candidate);
+          if (!checked.success) throw new HttpError(400, `${g}.dataArray.${row}: ${describeIssues(checked.error)}`);
+          observations.push({ ...observationFrom(checked.data, group.Datastream['@iot.id']), resultTimeMs: checked.data.resultTime ? Date.parse(checked.data.resultTime) : now });
+        }
+      }
+      const result = postObservations(request, reply, observations);
+      return reply.status(201).send(result.observations.map((o) => `${context(request).baseUrl}/Observations(${o.id})`));
+    }
+    const incidentAction = /^Incidents\((\d+)\)\/Actions$/.exec(path);
+    if (incidentAction) {
+      const body = parse(incidentActionSchema, request.body);
+      const change = database.incidents.act(Number(incidentAction[1]), body.action, body.by, body.note, Date.now());
+      if (!change) throw new HttpError(404, `Incidents(${incidentAction[1]}) does not exist`);
+      if ('error' in change) throw new HttpError(409, change.error);
+      hub.publishIncident(change);
+      return change.incident;
+    }
+    const datastreamObservations = /^Datastreams\((\d+)\)\/Observations$/.exec(path);
+    if (datastreamObservations || path === 'Observations') {
+      const body = parse(observationSchema, request.body);
+      const result = postObservations(request, reply, [observationFrom(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined)]);
+      return reply201(reply, request, 'Observations', result.observations[0]!.id);
+    }
+    switch (path) {
+      case 'Things':
+        return reply201(reply, request, 'Things', database.createThing(parse(thingSchema, request.body)));
+      case 'Locations':
+        return reply201(reply, request, 'Locations', database.createLocation(parse(locationSchema, request.body)));
+      case 'Sensors':
+        return reply201(reply, request, 'Sensors', database.createSensor(parse(sensorSchema, request.body)));
+      case 'ObservedProperties':
+        return reply201(reply, request, 'ObservedProperties', database.createObservedProperty(parse(observedPropertySchema, request.body)));
+      case 'Datastreams': {
+        const body = parse(datastreamSchema, request.body);
+        return reply201(reply, request, 'Datastreams', database.createDatastream(body.Thing['@iot.id'], body));
+      }
+      default:
+        throw new HttpError(path.startsWith('Incidents') ? 405 : 404, `cannot POST to ${path}`);
+    }
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * The SQLite schema of the monitoring server, as numbered migrations. `PRAGMA user_version`
+ * records how many have run; each runs in its own transaction, once.
+ */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  // 1: SensorThings entities, observations, incidents.
+  `
+  CREATE TABLE things (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', properties TEXT
+  );
+  CREATE INDEX things_asset ON things (json_extract(properties, '$.assetId'));
+  CREATE TABLE locations (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    encoding_type TEXT NOT NULL, location TEXT NOT NULL, lon REAL, lat REAL, properties TEXT
+  );
+  CREATE TABLE thing_locations (
+    thing_id INTEGER NOT NULL REFERENCES things (id) ON DELETE CASCADE,
+    location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    PRIMARY KEY (thing_id, location_id)
+  );
+  CREATE INDEX thing_locations_location ON thing_locations (location_id);
+  CREATE TABLE sensors (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    encoding_type TEXT NOT NULL, metadata TEXT NOT NULL, properties TEXT
+  );
+  CREATE TABLE observed_properties (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', properties TEXT
+  );
+  CREATE TABLE datastreams (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    observation_type TEXT NOT NULL, unit TEXT NOT NULL, properties TEXT,
+    thing_id INTEGER NOT NULL REFERENCES things (id) ON DELETE CASCADE,
+    sensor_id INTEGER NOT NULL REFERENCES sensors (id),
+    observed_property_id INTEGER NOT NULL REFERENCES observed_properties (id)
+  );
+  CREATE INDEX datastreams_thing ON datastreams (thing_id);
+  CREATE TABLE observations (
+    id INTEGER PRIMARY KEY, datastream_id INTEGER NOT NULL REFERENCES datastreams (id) ON DELETE CASCADE,
+    phenomenon_time INTEGER NOT NULL, result_time INTEGER, result, parameters TEXT
+  );
+  CREATE INDEX observations_datastream_time ON observations (datastream_id, phenomenon_time);
+  CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY, type TEXT NOT NULL, level INTEGER NOT NULL, status TEXT NOT NULL,
+    lon REAL NOT NULL, lat REAL NOT NULL, asset_ids TEXT NOT NULL, alarm_active INTEGER NOT NULL,
+    raised_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX incidents_open ON incidents (status, type);
+  CREATE TABLE incident_sources (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    datastream_id INTEGER NOT NULL, state INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, datastream_id)
+  );
+  CREATE INDEX incident_sources_datastream ON incident_sources (datastream_id);
+  CREATE TABLE incident_observations (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    observation_id INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, observation_id)
+  );
+  CREATE TABLE incident_events (
+    id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL, status TEXT NOT NULL, level INTEGER NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL, note TEXT
+  );
+  CREATE INDEX incident_events_incident ON incident_events (incident_id);
+  `,
+];
+
+/** Bring a database up to the newest schema. Returns the number of migrations run. */
+export function migrate(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) throw new Error(`database schema ${current} is newer than this server (${MIGRATIONS.length})`);
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length - current;
+}
