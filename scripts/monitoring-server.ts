@@ -1,0 +1,42 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm run monitoring`: the reference monitoring server on its own (SensorThings API 1.1 at
+ * /v1.1, on SQLite), for a viewer or simulator elsewhere.
+ *
+ *   --database FILE   SQLite file (default data/monitoring.sqlite)
+ *   --port N          default 8090          --host H   default 127.0.0.1
+ *   --durability full survive power loss too (default: survive a killed process)
+ *   --reads-need-key  reads need the API key too
+ * Environment: MONITORING_API_KEY (required; comma-separate several).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createMonitoringServer } from '../src/server/sensorthings/index.ts';
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      database: { type: 'string', default: 'data/monitoring.sqlite' },
+      port: { type: 'string', default: '8090' },
+      host: { type: 'string', default: '127.0.0.1' },
+      durability: { type: 'string', default: 'normal' },
+      'reads-need-key': { type: 'boolean', default: false },
+    },
+  });
+  const apiKeys = (process.env.MONITORING_API_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (apiKeys.length === 0) throw new Error('set MONITORING_API_KEY: writes need a key, and none is built in');
+  if (values.durability !== 'normal' && values.durability !== 'full') throw new Error('--durability is normal or full');
+  if (values.database !== ':memory:') mkdirSync(dirname(values.database), { recursive: true });
+  const { app } = await createMonitoringServer({ databasePath: values.database, apiKeys, durability: values.durability, readsNeedKey: values['reads-need-key'] });
+  await app.listen({ port: Number(values.port), host: values.host });
+  console.log(`monitoring server: http://${values.host}:${values.port}/v1.1 (database ${values.database})`);
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

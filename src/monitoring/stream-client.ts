@@ -1,0 +1,139 @@
+/**
+ * The live stream client: Server-Sent Events read with fetch (so it can send headers, runs in
+ * browsers and in Node, and we control reconnection), parsed by eventsource-parser.
+ *  - It keeps the cursor of the last message and resumes from it with `Last-Event-ID`: after a
+ *    drop or a server restart nothing is lost.
+ *  - Observations carry increasing ids; one already seen is dropped, so nothing is applied twice.
+ *  - It reconnects with exponential backoff and jitter, and reports its state: connecting, live,
+ *    or stale (with the time of the last message, so the UI can show the data's age).
+ */
+import { createParser } from 'eventsource-parser';
+import type { ConnectionState, StreamUpdate } from './types.ts';
+
+export interface StreamClientOptions {
+  /** The stream URL, e.g. http://host/v1.1/Stream. */
+  url: string;
+  apiKey?: string;
+  /** [minLon, minLat, maxLon, maxLat]. */
+  bbox?: [number, number, number, number];
+  /** Observed-property names and incident types to receive. */
+  types?: string[];
+  /** Resume after this cursor (e.g. one saved before a reload). */
+  lastEventId?: string;
+  onUpdate(update: StreamUpdate): void;
+  /** The server says we are too far behind: reload the current state, then carry on. */
+  onReset?(): void;
+  onState?(state: ConnectionState, detail: { lastMessageAt?: number; error?: string; attempt: number }): void;
+  /** First retry delay; doubles per failure up to `maximumBackoffMilliseconds`. Default 500 ms. */
+  initialBackoffMilliseconds?: number;
+  maximumBackoffMilliseconds?: number;
+  /** No bytes for this long (the server pings every 15 s) means the connection is dead. Default 40 s. */
+  idleTimeoutMilliseconds?: number;
+  fetch?: typeof fetch;
+}
+
+export class StreamClient {
+  private abort: AbortController | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private cursor: string | undefined;
+  private lastObservationId = 0;
+  private lastMessageAt: number | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  state: ConnectionState = 'off';
+
+  constructor(private readonly options: StreamClientOptions) {
+    this.cursor = options.lastEventId;
+    const observation = /^(\d+)\./.exec(options.lastEventId ?? '');
+    if (observation) this.lastObservationId = Number(observation[1]);
+  }
+
+  /** The cursor of the last message received. */
+  get lastEventId(): string | undefined {
+    return this.cursor;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.setState('connecting');
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.idleTimer);
+    this.abort?.abort();
+    this.setState('off');
+  }
+
+  private setState(state: ConnectionState, error?: string): void {
+    this.state = state;
+    this.options.onState?.(state, { lastMessageAt: this.lastMessageAt, error, attempt: this.attempt });
+  }
+
+  private url(): string {
+    const url = new URL(this.options.url, typeof location === 'undefined' ? undefined : location.href);
+    if (this.options.bbox) url.searchParams.set('bbox', this.options.bbox.join(','));
+    if (this.options.types?.length) url.searchParams.set('types', this.options.types.join(','));
+    return url.toString();
+  }
+
+  private touch(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.abort?.abort(new Error('no data from the stream')), this.options.idleTimeoutMilliseconds ?? 40_000);
+  }
+
+  private async connect(): Promise<void> {
+    const abort = new AbortController();
+    this.abort = abort;
+    let error: string | undefined;
+    try {
+      const headers: Record<string, string> = { Accept: 'text/event-stream' };
+      if (this.cursor) headers['Last-Event-ID'] = this.cursor;
+      if (this.options.apiKey) headers['X-API-Key'] = this.options.apiKey;
+      const response = await (this.options.fetch ?? fetch)(this.url(), { headers, signal: abort.signal, cache: 'no-store' });
+      if (!response.ok || !response.body) throw new Error(`stream: HTTP ${response.status}`);
+      this.touch();
+      const parser = createParser({
+        onEvent: (event) => {
+          if (event.id) this.cursor = event.id;
+          this.lastMessageAt = Date.now();
+          if (event.event === 'hello') {
+            this.attempt = 0;
+            this.setState('live');
+          } else if (event.event === 'reset') {
+            this.lastObservationId = Number(/^(\d+)\./.exec(event.id ?? '')?.[1] ?? this.lastObservationId);
+            this.options.onReset?.();
+          } else if (event.event === 'update') {
+            const update = JSON.parse(event.data) as StreamUpdate;
+            // Anything at or before the last observation applied was already applied.
+            const fresh = update.observations.filter((o) => o.id > this.lastObservationId);
+            if (fresh.length) this.lastObservationId = fresh[fresh.length - 1]!.id;
+            if (fresh.length || update.incidents.length) this.options.onUpdate({ observations: fresh, incidents: update.incidents });
+          }
+        },
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        this.touch();
+        parser.feed(value);
+      }
+      error = 'stream ended';
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+    } finally {
+      clearTimeout(this.idleTimer);
+    }
+    if (this.stopped) return;
+    this.attempt++;
+    this.setState('stale', error);
+    const initial = this.options.initialBackoffMilliseconds ?? 500;
+    const maximum = this.options.maximumBackoffMilliseconds ?? 15_000;
+    const delay = Math.min(maximum, initial * 2 ** Math.min(this.attempt - 1, 10)) * (0.75 + Math.random() * 0.5);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+}
