@@ -3,19 +3,28 @@
  * `npm start`: build what is missing, then serve the full demo.
  *  1. the demo district (tiles/demo/source) and its tiles (tiles/demo/buildings), if absent or stale;
  *  2. the production build of the viewer (dist/), if absent or older than its sources;
- *  3. the server: viewer at /, tiles at /tiles/.
+ *  3. the server: viewer at /, tiles at /tiles/, the monitoring API (SensorThings 1.1 on SQLite) at /v1.1;
+ *  4. the lifeline simulator, posting readings of the demo district's sensors to that API, with its
+ *     four scenarios in turn.
  *
- * Environment: PORT (default 8080), HOST (default 127.0.0.1). Flags: --prepare-only (build, don't serve).
+ * Environment: PORT (default 8080), HOST (default 127.0.0.1); MONITORING_API_KEY (default: a key
+ * made on first start and kept in data/monitoring-api-key); MONITORING_DATABASE (default
+ * data/monitoring.sqlite); SIMULATOR=off to serve without simulated sensors; SIMULATOR_INTERVAL
+ * (seconds, default 10). Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
 import { createStaticServer } from '../src/server/static-server.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { writeDemoData } from './demo-data.ts';
+import { registerMonitoring } from '../src/server/sensorthings/index.ts';
+import { LifelineSimulator } from '../src/simulator/simulator.ts';
+import { planSites } from '../src/simulator/sites.ts';
 
 const DEMO_SOURCE = 'tiles/demo/source';
 const DEMO_BUILDINGS = 'tiles/demo/buildings';
@@ -63,6 +72,18 @@ export function buildViewerIfStale(log: (line: string) => void = console.log): v
   }
 }
 
+const KEY_FILE = 'data/monitoring-api-key';
+
+/** The demo's write key: from the environment, or made once and kept beside the database. */
+function monitoringKey(): string {
+  if (process.env.MONITORING_API_KEY) return process.env.MONITORING_API_KEY;
+  if (existsSync(KEY_FILE)) return readFileSync(KEY_FILE, 'utf8').trim();
+  const key = randomBytes(18).toString('base64url');
+  mkdirSync(dirname(KEY_FILE), { recursive: true });
+  writeFileSync(KEY_FILE, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 async function main() {
   await prepareDemo();
   buildViewerIfStale();
@@ -70,9 +91,36 @@ async function main() {
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';
   const app = await createStaticServer();
+  const apiKey = monitoringKey();
+  const databasePath = process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite';
+  mkdirSync(dirname(databasePath), { recursive: true });
+  // The demo keeps two days of readings; a deployment sets its own retention.
+  registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2 });
   await app.listen({ port, host });
-  console.log(`cim-twin is serving the demo at http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
-  const stop = () => void app.close().then(() => process.exit(0));
+  const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+  console.log(`cim-twin is serving the demo at ${origin}/`);
+  console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);
+  let simulator: LifelineSimulator | undefined;
+  if (process.env.SIMULATOR !== 'off') {
+    const district = generateDistrict();
+    const network = generateNetwork(district);
+    simulator = new LifelineSimulator({
+      baseUrl: `http://127.0.0.1:${port}/v1.1`,
+      apiKey,
+      sites: planSites(district, network),
+      network,
+      intervalMilliseconds: Number(process.env.SIMULATOR_INTERVAL ?? 10) * 1000,
+      cycle: true,
+      log: (line) => console.log(`simulator: ${line}`),
+    });
+    const created = await simulator.bootstrap();
+    simulator.start();
+    console.log(`simulator: ${created ? `registered ${created} sensors; ` : ''}readings every ${process.env.SIMULATOR_INTERVAL ?? 10} s, scenarios in turn (gas leak, water-main burst, rainstorm, settlement)`);
+  }
+  const stop = () => {
+    simulator?.stop();
+    void app.close().then(() => process.exit(0));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

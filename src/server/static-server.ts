@@ -1,6 +1,6 @@
 /**
  * The HTTP server of `npm start`: the built viewer (dist/) at /, generated tilesets at /tiles/.
- * The monitoring API will join this same server under /api.
+ * The monitoring API joins this same server under /v1.1 (see scripts/start.ts).
  */
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -15,7 +15,8 @@ export interface StaticServerOptions {
 }
 
 export async function createStaticServer(options: StaticServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false });
+  // Large enough for a CreateObservations batch of the monitoring API, which joins this server.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024 });
   await app.register(fastifyStatic, {
     root: resolve(options.distDirectory ?? 'dist'),
     prefix: '/',

@@ -211,6 +211,20 @@ export class MonitoringDatabase {
     });
   }
 
+  /**
+   * Delete observations older than a time, in chunks so writers are not held up; the ones that
+   * triggered an incident are kept with it. Returns how many were deleted.
+   */
+  pruneObservations(beforeMs: number, chunk = 20_000): number {
+    const statement = this.db.prepare('DELETE FROM observations WHERE id IN (SELECT id FROM observations WHERE phenomenon_time < ? AND id NOT IN (SELECT observation_id FROM incident_observations) LIMIT ?)');
+    let total = 0;
+    for (;;) {
+      const deleted = statement.run(beforeMs, chunk).changes;
+      total += deleted;
+      if (deleted < chunk) return total;
+    }
+  }
+
   lastObservationId(): number {
     return (this.db.prepare('SELECT coalesce(max(id), 0) AS n FROM observations').get() as { n: number }).n;
   }

@@ -13,6 +13,7 @@ import { applyIncidentAction, isOpenStatus, type IncidentAction, type IncidentSt
 import { evaluateThreshold, incidentTypeFor, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 import type { SensorState, WarningLevel } from '../../domain/monitoring/warning.ts';
 import type { DatastreamInfo } from './database.ts';
+import { pathLengthMetres } from '../../domain/geometry.ts';
 
 export interface IncidentJson {
   '@iot.id': number;
@@ -47,14 +48,8 @@ interface IncidentRow {
   updated_at: number;
 }
 
-const EARTH_RADIUS_METRES = 6_371_008.8;
-
 function distanceMetres(lon1: number, lat1: number, lon2: number, lat2: number): number {
-  const toRadians = Math.PI / 180;
-  const dLat = (lat2 - lat1) * toRadians;
-  const dLon = (lon2 - lon1) * toRadians;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * toRadians) * Math.cos(lat2 * toRadians) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_METRES * Math.asin(Math.sqrt(a));
+  return pathLengthMetres([[lon1, lat1], [lon2, lat2]]);
 }
 
 const stateToNumber = (state: SensorState) => (state === 'normal' ? 0 : state);

@@ -23,6 +23,8 @@ export interface MonitoringOptions {
   stream?: StreamOptions;
   publicUrl?: string;
   basePath?: string;
+  /** Delete observations older than this many days (checked hourly); the ones behind incidents stay. Default: keep all. */
+  retentionDays?: number;
 }
 
 export interface Monitoring {
@@ -42,10 +44,17 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules() });
   const hub = new StreamHub(database, options.stream);
   registerSensorThings(app, { database, hub, apiKeys: options.apiKeys, readsNeedKey: options.readsNeedKey, publicUrl: options.publicUrl, basePath: options.basePath });
+  const prune = () => {
+    if (options.retentionDays) database.pruneObservations(Date.now() - options.retentionDays * 86_400_000);
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref();
   const monitoring = {
     database,
     hub,
     close: () => {
+      clearInterval(pruneTimer);
       hub.close();
       database.close();
     },

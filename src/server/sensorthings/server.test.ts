@@ -238,6 +238,25 @@ describe('thresholds and incidents', () => {
   });
 });
 
+describe('retention', () => {
+  test('old observations are pruned, except those behind an incident', async () => {
+    const server = await startTestServer();
+    try {
+      await server.post('Things', thingPayload('MH-9', 'methane', 113.12, 23.01));
+      const old = (minute: number, result: number) => server.post('Observations', { Datastream: { '@iot.id': 1 }, result, phenomenonTime: new Date(Date.parse('2026-01-01T00:00:00Z') + minute * 60_000).toISOString() });
+      await old(0, 1);
+      await old(1, 30); // raises an incident
+      await old(2, 1);
+      await server.post('Observations', { Datastream: { '@iot.id': 1 }, result: 2 });
+      expect(server.monitoring.database.pruneObservations(Date.parse('2026-06-01T00:00:00Z'))).toBe(2);
+      const left = await server.json<Collection>('Observations?$orderby=id');
+      expect(left.value.map((o) => o.result)).toEqual([30, 2]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('persistence', () => {
   test('data survives a restart on the same file', async () => {
     const database = temporaryDatabase();
