@@ -24,6 +24,9 @@ import { AnalysisOverlay } from './analysis-overlay.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
+import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
+import { isOpenStatus } from '../domain/monitoring/incidents.ts';
+import { SENSOR_STATE_COLOURS } from '../domain/monitoring/warning.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /** Buildings seen through in the underground view. */
@@ -53,6 +56,7 @@ export class CityViewer {
   private readonly cleanups: (() => void)[] = [];
   private readonly pendingByLayer = new Map<string, number>();
   private readonly analysis: AnalysisOverlay;
+  readonly sensors: SensorOverlay;
   private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pickedWithoutId: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pendingHoverPosition: Cartesian2 | undefined;
@@ -76,6 +80,7 @@ export class CityViewer {
     this.viewer.clock.shouldAnimate = false;
 
     this.analysis = new AnalysisOverlay(this.viewer, this.store);
+    this.sensors = new SensorOverlay(this.viewer, this.store);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
@@ -89,6 +94,8 @@ export class CityViewer {
     );
     this.cleanups.push(this.store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) this.applySelection();
+      if (state.incidents !== previous.incidents) this.applyIncidentTints();
+      if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
       if (
         state.layers !== previous.layers ||
         state.underground !== previous.underground ||
@@ -152,6 +159,7 @@ export class CityViewer {
       this.layers.set(config.id, layer);
       setLayerStatus(config.id, 'ready');
       this.applyLayerAppearance();
+      this.applyIncidentTints();
     } catch (error) {
       setLayerStatus(config.id, 'error', error instanceof Error ? error.message : String(error));
     }
@@ -195,6 +203,25 @@ export class CityViewer {
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
     scene.requestRender();
+  }
+
+  /** Assets of open incidents whose alarm is on, tinted by level in every layer. */
+  private applyIncidentTints(): void {
+    const tints = new Map<string, string>();
+    // Most serious last, so it wins where an asset is in several incidents.
+    for (const incident of [...this.store.getState().incidents].reverse()) {
+      if (!isOpenStatus(incident.status)) continue;
+      for (const assetId of incident.assetIds) tints.set(assetId, SENSOR_STATE_COLOURS[incident.level]);
+    }
+    for (const layer of this.layers.values()) layer.setTints(tints);
+  }
+
+  /** Fly to an incident's location, close enough to see the assets around it. */
+  flyToIncident(id: number): Promise<void> {
+    const incident = this.store.getState().incidents.find((i) => i['@iot.id'] === id);
+    if (!incident) return Promise.resolve();
+    const [lon, lat] = incident.location.coordinates;
+    return this.flyToPosition(lon, lat, 40);
   }
 
   // --- camera ---------------------------------------------------------------------------
@@ -291,6 +318,17 @@ export class CityViewer {
       if (ground) state.addSectionPoint(ground);
       return;
     }
+    const picked = this.viewer.scene.pick(position) as { id?: SensorPick | ClusterPick } | undefined;
+    if (picked?.id?.kind === 'sensor') {
+      state.selectSensor(picked.id.datastreamId);
+      return;
+    }
+    if (picked?.id?.kind === 'sensor-cluster') {
+      // A cluster: go closer, where it splits into its sensors.
+      const height = Math.max(250, this.viewer.camera.positionCartographic.height / 3);
+      void this.flyToPosition(picked.id.lonDegrees, picked.id.latDegrees, height / 3.2);
+      return;
+    }
     const feature = this.pickFeature(position);
     this.selectFeature(feature);
   }
@@ -378,6 +416,7 @@ export class CityViewer {
     this.destroyed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.analysis.destroy();
+    this.sensors.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

@@ -32,6 +32,8 @@ export class TilesetLayer {
   private selectedId: string | undefined;
   private alpha = 1;
   private hiddenTypes: string[] = [];
+  /** Asset ID → CSS colour: assets tied to active incidents, tinted by level. */
+  private tints = new Map<string, string>();
   private readonly removeListeners: (() => void)[] = [];
 
   private constructor(
@@ -89,10 +91,22 @@ export class TilesetLayer {
     this.applyStyle();
   }
 
-  /** One Cesium style for the selection, the fade and the hidden types. */
+  /**
+   * Tint assets by ID (incident levels). A style, so Cesium re-applies it to every tile that
+   * loads or reloads: a tinted manhole stays tinted after its tile is unloaded and read again.
+   */
+  setTints(tints: ReadonlyMap<string, string>): void {
+    if (tints.size === this.tints.size && [...tints].every(([id, colour]) => this.tints.get(id) === colour)) return;
+    this.tints = new Map(tints);
+    this.applyStyle();
+  }
+
+  /** One Cesium style for the selection, the incident tints, the fade and the hidden types. */
   private applyStyle(): void {
     const conditions: [string, string][] = [];
-    if (this.selectedId !== undefined) conditions.push([`\${${this.idProperty}} === ${JSON.stringify(this.selectedId)}`, `color('${SELECTED_COLOUR_CSS}')`]);
+    const idExpression = `\${${this.idProperty}}`;
+    if (this.selectedId !== undefined) conditions.push([`${idExpression} === ${JSON.stringify(this.selectedId)}`, `color('${SELECTED_COLOUR_CSS}')`]);
+    for (const [id, colour] of this.tints) conditions.push([`${idExpression} === ${JSON.stringify(id)}`, `color('${colour}')`]);
     if (conditions.length === 0 && this.alpha === 1 && this.hiddenTypes.length === 0) {
       this.tileset.style = undefined;
     } else {

@@ -6,6 +6,8 @@
  *   &select=<asset id>  &lang=zh|en  &tileset=<url> (repeatable)  &time=<ISO 8601>
  *   &layers=<id>,<id>   only these layers of the config file (e.g. for a focused display or a benchmark)
  *   &underground=1      open in the underground view
+ *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
+ *   &incident=<id>      open onto an incident
  */
 
 export interface CameraView {
@@ -27,6 +29,8 @@ export interface UrlState {
   /** IDs of the config layers to open; undefined opens all. */
   layers?: string[];
   underground?: boolean;
+  monitoring?: string;
+  incident?: number;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -55,6 +59,10 @@ export function parseUrlState(search: string): UrlState {
   const layers = params.get('layers');
   if (layers) state.layers = layers.split(',').filter(Boolean);
   if (params.get('underground') === '1') state.underground = true;
+  const monitoring = params.get('monitoring');
+  if (monitoring) state.monitoring = monitoring;
+  const incident = Number(params.get('incident'));
+  if (Number.isInteger(incident) && incident > 0) state.incident = incident;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -68,6 +76,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('select' in state) set('select', state.select);
   if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
   if ('underground' in state) set('underground', state.underground ? '1' : undefined);
+  if ('incident' in state) set('incident', state.incident === undefined ? undefined : String(state.incident));
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -14,17 +14,36 @@ import { AnalysisPanel } from './AnalysisPanel.tsx';
 import { AnalysisDrawer } from './AnalysisDrawer.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { UndergroundPanel } from './UndergroundPanel.tsx';
+import { MonitoringService } from '../monitoring/monitoring-service.ts';
+import { ConnectionBanner } from './monitoring/ConnectionBanner.tsx';
+import { IncidentList } from './monitoring/IncidentList.tsx';
+import { IncidentPanel } from './monitoring/IncidentPanel.tsx';
+import { restoreOperator } from './monitoring/OperatorSignIn.tsx';
+import { SensorPanel } from './monitoring/SensorPanel.tsx';
 
 declare global {
   interface Window {
     /** Test and automation hooks: the store and the engine. */
-    __cimTwin?: { store: AppStore; engine: () => CityViewer | undefined };
+    __cimTwin?: AppServices;
   }
 }
 
 function replaceSearch(state: Parameters<typeof formatUrlState>[0]) {
   const search = formatUrlState(state, window.location.search);
   if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+}
+
+/** Resolves once the initial view is ready (at once if it is). */
+function readyOrNow(store: AppStore): Promise<void> {
+  if (store.getState().ready) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = store.subscribe((state) => {
+      if (state.ready) {
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
 }
 
 function Shell() {
@@ -36,6 +55,7 @@ function Shell() {
       <header className="top-bar">
         <h1>{t.appTitle}</h1>
         <SearchBox />
+        <ConnectionBanner />
         <button type="button" className="language" data-testid="language-toggle" onClick={() => store.getState().setLanguage(language === 'zh' ? 'en' : 'zh')}>
           {t.languageToggle}
         </button>
@@ -45,7 +65,12 @@ function Shell() {
         <UndergroundPanel />
         <AnalysisPanel />
       </div>
-      <InfoPanel />
+      <div className="right-column">
+        <SensorPanel />
+        <IncidentPanel />
+        <InfoPanel />
+        <IncidentList />
+      </div>
       <AnalysisDrawer />
       <StatusBar />
     </div>
@@ -55,7 +80,8 @@ function Shell() {
 export function App({ store, urlState, configUrl }: { store: AppStore; urlState: UrlState; configUrl: string }) {
   const container = useRef<HTMLDivElement>(null);
   const engineRef = useRef<CityViewer | undefined>(undefined);
-  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current }), [store]);
+  const monitoringRef = useRef<MonitoringService | undefined>(undefined);
+  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current }), [store]);
   useEffect(() => {
     window.__cimTwin = services;
     return () => {
@@ -66,8 +92,20 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
   useEffect(() => {
     let cancelled = false;
     let engine: CityViewer | undefined;
+    let monitoring: MonitoringService | undefined;
+    // A deep link to an incident opens onto it once the incidents are in.
+    let pendingIncident = urlState.incident;
+    const operator = restoreOperator();
+    if (operator) store.getState().setOperator(operator);
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
+      if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
+      if (pendingIncident !== undefined && state.incidents !== previous.incidents && state.incidents.some((i) => i['@iot.id'] === pendingIncident)) {
+        const id = pendingIncident;
+        pendingIncident = undefined;
+        // After the engine's own opening flight, so the two do not fight over the camera.
+        void readyOrNow(store).then(() => store.getState().selectIncident(id));
+      }
       if (state.underground !== previous.underground) {
         replaceSearch({ underground: state.underground });
         // The network document serves the pipe panel and the analyses: load it with the underground view.
@@ -120,11 +158,19 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         onViewChanged: (view) => replaceSearch({ view }),
       });
       engineRef.current = engine;
+      const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
+      if (monitoringUrl) {
+        monitoring = new MonitoringService({ baseUrl: monitoringUrl, store });
+        monitoringRef.current = monitoring;
+        void monitoring.start();
+      }
       await engine.start();
     })();
     return () => {
       cancelled = true;
       unsubscribe();
+      monitoring?.destroy();
+      monitoringRef.current = undefined;
       engine?.destroy();
       engineRef.current = undefined;
     };

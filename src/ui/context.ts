@@ -1,12 +1,16 @@
 import { createContext, useContext } from 'react';
 import type { CityViewer } from '../engine/city-viewer.ts';
+import type { MonitoringService } from '../monitoring/monitoring-service.ts';
 import { useAppState, type AppState, type AppStore } from '../store/index.ts';
 import { dictionaries, type Dictionary } from './i18n.ts';
+import { monitoringDictionaries, type MonitoringDictionary } from './monitoring/i18n.ts';
 
 export interface AppServices {
   store: AppStore;
   /** The engine, once created (undefined before mount and after unmount). */
   engine: () => CityViewer | undefined;
+  /** The monitoring connection, once configured. */
+  monitoring: () => MonitoringService | undefined;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);
@@ -23,4 +27,8 @@ export function useApp<T>(selector: (state: AppState) => T): T {
 
 export function useDictionary(): Dictionary {
   return dictionaries[useApp((s) => s.language)];
+}
+
+export function useMonitoringDictionary(): MonitoringDictionary {
+  return monitoringDictionaries[useApp((s) => s.language)];
 }

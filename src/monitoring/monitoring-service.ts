@@ -1,0 +1,85 @@
+/**
+ * Connects the viewer to a monitoring API: the initial state over REST, then the live stream,
+ * into the store. The stream is opened first and its updates held until the REST state is in,
+ * so nothing that happens during the load is missed; updates older than the loaded state are
+ * dropped by the store. A `reset` from the server (too far behind) reloads the state.
+ */
+import type { AppStore } from '../store/index.ts';
+import { SensorThingsClient } from './rest-client.ts';
+import { StreamClient } from './stream-client.ts';
+import type { StreamUpdate } from './types.ts';
+
+export interface MonitoringServiceOptions {
+  /** SensorThings base URL (e.g. https://host/v1.1). */
+  baseUrl: string;
+  store: AppStore;
+  /** Key for servers whose reads need one. */
+  readKey?: string;
+}
+
+export class MonitoringService {
+  readonly client: SensorThingsClient;
+  private stream: StreamClient | undefined;
+  private held: StreamUpdate[] | undefined = [];
+  private destroyed = false;
+
+  constructor(private readonly options: MonitoringServiceOptions) {
+    this.client = new SensorThingsClient(options.baseUrl.replace(/\/$/, ''));
+  }
+
+  async start(): Promise<void> {
+    const { store } = this.options;
+    store.getState().setConnection('connecting');
+    this.stream = new StreamClient({
+      url: `${this.client.baseUrl}/Stream`,
+      apiKey: this.options.readKey,
+      onUpdate: (update) => {
+        if (this.held) this.held.push(update);
+        else this.apply(update);
+      },
+      onReset: () => void this.load(),
+      onState: (state, detail) => {
+        // "live" only once the initial state is loaded too.
+        if (state === 'live' && this.held) return;
+        store.getState().setConnection(state, detail);
+      },
+    });
+    this.stream.start();
+    await this.load();
+  }
+
+  private apply(update: StreamUpdate): void {
+    const state = this.options.store.getState();
+    state.applyObservations(update.observations);
+    state.upsertIncidents(update.incidents);
+  }
+
+  private async load(): Promise<void> {
+    const store = this.options.store;
+    this.held ??= [];
+    for (let attempt = 0; !this.destroyed; attempt++) {
+      try {
+        const incidentsAvailable = await this.client.hasIncidents();
+        const [{ sensors }, incidents] = await Promise.all([this.client.loadSensors(), incidentsAvailable ? this.client.loadIncidents() : Promise.resolve([])]);
+        if (this.destroyed) return;
+        const state = store.getState();
+        state.setIncidentsAvailable(incidentsAvailable);
+        state.replaceSensors(sensors);
+        state.replaceIncidents(incidents);
+        const held = this.held ?? [];
+        this.held = undefined;
+        for (const update of held) this.apply(update);
+        if (this.stream?.state === 'live') state.setConnection('live', { lastMessageAt: Date.now() });
+        return;
+      } catch (error) {
+        store.getState().setConnection('stale', { error: error instanceof Error ? error.message : String(error) });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(15_000, 1000 * 2 ** attempt)));
+      }
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.stream?.stop();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * REST reads and writes of the monitoring API, as plain SensorThings 1.1 requests, so the viewer
+ * can point at any SensorThings server (FROST-Server included). The incident calls use our
+ * documented `Incidents` extension and are only made when the server lists it.
+ */
+import type { IncidentAction } from '../domain/monitoring/incidents.ts';
+import type { IncidentDocument, SensorRecord } from './types.ts';
+
+interface ThingJson {
+  '@iot.id': number;
+  name: string;
+  properties?: { assetId?: string; assetKind?: string };
+  Locations?: { location: { type: string; coordinates?: number[]; geometry?: { coordinates: number[] } } }[];
+  Datastreams?: {
+    '@iot.id': number;
+    name: string;
+    unitOfMeasurement?: { symbol?: string | null };
+    ObservedProperty?: { name: string };
+    Observations?: { '@iot.id': number; result: unknown; phenomenonTime: string }[];
+  }[];
+}
+
+export class MonitoringApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export class SensorThingsClient {
+  constructor(readonly baseUrl: string, private readonly fetcher: typeof fetch = (...args) => fetch(...args)) {}
+
+  private async get<T>(pathOrUrl: string): Promise<T> {
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}/${pathOrUrl}`;
+    const response = await this.fetcher(url, { cache: 'no-store' });
+    if (!response.ok) throw new MonitoringApiError(response.status, `${url}: HTTP ${response.status}`);
+    return (await response.json()) as T;
+  }
+
+  /** Does the server offer the incidents extension? */
+  async hasIncidents(): Promise<boolean> {
+    const root = await this.get<{ value: { name: string }[] }>('');
+    return root.value.some((v) => v.name === 'Incidents');
+  }
+
+  /**
+   * Every datastream with its Thing's asset, location and latest observation, paged. Returns the
+   * sensors and, per datastream, the id of the latest observation (so newer stream updates win).
+   */
+  async loadSensors(): Promise<{ sensors: SensorRecord[]; latestObservationIds: Map<number, number> }> {
+    const expand = 'Locations($select=location),Datastreams($select=id,name,unitOfMeasurement;$expand=ObservedProperty($select=name),Observations($top=1;$orderby=phenomenonTime desc;$select=id,result,phenomenonTime))';
+    let next: string | undefined = `Things?$select=id,name,properties&$top=2000&$expand=${encodeURIComponent(expand)}`;
+    const sensors: SensorRecord[] = [];
+    const latestObservationIds = new Map<number, number>();
+    while (next) {
+      const page: { value: ThingJson[]; '@iot.nextLink'?: string } = await this.get(next);
+      for (const thing of page.value) {
+        const location = thing.Locations?.[0]?.location;
+        const coordinates = location?.type === 'Feature' ? location.geometry?.coordinates : location?.coordinates;
+        if (!coordinates || coordinates.length < 2) continue;
+        for (const datastream of thing.Datastreams ?? []) {
+          const latest = datastream.Observations?.[0];
+          if (latest) latestObservationIds.set(datastream['@iot.id'], latest['@iot.id']);
+          sensors.push({
+            datastreamId: datastream['@iot.id'],
+            thingId: thing['@iot.id'],
+            name: datastream.name,
+            assetId: thing.properties?.assetId,
+            assetKind: thing.properties?.assetKind,
+            observedProperty: datastream.ObservedProperty?.name ?? '',
+            unitSymbol: datastream.unitOfMeasurement?.symbol ?? '',
+            lonDegrees: coordinates[0]!,
+            latDegrees: coordinates[1]!,
+            value: typeof latest?.result === 'number' ? latest.result : undefined,
+            time: latest?.phenomenonTime,
+            state: 'normal',
+          });
+        }
+      }
+      next = page['@iot.nextLink'];
+    }
+    return { sensors, latestObservationIds };
+  }
+
+  /** Incidents not yet archived, most recent first (at most `limit`). */
+  async loadIncidents(limit = 500): Promise<IncidentDocument[]> {
+    const page = await this.get<{ value: IncidentDocument[] }>(`Incidents?$filter=${encodeURIComponent("status ne 'archived'")}&$orderby=${encodeURIComponent('raisedAt desc')}&$top=${limit}`);
+    return page.value;
+  }
+
+  /** A datastream's readings since a time, oldest first (the newest `limit` if there are more). */
+  async history(datastreamId: number, sinceIso: string, limit = 2000): Promise<{ time: string; value: number }[]> {
+    const filter = encodeURIComponent(`phenomenonTime ge ${sinceIso}`);
+    const page = await this.get<{ value: { phenomenonTime: string; result: unknown }[] }>(`Datastreams(${datastreamId})/Observations?$filter=${filter}&$orderby=${encodeURIComponent('phenomenonTime desc')}&$top=${limit}&$select=phenomenonTime,result`);
+    return page.value.filter((o) => typeof o.result === 'number').map((o) => ({ time: o.phenomenonTime, value: o.result as number })).reverse();
+  }
+
+  /** A person's action on an incident (acknowledge, dispatch, resolve, archive). */
+  async act(incidentId: number, action: IncidentAction, by: string, apiKey: string, note?: string): Promise<IncidentDocument> {
+    const response = await this.fetcher(`${this.baseUrl}/Incidents(${incidentId})/Actions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
+      body: JSON.stringify({ action, by, ...(note ? { note } : {}) }),
+    });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { message?: string };
+      throw new MonitoringApiError(response.status, body.message ?? `HTTP ${response.status}`);
+    }
+    return (await response.json()) as IncidentDocument;
+  }
+}

@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import { INCIDENT_STATUS_NAMES, INCIDENT_TRANSITIONS, INCIDENT_TYPE_NAMES, type IncidentAction } from '../../domain/monitoring/incidents.ts';
+import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
+import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
+import { LevelBadge, timeOfDay } from './IncidentList.tsx';
+import { OperatorSignIn } from './OperatorSignIn.tsx';
+
+const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];
+
+/** One incident: level, status, assets (each a link), the log of transitions, and the actions. */
+export function IncidentPanel() {
+  const m = useMonitoringDictionary();
+  const services = useServices();
+  const { store } = services;
+  const language = useApp((s) => s.language);
+  const id = useApp((s) => s.selectedIncidentId);
+  const incident = useApp((s) => s.incidents.find((i) => i['@iot.id'] === s.selectedIncidentId));
+  const operator = useApp((s) => s.operator);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  if (id === undefined) return null;
+  if (!incident) return null;
+  const act = async (action: IncidentAction) => {
+    const service = services.monitoring();
+    if (!service || !operator) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      store.getState().upsertIncidents([await service.client.act(incident['@iot.id'], action, operator.name, operator.apiKey)]);
+    } catch (caught) {
+      setError(`${m.actionFailed}: ${caught instanceof Error ? caught.message : String(caught)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const [lon, lat] = incident.location.coordinates;
+  return (
+    <aside className="panel detail-panel incident-panel" data-testid="incident-panel" aria-label={INCIDENT_TYPE_NAMES[incident.type][language]}>
+      <header>
+        <div>
+          <h2>
+            <LevelBadge level={incident.level} /> {INCIDENT_TYPE_NAMES[incident.type][language]}
+          </h2>
+          <div className="subtitle">#{incident['@iot.id']} · {WARNING_LEVEL_NAMES[incident.level][language]}</div>
+        </div>
+        <button type="button" className="icon" onClick={() => store.getState().selectIncident(undefined)} aria-label="×">
+          ×
+        </button>
+      </header>
+      <table className="properties">
+        <tbody>
+          <tr>
+            <th scope="row">{m.status}</th>
+            <td data-testid="incident-status">
+              {INCIDENT_STATUS_NAMES[incident.status][language]} · {incident.alarmActive ? m.alarmActive : m.alarmCleared}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">{m.raisedAt}</th>
+            <td>{timeOfDay(incident.raisedAt, language)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{m.location}</th>
+            <td>
+              {lon.toFixed(6)}, {lat.toFixed(6)}
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">{m.assets}</th>
+            <td data-testid="incident-assets">
+              {incident.assetIds.map((assetId) => (
+                <button key={assetId} type="button" className="link asset" onClick={() => store.getState().select({ id: assetId })}>
+                  {assetId}
+                </button>
+              ))}
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      {operator ? (
+        <div className="actions">
+          {ACTIONS.filter((action) => INCIDENT_TRANSITIONS[action].from.includes(incident.status)).map((action) => (
+            <button key={action} type="button" disabled={busy} data-testid={`incident-${action}`} onClick={() => void act(action)}>
+              {m.actions[action]}
+            </button>
+          ))}
+        </div>
+      ) : (
+        <OperatorSignIn />
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+      <h3>{m.transitions}</h3>
+      <ol className="timeline" data-testid="incident-log">
+        {(incident.transitions ?? []).map((t, i) => (
+          <li key={i}>
+            <span className="when">{timeOfDay(t.at, language)}</span> {m.transitionKinds[t.kind] ?? t.kind}
+            {t.note && t.kind === 'asset-added' ? ` ${t.note}` : ''} · {t.by === 'system' ? m.system : t.by}
+            {t.kind !== 'asset-added' && ` · ${WARNING_LEVEL_NAMES[t.level].roman}`}
+          </li>
+        ))}
+      </ol>
+    </aside>
+  );
+}
