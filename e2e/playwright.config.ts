@@ -36,7 +36,9 @@ export default defineConfig({
   webServer: {
     command: `node node_modules/tsx/dist/cli.mjs scripts/start.ts`,
     cwd: '..',
-    env: { PORT: String(E2E_PORT), HOST: '127.0.0.1' },
+    // The demo server's monitoring API without simulated sensors, so picks land on tiles; the
+    // monitoring specs run their own servers (and one full demo with the simulator).
+    env: { PORT: String(E2E_PORT), HOST: '127.0.0.1', SIMULATOR: 'off', MONITORING_DATABASE: 'data/e2e-monitoring.sqlite' },
     url: `http://127.0.0.1:${E2E_PORT}/config.json`,
     timeout: 300_000,
     reuseExistingServer: !process.env.CI,

@@ -12,7 +12,7 @@ import type { SensorRecord } from '../monitoring/types.ts';
 
 /** Clusters up to this web-map zoom; closer in, every sensor is drawn. */
 const CLUSTER_MAXIMUM_ZOOM = 16;
-const CLUSTER_RADIUS_PIXELS = 36;
+const CLUSTER_RADIUS_PIXELS = 64;
 const POINT_HEIGHT_METRES = 3;
 const PULSE_MILLISECONDS = 250;
 const COLOURS: Record<string, Color> = Object.fromEntries(Object.entries(SENSOR_STATE_COLOURS).map(([k, v]) => [k, Color.fromCssColorString(v)]));
@@ -170,8 +170,9 @@ export class SensorOverlay {
       const position = Cartesian3.fromDegrees(lon, lat, POINT_HEIGHT_METRES);
       this.clusterPoints.add({
         position,
-        pixelSize: Math.min(30, 14 + Math.log2(count) * 3),
-        color: COLOURS[String(state)]!.withAlpha(0.85),
+        pixelSize: Math.min(28, 13 + Math.log2(count) * 2.5),
+        // Quiet when all is normal; an alarm inside a cluster makes it stand out.
+        color: COLOURS[String(state)]!.withAlpha(state === 'normal' ? 0.55 : 0.95),
         outlineColor: Color.WHITE.withAlpha(0.8),
         outlineWidth: 1.5,
         disableDepthTestDistance: Number.POSITIVE_INFINITY,

@@ -30,7 +30,7 @@ export class SensorThingsClient {
   constructor(readonly baseUrl: string, private readonly fetcher: typeof fetch = (...args) => fetch(...args)) {}
 
   private async get<T>(pathOrUrl: string): Promise<T> {
-    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.baseUrl}/${pathOrUrl}`;
+    const url = pathOrUrl.startsWith('http') ? pathOrUrl : pathOrUrl === '' ? this.baseUrl : `${this.baseUrl}/${pathOrUrl}`;
     const response = await this.fetcher(url, { cache: 'no-store' });
     if (!response.ok) throw new MonitoringApiError(response.status, `${url}: HTTP ${response.status}`);
     return (await response.json()) as T;

@@ -59,6 +59,8 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
       database.close();
     },
   };
+  // Streams never end by themselves: end them before the server waits for its connections.
+  app.addHook('preClose', async () => hub.close());
   app.addHook('onClose', async () => monitoring.close());
   return monitoring;
 }

@@ -108,7 +108,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return value;
   };
 
-  app.get(base, async (request) => ({
+  const serviceRoot = (request: FastifyRequest) => ({
     value: Object.keys(ENTITY_SETS).map((name) => ({ name, url: `${context(request).baseUrl}/${name}` })),
     serverSettings: {
       conformance: [
@@ -120,7 +120,8 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       ],
       extensions: { Incidents: 'lifeline incidents with their lifecycle (cim-twin)', Stream: 'Server-Sent Events of observations and incidents (cim-twin)' },
     },
-  }));
+  });
+  app.get(base, async (request) => serviceRoot(request));
 
   app.get(`${base}/Stream`, (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
@@ -138,6 +139,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
   app.get(`${base}/*`, async (request) => {
     const url = new URL(request.url, 'http://x');
     const path = decodeURIComponent(url.pathname.slice(base.length + 1));
+    if (path === '') return serviceRoot(request);
     const { set, id, navigation } = parseResourcePath(path);
     const options = parseOptions(request.query as Record<string, string | undefined>);
     const ctx = context(request);

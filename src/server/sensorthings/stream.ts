@@ -29,6 +29,8 @@ interface Client {
   reply: FastifyReply;
   filter: StreamFilter;
   key: string;
+  /** Bytes of replay still in the socket's buffer: a catching-up client is not a slow one. */
+  replayBytes: number;
 }
 
 export interface StreamOptions {
@@ -93,7 +95,7 @@ export class StreamHub {
       this.clients.delete(client);
       return;
     }
-    if (socket.writableLength > this.maximumBufferedBytes) {
+    if (socket.writableLength > this.maximumBufferedBytes + client.replayBytes) {
       // Too slow: let it go, it resumes from its cursor on reconnect.
       this.droppedSlowClients++;
       this.clients.delete(client);
@@ -146,7 +148,7 @@ export class StreamHub {
     });
     raw.socket?.setNoDelay(true);
     const key = JSON.stringify([filter.bbox ?? null, filter.types ? [...filter.types].sort() : null]);
-    const client: Client = { reply, filter, key };
+    const client: Client = { reply, filter, key, replayBytes: 0 };
     raw.write('retry: 1000\n\n');
     const from = parseCursor(lastEventId);
     // Replay and joining the live set happen in one synchronous step: no write can fall between them.
@@ -166,6 +168,8 @@ export class StreamHub {
       }
     }
     raw.write(StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed: Boolean(from) }));
+    client.replayBytes = raw.writableLength;
+    if (client.replayBytes > 0) raw.once('drain', () => (client.replayBytes = 0));
     this.clients.add(client);
     request.raw.on('close', () => this.clients.delete(client));
   }
