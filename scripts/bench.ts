@@ -8,6 +8,8 @@
  *    time, JS heap. Ratios are ours ÷ bare (medians).
  *  - Pipeline tiling (km/s, bytes/km), the clearance check on the demo network and 10× it, and the
  *    viewer's frame time with the underground view on against off, in the same alternated rounds.
+ *  - Monitoring (BENCH_MONITORING=0 to skip): ingest against raw better-sqlite3, stream fan-out to
+ *    200 clients, POST → colour on screen, frame time with 10,000 live sensors against none.
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -24,6 +26,7 @@ import type { PipeSegment } from '../src/domain/pipelines.ts';
 import { fromLonLat } from '../src/tiling/crs.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
+import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
 
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const VIEW = '113.1200152,23.0037627,1346.9,0,-35'; // the app's own opening view of the demo district
@@ -89,7 +92,7 @@ interface ViewerRun {
   heapBytes: number;
 }
 
-async function runPage(browser: Browser, url: string, viewerExpression: string): Promise<ViewerRun> {
+async function runPage(browser: Browser, url: string, viewerExpression: string, waitExpression = 'true'): Promise<ViewerRun> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   try {
     await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
@@ -100,6 +103,7 @@ async function runPage(browser: Browser, url: string, viewerExpression: string):
     }
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 300_000, polling: 100 });
+    await page.waitForFunction((expression) => Boolean((0, eval)(expression)), waitExpression, { timeout: 300_000, polling: 200 });
     return await page.evaluate(
       ([expression, frames]) => {
         const viewer = (0, eval)(expression as string) as { scene: { requestRender(): void; canvas: HTMLCanvasElement }; render(): void };
@@ -129,7 +133,7 @@ async function runPage(browser: Browser, url: string, viewerExpression: string):
   }
 }
 
-async function benchViewer(rounds: number) {
+async function benchViewer(rounds: number, monitoring: boolean) {
   await prepareDemo((line) => process.stderr.write(`${line}\n`));
   buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
   const server = await createStaticServer();
@@ -140,6 +144,8 @@ async function benchViewer(rounds: number) {
   const bare: ViewerRun[] = [];
   const undergroundOff: ViewerRun[] = [];
   const undergroundOn: ViewerRun[] = [];
+  let endToEnd: EndToEndResult | undefined;
+  let overlay: OverlayFrameResult | undefined;
   try {
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
@@ -161,11 +167,17 @@ async function benchViewer(rounds: number) {
       }
       for (const run of [...pair, ...underground]) await run();
     }
+    if (monitoring) {
+      process.stderr.write('monitoring: POST → colour on screen …\n');
+      endToEnd = await benchEndToEnd(browser, base);
+      process.stderr.write('monitoring: frame time with 10,000 live sensors …\n');
+      overlay = await benchOverlayFrames(browser, base, async (url, wait) => (await runPage(browser, url, 'window.__cimTwin.engine().viewer', wait)).frameMilliseconds, 10_000, rounds);
+    }
   } finally {
     await browser.close();
     await server.close();
   }
-  return { ours, bare, undergroundOff, undergroundOn };
+  return { ours, bare, undergroundOff, undergroundOn, endToEnd, overlay };
 }
 
 function formatBytes(bytes: number): string {
@@ -178,7 +190,16 @@ async function main() {
   const tiling = benchTiling(counts);
   const pipes = await benchPipelines();
   const clearance = benchClearance();
-  const viewer = rounds > 0 ? await benchViewer(rounds) : undefined;
+  const monitoring = process.env.BENCH_MONITORING !== '0';
+  let ingest: IngestResult | undefined;
+  let fanOut: FanOutResult | undefined;
+  if (monitoring) {
+    process.stderr.write('monitoring: ingest …\n');
+    ingest = await benchIngest();
+    process.stderr.write('monitoring: fan-out to 200 clients …\n');
+    fanOut = await benchFanOut();
+  }
+  const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
 
   const lines: string[] = [];
   lines.push('Tiling (synthetic LoD1 buildings, `scripts/bench/tiling-run.ts`; targets: 1M in < 60 s, peak RSS < 2 GB, ≤ 0.5 KB per building)', '');
@@ -216,6 +237,28 @@ async function main() {
     undergroundRow('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
     undergroundRow(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
     undergroundRow('JS heap at ready', 'heapBytes', formatBytes);
+  }
+  if (ingest) {
+    lines.push('', 'Monitoring ingest (HTTP API on loopback, SQLite WAL, thresholds checked; raw = the same rows with better-sqlite3 in a transaction per batch; targets: ≥ 20,000/s batched, ratio ≥ 0.5)', '');
+    lines.push('| path | observations/s | ratio to raw |', '|---|---:|---:|');
+    lines.push(`| single POST /Observations | ${Math.round(ingest.singlePerSecond).toLocaleString('en')} | ${(ingest.singlePerSecond / ingest.rawPerSecond).toFixed(3)} |`);
+    lines.push(`| CreateObservations, ${ingest.batchSize} per request | ${Math.round(ingest.batchedPerSecond).toLocaleString('en')} | ${(ingest.batchedPerSecond / ingest.rawPerSecond).toFixed(2)} |`);
+    lines.push(`| raw better-sqlite3 inserts | ${Math.round(ingest.rawPerSecond).toLocaleString('en')} | 1.00 |`);
+  }
+  if (fanOut) {
+    lines.push('', `Stream fan-out (${fanOut.clients} SSE clients in one process, ${fanOut.observationsPerSecond.toLocaleString('en')} observations/s for ${fanOut.seconds} s)`, '');
+    lines.push('| delivered | p50 latency | p95 latency |', '|---:|---:|---:|');
+    lines.push(`| ${fanOut.delivered.toLocaleString('en')} of ${fanOut.expected.toLocaleString('en')} | ${fanOut.p50Milliseconds} ms | ${fanOut.p95Milliseconds} ms |`);
+  }
+  if (viewer?.endToEnd) {
+    const e = viewer.endToEnd;
+    lines.push('', `POST → marker colour on screen (browser, SwiftShader; ${e.updates} updates; target p95 ≤ 250 ms)`, '');
+    lines.push('| p50 | p95 |', '|---:|---:|', `| ${e.p50Milliseconds} ms | ${e.p95Milliseconds} ms |`);
+  }
+  if (viewer?.overlay) {
+    const o = viewer.overlay;
+    lines.push('', `Frame time with ${o.sensors.toLocaleString('en')} sensors updating at 1 Hz vs monitoring off (buildings layer, same view; median of ${rounds} alternated rounds; target ≤ 1.15)`, '');
+    lines.push('| overlay on | overlay off | ratio |', '|---:|---:|---:|', `| ${o.onMilliseconds.toFixed(0)} ms | ${o.offMilliseconds.toFixed(0)} ms | ${(o.onMilliseconds / o.offMilliseconds).toFixed(2)} |`);
   }
   console.log(lines.join('\n'));
 }

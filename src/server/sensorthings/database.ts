@@ -49,7 +49,8 @@ export interface StoredObservation {
   lonDegrees?: number;
   latDegrees?: number;
   result: unknown;
-  phenomenonTime: string;
+  /** Epoch ms; the stream formats it (only when someone listens). */
+  phenomenonTimeMs: number;
   state: SensorState;
 }
 
@@ -191,7 +192,7 @@ export class MonitoringDatabase {
         const value = typeof o.result === 'number' ? o.result : Number.NaN;
         const { state, change } = this.incidents.observe(info, id, value, o.phenomenonTimeMs);
         if (change) changes.set(change.incidentId, change);
-        stored.push({ id, datastreamId: o.datastreamId, thingId: info.thingId, assetId: info.assetId, observedProperty: info.observedProperty, lonDegrees: info.lonDegrees, latDegrees: info.latDegrees, result: o.result, phenomenonTime: new Date(o.phenomenonTimeMs).toISOString(), state });
+        stored.push({ id, datastreamId: o.datastreamId, thingId: info.thingId, assetId: info.assetId, observedProperty: info.observedProperty, lonDegrees: info.lonDegrees, latDegrees: info.latDegrees, result: o.result, phenomenonTimeMs: o.phenomenonTimeMs, state });
       }
       return { observations: stored, incidents: [...changes.values()] };
     })();
@@ -207,7 +208,7 @@ export class MonitoringDatabase {
     return rows.map((r) => {
       const info = this.datastream(r.datastream_id)!;
       const result = typeof r.result === 'string' && r.result.startsWith('json:') ? JSON.parse(r.result.slice(5)) as unknown : r.result;
-      return { id: r.id, datastreamId: r.datastream_id, thingId: info.thingId, assetId: info.assetId, observedProperty: info.observedProperty, lonDegrees: info.lonDegrees, latDegrees: info.latDegrees, result, phenomenonTime: new Date(r.phenomenon_time).toISOString(), state: this.incidents.stateOf(info, typeof result === 'number' ? result : Number.NaN) };
+      return { id: r.id, datastreamId: r.datastream_id, thingId: info.thingId, assetId: info.assetId, observedProperty: info.observedProperty, lonDegrees: info.lonDegrees, latDegrees: info.latDegrees, result, phenomenonTimeMs: r.phenomenon_time, state: this.incidents.stateOf(info, typeof result === 'number' ? result : Number.NaN) };
     });
   }
 

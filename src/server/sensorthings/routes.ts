@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { BadRequestError, type MonitoringDatabase, type NewObservation } from './database.ts';
 import { ENTITY_SETS, isEntitySetName, type EntitySetName } from './entities.ts';
 import { parseOptions, QueryError } from './odata.ts';
-import { createObservationsSchema, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
+import { createObservationsSchema, dataArrayRowProblem, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
 import { readCollection, readEntity, type ReadContext } from './read.ts';
 import type { StreamHub } from './stream.ts';
 
@@ -183,14 +183,20 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       const now = Date.now();
       const observations: NewObservation[] = [];
       for (const [g, group] of groups.entries()) {
-        const index = (name: string) => group.components.indexOf(name as 'result');
-        if (index('result') < 0) throw new HttpError(400, `${g}.components: must include result`);
+        const at = (name: 'phenomenonTime' | 'resultTime' | 'result' | 'parameters') => group.components.indexOf(name);
+        const [timeAt, resultTimeAt, resultAt, parametersAt] = [at('phenomenonTime'), at('resultTime'), at('result'), at('parameters')];
+        if (resultAt < 0) throw new HttpError(400, `${g}.components: must include result`);
+        const datastreamId = group.Datastream['@iot.id'];
         for (const [row, values] of group.dataArray.entries()) {
-          if (values.length !== group.components.length) throw new HttpError(400, `${g}.dataArray.${row}: has ${values.length} values for ${group.components.length} components`);
-          const candidate = Object.fromEntries(group.components.map((c, i) => [c, values[i]]));
-          const checked = observationSchema.safeParse(candidate);
-          if (!checked.success) throw new HttpError(400, `${g}.dataArray.${row}: ${describeIssues(checked.error)}`);
-          observations.push({ ...observationFrom(checked.data, group.Datastream['@iot.id']), resultTimeMs: checked.data.resultTime ? Date.parse(checked.data.resultTime) : now });
+          const problem = dataArrayRowProblem(group.components, values);
+          if (problem) throw new HttpError(400, `${g}.dataArray.${row}: ${problem}`);
+          observations.push({
+            datastreamId,
+            phenomenonTimeMs: timeAt >= 0 ? Date.parse(values[timeAt] as string) : now,
+            resultTimeMs: resultTimeAt >= 0 ? (values[resultTimeAt] === null ? null : Date.parse(values[resultTimeAt] as string)) : now,
+            result: values[resultAt],
+            parameters: parametersAt >= 0 ? (values[parametersAt] as Record<string, unknown>) : undefined,
+          });
         }
       }
       const result = postObservations(request, reply, observations);

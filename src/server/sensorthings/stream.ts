@@ -20,9 +20,16 @@ export interface StreamFilter {
   types?: Set<string>;
 }
 
+/** An observation as the stream sends it (src/monitoring/types.ts StreamObservation). */
+export type WireObservation = Omit<StoredObservation, 'phenomenonTimeMs'> & { phenomenonTime: string };
+
 export interface StreamMessage {
-  observations: StoredObservation[];
+  observations: WireObservation[];
   incidents: IncidentJson[];
+}
+
+function toWire(observations: StoredObservation[]): WireObservation[] {
+  return observations.map(({ phenomenonTimeMs, ...rest }) => ({ ...rest, phenomenonTime: new Date(phenomenonTimeMs).toISOString() }));
 }
 
 interface Client {
@@ -115,7 +122,8 @@ export class StreamHub {
     const lastObservation = result.observations.at(-1);
     if (lastObservation) this.cursor.observation = Math.max(this.cursor.observation, lastObservation.id);
     for (const change of result.incidents) this.cursor.incidentEvent = Math.max(this.cursor.incidentEvent, change.eventId);
-    const message: StreamMessage = { observations: result.observations, incidents: result.incidents.map((c) => c.incident) };
+    if (this.clients.size === 0) return;
+    const message: StreamMessage = { observations: toWire(result.observations), incidents: result.incidents.map((c) => c.incident) };
     const id = this.cursorText();
     // Clients with the same filter share one serialisation.
     const formatted = new Map<string, string | null>();
@@ -158,7 +166,7 @@ export class StreamHub {
         raw.write(StreamHub.format(this.cursorText(), 'reset', { reason: `more than ${this.maximumReplay} observations behind: reload the current state` }));
       } else {
         const incidents = this.database.incidents.changesAfter(from.incidentEvent).map((c) => c.incident);
-        const filtered = filterMessage(filter, { observations, incidents });
+        const filtered = filterMessage(filter, { observations: toWire(observations), incidents });
         for (let i = 0; i < filtered.observations.length || (i === 0 && filtered.incidents.length); i += 5000) {
           const chunk = { observations: filtered.observations.slice(i, i + 5000), incidents: i === 0 ? filtered.incidents : [] };
           const last = i + 5000 >= filtered.observations.length;
