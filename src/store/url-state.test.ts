@@ -27,4 +27,12 @@ describe('URL state', () => {
     expect(new URLSearchParams(search).get('tileset')).toBe('a.json');
     expect(formatUrlState({ select: undefined, language: 'zh' }, search)).toBe('?tileset=a.json');
   });
+
+  it('reads the monitoring URL and an incident deep link, and writes the incident back', () => {
+    expect(parseUrlState('?monitoring=https%3A%2F%2Fiot.example%2Fv1.1&incident=12')).toMatchObject({ monitoring: 'https://iot.example/v1.1', incident: 12 });
+    expect(parseUrlState('?incident=abc').incident).toBeUndefined();
+    expect(parseUrlState('?incident=-3').incident).toBeUndefined();
+    expect(formatUrlState({ incident: 7 }, '?lang=en')).toBe('?lang=en&incident=7');
+    expect(formatUrlState({ incident: undefined }, '?incident=7')).toBe('');
+  });
 });
