@@ -66,7 +66,23 @@ test('a gas reading over the threshold turns its marker red within a second, rai
       { timeout: 60_000 },
     );
     expect(page.url()).toContain('incident=1');
+    expect(await page.evaluate((id) => window.__cimTwin!.engine()!.incidentTintOf(id), manhole.id)).toBe(SENSOR_STATE_COLOURS[1]);
     await expectCanvasRendered(page);
+
+    // The sensor itself: its panel with the value, its state and the chart of its readings.
+    const point = await page.evaluate(([lon, lat]) => {
+      const engine = window.__cimTwin!.engine()!;
+      engine.viewer.scene.requestRender();
+      engine.viewer.render();
+      return engine.screenPositionOf(lon!, lat!, 3);
+    }, [manhole.lonDegrees, manhole.latDegrees]);
+    expect(point).toBeTruthy();
+    const canvasBox = (await page.locator('.cesium-widget canvas').boundingBox())!;
+    await page.mouse.click(canvasBox.x + point!.x, canvasBox.y + point!.y);
+    await expect(page.getByTestId('sensor-panel')).toBeVisible();
+    await expect(page.getByTestId('sensor-value')).toHaveText('55');
+    await expect(page.getByTestId('sensor-state')).toHaveAttribute('data-state', '1');
+    await expect(page.getByTestId('sensor-chart')).toHaveAttribute('data-points', '2');
 
     // The operator acknowledges it; the log records who.
     await page.getByTestId('operator-name').fill('值班员 王工');

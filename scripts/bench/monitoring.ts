@@ -162,6 +162,9 @@ export async function benchFanOut(clients = 200, observationsPerSecond = 5000, s
 
 export interface EndToEndResult {
   updates: number;
+  /** Until the marker's colour is set in the scene, before any frame is drawn. */
+  appliedP50Milliseconds: number;
+  appliedP95Milliseconds: number;
   p50Milliseconds: number;
   p95Milliseconds: number;
 }
@@ -177,15 +180,18 @@ export async function benchEndToEnd(browser: Browser, viewerBase: string, update
       // In the page: note when the marker's colour changes and when the next frame is drawn after it.
       await page.evaluate(() => {
         const engine = window.__cimTwin!.engine()!;
-        const w = window as unknown as { __drawn: number[] };
+        const w = window as unknown as { __drawn: number[]; __applied: number[] };
         w.__drawn = [];
+        w.__applied = [];
         let last = engine.sensors.colourOf(1);
         let changed = false;
-        engine.viewer.scene.preRender.addEventListener(() => {
+        // The colour is set when the store's update reaches the engine (a subscription, not a frame).
+        window.__cimTwin!.store.subscribe(() => {
           const now = engine.sensors.colourOf(1);
           if (now !== last) {
             last = now;
             changed = true;
+            w.__applied.push(Date.now());
           }
         });
         engine.viewer.scene.postRender.addEventListener(() => {
@@ -196,15 +202,20 @@ export async function benchEndToEnd(browser: Browser, viewerBase: string, update
         });
       });
       const latencies: number[] = [];
+      const applied: number[] = [];
       for (let i = 0; i < updates; i++) {
         const before = await page.evaluate(() => (window as unknown as { __drawn: number[] }).__drawn.length);
         const sent = Date.now();
         await post(base, 'Observations', { Datastream: { '@iot.id': 1 }, result: i % 2 ? 1 : 60 });
         await page.waitForFunction((n) => (window as unknown as { __drawn: number[] }).__drawn.length > n, before, { timeout: 30_000, polling: 'raf' });
-        const drawn = await page.evaluate(() => (window as unknown as { __drawn: number[] }).__drawn.at(-1)!);
+        const [drawn, set] = await page.evaluate(() => {
+          const w = window as unknown as { __drawn: number[]; __applied: number[] };
+          return [w.__drawn.at(-1)!, w.__applied.at(-1)!];
+        });
         latencies.push(drawn - sent);
+        applied.push(set - sent);
       }
-      return { updates, p50Milliseconds: percentile(latencies, 50), p95Milliseconds: percentile(latencies, 95) };
+      return { updates, p50Milliseconds: percentile(latencies, 50), p95Milliseconds: percentile(latencies, 95), appliedP50Milliseconds: percentile(applied, 50), appliedP95Milliseconds: percentile(applied, 95) };
     } finally {
       await page.close();
     }

@@ -57,6 +57,7 @@ export class CityViewer {
   private readonly pendingByLayer = new Map<string, number>();
   private readonly analysis: AnalysisOverlay;
   readonly sensors: SensorOverlay;
+  private tints = new Map<string, string>();
   private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pickedWithoutId: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pendingHoverPosition: Cartesian2 | undefined;
@@ -213,7 +214,13 @@ export class CityViewer {
       if (!isOpenStatus(incident.status)) continue;
       for (const assetId of incident.assetIds) tints.set(assetId, SENSOR_STATE_COLOURS[incident.level]);
     }
+    this.tints = tints;
     for (const layer of this.layers.values()) layer.setTints(tints);
+  }
+
+  /** The CSS colour an asset is tinted with for an incident, if any (for tests and automation). */
+  incidentTintOf(assetId: string): string | undefined {
+    return this.tints.get(assetId);
   }
 
   /** Fly to an incident's location, close enough to see the assets around it. */

@@ -73,8 +73,8 @@ export const createObservationsSchema = z.array(
     Datastream: reference,
     components: z.array(z.enum(['phenomenonTime', 'resultTime', 'result', 'parameters'])).min(1),
     'dataArray@iot.count': z.number().int().optional(),
-    // Rows are checked one by one in the route (fast path: a batch has thousands).
-    dataArray: z.array(z.array(z.unknown())).max(100_000),
+    // Rows are checked one by one in the route (fast path: a batch has thousands of rows).
+    dataArray: z.array(z.unknown()).max(100_000),
   }).strict(),
 ).min(1);
 
@@ -82,7 +82,8 @@ export const createObservationsSchema = z.array(
  * One row of a data array, checked without building a zod parse per row. Returns the problem in
  * words, or undefined when the row is valid.
  */
-export function dataArrayRowProblem(components: readonly string[], values: readonly unknown[]): string | undefined {
+export function dataArrayRowProblem(components: readonly string[], values: unknown): string | undefined {
+  if (!Array.isArray(values)) return 'must be an array of values, one per component';
   if (values.length !== components.length) return `has ${values.length} values for ${components.length} components`;
   for (let i = 0; i < components.length; i++) {
     const value = values[i];

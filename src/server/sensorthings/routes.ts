@@ -187,7 +187,8 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
         const [timeAt, resultTimeAt, resultAt, parametersAt] = [at('phenomenonTime'), at('resultTime'), at('result'), at('parameters')];
         if (resultAt < 0) throw new HttpError(400, `${g}.components: must include result`);
         const datastreamId = group.Datastream['@iot.id'];
-        for (const [row, values] of group.dataArray.entries()) {
+        for (let row = 0; row < group.dataArray.length; row++) {
+          const values = group.dataArray[row] as unknown[];
           const problem = dataArrayRowProblem(group.components, values);
           if (problem) throw new HttpError(400, `${g}.dataArray.${row}: ${problem}`);
           observations.push({
