@@ -25,6 +25,8 @@ import { writeDemoData } from './demo-data.ts';
 import { registerMonitoring } from '../src/server/sensorthings/index.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
+import { generateLifecycles } from '../src/demo/lifecycle.ts';
+import { lifecycleCount, storeLifecycles } from '../src/server/lifecycle/routes.ts';
 
 const DEMO_SOURCE = 'tiles/demo/source';
 const DEMO_BUILDINGS = 'tiles/demo/buildings';
@@ -74,6 +76,15 @@ export function buildViewerIfStale(log: (line: string) => void = console.log): v
 
 const KEY_FILE = 'data/monitoring-api-key';
 
+/** The demo buildings' IDs, from the tiler's search index: lifecycle records for others are refused. */
+function demoBuildingIds(): Set<string> | undefined {
+  const path = join(DEMO_BUILDINGS, 'search-index.json');
+  if (!existsSync(path)) return undefined;
+  const index = JSON.parse(readFileSync(path, 'utf8')) as { fields: string[]; rows: unknown[][] };
+  const column = index.fields.indexOf('id');
+  return new Set(index.rows.map((row) => String(row[column])));
+}
+
 /** The demo's write key: from the environment, or made once and kept beside the database. */
 function monitoringKey(): string {
   if (process.env.MONITORING_API_KEY) return process.env.MONITORING_API_KEY;
@@ -95,7 +106,13 @@ async function main() {
   const databasePath = process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite';
   mkdirSync(dirname(databasePath), { recursive: true });
   // The demo keeps two days of readings; a deployment sets its own retention.
-  registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2 });
+  const buildingIds = demoBuildingIds();
+  const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds });
+  if (lifecycleCount(monitoring.database.db) === 0) {
+    const records = generateLifecycles(generateDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
+    storeLifecycles(monitoring.database.db, records);
+    console.log(`lifecycle records: ${records.length} demo buildings`);
+  }
   await app.listen({ port, host });
   const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   console.log(`cim-twin is serving the demo at ${origin}/`);

@@ -8,6 +8,7 @@
  *   &underground=1      open in the underground view
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
  *   &incident=<id>      open onto an incident
+ *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
  */
 
 export interface CameraView {
@@ -31,6 +32,7 @@ export interface UrlState {
   underground?: boolean;
   monitoring?: string;
   incident?: number;
+  lifecycle?: string;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -61,6 +63,8 @@ export function parseUrlState(search: string): UrlState {
   if (params.get('underground') === '1') state.underground = true;
   const monitoring = params.get('monitoring');
   if (monitoring) state.monitoring = monitoring;
+  const lifecycle = params.get('lifecycle');
+  if (lifecycle) state.lifecycle = lifecycle;
   const incident = Number(params.get('incident'));
   if (Number.isInteger(incident) && incident > 0) state.incident = incident;
   const time = params.get('time');

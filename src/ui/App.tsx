@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { CityViewer } from '../engine/city-viewer.ts';
 import type { AppStore } from '../store/index.ts';
 import { formatUrlState, type UrlState } from '../store/url-state.ts';
@@ -81,7 +81,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
   const container = useRef<HTMLDivElement>(null);
   const engineRef = useRef<CityViewer | undefined>(undefined);
   const monitoringRef = useRef<MonitoringService | undefined>(undefined);
-  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current }), [store]);
+  const [lifecycleApiUrl, setLifecycleApiUrl] = useState<string>();
+  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current, lifecycleApiUrl: () => lifecycleApiUrl }), [store, lifecycleApiUrl]);
   useEffect(() => {
     window.__cimTwin = services;
     return () => {
@@ -158,6 +159,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         onViewChanged: (view) => replaceSearch({ view }),
       });
       engineRef.current = engine;
+      setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
       if (monitoringUrl) {
         monitoring = new MonitoringService({ baseUrl: monitoringUrl, store });

@@ -1,12 +1,16 @@
 import { formatValue } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { PipeConnections } from './PipeConnections.tsx';
+import { LifecycleTimeline } from './lifecycle/LifecycleTimeline.tsx';
 
 /** Side panel with every property of the selected feature, read from the tile metadata. */
 export function InfoPanel() {
   const selection = useApp((s) => s.selection);
   const t = useDictionary();
-  const { store } = useServices();
+  const services = useServices();
+  const { store } = services;
+  const lifecycleApiUrl = services.lifecycleApiUrl();
+  const layerKind = useApp((s) => s.layers.find((l) => l.config.id === s.selection?.layerId)?.config.kind);
   if (!selection) return null;
   const name = selection.properties?.find((p) => p.id === 'name')?.value;
   const isPipeline = selection.properties?.some((p) => p.id === 'pipelineType') ?? false;
@@ -36,6 +40,7 @@ export function InfoPanel() {
         <p className="muted">{t.lookingUp}</p>
       )}
       {isPipeline && <PipeConnections id={selection.id} />}
+      {layerKind === 'buildings' && selection.properties && lifecycleApiUrl && <LifecycleTimeline buildingId={selection.id} apiUrl={lifecycleApiUrl} />}
     </aside>
   );
 }

@@ -22,6 +22,8 @@ const configSchema = z.object({
   clock: z.object({ iso8601: z.string() }).optional(),
   /** The monitoring API: a SensorThings 1.1 base URL (ours, or any other server's). */
   monitoring: z.object({ url: z.string().min(1) }).optional(),
+  /** The building lifecycle API (…/api: /buildings/{id}/lifecycle). */
+  lifecycle: z.object({ url: z.string().min(1) }).optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
@@ -38,6 +40,7 @@ export async function loadConfig(url: string): Promise<AppConfig> {
     ...config,
     ground: config.ground ? { url: resolve(config.ground.url) } : undefined,
     monitoring: config.monitoring ? { url: resolve(config.monitoring.url) } : undefined,
+    lifecycle: config.lifecycle ? { url: resolve(config.lifecycle.url) } : undefined,
     layers: config.layers.map((l) => ({ ...l, url: resolve(l.url), searchIndex: l.searchIndex ? resolve(l.searchIndex) : undefined, network: l.network ? resolve(l.network) : undefined })),
   };
 }

@@ -11,6 +11,8 @@ export interface AppServices {
   engine: () => CityViewer | undefined;
   /** The monitoring connection, once configured. */
   monitoring: () => MonitoringService | undefined;
+  /** Base URL of the lifecycle API (…/api), once configured. */
+  lifecycleApiUrl: () => string | undefined;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);

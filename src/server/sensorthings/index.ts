@@ -1,6 +1,6 @@
 /**
  * The reference monitoring server: SensorThings API 1.1 on SQLite, with incidents from threshold
- * rules and a resumable live stream. `registerMonitoring` adds it to a Fastify app (the demo
+ * rules and a resumable live stream; and the building lifecycle records (/api/…). `registerMonitoring` adds it to a Fastify app (the demo
  * server of `npm start`); `createMonitoringServer` makes a stand-alone one.
  */
 import cors from '@fastify/cors';
@@ -8,7 +8,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 import { MonitoringDatabase } from './database.ts';
-import { registerSensorThings } from './routes.ts';
+import { hasValidKey, registerSensorThings } from './routes.ts';
+import { registerLifecycle } from '../lifecycle/routes.ts';
 import { StreamHub, type StreamOptions } from './stream.ts';
 
 export interface MonitoringOptions {
@@ -23,6 +24,8 @@ export interface MonitoringOptions {
   stream?: StreamOptions;
   publicUrl?: string;
   basePath?: string;
+  /** Building IDs that exist, for checking lifecycle records; default: any ID is accepted. */
+  buildingIds?: ReadonlySet<string>;
   /** Delete observations older than this many days (checked hourly); the ones behind incidents stay. Default: keep all. */
   retentionDays?: number;
 }
@@ -44,6 +47,8 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules() });
   const hub = new StreamHub(database, options.stream);
   registerSensorThings(app, { database, hub, apiKeys: options.apiKeys, readsNeedKey: options.readsNeedKey, publicUrl: options.publicUrl, basePath: options.basePath });
+  // Lifecycle records live in the same database: they change as records do, never with the tiles.
+  registerLifecycle(app, { db: database.db, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys) });
   const prune = () => {
     if (options.retentionDays) database.pruneObservations(Date.now() - options.retentionDays * 86_400_000);
   };

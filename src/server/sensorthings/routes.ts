@@ -41,6 +41,11 @@ class HttpError extends Error {
   }
 }
 
+/** Whether a request carries one of the keys (X-API-Key or Authorization: Bearer), compared in constant time. */
+export function hasValidKey(request: FastifyRequest, keys: string[]): boolean {
+  return keyMatches(requestKey(request), keys);
+}
+
 function keyMatches(candidate: string | undefined, keys: string[]): boolean {
   if (!candidate) return false;
   const given = Buffer.from(candidate);

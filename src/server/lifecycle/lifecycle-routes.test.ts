@@ -1,0 +1,64 @@
+/** The lifecycle resource over HTTP: read, import, replace; bad input is a 400 and changes nothing. */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTestServer, TEST_KEY, type TestServer } from '../sensorthings/testing/test-server.ts';
+
+const record = (buildingId: string, completion = '2012-06-30') => ({
+  buildingId,
+  stages: [
+    { stage: 'project-approval', date: '2009-03-02', documentNumber: '佛禅发改投〔2009〕12号', authority: '禅城区发展和改革局' },
+    { stage: 'construction-permit', date: '2010-01-20', documentNumber: '440604201001200101', authority: '禅城区住房城乡建设和水务局' },
+    { stage: 'completion-acceptance', date: completion, authority: '禅城区住房城乡建设和水务局' },
+  ],
+  parties: [{ role: 'construction-unit', name: '佛山市某置业有限公司', creditCode: '9144030071526726XG' }],
+  inspections: [],
+});
+
+describe('lifecycle resource', () => {
+  let server: TestServer;
+  const count = () => (server.monitoring.database.db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
+  const call = (method: string, path: string, body?: unknown, key: string | null = TEST_KEY) =>
+    fetch(`${server.url}${path}`, { method, headers: { 'Content-Type': 'application/json', ...(key ? { 'X-API-Key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  beforeAll(async () => {
+    server = await startTestServer({ buildingIds: new Set(['B-1', 'B-2', 'B-3']) });
+  });
+  afterAll(() => server.close());
+
+  test('import, then read one record and the summary', async () => {
+    const response = await call('POST', '/api/lifecycle/import', [record('B-1'), record('B-2', '2013-01-15')]);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ imported: 2 });
+    const one = (await (await call('GET', '/api/buildings/B-1/lifecycle')).json()) as { stages: { stage: string }[] };
+    expect(one.stages.map((s) => s.stage)).toEqual(['project-approval', 'construction-permit', 'completion-acceptance']);
+    const summary = (await (await call('GET', '/api/lifecycle/summary')).json()) as Record<string, Record<string, string>>;
+    expect(summary['B-2']).toMatchObject({ 'completion-acceptance': '2013-01-15', 'construction-permit': '2010-01-20' });
+  });
+
+  test('a building with no record is a 404 with a message (the panel shows its empty state)', async () => {
+    const response = await call('GET', '/api/buildings/B-3/lifecycle');
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { message: string }).message).toMatch(/B-3 has no lifecycle record/);
+  });
+
+  test.each([
+    ['an unknown building ID', [record('B-1'), record('NOPE')], /record 1: unknown building ID "NOPE"/],
+    ['a malformed date', [{ ...record('B-1'), stages: [{ stage: 'planning-permit', date: '2009-13-01' }] }], /record 0: stages\.0\.date: must be a calendar date/],
+    ['a completion before the construction permit', [record('B-2', '2009-12-31')], /record 0: Completion acceptance \(2009-12-31\) is before Construction permit \(2010-01-20\)/],
+    ['an invalid credit code', [{ ...record('B-1'), parties: [{ role: 'contractor', name: 'x', creditCode: '123' }] }], /invalid unified social credit code/],
+    ['not an array', { buildingId: 'B-1' }, /JSON array/],
+  ])('%s is a 400 and changes nothing', async (_name, body, message) => {
+    const before = count();
+    const snapshot = await (await call('GET', '/api/buildings/B-2/lifecycle')).text();
+    const response = await call('POST', '/api/lifecycle/import', body);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(message);
+    expect(count()).toBe(before);
+    expect(await (await call('GET', '/api/buildings/B-2/lifecycle')).text()).toBe(snapshot);
+  });
+
+  test('writes need the key; a PUT replaces one record', async () => {
+    expect((await call('PUT', '/api/buildings/B-3/lifecycle', record('B-3'), null)).status).toBe(401);
+    expect((await call('PUT', '/api/buildings/B-3/lifecycle', record('B-1'))).status).toBe(400);
+    expect((await call('PUT', '/api/buildings/B-3/lifecycle', record('B-3'))).status).toBe(200);
+    expect((await call('GET', '/api/buildings/B-3/lifecycle')).status).toBe(200);
+  });
+});

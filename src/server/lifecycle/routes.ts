@@ -1,0 +1,106 @@
+/**
+ * Building lifecycle records (建设工程全生命周期), served beside the monitoring API. Records change
+ * without re-tiling: the tiles carry only the building ID and what styling needs.
+ *
+ *   GET  /api/buildings/{id}/lifecycle    one record; 404 when the building has none
+ *   PUT  /api/buildings/{id}/lifecycle    replace it (key needed)
+ *   POST /api/lifecycle/import            a JSON array of records, all or nothing (key needed)
+ *   GET  /api/lifecycle/summary           every building's stage dates, for the 4D view
+ *
+ * Unknown building IDs (when a registry of IDs is configured), malformed dates and stages out of
+ * order are a 400 naming the record and the reason, and nothing is changed.
+ */
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseLifecycle } from '../../domain/lifecycle/schema.ts';
+import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
+
+export interface LifecycleRoutesOptions {
+  db: Database;
+  /** The building IDs that exist (from the tiles' search index); undefined accepts any ID. */
+  buildingIds?: ReadonlySet<string>;
+  /** Whether a request carries a valid write key. */
+  hasWriteKey(request: FastifyRequest): boolean;
+}
+
+class LifecycleError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+function ensureTable(db: Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS building_lifecycles (building_id TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at INTEGER NOT NULL)');
+}
+
+/** Store records that are already checked (the demo's generated ones), in one transaction. */
+export function storeLifecycles(db: Database, records: BuildingLifecycle[]): void {
+  ensureTable(db);
+  const put = db.prepare('INSERT INTO building_lifecycles (building_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT (building_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
+  db.transaction(() => {
+    const now = Date.now();
+    for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);
+  })();
+}
+
+export function lifecycleCount(db: Database): number {
+  ensureTable(db);
+  return (db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
+}
+
+export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutesOptions): void {
+  const { db } = options;
+  ensureTable(db);
+  const get = db.prepare('SELECT record FROM building_lifecycles WHERE building_id = ?');
+  const put = db.prepare('INSERT INTO building_lifecycles (building_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT (building_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
+  const all = db.prepare('SELECT record FROM building_lifecycles');
+
+  const requireKey = (request: FastifyRequest) => {
+    if (!options.hasWriteKey(request)) throw new LifecycleError(401, 'writes need an API key (X-API-Key or Authorization: Bearer)');
+  };
+  const check = (value: unknown, where: string): BuildingLifecycle => {
+    const parsed = parseLifecycle(value, where);
+    if ('problems' in parsed) throw new LifecycleError(400, parsed.problems.join('; '));
+    if (options.buildingIds && !options.buildingIds.has(parsed.record.buildingId)) throw new LifecycleError(400, `${where}: unknown building ID ${JSON.stringify(parsed.record.buildingId)}`);
+    return parsed.record;
+  };
+
+  app.get('/api/buildings/:id/lifecycle', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const row = get.get(id) as { record: string } | undefined;
+    if (!row) return reply.status(404).send({ code: 404, type: 'error', message: `building ${id} has no lifecycle record` });
+    return reply.type('application/json').send(row.record);
+  });
+
+  app.put('/api/buildings/:id/lifecycle', async (request) => {
+    requireKey(request);
+    const { id } = request.params as { id: string };
+    const record = check(request.body, `building ${id}`);
+    if (record.buildingId !== id) throw new LifecycleError(400, `building ${id}: the record is for ${record.buildingId}`);
+    put.run(id, JSON.stringify(record), Date.now());
+    return record;
+  });
+
+  app.post('/api/lifecycle/import', async (request) => {
+    requireKey(request);
+    if (!Array.isArray(request.body)) throw new LifecycleError(400, 'the body must be a JSON array of lifecycle records');
+    const records = (request.body as unknown[]).map((value, i) => check(value, `record ${i}`));
+    db.transaction(() => {
+      const now = Date.now();
+      for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);
+    })();
+    return { imported: records.length };
+  });
+
+  app.get('/api/lifecycle/summary', async () => {
+    const summary: Record<string, Record<string, string>> = {};
+    for (const row of all.all() as { record: string }[]) {
+      const record = JSON.parse(row.record) as BuildingLifecycle;
+      const dates: Record<string, string> = {};
+      // The first renovation's date; every other stage happens once.
+      for (const stage of record.stages) dates[stage.stage] ??= stage.date;
+      summary[record.buildingId] = dates;
+    }
+    return summary;
+  });
+}
