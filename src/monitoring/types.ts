@@ -1,39 +1,7 @@
-/** What the monitoring API sends: the stream's messages and the shapes the viewer keeps. */
-import type { IncidentStatus, IncidentTransition, IncidentType } from '../domain/monitoring/incidents.ts';
-import type { SensorState, WarningLevel } from '../domain/monitoring/warning.ts';
+/** The shapes the viewer keeps; what the API sends is in src/domain/monitoring/api.ts (shared with the server). */
+import type { SensorState } from '../domain/monitoring/warning.ts';
 
-/** One observation as the stream sends it: joined with its datastream's asset and place. */
-export interface StreamObservation {
-  id: number;
-  datastreamId: number;
-  thingId: number;
-  assetId?: string;
-  observedProperty: string;
-  lonDegrees?: number;
-  latDegrees?: number;
-  result: unknown;
-  phenomenonTime: string;
-  state: SensorState;
-}
-
-/** An incident as the API sends it (SensorThings-style JSON). */
-export interface IncidentDocument {
-  '@iot.id': number;
-  type: IncidentType;
-  level: WarningLevel;
-  status: IncidentStatus;
-  location: { type: 'Point'; coordinates: [number, number] };
-  assetIds: string[];
-  alarmActive: boolean;
-  raisedAt: string;
-  updatedAt: string;
-  transitions?: IncidentTransition[];
-}
-
-export interface StreamUpdate {
-  observations: StreamObservation[];
-  incidents: IncidentDocument[];
-}
+export type { IncidentDocument, StreamObservation, StreamUpdate } from '../domain/monitoring/api.ts';
 
 /** One monitored quantity on one asset: a Datastream with its Thing's asset and location. */
 export interface SensorRecord {

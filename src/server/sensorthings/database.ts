@@ -8,7 +8,7 @@ import { migrate } from './schema.ts';
 import type { DatastreamPayload, LocationPayload, ThingPayload } from './payloads.ts';
 import { IncidentEngine, type IncidentChange } from './incident-engine.ts';
 import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
-import type { SensorState } from '../../domain/monitoring/warning.ts';
+import type { StreamObservation } from '../../domain/monitoring/api.ts';
 
 export class NotFoundError extends Error {}
 export class BadRequestError extends Error {}
@@ -40,19 +40,11 @@ export interface NewObservation {
   parameters?: Record<string, unknown>;
 }
 
-export interface StoredObservation {
-  id: number;
-  datastreamId: number;
-  thingId: number;
-  assetId?: string;
-  observedProperty: string;
-  lonDegrees?: number;
-  latDegrees?: number;
-  result: unknown;
+/** An observation as stored, joined with its datastream: the stream's form with the time in epoch ms. */
+export type StoredObservation = Omit<StreamObservation, 'phenomenonTime'> & {
   /** Epoch ms; the stream formats it (only when someone listens). */
   phenomenonTimeMs: number;
-  state: SensorState;
-}
+};
 
 export interface WriteResult {
   observations: StoredObservation[];

@@ -13,20 +13,11 @@ import { applyIncidentAction, isOpenStatus, type IncidentAction, type IncidentSt
 import { evaluateThreshold, incidentTypeFor, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 import type { SensorState, WarningLevel } from '../../domain/monitoring/warning.ts';
 import type { DatastreamInfo } from './database.ts';
+import type { IncidentDocument } from '../../domain/monitoring/api.ts';
 import { pathLengthMetres } from '../../domain/geometry.ts';
 
-export interface IncidentJson {
-  '@iot.id': number;
-  type: IncidentType;
-  level: WarningLevel;
-  status: IncidentStatus;
-  location: { type: 'Point'; coordinates: [number, number] };
-  assetIds: string[];
-  alarmActive: boolean;
-  raisedAt: string;
-  updatedAt: string;
-  transitions: IncidentTransition[];
-}
+/** An incident as the API sends it, with its transitions. */
+export type IncidentJson = IncidentDocument & { transitions: IncidentTransition[] };
 
 /** One incident's newest state after a write, with the id of its newest event (for the stream). */
 export interface IncidentChange {

@@ -11,7 +11,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MonitoringDatabase, StoredObservation, WriteResult } from './database.ts';
-import type { IncidentChange, IncidentJson } from './incident-engine.ts';
+import type { IncidentChange } from './incident-engine.ts';
+import type { StreamObservation, StreamUpdate } from '../../domain/monitoring/api.ts';
 
 export interface StreamFilter {
   /** [minLon, minLat, maxLon, maxLat] degrees. */
@@ -20,15 +21,9 @@ export interface StreamFilter {
   types?: Set<string>;
 }
 
-/** An observation as the stream sends it (src/monitoring/types.ts StreamObservation). */
-export type WireObservation = Omit<StoredObservation, 'phenomenonTimeMs'> & { phenomenonTime: string };
+export type StreamMessage = StreamUpdate;
 
-export interface StreamMessage {
-  observations: WireObservation[];
-  incidents: IncidentJson[];
-}
-
-function toWire(observations: StoredObservation[]): WireObservation[] {
+function toWire(observations: StoredObservation[]): StreamObservation[] {
   return observations.map(({ phenomenonTimeMs, ...rest }) => ({ ...rest, phenomenonTime: new Date(phenomenonTimeMs).toISOString() }));
 }
 
