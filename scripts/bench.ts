@@ -175,7 +175,7 @@ async function benchViewer(rounds: number, monitoring: boolean) {
       process.stderr.write('monitoring: POST → colour on screen …\n');
       endToEnd = await benchEndToEnd(browser, base);
       process.stderr.write('monitoring: frame time with 10,000 live sensors …\n');
-      overlay = await benchOverlayFrames(browser, base, async (url, wait) => (await runPage(browser, url, 'window.__cimTwin.engine().viewer', wait)).frameMilliseconds, 10_000, rounds);
+      overlay = await benchOverlayFrames(base, async (url, wait) => (await runPage(browser, url, 'window.__cimTwin.engine().viewer', wait)).frameMilliseconds, 10_000, rounds);
     }
   } finally {
     await browser.close();

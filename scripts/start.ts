@@ -108,8 +108,11 @@ async function main() {
   // The demo keeps two days of readings; a deployment sets its own retention.
   const buildingIds = demoBuildingIds();
   const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds });
+  // The district (seeded, the same every time) serves the lifecycle records and the simulator's sites.
+  let district: ReturnType<typeof generateDistrict> | undefined;
+  const demoDistrict = () => (district ??= generateDistrict());
   if (lifecycleCount(monitoring.database.db) === 0) {
-    const records = generateLifecycles(generateDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
+    const records = generateLifecycles(demoDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
     storeLifecycles(monitoring.database.db, records);
     console.log(`lifecycle records: ${records.length} demo buildings`);
   }
@@ -119,12 +122,11 @@ async function main() {
   console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);
   let simulator: LifelineSimulator | undefined;
   if (process.env.SIMULATOR !== 'off') {
-    const district = generateDistrict();
-    const network = generateNetwork(district);
+    const network = generateNetwork(demoDistrict());
     simulator = new LifelineSimulator({
       baseUrl: `http://127.0.0.1:${port}/v1.1`,
       apiKey,
-      sites: planSites(district, network),
+      sites: planSites(demoDistrict(), network),
       network,
       intervalMilliseconds: Number(process.env.SIMULATOR_INTERVAL ?? 10) * 1000,
       cycle: true,

@@ -229,7 +229,7 @@ export interface OverlayFrameResult {
 }
 
 /** Median frame time with 10,000 sensors updating at 1 Hz, against the same view with monitoring off. */
-export async function benchOverlayFrames(browser: Browser, viewerBase: string, measureFrame: (url: string, waitExpression: string) => Promise<number>, sensors = 10_000, rounds = 3): Promise<OverlayFrameResult> {
+export async function benchOverlayFrames(viewerBase: string, measureFrame: (url: string, waitExpression: string) => Promise<number>, sensors = 10_000, rounds = 3): Promise<OverlayFrameResult> {
   return withServer(async (base) => {
     const district = generateDistrict();
     const network = generateNetwork(district);
@@ -249,7 +249,6 @@ export async function benchOverlayFrames(browser: Browser, viewerBase: string, m
         for (const run of pair) await run();
       }
       const median = (values: number[]) => percentile(values, 50);
-      void browser;
       return { sensors, onMilliseconds: median(on), offMilliseconds: median(off) };
     } finally {
       simulator.stop();

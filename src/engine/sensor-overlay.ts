@@ -4,7 +4,7 @@
  * count when zoomed out (supercluster). Listens to the store's sensor revision and recolours
  * only the sensors that changed. Plain class with destroy().
  */
-import { Cartesian2, Cartesian3, Color, LabelCollection, LabelStyle, type Label, Math as CesiumMath, PointPrimitiveCollection, type PointPrimitive, type Viewer, VerticalOrigin, HorizontalOrigin, NearFarScalar } from 'cesium';
+import { Cartesian2, Cartesian3, Color, LabelCollection, LabelStyle, Math as CesiumMath, PointPrimitiveCollection, type PointPrimitive, type Viewer, VerticalOrigin, HorizontalOrigin, NearFarScalar } from 'cesium';
 import Supercluster from 'supercluster';
 import { SENSOR_STATE_COLOURS, type SensorState } from '../domain/monitoring/warning.ts';
 import type { AppStore } from '../store/index.ts';
@@ -178,7 +178,7 @@ export class SensorOverlay {
         disableDepthTestDistance: Number.POSITIVE_INFINITY,
         id: { kind: 'sensor-cluster', lonDegrees: lon, latDegrees: lat, count } satisfies ClusterPick,
       });
-      const label: Label = this.labels.add({
+      this.labels.add({
         position,
         text: String(count),
         font: '11px sans-serif',
@@ -189,7 +189,6 @@ export class SensorOverlay {
         pixelOffset: Cartesian2.ZERO,
         disableDepthTestDistance: Number.POSITIVE_INFINITY,
       });
-      void label;
     }
     this.viewer.scene.requestRender();
   }

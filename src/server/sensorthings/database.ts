@@ -5,6 +5,7 @@
  */
 import Database, { type Database as SqliteDatabase, type Statement } from 'better-sqlite3';
 import { migrate } from './schema.ts';
+import { prepared } from './statements.ts';
 import type { DatastreamPayload, LocationPayload, ThingPayload } from './payloads.ts';
 import { IncidentEngine, type IncidentChange } from './incident-engine.ts';
 import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
@@ -109,7 +110,7 @@ export class MonitoringDatabase {
   }
 
   private requireExisting(table: string, id: number, what: string): void {
-    if (!this.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id)) throw new BadRequestError(`${what} ${id} does not exist`);
+    if (!prepared(this.db, `SELECT 1 FROM ${table} WHERE id = ?`).get(id)) throw new BadRequestError(`${what} ${id} does not exist`);
   }
 
   private insertLocation(location: LocationPayload): number {

@@ -49,7 +49,7 @@ export class IncidentEngine {
   private readonly rules = new Map<string, ThresholdRule>();
   /** Datastreams that are sources of open incidents: only these need a look-up on a normal reading. */
   private readonly openSources = new Set<number>();
-  private readonly s: Record<'openSourceOf' | 'openOfType' | 'insertIncident' | 'updateIncident' | 'upsertSource' | 'sourceStates' | 'linkObservation' | 'insertEvent' | 'incident' | 'events' | 'allOpenSources', Statement>;
+  private readonly s: Record<'openSourceOf' | 'openOfType' | 'insertIncident' | 'updateIncident' | 'upsertSource' | 'sourceStates' | 'linkObservation' | 'insertEvent' | 'incident' | 'events' | 'allOpenSources' | 'latestEvent', Statement>;
 
   constructor(private readonly db: Database, rules: ThresholdRule[]) {
     for (const rule of rules) this.rules.set(rule.observedProperty, rule);
@@ -64,6 +64,7 @@ export class IncidentEngine {
       insertEvent: db.prepare('INSERT INTO incident_events (incident_id, kind, status, level, actor, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       incident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       events: db.prepare('SELECT kind, status, level, actor, at, note FROM incident_events WHERE incident_id = ? ORDER BY id'),
+      latestEvent: db.prepare('SELECT max(id) AS id FROM incident_events WHERE incident_id = ?'),
       allOpenSources: db.prepare(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ('raised', 'acknowledged', 'dispatched')`),
     };
     for (const row of this.s.allOpenSources.all() as { datastream_id: number }[]) this.openSources.add(row.datastream_id);
@@ -139,7 +140,7 @@ export class IncidentEngine {
   }
 
   private latestChange(id: number): IncidentChange {
-    const row = this.db.prepare('SELECT max(id) AS id FROM incident_events WHERE incident_id = ?').get(id) as { id: number };
+    const row = this.s.latestEvent.get(id) as { id: number };
     return { incidentId: id, eventId: row.id, incident: this.json(id)! };
   }
 

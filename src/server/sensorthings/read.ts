@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { ENTITY_SETS, type Column, type EntitySet, type EntitySetName } from './entities.ts';
 import { QueryError, type FilterNode, type Literal, type QueryOptions } from './odata.ts';
+import { prepared } from './statements.ts';
 
 export const DEFAULT_TOP = 100;
 
@@ -155,7 +156,7 @@ function entityJson(context: ReadContext, set: EntitySet, row: Record<string, un
       if (collection['@iot.nextLink']) result[`${item.navigation}@iot.nextLink`] = collection['@iot.nextLink'];
       if (collection['@iot.count'] !== undefined) result[`${item.navigation}@iot.count`] = collection['@iot.count'];
     } else {
-      const row = context.db.prepare(`SELECT ${target.select} FROM ${target.table} WHERE ${navigation.where}`).get(id) as Record<string, unknown> | undefined;
+      const row = prepared(context.db, `SELECT ${target.select} FROM ${target.table} WHERE ${navigation.where}`).get(id) as Record<string, unknown> | undefined;
       result[item.navigation] = row ? entityJson(context, target, row, item.options) : null;
     }
   }
@@ -168,11 +169,10 @@ export interface ParentScope {
   parameter: number;
 }
 
-function nextLink(collectionUrl: string, options: QueryOptions, rawQuery: string | undefined, top: number, skip: number): string {
+function nextLink(collectionUrl: string, rawQuery: string | undefined, top: number, skip: number): string {
   const params = new URLSearchParams(rawQuery ?? '');
   params.set('$top', String(top));
   params.set('$skip', String(skip + top));
-  void options;
   return `${collectionUrl}?${params.toString()}`;
 }
 
@@ -187,17 +187,16 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
   const top = options.top ?? DEFAULT_TOP;
   const skip = options.skip ?? 0;
   // One more than asked tells whether there is a next page without counting.
-  const rows = context.db
-    .prepare(`SELECT ${set.select} FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`)
+  const rows = prepared(context.db, `SELECT ${set.select} FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`)
     .all(...whereParameters, ...order.parameters, top + 1, skip) as Record<string, unknown>[];
   const result: CollectionResult = { value: [] };
   if (options.count) {
-    const counted = context.db.prepare(`SELECT count(*) AS n FROM ${set.table} ${whereText}`).get(...whereParameters) as { n: number };
+    const counted = prepared(context.db, `SELECT count(*) AS n FROM ${set.table} ${whereText}`).get(...whereParameters) as { n: number };
     result['@iot.count'] = counted.n;
   }
   if (rows.length > top) {
     rows.pop();
-    result['@iot.nextLink'] = nextLink(collectionUrl, options, rawQuery, top, skip);
+    result['@iot.nextLink'] = nextLink(collectionUrl, rawQuery, top, skip);
   }
   result.value = rows.map((row) => entityJson(context, set, row, options));
   // Keep @iot.count first and value last, as the spec's examples do.
@@ -207,6 +206,6 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
 /** One entity, or undefined when the id is unknown. */
 export function readEntity(context: ReadContext, setName: EntitySetName, id: number, options: QueryOptions): Record<string, unknown> | undefined {
   const set = ENTITY_SETS[setName];
-  const row = context.db.prepare(`SELECT ${set.select} FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+  const row = prepared(context.db, `SELECT ${set.select} FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
   return row ? entityJson(context, set, row, options) : undefined;
 }

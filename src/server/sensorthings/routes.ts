@@ -21,6 +21,7 @@ import { parseOptions, QueryError } from './odata.ts';
 import { createObservationsSchema, dataArrayRowProblem, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
 import { readCollection, readEntity, type ReadContext } from './read.ts';
 import type { StreamHub } from './stream.ts';
+import { prepared } from './statements.ts';
 
 export interface RoutesOptions {
   database: MonitoringDatabase;
@@ -68,6 +69,13 @@ function parseResourcePath(path: string): { set: EntitySetName; id?: number; nav
   if (!match || !isEntitySetName(match[1]!)) throw new HttpError(404, `no such resource: ${path}`);
   if (match[3] && !match[2]) throw new HttpError(404, `no such resource: ${path}`);
   return { set: match[1], id: match[2] ? Number(match[2]) : undefined, navigation: match[3] };
+}
+
+/** A request URL's path below the base, decoded, and its query string (without "?"). */
+function splitUrl(url: string, base: string): { path: string; query: string } {
+  const mark = url.indexOf('?');
+  const pathname = mark < 0 ? url : url.slice(0, mark);
+  return { path: decodeURIComponent(pathname.slice(base.length + 1)), query: mark < 0 ? '' : url.slice(mark + 1) };
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -142,14 +150,13 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
   });
 
   app.get(`${base}/*`, async (request) => {
-    const url = new URL(request.url, 'http://x');
-    const path = decodeURIComponent(url.pathname.slice(base.length + 1));
+    const { path, query } = splitUrl(request.url, base);
     if (path === '') return serviceRoot(request);
     const { set, id, navigation } = parseResourcePath(path);
     const options = parseOptions(request.query as Record<string, string | undefined>);
     const ctx = context(request);
     if (id === undefined) {
-      const result = readCollection(ctx, ENTITY_SETS[set], options, undefined, undefined, url.search.slice(1));
+      const result = readCollection(ctx, ENTITY_SETS[set], options, undefined, undefined, query);
       result.value.forEach((v) => withTransitions(set, v));
       return result;
     }
@@ -162,8 +169,8 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     if (!nav) throw new HttpError(404, `${set} has no navigation property ${navigation}`);
     if (!readEntity(ctx, set, id, { select: ['id'] })) throw new HttpError(404, `${set}(${id}) does not exist`);
     const target = ENTITY_SETS[nav.target];
-    if (nav.many) return readCollection(ctx, target, options, { where: nav.where, parameter: id }, `${ctx.baseUrl}/${set}(${id})/${navigation}`, url.search.slice(1));
-    const row = database.db.prepare(`SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
+    if (nav.many) return readCollection(ctx, target, options, { where: nav.where, parameter: id }, `${ctx.baseUrl}/${set}(${id})/${navigation}`, query);
+    const row = prepared(database.db, `SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
     if (!row) throw new HttpError(404, `${set}(${id})/${navigation} does not exist`);
     return readEntity(ctx, nav.target, row.id, options);
   });
@@ -175,14 +182,15 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return { datastreamId: id, phenomenonTimeMs: instantMs(body.phenomenonTime, now), resultTimeMs: body.resultTime === null ? null : instantMs(body.resultTime, now), result: body.result, parameters: body.parameters };
   };
 
-  const postObservations = (request: FastifyRequest, reply: FastifyReply, observations: NewObservation[]) => {
+  /** Store observations, then send them to the stream (after the commit). */
+  const ingest = (observations: NewObservation[]) => {
     const result = database.insertObservations(observations);
     hub.publish(result);
     return result;
   };
 
   app.post(`${base}/*`, async (request, reply) => {
-    const path = new URL(request.url, 'http://x').pathname.slice(base.length + 1);
+    const { path } = splitUrl(request.url, base);
     if (path === 'CreateObservations') {
       const groups = parse(createObservationsSchema, request.body);
       const now = Date.now();
@@ -205,7 +213,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
           });
         }
       }
-      const result = postObservations(request, reply, observations);
+      const result = ingest(observations);
       return reply.status(201).send(result.observations.map((o) => `${context(request).baseUrl}/Observations(${o.id})`));
     }
     const incidentAction = /^Incidents\((\d+)\)\/Actions$/.exec(path);
@@ -220,7 +228,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     const datastreamObservations = /^Datastreams\((\d+)\)\/Observations$/.exec(path);
     if (datastreamObservations || path === 'Observations') {
       const body = parse(observationSchema, request.body);
-      const result = postObservations(request, reply, [observationFrom(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined)]);
+      const result = ingest([observationFrom(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined)]);
       return reply201(reply, request, 'Observations', result.observations[0]!.id);
     }
     switch (path) {

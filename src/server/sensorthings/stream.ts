@@ -21,8 +21,6 @@ export interface StreamFilter {
   types?: Set<string>;
 }
 
-export type StreamMessage = StreamUpdate;
-
 function toWire(observations: StoredObservation[]): StreamObservation[] {
   return observations.map(({ phenomenonTimeMs, ...rest }) => ({ ...rest, phenomenonTime: new Date(phenomenonTimeMs).toISOString() }));
 }
@@ -56,7 +54,7 @@ function inside(filter: StreamFilter, lon: number | undefined, lat: number | und
   return lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
 }
 
-export function filterMessage(filter: StreamFilter, message: StreamMessage): StreamMessage {
+export function filterMessage(filter: StreamFilter, message: StreamUpdate): StreamUpdate {
   if (!filter.bbox && !filter.types) return message;
   return {
     observations: message.observations.filter((o) => (!filter.types || filter.types.has(o.observedProperty)) && inside(filter, o.lonDegrees, o.latDegrees)),
@@ -118,7 +116,7 @@ export class StreamHub {
     if (lastObservation) this.cursor.observation = Math.max(this.cursor.observation, lastObservation.id);
     for (const change of result.incidents) this.cursor.incidentEvent = Math.max(this.cursor.incidentEvent, change.eventId);
     if (this.clients.size === 0) return;
-    const message: StreamMessage = { observations: toWire(result.observations), incidents: result.incidents.map((c) => c.incident) };
+    const message: StreamUpdate = { observations: toWire(result.observations), incidents: result.incidents.map((c) => c.incident) };
     const id = this.cursorText();
     // Clients with the same filter share one serialisation.
     const formatted = new Map<string, string | null>();

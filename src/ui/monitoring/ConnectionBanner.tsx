@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useApp, useMonitoringDictionary } from '../context.ts';
+import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
 
 /**
  * The monitoring connection, always visible: live with the sensor count, or a red "stale" banner
@@ -10,8 +10,9 @@ export function ConnectionBanner() {
   const connection = useApp((s) => s.connection);
   const lastMessageAt = useApp((s) => s.lastMessageAt);
   const error = useApp((s) => s.connectionError);
-  // Only the count is read: the revision changes with every reading, the size rarely.
-  const sensorCount = useApp((s) => s.sensors.size + 0 * s.sensorRevision);
+  // The sensor map is updated in place; its revision says when to read the count again.
+  useApp((s) => s.sensorRevision);
+  const sensorCount = useServices().store.getState().sensors.size;
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (connection !== 'stale') return;

@@ -1,23 +1,9 @@
 import { INCIDENT_STATUS_NAMES, INCIDENT_STATUSES, INCIDENT_TYPE_NAMES, INCIDENT_TYPES, type IncidentStatus, type IncidentType } from '../../domain/monitoring/incidents.ts';
-import { SENSOR_STATE_COLOURS, WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
 import { filterIncidents, type IncidentFilter } from '../../store/monitoring.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
+import { LevelBadge, timeOfDay } from './labels.tsx';
 
 const LIST_LIMIT = 100;
-
-export function LevelBadge({ level }: { level: 1 | 2 | 3 | 4 }) {
-  return (
-    <span className={`level-badge level-${level}`} style={{ background: SENSOR_STATE_COLOURS[level] }} title={WARNING_LEVEL_NAMES[level].zh}>
-      {WARNING_LEVEL_NAMES[level].roman}
-    </span>
-  );
-}
-
-export function timeOfDay(iso: string, language: 'zh' | 'en'): string {
-  const date = new Date(iso);
-  const today = new Date().toDateString() === date.toDateString();
-  return date.toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB', today ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-}
 
 /** Incidents, most serious first then newest, filterable by type and status; a click flies there. */
 export function IncidentList() {

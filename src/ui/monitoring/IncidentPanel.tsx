@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TRANSITIONS, INCIDENT_TYPE_NAMES, type IncidentAction } from '../../domain/monitoring/incidents.ts';
 import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
-import { LevelBadge, timeOfDay } from './IncidentList.tsx';
+import { LevelBadge, timeOfDay } from './labels.tsx';
 import { OperatorSignIn } from './OperatorSignIn.tsx';
 
 const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];

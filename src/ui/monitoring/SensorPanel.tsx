@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { SENSOR_STATE_COLOURS, WARNING_LEVEL_NAMES, type WarningLevel } from '../../domain/monitoring/warning.ts';
 import { THRESHOLD_RULES } from '../../store/monitoring.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
-import { timeOfDay } from './IncidentList.tsx';
+import { timeOfDay } from './labels.tsx';
 import { SensorChart } from './SensorChart.tsx';
 
 const DAY_MS = 86_400_000;
