@@ -4,11 +4,13 @@
  *
  *   npm run demo-data -- [--out tiles/demo/source] [--seed cim-twin-chancheng-v1] [--crs EPSG:4326|EPSG:4547]
  *
- * Writes buildings.geojson (one feature per building part) and ground.geojson (streets, blocks).
+ * Writes buildings.geojson (one feature per building part, with its current lifecycle stage) and ground.geojson (streets, blocks).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { currentStage } from '../src/domain/lifecycle/lifecycle.ts';
+import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { buildingFeatures, DEFAULT_SEED, generateDistrict, groundFeatures, localToGaussKruger, localToLonLat } from '../src/demo/district.ts';
 
 export async function writeDemoData(outputDirectory: string, seed = DEFAULT_SEED, crs: 'EPSG:4326' | 'EPSG:4547' = 'EPSG:4326') {
@@ -22,7 +24,8 @@ export async function writeDemoData(outputDirectory: string, seed = DEFAULT_SEED
     await writeFile(temporary, JSON.stringify({ type: 'FeatureCollection', name: name.replace('.geojson', ''), ...crsMember, features }));
     await rename(temporary, path);
   };
-  await write('buildings.geojson', buildingFeatures(district, convert));
+  const stages = new Map(generateLifecycles(district).map((record) => [record.buildingId, currentStage(record)]));
+  await write('buildings.geojson', buildingFeatures(district, convert, (id) => stages.get(id)));
   await write('ground.geojson', groundFeatures(district, localToLonLat()));
   return district;
 }

@@ -385,14 +385,20 @@ export function localToGaussKruger(): (p: Position) => Position {
 }
 
 /** Buildings as GeoJSON features: one per part, parts of a building share its ID (the tiler joins them). */
-export function buildingFeatures(district: District, convert: (p: Position) => Position): object[] {
+/**
+ * One GeoJSON feature per building part. `stageOf` adds each building's current lifecycle stage
+ * (the tiles carry it for styling; the records themselves stay in the lifecycle API).
+ */
+export function buildingFeatures(district: District, convert: (p: Position) => Position, stageOf?: (id: string) => string | undefined): object[] {
   const features: object[] = [];
   for (const building of district.buildings) {
+    const stage = stageOf?.(building.properties.id);
     // The tallest part first, so the joined building keeps the full height's properties.
     const parts = [...building.parts].reverse();
     for (const part of parts) {
       const { heightMetres: _h, baseHeightMetres: _b, ...rest } = building.properties;
       const properties: Record<string, unknown> = { ...rest, height: part.heightMetres };
+      if (stage !== undefined) properties.stage = stage;
       if (part.baseHeightMetres > 0) properties.min_height = part.baseHeightMetres;
       features.push({ type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: part.rings.map((ring) => ring.map(convert)) } });
     }

@@ -26,7 +26,8 @@ import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
-import { SENSOR_STATE_COLOURS } from '../domain/monitoring/warning.ts';
+import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
+import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /** Buildings seen through in the underground view. */
@@ -58,6 +59,8 @@ export class CityViewer {
   private readonly analysis: AnalysisOverlay;
   readonly sensors: SensorOverlay;
   private tints = new Map<string, string>();
+  /** Most serious open incident level per asset, for the risk theme. */
+  private risk = new Map<string, WarningLevel>();
   private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pickedWithoutId: { feature: Cesium3DTileFeature; colour: Color } | undefined;
   private pendingHoverPosition: Cartesian2 | undefined;
@@ -96,6 +99,15 @@ export class CityViewer {
     this.cleanups.push(this.store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) this.applySelection();
       if (state.incidents !== previous.incidents) this.applyIncidentTints();
+      if (
+        state.theme !== previous.theme ||
+        state.filter !== previous.filter ||
+        state.asOfDate !== previous.asOfDate ||
+        state.lifecycleDates !== previous.lifecycleDates ||
+        (state.theme === 'risk' && state.incidents !== previous.incidents)
+      ) {
+        this.applyThematic();
+      }
       if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
       if (
         state.layers !== previous.layers ||
@@ -161,6 +173,7 @@ export class CityViewer {
       setLayerStatus(config.id, 'ready');
       this.applyLayerAppearance();
       this.applyIncidentTints();
+      this.applyThematic();
     } catch (error) {
       setLayerStatus(config.id, 'error', error instanceof Error ? error.message : String(error));
     }
@@ -209,13 +222,45 @@ export class CityViewer {
   /** Assets of open incidents whose alarm is on, tinted by level in every layer. */
   private applyIncidentTints(): void {
     const tints = new Map<string, string>();
+    const risk = new Map<string, WarningLevel>();
     // Most serious last, so it wins where an asset is in several incidents.
     for (const incident of [...this.store.getState().incidents].reverse()) {
       if (!isOpenStatus(incident.status)) continue;
-      for (const assetId of incident.assetIds) tints.set(assetId, SENSOR_STATE_COLOURS[incident.level]);
+      for (const assetId of incident.assetIds) {
+        tints.set(assetId, SENSOR_STATE_COLOURS[incident.level]);
+        risk.set(assetId, incident.level);
+      }
     }
     this.tints = tints;
+    this.risk = risk;
     for (const layer of this.layers.values()) layer.setTints(tints);
+  }
+
+  /**
+   * Thematic view of the buildings layers: theme colours, the attribute filter and the 4D
+   * date, evaluated per feature by a 3D Tiles style (no geometry is rebuilt).
+   */
+  private applyThematic(): void {
+    const state = this.store.getState();
+    const thematic: ThematicState = { theme: state.theme, filter: state.filter, asOfDate: state.asOfDate, lifecycleDates: state.lifecycleDates, risk: this.risk };
+    const rule = isThematicActive(thematic) ? appearanceRule(thematic) : undefined;
+    for (const layerState of state.layers) {
+      if (layerState.config.kind !== 'buildings') continue;
+      this.layers.get(layerState.config.id)?.setAppearanceRule(rule);
+    }
+  }
+
+  /**
+   * Whether the building with this ID is drawn (tile loaded, its layer shown, the style shows
+   * it); undefined when no loaded tile holds it. For tests and automation.
+   */
+  buildingShown(id: string): boolean | undefined {
+    for (const [layerId, layer] of this.layers) {
+      if (this.store.getState().layers.find((l) => l.config.id === layerId)?.config.kind !== 'buildings') continue;
+      const shown = layer.featureShown(id);
+      if (shown !== undefined) return shown;
+    }
+    return undefined;
   }
 
   /** The CSS colour an asset is tinted with for an incident, if any (for tests and automation). */

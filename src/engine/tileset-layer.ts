@@ -3,7 +3,9 @@
  * EXT_mesh_features/EXT_structural_metadata, implicit tiling, Draco or meshopt), reports load
  * state and failures naming the URL, highlights the selected asset by its ID with a style.
  */
-import { Cesium3DTileFeature, Cesium3DTileset, Cesium3DTileStyle, type Cesium3DTile, type Viewer } from 'cesium';
+import { Color, Cesium3DTileFeature, Cesium3DTileset, Cesium3DTileStyle, type Cesium3DTile, type StyleExpression, type Viewer } from 'cesium';
+import type { BuildingAppearance } from '../domain/thematic/appearance.ts';
+import type { BuildingAttributes } from '../domain/thematic/themes.ts';
 import type { PropertyEntry } from '../store/index.ts';
 
 export const SELECTED_COLOUR_CSS = '#ffc61a';
@@ -28,8 +30,32 @@ export function featureProperties(feature: Cesium3DTileFeature): PropertyEntry[]
   return feature.getPropertyIds().map((id) => ({ id, value: feature.getProperty(id) as unknown }));
 }
 
+/** A feature's styling attributes (see BuildingAttributes), read from its metadata. */
+export function featureAttributes(feature: Cesium3DTileFeature, idProperty: string): BuildingAttributes {
+  const number = (name: string) => {
+    const value = feature.getProperty(name) as unknown;
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
+  const text = (name: string) => {
+    const value = feature.getProperty(name) as unknown;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const id = feature.getProperty(idProperty) as unknown;
+  return {
+    id: id === undefined || id === null || id === '' ? undefined : String(id),
+    use: text('use'),
+    stage: text('stage'),
+    yearBuilt: number('yearBuilt'),
+    floors: number('floors'),
+    height: number('height'),
+  };
+}
+
 export class TilesetLayer {
   private selectedId: string | undefined;
+  /** Thematic appearance per feature (buildings layers); undefined: plain. */
+  private rule: ((attributes: BuildingAttributes) => BuildingAppearance) | undefined;
+  private readonly colours = new Map<string, Color>();
   private alpha = 1;
   private hiddenTypes: string[] = [];
   /** Asset ID → CSS colour: assets tied to active incidents, tinted by level. */
@@ -101,8 +127,29 @@ export class TilesetLayer {
     this.applyStyle();
   }
 
+  /**
+   * Thematic colours, the attribute filter and the 4D date, as one rule evaluated per feature
+   * (undefined: none). Applied through the tileset's style, so tiles loaded later get it too.
+   */
+  setAppearanceRule(rule: ((attributes: BuildingAttributes) => BuildingAppearance) | undefined): void {
+    if (rule === undefined && this.rule === undefined) return;
+    this.rule = rule;
+    this.applyStyle();
+  }
+
+  /** Whether a loaded feature is shown by the current style (for tests and automation); undefined if not loaded. */
+  featureShown(id: string): boolean | undefined {
+    const feature = this.findLoadedFeature(id);
+    return feature ? feature.show && this.tileset.show : undefined;
+  }
+
   /** One Cesium style for the selection, the incident tints, the fade and the hidden types. */
   private applyStyle(): void {
+    if (this.rule) {
+      this.tileset.style = this.ruleStyle(this.rule);
+      this.viewer.scene.requestRender();
+      return;
+    }
     const conditions: [string, string][] = [];
     const idExpression = `\${${this.idProperty}}`;
     if (this.selectedId !== undefined) conditions.push([`${idExpression} === ${JSON.stringify(this.selectedId)}`, `color('${SELECTED_COLOUR_CSS}')`]);
@@ -116,6 +163,55 @@ export class TilesetLayer {
       this.tileset.style = new Cesium3DTileStyle(style);
     }
     this.viewer.scene.requestRender();
+  }
+
+  /**
+   * The style for a thematic rule: Cesium 3D Tiles styling with custom expressions (the
+   * documented `evaluate`/`evaluateColor` form), because the rule reads lifecycle dates and live
+   * risk that are not in the tiles. Selection and incident tints still win over the theme.
+   */
+  private ruleStyle(rule: (attributes: BuildingAttributes) => BuildingAppearance): Cesium3DTileStyle {
+    const colourOf = (css: string): Color => {
+      let colour = this.colours.get(css);
+      if (!colour) {
+        colour = Color.fromCssColorString(css);
+        this.colours.set(css, colour);
+      }
+      return colour;
+    };
+    const selectedId = this.selectedId;
+    const tints = this.tints;
+    const layerAlpha = this.alpha;
+    const hiddenTypes = new Set(this.hiddenTypes);
+    // Show and colour are evaluated one after the other for each feature: read its attributes once.
+    let lastFeature: Cesium3DTileFeature | undefined;
+    let lastAppearance: BuildingAppearance | undefined;
+    let lastId: string | undefined;
+    const appearanceOf = (feature: Cesium3DTileFeature): BuildingAppearance => {
+      if (feature !== lastFeature || !lastAppearance) {
+        const attributes = featureAttributes(feature, this.idProperty);
+        lastFeature = feature;
+        lastId = attributes.id;
+        lastAppearance = rule(attributes);
+      }
+      return lastAppearance;
+    };
+    const style = new Cesium3DTileStyle();
+    style.show = {
+      evaluate: (feature: Cesium3DTileFeature) => {
+        if (hiddenTypes.size && hiddenTypes.has(String(feature.getProperty('pipelineType')))) return false;
+        return appearanceOf(feature).show;
+      },
+    } as unknown as StyleExpression;
+    style.color = {
+      evaluateColor: (feature: Cesium3DTileFeature, result?: Color) => {
+        const appearance = appearanceOf(feature);
+        const id = lastId;
+        const css = id !== undefined && id === selectedId ? SELECTED_COLOUR_CSS : ((id !== undefined ? tints.get(id) : undefined) ?? appearance.colour);
+        return Color.fromAlpha(css === undefined ? Color.WHITE : colourOf(css), layerAlpha * appearance.alpha, result);
+      },
+    } as unknown as StyleExpression;
+    return style;
   }
 
   /** The asset ID of a feature of this layer, if it has one. */

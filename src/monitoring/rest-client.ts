@@ -87,6 +87,15 @@ export class SensorThingsClient {
     return page.value;
   }
 
+  /** Every incident naming an asset (archived ones too), most recent first: an asset's incident history. */
+  async incidentsOfAsset(assetId: string, limit = 50): Promise<IncidentDocument[]> {
+    // assetIds is filtered as its JSON text; the quotes make the match exact (B-1 does not match B-12).
+    const quoted = JSON.stringify(assetId).replaceAll("'", "''");
+    const filter = encodeURIComponent(`contains(assetIds,'${quoted}')`);
+    const page = await this.get<{ value: IncidentDocument[] }>(`Incidents?$filter=${filter}&$orderby=${encodeURIComponent('raisedAt desc')}&$top=${limit}`);
+    return page.value;
+  }
+
   /** A datastream's readings since a time, oldest first (the newest `limit` if there are more). */
   async history(datastreamId: number, sinceIso: string, limit = 2000): Promise<{ time: string; value: number }[]> {
     const filter = encodeURIComponent(`phenomenonTime ge ${sinceIso}`);

@@ -36,3 +36,22 @@ describe('search index', () => {
     expect(() => parseSearchIndex({ fields: ['name'], rows: [] }, 'x')).toThrow(/lacks id/);
   });
 });
+
+describe('search index attributes', () => {
+  it('reads the styling columns where present and leaves out nulls', () => {
+    const withAttributes = parseSearchIndex(
+      {
+        fields: ['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage'],
+        rows: [
+          ['a', '', '', 113, 23, 40.5, 'residential', 14, 1998, 'operation'],
+          ['b', '', '', 113, 23, 9, null, null, 2010, null],
+        ],
+      },
+      'buildings',
+    );
+    expect(withAttributes[0]!.attributes).toEqual({ id: 'a', use: 'residential', floors: 14, yearBuilt: 1998, stage: 'operation', height: 40.5 });
+    expect(withAttributes[1]!.attributes).toEqual({ id: 'b', yearBuilt: 2010, height: 9 });
+    // An index without the columns (an older tiler) still loads, with the height only.
+    expect(entries[1]!.attributes).toEqual({ id: '440604-B-000010', height: 90 });
+  });
+});

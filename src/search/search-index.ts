@@ -1,7 +1,10 @@
 /**
  * Search over the buildings' search-index.json written by the tiler: ID, name and address,
- * with each building's position. Pure: loading is the caller's `fetch`.
+ * with each building's position and its styling attributes (for counting filter matches).
+ * Pure: loading is the caller's `fetch`.
  */
+import type { BuildingAttributes } from '../domain/thematic/themes.ts';
+
 export interface SearchEntry {
   id: string;
   name: string;
@@ -10,6 +13,8 @@ export interface SearchEntry {
   latDegrees: number;
   heightMetres: number;
   layerId: string;
+  /** use, floors, yearBuilt, stage and height where the index has them. */
+  attributes: BuildingAttributes;
 }
 
 interface IndexJson {
@@ -23,6 +28,9 @@ export function parseSearchIndex(json: unknown, layerId: string): SearchEntry[] 
   const column = (name: string) => index.fields.indexOf(name);
   const [id, name, address, lon, lat, height] = ['id', 'name', 'address', 'lon', 'lat', 'height'].map(column) as [number, number, number, number, number, number];
   if (id < 0 || lon < 0 || lat < 0) throw new Error('search index lacks id, lon or lat');
+  const [use, floors, yearBuilt, stage] = ['use', 'floors', 'yearBuilt', 'stage'].map(column) as [number, number, number, number];
+  const text = (row: unknown[], i: number) => (i >= 0 && typeof row[i] === 'string' ? (row[i] as string) : undefined);
+  const number = (row: unknown[], i: number) => (i >= 0 && typeof row[i] === 'number' ? (row[i] as number) : undefined);
   return index.rows.map((row) => ({
     id: String(row[id]),
     name: name >= 0 ? String(row[name] ?? '') : '',
@@ -31,7 +39,13 @@ export function parseSearchIndex(json: unknown, layerId: string): SearchEntry[] 
     latDegrees: Number(row[lat]),
     heightMetres: height >= 0 ? Number(row[height]) : 0,
     layerId,
+    attributes: withoutUndefined({ id: String(row[id]), use: text(row, use), stage: text(row, stage), floors: number(row, floors), yearBuilt: number(row, yearBuilt), height: number(row, height) }),
   }));
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The app store: one zustand store built from slices (layers, selection, ui, underground,
- * analysis, monitoring). React reads it
+ * analysis, monitoring, thematic). React reads it
  * with hooks; the engine listens with `subscribe`, so per-frame work never re-renders React.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -9,6 +9,7 @@ import type { PipelineType } from '../domain/pipelines.ts';
 import type { Language } from './url-state.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
+import { thematicSlice, type ThematicSlice } from './thematic.ts';
 
 export type LayerKind = 'buildings' | 'pipelines' | 'external';
 
@@ -100,7 +101,7 @@ export interface UiSlice {
   dismissMessage(index: number): void;
 }
 
-export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice;
+export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice;
 type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
 
 const layersSlice: Slice<LayersSlice> = (set) => ({
@@ -145,7 +146,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
 });
 
 export function createAppStore(): StoreApi<AppState> {
-  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get) }));
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set) }));
 }
 
 export type AppStore = StoreApi<AppState>;

@@ -35,4 +35,14 @@ describe('URL state', () => {
     expect(formatUrlState({ incident: 7 }, '?lang=en')).toBe('?lang=en&incident=7');
     expect(formatUrlState({ incident: undefined }, '?incident=7')).toBe('');
   });
+
+  it('reads and writes the theme, the filter and the 4D date, rejecting bad ones', () => {
+    expect(parseUrlState('?theme=stage&filter=use%3Dresidential%3ByearBuilt%3C2000&asof=1999-12-31')).toMatchObject({ theme: 'stage', filter: 'use=residential;yearBuilt<2000', asOfDate: '1999-12-31' });
+    expect(parseUrlState('?theme=rainbow&asof=1999-13-45&filter=')).toEqual({ tilesets: [] });
+    expect(parseUrlState('?asof=1999').asOfDate).toBeUndefined();
+    expect(parseUrlState('?asof=1999-02-30').asOfDate).toBeUndefined();
+    const search = formatUrlState({ theme: 'age', filter: 'floors>12', asOfDate: '2005-01-01' }, '?lang=en');
+    expect(parseUrlState(search)).toMatchObject({ language: 'en', theme: 'age', filter: 'floors>12', asOfDate: '2005-01-01' });
+    expect(formatUrlState({ theme: 'none', filter: '', asOfDate: undefined }, search)).toBe('?lang=en');
+  });
 });

@@ -9,7 +9,13 @@
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
  *   &incident=<id>      open onto an incident
  *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
+ *   &theme=stage|age|use|height|risk   colour the buildings by a theme
+ *   &filter=<clauses>   show only the buildings that match, e.g. use=residential;yearBuilt<2000;floors>12
+ *   &asof=YYYY-MM-DD    the 4D view: the city as it stood on that date
  */
+import { isCalendarDate } from '../domain/lifecycle/lifecycle.ts';
+import { isTheme, type Theme } from '../domain/thematic/themes.ts';
+
 
 export interface CameraView {
   lonDegrees: number;
@@ -33,6 +39,9 @@ export interface UrlState {
   monitoring?: string;
   incident?: number;
   lifecycle?: string;
+  theme?: Theme;
+  filter?: string;
+  asOfDate?: string;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -67,6 +76,12 @@ export function parseUrlState(search: string): UrlState {
   if (lifecycle) state.lifecycle = lifecycle;
   const incident = Number(params.get('incident'));
   if (Number.isInteger(incident) && incident > 0) state.incident = incident;
+  const theme = params.get('theme');
+  if (isTheme(theme) && theme !== 'none') state.theme = theme;
+  const filter = params.get('filter');
+  if (filter) state.filter = filter;
+  const asOf = params.get('asof');
+  if (asOf && isCalendarDate(asOf)) state.asOfDate = asOf;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -81,6 +96,9 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
   if ('underground' in state) set('underground', state.underground ? '1' : undefined);
   if ('incident' in state) set('incident', state.incident === undefined ? undefined : String(state.incident));
+  if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
+  if ('filter' in state) set('filter', state.filter || undefined);
+  if ('asOfDate' in state) set('asof', state.asOfDate);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -105,11 +105,16 @@ describe('tiling the hand-made fixture', () => {
     }
   });
 
-  it('writes a search index with every building, its name and position', async () => {
+  it('writes a search index with every building, its name, position and styling attributes', async () => {
     const index = JSON.parse(await readFile(join(out, 'search-index.json'), 'utf8')) as { fields: string[]; rows: unknown[][] };
-    expect(index.fields).toEqual(['id', 'name', 'address', 'lon', 'lat', 'height']);
+    expect(index.fields).toEqual(['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage']);
     expect(index.rows.map((r) => r[0]).sort()).toEqual(['box', 'court', 'ell', 'nothing', 'tower']);
-    expect(index.rows.find((r) => r[0] === 'tower')![5]).toBe(80);
+    const tower = index.rows.find((r) => r[0] === 'tower')!;
+    expect(tower[5]).toBe(80);
+    // Attributes the fixture lacks are null, never invented.
+    expect(index.rows.every((r) => r.length === index.fields.length)).toBe(true);
+    expect(index.rows.find((r) => r[0] === 'nothing')!.slice(6)).toEqual([null, null, null, null]);
+    expect(index.rows.find((r) => r[0] === 'ell')!.slice(6)).toEqual([null, 6, null, null]);
   });
 });
 

@@ -80,8 +80,12 @@ const THREADS_THRESHOLD_BUILDINGS = 20_000;
 const GENERATOR = 'cim-twin building tiler';
 export const SEARCH_INDEX_FILE = 'search-index.json';
 
-/** Columns of search-index.json rows. */
-export const SEARCH_INDEX_FIELDS = ['id', 'name', 'address', 'lon', 'lat', 'height'] as const;
+/**
+ * Columns of search-index.json rows: what search needs, and the styling attributes (null where
+ * the input lacks them), so the viewer can count the buildings an attribute filter matches over
+ * the whole tileset, not only over the tiles loaded.
+ */
+export const SEARCH_INDEX_FIELDS = ['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage'] as const;
 
 function textOf(...values: unknown[]): string {
   for (const v of values) if (typeof v === 'string' && v.trim()) return v.trim();
@@ -95,7 +99,23 @@ function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): 
     const p = JSON.parse(store.get(i).json) as Record<string, unknown>;
     const s = summaries[i]!;
     const { name, address } = searchColumns(p);
-    rows.push([String(p.id), name, address, Math.round(s.lonDegrees * 1e7) / 1e7, Math.round(s.latDegrees * 1e7) / 1e7, Math.round(s.maximumHeightMetres * 10) / 10]);
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+    const integer = (value: unknown) => {
+      const n = numberFrom(value);
+      return n === undefined ? null : Math.round(n);
+    };
+    rows.push([
+      String(p.id),
+      name,
+      address,
+      Math.round(s.lonDegrees * 1e7) / 1e7,
+      Math.round(s.latDegrees * 1e7) / 1e7,
+      Math.round(s.maximumHeightMetres * 10) / 10,
+      text(p['use']),
+      integer(p['floors']),
+      integer(p['yearBuilt']),
+      text(p['stage']),
+    ]);
   }
   return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
 }

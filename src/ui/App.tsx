@@ -3,6 +3,7 @@ import { CityViewer } from '../engine/city-viewer.ts';
 import type { AppStore } from '../store/index.ts';
 import { formatUrlState, type UrlState } from '../store/url-state.ts';
 import { findById } from '../search/search-index.ts';
+import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
 import { ServicesContext, useApp, useDictionary, useServices, type AppServices } from './context.ts';
 import { InfoPanel } from './InfoPanel.tsx';
@@ -20,6 +21,8 @@ import { IncidentList } from './monitoring/IncidentList.tsx';
 import { IncidentPanel } from './monitoring/IncidentPanel.tsx';
 import { restoreOperator } from './monitoring/OperatorSignIn.tsx';
 import { SensorPanel } from './monitoring/SensorPanel.tsx';
+import { ThematicPanel } from './thematic/ThematicPanel.tsx';
+import { TimeSlider } from './thematic/TimeSlider.tsx';
 
 declare global {
   interface Window {
@@ -62,6 +65,7 @@ function Shell() {
       </header>
       <div className="left-column">
         <LayerList />
+        <ThematicPanel />
         <UndergroundPanel />
         <AnalysisPanel />
       </div>
@@ -71,6 +75,7 @@ function Shell() {
         <InfoPanel />
         <IncidentList />
       </div>
+      <TimeSlider />
       <AnalysisDrawer />
       <StatusBar />
     </div>
@@ -101,6 +106,10 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
+      if (state.theme !== previous.theme) replaceSearch({ theme: state.theme });
+      if (state.filter !== previous.filter) replaceSearch({ filter: formatFilter(state.filter) });
+      // While the 4D view animates, the URL keeps the date it started from: one history write per year would be noise.
+      if ((state.asOfDate !== previous.asOfDate || state.playing !== previous.playing) && !state.playing) replaceSearch({ asOfDate: state.asOfDate });
       if (pendingIncident !== undefined && state.incidents !== previous.incidents && state.incidents.some((i) => i['@iot.id'] === pendingIncident)) {
         const id = pendingIncident;
         pendingIncident = undefined;
@@ -140,6 +149,9 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       store.getState().setLayers(layers);
       if (urlState.select) store.getState().select({ id: urlState.select });
       if (urlState.underground) store.getState().setUnderground(true);
+      if (urlState.theme) store.getState().setTheme(urlState.theme);
+      if (urlState.filter) store.getState().setFilterText(urlState.filter);
+      if (urlState.asOfDate) store.getState().setAsOfDate(urlState.asOfDate);
       // A deep link to an asset without a saved view opens onto the asset.
       const initialAsset =
         urlState.select && !urlState.view

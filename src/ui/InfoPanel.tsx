@@ -2,6 +2,7 @@ import { formatValue } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { PipeConnections } from './PipeConnections.tsx';
 import { LifecycleTimeline } from './lifecycle/LifecycleTimeline.tsx';
+import { BuildingMonitoring } from './monitoring/BuildingMonitoring.tsx';
 
 /** Side panel with every property of the selected feature, read from the tile metadata. */
 export function InfoPanel() {
@@ -41,6 +42,7 @@ export function InfoPanel() {
       )}
       {isPipeline && <PipeConnections id={selection.id} />}
       {layerKind === 'buildings' && selection.properties && lifecycleApiUrl && <LifecycleTimeline buildingId={selection.id} apiUrl={lifecycleApiUrl} />}
+      {layerKind === 'buildings' && selection.properties && <BuildingMonitoring buildingId={selection.id} />}
     </aside>
   );
 }

@@ -4,6 +4,12 @@
  * (third-party tilesets) are shown as they are.
  */
 import type { Language } from '../store/url-state.ts';
+import { LIFECYCLE_STAGE_NAMES } from '../domain/lifecycle/lifecycle.ts';
+
+/** Lifecycle stage identifiers (the tiles' `stage`) by their names. */
+function stageValues(language: Language): Record<string, string> {
+  return Object.fromEntries(Object.entries(LIFECYCLE_STAGE_NAMES).map(([stage, names]) => [stage, names[language]]));
+}
 
 const zh = {
   appTitle: '城市信息模型 · 数字孪生',
@@ -78,6 +84,7 @@ const zh = {
     height: '高度（米）',
     floors: '层数',
     yearBuilt: '建成年份',
+    stage: '建设阶段',
     min_height: '底部高度（米）',
     heightSource: '高度来源',
     featureType: '要素类型',
@@ -102,6 +109,7 @@ const zh = {
     buildingId: '服务建筑',
   } as Record<string, string>,
   value: {
+    ...stageValues('zh'),
     residential: '住宅',
     commercial: '商业',
     office: '办公',
@@ -213,6 +221,7 @@ const en: Dictionary = {
     height: 'Height (m)',
     floors: 'Floors',
     yearBuilt: 'Year built',
+    stage: 'Lifecycle stage',
     min_height: 'Base height (m)',
     heightSource: 'Height source',
     featureType: 'Feature',
@@ -237,6 +246,7 @@ const en: Dictionary = {
     buildingId: 'Serves building',
   },
   value: {
+    ...stageValues('en'),
     residential: 'Residential',
     commercial: 'Commercial',
     office: 'Office',

@@ -170,3 +170,8 @@ export function stageAsOf(record: Pick<BuildingLifecycle, 'stages'>, date: strin
   for (const stage of record.stages) if (stage.date <= date && (!latest || stage.date >= latest.date)) latest = stage;
   return latest?.stage;
 }
+
+/** The stage a record has reached: its latest stage (what the tiles carry for styling). */
+export function currentStage(record: Pick<BuildingLifecycle, 'stages'>): LifecycleStage | undefined {
+  return stageAsOf(record, '9999-12-31');
+}

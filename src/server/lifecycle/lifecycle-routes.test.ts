@@ -62,3 +62,51 @@ describe('lifecycle resource', () => {
     expect((await call('GET', '/api/buildings/B-3/lifecycle')).status).toBe(200);
   });
 });
+
+describe('lifecycle CSV import', () => {
+  let server: TestServer;
+  const count = () => (server.monitoring.database.db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
+  const postCsv = (text: string) => fetch(`${server.url}/api/lifecycle/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv; charset=utf-8', 'X-API-Key': TEST_KEY }, body: text });
+  const header = 'buildingId,kind,type,date,number,authority,name,creditCode,result,note';
+  const good = [
+    header,
+    // Listed out of date order, with Chinese stage, role and result names and a quoted comma.
+    '"B-1",stage,竣工验收,2012-06-30,"禅建竣备〔2012〕001号",禅城区住房城乡建设和水务局,,,,',
+    'B-1,stage,立项,2009-03-02,佛禅发改投〔2009〕12号,禅城区发展和改革局,,,,',
+    'B-1,stage,construction-permit,2010-01-20,440604201001200101,,,,,',
+    'B-1,party,施工单位,,,,"广东省第四建筑工程有限公司",9144030071526726XG,,',
+    'B-1,inspection,,2017-04-02,,,禅城区房屋安全鉴定所,,限期整改,"外墙空鼓, 限期修复"',
+    'B-2,stage,建设工程规划许可,2025-09-01,建字第440604202500001号,,,,,',
+  ].join('\r\n');
+  beforeAll(async () => {
+    server = await startTestServer({ buildingIds: new Set(['B-1', 'B-2']) });
+  });
+  afterAll(() => server.close());
+
+  test('rows become one record per building, stages in date order', async () => {
+    const response = await postCsv(`\ufeff${good}\r\n`);
+    expect(await response.json()).toEqual({ imported: 2 });
+    const one = (await (await fetch(`${server.url}/api/buildings/B-1/lifecycle`)).json()) as { stages: { stage: string; documentNumber?: string }[]; parties: unknown[]; inspections: unknown[] };
+    expect(one.stages.map((s) => s.stage)).toEqual(['project-approval', 'construction-permit', 'completion-acceptance']);
+    expect(one.stages[2]!.documentNumber).toBe('禅建竣备〔2012〕001号');
+    expect(one.parties).toEqual([{ role: 'contractor', name: '广东省第四建筑工程有限公司', creditCode: '9144030071526726XG' }]);
+    expect(one.inspections).toEqual([{ date: '2017-04-02', result: 'rectify', inspector: '禅城区房屋安全鉴定所', note: '外墙空鼓, 限期修复' }]);
+  });
+
+  test.each([
+    ['a malformed date', `${header}\nB-1,stage,立项,2009-02-30,,,,,,`, /CSV: row 2: date "2009-02-30" is not a calendar date/],
+    ['an unknown stage', `${header}\nB-1,stage,立项,2009-02-01,,,,,,\nB-1,stage,封顶,2010-02-01,,,,,,`, /CSV: row 3: unknown stage "封顶"/],
+    ['an unknown building', `${header}\nB-9,stage,立项,2009-02-01,,,,,,`, /building B-9: unknown building ID "B-9"/],
+    ['a completion before its permit', `${header}\nB-2,stage,施工许可,2010-01-20,,,,,,\nB-2,stage,竣工验收,2009-01-20,,,,,,`, /building B-2: Completion acceptance \(2009-01-20\) is before Construction permit/],
+    ['a missing column', 'buildingId,type,date\nB-1,立项,2009-02-01', /CSV: missing column "kind"/],
+    ['an empty body', '', /CSV: the body is empty/],
+  ])('%s is a 400 naming the row or building, and nothing is stored', async (_name, text, message) => {
+    const before = count();
+    const snapshot = await (await fetch(`${server.url}/api/lifecycle/summary`)).text();
+    const response = await postCsv(text);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(message);
+    expect(count()).toBe(before);
+    expect(await (await fetch(`${server.url}/api/lifecycle/summary`)).text()).toBe(snapshot);
+  });
+});

@@ -4,7 +4,9 @@
  *
  *   GET  /api/buildings/{id}/lifecycle    one record; 404 when the building has none
  *   PUT  /api/buildings/{id}/lifecycle    replace it (key needed)
- *   POST /api/lifecycle/import            a JSON array of records, all or nothing (key needed)
+ *   POST /api/lifecycle/import            a JSON array of records, or CSV (text/csv, one row per
+ *                                         stage, party or inspection: src/domain/lifecycle/csv.ts),
+ *                                         all or nothing (key needed)
  *   GET  /api/lifecycle/summary           every building's stage dates, for the 4D view
  *
  * Unknown building IDs (when a registry of IDs is configured), malformed dates and stages out of
@@ -12,7 +14,10 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parse } from '@loaders.gl/core';
+import { CSVLoader } from '@loaders.gl/csv';
 import { parseLifecycle } from '../../domain/lifecycle/schema.ts';
+import { LifecycleCsvError, lifecycleRecordsFromRows } from '../../domain/lifecycle/csv.ts';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
 
 export interface LifecycleRoutesOptions {
@@ -48,6 +53,25 @@ export function lifecycleCount(db: Database): number {
   return (db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
 }
 
+async function recordsFromCsv(text: string): Promise<BuildingLifecycle[]> {
+  if (text.trim() === '') throw new LifecycleError(400, 'CSV: the body is empty');
+  let table: { data: Record<string, unknown>[]; schema?: { fields: { name: string }[] } };
+  try {
+    table = (await parse(new TextEncoder().encode(text).buffer as ArrayBuffer, CSVLoader, {
+      csv: { shape: 'object-row-table', header: true, dynamicTyping: false, skipEmptyLines: true },
+      worker: false,
+    })) as typeof table;
+  } catch (error) {
+    throw new LifecycleError(400, `CSV: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return lifecycleRecordsFromRows(table.data, table.schema?.fields.map((f) => f.name) ?? Object.keys(table.data[0] ?? {}));
+  } catch (error) {
+    if (error instanceof LifecycleCsvError) throw new LifecycleError(400, `CSV: ${error.message}`);
+    throw error;
+  }
+}
+
 export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutesOptions): void {
   const { db } = options;
   ensureTable(db);
@@ -81,10 +105,23 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     return record;
   });
 
+  // CSV arrives as text; @loaders.gl/csv reads it in the handler (quotes, BOM, CRLF).
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
   app.post('/api/lifecycle/import', async (request) => {
     requireKey(request);
-    if (!Array.isArray(request.body)) throw new LifecycleError(400, 'the body must be a JSON array of lifecycle records');
-    const records = (request.body as unknown[]).map((value, i) => check(value, `record ${i}`));
+    let values: unknown[];
+    let where: (value: unknown, i: number) => string;
+    if (typeof request.body === 'string') {
+      values = await recordsFromCsv(request.body);
+      where = (value) => `building ${String((value as BuildingLifecycle).buildingId)}`;
+    } else if (Array.isArray(request.body)) {
+      values = request.body as unknown[];
+      where = (_value, i) => `record ${i}`;
+    } else {
+      throw new LifecycleError(400, 'the body must be a JSON array of lifecycle records, or CSV (Content-Type: text/csv)');
+    }
+    const records = values.map((value, i) => check(value, where(value, i)));
     db.transaction(() => {
       const now = Date.now();
       for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);

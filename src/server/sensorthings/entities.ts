@@ -143,6 +143,8 @@ export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
       alarmActive: { sql: 'alarm_active', type: 'number' },
       raisedAt: { sql: 'raised_at', type: 'time' },
       updatedAt: { sql: 'updated_at', type: 'time' },
+      // Filterable as its JSON text: contains(assetIds,'"440604-B-000123"') (with the quotes) matches one asset exactly.
+      assetIds: { sql: 'asset_ids', type: 'text' },
     },
     jsonColumns: {},
     navigation: { Observations: { target: 'Observations', many: true, where: 'id IN (SELECT observation_id FROM incident_observations WHERE incident_id = ?)' } },

@@ -236,6 +236,17 @@ describe('thresholds and incidents', () => {
     const open = await server.json<Collection>(`Incidents?$filter=${encodeURIComponent("status eq 'raised' and type eq 'methane-over-limit'")}&$orderby=id`);
     expect(open.value.map((i) => i.assetIds)).toEqual([['MH-FAR'], ['MH-1']]);
   });
+
+  test("an asset's incident history: resolved ones too, matched exactly by its ID", async () => {
+    const ofAsset = (id: string) => server.json<Collection>(`Incidents?$filter=${encodeURIComponent(`contains(assetIds,'${JSON.stringify(id)}')`)}&$orderby=id`);
+    expect((await ofAsset('MH-1')).value.map((i) => [i['@iot.id'], i.status])).toEqual([
+      [1, 'resolved'],
+      [4, 'raised'],
+    ]);
+    // MH-1 is a prefix of neither; "MH" alone names no asset.
+    expect((await ofAsset('MH')).value).toHaveLength(0);
+    expect((await ofAsset('MH-FAR')).value.map((i) => i['@iot.id'])).toEqual([2]);
+  });
 });
 
 describe('retention', () => {

@@ -1,0 +1,179 @@
+import { useEffect, useMemo, useState } from 'react';
+import { countShown } from '../../domain/thematic/appearance.ts';
+import { allowedValues, FILTER_ATTRIBUTES, FILTER_OPERATORS, formatFilter, isNumericAttribute, type FilterAttribute, type FilterClause, type FilterOperator } from '../../domain/thematic/filter.ts';
+import { THEMES, themeLegend, UNKNOWN_ENTRY, type Theme } from '../../domain/thematic/themes.ts';
+import { LIFECYCLE_STAGE_NAMES, type LifecycleStage } from '../../domain/lifecycle/lifecycle.ts';
+import type { SearchEntry } from '../../search/search-index.ts';
+import { useApp, useDictionary, useServices } from '../context.ts';
+import { loadSearchEntries } from '../search-loader.ts';
+import { ensureLifecycleDates } from './lifecycle-dates.ts';
+import { thematicDictionaries } from './i18n.ts';
+
+/** A clause being edited: its value may not be valid yet. */
+interface DraftClause {
+  attribute: FilterAttribute;
+  operator: FilterOperator;
+  value: string;
+}
+
+const DEFAULT_VALUE: Record<FilterAttribute, string> = { use: 'residential', stage: 'operation', yearBuilt: '2000', floors: '12', height: '24' };
+
+/**
+ * Thematic views (专题图): colour the buildings by stage, age, use, height or live risk, with the
+ * legend; an attribute filter built from conditions, with the number of buildings it shows over
+ * the whole district (from the tiler's index, not only the loaded tiles).
+ */
+export function ThematicPanel() {
+  const { store, lifecycleApiUrl } = useServices();
+  const language = useApp((s) => s.language);
+  const t = thematicDictionaries[language];
+  const common = useDictionary();
+  const theme = useApp((s) => s.theme);
+  const filter = useApp((s) => s.filter);
+  const filterText = useApp((s) => s.filterText);
+  const filterError = useApp((s) => s.filterError);
+  const asOfDate = useApp((s) => s.asOfDate);
+  const lifecycleDates = useApp((s) => s.lifecycleDates);
+  const layers = useApp((s) => s.layers);
+  const buildingLayers = useMemo(() => layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config), [layers]);
+  const [entries, setEntries] = useState<SearchEntry[]>();
+  const [drafts, setDrafts] = useState<DraftClause[]>(() => filter.map((c) => ({ ...c, value: String(c.value) })));
+  const apiUrl = lifecycleApiUrl();
+
+  // A filter set from outside the conditions (the URL, the expression box) replaces them
+  // (adjusted while rendering, as React recommends for state derived from props).
+  const [syncedFilter, setSyncedFilter] = useState(filter);
+  if (filter !== syncedFilter) {
+    setSyncedFilter(filter);
+    if (formatFilter(drafts as unknown as FilterClause[]) !== formatFilter(filter)) setDrafts(filter.map((c) => ({ ...c, value: String(c.value) })));
+  }
+
+  useEffect(() => {
+    if (theme === 'stage' && apiUrl) ensureLifecycleDates(store, apiUrl);
+  }, [theme, apiUrl, store]);
+
+  // The count needs every building's attributes: the tiler's index, loaded once it is needed.
+  const needCount = filter.length > 0 || asOfDate !== undefined;
+  useEffect(() => {
+    let cancelled = false;
+    if (!needCount) return;
+    void loadSearchEntries(buildingLayers).then((loaded) => !cancelled && setEntries(loaded));
+    return () => {
+      cancelled = true;
+    };
+  }, [buildingLayers, needCount]);
+
+  const count = useMemo(
+    () => (entries ? countShown({ theme: 'none', filter, asOfDate, lifecycleDates }, entries.map((e) => e.attributes)) : undefined),
+    [entries, filter, asOfDate, lifecycleDates],
+  );
+
+  if (buildingLayers.length === 0) return null;
+  const actions = store.getState();
+  const commit = (next: DraftClause[]) => {
+    setDrafts(next);
+    actions.setFilterText(formatFilter(next as unknown as FilterClause[]));
+  };
+  const legend = themeLegend(theme);
+  const showUnknown = theme === 'stage' || theme === 'age' || theme === 'use' || theme === 'height';
+
+  return (
+    <section className="panel thematic-panel" aria-label={t.title} data-testid="thematic-panel">
+      <h3>{t.title}</h3>
+      <label className="row">
+        <span>{t.theme}</span>
+        <select value={theme} data-testid="theme-select" onChange={(e) => actions.setTheme(e.target.value as Theme)}>
+          {THEMES.map((value) => (
+            <option key={value} value={value}>
+              {t.themes[value]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {legend.length > 0 && (
+        <ul className="legend thematic-legend" data-testid="theme-legend" data-theme={theme}>
+          {[...legend, ...(showUnknown ? [UNKNOWN_ENTRY] : [])].map((entry) => (
+            <li key={entry.key} data-key={entry.key}>
+              <span className="swatch" style={{ background: entry.colour }} />
+              {entry[language]}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>{t.filter}</h3>
+      <ul className="filter-clauses" data-testid="filter-clauses">
+        {drafts.map((draft, index) => {
+          const values = allowedValues(draft.attribute);
+          const update = (change: Partial<DraftClause>) => commit(drafts.map((d, i) => (i === index ? { ...d, ...change } : d)));
+          return (
+            <li key={index}>
+              <select
+                value={draft.attribute}
+                aria-label={t.filter}
+                onChange={(e) => {
+                  const attribute = e.target.value as FilterAttribute;
+                  update({ attribute, operator: isNumericAttribute(attribute) ? '>' : '=', value: DEFAULT_VALUE[attribute] });
+                }}
+              >
+                {FILTER_ATTRIBUTES.map((a) => (
+                  <option key={a} value={a}>
+                    {t.attributes[a]}
+                  </option>
+                ))}
+              </select>
+              <select value={draft.operator} aria-label="operator" onChange={(e) => update({ operator: e.target.value as FilterOperator })}>
+                {FILTER_OPERATORS.filter((op) => isNumericAttribute(draft.attribute) || op === '=' || op === '!=').map((op) => (
+                  <option key={op} value={op}>
+                    {op === '!=' ? '≠' : op === '<=' ? '≤' : op === '>=' ? '≥' : op}
+                  </option>
+                ))}
+              </select>
+              {values.length ? (
+                <select value={draft.value} aria-label="value" onChange={(e) => update({ value: e.target.value })}>
+                  {values.map((v) => (
+                    <option key={v} value={v}>
+                      {draft.attribute === 'stage' ? LIFECYCLE_STAGE_NAMES[v as LifecycleStage][language] : (common.value[v] ?? v)}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input type="number" value={draft.value} aria-label="value" onChange={(e) => update({ value: e.target.value })} />
+              )}
+              <button type="button" className="icon" title={t.removeClause} aria-label={t.removeClause} onClick={() => commit(drafts.filter((_, i) => i !== index))}>
+                ×
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <div className="row">
+        <button type="button" data-testid="filter-add" onClick={() => commit([...drafts, { attribute: 'use', operator: '=', value: 'residential' }])}>
+          {t.addClause}
+        </button>
+        {drafts.length > 0 && (
+          <button type="button" onClick={() => commit([])}>
+            {t.clearFilter}
+          </button>
+        )}
+      </div>
+      <input
+        className="filter-text"
+        data-testid="filter-text"
+        aria-label={t.filterText}
+        placeholder="use=residential;yearBuilt<2000;floors>12"
+        value={filterText}
+        onChange={(e) => actions.setFilterText(e.target.value)}
+      />
+      {filterError && (
+        <p className="error" role="alert" data-testid="filter-error">
+          {filterError}
+        </p>
+      )}
+      {needCount && (
+        <p className="match-count" data-testid="filter-count" data-shown={count?.shown} data-total={count?.total}>
+          {count ? t.matches(count.shown, count.total) : t.counting}
+        </p>
+      )}
+    </section>
+  );
+}
