@@ -75,6 +75,11 @@ export interface SearchRow {
   lon: number;
   lat: number;
   height: number;
+  /** Styling attributes; null where the tiles lack them. */
+  use: string | null;
+  floors: number | null;
+  yearBuilt: number | null;
+  stage: string | null;
 }
 
 export async function demoBuildings(page: Page): Promise<SearchRow[]> {

@@ -251,14 +251,14 @@ export class CityViewer {
   }
 
   /**
-   * Whether the building with this ID is drawn (tile loaded, its layer shown, the style shows
-   * it); undefined when no loaded tile holds it. For tests and automation.
+   * How the building with this ID is drawn: shown (tile loaded, layer shown, the style shows it),
+   * its colour and alpha; undefined when no loaded tile holds it. For tests and automation.
    */
-  buildingShown(id: string): boolean | undefined {
+  buildingAppearance(id: string): { shown: boolean; colour: string; alpha: number } | undefined {
     for (const [layerId, layer] of this.layers) {
       if (this.store.getState().layers.find((l) => l.config.id === layerId)?.config.kind !== 'buildings') continue;
-      const shown = layer.featureShown(id);
-      if (shown !== undefined) return shown;
+      const appearance = layer.featureAppearance(id);
+      if (appearance) return appearance;
     }
     return undefined;
   }

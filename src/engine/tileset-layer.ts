@@ -137,10 +137,12 @@ export class TilesetLayer {
     this.applyStyle();
   }
 
-  /** Whether a loaded feature is shown by the current style (for tests and automation); undefined if not loaded. */
-  featureShown(id: string): boolean | undefined {
+  /** How a loaded feature is drawn after the current style (for tests and automation); undefined if not loaded. */
+  featureAppearance(id: string): { shown: boolean; colour: string; alpha: number } | undefined {
     const feature = this.findLoadedFeature(id);
-    return feature ? feature.show && this.tileset.show : undefined;
+    if (!feature) return undefined;
+    const { red, green, blue, alpha } = feature.color;
+    return { shown: feature.show && this.tileset.show, colour: Color.fromBytes(Math.round(red * 255), Math.round(green * 255), Math.round(blue * 255)).toCssHexString(), alpha };
   }
 
   /** One Cesium style for the selection, the incident tints, the fade and the hidden types. */
