@@ -8,6 +8,8 @@
  *    time, JS heap. Ratios are ours ÷ bare (medians).
  *  - Pipeline tiling (km/s, bytes/km), the clearance check on the demo network and 10× it, and the
  *    viewer's frame time with the underground view on against off, in the same alternated rounds.
+ *  - Thematic views: re-colouring the district and moving the 4D slider, time until a drawn frame
+ *    shows the change, against one plain frame of the same page.
  *  - Monitoring (BENCH_MONITORING=0 to skip): ingest against raw better-sqlite3, stream fan-out to
  *    200 clients, POST → colour on screen, frame time with 10,000 live sensors against none.
  * Timing targets live here, never in tests: these machines are noisy.
@@ -27,6 +29,9 @@ import type { PipeSegment } from '../src/domain/pipelines.ts';
 import { fromLonLat } from '../src/tiling/crs.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
+import { benchThematic, type ThematicResult } from './bench/thematic.ts';
+import { generateLifecycles } from '../src/demo/lifecycle.ts';
+import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
 
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -140,7 +145,9 @@ async function benchViewer(rounds: number, monitoring: boolean) {
   const server = await createStaticServer();
   // As `npm start` serves it, without simulated sensors: the viewer is live with no sensors.
   const monitoringDirectory = mkdtempSync(join(tmpdir(), 'cim-twin-bench-viewer-monitoring-'));
-  registerMonitoring(server, { databasePath: join(monitoringDirectory, 'monitoring.sqlite'), apiKeys: ['bench-viewer'] });
+  const monitoringServer = registerMonitoring(server, { databasePath: join(monitoringDirectory, 'monitoring.sqlite'), apiKeys: ['bench-viewer'] });
+  // The demo's lifecycle records, as `npm start` imports them: the 4D view reads their dates.
+  storeLifecycles(monitoringServer.database.db, generateLifecycles(generateDistrict()));
   await server.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -150,6 +157,7 @@ async function benchViewer(rounds: number, monitoring: boolean) {
   const undergroundOn: ViewerRun[] = [];
   let endToEnd: EndToEndResult | undefined;
   let overlay: OverlayFrameResult | undefined;
+  let thematic: ThematicResult | undefined;
   try {
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
@@ -171,6 +179,8 @@ async function benchViewer(rounds: number, monitoring: boolean) {
       }
       for (const run of [...pair, ...underground]) await run();
     }
+    process.stderr.write('thematic views: re-colouring and the 4D slider …\n');
+    thematic = await benchThematic(browser, `${base}/?layers=demo-buildings&view=${VIEW}`);
     if (monitoring) {
       process.stderr.write('monitoring: POST → colour on screen …\n');
       endToEnd = await benchEndToEnd(browser, base);
@@ -182,7 +192,7 @@ async function benchViewer(rounds: number, monitoring: boolean) {
     await server.close();
     rmSync(monitoringDirectory, { recursive: true, force: true });
   }
-  return { ours, bare, undergroundOff, undergroundOn, endToEnd, overlay };
+  return { ours, bare, undergroundOff, undergroundOn, endToEnd, overlay, thematic };
 }
 
 function formatBytes(bytes: number): string {
@@ -242,6 +252,14 @@ async function main() {
     undergroundRow('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
     undergroundRow(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
     undergroundRow('JS heap at ready', 'heapBytes', formatBytes);
+  }
+  if (viewer?.thematic) {
+    const t = viewer.thematic;
+    lines.push('', `Thematic views (buildings layer, opening view; median of ${t.changes} changes; time from the change until a drawn frame shows it, against one plain frame)`, '');
+    lines.push('| change | time | frames | ratio to one plain frame |', '|---|---:|---:|---:|');
+    lines.push(`| one plain frame | ${t.plainFrameMilliseconds.toFixed(0)} ms | 1 | 1.00 |`);
+    lines.push(`| colour the district by another attribute (use ↔ height) | ${t.restyleMilliseconds.toFixed(0)} ms | ${t.restyleFrames} | ${(t.restyleMilliseconds / t.plainFrameMilliseconds).toFixed(2)} |`);
+    lines.push(`| 4D slider 1990 ↔ 2020 | ${t.sliderMilliseconds.toFixed(0)} ms | ${t.sliderFrames} | ${(t.sliderMilliseconds / t.plainFrameMilliseconds).toFixed(2)} |`);
   }
   if (ingest) {
     lines.push('', 'Monitoring ingest (HTTP API on loopback, SQLite WAL, thresholds checked; raw = the same rows with better-sqlite3 in a transaction per batch; targets: ≥ 20,000/s batched, ratio ≥ 0.5)', '');
