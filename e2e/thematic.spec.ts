@@ -64,6 +64,12 @@ test('the time slider: before its approval a building is gone, while it is being
   await slider.fill(String(year('completion-acceptance') + 1));
   await expect.poll(() => appearance(page, record.buildingId)).toMatchObject({ shown: true, alpha: 1 });
   await expect(page).toHaveURL(new RegExp(`asof=${year('completion-acceptance') + 1}-12-31`));
+  // Play animates year by year; pause keeps the year reached.
+  await page.getByTestId('time-play').click();
+  await expect(page.getByTestId('time-as-of')).toContainText(`${year('completion-acceptance') + 3}-12-31`);
+  await page.getByTestId('time-play').click();
+  const reached = Number((await page.getByTestId('time-as-of').textContent())!.match(/(\d{4})-12-31/)![1]);
+  await expect(page).toHaveURL(new RegExp(`asof=${reached}-12-31`));
 });
 
 test('an attribute filter shows only matching buildings and counts them over the whole district', async ({ page }) => {
