@@ -8,6 +8,7 @@
  *    time, JS heap. Ratios are ours ÷ bare (medians).
  *  - Pipeline tiling (km/s, bytes/km), the clearance check on the demo network and 10× it, and the
  *    viewer's frame time with the underground view on against off, in the same alternated rounds.
+ *  - Valve isolation on the demo water network and a synthetic 100,000-segment grid.
  *  - Thematic views: re-colouring the district and moving the 4D slider, time until a drawn frame
  *    shows the change, against one plain frame of the same page.
  *  - Monitoring (BENCH_MONITORING=0 to skip): ingest against raw better-sqlite3, stream fan-out to
@@ -30,6 +31,7 @@ import { fromLonLat } from '../src/tiling/crs.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
 import { benchThematic, type ThematicResult } from './bench/thematic.ts';
+import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -205,6 +207,7 @@ async function main() {
   const tiling = benchTiling(counts);
   const pipes = await benchPipelines();
   const clearance = benchClearance();
+  const isolation = [benchIsolation('demo water network', generateNetwork(generateDistrict())), benchIsolation('synthetic grid', syntheticGrid(100_000))];
   const monitoring = process.env.BENCH_MONITORING !== '0';
   let ingest: IngestResult | undefined;
   let fanOut: FanOutResult | undefined;
@@ -230,6 +233,11 @@ async function main() {
   lines.push('', 'Clearance check (flatbush R-tree; linear growth means not quadratic)', '');
   lines.push('| network | segments | violations | ms | ms per 1,000 segments |', '|---|---:|---:|---:|---:|');
   for (const c of clearance) lines.push(`| ${c.label} | ${c.segments.toLocaleString('en')} | ${c.violations.toLocaleString('en')} | ${c.milliseconds.toFixed(0)} | ${((c.milliseconds / c.segments) * 1000).toFixed(0)} |`);
+  lines.push('', 'Valve isolation (graph built once per network; then one analysis per break: zone, valves, supply traced before and after; target < 100 ms for one break on 100k segments)', '');
+  lines.push('| network | segments | graph build | one break, median | one break, worst | breaks | valves to close (mean) |', '|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of isolation) {
+    lines.push(`| ${r.label} | ${r.segments.toLocaleString('en')} | ${r.graphMilliseconds.toFixed(1)} ms | ${r.isolationMedianMilliseconds.toFixed(1)} ms | ${r.isolationMaximumMilliseconds.toFixed(1)} ms | ${r.breaks} | ${r.meanValvesToClose.toFixed(1)} |`);
+  }
   if (viewer) {
     const m = (runs: ViewerRun[], key: keyof ViewerRun) => median(runs.map((r) => r[key]));
     lines.push('', `Viewer vs bare CesiumJS on the demo tileset (same view, clock, imagery; 1280×720, SwiftShader; median of ${rounds} alternated rounds; target ratio ≤ 1.10)`, '');
