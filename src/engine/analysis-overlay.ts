@@ -28,6 +28,8 @@ import type { AppState, AppStore } from '../store/index.ts';
 const FINDING_COLOUR = Color.fromCssColorString('#ff3b30');
 const PROFILE_COLOUR = Color.fromCssColorString('#ffd60a');
 const FOCUS_COLOUR = Color.fromCssColorString('#ffffff');
+/** Valve isolation: what loses supply (the valves to close are FINDING_COLOUR markers). */
+const OUT_OF_SUPPLY_COLOUR = Color.fromCssColorString('#ff9f0a');
 const SECTION_COLOUR = Color.fromCssColorString('#0a84ff');
 /** How deep the section's cutting plane is drawn, metres. */
 const SECTION_PLANE_DEPTH_METRES = 8;
@@ -43,6 +45,7 @@ export class AnalysisOverlay {
   private linesPrimitive: Primitive | undefined;
   private sectionPrimitive: Primitive | undefined;
   private readonly points: PointPrimitiveCollection;
+  private segmentsDrawn = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -68,9 +71,10 @@ export class AnalysisOverlay {
     if (this.linesPrimitive) scene.primitives.remove(this.linesPrimitive);
     this.linesPrimitive = undefined;
     const highlight: AnalysisHighlight | undefined = state.highlight;
+    this.segmentsDrawn = 0;
     if (highlight) {
       const focusIds = new Set(highlight.focus?.segmentIds ?? []);
-      const base = state.tool === 'profile' ? PROFILE_COLOUR : FINDING_COLOUR;
+      const base = state.tool === 'profile' ? PROFILE_COLOUR : state.tool === 'isolation' ? OUT_OF_SUPPLY_COLOUR : FINDING_COLOUR;
       const instances = this.segments(state, highlight.segmentIds).map(
         (segment) =>
           new GeometryInstance({
@@ -83,6 +87,7 @@ export class AnalysisOverlay {
             id: segment.id,
           }),
       );
+      this.segmentsDrawn = instances.length;
       if (instances.length) {
         // Drawn through the ground and other pipes (depth-fail appearance), so findings are never hidden.
         this.linesPrimitive = scene.primitives.add(
@@ -91,6 +96,11 @@ export class AnalysisOverlay {
       }
     }
     this.drawPoints(state);
+  }
+
+  /** What is drawn: finding markers and highlighted segments (for tests and automation). */
+  marks(): { points: number; segments: number } {
+    return { points: this.points.length - this.store.getState().sectionPoints.length, segments: this.segmentsDrawn };
   }
 
   /** Markers at the findings, and the ends of the section line. */

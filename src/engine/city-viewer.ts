@@ -57,6 +57,10 @@ export class CityViewer {
   private readonly cleanups: (() => void)[] = [];
   private readonly pendingByLayer = new Map<string, number>();
   private readonly analysis: AnalysisOverlay;
+  /** What the analysis overlay draws (for tests and automation). */
+  analysisMarks(): { points: number; segments: number } {
+    return this.analysis.marks();
+  }
   readonly sensors: SensorOverlay;
   private tints = new Map<string, string>();
   /** Most serious open incident level per asset, for the risk theme. */

@@ -11,12 +11,17 @@ import coverRulesFile from '../domain/analysis/cover-depth-rules.json';
 import { crossSection, type CrossSection } from '../domain/analysis/cross-section.ts';
 import { longitudinalProfile, type LongitudinalProfile } from '../domain/analysis/profile.ts';
 import { NetworkIndex, networkProjection } from '../domain/network-index.ts';
-import type { PipeNetwork } from '../domain/pipelines.ts';
+import type { PipeNetwork, PipelineType } from '../domain/pipelines.ts';
+import { buildNetworkGraph, type NetworkGraph } from '../domain/emergency/network-graph.ts';
+import { isolateOnGraph, type IsolationResult } from '../domain/emergency/valve-isolation.ts';
 
 export const CLEARANCE_RULES = clearanceRulesFile.rules as ClearanceRule[];
 export const COVER_RULES = coverRulesFile.rules as CoverRule[];
 
-export type AnalysisTool = 'section' | 'clearance' | 'cover' | 'profile';
+export type AnalysisTool = 'section' | 'clearance' | 'cover' | 'profile' | 'isolation';
+
+/** Types with valves to close: pressure networks. */
+export const ISOLATABLE_TYPES: readonly PipelineType[] = ['water', 'gas', 'heat'];
 type LonLat = [number, number];
 
 export interface LoadedNetwork {
@@ -45,6 +50,8 @@ export interface AnalysisSlice {
   clearance?: ClearanceViolation[];
   cover?: CoverFinding[];
   profile?: LongitudinalProfile & { startId: string };
+  /** Valve isolation of a break, with the valves marked inoperable for this run. */
+  isolation?: IsolationResult & { inoperableValveIds: string[] };
   highlight?: AnalysisHighlight;
   /** Milliseconds the last analysis took (shown to the planner; large networks are slower). */
   analysisMilliseconds?: number;
@@ -54,6 +61,10 @@ export interface AnalysisSlice {
   runClearance(): void;
   runCover(): void;
   runProfile(segmentId: string): void;
+  /** Valve isolation (关阀分析) of a break on this segment; `inoperableValveIds` are passed through. */
+  runIsolation(segmentId: string, inoperableValveIds?: string[]): void;
+  /** Mark a valve of the current isolation inoperable (or operable again) and re-run. */
+  toggleInoperableValve(valveId: string): void;
   focusFinding(focus: AnalysisHighlight['focus']): void;
 }
 
@@ -64,7 +75,7 @@ export function loadedNetwork(network: PipeNetwork): LoadedNetwork {
 type Set = StoreApi<AnalysisSlice>['setState'];
 type Get = StoreApi<AnalysisSlice>['getState'];
 
-const cleared = { section: undefined, clearance: undefined, cover: undefined, profile: undefined, highlight: undefined, sectionPoints: [], analysisMilliseconds: undefined };
+const cleared = { section: undefined, clearance: undefined, cover: undefined, profile: undefined, isolation: undefined, highlight: undefined, sectionPoints: [], analysisMilliseconds: undefined };
 
 function timed<T>(run: () => T): { result: T; milliseconds: number } {
   const started = performance.now();
@@ -79,6 +90,16 @@ function middleOf(network: LoadedNetwork, segmentId: string): [number, number, n
   const a = segment.path[0]!;
   const b = segment.path.at(-1)!;
   return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, 0];
+}
+
+/** Graphs per network and type, built on first use (a network is replaced, never changed). */
+const graphs = new WeakMap<PipeNetwork, Map<PipelineType, NetworkGraph>>();
+function graphOf(network: PipeNetwork, type: PipelineType): NetworkGraph {
+  let byType = graphs.get(network);
+  if (!byType) graphs.set(network, (byType = new Map()));
+  let graph = byType.get(type);
+  if (!graph) byType.set(type, (graph = buildNetworkGraph(network, type)));
+  return graph;
 }
 
 export const analysisSlice = (set: Set, get: Get): AnalysisSlice => {
@@ -123,6 +144,30 @@ export const analysisSlice = (set: Set, get: Get): AnalysisSlice => {
       const { result, milliseconds } = timed(() => longitudinalProfile(network.index, segmentId));
       if (!result) return;
       set({ ...cleared, tool: 'profile', profile: { ...result, startId: segmentId }, analysisMilliseconds: milliseconds, highlight: { segmentIds: result.segments.map((s) => s.id), points: [] } });
+    },
+    runIsolation: (segmentId, inoperableValveIds = []) => {
+      const network = ready();
+      const segment = network?.index.segmentsById.get(segmentId);
+      if (!network || !segment || !ISOLATABLE_TYPES.includes(segment.type)) return;
+      const { result, milliseconds } = timed(() => isolateOnGraph(graphOf(network.index.network, segment.type), segmentId, { inoperableValveIds }));
+      // Markers on the valves to close (at the main's depth) and the sources to shut; lines over what loses supply.
+      const points = [...result.valvesToClose, ...result.sourcesToShut]
+        .map((id) => network.index.assetsById.get(id))
+        .filter((a) => a !== undefined)
+        .map((a): [number, number, number] => [a.lonDegrees, a.latDegrees, -1]);
+      set({
+        ...cleared,
+        tool: 'isolation',
+        isolation: { ...result, inoperableValveIds },
+        analysisMilliseconds: milliseconds,
+        highlight: { segmentIds: result.segmentsOutOfSupply, points, focus: { segmentIds: [segmentId], point: middleOf(network, segmentId) } },
+      });
+    },
+    toggleInoperableValve: (valveId) => {
+      const isolation = get().isolation;
+      if (!isolation) return;
+      const inoperable = isolation.inoperableValveIds.includes(valveId) ? isolation.inoperableValveIds.filter((v) => v !== valveId) : [...isolation.inoperableValveIds, valveId];
+      get().runIsolation(isolation.brokenSegmentId, inoperable);
     },
     focusFinding: (focus) => {
       const highlight = get().highlight;

@@ -1,6 +1,7 @@
 import { PIPELINE_TYPE_NAMES, type PipelineType } from '../domain/pipelines.ts';
 import type { AppState } from '../store/index.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
+import { IsolationPanel } from './IsolationPanel.tsx';
 
 const LIST_LIMIT = 60;
 
@@ -84,6 +85,7 @@ export function AnalysisPanel() {
           <p className="muted small">{t.assumedRules}</p>
         </div>
       )}
+      {tool === 'isolation' && <IsolationPanel />}
       {tool === 'cover' && cover && (
         <div className="findings">
           <p data-testid="cover-count" data-count={cover.length}>

@@ -1,4 +1,5 @@
 import { findById } from '../search/search-index.ts';
+import { ISOLATABLE_TYPES } from '../store/analysis.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { formatValue } from './i18n.ts';
 import { loadSearchEntries } from './search-loader.ts';
@@ -15,7 +16,8 @@ export function PipeConnections({ id }: { id: string }) {
   const connections = index.connections(id);
   if (!connections) return null;
   const buildings = index.buildingsServed(id);
-  const isSegment = index.segmentsById.has(id);
+  const segment = index.segmentsById.get(id);
+  const isSegment = segment !== undefined;
   const select = (target: string) => store.getState().select({ id: target });
   const goToBuilding = async (buildingId: string) => {
     select(buildingId);
@@ -27,6 +29,11 @@ export function PipeConnections({ id }: { id: string }) {
       {isSegment && (
         <button type="button" className="action" data-testid="profile-button" onClick={() => store.getState().runProfile(id)}>
           {t.profileFrom}
+        </button>
+      )}
+      {segment && ISOLATABLE_TYPES.includes(segment.type) && (
+        <button type="button" className="action" data-testid="isolation-button" onClick={() => store.getState().runIsolation(id)}>
+          {t.isolationFrom}
         </button>
       )}
       <h3>{t.connections}</h3>

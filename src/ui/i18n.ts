@@ -75,6 +75,7 @@ const zh = {
   noneServed: '无直接接户建筑',
   networkUnavailable: '管网数据未加载（开启地下模式后加载）',
   profileFrom: '从此管段生成纵断面',
+  isolationFrom: '关阀分析（此处爆管）',
   kind: { buildings: '建筑', pipelines: '管线', external: '外部图层' } as Record<string, string>,
   property: {
     id: '编号',
@@ -212,6 +213,7 @@ const en: Dictionary = {
   noneServed: 'No building connected directly',
   networkUnavailable: 'Network not loaded (it loads with the underground view)',
   profileFrom: 'Profile from this segment',
+  isolationFrom: 'Valve isolation (break here)',
   kind: { buildings: 'Buildings', pipelines: 'Pipelines', external: 'External layer' },
   property: {
     id: 'ID',
