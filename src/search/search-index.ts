@@ -15,6 +15,8 @@ export interface SearchEntry {
   layerId: string;
   /** use, floors, yearBuilt, stage and height where the index has them. */
   attributes: BuildingAttributes;
+  /** Ground footprint, m², where the index has it. */
+  footprintSquareMetres?: number;
 }
 
 interface IndexJson {
@@ -28,10 +30,10 @@ export function parseSearchIndex(json: unknown, layerId: string): SearchEntry[] 
   const column = (name: string) => index.fields.indexOf(name);
   const [id, name, address, lon, lat, height] = ['id', 'name', 'address', 'lon', 'lat', 'height'].map(column) as [number, number, number, number, number, number];
   if (id < 0 || lon < 0 || lat < 0) throw new Error('search index lacks id, lon or lat');
-  const [use, floors, yearBuilt, stage] = ['use', 'floors', 'yearBuilt', 'stage'].map(column) as [number, number, number, number];
+  const [use, floors, yearBuilt, stage, footprint] = ['use', 'floors', 'yearBuilt', 'stage', 'footprint'].map(column) as [number, number, number, number, number];
   const text = (row: unknown[], i: number) => (i >= 0 && typeof row[i] === 'string' ? (row[i] as string) : undefined);
   const number = (row: unknown[], i: number) => (i >= 0 && typeof row[i] === 'number' ? (row[i] as number) : undefined);
-  return index.rows.map((row) => ({
+  return index.rows.map((row) => withoutUndefined({
     id: String(row[id]),
     name: name >= 0 ? String(row[name] ?? '') : '',
     address: address >= 0 ? String(row[address] ?? '') : '',
@@ -40,6 +42,7 @@ export function parseSearchIndex(json: unknown, layerId: string): SearchEntry[] 
     heightMetres: height >= 0 ? Number(row[height]) : 0,
     layerId,
     attributes: withoutUndefined({ id: String(row[id]), use: text(row, use), stage: text(row, stage), floors: number(row, floors), yearBuilt: number(row, yearBuilt), height: number(row, height) }),
+    footprintSquareMetres: number(row, footprint),
   }));
 }
 

@@ -107,14 +107,20 @@ describe('tiling the hand-made fixture', () => {
 
   it('writes a search index with every building, its name, position and styling attributes', async () => {
     const index = JSON.parse(await readFile(join(out, 'search-index.json'), 'utf8')) as { fields: string[]; rows: unknown[][] };
-    expect(index.fields).toEqual(['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage']);
+    expect(index.fields).toEqual(['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage', 'footprint']);
     expect(index.rows.map((r) => r[0]).sort()).toEqual(['box', 'court', 'ell', 'nothing', 'tower']);
     const tower = index.rows.find((r) => r[0] === 'tower')!;
     expect(tower[5]).toBe(80);
     // Attributes the fixture lacks are null, never invented.
     expect(index.rows.every((r) => r.length === index.fields.length)).toBe(true);
-    expect(index.rows.find((r) => r[0] === 'nothing')!.slice(6)).toEqual([null, null, null, null]);
-    expect(index.rows.find((r) => r[0] === 'ell')!.slice(6)).toEqual([null, 6, null, null]);
+    expect(index.rows.find((r) => r[0] === 'nothing')!.slice(6, 10)).toEqual([null, null, null, null]);
+    expect(index.rows.find((r) => r[0] === 'ell')!.slice(6, 10)).toEqual([null, 6, null, null]);
+    // Footprints in m² (within the 0.5 % of the tiler's local approximation); the tower's is its
+    // podium (900 m²), not podium and tower added (1,125 m²).
+    const footprint = (id: string) => index.rows.find((r) => r[0] === id)![10] as number;
+    expect(footprint('ell')).toBeGreaterThan(497);
+    expect(footprint('ell')).toBeLessThan(503);
+    expect(Math.abs(footprint('tower') - 900)).toBeLessThan(5);
   });
 });
 

@@ -81,11 +81,11 @@ const GENERATOR = 'cim-twin building tiler';
 export const SEARCH_INDEX_FILE = 'search-index.json';
 
 /**
- * Columns of search-index.json rows: what search needs, and the styling attributes (null where
- * the input lacks them), so the viewer can count the buildings an attribute filter matches over
- * the whole tileset, not only over the tiles loaded.
+ * Columns of search-index.json rows: what search needs, the styling attributes (null where the
+ * input lacks them), so the viewer can count the buildings an attribute filter matches over the
+ * whole tileset, not only over the tiles loaded, and the ground footprint in m² (for occupancy).
  */
-export const SEARCH_INDEX_FIELDS = ['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage'] as const;
+export const SEARCH_INDEX_FIELDS = ['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage', 'footprint'] as const;
 
 function textOf(...values: unknown[]): string {
   for (const v of values) if (typeof v === 'string' && v.trim()) return v.trim();
@@ -115,6 +115,7 @@ function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): 
       integer(p['floors']),
       integer(p['yearBuilt']),
       text(p['stage']),
+      s.footprintSquareMetres === undefined ? null : Math.round(s.footprintSquareMetres),
     ]);
   }
   return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
@@ -163,6 +164,7 @@ function summarise(parts: readonly FootprintPart[]): FeatureSummary {
   let minimumHeight = Infinity;
   let maximumHeight = -Infinity;
   let areaSquareMetres = 0;
+  let footprintSquareMetres = 0;
   for (const part of parts) {
     const outer = part.rings[0]!;
     for (let i = 0; i < outer.length; i += 2) {
@@ -180,7 +182,10 @@ function summarise(parts: readonly FootprintPart[]): FeatureSummary {
       for (let i = 0; i < ring.length; i += 2) out.push([ring[i]! * sx, ring[i + 1]! * 110_574]);
       return out;
     });
-    areaSquareMetres += polygonArea(rings);
+    const partArea = polygonArea(rings);
+    areaSquareMetres += partArea;
+    // A tower stands on its podium: the ground footprint is the largest part, not their sum.
+    footprintSquareMetres = Math.max(footprintSquareMetres, partArea);
   }
   return {
     lonDegrees: (west + east) / 2,
@@ -192,6 +197,7 @@ function summarise(parts: readonly FootprintPart[]): FeatureSummary {
     minimumHeightMetres: minimumHeight,
     maximumHeightMetres: maximumHeight,
     sizeMetres: Math.max(maximumHeight - minimumHeight, Math.sqrt(Math.max(areaSquareMetres, 0))),
+    footprintSquareMetres,
   };
 }
 

@@ -18,6 +18,8 @@ export interface FeatureSummary {
   maximumHeightMetres: number;
   /** How much leaving this feature out is visible: max(height, √area), metres. */
   sizeMetres: number;
+  /** Buildings: the ground footprint (the largest part's area), square metres. */
+  footprintSquareMetres?: number;
 }
 
 /** [west, south, east, north] in degrees, then minimum and maximum height in metres. */
