@@ -80,6 +80,8 @@ export interface SearchRow {
   floors: number | null;
   yearBuilt: number | null;
   stage: string | null;
+  /** Ground footprint, m². */
+  footprint: number | null;
 }
 
 export async function demoBuildings(page: Page): Promise<SearchRow[]> {

@@ -21,6 +21,8 @@ import {
 import type { AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
+import { ImpactRings } from './impact-rings.ts';
+import { ringRadii } from '../domain/emergency/impact.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
@@ -62,6 +64,7 @@ export class CityViewer {
     return this.analysis.marks();
   }
   readonly sensors: SensorOverlay;
+  readonly impactRings: ImpactRings;
   private tints = new Map<string, string>();
   /** Most serious open incident level per asset, for the risk theme. */
   private risk = new Map<string, WarningLevel>();
@@ -89,6 +92,7 @@ export class CityViewer {
 
     this.analysis = new AnalysisOverlay(this.viewer, this.store);
     this.sensors = new SensorOverlay(this.viewer, this.store);
+    this.impactRings = new ImpactRings(this.viewer, this.store);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
@@ -277,7 +281,8 @@ export class CityViewer {
     const incident = this.store.getState().incidents.find((i) => i['@iot.id'] === id);
     if (!incident) return Promise.resolve();
     const [lon, lat] = incident.location.coordinates;
-    return this.flyToPosition(lon, lat, 40);
+    // Close enough to see the innermost impact ring whole.
+    return this.flyToPosition(lon, lat, Math.max(40, ringRadii(incident.type)[0] ?? 40));
   }
 
   // --- camera ---------------------------------------------------------------------------
@@ -473,6 +478,7 @@ export class CityViewer {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.analysis.destroy();
     this.sensors.destroy();
+    this.impactRings.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

@@ -7,7 +7,7 @@
 import { localProjection } from '../geometry.ts';
 import type { PipeNetwork, PipelineType, PointAssetKind } from '../pipelines.ts';
 import type { IncidentType } from '../monitoring/incidents.ts';
-import rulesFile from './impact-rules.json';
+import rulesFile from './impact-rules.json' with { type: 'json' };
 
 export interface ImpactRules {
   /** Ring radii per incident type, metres, innermost first. */

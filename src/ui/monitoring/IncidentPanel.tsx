@@ -4,6 +4,7 @@ import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
 import { LevelBadge, timeOfDay } from './labels.tsx';
 import { OperatorSignIn } from './OperatorSignIn.tsx';
+import { IncidentImpact } from '../emergency/IncidentImpact.tsx';
 
 const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];
 
@@ -89,6 +90,7 @@ export function IncidentPanel() {
         <OperatorSignIn />
       )}
       {error && <p className="error" role="alert">{error}</p>}
+      <IncidentImpact incident={incident} />
       <h3>{m.transitions}</h3>
       <ol className="timeline" data-testid="incident-log">
         {(incident.transitions ?? []).map((t, i) => (
