@@ -45,4 +45,9 @@ describe('URL state', () => {
     expect(parseUrlState(search)).toMatchObject({ language: 'en', theme: 'age', filter: 'floors>12', asOfDate: '2005-01-01' });
     expect(formatUrlState({ theme: 'none', filter: '', asOfDate: undefined }, search)).toBe('?lang=en');
   });
+
+  it('reads the display mode and its tour interval', () => {
+    expect(parseUrlState('?mode=display&tour=12')).toMatchObject({ mode: 'display', tourSeconds: 12 });
+    expect(parseUrlState('?mode=kiosk&tour=2')).toEqual({ tilesets: [] });
+  });
 });

@@ -12,6 +12,8 @@
  *   &theme=stage|age|use|height|risk   colour the buildings by a theme
  *   &filter=<clauses>   show only the buildings that match, e.g. use=residential;yearBuilt<2000;floors>12
  *   &asof=YYYY-MM-DD    the 4D view: the city as it stood on that date
+ *   &mode=display       the command-centre display: KPI strip, clock, incident tour, large type
+ *   &tour=<seconds>     seconds per incident in the display's tour (default 30, at least 5)
  */
 import { isCalendarDate } from '../domain/lifecycle/lifecycle.ts';
 import { isTheme, type Theme } from '../domain/thematic/themes.ts';
@@ -42,6 +44,8 @@ export interface UrlState {
   theme?: Theme;
   filter?: string;
   asOfDate?: string;
+  mode?: 'display';
+  tourSeconds?: number;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -82,6 +86,9 @@ export function parseUrlState(search: string): UrlState {
   if (filter) state.filter = filter;
   const asOf = params.get('asof');
   if (asOf && isCalendarDate(asOf)) state.asOfDate = asOf;
+  if (params.get('mode') === 'display') state.mode = 'display';
+  const tour = Number(params.get('tour'));
+  if (params.has('tour') && Number.isFinite(tour) && tour >= 5) state.tourSeconds = tour;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;

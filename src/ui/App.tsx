@@ -23,6 +23,7 @@ import { restoreOperator } from './monitoring/OperatorSignIn.tsx';
 import { SensorPanel } from './monitoring/SensorPanel.tsx';
 import { ThematicPanel } from './thematic/ThematicPanel.tsx';
 import { TimeSlider } from './thematic/TimeSlider.tsx';
+import { DisplayShell } from './display/DisplayShell.tsx';
 
 declare global {
   interface Window {
@@ -82,8 +83,15 @@ function Shell() {
   );
 }
 
+/** Context losses within this window that make the app reload the page instead of rebuilding the scene. */
+const CONTEXT_LOSS_WINDOW_MS = 10 * 60_000;
+const CONTEXT_LOSSES_BEFORE_RELOAD = 3;
+
 export function App({ store, urlState, configUrl }: { store: AppStore; urlState: UrlState; configUrl: string }) {
   const container = useRef<HTMLDivElement>(null);
+  // Bumped when the WebGL context is lost: the scene is rebuilt from scratch (the store keeps its state).
+  const [generation, setGeneration] = useState(0);
+  const contextLosses = useRef<number[]>([]);
   const engineRef = useRef<CityViewer | undefined>(undefined);
   const monitoringRef = useRef<MonitoringService | undefined>(undefined);
   const [lifecycleApiUrl, setLifecycleApiUrl] = useState<string>();
@@ -133,6 +141,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (state.ready && !previous.ready) {
         performance.mark('cim-twin-ready');
         document.body.dataset.ready = 'tiles';
+        document.body.dataset.readyGeneration = String(generation);
       }
     });
     (async () => {
@@ -171,6 +180,19 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         onViewChanged: (view) => replaceSearch({ view }),
       });
       engineRef.current = engine;
+      document.body.dataset.engineGeneration = String(generation);
+      // A lost WebGL context (driver reset, GPU memory pressure on a display running for days):
+      // rebuild the scene; after repeated losses, reload the page.
+      const canvas = engine.viewer.scene.canvas;
+      const onContextLost = (event: Event) => {
+        event.preventDefault();
+        const now = Date.now();
+        contextLosses.current = [...contextLosses.current.filter((t) => now - t < CONTEXT_LOSS_WINDOW_MS), now];
+        store.getState().addMessage(`WebGL context lost; rebuilding the scene (${contextLosses.current.length} in 10 min)`);
+        if (contextLosses.current.length >= CONTEXT_LOSSES_BEFORE_RELOAD) window.location.reload();
+        else setGeneration((g) => g + 1);
+      };
+      canvas.addEventListener('webglcontextlost', onContextLost, { once: true });
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
       if (monitoringUrl) {
@@ -183,17 +205,19 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     return () => {
       cancelled = true;
       unsubscribe();
+      // A rebuilt scene signals ready again.
+      store.getState().setReady(false);
       monitoring?.destroy();
       monitoringRef.current = undefined;
       engine?.destroy();
       engineRef.current = undefined;
     };
-  }, [store, urlState, configUrl]);
+  }, [store, urlState, configUrl, generation]);
 
   return (
     <ServicesContext.Provider value={services}>
       <div className="cesium-container" ref={container} data-testid="cesium-container" />
-      <Shell />
+      {urlState.mode === 'display' ? <DisplayShell tourSeconds={urlState.tourSeconds ?? 30} /> : <Shell />}
     </ServicesContext.Provider>
   );
 }
