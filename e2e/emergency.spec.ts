@@ -9,6 +9,7 @@ import { DISTRICT_CENTRE, generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { buildingsInRings, ringRadii } from '../src/domain/emergency/impact.ts';
 import { isolateBreak } from '../src/domain/emergency/valve-isolation.ts';
+import { traceNetwork } from '../src/domain/emergency/tracing.ts';
 import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
 import { demoBuildings, expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
@@ -102,4 +103,10 @@ test('valve isolation on a water main break: the valves are listed and marked, a
   const next = await valves.evaluateAll((items) => items.filter((li) => !li.dataset.failed).map((li) => li.getAttribute('data-valve')));
   expect(next).toEqual(target.second.valvesToClose);
   await expect(page.locator(`[data-valve="${target.failed}"]`)).toHaveAttribute('data-failed', 'true');
+
+  // Tracing from the same main: its whole connected network, drawn.
+  await page.getByTestId('trace-connected').click();
+  const traced = traceNetwork(generateNetwork(generateDistrict()), target.segment.id, 'connected');
+  await expect(page.getByTestId('trace-count')).toHaveAttribute('data-count', String(traced.segments.length));
+  await expect.poll(drawn).toMatchObject({ segments: traced.segments.length });
 });

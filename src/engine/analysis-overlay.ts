@@ -74,7 +74,7 @@ export class AnalysisOverlay {
     this.segmentsDrawn = 0;
     if (highlight) {
       const focusIds = new Set(highlight.focus?.segmentIds ?? []);
-      const base = state.tool === 'profile' ? PROFILE_COLOUR : state.tool === 'isolation' ? OUT_OF_SUPPLY_COLOUR : FINDING_COLOUR;
+      const base = state.tool === 'profile' || state.tool === 'trace' ? PROFILE_COLOUR : state.tool === 'isolation' ? OUT_OF_SUPPLY_COLOUR : FINDING_COLOUR;
       const instances = this.segments(state, highlight.segmentIds).map(
         (segment) =>
           new GeometryInstance({

@@ -14,11 +14,12 @@ import { NetworkIndex, networkProjection } from '../domain/network-index.ts';
 import type { PipeNetwork, PipelineType } from '../domain/pipelines.ts';
 import { buildNetworkGraph, type NetworkGraph } from '../domain/emergency/network-graph.ts';
 import { isolateOnGraph, type IsolationResult } from '../domain/emergency/valve-isolation.ts';
+import { traceOnGraph, type TraceDirection, type TraceResult } from '../domain/emergency/tracing.ts';
 
 export const CLEARANCE_RULES = clearanceRulesFile.rules as ClearanceRule[];
 export const COVER_RULES = coverRulesFile.rules as CoverRule[];
 
-export type AnalysisTool = 'section' | 'clearance' | 'cover' | 'profile' | 'isolation';
+export type AnalysisTool = 'section' | 'clearance' | 'cover' | 'profile' | 'isolation' | 'trace';
 
 /** Types with valves to close: pressure networks. */
 export const ISOLATABLE_TYPES: readonly PipelineType[] = ['water', 'gas', 'heat'];
@@ -52,6 +53,8 @@ export interface AnalysisSlice {
   profile?: LongitudinalProfile & { startId: string };
   /** Valve isolation of a break, with the valves marked inoperable for this run. */
   isolation?: IsolationResult & { inoperableValveIds: string[] };
+  /** Connectivity, upstream or downstream trace from a segment. */
+  trace?: TraceResult & { startId: string };
   highlight?: AnalysisHighlight;
   /** Milliseconds the last analysis took (shown to the planner; large networks are slower). */
   analysisMilliseconds?: number;
@@ -63,6 +66,8 @@ export interface AnalysisSlice {
   runProfile(segmentId: string): void;
   /** Valve isolation (关阀分析) of a break on this segment; `inoperableValveIds` are passed through. */
   runIsolation(segmentId: string, inoperableValveIds?: string[]): void;
+  /** Trace along the segment's network: connected, upstream or downstream (drainage follows its flow). */
+  runTrace(segmentId: string, direction: TraceDirection): void;
   /** Mark a valve of the current isolation inoperable (or operable again) and re-run. */
   toggleInoperableValve(valveId: string): void;
   focusFinding(focus: AnalysisHighlight['focus']): void;
@@ -75,7 +80,7 @@ export function loadedNetwork(network: PipeNetwork): LoadedNetwork {
 type Set = StoreApi<AnalysisSlice>['setState'];
 type Get = StoreApi<AnalysisSlice>['getState'];
 
-const cleared = { section: undefined, clearance: undefined, cover: undefined, profile: undefined, isolation: undefined, highlight: undefined, sectionPoints: [], analysisMilliseconds: undefined };
+const cleared = { section: undefined, clearance: undefined, cover: undefined, profile: undefined, isolation: undefined, trace: undefined, highlight: undefined, sectionPoints: [], analysisMilliseconds: undefined };
 
 function timed<T>(run: () => T): { result: T; milliseconds: number } {
   const started = performance.now();
@@ -162,6 +167,13 @@ export const analysisSlice = (set: Set, get: Get): AnalysisSlice => {
         analysisMilliseconds: milliseconds,
         highlight: { segmentIds: result.segmentsOutOfSupply, points, focus: { segmentIds: [segmentId], point: middleOf(network, segmentId) } },
       });
+    },
+    runTrace: (segmentId, direction) => {
+      const network = ready();
+      const segment = network?.index.segmentsById.get(segmentId);
+      if (!network || !segment) return;
+      const { result, milliseconds } = timed(() => traceOnGraph(graphOf(network.index.network, segment.type), segmentId, direction));
+      set({ ...cleared, tool: 'trace', trace: { ...result, startId: segmentId }, analysisMilliseconds: milliseconds, highlight: { segmentIds: result.segments, points: [], focus: { segmentIds: [segmentId], point: middleOf(network, segmentId) } } });
     },
     toggleInoperableValve: (valveId) => {
       const isolation = get().isolation;

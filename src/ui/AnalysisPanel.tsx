@@ -17,6 +17,7 @@ export function AnalysisPanel() {
   const section = useApp((s) => s.section);
   const clearance = useApp((s) => s.clearance);
   const cover = useApp((s) => s.cover);
+  const trace = useApp((s) => s.trace);
   const milliseconds = useApp((s) => s.analysisMilliseconds);
   const focus = useApp((s) => s.highlight?.focus);
   if (!underground) return null;
@@ -86,6 +87,13 @@ export function AnalysisPanel() {
         </div>
       )}
       {tool === 'isolation' && <IsolationPanel />}
+      {tool === 'trace' && trace && (
+        <div className="findings">
+          <p data-testid="trace-count" data-count={trace.segments.length} data-direction={trace.direction}>
+            <strong>{`${t.trace[trace.direction]} · ${t.traceFound(trace.segments.length, trace.buildings.length)}`}</strong> <span className="muted">{milliseconds !== undefined && t.took(milliseconds)}</span>
+          </p>
+        </div>
+      )}
       {tool === 'cover' && cover && (
         <div className="findings">
           <p data-testid="cover-count" data-count={cover.length}>

@@ -36,6 +36,15 @@ export function PipeConnections({ id }: { id: string }) {
           {t.isolationFrom}
         </button>
       )}
+      {segment && (
+        <div className="trace-buttons">
+          {(['upstream', 'downstream', 'connected'] as const).map((direction) => (
+            <button key={direction} type="button" className="action" data-testid={`trace-${direction}`} onClick={() => store.getState().runTrace(id, direction)}>
+              {t.trace[direction]}
+            </button>
+          ))}
+        </div>
+      )}
       <h3>{t.connections}</h3>
       <ul data-testid="connected-assets">
         {connections.assets.map((a) => (

@@ -76,6 +76,8 @@ const zh = {
   networkUnavailable: '管网数据未加载（开启地下模式后加载）',
   profileFrom: '从此管段生成纵断面',
   isolationFrom: '关阀分析（此处爆管）',
+  trace: { upstream: '上游追踪', downstream: '下游追踪', connected: '连通分析' } as Record<string, string>,
+  traceFound: (segments: number, buildings: number) => `追踪到管段 ${segments} 段，服务建筑 ${buildings} 栋`,
   kind: { buildings: '建筑', pipelines: '管线', external: '外部图层' } as Record<string, string>,
   property: {
     id: '编号',
@@ -214,6 +216,8 @@ const en: Dictionary = {
   networkUnavailable: 'Network not loaded (it loads with the underground view)',
   profileFrom: 'Profile from this segment',
   isolationFrom: 'Valve isolation (break here)',
+  trace: { upstream: 'Trace upstream', downstream: 'Trace downstream', connected: 'Connected network' },
+  traceFound: (segments: number, buildings: number) => `${segments} segments traced, serving ${buildings} buildings`,
   kind: { buildings: 'Buildings', pipelines: 'Pipelines', external: 'External layer' },
   property: {
     id: 'ID',
