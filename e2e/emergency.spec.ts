@@ -12,7 +12,7 @@ import { isolateBreak } from '../src/domain/emergency/valve-isolation.ts';
 import { traceNetwork } from '../src/domain/emergency/tracing.ts';
 import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { demoBuildings, expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
+import { demoBuildings, expect, expectCanvasRendered, imageVariety, test, waitForReady } from './fixtures.ts';
 
 test('?incident=ID opens onto the incident with its impact rings, the buildings in them and the spaces gas could reach', async ({ page }) => {
   const network = generateNetwork(generateDistrict());
@@ -63,6 +63,31 @@ test('?incident=ID opens onto the incident with its impact rings, the buildings 
     const order = ['same-trench', 'crossing', 'service-entry', 'nearby'];
     expect(connections.map((c) => order.indexOf(c!))).toEqual([...connections.map((c) => order.indexOf(c!))].sort((a, b) => a - b));
     await expectCanvasRendered(page, 0.2);
+
+    // The one-page report: the map as it is now, the rings, the log; printed alone.
+    await page.getByTestId('incident-report-button').click();
+    const report = page.getByTestId('incident-report');
+    await expect(report).toBeVisible();
+    const map = await page.getByTestId('report-map').getAttribute('src');
+    expect(map).toMatch(/^data:image\/png;base64,/);
+    expect(imageVariety(Buffer.from(map!.split(',')[1]!, 'base64')).distinctColours).toBeGreaterThan(50);
+    await expect(page.getByTestId('report-rings').locator('li')).toHaveCount(radii.length);
+    await expect(page.getByTestId('report-rings').locator('li').first()).toContainText(`${expected[0]!.buildings.length} 栋`);
+    await expect(page.getByTestId('report-log')).toContainText('报警');
+    await page.emulateMedia({ media: 'print' });
+    await expect(report).toBeVisible();
+    await expect(page.getByTestId('incident-panel')).toBeHidden();
+    await page.emulateMedia({ media: 'screen' });
+    await report.getByRole('button', { name: '关闭' }).click();
+    await expect(report).toHaveCount(0);
+
+    // Export the view as a PNG file.
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-png').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^cim-twin-\d{8}-\d{6}\.png$/);
+    const { readFile } = await import('node:fs/promises');
+    expect(imageVariety(await readFile((await file.path())!)).distinctColours).toBeGreaterThan(50);
   } finally {
     server.kill('SIGKILL');
     rmSync(directory, { recursive: true, force: true });

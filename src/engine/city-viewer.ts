@@ -285,6 +285,16 @@ export class CityViewer {
     return this.flyToPosition(lon, lat, Math.max(40, ringRadii(incident.type)[0] ?? 40));
   }
 
+  /**
+   * The current view as a PNG data URL: a frame is drawn and read back at once (the drawing
+   * buffer is not kept between frames), so the image is what is on screen now.
+   */
+  snapshot(): string {
+    this.viewer.scene.requestRender();
+    this.viewer.render();
+    return this.viewer.scene.canvas.toDataURL('image/png');
+  }
+
   // --- camera ---------------------------------------------------------------------------
 
   currentView(): CameraView | undefined {

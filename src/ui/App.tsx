@@ -50,16 +50,29 @@ function readyOrNow(store: AppStore): Promise<void> {
   });
 }
 
+/** Save what the map shows now as a PNG file. */
+function exportPng(engine: CityViewer | undefined): void {
+  if (!engine) return;
+  const link = document.createElement('a');
+  const stamp = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  link.download = `cim-twin-${stamp}.png`;
+  link.href = engine.snapshot();
+  link.click();
+}
+
 function Shell() {
   const t = useDictionary();
   const language = useApp((s) => s.language);
-  const { store } = useServices();
+  const { store, engine } = useServices();
   return (
     <div className="shell">
       <header className="top-bar">
         <h1>{t.appTitle}</h1>
         <SearchBox />
         <ConnectionBanner />
+        <button type="button" className="language export" data-testid="export-png" title={t.exportPng} onClick={() => exportPng(engine())}>
+          {t.exportPng}
+        </button>
         <button type="button" className="language" data-testid="language-toggle" onClick={() => store.getState().setLanguage(language === 'zh' ? 'en' : 'zh')}>
           {t.languageToggle}
         </button>

@@ -5,6 +5,9 @@ import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
 import { LevelBadge, timeOfDay } from './labels.tsx';
 import { OperatorSignIn } from './OperatorSignIn.tsx';
 import { IncidentImpact } from '../emergency/IncidentImpact.tsx';
+import { IncidentReport } from '../emergency/IncidentReport.tsx';
+import type { ImpactBuilding } from '../../domain/emergency/impact.ts';
+import { loadSearchEntries } from '../search-loader.ts';
 
 const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];
 
@@ -19,6 +22,8 @@ export function IncidentPanel() {
   const operator = useApp((s) => s.operator);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [report, setReport] = useState<{ snapshot?: string; buildings: ImpactBuilding[] }>();
+  const network = useApp((s) => s.network);
   if (id === undefined) return null;
   if (!incident) return null;
   const act = async (action: IncidentAction) => {
@@ -35,6 +40,11 @@ export function IncidentPanel() {
     }
   };
   const [lon, lat] = incident.location.coordinates;
+  const openReport = async () => {
+    const entries = await loadSearchEntries(store.getState().layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config));
+    const buildings = entries.map((e): ImpactBuilding => ({ id: e.id, name: e.name, lonDegrees: e.lonDegrees, latDegrees: e.latDegrees, heightMetres: e.heightMetres, ...(e.attributes.use ? { use: e.attributes.use } : {}), ...(e.attributes.floors !== undefined ? { floors: e.attributes.floors } : {}), ...(e.footprintSquareMetres !== undefined ? { footprintSquareMetres: e.footprintSquareMetres } : {}) }));
+    setReport({ snapshot: services.engine()?.snapshot(), buildings });
+  };
   return (
     <aside className="panel detail-panel incident-panel" data-testid="incident-panel" aria-label={INCIDENT_TYPE_NAMES[incident.type][language]}>
       <header>
@@ -90,6 +100,10 @@ export function IncidentPanel() {
         <OperatorSignIn />
       )}
       {error && <p className="error" role="alert">{error}</p>}
+      <button type="button" className="action" data-testid="incident-report-button" onClick={() => void openReport()}>
+        {m.report}
+      </button>
+      {report && <IncidentReport incident={incident} snapshot={report.snapshot} buildings={report.buildings} network={network.status === 'ready' ? network.network.index.network : undefined} onClose={() => setReport(undefined)} />}
       <IncidentImpact incident={incident} />
       <h3>{m.transitions}</h3>
       <ol className="timeline" data-testid="incident-log">
