@@ -47,7 +47,8 @@ const TEXT = {
   },
 };
 
-function impactBuilding(entry: SearchEntry): ImpactBuilding {
+/** A building of the search index as impact analysis reads it. */
+export function impactBuilding(entry: SearchEntry): ImpactBuilding {
   const building: ImpactBuilding = { id: entry.id, name: entry.name, lonDegrees: entry.lonDegrees, latDegrees: entry.latDegrees, heightMetres: entry.heightMetres };
   if (entry.attributes.use) building.use = entry.attributes.use;
   if (entry.attributes.floors !== undefined) building.floors = entry.attributes.floors;

@@ -4,7 +4,7 @@ import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
 import { LevelBadge, timeOfDay } from './labels.tsx';
 import { OperatorSignIn } from './OperatorSignIn.tsx';
-import { IncidentImpact } from '../emergency/IncidentImpact.tsx';
+import { IncidentImpact, impactBuilding } from '../emergency/IncidentImpact.tsx';
 import { IncidentReport } from '../emergency/IncidentReport.tsx';
 import type { ImpactBuilding } from '../../domain/emergency/impact.ts';
 import { loadSearchEntries } from '../search-loader.ts';
@@ -42,8 +42,7 @@ export function IncidentPanel() {
   const [lon, lat] = incident.location.coordinates;
   const openReport = async () => {
     const entries = await loadSearchEntries(store.getState().layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config));
-    const buildings = entries.map((e): ImpactBuilding => ({ id: e.id, name: e.name, lonDegrees: e.lonDegrees, latDegrees: e.latDegrees, heightMetres: e.heightMetres, ...(e.attributes.use ? { use: e.attributes.use } : {}), ...(e.attributes.floors !== undefined ? { floors: e.attributes.floors } : {}), ...(e.footprintSquareMetres !== undefined ? { footprintSquareMetres: e.footprintSquareMetres } : {}) }));
-    setReport({ snapshot: services.engine()?.snapshot(), buildings });
+    setReport({ snapshot: services.engine()?.snapshot(), buildings: entries.map(impactBuilding) });
   };
   return (
     <aside className="panel detail-panel incident-panel" data-testid="incident-panel" aria-label={INCIDENT_TYPE_NAMES[incident.type][language]}>
