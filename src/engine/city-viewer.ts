@@ -59,10 +59,6 @@ export class CityViewer {
   private readonly cleanups: (() => void)[] = [];
   private readonly pendingByLayer = new Map<string, number>();
   private readonly analysis: AnalysisOverlay;
-  /** What the analysis overlay draws (for tests and automation). */
-  analysisMarks(): { points: number; segments: number } {
-    return this.analysis.marks();
-  }
   readonly sensors: SensorOverlay;
   readonly impactRings: ImpactRings;
   private tints = new Map<string, string>();
@@ -269,6 +265,11 @@ export class CityViewer {
       if (appearance) return appearance;
     }
     return undefined;
+  }
+
+  /** What the analysis overlay draws (for tests and automation). */
+  analysisMarks(): { points: number; segments: number } {
+    return this.analysis.marks();
   }
 
   /** The CSS colour an asset is tinted with for an incident, if any (for tests and automation). */
