@@ -2,96 +2,79 @@
  * Emergency tools: an incident deep link opening onto its impact rings and the buildings in
  * them; valve isolation (关阀分析) of a break on a demo water main, with a failed valve.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DISTRICT_CENTRE, generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { buildingsInRings, ringRadii } from '../src/domain/emergency/impact.ts';
 import { isolateBreak } from '../src/domain/emergency/valve-isolation.ts';
 import { traceNetwork } from '../src/domain/emergency/tracing.ts';
-import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
 import { demoBuildings, expect, expectCanvasRendered, imageVariety, test, waitForReady } from './fixtures.ts';
 
-test('?incident=ID opens onto the incident with its impact rings, the buildings in them and the spaces gas could reach', async ({ page }) => {
+test('?incident=ID opens onto the incident with its impact rings, the buildings in them and the spaces gas could reach', async ({ page, monitoringServer }) => {
   const network = generateNetwork(generateDistrict());
   // A sewer manhole near the district centre, among buildings.
   const manholes = network.assets.filter((a) => a.kind === 'manhole' && a.type === 'drainage-sewage');
   const distance = (a: (typeof manholes)[number]) => Math.hypot(a.lonDegrees - DISTRICT_CENTRE.lonDegrees, a.latDegrees - DISTRICT_CENTRE.latDegrees);
   const manhole = manholes.reduce((best, a) => (distance(a) < distance(best) ? a : best));
-  const directory = mkdtempSync(join(tmpdir(), 'cim-twin-e2e-impact-'));
-  const port = randomPort();
-  const key = 'e2e-impact';
-  const server = await startMonitoringProcess(join(directory, 'monitoring.sqlite'), port, key);
-  try {
-    const base = `http://127.0.0.1:${port}/v1.1`;
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${base}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': key }, body: JSON.stringify(body) });
-      expect(response.status, await response.clone().text()).toBeLessThan(300);
-    };
-    await post('Things', thingPayload(manhole.id, 'methane', manhole.lonDegrees, manhole.latDegrees));
-    await post('Datastreams(1)/Observations', { result: 30 }); // level II methane in the manhole
+  const { base, post } = monitoringServer;
+  await post('Things', thingPayload(manhole.id, 'methane', manhole.lonDegrees, manhole.latDegrees));
+  await post('Datastreams(1)/Observations', { result: 30 }); // level II methane in the manhole
 
-    await page.goto('/');
-    const rows = await demoBuildings(page);
-    const radii = ringRadii('methane-over-limit');
-    const expected = buildingsInRings(
-      rows.map((r) => ({ id: r.id, name: r.name, lonDegrees: r.lon, latDegrees: r.lat, heightMetres: r.height, ...(r.use ? { use: r.use } : {}), ...(r.floors ? { floors: r.floors } : {}), ...(r.footprint ? { footprintSquareMetres: r.footprint } : {}) })),
-      manhole.lonDegrees,
-      manhole.latDegrees,
-      radii,
-    );
-    expect(expected[0]!.buildings.length + expected[1]!.buildings.length).toBeGreaterThan(0);
+  await page.goto('/');
+  const rows = await demoBuildings(page);
+  const radii = ringRadii('methane-over-limit');
+  const expected = buildingsInRings(
+    rows.map((r) => ({ id: r.id, name: r.name, lonDegrees: r.lon, latDegrees: r.lat, heightMetres: r.height, ...(r.use ? { use: r.use } : {}), ...(r.floors ? { floors: r.floors } : {}), ...(r.footprint ? { footprintSquareMetres: r.footprint } : {}) })),
+    manhole.lonDegrees,
+    manhole.latDegrees,
+    radii,
+  );
+  expect(expected[0]!.buildings.length + expected[1]!.buildings.length).toBeGreaterThan(0);
 
-    await page.goto(`/?monitoring=${encodeURIComponent(base)}&incident=1`);
-    await waitForReady(page);
-    await expect(page.getByTestId('incident-panel')).toContainText(manhole.id);
-    const rings = page.getByTestId('impact-rings').locator(':scope > li');
-    await expect(rings).toHaveCount(radii.length);
-    for (const [i, ring] of expected.entries()) {
-      await expect(rings.nth(i)).toHaveAttribute('data-buildings', String(ring.buildings.length));
-      await expect(rings.nth(i)).toHaveAttribute('data-occupancy', String(ring.occupancy));
-    }
-    const nearest = expected.find((r) => r.buildings.length > 0)!.buildings[0]!;
-    await expect(page.locator(`[data-building="${nearest.id}"]`).first()).toBeAttached();
-    // Drawn around the incident in 3D, and the spaces a gas leak could reach, the same-trench ones first.
-    await expect.poll(() => page.evaluate(() => window.__cimTwin!.engine()!.impactRings.radii)).toEqual(radii);
-    await expect(page.getByTestId('nearby-assets')).toHaveAttribute('data-count', /^[1-9]\d*$/);
-    const connections = await page.getByTestId('adjacent-spaces').locator('li[data-connection]').evaluateAll((items) => items.map((li) => li.getAttribute('data-connection')));
-    expect(connections.length).toBeGreaterThan(0);
-    const order = ['same-trench', 'crossing', 'service-entry', 'nearby'];
-    expect(connections.map((c) => order.indexOf(c!))).toEqual([...connections.map((c) => order.indexOf(c!))].sort((a, b) => a - b));
-    await expectCanvasRendered(page, 0.2);
-
-    // The one-page report: the map as it is now, the rings, the log; printed alone.
-    await page.getByTestId('incident-report-button').click();
-    const report = page.getByTestId('incident-report');
-    await expect(report).toBeVisible();
-    const map = await page.getByTestId('report-map').getAttribute('src');
-    expect(map).toMatch(/^data:image\/png;base64,/);
-    expect(imageVariety(Buffer.from(map!.split(',')[1]!, 'base64')).distinctColours).toBeGreaterThan(50);
-    await expect(page.getByTestId('report-rings').locator('li')).toHaveCount(radii.length);
-    await expect(page.getByTestId('report-rings').locator('li').first()).toContainText(`${expected[0]!.buildings.length} 栋`);
-    await expect(page.getByTestId('report-log')).toContainText('报警');
-    await page.emulateMedia({ media: 'print' });
-    await expect(report).toBeVisible();
-    await expect(page.getByTestId('incident-panel')).toBeHidden();
-    await page.emulateMedia({ media: 'screen' });
-    await report.getByRole('button', { name: '关闭' }).click();
-    await expect(report).toHaveCount(0);
-
-    // Export the view as a PNG file.
-    const download = page.waitForEvent('download');
-    await page.getByTestId('export-png').click();
-    const file = await download;
-    expect(file.suggestedFilename()).toMatch(/^cim-twin-\d{8}-\d{6}\.png$/);
-    const { readFile } = await import('node:fs/promises');
-    expect(imageVariety(await readFile((await file.path())!)).distinctColours).toBeGreaterThan(50);
-  } finally {
-    server.kill('SIGKILL');
-    rmSync(directory, { recursive: true, force: true });
+  await page.goto(`/?monitoring=${encodeURIComponent(base)}&incident=1`);
+  await waitForReady(page);
+  await expect(page.getByTestId('incident-panel')).toContainText(manhole.id);
+  const rings = page.getByTestId('impact-rings').locator(':scope > li');
+  await expect(rings).toHaveCount(radii.length);
+  for (const [i, ring] of expected.entries()) {
+    await expect(rings.nth(i)).toHaveAttribute('data-buildings', String(ring.buildings.length));
+    await expect(rings.nth(i)).toHaveAttribute('data-occupancy', String(ring.occupancy));
   }
+  const nearest = expected.find((r) => r.buildings.length > 0)!.buildings[0]!;
+  await expect(page.locator(`[data-building="${nearest.id}"]`).first()).toBeAttached();
+  // Drawn around the incident in 3D, and the spaces a gas leak could reach, the same-trench ones first.
+  await expect.poll(() => page.evaluate(() => window.__cimTwin!.engine()!.impactRings.radii)).toEqual(radii);
+  await expect(page.getByTestId('nearby-assets')).toHaveAttribute('data-count', /^[1-9]\d*$/);
+  const connections = await page.getByTestId('adjacent-spaces').locator('li[data-connection]').evaluateAll((items) => items.map((li) => li.getAttribute('data-connection')));
+  expect(connections.length).toBeGreaterThan(0);
+  const order = ['same-trench', 'crossing', 'service-entry', 'nearby'];
+  expect(connections.map((c) => order.indexOf(c!))).toEqual([...connections.map((c) => order.indexOf(c!))].sort((a, b) => a - b));
+  await expectCanvasRendered(page, 0.2);
+
+  // The one-page report: the map as it is now, the rings, the log; printed alone.
+  await page.getByTestId('incident-report-button').click();
+  const report = page.getByTestId('incident-report');
+  await expect(report).toBeVisible();
+  const map = await page.getByTestId('report-map').getAttribute('src');
+  expect(map).toMatch(/^data:image\/png;base64,/);
+  expect(imageVariety(Buffer.from(map!.split(',')[1]!, 'base64')).distinctColours).toBeGreaterThan(50);
+  await expect(page.getByTestId('report-rings').locator('li')).toHaveCount(radii.length);
+  await expect(page.getByTestId('report-rings').locator('li').first()).toContainText(`${expected[0]!.buildings.length} 栋`);
+  await expect(page.getByTestId('report-log')).toContainText('报警');
+  await page.emulateMedia({ media: 'print' });
+  await expect(report).toBeVisible();
+  await expect(page.getByTestId('incident-panel')).toBeHidden();
+  await page.emulateMedia({ media: 'screen' });
+  await report.getByRole('button', { name: '关闭' }).click();
+  await expect(report).toHaveCount(0);
+
+  // Export the view as a PNG file.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-png').click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^cim-twin-\d{8}-\d{6}\.png$/);
+  const { readFile } = await import('node:fs/promises');
+  expect(imageVariety(await readFile((await file.path())!)).distinctColours).toBeGreaterThan(50);
 });
 
 /** A water main of the demo network whose break needs at least two valves, and whose first valve failing changes the set. */

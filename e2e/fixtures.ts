@@ -1,13 +1,61 @@
 /**
- * Shared e2e fixtures: every non-localhost request is blocked and fails the test; helpers to
- * wait for the app's ready signal, check the canvas is not blank, and read the demo's search index.
+ * Shared e2e fixtures: every non-localhost request is blocked and fails the test; a monitoring
+ * server of the test's own (on request); helpers to wait for the app's ready signal, check the
+ * canvas is not blank, and read the demo's search index.
  */
 import { test as base, expect, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export const test = base.extend<{ outsideRequests: string[] }>({
+/** A monitoring server (SensorThings + lifecycle API) on an empty database, for one test. */
+export interface MonitoringServer {
+  /** SensorThings base URL (…/v1.1). */
+  base: string;
+  /** Lifecycle API base URL (…/api). */
+  api: string;
+  key: string;
+  /** POST JSON with the key; fails the test unless the answer is 2xx; returns the parsed body. */
+  post(path: string, body: unknown): Promise<unknown>;
+  /** GET JSON from the SensorThings API. */
+  get<T = Record<string, unknown>>(path: string): Promise<T>;
+}
+
+export const test = base.extend<{ outsideRequests: string[]; monitoringServer: MonitoringServer }>({
+  // Playwright reads a fixture's dependencies from its first parameter's pattern: this one has none.
+  // eslint-disable-next-line no-empty-pattern
+  monitoringServer: async ({}, use, testInfo) => {
+    const directory = mkdtempSync(join(tmpdir(), 'cim-twin-e2e-'));
+    const port = randomPort();
+    const key = `e2e-${testInfo.testId}`;
+    const server = await startMonitoringProcess(join(directory, 'monitoring.sqlite'), port, key);
+    const base = `http://127.0.0.1:${port}/v1.1`;
+    try {
+      await use({
+        base,
+        api: `http://127.0.0.1:${port}/api`,
+        key,
+        post: async (path, body) => {
+          const response = await fetch(`${base}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': key }, body: JSON.stringify(body) });
+          const text = await response.text();
+          expect(response.status, `POST ${path}: ${text}`).toBeLessThan(300);
+          return text ? (JSON.parse(text) as unknown) : undefined;
+        },
+        get: async <T,>(path: string) => {
+          const response = await fetch(`${base}/${path}`);
+          expect(response.status, `GET ${path}`).toBe(200);
+          return (await response.json()) as T;
+        },
+      });
+    } finally {
+      server.kill('SIGKILL');
+      rmSync(directory, { recursive: true, force: true });
+    }
+  },
   outsideRequests: [
     async ({ context }, use) => {
       const outside: string[] = [];

@@ -1,11 +1,7 @@
 /** Building lifecycle panels: the timeline of a demo building, and the empty state of one with no record. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { PARTY_ROLE_NAMES } from '../src/domain/lifecycle/lifecycle.ts';
-import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES } from '../src/domain/monitoring/incidents.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
 import { demoBuildings, expect, test, waitForReady } from './fixtures.ts';
@@ -30,55 +26,35 @@ test('selecting a building shows its lifecycle timeline with the stages and the 
   }
 });
 
-test('a building with no record shows the empty state', async ({ page }) => {
-  const directory = mkdtempSync(join(tmpdir(), 'cim-twin-e2e-lifecycle-'));
-  const port = randomPort();
-  const server = await startMonitoringProcess(join(directory, 'empty.sqlite'), port, 'e2e-lifecycle');
-  try {
-    const record = renovatedBuilding();
-    await page.goto(`/?select=${record.buildingId}&lifecycle=${encodeURIComponent(`http://127.0.0.1:${port}/api`)}`);
-    await waitForReady(page);
-    await expect(page.getByTestId('lifecycle-empty')).toBeVisible();
-    await expect(page.getByTestId('lifecycle-empty')).toContainText('暂无建设档案');
-  } finally {
-    server.kill('SIGKILL');
-    rmSync(directory, { recursive: true, force: true });
-  }
+test('a building with no record shows the empty state', async ({ page, monitoringServer }) => {
+  const { api } = monitoringServer;
+  const record = renovatedBuilding();
+  await page.goto(`/?select=${record.buildingId}&lifecycle=${encodeURIComponent(api)}`);
+  await waitForReady(page);
+  await expect(page.getByTestId('lifecycle-empty')).toBeVisible();
+  await expect(page.getByTestId('lifecycle-empty')).toContainText('暂无建设档案');
 });
 
-test("a building's panel lists the sensors on it and its incident history from the monitoring API", async ({ page }) => {
-  const directory = mkdtempSync(join(tmpdir(), 'cim-twin-e2e-building-monitoring-'));
-  const port = randomPort();
-  const key = 'e2e-building-monitoring';
-  const server = await startMonitoringProcess(join(directory, 'monitoring.sqlite'), port, key);
-  try {
-    const record = renovatedBuilding();
-    await page.goto('/');
-    const building = (await demoBuildings(page)).find((b) => b.id === record.buildingId)!;
-    const base = `http://127.0.0.1:${port}/v1.1`;
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${base}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': key }, body: JSON.stringify(body) });
-      expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
-    };
-    await post('Things', thingPayload(record.buildingId, 'building-tilt', building.lon, building.lat, 'building'));
-    // Over the level-III bound: an incident on the building, then handled to the end.
-    await post('Datastreams(1)/Observations', { result: 3.4 });
-    for (const action of ['acknowledge', 'dispatch', 'resolve']) await post('Incidents(1)/Actions', { action, by: '值班员 王工' });
-    await post('Datastreams(1)/Observations', { result: 1.1 });
+test("a building's panel lists the sensors on it and its incident history from the monitoring API", async ({ page, monitoringServer }) => {
+  const { base, post } = monitoringServer;
+  const record = renovatedBuilding();
+  await page.goto('/');
+  const building = (await demoBuildings(page)).find((b) => b.id === record.buildingId)!;
+  await post('Things', thingPayload(record.buildingId, 'building-tilt', building.lon, building.lat, 'building'));
+  // Over the level-III bound: an incident on the building, then handled to the end.
+  await post('Datastreams(1)/Observations', { result: 3.4 });
+  for (const action of ['acknowledge', 'dispatch', 'resolve']) await post('Incidents(1)/Actions', { action, by: '值班员 王工' });
+  await post('Datastreams(1)/Observations', { result: 1.1 });
 
-    await page.goto(`/?select=${record.buildingId}&monitoring=${encodeURIComponent(base)}`);
-    await waitForReady(page);
-    const sensors = page.getByTestId('building-sensors');
-    await expect(sensors).toContainText(`building-tilt ${record.buildingId}`);
-    await expect(sensors).toContainText('本楼');
-    await expect(sensors).toContainText('1.1');
-    // Resolved, so no longer in the live list: it comes from the API's history of the building.
-    const history = page.getByTestId('building-incidents');
-    await expect(history.locator('li')).toHaveCount(1);
-    await expect(history).toContainText(INCIDENT_TYPE_NAMES['building-tilt'].zh);
-    await expect(history).toContainText(INCIDENT_STATUS_NAMES.resolved.zh);
-  } finally {
-    server.kill('SIGKILL');
-    rmSync(directory, { recursive: true, force: true });
-  }
+  await page.goto(`/?select=${record.buildingId}&monitoring=${encodeURIComponent(base)}`);
+  await waitForReady(page);
+  const sensors = page.getByTestId('building-sensors');
+  await expect(sensors).toContainText(`building-tilt ${record.buildingId}`);
+  await expect(sensors).toContainText('本楼');
+  await expect(sensors).toContainText('1.1');
+  // Resolved, so no longer in the live list: it comes from the API's history of the building.
+  const history = page.getByTestId('building-incidents');
+  await expect(history.locator('li')).toHaveCount(1);
+  await expect(history).toContainText(INCIDENT_TYPE_NAMES['building-tilt'].zh);
+  await expect(history).toContainText(INCIDENT_STATUS_NAMES.resolved.zh);
 });
