@@ -3,7 +3,7 @@
  * can point at any SensorThings server (FROST-Server included). The incident calls use our
  * documented `Incidents` extension and are only made when the server lists it.
  */
-import type { IncidentAction } from '../domain/monitoring/incidents.ts';
+import type { IncidentAction, IncidentLogAction } from '../domain/monitoring/incidents.ts';
 import type { IncidentDocument, SensorRecord } from './types.ts';
 
 interface ThingJson {
@@ -104,16 +104,33 @@ export class SensorThingsClient {
   }
 
   /** A person's action on an incident (acknowledge, dispatch, resolve, archive). */
-  async act(incidentId: number, action: IncidentAction, by: string, apiKey: string, note?: string): Promise<IncidentDocument> {
+  act(incidentId: number, action: IncidentAction, by: string, apiKey: string, note?: string): Promise<IncidentDocument> {
+    return this.postAction(incidentId, { action, by, ...(note ? { note } : {}) }, apiKey);
+  }
+
+  /** An emergency-log entry: a linked unit notified or on site, or a note. The status stays. */
+  log(incidentId: number, action: IncidentLogAction, entry: { unit?: string; note?: string }, by: string, apiKey: string): Promise<IncidentDocument> {
+    return this.postAction(incidentId, { action, by, ...(entry.unit ? { unit: entry.unit } : {}), ...(entry.note ? { note: entry.note } : {}) }, apiKey);
+  }
+
+  /** Incidents raised since a time, archived ones too (for the daily mode's statistics), newest first. */
+  async incidentsSince(sinceIso: string, limit = 2000): Promise<IncidentDocument[]> {
+    const filter = encodeURIComponent(`raisedAt ge ${sinceIso}`);
+    const page = await this.get<{ value: IncidentDocument[] }>(`Incidents?$filter=${filter}&$orderby=${encodeURIComponent('raisedAt desc')}&$top=${limit}`);
+    return page.value;
+  }
+
+  private async postAction(incidentId: number, body: Record<string, string>, apiKey: string): Promise<IncidentDocument> {
     const response = await this.fetcher(`${this.baseUrl}/Incidents(${incidentId})/Actions`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
-      body: JSON.stringify({ action, by, ...(note ? { note } : {}) }),
+      body: JSON.stringify(body),
     });
     if (!response.ok) {
-      const body = (await response.json().catch(() => ({}))) as { message?: string };
-      throw new MonitoringApiError(response.status, body.message ?? `HTTP ${response.status}`);
+      const payload = (await response.json().catch(() => ({}))) as { message?: string };
+      throw new MonitoringApiError(response.status, payload.message ?? `HTTP ${response.status}`);
     }
     return (await response.json()) as IncidentDocument;
   }
+
 }

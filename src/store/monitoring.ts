@@ -26,6 +26,8 @@ export interface IncidentFilter {
   status: IncidentStatus | 'open' | 'all';
 }
 
+export type CommandMode = 'daily' | 'emergency';
+
 export interface Operator {
   name: string;
   apiKey: string;
@@ -47,6 +49,9 @@ export interface MonitoringSlice {
   operator?: Operator;
   /** Whether the server offers incidents (our extension) — a plain SensorThings server does not. */
   incidentsAvailable: boolean;
+  /** The dual command (双指挥): daily mode (statistics, sensor health, inspections) or emergency mode (one incident in focus). */
+  commandMode: CommandMode;
+  setCommandMode(mode: CommandMode): void;
   setConnection(connection: ConnectionState, detail?: { lastMessageAt?: number; error?: string }): void;
   replaceSensors(sensors: SensorRecord[]): void;
   applyObservations(observations: StreamObservation[]): void;
@@ -80,6 +85,8 @@ export function monitoringSlice<T extends MonitoringSlice>(set: Set_<T>, get: Ge
     incidents: [],
     incidentFilter: { type: 'all', status: 'open' },
     incidentsAvailable: false,
+    commandMode: 'daily',
+    setCommandMode: (commandMode) => setPartial({ commandMode }),
     setConnection: (connection, detail) => setPartial({ connection, lastMessageAt: detail?.lastMessageAt ?? get().lastMessageAt, connectionError: detail?.error }),
     replaceSensors: (records) => {
       const { sensors, sensorChanges } = get();

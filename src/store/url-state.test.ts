@@ -50,4 +50,11 @@ describe('URL state', () => {
     expect(parseUrlState('?mode=display&tour=12')).toMatchObject({ mode: 'display', tourSeconds: 12 });
     expect(parseUrlState('?mode=kiosk&tour=2')).toEqual({ tilesets: [] });
   });
+
+  it('keeps the dual command mode: emergency in the URL, daily by its absence', () => {
+    expect(parseUrlState('?command=emergency&incident=4')).toMatchObject({ command: 'emergency', incident: 4 });
+    expect(parseUrlState('?command=daily')).toEqual({ tilesets: [] });
+    expect(formatUrlState({ command: 'emergency' }, '?incident=4')).toBe('?incident=4&command=emergency');
+    expect(formatUrlState({ command: undefined }, '?incident=4&command=emergency')).toBe('?incident=4');
+  });
 });

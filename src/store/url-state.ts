@@ -14,6 +14,7 @@
  *   &asof=YYYY-MM-DD    the 4D view: the city as it stood on that date
  *   &mode=display       the command-centre display: KPI strip, clock, incident tour, large type
  *   &tour=<seconds>     seconds per incident in the display's tour (default 30, at least 5)
+ *   &command=emergency  the dual command's emergency mode (default: daily mode)
  */
 import { isCalendarDate } from '../domain/lifecycle/lifecycle.ts';
 import { isTheme, type Theme } from '../domain/thematic/themes.ts';
@@ -46,6 +47,8 @@ export interface UrlState {
   asOfDate?: string;
   mode?: 'display';
   tourSeconds?: number;
+  /** The dual command (双指挥) mode; undefined is the daily mode. */
+  command?: 'emergency';
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -89,6 +92,7 @@ export function parseUrlState(search: string): UrlState {
   if (params.get('mode') === 'display') state.mode = 'display';
   const tour = Number(params.get('tour'));
   if (params.has('tour') && Number.isFinite(tour) && tour >= 5) state.tourSeconds = tour;
+  if (params.get('command') === 'emergency') state.command = 'emergency';
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -106,6 +110,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
   if ('filter' in state) set('filter', state.filter || undefined);
   if ('asOfDate' in state) set('asof', state.asOfDate);
+  if ('command' in state) set('command', state.command);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

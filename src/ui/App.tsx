@@ -5,7 +5,7 @@ import { formatUrlState, type UrlState } from '../store/url-state.ts';
 import { findById } from '../search/search-index.ts';
 import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
-import { ServicesContext, useApp, useDictionary, useServices, type AppServices } from './context.ts';
+import { ServicesContext, useApp, useCommandDictionary, useDictionary, useServices, type AppServices } from './context.ts';
 import { InfoPanel } from './InfoPanel.tsx';
 import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
@@ -24,6 +24,8 @@ import { SensorPanel } from './monitoring/SensorPanel.tsx';
 import { ThematicPanel } from './thematic/ThematicPanel.tsx';
 import { TimeSlider } from './thematic/TimeSlider.tsx';
 import { DisplayShell } from './display/DisplayShell.tsx';
+import { CommandSwitch, enterEmergency } from './command/CommandSwitch.tsx';
+import { DailyOverview } from './command/DailyOverview.tsx';
 
 declare global {
   interface Window {
@@ -60,15 +62,30 @@ function exportPng(engine: CityViewer | undefined): void {
   link.click();
 }
 
+/** In emergency mode with nothing in focus (no open incident), say so where the incident would be. */
+function EmergencyWithoutFocus() {
+  const c = useCommandDictionary();
+  const mode = useApp((s) => s.commandMode);
+  const selected = useApp((s) => s.selectedIncidentId);
+  if (mode !== 'emergency' || selected !== undefined) return null;
+  return (
+    <p className="panel notice" data-testid="emergency-no-focus">
+      {c.noOpenIncident}
+    </p>
+  );
+}
+
 function Shell() {
   const t = useDictionary();
   const language = useApp((s) => s.language);
+  const commandMode = useApp((s) => s.commandMode);
   const { store, engine } = useServices();
   return (
     <div className="shell">
       <header className="top-bar">
         <h1>{t.appTitle}</h1>
         <SearchBox />
+        <CommandSwitch />
         <ConnectionBanner />
         <button type="button" className="language export" data-testid="export-png" title={t.exportPng} onClick={() => exportPng(engine())}>
           {t.exportPng}
@@ -85,8 +102,10 @@ function Shell() {
       </div>
       <div className="right-column">
         <SensorPanel />
+        <EmergencyWithoutFocus />
         <IncidentPanel />
         <InfoPanel />
+        {commandMode === 'daily' && <DailyOverview />}
         <IncidentList />
       </div>
       <TimeSlider />
@@ -122,11 +141,24 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     let monitoring: MonitoringService | undefined;
     // A deep link to an incident opens onto it once the incidents are in.
     let pendingIncident = urlState.incident;
+    // Opened in emergency mode without an incident: focus the most serious open one once they are in.
+    // (Only on first start: a scene rebuilt after a lost context keeps the mode the user chose.)
+    let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
+    if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
+    document.body.dataset.command = store.getState().commandMode;
     const operator = restoreOperator();
     if (operator) store.getState().setOperator(operator);
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
+      if (state.commandMode !== previous.commandMode) {
+        replaceSearch({ command: state.commandMode === 'emergency' ? 'emergency' : undefined });
+        document.body.dataset.command = state.commandMode;
+      }
+      if (focusOnLoad && state.incidents !== previous.incidents && state.incidents.length > 0) {
+        focusOnLoad = false;
+        void readyOrNow(store).then(() => enterEmergency(store));
+      }
       if (state.theme !== previous.theme) replaceSearch({ theme: state.theme });
       if (state.filter !== previous.filter) replaceSearch({ filter: formatFilter(state.filter) });
       // While the 4D view animates, the URL keeps the date it started from: one history write per year would be noise.

@@ -1,8 +1,7 @@
-import { findById } from '../search/search-index.ts';
 import { ISOLATABLE_TYPES } from '../store/analysis.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { formatValue } from './i18n.ts';
-import { loadSearchEntries } from './search-loader.ts';
+import { goToAsset } from './search-loader.ts';
 
 const LIMIT = 30;
 
@@ -19,11 +18,7 @@ export function PipeConnections({ id }: { id: string }) {
   const segment = index.segmentsById.get(id);
   const isSegment = segment !== undefined;
   const select = (target: string) => store.getState().select({ id: target });
-  const goToBuilding = async (buildingId: string) => {
-    select(buildingId);
-    const entry = findById(await loadSearchEntries(store.getState().layers.map((l) => l.config)), buildingId);
-    if (entry) await engine()?.flyToPosition(entry.lonDegrees, entry.latDegrees, entry.heightMetres);
-  };
+  const goToBuilding = (buildingId: string) => goToAsset({ store, engine }, buildingId);
   return (
     <div className="pipe-connections" data-testid="pipe-connections">
       {isSegment && (

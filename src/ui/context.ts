@@ -4,6 +4,7 @@ import type { MonitoringService } from '../monitoring/monitoring-service.ts';
 import { useAppState, type AppState, type AppStore } from '../store/index.ts';
 import { dictionaries, type Dictionary } from './i18n.ts';
 import { monitoringDictionaries, type MonitoringDictionary } from './monitoring/i18n.ts';
+import { commandDictionaries, type CommandDictionary } from './command/i18n.ts';
 
 export interface AppServices {
   store: AppStore;
@@ -33,4 +34,8 @@ export function useDictionary(): Dictionary {
 
 export function useMonitoringDictionary(): MonitoringDictionary {
   return monitoringDictionaries[useApp((s) => s.language)];
+}
+
+export function useCommandDictionary(): CommandDictionary {
+  return commandDictionaries[useApp((s) => s.language)];
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PipeNetwork, PipelineType, PointAsset, PointAssetKind } from '../pipelines.ts';
 import { traceNetwork } from './tracing.ts';
-import { IsolationError, isolateBreak } from './valve-isolation.ts';
+import { IsolationError, isolateBreak, suspectedBreak } from './valve-isolation.ts';
+import { NetworkIndex } from '../network-index.ts';
 
 /**
  * A hand-made network from a compact description: "A-B" is a segment from A to B named by its
@@ -92,6 +93,18 @@ describe('valve isolation (关阀分析)', () => {
     expect(isolateBreak(mixed, 'V1-n2').zoneSegments).toEqual(['V1-n2']);
     expect(() => isolateBreak(mixed, 'nope')).toThrow(IsolationError);
     expect(() => isolateBreak(mixed, 'nope')).toThrow('no segment nope in the network');
+  });
+});
+
+describe('the segment behind an incident', () => {
+  it('a named segment of the type first; else the largest main of the type at a named asset; else none', () => {
+    const net = network(['R1-n1', 'n1-V1', 'V1-n2']);
+    net.segments.find((s) => s.id === 'V1-n2')!.shape = { kind: 'circular', diameterMillimetres: 400 };
+    const index = new NetworkIndex(net);
+    expect(suspectedBreak(['x', 'n1-V1'], index, ['water'])?.id).toBe('n1-V1');
+    expect(suspectedBreak(['V1'], index, ['water'])?.id).toBe('V1-n2');
+    expect(suspectedBreak(['V1'], index, ['gas'])).toBeUndefined();
+    expect(suspectedBreak(['B-404'], index, ['water'])).toBeUndefined();
   });
 });
 

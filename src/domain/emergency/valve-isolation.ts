@@ -15,7 +15,9 @@
  * hangs beyond it), with the buildings their service connections serve. Linear in the size of
  * the network. Pure.
  */
-import type { PipeNetwork, PipelineType } from '../pipelines.ts';
+import type { PipeNetwork, PipelineType, PipeSegment } from '../pipelines.ts';
+import type { NetworkIndex } from '../network-index.ts';
+import type { IncidentType } from '../monitoring/incidents.ts';
 import { buildNetworkGraph, defaultSources, isSourceAsset, otherNode, type NetworkGraph } from './network-graph.ts';
 
 export interface IsolationOptions {
@@ -176,4 +178,30 @@ export function isolateBreak(network: PipeNetwork, brokenSegmentId: string, opti
   const segment = network.segments.find((s) => s.id === brokenSegmentId);
   if (!segment) throw new IsolationError(`no segment ${brokenSegmentId} in the network`);
   return isolateOnGraph(buildNetworkGraph(network, segment.type), brokenSegmentId, options);
+}
+
+/** The pipes whose valves can cut off the cause of an incident of a type (none: not a pressure-main incident). */
+export const ISOLATION_TYPES_BY_INCIDENT: Partial<Record<IncidentType, readonly PipelineType[]>> = {
+  'water-main-burst': ['water'],
+  'gas-leak': ['gas'],
+  'methane-over-limit': ['gas'],
+};
+
+/**
+ * The segment to isolate for an incident on these assets: a named segment of one of the types,
+ * else the largest segment of those types at a named point asset (a pressure drop at a hydrant
+ * or a valve points at the main it sits on). Undefined when none of the assets is on such a pipe.
+ */
+export function suspectedBreak(assetIds: readonly string[], index: NetworkIndex, types: readonly PipelineType[]): PipeSegment | undefined {
+  for (const id of assetIds) {
+    const segment = index.segmentsById.get(id);
+    if (segment && types.includes(segment.type)) return segment;
+  }
+  const size = (s: PipeSegment) => (s.shape.kind === 'circular' ? s.shape.diameterMillimetres : s.shape.widthMillimetres);
+  for (const id of assetIds) {
+    if (!index.assetsById.has(id)) continue;
+    const candidates = index.segmentsAt(id).filter((s) => types.includes(s.type));
+    if (candidates.length > 0) return candidates.reduce((best, s) => (size(s) > size(best) ? s : best));
+  }
+  return undefined;
 }

@@ -57,9 +57,16 @@ export function isOpenStatus(status: IncidentStatus): boolean {
   return status === 'raised' || status === 'acknowledged' || status === 'dispatched';
 }
 
+/**
+ * Entries of the emergency log that do not move the status (双指挥, emergency mode): a linked
+ * unit called (notify) or on site (arrive), and a free note. Rules: src/domain/emergency/linkage.ts.
+ */
+export type IncidentLogAction = 'notify' | 'arrive' | 'note';
+export const INCIDENT_LOG_ACTIONS: readonly IncidentLogAction[] = ['notify', 'arrive', 'note'];
+
 export interface IncidentTransition {
-  /** Lifecycle actions, and the automatic level changes and alarm clearing. */
-  kind: IncidentAction | 'raised' | 'escalated' | 'de-escalated' | 'cleared' | 'asset-added';
+  /** Lifecycle actions, log entries, and the automatic level changes and alarm clearing. */
+  kind: IncidentAction | IncidentLogAction | 'raised' | 'escalated' | 'de-escalated' | 'cleared' | 'asset-added';
   status: IncidentStatus;
   level: WarningLevel;
   /** Who: a person for actions, "system" for automatic changes. */
@@ -67,6 +74,8 @@ export interface IncidentTransition {
   /** ISO 8601. */
   at: string;
   note?: string;
+  /** The linked unit of a notify or arrive entry (an id of src/domain/emergency/linkage-rules.json). */
+  unit?: string;
 }
 
 export interface Incident {

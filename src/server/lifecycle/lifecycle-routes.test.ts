@@ -31,6 +31,11 @@ describe('lifecycle resource', () => {
     expect(one.stages.map((s) => s.stage)).toEqual(['project-approval', 'construction-permit', 'completion-acceptance']);
     const summary = (await (await call('GET', '/api/lifecycle/summary')).json()) as Record<string, Record<string, string>>;
     expect(summary['B-2']).toMatchObject({ 'completion-acceptance': '2013-01-15', 'construction-permit': '2010-01-20' });
+    const digests = (await (await call('GET', '/api/lifecycle/inspections')).json()) as { buildingId: string; completion?: string; count: number }[];
+    expect(digests.map((d) => [d.buildingId, d.completion, d.count]).sort()).toEqual([
+      ['B-1', '2012-06-30', 0],
+      ['B-2', '2013-01-15', 0],
+    ]);
   });
 
   test('a building with no record is a 404 with a message (the panel shows its empty state)', async () => {

@@ -8,6 +8,8 @@
  *                                         stage, party or inspection: src/domain/lifecycle/csv.ts),
  *                                         all or nothing (key needed)
  *   GET  /api/lifecycle/summary           every building's stage dates, for the 4D view
+ *   GET  /api/lifecycle/inspections       every building's completion, demolition and latest
+ *                                         inspection, for the daily mode's inspection overview
  *
  * Unknown building IDs (when a registry of IDs is configured), malformed dates and stages out of
  * order are a 400 naming the record and the reason, and nothing is changed.
@@ -19,6 +21,7 @@ import { CSVLoader } from '@loaders.gl/csv';
 import { parseLifecycle } from '../../domain/lifecycle/schema.ts';
 import { LifecycleCsvError, lifecycleRecordsFromRows } from '../../domain/lifecycle/csv.ts';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
+import { inspectionDigest, type InspectionDigest } from '../../domain/lifecycle/inspections.ts';
 
 export interface LifecycleRoutesOptions {
   db: Database;
@@ -139,5 +142,11 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
       summary[record.buildingId] = dates;
     }
     return summary;
+  });
+
+  app.get('/api/lifecycle/inspections', async () => {
+    const digests: InspectionDigest[] = [];
+    for (const row of all.all() as { record: string }[]) digests.push(inspectionDigest(JSON.parse(row.record) as BuildingLifecycle));
+    return digests;
   });
 }

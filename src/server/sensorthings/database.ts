@@ -191,7 +191,7 @@ export class MonitoringDatabase {
     })();
   }
 
-  count(table: 'observations' | 'things' | 'datastreams' | 'incidents' | 'locations'): number {
+  count(table: 'observations' | 'things' | 'datastreams' | 'incidents' | 'incident_events' | 'locations'): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
 

@@ -6,15 +6,18 @@
  *  - An incident's level is the most serious current state of its sensors: it escalates and
  *    de-escalates with them. When all are back to normal its alarm is cleared, but it stays open
  *    until a person resolves it.
- *  - Actions (acknowledge, dispatch, resolve, archive) are recorded with who and when.
+ *  - Actions (acknowledge, dispatch, resolve, archive) are recorded with who and when, and so
+ *    are the emergency log's entries (a linked unit notified or on site, a note), which leave the
+ *    status as it is.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { applyIncidentAction, isOpenStatus, type IncidentAction, type IncidentStatus, type IncidentTransition, type IncidentType } from '../../domain/monitoring/incidents.ts';
+import { applyIncidentAction, isOpenStatus, type IncidentAction, type IncidentLogAction, type IncidentStatus, type IncidentTransition, type IncidentType } from '../../domain/monitoring/incidents.ts';
 import { evaluateThreshold, incidentTypeFor, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 import type { SensorState, WarningLevel } from '../../domain/monitoring/warning.ts';
 import type { DatastreamInfo } from './database.ts';
 import type { IncidentDocument } from '../../domain/monitoring/api.ts';
 import { pathLengthMetres } from '../../domain/geometry.ts';
+import { logEntryProblem } from '../../domain/emergency/linkage.ts';
 
 /** An incident as the API sends it, with its transitions. */
 export type IncidentJson = IncidentDocument & { transitions: IncidentTransition[] };
@@ -61,9 +64,9 @@ export class IncidentEngine {
       upsertSource: db.prepare('INSERT INTO incident_sources (incident_id, datastream_id, state) VALUES (?, ?, ?) ON CONFLICT (incident_id, datastream_id) DO UPDATE SET state = excluded.state'),
       sourceStates: db.prepare('SELECT state FROM incident_sources WHERE incident_id = ?'),
       linkObservation: db.prepare('INSERT OR IGNORE INTO incident_observations (incident_id, observation_id) VALUES (?, ?)'),
-      insertEvent: db.prepare('INSERT INTO incident_events (incident_id, kind, status, level, actor, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare('INSERT INTO incident_events (incident_id, kind, status, level, actor, at, note, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       incident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
-      events: db.prepare('SELECT kind, status, level, actor, at, note FROM incident_events WHERE incident_id = ? ORDER BY id'),
+      events: db.prepare('SELECT kind, status, level, actor, at, note, unit FROM incident_events WHERE incident_id = ? ORDER BY id'),
       latestEvent: db.prepare('SELECT max(id) AS id FROM incident_events WHERE incident_id = ?'),
       allOpenSources: db.prepare(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ('raised', 'acknowledged', 'dispatched')`),
     };
@@ -109,7 +112,7 @@ export class IncidentEngine {
       if (info.assetId && !assets.includes(info.assetId)) {
         assets.push(info.assetId);
         this.s.updateIncident.run(incident.level, incident.status, JSON.stringify(assets), incident.alarm_active, timeMs, incident.id);
-        this.s.insertEvent.run(incident.id, 'asset-added', incident.status, incident.level, 'system', timeMs, info.assetId);
+        this.s.insertEvent.run(incident.id, 'asset-added', incident.status, incident.level, 'system', timeMs, info.assetId, null);
       }
       this.s.upsertSource.run(incident.id, info.id, stateToNumber(state));
       this.s.linkObservation.run(incident.id, observationId);
@@ -118,7 +121,7 @@ export class IncidentEngine {
     const id = Number(this.s.insertIncident.run(type, state, 'raised', info.lonDegrees, info.latDegrees, JSON.stringify(info.assetId ? [info.assetId] : []), timeMs, timeMs).lastInsertRowid);
     this.s.upsertSource.run(id, info.id, stateToNumber(state));
     this.s.linkObservation.run(id, observationId);
-    const eventId = Number(this.s.insertEvent.run(id, 'raised', 'raised', state, 'system', timeMs, `${info.observedProperty} ${value} ${rule.unit}`).lastInsertRowid);
+    const eventId = Number(this.s.insertEvent.run(id, 'raised', 'raised', state, 'system', timeMs, `${info.observedProperty} ${value} ${rule.unit}`, null).lastInsertRowid);
     return { state, change: { incidentId: id, eventId, incident: this.json(id)! } };
   }
 
@@ -135,7 +138,7 @@ export class IncidentEngine {
     else if (active && !incident.alarm_active) kind = 'escalated';
     if (!kind) return this.latestChange(id);
     this.s.updateIncident.run(level, incident.status, incident.asset_ids, active ? 1 : 0, timeMs, id);
-    const eventId = Number(this.s.insertEvent.run(id, kind, incident.status, level, 'system', timeMs, null).lastInsertRowid);
+    const eventId = Number(this.s.insertEvent.run(id, kind, incident.status, level, 'system', timeMs, null, null).lastInsertRowid);
     return { incidentId: id, eventId, incident: this.json(id)! };
   }
 
@@ -152,7 +155,7 @@ export class IncidentEngine {
       const next = applyIncidentAction(incident.status, action);
       if ('error' in next) return next;
       this.s.updateIncident.run(incident.level, next.status, incident.asset_ids, incident.alarm_active, timeMs, id);
-      const eventId = Number(this.s.insertEvent.run(id, action, next.status, incident.level, by, timeMs, note ?? null).lastInsertRowid);
+      const eventId = Number(this.s.insertEvent.run(id, action, next.status, incident.level, by, timeMs, note ?? null, null).lastInsertRowid);
       if (!isOpenStatus(next.status)) {
         this.openSources.clear();
         for (const row of this.s.allOpenSources.all() as { datastream_id: number }[]) this.openSources.add(row.datastream_id);
@@ -161,14 +164,28 @@ export class IncidentEngine {
     })();
   }
 
+  /** An entry of the emergency log (notify or arrive a linked unit, or a note); the status stays. */
+  log(id: number, action: IncidentLogAction, by: string, entry: { unit?: string; note?: string }, timeMs: number): IncidentChange | { error: string } | undefined {
+    return this.db.transaction(() => {
+      const incident = this.s.incident.get(id) as IncidentRow | undefined;
+      if (!incident) return undefined;
+      const problem = logEntryProblem({ status: incident.status, transitions: this.transitions(id) }, action, entry);
+      if (problem) return { error: problem };
+      this.s.updateIncident.run(incident.level, incident.status, incident.asset_ids, incident.alarm_active, timeMs, id);
+      const eventId = Number(this.s.insertEvent.run(id, action, incident.status, incident.level, by, timeMs, entry.note ?? null, entry.unit ?? null).lastInsertRowid);
+      return { incidentId: id, eventId, incident: this.json(id)! };
+    })();
+  }
+
   transitions(id: number): IncidentTransition[] {
-    return (this.s.events.all(id) as { kind: IncidentTransition['kind']; status: IncidentStatus; level: WarningLevel; actor: string; at: number; note: string | null }[]).map((e) => ({
+    return (this.s.events.all(id) as { kind: IncidentTransition['kind']; status: IncidentStatus; level: WarningLevel; actor: string; at: number; note: string | null; unit: string | null }[]).map((e) => ({
       kind: e.kind,
       status: e.status,
       level: e.level,
       by: e.actor,
       at: new Date(e.at).toISOString(),
       ...(e.note ? { note: e.note } : {}),
+      ...(e.unit ? { unit: e.unit } : {}),
     }));
   }
 

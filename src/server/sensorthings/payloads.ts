@@ -105,11 +105,15 @@ export function dataArrayRowProblem(components: readonly string[], values: unkno
   return undefined;
 }
 
-export const incidentActionSchema = z.object({
-  action: z.enum(['acknowledge', 'dispatch', 'resolve', 'archive']),
-  by: z.string().min(1).max(200),
-  note: z.string().max(2000).optional(),
-}).strict();
+/**
+ * POST Incidents(id)/Actions: a lifecycle action (moves the status), or an emergency-log entry
+ * (notify or arrive with a linked unit; a note with its text), which leaves the status.
+ */
+export const incidentActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.enum(['acknowledge', 'dispatch', 'resolve', 'archive']), by: z.string().min(1).max(200), note: z.string().max(2000).optional() }).strict(),
+  z.object({ action: z.enum(['notify', 'arrive']), by: z.string().min(1).max(200), unit: z.string().min(1).max(64), note: z.string().max(2000).optional() }).strict(),
+  z.object({ action: z.literal('note'), by: z.string().min(1).max(200), note: z.string().trim().min(1).max(2000) }).strict(),
+]);
 
 export type ThingPayload = z.infer<typeof thingSchema>;
 export type LocationPayload = z.infer<typeof locationSchema>;

@@ -7,7 +7,9 @@
  *   POST /v1.1/{Things|Locations|Sensors|ObservedProperties|Datastreams|Observations}
  *   POST /v1.1/Datastreams(id)/Observations
  *   POST /v1.1/CreateObservations                 data arrays (§14.4), one transaction
- *   POST /v1.1/Incidents(id)/Actions              {"action": "acknowledge", "by": "张工"}
+ *   POST /v1.1/Incidents(id)/Actions              {"action": "acknowledge", "by": "张工"}; the emergency log:
+ *                                                 {"action": "notify"|"arrive", "unit": "gas-company", "by": …},
+ *                                                 {"action": "note", "note": "…", "by": …}
  *   GET  /v1.1/Stream?bbox=&types=                Server-Sent Events, resumable with Last-Event-ID
  *
  * Writes need an API key (`X-API-Key` or `Authorization: Bearer`); reads too when configured.
@@ -219,7 +221,11 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     const incidentAction = /^Incidents\((\d+)\)\/Actions$/.exec(path);
     if (incidentAction) {
       const body = parse(incidentActionSchema, request.body);
-      const change = database.incidents.act(Number(incidentAction[1]), body.action, body.by, body.note, Date.now());
+      const id = Number(incidentAction[1]);
+      const change =
+        body.action === 'notify' || body.action === 'arrive' || body.action === 'note'
+          ? database.incidents.log(id, body.action, body.by, { unit: 'unit' in body ? body.unit : undefined, note: body.note }, Date.now())
+          : database.incidents.act(id, body.action, body.by, body.note, Date.now());
       if (!change) throw new HttpError(404, `Incidents(${incidentAction[1]}) does not exist`);
       if ('error' in change) throw new HttpError(409, change.error);
       hub.publishIncident(change);

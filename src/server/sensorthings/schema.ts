@@ -64,6 +64,10 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX incident_events_incident ON incident_events (incident_id);
   `,
+  // 2: the linked unit of an emergency-log entry (notify, arrive).
+  `
+  ALTER TABLE incident_events ADD COLUMN unit TEXT;
+  `,
 ];
 
 /** Bring a database up to the newest schema. Returns the number of migrations run. */

@@ -247,6 +247,38 @@ describe('thresholds and incidents', () => {
     expect((await ofAsset('MH')).value).toHaveLength(0);
     expect((await ofAsset('MH-FAR')).value.map((i) => i['@iot.id'])).toEqual([2]);
   });
+
+  test('the emergency log: linked units notified and on site, and notes, with who and when; the status stays; bad entries are refused and not stored', async () => {
+    const log = (body: Record<string, unknown>) => server.post('Incidents(2)/Actions', { by: '值班员 张工', ...body });
+    const events = () => server.monitoring.database.count('incident_events');
+    const before = events();
+    // Refused: arrival before notification, an unknown unit, a unit missing, an empty note, a field of another action.
+    expect((await log({ action: 'arrive', unit: 'gas-company' })).status).toBe(409);
+    expect((await log({ action: 'notify', unit: 'fire-brigade-9' })).status).toBe(409);
+    expect((await log({ action: 'notify' })).status).toBe(400);
+    expect((await log({ action: 'note', note: '   ' })).status).toBe(400);
+    expect((await log({ action: 'note', note: 'x', unit: 'gas-company' })).status).toBe(400);
+    expect(events()).toBe(before);
+    expect((await log({ action: 'notify', unit: 'gas-company' })).status).toBe(200);
+    expect((await log({ action: 'notify', unit: 'gas-company' })).status).toBe(409);
+    expect((await log({ action: 'arrive', unit: 'gas-company', by: '燃气抢修 王工' })).status).toBe(200);
+    const noted = await log({ action: 'note', note: '已设置警戒区，疏散半径 50 m' });
+    expect(noted.status).toBe(200);
+    const incident = (await noted.json()) as { status: string; transitions: { kind: string; by: string; unit?: string; note?: string; at: string }[] };
+    expect(incident.status).toBe('raised');
+    expect(incident.transitions.filter((t) => t.by !== 'system').map((t) => [t.kind, t.unit ?? t.note, t.by])).toEqual([
+      ['notify', 'gas-company', '值班员 张工'],
+      ['arrive', 'gas-company', '燃气抢修 王工'],
+      ['note', '已设置警戒区，疏散半径 50 m', '值班员 张工'],
+    ]);
+    // Once resolved, units are no longer called; a note still goes in until it is archived.
+    await server.post('Incidents(2)/Actions', { action: 'acknowledge', by: 'x' });
+    await server.post('Incidents(2)/Actions', { action: 'resolve', by: 'x' });
+    expect((await log({ action: 'notify', unit: 'police' })).status).toBe(409);
+    expect((await log({ action: 'note', note: '现场已恢复' })).status).toBe(200);
+    await server.post('Incidents(2)/Actions', { action: 'archive', by: 'x' });
+    expect((await log({ action: 'note', note: '补记' })).status).toBe(409);
+  });
 });
 
 describe('retention', () => {

@@ -1,12 +1,12 @@
 import { useEffect, useMemo } from 'react';
 import { createPortal } from 'react-dom';
 import { buildingsInRings, ringRadii, type ImpactBuilding } from '../../domain/emergency/impact.ts';
-import { isolateBreak, type IsolationResult } from '../../domain/emergency/valve-isolation.ts';
+import { unitName } from '../../domain/emergency/linkage.ts';
+import { ISOLATION_TYPES_BY_INCIDENT, isolateBreak, suspectedBreak, type IsolationResult } from '../../domain/emergency/valve-isolation.ts';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES } from '../../domain/monitoring/incidents.ts';
 import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
-import type { PipeNetwork } from '../../domain/pipelines.ts';
+import type { NetworkIndex } from '../../domain/network-index.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
-import { ISOLATABLE_TYPES } from '../../store/analysis.ts';
 import { useApp, useMonitoringDictionary } from '../context.ts';
 
 const TEXT = {
@@ -57,20 +57,17 @@ const TEXT = {
 };
 
 /** The isolation for an incident on a pressure main: its segment, or the first main at its node asset. */
-export function incidentIsolation(incident: IncidentDocument, network: PipeNetwork | undefined): IsolationResult | undefined {
-  if (!network) return undefined;
-  for (const assetId of incident.assetIds) {
-    const segment = network.segments.find((s) => s.id === assetId) ?? network.segments.find((s) => s.fromNodeId === assetId || s.toNodeId === assetId);
-    if (segment && ISOLATABLE_TYPES.includes(segment.type)) return isolateBreak(network, segment.id);
-  }
-  return undefined;
+export function incidentIsolation(incident: IncidentDocument, index: NetworkIndex | undefined): IsolationResult | undefined {
+  const types = ISOLATION_TYPES_BY_INCIDENT[incident.type];
+  const segment = index && types && suspectedBreak(incident.assetIds, index, types);
+  return segment ? isolateBreak(index.network, segment.id) : undefined;
 }
 
 /**
  * A one-page incident report (printable; the browser saves it as PDF): the map as it is now,
  * the incident, the buildings in its impact rings, the valves to close, and the action log.
  */
-export function IncidentReport({ incident, snapshot, buildings, network, onClose }: { incident: IncidentDocument; snapshot?: string; buildings: ImpactBuilding[]; network?: PipeNetwork; onClose(): void }) {
+export function IncidentReport({ incident, snapshot, buildings, network, onClose }: { incident: IncidentDocument; snapshot?: string; buildings: ImpactBuilding[]; network?: NetworkIndex; onClose(): void }) {
   const language = useApp((s) => s.language);
   const m = useMonitoringDictionary();
   const t = TEXT[language];
@@ -159,7 +156,8 @@ export function IncidentReport({ incident, snapshot, buildings, network, onClose
           <ol className="report-log" data-testid="report-log">
             {(incident.transitions ?? []).map((transition, i) => (
               <li key={i}>
-                {time(transition.at)} · {m.transitionKinds[transition.kind] ?? transition.kind} · {transition.by === 'system' ? m.system : transition.by} · {WARNING_LEVEL_NAMES[transition.level].roman}
+                {time(transition.at)} · {m.transitionKinds[transition.kind] ?? transition.kind}
+                {transition.unit ? ` ${unitName(transition.unit, language)}` : ''} · {transition.by === 'system' ? m.system : transition.by} · {WARNING_LEVEL_NAMES[transition.level].roman}
                 {transition.note ? ` · ${transition.note}` : ''}
               </li>
             ))}

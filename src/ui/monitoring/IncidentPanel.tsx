@@ -1,15 +1,26 @@
 import { useState } from 'react';
-import { INCIDENT_STATUS_NAMES, INCIDENT_TRANSITIONS, INCIDENT_TYPE_NAMES, type IncidentAction } from '../../domain/monitoring/incidents.ts';
+import { INCIDENT_STATUS_NAMES, INCIDENT_TRANSITIONS, INCIDENT_TYPE_NAMES, isOpenStatus, type IncidentAction, type IncidentTransition } from '../../domain/monitoring/incidents.ts';
+import { unitName } from '../../domain/emergency/linkage.ts';
+import type { Language } from '../../store/url-state.ts';
 import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
-import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
+import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
 import { LevelBadge, timeOfDay } from './labels.tsx';
 import { OperatorSignIn } from './OperatorSignIn.tsx';
 import { IncidentImpact, impactBuilding } from '../emergency/IncidentImpact.tsx';
 import { IncidentReport } from '../emergency/IncidentReport.tsx';
 import type { ImpactBuilding } from '../../domain/emergency/impact.ts';
 import { loadSearchEntries } from '../search-loader.ts';
+import { EmergencyCommand } from '../command/EmergencyCommand.tsx';
+import { enterEmergency } from '../command/CommandSwitch.tsx';
 
 const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];
+
+/** What a log line adds after its kind: the asset spread to, the unit called, or the note. */
+function transitionDetail(t: IncidentTransition, language: Language): string {
+  if (t.unit) return ` ${unitName(t.unit, language)}`;
+  if (t.note && (t.kind === 'asset-added' || t.kind === 'note')) return ` ${t.note}`;
+  return '';
+}
 
 /** One incident: level, status, assets (each a link), the log of transitions, and the actions. */
 export function IncidentPanel() {
@@ -20,6 +31,8 @@ export function IncidentPanel() {
   const id = useApp((s) => s.selectedIncidentId);
   const incident = useApp((s) => s.incidents.find((i) => i['@iot.id'] === s.selectedIncidentId));
   const operator = useApp((s) => s.operator);
+  const commandMode = useApp((s) => s.commandMode);
+  const c = useCommandDictionary();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [report, setReport] = useState<{ snapshot?: string; buildings: ImpactBuilding[] }>();
@@ -99,18 +112,27 @@ export function IncidentPanel() {
         <OperatorSignIn />
       )}
       {error && <p className="error" role="alert">{error}</p>}
+      {commandMode === 'emergency' ? (
+        <EmergencyCommand incident={incident} />
+      ) : (
+        isOpenStatus(incident.status) && (
+          <button type="button" className="action emergency" data-testid="enter-emergency" onClick={() => enterEmergency(store, incident['@iot.id'])}>
+            {c.enterEmergency}
+          </button>
+        )
+      )}
       <button type="button" className="action" data-testid="incident-report-button" onClick={() => void openReport()}>
         {m.report}
       </button>
-      {report && <IncidentReport incident={incident} snapshot={report.snapshot} buildings={report.buildings} network={network.status === 'ready' ? network.network.index.network : undefined} onClose={() => setReport(undefined)} />}
+      {report && <IncidentReport incident={incident} snapshot={report.snapshot} buildings={report.buildings} network={network.status === 'ready' ? network.network.index : undefined} onClose={() => setReport(undefined)} />}
       <IncidentImpact incident={incident} />
       <h3>{m.transitions}</h3>
       <ol className="timeline" data-testid="incident-log">
         {(incident.transitions ?? []).map((t, i) => (
           <li key={i}>
             <span className="when">{timeOfDay(t.at, language)}</span> {m.transitionKinds[t.kind] ?? t.kind}
-            {t.note && t.kind === 'asset-added' ? ` ${t.note}` : ''} · {t.by === 'system' ? m.system : t.by}
-            {t.kind !== 'asset-added' && ` · ${WARNING_LEVEL_NAMES[t.level].roman}`}
+            {transitionDetail(t, language)} · {t.by === 'system' ? m.system : t.by}
+            {t.kind !== 'asset-added' && t.kind !== 'note' && ` · ${WARNING_LEVEL_NAMES[t.level].roman}`}
           </li>
         ))}
       </ol>
