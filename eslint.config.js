@@ -5,7 +5,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'tiles/', 'data/', 'node_modules/', 'test-results/', 'playwright-report/', '.bench/'] },
+  { ignores: ['dist/', 'tiles/', 'data/', 'node_modules/', 'test-results/', 'playwright-report/', '.bench/', '**/*.tmp.mts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

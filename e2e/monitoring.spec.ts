@@ -129,6 +129,13 @@ test('the demo of npm start serves live simulated sensors', async ({ page }) => 
     await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'live');
     const counts = await page.evaluate(() => window.__cimTwin!.engine()!.sensors.counts());
     expect(counts.sensors).toBeGreaterThan(1000);
+    expect(counts.visible).toBe(true);
+    // The sensor layer can be switched off (the data keeps flowing) and the URL remembers it.
+    await expect(page.locator('[data-layer="sensors"] .kind')).toHaveText(counts.sensors.toLocaleString('zh-CN'));
+    await page.getByTestId('sensors-visible').uncheck();
+    await expect.poll(() => page.evaluate(() => window.__cimTwin!.engine()!.sensors.counts().visible)).toBe(false);
+    expect(new URL(page.url()).searchParams.get('sensors')).toBe('0');
+    await page.getByTestId('sensors-visible').check();
     // Readings keep arriving: a sensor's time moves on.
     const latest = () => page.evaluate(() => Math.max(...[...window.__cimTwin!.store.getState().sensors.values()].map((s) => Date.parse(s.time ?? '0'))));
     const first = await latest();

@@ -3,8 +3,12 @@
  * Entity per sensor), coloured by state (normal, IV … I), alarms pulsing, and clusters with a
  * count when zoomed out (supercluster). Listens to the store's sensor revision and recolours
  * only the sensors that changed. Plain class with destroy().
+ *
+ * Zoomed out, the full collection is hidden as a whole (not point by point: 10,000 hidden points
+ * still cost their vertex work every frame). What is drawn then is one billboard per cluster, its
+ * circle and count in one image from a small cache, plus a copy of each sensor left on its own.
  */
-import { Cartesian2, Cartesian3, Color, LabelCollection, LabelStyle, Math as CesiumMath, PointPrimitiveCollection, type PointPrimitive, type Viewer, VerticalOrigin, HorizontalOrigin, NearFarScalar } from 'cesium';
+import { BillboardCollection, Cartesian3, Color, Math as CesiumMath, PointPrimitiveCollection, type Billboard, type PointPrimitive, type Viewer, VerticalOrigin, HorizontalOrigin, NearFarScalar } from 'cesium';
 import Supercluster from 'supercluster';
 import { SENSOR_STATE_COLOURS, type SensorState } from '../domain/monitoring/warning.ts';
 import type { AppStore } from '../store/index.ts';
@@ -32,11 +36,45 @@ export interface ClusterPick {
 
 type ClusterProperties = { rank: number };
 
+/** Distinct cluster images kept before the billboard collection (and its texture atlas) is renewed. */
+const MAXIMUM_CLUSTER_IMAGES = 400;
+
+/** The count as shown on a cluster: exact below 1,000, then in thousands. */
+function countText(count: number): string {
+  return count < 1000 ? String(count) : `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k`;
+}
+
+/** A cluster's image: a disc in the state's colour with a white rim and the count. */
+function clusterImage(text: string, state: SensorState, diameter: number): HTMLCanvasElement {
+  const scale = 2; // drawn at twice the size for crisp text on high-density screens
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = Math.ceil(diameter * scale) + 4;
+  const context = canvas.getContext('2d')!;
+  const centre = canvas.width / 2;
+  context.beginPath();
+  context.arc(centre, centre, (diameter * scale) / 2, 0, Math.PI * 2);
+  context.fillStyle = COLOURS[String(state)]!.withAlpha(state === 'normal' ? 0.6 : 0.95).toCssColorString();
+  context.fill();
+  context.lineWidth = 1.5 * scale;
+  context.strokeStyle = 'rgba(255,255,255,0.85)';
+  context.stroke();
+  context.fillStyle = state === 1 || state === 2 ? '#ffffff' : '#000000';
+  context.font = `${11 * scale}px sans-serif`;
+  context.textAlign = 'center';
+  context.textBaseline = 'middle';
+  context.fillText(text, centre, centre + scale);
+  return canvas;
+}
+
 export class SensorOverlay {
   private readonly points: PointPrimitiveCollection;
-  private readonly clusterPoints: PointPrimitiveCollection;
-  private readonly labels: LabelCollection;
+  /** Zoomed out: copies of the sensors left on their own by the clustering. */
+  private readonly singlePoints: PointPrimitiveCollection;
+  private clusterBillboards: BillboardCollection;
+  private readonly clusterImageKeys = new Set<string>();
   private readonly byId = new Map<number, PointPrimitive>();
+  private readonly singles = new Map<number, PointPrimitive>();
+  private clustered = false;
   private readonly alarmed = new Set<number>();
   private readonly cleanups: (() => void)[] = [];
   private clusterIndex: Supercluster<ClusterProperties, ClusterProperties> | undefined;
@@ -49,12 +87,14 @@ export class SensorOverlay {
 
   constructor(private readonly viewer: Viewer, private readonly store: AppStore) {
     this.points = viewer.scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
-    this.clusterPoints = viewer.scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
-    this.labels = viewer.scene.primitives.add(new LabelCollection()) as LabelCollection;
+    this.singlePoints = viewer.scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
+    this.clusterBillboards = viewer.scene.primitives.add(new BillboardCollection({ scene: viewer.scene })) as BillboardCollection;
     this.cleanups.push(store.subscribe((state, previous) => {
       if (state.sensorRevision !== previous.sensorRevision) this.applyChanges();
       if (state.selectedSensorId !== previous.selectedSensorId) this.applySelection(state.selectedSensorId, previous.selectedSensorId);
+      if (state.sensorsVisible !== previous.sensorsVisible) this.setVisible(state.sensorsVisible);
     }));
+    if (!store.getState().sensorsVisible) this.setVisible(false);
     this.cleanups.push(viewer.camera.moveEnd.addEventListener(() => this.scheduleClusters(0)));
     this.applyChanges();
   }
@@ -62,9 +102,9 @@ export class SensorOverlay {
   /** Show or hide the whole overlay. */
   setVisible(visible: boolean): void {
     this.visible = visible;
-    this.points.show = visible;
-    this.clusterPoints.show = visible;
-    this.labels.show = visible;
+    this.points.show = visible && !this.clustered;
+    this.singlePoints.show = visible;
+    this.clusterBillboards.show = visible;
     this.viewer.scene.requestRender();
   }
 
@@ -100,10 +140,12 @@ export class SensorOverlay {
       const colour = COLOURS[String(record.state)]!;
       if (!Color.equals(point.color, colour)) {
         point.color = colour;
+        const single = this.singles.get(id);
+        if (single) single.color = colour;
         statesChanged = true;
       }
       if (record.state === 'normal') {
-        if (this.alarmed.delete(id)) point.pixelSize = 8;
+        if (this.alarmed.delete(id)) for (const drawn of this.drawn(id)) drawn.pixelSize = 8;
       } else this.alarmed.add(id);
     }
     sensorChanges.clear();
@@ -136,10 +178,12 @@ export class SensorOverlay {
   private updateClusters(): void {
     const { sensors } = this.store.getState();
     const zoom = Math.floor(this.zoom());
-    this.clusterPoints.removeAll();
-    this.labels.removeAll();
-    if (zoom > CLUSTER_MAXIMUM_ZOOM || sensors.size === 0) {
-      for (const point of this.byId.values()) point.show = true;
+    this.singlePoints.removeAll();
+    this.singles.clear();
+    this.clusterBillboards.removeAll();
+    this.clustered = zoom <= CLUSTER_MAXIMUM_ZOOM && sensors.size > 0;
+    this.points.show = this.visible && !this.clustered;
+    if (!this.clustered) {
       this.viewer.scene.requestRender();
       return;
     }
@@ -156,41 +200,69 @@ export class SensorOverlay {
       this.clusterIndex = index;
       this.clusterDirty = false;
     }
-    for (const point of this.byId.values()) point.show = false;
+    if (this.clusterImageKeys.size >= MAXIMUM_CLUSTER_IMAGES) this.renewClusterBillboards();
+    const selected = this.store.getState().selectedSensorId;
     for (const feature of this.clusterIndex.getClusters([-180, -85, 180, 85], zoom)) {
       const [lon, lat] = feature.geometry.coordinates as [number, number];
       const properties = feature.properties as ClusterProperties & { cluster?: boolean; point_count?: number; id?: number };
       if (!properties.cluster) {
         const point = this.byId.get(properties.id!);
-        if (point) point.show = true;
+        if (!point) continue;
+        this.singles.set(properties.id!, this.singlePoints.add({
+          position: point.position,
+          pixelSize: point.pixelSize,
+          color: point.color,
+          outlineColor: point.outlineColor,
+          outlineWidth: point.outlineWidth,
+          disableDepthTestDistance: Number.POSITIVE_INFINITY,
+          scaleByDistance: point.scaleByDistance,
+          id: point.id as SensorPick,
+        }));
         continue;
       }
       const count = properties.point_count ?? 0;
       const state = (properties.rank === 5 ? 'normal' : properties.rank) as SensorState;
-      const position = Cartesian3.fromDegrees(lon, lat, POINT_HEIGHT_METRES);
-      this.clusterPoints.add({
-        position,
-        pixelSize: Math.min(28, 13 + Math.log2(count) * 2.5),
-        // Quiet when all is normal; an alarm inside a cluster makes it stand out.
-        color: COLOURS[String(state)]!.withAlpha(state === 'normal' ? 0.55 : 0.95),
-        outlineColor: Color.WHITE.withAlpha(0.8),
-        outlineWidth: 1.5,
-        disableDepthTestDistance: Number.POSITIVE_INFINITY,
-        id: { kind: 'sensor-cluster', lonDegrees: lon, latDegrees: lat, count } satisfies ClusterPick,
-      });
-      this.labels.add({
-        position,
-        text: String(count),
-        font: '11px sans-serif',
-        fillColor: Color.BLACK,
-        style: LabelStyle.FILL,
+      const text = countText(count);
+      const diameter = Math.round(Math.min(28, 13 + Math.log2(count) * 2.5));
+      const key = `${String(state)}:${text}:${diameter}`;
+      this.clusterImageKeys.add(key);
+      // One image per state, count and size, drawn once: the atlas keeps it under its id.
+      const options = {
+        position: Cartesian3.fromDegrees(lon, lat, POINT_HEIGHT_METRES),
+        imageId: key,
+        image: () => clusterImage(text, state, diameter),
+        width: diameter + 2,
+        height: diameter + 2,
         verticalOrigin: VerticalOrigin.CENTER,
         horizontalOrigin: HorizontalOrigin.CENTER,
-        pixelOffset: Cartesian2.ZERO,
         disableDepthTestDistance: Number.POSITIVE_INFINITY,
-      });
+        id: { kind: 'sensor-cluster', lonDegrees: lon, latDegrees: lat, count } satisfies ClusterPick,
+      };
+      this.clusterBillboards.add(options as unknown as Billboard.ConstructorOptions);
     }
+    if (selected !== undefined) this.applySelection(selected, undefined);
     this.viewer.scene.requestRender();
+  }
+
+  /**
+   * A display running for days sees many counts: past a bound, start a fresh collection so the
+   * texture atlas of cluster images does not grow for ever.
+   */
+  private renewClusterBillboards(): void {
+    this.viewer.scene.primitives.remove(this.clusterBillboards);
+    this.clusterBillboards = this.viewer.scene.primitives.add(new BillboardCollection({ scene: this.viewer.scene })) as BillboardCollection;
+    this.clusterBillboards.show = this.visible;
+    this.clusterImageKeys.clear();
+  }
+
+  /** The points drawn for a sensor now: its own, and its copy while zoomed out and on its own. */
+  private drawn(id: number): PointPrimitive[] {
+    const drawn: PointPrimitive[] = [];
+    const point = this.byId.get(id);
+    if (point) drawn.push(point);
+    const single = this.singles.get(id);
+    if (single) drawn.push(single);
+    return drawn;
   }
 
   /** Alarms pulse: their points grow and shrink a few times a second while any alarm is on. */
@@ -199,10 +271,7 @@ export class SensorOverlay {
       this.pulseTimer = setInterval(() => {
         this.pulsePhase = (this.pulsePhase + 1) % 4;
         const size = [10, 13, 16, 13][this.pulsePhase]!;
-        for (const id of this.alarmed) {
-          const point = this.byId.get(id);
-          if (point) point.pixelSize = size;
-        }
+        for (const id of this.alarmed) for (const point of this.drawn(id)) point.pixelSize = size;
         if (this.visible) this.viewer.scene.requestRender();
       }, PULSE_MILLISECONDS);
     } else if (!this.alarmed.size && this.pulseTimer !== undefined) {
@@ -212,12 +281,12 @@ export class SensorOverlay {
   }
 
   private applySelection(selected: number | undefined, previous: number | undefined): void {
-    const before = previous !== undefined ? this.byId.get(previous) : undefined;
-    if (before) before.outlineColor = Color.BLACK.withAlpha(0.7);
-    const now = selected !== undefined ? this.byId.get(selected) : undefined;
-    if (now) {
-      now.outlineColor = Color.fromCssColorString('#ffffff');
-      now.outlineWidth = 2;
+    if (previous !== undefined) for (const point of this.drawn(previous)) point.outlineColor = Color.BLACK.withAlpha(0.7);
+    if (selected !== undefined) {
+      for (const point of this.drawn(selected)) {
+        point.outlineColor = Color.fromCssColorString('#ffffff');
+        point.outlineWidth = 2;
+      }
     }
     this.viewer.scene.requestRender();
   }
@@ -227,11 +296,9 @@ export class SensorOverlay {
     return this.byId.get(datastreamId)?.color.toCssHexString();
   }
 
-  /** How many sensor points and cluster points are drawn. */
-  counts(): { sensors: number; shown: number; clusters: number; alarms: number } {
-    let shown = 0;
-    for (const point of this.byId.values()) if (point.show) shown++;
-    return { sensors: this.byId.size, shown, clusters: this.clusterPoints.length, alarms: this.alarmed.size };
+  /** How many sensor points and clusters are drawn, and whether the overlay is on. */
+  counts(): { sensors: number; shown: number; clusters: number; alarms: number; visible: boolean } {
+    return { sensors: this.byId.size, shown: this.clustered ? this.singles.size : this.byId.size, clusters: this.clusterBillboards.length, alarms: this.alarmed.size, visible: this.visible };
   }
 
   destroy(): void {
@@ -241,7 +308,7 @@ export class SensorOverlay {
     clearInterval(this.pulseTimer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (!this.viewer.isDestroyed()) {
-      for (const collection of [this.points, this.clusterPoints, this.labels]) this.viewer.scene.primitives.remove(collection);
+      for (const collection of [this.points, this.singlePoints, this.clusterBillboards]) this.viewer.scene.primitives.remove(collection);
     }
   }
 }

@@ -52,6 +52,9 @@ export interface MonitoringSlice {
   /** The dual command (双指挥): daily mode (statistics, sensor health, inspections) or emergency mode (one incident in focus). */
   commandMode: CommandMode;
   setCommandMode(mode: CommandMode): void;
+  /** Whether the sensor overlay (points and clusters) is drawn; the data flows either way. */
+  sensorsVisible: boolean;
+  setSensorsVisible(visible: boolean): void;
   setConnection(connection: ConnectionState, detail?: { lastMessageAt?: number; error?: string }): void;
   replaceSensors(sensors: SensorRecord[]): void;
   applyObservations(observations: StreamObservation[]): void;
@@ -87,6 +90,8 @@ export function monitoringSlice<T extends MonitoringSlice>(set: Set_<T>, get: Ge
     incidentsAvailable: false,
     commandMode: 'daily',
     setCommandMode: (commandMode) => setPartial({ commandMode }),
+    sensorsVisible: true,
+    setSensorsVisible: (sensorsVisible) => setPartial({ sensorsVisible }),
     setConnection: (connection, detail) => setPartial({ connection, lastMessageAt: detail?.lastMessageAt ?? get().lastMessageAt, connectionError: detail?.error }),
     replaceSensors: (records) => {
       const { sensors, sensorChanges } = get();

@@ -57,4 +57,11 @@ describe('URL state', () => {
     expect(formatUrlState({ command: 'emergency' }, '?incident=4')).toBe('?incident=4&command=emergency');
     expect(formatUrlState({ command: undefined }, '?incident=4&command=emergency')).toBe('?incident=4');
   });
+
+  it('keeps a hidden sensor overlay', () => {
+    expect(parseUrlState('?sensors=0')).toMatchObject({ sensors: false });
+    expect(parseUrlState('?sensors=1')).toEqual({ tilesets: [] });
+    expect(formatUrlState({ sensors: false }, '')).toBe('?sensors=0');
+    expect(formatUrlState({ sensors: undefined }, '?sensors=0')).toBe('');
+  });
 });

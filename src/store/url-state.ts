@@ -15,6 +15,7 @@
  *   &mode=display       the command-centre display: KPI strip, clock, incident tour, large type
  *   &tour=<seconds>     seconds per incident in the display's tour (default 30, at least 5)
  *   &command=emergency  the dual command's emergency mode (default: daily mode)
+ *   &sensors=0          open with the sensor overlay hidden (the monitoring data still flows)
  */
 import { isCalendarDate } from '../domain/lifecycle/lifecycle.ts';
 import { isTheme, type Theme } from '../domain/thematic/themes.ts';
@@ -49,6 +50,8 @@ export interface UrlState {
   tourSeconds?: number;
   /** The dual command (双指挥) mode; undefined is the daily mode. */
   command?: 'emergency';
+  /** false: the sensor overlay starts hidden. */
+  sensors?: false;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -93,6 +96,7 @@ export function parseUrlState(search: string): UrlState {
   const tour = Number(params.get('tour'));
   if (params.has('tour') && Number.isFinite(tour) && tour >= 5) state.tourSeconds = tour;
   if (params.get('command') === 'emergency') state.command = 'emergency';
+  if (params.get('sensors') === '0') state.sensors = false;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -111,6 +115,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('filter' in state) set('filter', state.filter || undefined);
   if ('asOfDate' in state) set('asof', state.asOfDate);
   if ('command' in state) set('command', state.command);
+  if ('sensors' in state) set('sensors', state.sensors === false ? '0' : undefined);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

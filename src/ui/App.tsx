@@ -145,6 +145,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     // (Only on first start: a scene rebuilt after a lost context keeps the mode the user chose.)
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
+    if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
     document.body.dataset.command = store.getState().commandMode;
     const operator = restoreOperator();
     if (operator) store.getState().setOperator(operator);
@@ -159,6 +160,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         focusOnLoad = false;
         void readyOrNow(store).then(() => enterEmergency(store));
       }
+      if (state.sensorsVisible !== previous.sensorsVisible) replaceSearch({ sensors: state.sensorsVisible ? undefined : false });
       if (state.theme !== previous.theme) replaceSearch({ theme: state.theme });
       if (state.filter !== previous.filter) replaceSearch({ filter: formatFilter(state.filter) });
       // While the 4D view animates, the URL keeps the date it started from: one history write per year would be noise.

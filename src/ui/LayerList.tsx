@@ -7,6 +7,9 @@ export function LayerList() {
   const language = useApp((s) => s.language);
   const t = useDictionary();
   const { store, engine } = useServices();
+  const connection = useApp((s) => s.connection);
+  const sensorCount = useApp((s) => s.sensors.size);
+  const sensorsVisible = useApp((s) => s.sensorsVisible);
   return (
     <section className="panel layer-list" aria-label={t.layers}>
       <h3>{t.layers}</h3>
@@ -35,6 +38,15 @@ export function LayerList() {
             )}
           </li>
         ))}
+        {connection !== 'off' && (
+          <li data-layer="sensors">
+            <label>
+              <input type="checkbox" checked={sensorsVisible} data-testid="sensors-visible" onChange={(e) => store.getState().setSensorsVisible(e.target.checked)} />
+              <span>{t.sensorsLayer}</span>
+              <span className="kind">{sensorCount.toLocaleString(language === 'zh' ? 'zh-CN' : 'en')}</span>
+            </label>
+          </li>
+        )}
       </ul>
     </section>
   );

@@ -80,6 +80,7 @@ const zh = {
   trace: { upstream: '上游追踪', downstream: '下游追踪', connected: '连通分析' } as Record<string, string>,
   traceFound: (segments: number, buildings: number) => `追踪到管段 ${segments} 段，服务建筑 ${buildings} 栋`,
   kind: { buildings: '建筑', pipelines: '管线', external: '外部图层' } as Record<string, string>,
+  sensorsLayer: '监测点',
   property: {
     id: '编号',
     name: '名称',
@@ -221,6 +222,7 @@ const en: Dictionary = {
   trace: { upstream: 'Trace upstream', downstream: 'Trace downstream', connected: 'Connected network' },
   traceFound: (segments: number, buildings: number) => `${segments} segments traced, serving ${buildings} buildings`,
   kind: { buildings: 'Buildings', pipelines: 'Pipelines', external: 'External layer' },
+  sensorsLayer: 'Sensors',
   property: {
     id: 'ID',
     name: 'Name',
