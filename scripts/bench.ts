@@ -244,6 +244,20 @@ function formatBytes(bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(0)} MiB`;
 }
 
+/** The ingest table: single and batched writes over HTTP against raw better-sqlite3 inserts. */
+function ingestLines(ingest: IngestResult): string[] {
+  return [
+    '',
+    'Monitoring ingest (HTTP API on loopback, SQLite WAL, thresholds checked; raw = the same rows with better-sqlite3 in a transaction per batch; targets: ≥ 20,000/s batched, ratio ≥ 0.5)',
+    '',
+    '| path | observations/s | ratio to raw |',
+    '|---|---:|---:|',
+    `| single POST /Observations | ${Math.round(ingest.singlePerSecond).toLocaleString('en')} | ${(ingest.singlePerSecond / ingest.rawPerSecond).toFixed(3)} |`,
+    `| CreateObservations, ${ingest.batchSize} per request | ${Math.round(ingest.batchedPerSecond).toLocaleString('en')} | ${(ingest.batchedPerSecond / ingest.rawPerSecond).toFixed(2)} |`,
+    `| raw better-sqlite3 inserts | ${Math.round(ingest.rawPerSecond).toLocaleString('en')} | 1.00 |`,
+  ];
+}
+
 /** The overlay table: frame time with live sensors against the overlay off and against no monitoring. */
 function overlayLines(o: OverlayFrameResult, rounds: number): string[] {
   const lines = ['', `Frame time with ${o.sensors.toLocaleString('en')} sensors updating at 1 Hz (buildings layer, same view; median of ${rounds} alternated rounds; target ≤ 1.15 against the overlay off)`, ''];
@@ -261,6 +275,11 @@ async function main() {
   if (process.env.BENCH_ONLY === 'overlay') {
     const { overlay } = await benchViewer(rounds, true, true);
     console.log(overlayLines(overlay!, rounds).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=ingest: the ingest benchmark alone.
+  if (process.env.BENCH_ONLY === 'ingest') {
+    console.log(ingestLines(await benchIngest()).join('\n'));
     return;
   }
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
@@ -330,13 +349,7 @@ async function main() {
     lines.push(`| colour the district by another attribute (use ↔ height) | ${t.restyleMilliseconds.toFixed(0)} ms | ${t.restyleFrames} | ${(t.restyleMilliseconds / t.plainFrameMilliseconds).toFixed(2)} |`);
     lines.push(`| 4D slider 1990 ↔ 2020 | ${t.sliderMilliseconds.toFixed(0)} ms | ${t.sliderFrames} | ${(t.sliderMilliseconds / t.plainFrameMilliseconds).toFixed(2)} |`);
   }
-  if (ingest) {
-    lines.push('', 'Monitoring ingest (HTTP API on loopback, SQLite WAL, thresholds checked; raw = the same rows with better-sqlite3 in a transaction per batch; targets: ≥ 20,000/s batched, ratio ≥ 0.5)', '');
-    lines.push('| path | observations/s | ratio to raw |', '|---|---:|---:|');
-    lines.push(`| single POST /Observations | ${Math.round(ingest.singlePerSecond).toLocaleString('en')} | ${(ingest.singlePerSecond / ingest.rawPerSecond).toFixed(3)} |`);
-    lines.push(`| CreateObservations, ${ingest.batchSize} per request | ${Math.round(ingest.batchedPerSecond).toLocaleString('en')} | ${(ingest.batchedPerSecond / ingest.rawPerSecond).toFixed(2)} |`);
-    lines.push(`| raw better-sqlite3 inserts | ${Math.round(ingest.rawPerSecond).toLocaleString('en')} | 1.00 |`);
-  }
+  if (ingest) lines.push(...ingestLines(ingest));
   if (fanOut) {
     lines.push('', `Stream fan-out (${fanOut.clients} SSE clients in one process, ${fanOut.observationsPerSecond.toLocaleString('en')} observations/s for ${fanOut.seconds} s)`, '');
     lines.push('| delivered | p50 latency | p95 latency |', '|---:|---:|---:|');

@@ -77,10 +77,13 @@ export async function benchIngest(): Promise<IngestResult> {
         dataArray: Array.from({ length: batchSize / sensors }, (_, k) => [new Date(Date.UTC(2026, 10, 25) + (b * batchSize + k) * 10).toISOString(), 1 + (k % 5) * 0.1]),
       }));
     const bodies = Array.from({ length: batches }, (_, b) => batch(b));
+    // Serialised before the clock starts: the server's throughput, not the client's JSON.stringify.
+    const texts = bodies.map((body) => JSON.stringify(body));
     started = performance.now();
-    for (const body of bodies) {
-      const response = await post(base, 'CreateObservations', body);
+    for (const text of texts) {
+      const response = await fetch(`${base}/CreateObservations`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': KEY }, body: text });
       if (response.status !== 201) throw new Error(`batch: ${response.status}`);
+      await response.arrayBuffer();
     }
     const batchedPerSecond = (batches * batchSize) / ((performance.now() - started) / 1000);
 

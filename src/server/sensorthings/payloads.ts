@@ -4,6 +4,7 @@
  * §10.2: a related entity is either created inline or referenced by `{"@iot.id": n}`.
  */
 import { z } from 'zod';
+import type { NewObservation } from './database.ts';
 
 const reference = z.object({ '@iot.id': z.number().int().positive() }).strict();
 const text = z.string().max(10_000);
@@ -79,30 +80,42 @@ export const createObservationsSchema = z.array(
 ).min(1);
 
 /**
- * One row of a data array, checked without building a zod parse per row. Returns the problem in
- * words, or undefined when the row is valid.
+ * One row of a data array as an observation of its datastream, checked and read in one pass
+ * without a zod parse per row (a batch has thousands). Returns the problem in words when the row
+ * is not valid. Times not given are `now`.
  */
-export function dataArrayRowProblem(components: readonly string[], values: unknown): string | undefined {
+export function readDataArrayRow(components: readonly string[], values: unknown, datastreamId: number, now: number): NewObservation | string {
   if (!Array.isArray(values)) return 'must be an array of values, one per component';
   if (values.length !== components.length) return `has ${values.length} values for ${components.length} components`;
+  const observation: NewObservation = { datastreamId, phenomenonTimeMs: now, resultTimeMs: now, result: undefined };
+  let hasResult = false;
   for (let i = 0; i < components.length; i++) {
     const value = values[i];
     switch (components[i]) {
-      case 'phenomenonTime':
-        if (instantMilliseconds(value) === undefined) return `phenomenonTime: ${INSTANT_MESSAGE}`;
+      case 'phenomenonTime': {
+        const ms = instantMilliseconds(value);
+        if (ms === undefined) return `phenomenonTime: ${INSTANT_MESSAGE}`;
+        observation.phenomenonTimeMs = ms;
         break;
-      case 'resultTime':
-        if (value !== null && instantMilliseconds(value) === undefined) return `resultTime: ${INSTANT_MESSAGE}`;
+      }
+      case 'resultTime': {
+        const ms = value === null ? null : instantMilliseconds(value);
+        if (ms === undefined) return `resultTime: ${INSTANT_MESSAGE}`;
+        observation.resultTimeMs = ms;
         break;
+      }
       case 'result':
         if (!((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'object' && value !== null))) return 'result: must be a finite number, a string, a boolean, an object or an array';
+        observation.result = value;
+        hasResult = true;
         break;
       case 'parameters':
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'parameters: must be an object';
+        observation.parameters = value as Record<string, unknown>;
         break;
     }
   }
-  return undefined;
+  return hasResult ? observation : 'components: must include result';
 }
 
 /**

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { BadRequestError, type MonitoringDatabase, type NewObservation } from './database.ts';
 import { ENTITY_SETS, isEntitySetName, type EntitySetName } from './entities.ts';
 import { parseOptions, QueryError } from './odata.ts';
-import { createObservationsSchema, dataArrayRowProblem, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
+import { createObservationsSchema, readDataArrayRow, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
 import { readCollection, readEntity, type ReadContext } from './read.ts';
 import type { StreamHub } from './stream.ts';
 import { prepared } from './statements.ts';
@@ -198,25 +198,16 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       const now = Date.now();
       const observations: NewObservation[] = [];
       for (const [g, group] of groups.entries()) {
-        const at = (name: 'phenomenonTime' | 'resultTime' | 'result' | 'parameters') => group.components.indexOf(name);
-        const [timeAt, resultTimeAt, resultAt, parametersAt] = [at('phenomenonTime'), at('resultTime'), at('result'), at('parameters')];
-        if (resultAt < 0) throw new HttpError(400, `${g}.components: must include result`);
-        const datastreamId = group.Datastream['@iot.id'];
+        if (!group.components.includes('result')) throw new HttpError(400, `${g}.components: must include result`);
         for (let row = 0; row < group.dataArray.length; row++) {
-          const values = group.dataArray[row] as unknown[];
-          const problem = dataArrayRowProblem(group.components, values);
-          if (problem) throw new HttpError(400, `${g}.dataArray.${row}: ${problem}`);
-          observations.push({
-            datastreamId,
-            phenomenonTimeMs: timeAt >= 0 ? Date.parse(values[timeAt] as string) : now,
-            resultTimeMs: resultTimeAt >= 0 ? (values[resultTimeAt] === null ? null : Date.parse(values[resultTimeAt] as string)) : now,
-            result: values[resultAt],
-            parameters: parametersAt >= 0 ? (values[parametersAt] as Record<string, unknown>) : undefined,
-          });
+          const observation = readDataArrayRow(group.components, group.dataArray[row], group.Datastream['@iot.id'], now);
+          if (typeof observation === 'string') throw new HttpError(400, `${g}.dataArray.${row}: ${observation}`);
+          observations.push(observation);
         }
       }
       const result = ingest(observations);
-      return reply.status(201).send(result.observations.map((o) => `${context(request).baseUrl}/Observations(${o.id})`));
+      const { baseUrl } = context(request);
+      return reply.status(201).send(result.observations.map((o) => `${baseUrl}/Observations(${o.id})`));
     }
     const incidentAction = /^Incidents\((\d+)\)\/Actions$/.exec(path);
     if (incidentAction) {
