@@ -117,6 +117,8 @@ describe('bad input gets a 400 (or 401/413) and stores nothing', () => {
     ['a Thing with a Location out of range', 'Things', { name: 'x', Locations: [{ name: 'l', encodingType: 'application/geo+json', location: { type: 'Point', coordinates: [200, 0] } }] }, 400, /coordinates/],
     ['a Thing referring to an unknown Location', 'Things', { name: 'x', Locations: [{ '@iot.id': 42 }] }, 400, /Location 42 does not exist/],
     ['a batch whose third row is bad', 'CreateObservations', [{ Datastream: { '@iot.id': 1 }, components: ['result'], dataArray: [[1], [2], ['x', 2]] }], 400, /dataArray\.2/],
+    ['a batch row whose time has no zone', 'CreateObservations', [{ Datastream: { '@iot.id': 1 }, components: ['phenomenonTime', 'result'], dataArray: [['2026-11-25T08:00:00Z', 1], ['2026-11-25T08:00:00', 1]] }], 400, /dataArray\.1: phenomenonTime/],
+    ['a batch without a result component', 'CreateObservations', [{ Datastream: { '@iot.id': 1 }, components: ['phenomenonTime'], dataArray: [['2026-11-25T08:00:00Z']] }], 400, /must include result/],
     ['a batch naming an unknown Datastream after a good one', 'CreateObservations', [{ Datastream: { '@iot.id': 1 }, components: ['result'], dataArray: [[1]] }, { Datastream: { '@iot.id': 77 }, components: ['result'], dataArray: [[1]] }], 400, /Datastream 77/],
   ])('%s', async (_name, path, body, status, message) => {
     const before = counts();
