@@ -3,9 +3,10 @@ import { checklistProgress, linkageChecklist } from '../../domain/emergency/link
 import { ISOLATION_TYPES_BY_INCIDENT, suspectedBreak } from '../../domain/emergency/valve-isolation.ts';
 import { isOpenStatus, type IncidentLogAction } from '../../domain/monitoring/incidents.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
-import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
+import { useApp, useCommandDictionary, useServices } from '../context.ts';
 import { ensureNetwork } from '../network-loader.ts';
 import { timeOfDay } from '../monitoring/labels.tsx';
+import { useIncidentWrite } from '../monitoring/incident-write.ts';
 
 /**
  * The emergency mode's working area for the incident in focus (应急指挥): the linked units to
@@ -15,34 +16,18 @@ import { timeOfDay } from '../monitoring/labels.tsx';
  */
 export function EmergencyCommand({ incident }: { incident: IncidentDocument }) {
   const c = useCommandDictionary();
-  const m = useMonitoringDictionary();
   const services = useServices();
   const { store } = services;
   const language = useApp((s) => s.language);
   const operator = useApp((s) => s.operator);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useIncidentWrite();
   const [note, setNote] = useState('');
   const [isolationMessage, setIsolationMessage] = useState<string>();
   const items = linkageChecklist(incident);
   const progress = checklistProgress(items);
   const open = isOpenStatus(incident.status);
 
-  const log = async (action: IncidentLogAction, entry: { unit?: string; note?: string }) => {
-    const service = services.monitoring();
-    if (!service || !operator) return false;
-    setBusy(true);
-    setError(undefined);
-    try {
-      store.getState().upsertIncidents([await service.client.log(incident['@iot.id'], action, entry, operator.name, operator.apiKey)]);
-      return true;
-    } catch (caught) {
-      setError(`${m.actionFailed}: ${caught instanceof Error ? caught.message : String(caught)}`);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const log = (action: IncidentLogAction, entry: { unit?: string; note?: string }) => run((client, on) => client.log(incident['@iot.id'], action, entry, on.name, on.apiKey));
 
   const isolationTypes = ISOLATION_TYPES_BY_INCIDENT[incident.type];
   const runIsolation = async () => {

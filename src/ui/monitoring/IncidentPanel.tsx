@@ -12,6 +12,7 @@ import type { ImpactBuilding } from '../../domain/emergency/impact.ts';
 import { loadSearchEntries } from '../search-loader.ts';
 import { EmergencyCommand } from '../command/EmergencyCommand.tsx';
 import { enterEmergency } from '../command/CommandSwitch.tsx';
+import { useIncidentWrite } from './incident-write.ts';
 
 const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];
 
@@ -33,25 +34,12 @@ export function IncidentPanel() {
   const operator = useApp((s) => s.operator);
   const commandMode = useApp((s) => s.commandMode);
   const c = useCommandDictionary();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useIncidentWrite();
   const [report, setReport] = useState<{ snapshot?: string; buildings: ImpactBuilding[] }>();
   const network = useApp((s) => s.network);
   if (id === undefined) return null;
   if (!incident) return null;
-  const act = async (action: IncidentAction) => {
-    const service = services.monitoring();
-    if (!service || !operator) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      store.getState().upsertIncidents([await service.client.act(incident['@iot.id'], action, operator.name, operator.apiKey)]);
-    } catch (caught) {
-      setError(`${m.actionFailed}: ${caught instanceof Error ? caught.message : String(caught)}`);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (action: IncidentAction) => run((client, on) => client.act(incident['@iot.id'], action, on.name, on.apiKey));
   const [lon, lat] = incident.location.coordinates;
   const openReport = async () => {
     const entries = await loadSearchEntries(store.getState().layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config));
