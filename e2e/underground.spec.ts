@@ -18,9 +18,28 @@ test('the underground view makes the ground translucent and lets the camera go b
   await waitForReady(page);
   const collisionDetection = () => page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.screenSpaceCameraController.enableCollisionDetection);
   expect(await collisionDetection()).toBe(true);
+  // The globe's limit in degrees [west, south, east, north], after a frame is drawn.
+  const globeLimit = () =>
+    page.evaluate(() => {
+      const engine = window.__cimTwin!.engine()!;
+      engine.viewer.scene.requestRender();
+      engine.viewer.render();
+      const r = engine.viewer.scene.globe.cartographicLimitRectangle;
+      const degrees = (radians: number) => (radians * 180) / Math.PI;
+      return [degrees(r.west), degrees(r.south), degrees(r.east), degrees(r.north)] as const;
+    });
+  expect((await globeLimit()).map((d) => Math.round(d * 1e6) / 1e6)).toEqual([-180, -90, 180, 90]);
   await page.getByTestId('underground-toggle').check();
   expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.enabled)).toBe(true);
   expect(await collisionDetection()).toBe(false);
+  // With the ground translucent, the globe stops at the camera's horizon (300 m up: 62 km, plus
+  // 113 km for 1 km of relief, with a 1.2 margin: about ±1.9° of latitude), not the far side of the Earth.
+  const [west, south, east, north] = await globeLimit();
+  expect(north - 23.01).toBeCloseTo(23.01 - south, 6);
+  expect(north - south).toBeGreaterThan(3.5);
+  expect(north - south).toBeLessThan(4);
+  expect(west).toBeLessThan(113.12);
+  expect(east).toBeGreaterThan(113.12);
   // Below the ground, looking up a little; then the user turns the view with the mouse.
   await page.evaluate(() => window.__cimTwin!.engine()!.setView({ lonDegrees: 113.12, latDegrees: 23.01, heightMetres: -30, headingDegrees: 0, pitchDegrees: 10 }));
   const canvas = page.locator('.cesium-widget canvas');
@@ -38,6 +57,9 @@ test('the underground view makes the ground translucent and lets the camera go b
   expect(height).toBeLessThan(-20);
   await page.getByTestId('ground-opacity').fill('0.2');
   expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.frontFaceAlpha)).toBeCloseTo(0.2, 5);
+  // Back above: the opaque ground culls by the horizon itself, and the whole globe is allowed again.
+  await page.getByTestId('underground-toggle').uncheck();
+  expect((await globeLimit()).map((d) => Math.round(d * 1e6) / 1e6)).toEqual([-180, -90, 180, 90]);
 });
 
 test('picking a pipe from below opens its panel with the pipeline attributes, its connections and its profile', async ({ page }) => {

@@ -7,7 +7,8 @@
  *    BENCH_ROUNDS times (default 3) in the same run: time from navigation to ready, steady frame
  *    time, JS heap. Ratios are ours ÷ bare (medians).
  *  - Pipeline tiling (km/s, bytes/km), the clearance check on the demo network and 10× it, and the
- *    viewer's frame time with the underground view on against off, in the same alternated rounds.
+ *    viewer's frame time with the underground view on against off, in the same alternated rounds
+ *    (BENCH_ONLY=underground runs this one alone).
  *  - Valve isolation on the demo water network and a synthetic 100,000-segment grid.
  *  - Thematic views: re-colouring the district and moving the 4D slider, time until a drawn frame
  *    shows the change, against one plain frame of the same page.
@@ -172,7 +173,10 @@ async function runPage(browser: Browser, url: string, viewerExpression: string, 
   }
 }
 
-async function benchViewer(rounds: number, monitoring: boolean, overlayOnly = false) {
+/** Which viewer benchmarks run: all of them, or one alone (BENCH_ONLY). */
+type ViewerSelection = 'all' | 'overlay' | 'underground';
+
+async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSelection = 'all') {
   await prepareDemo((line) => process.stderr.write(`${line}\n`));
   buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
   const server = await createStaticServer();
@@ -192,7 +196,7 @@ async function benchViewer(rounds: number, monitoring: boolean, overlayOnly = fa
   let overlay: OverlayFrameResult | undefined;
   let thematic: ThematicResult | undefined;
   try {
-    for (let round = 0; round < (overlayOnly ? 0 : rounds); round++) {
+    for (let round = 0; round < (only === 'overlay' ? 0 : rounds); round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
       // Alternate which goes first, so drift on a noisy machine falls on both of each pair.
       const pair = [
@@ -210,14 +214,14 @@ async function benchViewer(rounds: number, monitoring: boolean, overlayOnly = fa
         pair.reverse();
         underground.reverse();
       }
-      for (const run of [...pair, ...underground]) await run();
+      for (const run of only === 'underground' ? underground : [...pair, ...underground]) await run();
     }
-    if (!overlayOnly) {
+    if (only === 'all') {
       process.stderr.write('thematic views: re-colouring and the 4D slider …\n');
       thematic = await benchThematic(browser, `${base}/?layers=demo-buildings&view=${VIEW}`);
     }
-    if (monitoring) {
-      if (!overlayOnly) {
+    if (monitoring && only !== 'underground') {
+      if (only === 'all') {
         process.stderr.write('monitoring: POST → colour on screen …\n');
         endToEnd = await benchEndToEnd(browser, base);
       }
@@ -242,6 +246,23 @@ async function benchViewer(rounds: number, monitoring: boolean, overlayOnly = fa
 
 function formatBytes(bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(0)} MiB`;
+}
+
+type ViewerKey = 'readyMilliseconds' | 'frameMilliseconds' | 'heapBytes';
+
+/** The underground table: the full demo with the underground view on against off. */
+function undergroundLines(on: ViewerRun[], off: ViewerRun[], rounds: number): string[] {
+  const lines = ['', `Underground view on vs off (full demo: buildings and pipelines, same view; median of ${rounds} alternated rounds; target frame ratio ≤ 1.25)`, ''];
+  lines.push('| measure | on | off | ratio |', '|---|---:|---:|---:|');
+  const row = (label: string, key: ViewerKey, format: (n: number) => string) => {
+    const a = median(on.map((r) => r[key]));
+    const b = median(off.map((r) => r[key]));
+    lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
+  };
+  row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
+  row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
+  row('JS heap at ready', 'heapBytes', formatBytes);
+  return lines;
 }
 
 /** The ingest table: single and batched writes over HTTP against raw better-sqlite3 inserts. */
@@ -273,8 +294,14 @@ async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   // BENCH_ONLY=overlay: the live-sensor frame benchmark alone (it needs no tiling or other viewer runs).
   if (process.env.BENCH_ONLY === 'overlay') {
-    const { overlay } = await benchViewer(rounds, true, true);
+    const { overlay } = await benchViewer(rounds, true, 'overlay');
     console.log(overlayLines(overlay!, rounds).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=underground: the underground view on against off alone.
+  if (process.env.BENCH_ONLY === 'underground') {
+    const viewer = await benchViewer(rounds, false, 'underground');
+    console.log(undergroundLines(viewer.undergroundOn, viewer.undergroundOff, rounds).join('\n'));
     return;
   }
   // BENCH_ONLY=ingest: the ingest benchmark alone.
@@ -318,11 +345,10 @@ async function main() {
     lines.push(`| ${r.label} | ${r.segments.toLocaleString('en')} | ${r.graphMilliseconds.toFixed(1)} ms | ${r.isolationMedianMilliseconds.toFixed(1)} ms | ${r.isolationMaximumMilliseconds.toFixed(1)} ms | ${r.breaks} | ${r.meanValvesToClose.toFixed(1)} |`);
   }
   if (viewer) {
-    type Key = 'readyMilliseconds' | 'frameMilliseconds' | 'heapBytes';
-    const m = (runs: ViewerRun[], key: Key) => median(runs.map((r) => r[key]));
+    const m = (runs: ViewerRun[], key: ViewerKey) => median(runs.map((r) => r[key]));
     lines.push('', `Viewer vs bare CesiumJS on the demo tileset (same view, clock, imagery; 1280×720, SwiftShader; median of ${rounds} alternated rounds; target ratio ≤ 1.10)`, '');
     lines.push('| measure | cim-twin | bare CesiumJS | ratio |', '|---|---:|---:|---:|');
-    const row = (label: string, key: Key, format: (n: number) => string) => {
+    const row = (label: string, key: ViewerKey, format: (n: number) => string) => {
       const a = m(viewer.ours, key);
       const b = m(viewer.bare, key);
       lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
@@ -330,16 +356,7 @@ async function main() {
     row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
     row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
     row('JS heap at ready', 'heapBytes', formatBytes);
-    lines.push('', `Underground view on vs off (full demo: buildings and pipelines, same view; median of ${rounds} alternated rounds; target frame ratio ≤ 1.25)`, '');
-    lines.push('| measure | on | off | ratio |', '|---|---:|---:|---:|');
-    const undergroundRow = (label: string, key: Key, format: (n: number) => string) => {
-      const a = m(viewer.undergroundOn, key);
-      const b = m(viewer.undergroundOff, key);
-      lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
-    };
-    undergroundRow('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
-    undergroundRow(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
-    undergroundRow('JS heap at ready', 'heapBytes', formatBytes);
+    lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, rounds));
   }
   if (viewer?.thematic) {
     const t = viewer.thematic;

@@ -50,3 +50,48 @@ export function localProjection(originLonDegrees: number, originLatDegrees: numb
     toLonLat: (x, y) => [originLonDegrees + x / metresPerDegreeLongitude, originLatDegrees + y / metresPerDegreeLatitude],
   };
 }
+
+/** Mean Earth radius (metres), for horizon distances. */
+const EARTH_RADIUS_METRES = 6_371_000;
+
+/** Distance along the ground (metres) from the point below an eye at this height to its horizon; 0 at or below the ground. */
+export function horizonDistanceMetres(heightMetres: number): number {
+  if (!(heightMetres > 0)) return 0;
+  return EARTH_RADIUS_METRES * Math.acos(EARTH_RADIUS_METRES / (EARTH_RADIUS_METRES + heightMetres));
+}
+
+export interface DegreesRectangle {
+  westDegrees: number;
+  southDegrees: number;
+  eastDegrees: number;
+  northDegrees: number;
+}
+
+export interface HorizonOptions {
+  /** The highest ground (terrain, buildings) that may show above the horizon, metres. */
+  reliefMetres: number;
+  /** Never smaller than this, metres: what an eye below the ground sees overhead. */
+  minimumRadiusMetres: number;
+  /** Safety factor on the distance (the Earth is an ellipsoid, not a sphere). */
+  marginFactor: number;
+}
+
+const DEFAULT_HORIZON: HorizonOptions = { reliefMetres: 1000, minimumRadiusMetres: 50_000, marginFactor: 1.2 };
+
+/**
+ * The longitude/latitude box around an eye that holds every piece of ground it can see over the
+ * curve of the Earth: its own horizon plus the horizon of the highest relief beyond it. West is
+ * greater than east where the box crosses the antimeridian; near a pole it spans every longitude.
+ */
+export function horizonRectangleDegrees(lonDegrees: number, latDegrees: number, heightMetres: number, options: Partial<HorizonOptions> = {}): DegreesRectangle {
+  const { reliefMetres, minimumRadiusMetres, marginFactor } = { ...DEFAULT_HORIZON, ...options };
+  const radiusMetres = Math.max(minimumRadiusMetres, (horizonDistanceMetres(heightMetres) + horizonDistanceMetres(reliefMetres)) * marginFactor);
+  const halfLatitude = (radiusMetres / EARTH_RADIUS_METRES) * (180 / Math.PI);
+  const southDegrees = Math.max(-90, latDegrees - halfLatitude);
+  const northDegrees = Math.min(90, latDegrees + halfLatitude);
+  const widestLatitude = Math.max(Math.abs(southDegrees), Math.abs(northDegrees));
+  const halfLongitude = widestLatitude >= 89.9 ? 180 : halfLatitude / Math.cos((widestLatitude * Math.PI) / 180);
+  if (halfLongitude >= 180) return { westDegrees: -180, southDegrees, eastDegrees: 180, northDegrees };
+  const wrap = (degrees: number) => (degrees > 180 ? degrees - 360 : degrees < -180 ? degrees + 360 : degrees);
+  return { westDegrees: wrap(lonDegrees - halfLongitude), southDegrees, eastDegrees: wrap(lonDegrees + halfLongitude), northDegrees };
+}

@@ -27,6 +27,7 @@ import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
+import { UndergroundView } from './underground-view.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
 import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
@@ -61,6 +62,7 @@ export class CityViewer {
   private readonly analysis: AnalysisOverlay;
   readonly sensors: SensorOverlay;
   readonly impactRings: ImpactRings;
+  readonly underground: UndergroundView;
   private tints = new Map<string, string>();
   /** Most serious open incident level per asset, for the risk theme. */
   private risk = new Map<string, WarningLevel>();
@@ -89,6 +91,7 @@ export class CityViewer {
     this.analysis = new AnalysisOverlay(this.viewer, this.store);
     this.sensors = new SensorOverlay(this.viewer, this.store);
     this.impactRings = new ImpactRings(this.viewer, this.store);
+    this.underground = new UndergroundView(this.viewer);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
@@ -203,12 +206,7 @@ export class CityViewer {
    */
   private applyLayerAppearance(): void {
     const state = this.store.getState();
-    const scene = this.viewer.scene;
-    const translucency = scene.globe.translucency;
-    translucency.enabled = state.underground;
-    translucency.frontFaceAlpha = state.groundOpacity;
-    translucency.backFaceAlpha = state.groundOpacity;
-    scene.screenSpaceCameraController.enableCollisionDetection = !state.underground;
+    this.underground.apply({ enabled: state.underground, groundOpacity: state.groundOpacity });
     for (const layerState of state.layers) {
       const layer = this.layers.get(layerState.config.id);
       if (!layer) continue;
@@ -220,7 +218,7 @@ export class CityViewer {
       const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' ? BUILDINGS_UNDERGROUND_ALPHA : 1;
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
-    scene.requestRender();
+    this.viewer.scene.requestRender();
   }
 
   /** Assets of open incidents whose alarm is on, tinted by level in every layer. */
@@ -490,6 +488,7 @@ export class CityViewer {
     this.analysis.destroy();
     this.sensors.destroy();
     this.impactRings.destroy();
+    this.underground.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

@@ -1,3 +1,0 @@
-import { prepareDemo, buildViewerIfStale } from './start.ts';
-await prepareDemo();
-buildViewerIfStale();

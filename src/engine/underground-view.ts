@@ -1,0 +1,76 @@
+/**
+ * The underground view's ground: Cesium globe translucency at the chosen opacity, the camera
+ * allowed below the surface, and the globe limited to what the camera can see over the horizon.
+ *
+ * Why the limit: with a translucent globe Cesium stops culling terrain tiles behind the horizon
+ * (the far side of the Earth could show through), so it loads and draws about three times as many
+ * globe tiles (99 against 29 at the opening view), each in a front-face and a back-face pass. The
+ * far side adds nothing a planner reads, so while the ground is translucent the globe's
+ * `cartographicLimitRectangle` is kept to the box that holds the camera's horizon (plus the
+ * horizon of high relief, with a margin); outside the underground view it is the whole globe again.
+ */
+import { Rectangle, type Viewer } from 'cesium';
+import { horizonRectangleDegrees, type DegreesRectangle } from '../domain/geometry.ts';
+
+export interface UndergroundState {
+  enabled: boolean;
+  /** Opacity of the ground, 0–1. */
+  groundOpacity: number;
+}
+
+/** A change smaller than this share of the box's size keeps the current limit. */
+const LIMIT_TOLERANCE = 0.05;
+
+export class UndergroundView {
+  private enabled = false;
+  private limit: DegreesRectangle | undefined;
+  private readonly removePreRender: () => void;
+
+  constructor(private readonly viewer: Viewer) {
+    this.removePreRender = viewer.scene.preRender.addEventListener(() => this.updateLimit());
+  }
+
+  apply(state: UndergroundState): void {
+    const scene = this.viewer.scene;
+    const translucency = scene.globe.translucency;
+    translucency.enabled = state.enabled;
+    translucency.frontFaceAlpha = state.groundOpacity;
+    translucency.backFaceAlpha = state.groundOpacity;
+    scene.screenSpaceCameraController.enableCollisionDetection = !state.enabled;
+    this.enabled = state.enabled;
+    if (!state.enabled && this.limit) {
+      scene.globe.cartographicLimitRectangle = Rectangle.clone(Rectangle.MAX_VALUE);
+      this.limit = undefined;
+    }
+    this.updateLimit();
+    scene.requestRender();
+  }
+
+  /** The globe's limit while the ground is translucent (undefined: the whole globe). For tests and automation. */
+  currentLimit(): DegreesRectangle | undefined {
+    return this.limit;
+  }
+
+  private updateLimit(): void {
+    if (!this.enabled) return;
+    const camera = this.viewer.camera.positionCartographic;
+    const target = horizonRectangleDegrees((camera.longitude * 180) / Math.PI, (camera.latitude * 180) / Math.PI, camera.height);
+    if (this.limit && sameBox(this.limit, target)) return;
+    this.limit = target;
+    this.viewer.scene.globe.cartographicLimitRectangle = Rectangle.fromDegrees(target.westDegrees, target.southDegrees, target.eastDegrees, target.northDegrees);
+  }
+
+  destroy(): void {
+    this.removePreRender();
+  }
+}
+
+function sameBox(a: DegreesRectangle, b: DegreesRectangle): boolean {
+  const tolerance = LIMIT_TOLERANCE * Math.max(1e-6, b.northDegrees - b.southDegrees);
+  return (
+    Math.abs(a.westDegrees - b.westDegrees) < tolerance &&
+    Math.abs(a.eastDegrees - b.eastDegrees) < tolerance &&
+    Math.abs(a.southDegrees - b.southDegrees) < tolerance &&
+    Math.abs(a.northDegrees - b.northDegrees) < tolerance
+  );
+}
