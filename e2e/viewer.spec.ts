@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
 import { join } from 'node:path';
 import { demoBuildings, expect, expectCanvasRendered, test, viewAbove, waitForReady, type SearchRow } from './fixtures.ts';
 
@@ -101,5 +102,40 @@ test('a tileset that fails to load is named in an error, and the rest of the app
   await expect(page.getByTestId('layer-error')).toContainText(`http://127.0.0.1:`);
   await expect(page.getByTestId('layer-error')).toContainText(missing);
   await expect(page.locator('[data-layer="demo-buildings"]')).toHaveAttribute('data-status', 'ready');
+  await expectCanvasRendered(page);
+});
+
+test('the sky atmosphere is drawn only when some sky is in view, and hiding it changes no pixel', async ({ page }) => {
+  await page.goto('/?layers=demo-buildings&view=113.1105,23.0105,600,0,-60');
+  await waitForReady(page);
+  // One frame with the culling as it runs, one with the sky forced on: the same picture.
+  const frames = await page.evaluate(() => {
+    const engine = window.__cimTwin!.engine()!;
+    const scene = engine.viewer.scene;
+    const culled = engine.snapshot();
+    const shownWhileCulled = scene.skyAtmosphere!.show;
+    const force = scene.preRender.addEventListener(() => {
+      scene.skyAtmosphere!.show = true;
+    });
+    const forced = engine.snapshot();
+    force();
+    return { culled, forced, shownWhileCulled };
+  });
+  expect(frames.shownWhileCulled).toBe(false);
+  const culled = PNG.sync.read(Buffer.from(frames.culled.split(',')[1]!, 'base64'));
+  const forced = PNG.sync.read(Buffer.from(frames.forced.split(',')[1]!, 'base64'));
+  let differing = 0;
+  for (let i = 0; i < culled.data.length; i += 4) {
+    if (Math.abs(culled.data[i]! - forced.data[i]!) + Math.abs(culled.data[i + 1]! - forced.data[i + 1]!) + Math.abs(culled.data[i + 2]! - forced.data[i + 2]!) > 6) differing++;
+  }
+  expect(differing / (culled.width * culled.height)).toBeLessThan(0.001);
+  // Tilted up to the horizon, the sky is in view and drawn.
+  const shownAtHorizon = await page.evaluate(() => {
+    const engine = window.__cimTwin!.engine()!;
+    engine.setView({ lonDegrees: 113.1105, latDegrees: 23.0105, heightMetres: 600, headingDegrees: 0, pitchDegrees: -10 });
+    engine.snapshot();
+    return engine.viewer.scene.skyAtmosphere!.show;
+  });
+  expect(shownAtHorizon).toBe(true);
   await expectCanvasRendered(page);
 });

@@ -14,7 +14,8 @@
  *    shows the change, against one plain frame of the same page.
  *  - Monitoring (BENCH_MONITORING=0 to skip): ingest against raw better-sqlite3, stream fan-out to
  *    200 clients, POST → colour on screen, frame time with 10,000 live sensors against the overlay
- *    off and against no monitoring (BENCH_ONLY=overlay runs this one alone).
+ *    off and against no monitoring (BENCH_ONLY=overlay runs this one alone; BENCH_ONLY=latency the
+ *    POST → colour on screen alone).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -174,7 +175,7 @@ async function runPage(browser: Browser, url: string, viewerExpression: string, 
 }
 
 /** Which viewer benchmarks run: all of them, or one alone (BENCH_ONLY). */
-type ViewerSelection = 'all' | 'overlay' | 'underground';
+type ViewerSelection = 'all' | 'overlay' | 'underground' | 'latency';
 
 async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSelection = 'all') {
   await prepareDemo((line) => process.stderr.write(`${line}\n`));
@@ -196,7 +197,7 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
   let overlay: OverlayFrameResult | undefined;
   let thematic: ThematicResult | undefined;
   try {
-    for (let round = 0; round < (only === 'overlay' ? 0 : rounds); round++) {
+    for (let round = 0; round < (only === 'all' || only === 'underground' ? rounds : 0); round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
       // Alternate which goes first, so drift on a noisy machine falls on both of each pair.
       const pair = [
@@ -220,11 +221,11 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
       process.stderr.write('thematic views: re-colouring and the 4D slider …\n');
       thematic = await benchThematic(browser, `${base}/?layers=demo-buildings&view=${VIEW}`);
     }
-    if (monitoring && only !== 'underground') {
-      if (only === 'all') {
-        process.stderr.write('monitoring: POST → colour on screen …\n');
-        endToEnd = await benchEndToEnd(browser, base);
-      }
+    if (monitoring && (only === 'all' || only === 'latency')) {
+      process.stderr.write('monitoring: POST → colour on screen …\n');
+      endToEnd = await benchEndToEnd(browser, base);
+    }
+    if (monitoring && (only === 'all' || only === 'overlay')) {
       process.stderr.write('monitoring: frame time with 10,000 live sensors …\n');
       overlay = await benchOverlayFrames(
         base,
@@ -265,6 +266,19 @@ function undergroundLines(on: ViewerRun[], off: ViewerRun[], rounds: number): st
   return lines;
 }
 
+/** The on-screen latency table: POST → colour set, and → the next frame drawn with it. */
+function endToEndLines(e: EndToEndResult): string[] {
+  return [
+    '',
+    `POST → marker colour on screen (browser, SwiftShader; ${e.updates} updates; target p95 ≤ 250 ms)`,
+    '',
+    '| measure | p50 | p95 |',
+    '|---|---:|---:|',
+    `| POST → colour set on the marker (network, server, stream, store, engine) | ${e.appliedP50Milliseconds} ms | ${e.appliedP95Milliseconds} ms |`,
+    `| POST → the next frame drawn with it | ${e.p50Milliseconds} ms | ${e.p95Milliseconds} ms |`,
+  ];
+}
+
 /** The ingest table: single and batched writes over HTTP against raw better-sqlite3 inserts. */
 function ingestLines(ingest: IngestResult): string[] {
   return [
@@ -302,6 +316,12 @@ async function main() {
   if (process.env.BENCH_ONLY === 'underground') {
     const viewer = await benchViewer(rounds, false, 'underground');
     console.log(undergroundLines(viewer.undergroundOn, viewer.undergroundOff, rounds).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=latency: POST → colour on screen alone.
+  if (process.env.BENCH_ONLY === 'latency') {
+    const { endToEnd } = await benchViewer(rounds, true, 'latency');
+    console.log(endToEndLines(endToEnd!).join('\n'));
     return;
   }
   // BENCH_ONLY=ingest: the ingest benchmark alone.
@@ -372,13 +392,7 @@ async function main() {
     lines.push('| delivered | p50 latency | p95 latency |', '|---:|---:|---:|');
     lines.push(`| ${fanOut.delivered.toLocaleString('en')} of ${fanOut.expected.toLocaleString('en')} | ${fanOut.p50Milliseconds} ms | ${fanOut.p95Milliseconds} ms |`);
   }
-  if (viewer?.endToEnd) {
-    const e = viewer.endToEnd;
-    lines.push('', `POST → marker colour on screen (browser, SwiftShader; ${e.updates} updates; target p95 ≤ 250 ms)`, '');
-    lines.push('| measure | p50 | p95 |', '|---|---:|---:|');
-    lines.push(`| POST → colour set on the marker (network, server, stream, store, engine) | ${e.appliedP50Milliseconds} ms | ${e.appliedP95Milliseconds} ms |`);
-    lines.push(`| POST → the next frame drawn with it | ${e.p50Milliseconds} ms | ${e.p95Milliseconds} ms |`);
-  }
+  if (viewer?.endToEnd) lines.push(...endToEndLines(viewer.endToEnd));
   if (viewer?.overlay) lines.push(...overlayLines(viewer.overlay, rounds));
   console.log(lines.join('\n'));
 }

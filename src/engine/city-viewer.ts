@@ -28,6 +28,7 @@ import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
+import { cullSkyOutOfView } from './sky-culling.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
 import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
@@ -96,6 +97,7 @@ export class CityViewer {
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
+    this.cleanups.push(cullSkyOutOfView(this.viewer));
     this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
     this.cleanups.push(
       this.viewer.camera.moveEnd.addEventListener(() => {

@@ -1,0 +1,50 @@
+/**
+ * The sky atmosphere drawn only when some of the sky is in view.
+ *
+ * Cesium draws the sky atmosphere every frame, over the whole screen, before the globe covers
+ * it: looking down on a district (the usual view of a planner, an incident, the display's tour)
+ * not one of its pixels survives, yet in software WebGL it costs about a third of the frame.
+ * Before each frame this checks the four corners of the view: the directions that hit the globe
+ * form a convex cone, so when all four corners land on the ellipsoid the whole view does and no
+ * sky can show. Through a translucent ground (the underground view) and below the surface the
+ * sky stays on: it is what shows behind the ground there.
+ */
+import { Cartesian2, Cartesian3, SceneMode, type Viewer } from 'cesium';
+
+const corner = new Cartesian2();
+const hit = new Cartesian3();
+
+/** Whether any part of the sky can be seen from the camera: false only when every corner of the view lands on the ground. */
+export function skyInView(viewer: Viewer): boolean {
+  const scene = viewer.scene;
+  if (scene.mode !== SceneMode.SCENE3D || !scene.globe.show || scene.globe.translucency.enabled) return true;
+  const camera = scene.camera;
+  if (camera.positionCartographic.height <= 0) return true;
+  const width = scene.canvas.clientWidth;
+  const height = scene.canvas.clientHeight;
+  if (width === 0 || height === 0) return true;
+  for (const [x, y] of [
+    [0, 0],
+    [width, 0],
+    [0, height],
+    [width, height],
+  ] as const) {
+    corner.x = x;
+    corner.y = y;
+    if (!camera.pickEllipsoid(corner, scene.globe.ellipsoid, hit)) return true;
+  }
+  return false;
+}
+
+/** Show or hide the sky atmosphere before each frame; returns the function that stops it (and shows it again). */
+export function cullSkyOutOfView(viewer: Viewer): () => void {
+  const scene = viewer.scene;
+  const apply = (show: boolean) => {
+    if (scene.skyAtmosphere) scene.skyAtmosphere.show = show;
+  };
+  const remove = scene.preRender.addEventListener(() => apply(skyInView(viewer)));
+  return () => {
+    remove();
+    if (!viewer.isDestroyed()) apply(true);
+  };
+}
