@@ -7,7 +7,11 @@
  *   --port N          default 8090          --host H   default 127.0.0.1
  *   --durability full survive power loss too (default: survive a killed process)
  *   --reads-need-key  reads need the API key too
- * Environment: MONITORING_API_KEY (required; comma-separate several).
+ *   --public-url URL  the server's public …/v1.1 address (default: from each request's host)
+ *   --mqtt URL        also publish observations and incidents through this MQTT broker
+ *                     (SensorThings' MQTT binding; needs --public-url)
+ *   --mqtt-creates    and take observations published to it (let the broker's ACL decide who may)
+ * Environment: MONITORING_API_KEY (required; comma-separate several); MQTT_USERNAME, MQTT_PASSWORD.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -22,15 +26,20 @@ async function main() {
       host: { type: 'string', default: '127.0.0.1' },
       durability: { type: 'string', default: 'normal' },
       'reads-need-key': { type: 'boolean', default: false },
+      'public-url': { type: 'string' },
+      mqtt: { type: 'string' },
+      'mqtt-creates': { type: 'boolean', default: false },
     },
   });
   const apiKeys = (process.env.MONITORING_API_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
   if (apiKeys.length === 0) throw new Error('set MONITORING_API_KEY: writes need a key, and none is built in');
   if (values.durability !== 'normal' && values.durability !== 'full') throw new Error('--durability is normal or full');
   if (values.database !== ':memory:') mkdirSync(dirname(values.database), { recursive: true });
-  const { app } = await createMonitoringServer({ databasePath: values.database, apiKeys, durability: values.durability, readsNeedKey: values['reads-need-key'] });
+  const mqtt = values.mqtt ? { url: values.mqtt, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: values['mqtt-creates'] } : undefined;
+  const { app } = await createMonitoringServer({ databasePath: values.database, apiKeys, durability: values.durability, readsNeedKey: values['reads-need-key'], publicUrl: values['public-url'], mqtt });
   await app.listen({ port: Number(values.port), host: values.host });
   console.log(`monitoring server: http://${values.host}:${values.port}/v1.1 (database ${values.database})`);
+  if (mqtt) console.log(`monitoring over MQTT: ${mqtt.url}${mqtt.acceptCreates ? ' (creates on)' : ''}`);
   const stop = () => void app.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -8,13 +8,16 @@
  *   --speed X            simulated time per real time (default 1)
  *   --scenario NAME      start a scenario now: gas-leak, water-main-burst, rainstorm, settlement (repeatable)
  *   --cycle              run the four scenarios in turn, forever
- * Environment: MONITORING_API_KEY.
+ *   --mqtt URL           publish the readings to this MQTT broker (v1.1/Datastreams(<id>)/Observations)
+ *                        instead of posting them; the sensors are still registered over HTTP
+ * Environment: MONITORING_API_KEY; MQTT_USERNAME, MQTT_PASSWORD.
  */
 import { parseArgs } from 'node:util';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../src/simulator/scenarios.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
+import { mqttSender } from '../src/simulator/mqtt-sender.ts';
 import { planSites, scaleSites } from '../src/simulator/sites.ts';
 
 async function main() {
@@ -26,6 +29,7 @@ async function main() {
       speed: { type: 'string', default: '1' },
       scenario: { type: 'string', multiple: true, default: [] },
       cycle: { type: 'boolean', default: false },
+      mqtt: { type: 'string' },
     },
   });
   const apiKey = process.env.MONITORING_API_KEY;
@@ -35,6 +39,7 @@ async function main() {
   const network = generateNetwork(district);
   const planned = planSites(district, network);
   const sites = values.sensors ? scaleSites(planned, Number(values.sensors)) : planned;
+  const sender = values.mqtt ? await mqttSender(values.mqtt, { username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD }) : undefined;
   const simulator = new LifelineSimulator({
     baseUrl: values.url.replace(/\/$/, ''),
     apiKey,
@@ -44,14 +49,15 @@ async function main() {
     speed: Number(values.speed),
     cycle: values.cycle,
     log: (line) => console.log(line),
+    send: sender?.send,
   });
   const created = await simulator.bootstrap();
-  console.log(`${sites.length} sensors (${created} registered now), a reading each every ${values.interval} s`);
+  console.log(`${sites.length} sensors (${created} registered now), a reading each every ${values.interval} s${values.mqtt ? `, published to ${values.mqtt}` : ''}`);
   for (const name of values.scenario) simulator.startScenario(name as ScenarioName);
   simulator.start();
   process.on('SIGINT', () => {
     simulator.stop();
-    process.exit(0);
+    void (sender?.close() ?? Promise.resolve()).then(() => process.exit(0));
   });
 }
 

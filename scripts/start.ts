@@ -10,7 +10,10 @@
  * Environment: PORT (default 8080), HOST (default 127.0.0.1); MONITORING_API_KEY (default: a key
  * made on first start and kept in data/monitoring-api-key); MONITORING_DATABASE (default
  * data/monitoring.sqlite); SIMULATOR=off to serve without simulated sensors; SIMULATOR_INTERVAL
- * (seconds, default 10). Flags: --prepare-only (build, don't serve).
+ * (seconds, default 10). MQTT_URL (e.g. mqtt://127.0.0.1:1883) to also publish observations and
+ * incidents through that broker (SensorThings' MQTT binding), with MQTT_USERNAME/MQTT_PASSWORD if
+ * it wants them and MQTT_CREATES=on to take observations published to it as well.
+ * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -107,7 +110,11 @@ async function main() {
   mkdirSync(dirname(databasePath), { recursive: true });
   // The demo keeps two days of readings; a deployment sets its own retention.
   const buildingIds = demoBuildingIds();
-  const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds });
+  const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+  const mqtt = process.env.MQTT_URL
+    ? { url: process.env.MQTT_URL, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: process.env.MQTT_CREATES === 'on' }
+    : undefined;
+  const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined });
   // The district (seeded, the same every time) serves the lifecycle records and the simulator's sites.
   let district: ReturnType<typeof generateDistrict> | undefined;
   const demoDistrict = () => (district ??= generateDistrict());
@@ -117,9 +124,9 @@ async function main() {
     console.log(`lifecycle records: ${records.length} demo buildings`);
   }
   await app.listen({ port, host });
-  const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   console.log(`cim-twin is serving the demo at ${origin}/`);
   console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);
+  if (mqtt) console.log(`monitoring over MQTT: ${mqtt.url}, topics v1.1/…${mqtt.acceptCreates ? ' (creates on)' : ''}`);
   let simulator: LifelineSimulator | undefined;
   if (process.env.SIMULATOR !== 'off') {
     const network = generateNetwork(demoDistrict());

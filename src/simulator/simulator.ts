@@ -1,13 +1,21 @@
 /**
  * The lifeline simulator: sensors on the demo district's assets, registered on any SensorThings
  * 1.1 endpoint (deep insert, found again by `properties.simulatorKey` on the next start), then
- * readings posted as CreateObservations data arrays every interval, with scripted scenarios.
+ * readings sent every interval (CreateObservations data arrays over HTTP, or any `send`: the CLI's
+ * --mqtt publishes them to a broker as field devices do), with scripted scenarios.
  * `speed` runs simulated time faster than the clock (10 for the soak test).
  */
 import type { PipeNetwork } from '../domain/pipelines.ts';
 import { createScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios.ts';
 import { baseline, round } from './signals.ts';
 import { OBSERVED_PROPERTIES, type SensorSite } from './sites.ts';
+
+/** One sensor's reading as an observation of its datastream. */
+export interface Reading {
+  datastreamId: number;
+  phenomenonTime: string;
+  result: number;
+}
 
 export interface SimulatorOptions {
   /** SensorThings base URL, e.g. http://127.0.0.1:8080/v1.1 */
@@ -25,6 +33,8 @@ export interface SimulatorOptions {
   cycleMinutes?: number;
   log?: (line: string) => void;
   fetch?: typeof fetch;
+  /** How a round of readings leaves. Default: one CreateObservations request to `baseUrl`. */
+  send?: (readings: Reading[]) => Promise<void>;
 }
 
 const CYCLE_OFFSETS_MINUTES: Record<ScenarioName, number> = { 'gas-leak': 1, 'water-main-burst': 11, rainstorm: 21, settlement: 30 };
@@ -146,17 +156,22 @@ export class LifelineSimulator {
     try {
       const timeMs = this.now();
       const phenomenonTime = new Date(timeMs).toISOString();
-      const body = this.readings(timeMs, this.step++)
+      const readings: Reading[] = this.readings(timeMs, this.step++)
         .filter(({ site }) => this.datastreams.has(site.key))
-        .map(({ site, value }) => ({ Datastream: { '@iot.id': this.datastreams.get(site.key)! }, components: ['phenomenonTime', 'result'], dataArray: [[phenomenonTime, value]] }));
-      if (body.length) await this.request('CreateObservations', { method: 'POST', body });
-      this.stats.posted += body.length;
+        .map(({ site, value }) => ({ datastreamId: this.datastreams.get(site.key)!, phenomenonTime, result: value }));
+      if (readings.length) await (this.options.send ?? ((r) => this.postBatch(r)))(readings);
+      this.stats.posted += readings.length;
     } catch (error) {
       this.stats.failedBatches++;
       this.options.log?.(`simulator: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       this.sending = false;
     }
+  }
+
+  private async postBatch(readings: Reading[]): Promise<void> {
+    const body = readings.map((r) => ({ Datastream: { '@iot.id': r.datastreamId }, components: ['phenomenonTime', 'result'], dataArray: [[r.phenomenonTime, r.result]] }));
+    await this.request('CreateObservations', { method: 'POST', body });
   }
 
   start(): void {

@@ -11,6 +11,7 @@ import { MonitoringDatabase } from './database.ts';
 import { hasValidKey, registerSensorThings } from './routes.ts';
 import { registerLifecycle } from '../lifecycle/routes.ts';
 import { StreamHub, type StreamOptions } from './stream.ts';
+import { MqttBinding, type MqttOptions } from './mqtt.ts';
 
 export interface MonitoringOptions {
   /** SQLite file, or ":memory:". */
@@ -22,7 +23,10 @@ export interface MonitoringOptions {
   /** Threshold rules; default the bundled `threshold-rules.json`. */
   rules?: ThresholdRule[];
   stream?: StreamOptions;
+  /** The server's public base URL with its version path (…/v1.1); default: from each request's host. MQTT needs it. */
   publicUrl?: string;
+  /** Publish (and optionally accept) observations and incidents through an MQTT broker: SensorThings' MQTT binding. */
+  mqtt?: MqttOptions;
   basePath?: string;
   /** Building IDs that exist, for checking lifecycle records; default: any ID is accepted. */
   buildingIds?: ReadonlySet<string>;
@@ -33,6 +37,8 @@ export interface MonitoringOptions {
 export interface Monitoring {
   database: MonitoringDatabase;
   hub: StreamHub;
+  /** The MQTT binding, when configured. */
+  mqtt?: MqttBinding;
   close(): void;
 }
 
@@ -46,6 +52,8 @@ export const MAXIMUM_BODY_BYTES = 8 * 1024 * 1024;
 export function registerMonitoring(app: FastifyInstance, options: MonitoringOptions): Monitoring {
   const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules() });
   const hub = new StreamHub(database, options.stream);
+  if (options.mqtt && !options.publicUrl) throw new Error('mqtt: set publicUrl (the server\'s public …/v1.1 address): notifications carry @iot.selfLink');
+  const mqtt = options.mqtt ? new MqttBinding(options.mqtt, { database, hub, publicUrl: options.publicUrl!, log: (message) => app.log.warn(message) }) : undefined;
   registerSensorThings(app, { database, hub, apiKeys: options.apiKeys, readsNeedKey: options.readsNeedKey, publicUrl: options.publicUrl, basePath: options.basePath });
   // Lifecycle records live in the same database: they change as records do, never with the tiles.
   registerLifecycle(app, { db: database.db, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys) });
@@ -58,7 +66,9 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   const monitoring = {
     database,
     hub,
+    mqtt,
     close: () => {
+      void mqtt?.close();
       clearInterval(pruneTimer);
       hub.close();
       database.close();
@@ -66,7 +76,10 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   };
   // Streams never end by themselves: end them before the server waits for its connections.
   app.addHook('preClose', async () => hub.close());
-  app.addHook('onClose', async () => monitoring.close());
+  app.addHook('onClose', async () => {
+    await mqtt?.close();
+    monitoring.close();
+  });
   return monitoring;
 }
 

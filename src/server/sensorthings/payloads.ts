@@ -68,6 +68,19 @@ export const observationSchema = z.object({
   Datastream: reference.optional(),
 }).strict();
 
+/**
+ * A checked Observation body as a new observation of its datastream: the one in the path
+ * (`Datastreams(n)/Observations`) or the body's own `Datastream`. Returns the problem in words
+ * when neither names one. Times not given are `now`. Used by POST and by MQTT creates alike.
+ */
+export function observationOf(body: z.infer<typeof observationSchema>, pathDatastreamId: number | undefined, now: number): NewObservation | string {
+  const datastreamId = pathDatastreamId ?? body.Datastream?.['@iot.id'];
+  if (datastreamId === undefined) return 'Datastream: an Observation needs its Datastream ({"@iot.id": n})';
+  const phenomenonTimeMs = body.phenomenonTime === undefined ? now : instantMilliseconds(body.phenomenonTime)!;
+  const resultTimeMs = body.resultTime === null ? null : body.resultTime === undefined ? now : instantMilliseconds(body.resultTime)!;
+  return { datastreamId, phenomenonTimeMs, resultTimeMs, result: body.result, parameters: body.parameters };
+}
+
 /** The data-array form of SensorThings 1.1 §14.4 (CreateObservations). */
 export const createObservationsSchema = z.array(
   z.object({

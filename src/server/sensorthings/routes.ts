@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { BadRequestError, type MonitoringDatabase, type NewObservation } from './database.ts';
 import { ENTITY_SETS, isEntitySetName, type EntitySetName } from './entities.ts';
 import { parseOptions, QueryError } from './odata.ts';
-import { createObservationsSchema, readDataArrayRow, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
+import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
 import { readCollection, readEntity, type ReadContext } from './read.ts';
 import type { StreamHub } from './stream.ts';
 import { prepared } from './statements.ts';
@@ -84,10 +84,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (!result.success) throw new HttpError(400, describeIssues(result.error));
   return result.data;
-}
-
-function instantMs(text: string | undefined | null, fallback: number): number {
-  return text ? Date.parse(text) : fallback;
 }
 
 export function registerSensorThings(app: FastifyInstance, options: RoutesOptions): void {
@@ -177,13 +173,6 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return readEntity(ctx, nav.target, row.id, options);
   });
 
-  const observationFrom = (body: z.infer<typeof observationSchema>, datastreamId: number | undefined): NewObservation => {
-    const id = datastreamId ?? body.Datastream?.['@iot.id'];
-    if (id === undefined) throw new HttpError(400, 'Datastream: an Observation needs its Datastream ({"@iot.id": n})');
-    const now = Date.now();
-    return { datastreamId: id, phenomenonTimeMs: instantMs(body.phenomenonTime, now), resultTimeMs: body.resultTime === null ? null : instantMs(body.resultTime, now), result: body.result, parameters: body.parameters };
-  };
-
   /** Store observations, then send them to the stream (after the commit). */
   const ingest = (observations: NewObservation[]) => {
     const result = database.insertObservations(observations);
@@ -225,7 +214,9 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     const datastreamObservations = /^Datastreams\((\d+)\)\/Observations$/.exec(path);
     if (datastreamObservations || path === 'Observations') {
       const body = parse(observationSchema, request.body);
-      const result = ingest([observationFrom(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined)]);
+      const observation = observationOf(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined, Date.now());
+      if (typeof observation === 'string') throw new HttpError(400, observation);
+      const result = ingest([observation]);
       return reply201(reply, request, 'Observations', result.observations[0]!.id);
     }
     switch (path) {

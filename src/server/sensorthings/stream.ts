@@ -70,6 +70,7 @@ export class StreamHub {
   private readonly maximumReplay: number;
   /** Clients dropped for being too slow, since start. */
   droppedSlowClients = 0;
+  private readonly listeners = new Set<(result: WriteResult) => void>();
 
   constructor(private readonly database: MonitoringDatabase, options: StreamOptions = {}) {
     this.maximumBufferedBytes = options.maximumBufferedBytes ?? 4 * 1024 * 1024;
@@ -79,6 +80,12 @@ export class StreamHub {
       for (const client of this.clients) this.write(client, ': ping\n\n');
     }, options.heartbeatMilliseconds ?? 15_000);
     this.heartbeat.unref();
+  }
+
+  /** Hand every committed write to a listener too (the MQTT binding); returns the function that stops it. */
+  onPublish(listener: (result: WriteResult) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get clientCount(): number {
@@ -115,6 +122,7 @@ export class StreamHub {
     const lastObservation = result.observations.at(-1);
     if (lastObservation) this.cursor.observation = Math.max(this.cursor.observation, lastObservation.id);
     for (const change of result.incidents) this.cursor.incidentEvent = Math.max(this.cursor.incidentEvent, change.eventId);
+    for (const listener of this.listeners) listener(result);
     if (this.clients.size === 0) return;
     const message: StreamUpdate = { observations: toWire(result.observations), incidents: result.incidents.map((c) => c.incident) };
     const id = this.cursorText();

@@ -1,0 +1,194 @@
+/**
+ * The MQTT binding of SensorThings API 1.1 (OGC 18-088 §14, "SensorThings MQTT Extension"),
+ * through an existing broker (Mosquitto, EMQX, …): the server is one client of it.
+ *
+ * Notifications: after each committed write, the new entity is published, as a GET of it
+ * returns it (`@iot.id`, `@iot.selfLink`, navigation links), on the topics clients subscribe to:
+ *  - `v1.1/Observations` and `v1.1/Datastreams(<id>)/Observations`: every new observation;
+ *  - `v1.1/Incidents`: every new incident; `v1.1/Incidents(<id>)`: every change of one
+ *    (level, alarm, status, log entry), with its transitions (the Incidents extension).
+ * QoS 0 by default, not queued while the broker is away: the stream (SSE, resumable) and the
+ * REST API stay the lossless paths, MQTT is the fan-out to many subscribers.
+ *
+ * Creates (off by default): an Observation published to `v1.1/Observations` or
+ * `v1.1/Datastreams(<id>)/Observations` is checked exactly as a POST is and stored; one that is
+ * not valid is stored nowhere, and the reason is published on the rejection topic
+ * (`cim-twin/v1.1/rejected` by default) with the topic it came on. The server subscribes with
+ * MQTT 5 "no local", so its own notifications on the same topics never come back as creates;
+ * a message that carries `@iot.selfLink` is another server's notification and is ignored.
+ * The broker decides who may publish there (no API key travels over MQTT): enable creates
+ * only behind a broker whose ACL limits publishing on those topics to the sensors' accounts.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { BadRequestError, type MonitoringDatabase, type WriteResult } from './database.ts';
+import { readEntity } from './read.ts';
+import { describeIssues, observationOf, observationSchema } from './payloads.ts';
+import type { StreamHub } from './stream.ts';
+
+export interface MqttOptions {
+  /** Broker URL, e.g. mqtt://127.0.0.1:1883 (mqtts:// and ws:// work too). */
+  url: string;
+  username?: string;
+  password?: string;
+  /** Default: cim-twin-<random>. */
+  clientId?: string;
+  /** What every topic starts with: the API version. Default 'v1.1' (a deployment may put levels before it). */
+  topicPrefix?: string;
+  /** Accept Observations published to the create topics. Default false. */
+  acceptCreates?: boolean;
+  /** Where rejected creates are reported. Default 'cim-twin/<topicPrefix>/rejected'. */
+  rejectionTopic?: string;
+  /** QoS of notifications. Default 0. */
+  qos?: 0 | 1;
+  /** Largest create payload, bytes. Default 64 KiB. */
+  maximumPayloadBytes?: number;
+}
+
+export interface MqttBindingContext {
+  database: MonitoringDatabase;
+  hub: StreamHub;
+  /** The server's public base URL with its version path (…/v1.1), for `@iot.selfLink`. */
+  publicUrl: string;
+  log?: (message: string) => void;
+}
+
+export interface MqttBindingStats {
+  published: number;
+  created: number;
+  rejected: number;
+}
+
+const DATASTREAM_SEGMENT = /^Datastreams\((\d+)\)$/;
+
+export class MqttBinding {
+  readonly stats: MqttBindingStats = { published: 0, created: 0, rejected: 0 };
+  private readonly client: MqttClient;
+  private readonly prefix: string;
+  private readonly rejectionTopic: string;
+  private readonly qos: 0 | 1;
+  private readonly maximumPayloadBytes: number;
+  private readonly stopListening: () => void;
+  private readonly connected: Promise<void>;
+
+  constructor(
+    private readonly options: MqttOptions,
+    private readonly context: MqttBindingContext,
+  ) {
+    this.prefix = options.topicPrefix ?? 'v1.1';
+    this.rejectionTopic = options.rejectionTopic ?? `cim-twin/${this.prefix}/rejected`;
+    this.qos = options.qos ?? 0;
+    this.maximumPayloadBytes = options.maximumPayloadBytes ?? 64 * 1024;
+    const clientOptions: IClientOptions = {
+      protocolVersion: 5,
+      clientId: options.clientId ?? `cim-twin-${Math.random().toString(16).slice(2, 10)}`,
+      username: options.username,
+      password: options.password,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      // Notifications are best effort while the broker is away: never an unbounded queue.
+      queueQoSZero: false,
+    };
+    this.client = connect(options.url, clientOptions);
+    this.connected = new Promise((resolve) => this.client.once('connect', () => resolve()));
+    this.client.on('connect', () => void this.subscribe());
+    this.client.on('error', (error) => this.log(`mqtt ${options.url}: ${error.message}`));
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.stopListening = context.hub.onPublish((result) => this.notify(result));
+  }
+
+  /** Resolves once connected and, with creates on, subscribed. */
+  async ready(): Promise<void> {
+    await this.connected;
+    if (this.options.acceptCreates) await this.subscribed;
+  }
+
+  private subscribed: Promise<void> = Promise.resolve();
+
+  private subscribe(): Promise<void> {
+    if (!this.options.acceptCreates) return Promise.resolve();
+    // `Datastreams(+)` is no valid filter (a wildcard fills a whole level): take every
+    // `<set>/Observations` and keep the Datastreams(<id>) ones.
+    this.subscribed = this.client
+      .subscribeAsync([`${this.prefix}/Observations`, `${this.prefix}/+/Observations`], { qos: 1, nl: true })
+      .then(() => undefined)
+      .catch((error: unknown) => this.log(`mqtt: subscribe failed: ${error instanceof Error ? error.message : String(error)}`));
+    return this.subscribed;
+  }
+
+  private log(message: string): void {
+    (this.context.log ?? ((m: string) => console.warn(m)))(message);
+  }
+
+  private publish(topic: string, body: unknown): void {
+    if (!this.client.connected) return;
+    this.client.publish(topic, JSON.stringify(body), { qos: this.qos });
+    this.stats.published++;
+  }
+
+  private notify(result: WriteResult): void {
+    if (!this.client.connected) return;
+    const read = { db: this.context.database.db, baseUrl: this.context.publicUrl };
+    for (const observation of result.observations) {
+      const entity = readEntity(read, 'Observations', observation.id, {});
+      if (!entity) continue;
+      this.publish(`${this.prefix}/Observations`, entity);
+      this.publish(`${this.prefix}/Datastreams(${observation.datastreamId})/Observations`, entity);
+    }
+    for (const change of result.incidents) {
+      const entity = readEntity(read, 'Incidents', change.incidentId, {});
+      if (!entity) continue;
+      entity.transitions = change.incident.transitions;
+      if (change.incident.transitions.length === 1) this.publish(`${this.prefix}/Incidents`, entity);
+      this.publish(`${this.prefix}/Incidents(${change.incidentId})`, entity);
+    }
+  }
+
+  private reject(topic: string, message: string): void {
+    this.stats.rejected++;
+    this.publish(this.rejectionTopic, { topic, message, at: new Date().toISOString() });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (this.closing) return;
+    if (!topic.startsWith(`${this.prefix}/`)) return;
+    const levels = topic.slice(this.prefix.length + 1).split('/');
+    if (levels.at(-1) !== 'Observations' || levels.length > 2) return;
+    let pathDatastreamId: number | undefined;
+    if (levels.length === 2) {
+      const match = DATASTREAM_SEGMENT.exec(levels[0]!);
+      if (!match) return;
+      pathDatastreamId = Number(match[1]);
+    }
+    if (payload.length > this.maximumPayloadBytes) return this.reject(topic, `payload of ${payload.length} bytes is over the limit of ${this.maximumPayloadBytes}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return this.reject(topic, 'payload is not JSON');
+    }
+    // Another server's notification on the shared topic, not a create.
+    if (typeof body === 'object' && body !== null && '@iot.selfLink' in body) return;
+    const parsed = observationSchema.safeParse(body);
+    if (!parsed.success) return this.reject(topic, describeIssues(parsed.error));
+    const observation = observationOf(parsed.data, pathDatastreamId, Date.now());
+    if (typeof observation === 'string') return this.reject(topic, observation);
+    try {
+      const result = this.context.database.insertObservations([observation]);
+      this.stats.created++;
+      this.context.hub.publish(result);
+    } catch (error) {
+      if (error instanceof BadRequestError) return this.reject(topic, error.message);
+      this.log(`mqtt create on ${topic}: ${error instanceof Error ? error.message : String(error)}`);
+      return this.reject(topic, 'internal error');
+    }
+  }
+
+  private closing: Promise<void> | undefined;
+
+  /** Stop publishing and leave the broker (once; later calls wait for the same). */
+  close(): Promise<void> {
+    this.stopListening();
+    this.closing ??= this.client.endAsync();
+    return this.closing;
+  }
+}
