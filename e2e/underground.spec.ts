@@ -40,6 +40,9 @@ test('the underground view makes the ground translucent and lets the camera go b
   expect(north - south).toBeLessThan(4);
   expect(west).toBeLessThan(113.12);
   expect(east).toBeGreaterThan(113.12);
+  // Looking down through the ground no sky is in view, so the atmosphere is not drawn (globeLimit drew a frame).
+  const skyShown = () => page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.skyAtmosphere!.show);
+  expect(await skyShown()).toBe(false);
   // Below the ground, looking up a little; then the user turns the view with the mouse.
   await page.evaluate(() => window.__cimTwin!.engine()!.setView({ lonDegrees: 113.12, latDegrees: 23.01, heightMetres: -30, headingDegrees: 0, pitchDegrees: 10 }));
   const canvas = page.locator('.cesium-widget canvas');
@@ -55,6 +58,8 @@ test('the underground view makes the ground translucent and lets the camera go b
     return engine.currentView()!.heightMetres;
   });
   expect(height).toBeLessThan(-20);
+  // From below the surface the sky overhead is real: drawn.
+  expect(await skyShown()).toBe(true);
   await page.getByTestId('ground-opacity').fill('0.2');
   expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.frontFaceAlpha)).toBeCloseTo(0.2, 5);
   // Back above: the opaque ground culls by the horizon itself, and the whole globe is allowed again.

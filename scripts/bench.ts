@@ -3,9 +3,10 @@
  * `npm run bench`: benchmarks, printed as a table.
  *  - Tiling throughput for synthetic buildings (10k, 100k, 1M; BENCH_TILING=10000,100000 to change),
  *    each in its own process so peak RSS is its own.
- *  - The viewer against a bare CesiumJS page on the same tileset, view and clock, alternated
- *    BENCH_ROUNDS times (default 3) in the same run: time from navigation to ready, steady frame
- *    time, JS heap. Ratios are ours ÷ bare (medians).
+ *  - The viewer against a bare CesiumJS page on the same tileset, view and clock, as it comes and
+ *    with the same sky culling as ours, alternated BENCH_ROUNDS times (default 3) in the same run:
+ *    time from navigation to ready, steady frame time, JS heap. Ratios are ours ÷ bare (medians);
+ *    BENCH_ONLY=viewer runs this one alone.
  *  - Pipeline tiling (km/s, bytes/km), the clearance check on the demo network and 10× it, and the
  *    viewer's frame time with the underground view on against off, in the same alternated rounds
  *    (BENCH_ONLY=underground runs this one alone).
@@ -33,13 +34,13 @@ import type { PipeSegment } from '../src/domain/pipelines.ts';
 import { fromLonLat } from '../src/tiling/crs.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { benchThematic, type ThematicResult } from './bench/thematic.ts';
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
 
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const VIEW = '113.1200152,23.0037627,1346.9,0,-35'; // the app's own opening view of the demo district
 const FRAMES = 8;
 /** The window of continuous rendering in the overlay benchmark. */
@@ -175,7 +176,7 @@ async function runPage(browser: Browser, url: string, viewerExpression: string, 
 }
 
 /** Which viewer benchmarks run: all of them, or one alone (BENCH_ONLY). */
-type ViewerSelection = 'all' | 'overlay' | 'underground' | 'latency';
+type ViewerSelection = 'all' | 'viewer' | 'overlay' | 'underground' | 'latency';
 
 async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSelection = 'all') {
   await prepareDemo((line) => process.stderr.write(`${line}\n`));
@@ -188,22 +189,25 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
   storeLifecycles(monitoringServer.database.db, generateLifecycles(generateDistrict()));
   await server.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
   const ours: ViewerRun[] = [];
   const bare: ViewerRun[] = [];
+  const bareCulled: ViewerRun[] = [];
   const undergroundOff: ViewerRun[] = [];
   const undergroundOn: ViewerRun[] = [];
   let endToEnd: EndToEndResult | undefined;
   let overlay: OverlayFrameResult | undefined;
   let thematic: ThematicResult | undefined;
   try {
-    for (let round = 0; round < (only === 'all' || only === 'underground' ? rounds : 0); round++) {
+    for (let round = 0; round < (only === 'all' || only === 'underground' || only === 'viewer' ? rounds : 0); round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
       // Alternate which goes first, so drift on a noisy machine falls on both of each pair.
       const pair = [
         // The same tileset as the baseline: only the buildings layer of the config.
         async () => ours.push(await runPage(browser, `${base}/?layers=demo-buildings&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
         async () => bare.push(await runPage(browser, `${base}/bench/bare-cesium.html?view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
+        // The same, drawing the sky only when it is in view as ours does: our overhead at equal drawing work.
+        async () => bareCulled.push(await runPage(browser, `${base}/bench/bare-cesium.html?skyCulling=1&view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
       ];
       // The full demo (buildings and pipelines) with the underground view off and on: translucent
       // ground, faded buildings, and the pipe tiles loaded and drawn.
@@ -215,7 +219,7 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
         pair.reverse();
         underground.reverse();
       }
-      for (const run of only === 'underground' ? underground : [...pair, ...underground]) await run();
+      for (const run of only === 'underground' ? underground : only === 'viewer' ? pair : [...pair, ...underground]) await run();
     }
     if (only === 'all') {
       process.stderr.write('thematic views: re-colouring and the 4D slider …\n');
@@ -242,7 +246,7 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
     await server.close();
     rmSync(monitoringDirectory, { recursive: true, force: true });
   }
-  return { ours, bare, undergroundOff, undergroundOn, endToEnd, overlay, thematic };
+  return { ours, bare, bareCulled, undergroundOff, undergroundOn, endToEnd, overlay, thematic };
 }
 
 function formatBytes(bytes: number): string {
@@ -250,6 +254,22 @@ function formatBytes(bytes: number): string {
 }
 
 type ViewerKey = 'readyMilliseconds' | 'frameMilliseconds' | 'heapBytes';
+
+/** The viewer against bare CesiumJS, as a sandcastle has it and with the same sky culling as ours. */
+function viewerLines(ours: ViewerRun[], bare: ViewerRun[], bareCulled: ViewerRun[], rounds: number): string[] {
+  const lines = ['', `Viewer vs bare CesiumJS on the demo tileset (same view, clock, imagery; 1280×720, SwiftShader; median of ${rounds} alternated rounds; target ratio ≤ 1.10)`, ''];
+  lines.push('| measure | cim-twin | bare CesiumJS | ratio | bare + sky culling | ratio |', '|---|---:|---:|---:|---:|---:|');
+  const row = (label: string, key: ViewerKey, format: (n: number) => string) => {
+    const a = median(ours.map((r) => r[key]));
+    const b = median(bare.map((r) => r[key]));
+    const c = median(bareCulled.map((r) => r[key]));
+    lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} | ${format(c)} | ${(a / c).toFixed(2)} |`);
+  };
+  row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
+  row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
+  row('JS heap at ready', 'heapBytes', formatBytes);
+  return lines;
+}
 
 /** The underground table: the full demo with the underground view on against off. */
 function undergroundLines(on: ViewerRun[], off: ViewerRun[], rounds: number): string[] {
@@ -312,6 +332,12 @@ async function main() {
     console.log(overlayLines(overlay!, rounds).join('\n'));
     return;
   }
+  // BENCH_ONLY=viewer: the viewer against bare CesiumJS alone.
+  if (process.env.BENCH_ONLY === 'viewer') {
+    const viewer = await benchViewer(rounds, false, 'viewer');
+    console.log(viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds).join('\n'));
+    return;
+  }
   // BENCH_ONLY=underground: the underground view on against off alone.
   if (process.env.BENCH_ONLY === 'underground') {
     const viewer = await benchViewer(rounds, false, 'underground');
@@ -365,17 +391,7 @@ async function main() {
     lines.push(`| ${r.label} | ${r.segments.toLocaleString('en')} | ${r.graphMilliseconds.toFixed(1)} ms | ${r.isolationMedianMilliseconds.toFixed(1)} ms | ${r.isolationMaximumMilliseconds.toFixed(1)} ms | ${r.breaks} | ${r.meanValvesToClose.toFixed(1)} |`);
   }
   if (viewer) {
-    const m = (runs: ViewerRun[], key: ViewerKey) => median(runs.map((r) => r[key]));
-    lines.push('', `Viewer vs bare CesiumJS on the demo tileset (same view, clock, imagery; 1280×720, SwiftShader; median of ${rounds} alternated rounds; target ratio ≤ 1.10)`, '');
-    lines.push('| measure | cim-twin | bare CesiumJS | ratio |', '|---|---:|---:|---:|');
-    const row = (label: string, key: ViewerKey, format: (n: number) => string) => {
-      const a = m(viewer.ours, key);
-      const b = m(viewer.bare, key);
-      lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} |`);
-    };
-    row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
-    row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
-    row('JS heap at ready', 'heapBytes', formatBytes);
+    lines.push(...viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds));
     lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, rounds));
   }
   if (viewer?.thematic) {

@@ -15,6 +15,7 @@ import { chromium } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
@@ -26,7 +27,8 @@ import { planSites } from '../src/simulator/sites.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { buildViewerIfStale, prepareDemo } from './start.ts';
 
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-precise-memory-info', '--js-flags=--expose-gc'];
+/** Precise heap figures and a callable GC, for the samples. */
+const SOAK_ARGS = [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--js-flags=--expose-gc'];
 const SAMPLE_SECONDS = 30;
 const GROWTH_LIMIT = 0.05;
 
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   const simulator = new LifelineSimulator({ baseUrl: `${base}/v1.1`, apiKey: key, sites: planSites(district, network), network, intervalMilliseconds: 1000, speed: 10, cycle: true, log: () => {} });
   await simulator.bootstrap();
   simulator.start();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: SOAK_ARGS });
   const samples: Sample[] = [];
   let recovered: boolean;
   try {

@@ -6,8 +6,10 @@
  * not one of its pixels survives, yet in software WebGL it costs about a third of the frame.
  * Before each frame this checks the four corners of the view: the directions that hit the globe
  * form a convex cone, so when all four corners land on the ellipsoid the whole view does and no
- * sky can show. Through a translucent ground (the underground view) and below the surface the
- * sky stays on: it is what shows behind the ground there.
+ * sky can show. The same holds through a translucent ground (the underground view): what the
+ * atmosphere would add there is the far side of its shell seen through the Earth, a faint tint
+ * behind the ground outside the district, not sky. From below the surface the sky overhead is
+ * real, and it stays on.
  */
 import { Cartesian2, Cartesian3, SceneMode, type Viewer } from 'cesium';
 
@@ -17,7 +19,7 @@ const hit = new Cartesian3();
 /** Whether any part of the sky can be seen from the camera: false only when every corner of the view lands on the ground. */
 export function skyInView(viewer: Viewer): boolean {
   const scene = viewer.scene;
-  if (scene.mode !== SceneMode.SCENE3D || !scene.globe.show || scene.globe.translucency.enabled) return true;
+  if (scene.mode !== SceneMode.SCENE3D || !scene.globe.show) return true;
   const camera = scene.camera;
   if (camera.positionCartographic.height <= 0) return true;
   const width = scene.canvas.clientWidth;
