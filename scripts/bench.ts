@@ -303,12 +303,13 @@ function endToEndLines(e: EndToEndResult): string[] {
 function ingestLines(ingest: IngestResult): string[] {
   return [
     '',
-    'Monitoring ingest (HTTP API on loopback, SQLite WAL, thresholds checked; raw = the same rows with better-sqlite3 in a transaction per batch; targets: ≥ 20,000/s batched, ratio ≥ 0.5)',
+    'Monitoring ingest (HTTP API on loopback, SQLite WAL, thresholds checked; raw = the same rows with better-sqlite3 in a transaction per batch; targets: ≥ 20,000/s batched, ratio ≥ 0.5 for the throughput)',
     '',
     '| path | observations/s | ratio to raw |',
     '|---|---:|---:|',
     `| single POST /Observations | ${Math.round(ingest.singlePerSecond).toLocaleString('en')} | ${(ingest.singlePerSecond / ingest.rawPerSecond).toFixed(3)} |`,
-    `| CreateObservations, ${ingest.batchSize} per request | ${Math.round(ingest.batchedPerSecond).toLocaleString('en')} | ${(ingest.batchedPerSecond / ingest.rawPerSecond).toFixed(2)} |`,
+    `| CreateObservations, ${ingest.batchSize} per request, one at a time | ${Math.round(ingest.batchedPerSecond).toLocaleString('en')} | ${(ingest.batchedPerSecond / ingest.rawPerSecond).toFixed(2)} |`,
+    `| CreateObservations, ${ingest.batchSize} per request, ${ingest.concurrency} in flight (throughput) | ${Math.round(ingest.concurrentPerSecond).toLocaleString('en')} | ${(ingest.concurrentPerSecond / ingest.rawPerSecond).toFixed(2)} |`,
     `| raw better-sqlite3 inserts | ${Math.round(ingest.rawPerSecond).toLocaleString('en')} | 1.00 |`,
   ];
 }

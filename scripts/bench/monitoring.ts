@@ -24,7 +24,11 @@ const KEY = 'bench-key';
 
 export interface IngestResult {
   singlePerSecond: number;
+  /** One request at a time: bound by each round trip. */
   batchedPerSecond: number;
+  /** `concurrency` requests in flight, as several gateways post at once: the server's throughput. */
+  concurrentPerSecond: number;
+  concurrency: number;
   rawPerSecond: number;
   batchSize: number;
 }
@@ -86,6 +90,22 @@ export async function benchIngest(): Promise<IngestResult> {
       await response.arrayBuffer();
     }
     const batchedPerSecond = (batches * batchSize) / ((performance.now() - started) / 1000);
+    // The same again with requests in flight together: the server's own throughput.
+    const concurrency = 4;
+    const concurrentTexts = Array.from({ length: batches }, (_, b) => JSON.stringify(batch(batches + b)));
+    let next = 0;
+    started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < concurrentTexts.length) {
+          const text = concurrentTexts[next++]!;
+          const response = await fetch(`${base}/CreateObservations`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': KEY }, body: text });
+          if (response.status !== 201) throw new Error(`batch: ${response.status}`);
+          await response.arrayBuffer();
+        }
+      }),
+    );
+    const concurrentPerSecond = (batches * batchSize) / ((performance.now() - started) / 1000);
 
     // The same rows straight into the same schema with better-sqlite3, a transaction per batch.
     const directory = mkdtempSync(join(tmpdir(), 'cim-twin-bench-raw-'));
@@ -103,7 +123,7 @@ export async function benchIngest(): Promise<IngestResult> {
       for (const body of bodies) insertBatch(body);
       const rawPerSecond = (batches * batchSize) / ((performance.now() - started) / 1000);
       db.close();
-      return { singlePerSecond, batchedPerSecond, rawPerSecond, batchSize };
+      return { singlePerSecond, batchedPerSecond, concurrentPerSecond, concurrency, rawPerSecond, batchSize };
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
