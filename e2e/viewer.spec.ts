@@ -17,6 +17,27 @@ test('opens offline on the demo district, renders it, and records the README scr
   expect(shot.length).toBeGreaterThan(50_000);
   // The camera flew to the district and the URL holds the view.
   expect(new URL(page.url()).searchParams.get('view')).toMatch(/^113\.1\d*,23\.0\d*,/);
+
+  // Render quality: these tests run WebGL on SwiftShader (no GPU), where "auto" draws half the
+  // resolution without MSAA, and says so.
+  const drawing = () =>
+    page.evaluate(() => {
+      const viewer = window.__cimTwin!.engine()!.viewer;
+      return { scale: viewer.resolutionScale, msaa: viewer.scene.msaaSamples, bufferWidth: viewer.scene.canvas.width, cssWidth: viewer.scene.canvas.clientWidth };
+    });
+  expect(await page.evaluate(() => window.__cimTwin!.store.getState().softwareRenderer)).toBe(true);
+  await expect(page.getByTestId('render-quality')).toHaveAttribute('data-effective', 'smooth');
+  await expect(page.getByTestId('software-renderer-note')).toBeVisible();
+  const smooth = await drawing();
+  expect(smooth).toMatchObject({ scale: 0.5, msaa: 1 });
+  expect(smooth.bufferWidth).toBe(Math.round(smooth.cssWidth / 2));
+  // The user asks for full quality: full resolution and MSAA, kept in the URL; the README screenshot is taken so.
+  await page.getByTestId('render-quality-select').selectOption('high');
+  await expect(page.getByTestId('render-quality')).toHaveAttribute('data-effective', 'high');
+  await expect(page.getByTestId('software-renderer-note')).toBeHidden();
+  await expect.poll(drawing).toMatchObject({ scale: 1, msaa: 4, bufferWidth: smooth.cssWidth });
+  expect(new URL(page.url()).searchParams.get('quality')).toBe('high');
+  await expectCanvasRendered(page);
   await writeFile(join(import.meta.dirname, 'screenshots', 'demo-district.png'), await page.screenshot());
   await expect(page.locator('h1')).toHaveText('城市信息模型 · 数字孪生');
 });
@@ -105,7 +126,7 @@ test('a tileset that fails to load is named in an error, and the rest of the app
   await expectCanvasRendered(page);
 });
 
-test('the sky atmosphere is drawn only when some sky is in view, and hiding it changes no pixel', async ({ page }) => {
+test('the sky (atmosphere, stars, sun, moon) is drawn only when some of it is in view, and hiding it changes no pixel', async ({ page }) => {
   await page.goto('/?layers=demo-buildings&view=113.1105,23.0105,600,0,-60');
   await waitForReady(page);
   // One frame with the culling as it runs, one with the sky forced on: the same picture.
@@ -113,17 +134,24 @@ test('the sky atmosphere is drawn only when some sky is in view, and hiding it c
     const engine = window.__cimTwin!.engine()!;
     const scene = engine.viewer.scene;
     const culled = engine.snapshot();
-    const shownWhileCulled = scene.skyAtmosphere!.show;
+    const skyBox = scene.skyBox as unknown as { show: boolean };
+    const shownWhileCulled = scene.skyAtmosphere!.show || skyBox.show || scene.sun!.show || scene.moon!.show;
     const force = scene.preRender.addEventListener(() => {
       scene.skyAtmosphere!.show = true;
+      skyBox.show = true;
+      scene.sun!.show = true;
+      scene.moon!.show = true;
     });
     const forced = engine.snapshot();
     force();
-    return { culled, forced, shownWhileCulled };
+    return { culled, forced, shownWhileCulled, cssWidth: scene.canvas.clientWidth, scale: engine.viewer.resolutionScale };
   });
   expect(frames.shownWhileCulled).toBe(false);
   const culled = PNG.sync.read(Buffer.from(frames.culled.split(',')[1]!, 'base64'));
   const forced = PNG.sync.read(Buffer.from(frames.forced.split(',')[1]!, 'base64'));
+  // Snapshots (the PNG export) are drawn at full resolution while the screen draws at half (smooth on SwiftShader).
+  expect(frames.scale).toBe(0.5);
+  expect(culled.width).toBe(frames.cssWidth);
   let differing = 0;
   for (let i = 0; i < culled.data.length; i += 4) {
     if (Math.abs(culled.data[i]! - forced.data[i]!) + Math.abs(culled.data[i + 1]! - forced.data[i + 1]!) + Math.abs(culled.data[i + 2]! - forced.data[i + 2]!) > 6) differing++;
@@ -134,7 +162,8 @@ test('the sky atmosphere is drawn only when some sky is in view, and hiding it c
     const engine = window.__cimTwin!.engine()!;
     engine.setView({ lonDegrees: 113.1105, latDegrees: 23.0105, heightMetres: 600, headingDegrees: 0, pitchDegrees: -10 });
     engine.snapshot();
-    return engine.viewer.scene.skyAtmosphere!.show;
+    const scene = engine.viewer.scene;
+    return scene.skyAtmosphere!.show && (scene.skyBox as unknown as { show: boolean }).show && scene.sun!.show && scene.moon!.show;
   });
   expect(shownAtHorizon).toBe(true);
   await expectCanvasRendered(page);

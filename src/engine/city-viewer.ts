@@ -29,6 +29,7 @@ import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } 
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
+import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
 import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
@@ -88,6 +89,8 @@ export class CityViewer {
     scene.fog.enabled = false;
     this.viewer.clock.currentTime = JulianDate.fromIso8601(options.clockIso8601 ?? DEFAULT_CLOCK_ISO8601);
     this.viewer.clock.shouldAnimate = false;
+    this.store.getState().setSoftwareRenderer(isSoftwareRenderer(webglRendererOf(scene.canvas)));
+    this.applyRenderQuality();
 
     this.analysis = new AnalysisOverlay(this.viewer, this.store);
     this.sensors = new SensorOverlay(this.viewer, this.store);
@@ -118,6 +121,7 @@ export class CityViewer {
         this.applyThematic();
       }
       if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
+      if (state.renderQuality !== previous.renderQuality || state.softwareRenderer !== previous.softwareRenderer) this.applyRenderQuality();
       if (
         state.layers !== previous.layers ||
         state.underground !== previous.underground ||
@@ -223,6 +227,12 @@ export class CityViewer {
     this.viewer.scene.requestRender();
   }
 
+  /** Pixels and samples per frame for the chosen quality (smooth on a software renderer under "auto"). */
+  private applyRenderQuality(): void {
+    const { renderQuality, softwareRenderer } = this.store.getState();
+    applyRenderSettings(this.viewer, RENDER_SETTINGS[effectiveQuality(renderQuality, softwareRenderer ?? false)]);
+  }
+
   /** Assets of open incidents whose alarm is on, tinted by level in every layer. */
   private applyIncidentTints(): void {
     const tints = new Map<string, string>();
@@ -288,12 +298,18 @@ export class CityViewer {
 
   /**
    * The current view as a PNG data URL: a frame is drawn and read back at once (the drawing
-   * buffer is not kept between frames), so the image is what is on screen now.
+   * buffer is not kept between frames), so the image is what is on screen now. It is drawn at
+   * high quality whatever the screen uses: an exported image is read, not animated.
    */
   snapshot(): string {
+    const changed = applyRenderSettings(this.viewer, RENDER_SETTINGS.high);
+    // The drawing buffer takes the new scale at a resize (the render loop's, or this one).
+    if (changed) this.viewer.resize();
     this.viewer.scene.requestRender();
     this.viewer.render();
-    return this.viewer.scene.canvas.toDataURL('image/png');
+    const image = this.viewer.scene.canvas.toDataURL('image/png');
+    if (changed) this.applyRenderQuality();
+    return image;
   }
 
   // --- camera ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { PipelineType } from '../domain/pipelines.ts';
 import type { Language } from './url-state.ts';
+import type { RenderQuality } from '../engine/render-quality.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
 import { thematicSlice, type ThematicSlice } from './thematic.ts';
@@ -94,7 +95,13 @@ export interface UiSlice {
   ready: boolean;
   /** Errors to show (other than per-layer ones), newest last. */
   messages: string[];
+  /** The render quality chosen ("auto" follows the renderer). */
+  renderQuality: RenderQuality;
+  /** WebGL runs on a software rasteriser (no GPU); undefined until the engine has looked. */
+  softwareRenderer?: boolean;
   setLanguage(language: Language): void;
+  setRenderQuality(quality: RenderQuality): void;
+  setSoftwareRenderer(software: boolean): void;
   setPendingTiles(count: number): void;
   setReady(ready: boolean): void;
   addMessage(message: string): void;
@@ -138,7 +145,11 @@ const uiSlice: Slice<UiSlice> = (set) => ({
   pendingTiles: 0,
   ready: false,
   messages: [],
+  renderQuality: 'auto',
+  softwareRenderer: undefined,
   setLanguage: (language) => set({ language }),
+  setRenderQuality: (renderQuality) => set({ renderQuality }),
+  setSoftwareRenderer: (softwareRenderer) => set({ softwareRenderer }),
   setPendingTiles: (pendingTiles) => set({ pendingTiles }),
   setReady: (ready) => set({ ready }),
   addMessage: (message) => set((s) => ({ messages: [...s.messages, message].slice(-MAXIMUM_MESSAGES) })),

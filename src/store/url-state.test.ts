@@ -64,4 +64,13 @@ describe('URL state', () => {
     expect(formatUrlState({ sensors: false }, '')).toBe('?sensors=0');
     expect(formatUrlState({ sensors: undefined }, '?sensors=0')).toBe('');
   });
+
+  it('keeps a forced render quality, and auto as no parameter', () => {
+    expect(parseUrlState('?quality=high')).toMatchObject({ quality: 'high' });
+    expect(parseUrlState('?quality=smooth')).toMatchObject({ quality: 'smooth' });
+    expect(parseUrlState('?quality=auto')).toEqual({ tilesets: [] });
+    expect(parseUrlState('?quality=ultra')).toEqual({ tilesets: [] });
+    expect(formatUrlState({ quality: 'smooth' }, '?lang=en')).toBe('?lang=en&quality=smooth');
+    expect(formatUrlState({ quality: undefined }, '?quality=high')).toBe('');
+  });
 });

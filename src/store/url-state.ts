@@ -16,9 +16,11 @@
  *   &tour=<seconds>     seconds per incident in the display's tour (default 30, at least 5)
  *   &command=emergency  the dual command's emergency mode (default: daily mode)
  *   &sensors=0          open with the sensor overlay hidden (the monitoring data still flows)
+ *   &quality=high|smooth   render quality (default auto: smooth on a software renderer, else high)
  */
 import { isCalendarDate } from '../domain/lifecycle/lifecycle.ts';
 import { isTheme, type Theme } from '../domain/thematic/themes.ts';
+import { isRenderQuality, type RenderQuality } from '../engine/render-quality.ts';
 
 
 export interface CameraView {
@@ -52,6 +54,8 @@ export interface UrlState {
   command?: 'emergency';
   /** false: the sensor overlay starts hidden. */
   sensors?: false;
+  /** A forced render quality; undefined is "auto". */
+  quality?: Exclude<RenderQuality, 'auto'>;
 }
 
 export function parseView(text: string | null): CameraView | undefined {
@@ -97,6 +101,8 @@ export function parseUrlState(search: string): UrlState {
   if (params.has('tour') && Number.isFinite(tour) && tour >= 5) state.tourSeconds = tour;
   if (params.get('command') === 'emergency') state.command = 'emergency';
   if (params.get('sensors') === '0') state.sensors = false;
+  const quality = params.get('quality');
+  if (isRenderQuality(quality) && quality !== 'auto') state.quality = quality;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -116,6 +122,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('asOfDate' in state) set('asof', state.asOfDate);
   if ('command' in state) set('command', state.command);
   if ('sensors' in state) set('sensors', state.sensors === false ? '0' : undefined);
+  if ('quality' in state) set('quality', state.quality);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -146,6 +146,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
+    if (generation === 0 && urlState.quality) store.getState().setRenderQuality(urlState.quality);
     document.body.dataset.command = store.getState().commandMode;
     const operator = restoreOperator();
     if (operator) store.getState().setOperator(operator);
@@ -161,6 +162,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         void readyOrNow(store).then(() => enterEmergency(store));
       }
       if (state.sensorsVisible !== previous.sensorsVisible) replaceSearch({ sensors: state.sensorsVisible ? undefined : false });
+      if (state.renderQuality !== previous.renderQuality) replaceSearch({ quality: state.renderQuality === 'auto' ? undefined : state.renderQuality });
       if (state.theme !== previous.theme) replaceSearch({ theme: state.theme });
       if (state.filter !== previous.filter) replaceSearch({ filter: formatFilter(state.filter) });
       // While the 4D view animates, the URL keeps the date it started from: one history write per year would be noise.

@@ -1,4 +1,40 @@
 import { useApp, useDictionary, useServices } from './context.ts';
+import { effectiveQuality, isRenderQuality } from '../engine/render-quality.ts';
+
+/**
+ * The render quality: auto (smooth on a software renderer, high with a GPU), high or smooth.
+ * Says so when auto has fallen back to smooth, so a slow desk knows why the image is softer.
+ */
+function QualitySwitch() {
+  const t = useDictionary();
+  const { store } = useServices();
+  const quality = useApp((s) => s.renderQuality);
+  const software = useApp((s) => s.softwareRenderer);
+  const drawn = effectiveQuality(quality, software ?? false);
+  return (
+    <div className="quality-switch" data-testid="render-quality" data-effective={drawn}>
+      <label>
+        <span>{t.renderQuality}</span>
+        <select
+          value={quality}
+          data-testid="render-quality-select"
+          onChange={(event) => {
+            if (isRenderQuality(event.target.value)) store.getState().setRenderQuality(event.target.value);
+          }}
+        >
+          <option value="auto">{`${t.qualityAuto}（${drawn === 'smooth' ? t.qualitySmooth : t.qualityHigh}）`}</option>
+          <option value="high">{t.qualityHigh}</option>
+          <option value="smooth">{t.qualitySmooth}</option>
+        </select>
+      </label>
+      {quality === 'auto' && software && (
+        <span className="muted" data-testid="software-renderer-note">
+          {t.qualitySoftwareNote}
+        </span>
+      )}
+    </div>
+  );
+}
 
 /** Loading indicator (tiles pending until the view is complete) and dismissible messages. */
 export function StatusBar() {
@@ -14,6 +50,7 @@ export function StatusBar() {
         {busy && <span className="spinner" aria-hidden="true" />}
         {!ready && pending === 0 ? t.starting : pending > 0 ? t.loadingTiles(pending) : t.viewComplete}
       </div>
+      <QualitySwitch />
       {messages.map((message, i) => (
         <div key={`${i}-${message}`} className="message error" role="alert">
           {message}
