@@ -19,6 +19,12 @@ import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts'
 
 const KEY = 'e2e-monitoring-key';
 
+/** "#rrggbb" as getComputedStyle gives it. */
+function cssRgb(hex: string): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
 /** The storm manhole nearest the district centre (the demo generator is deterministic). */
 function knownManhole() {
   const network = generateNetwork(generateDistrict());
@@ -77,6 +83,29 @@ test('a gas reading over the threshold turns its marker red within a second, rai
       return engine.screenPositionOf(lon!, lat!, 3);
     }, [manhole.lonDegrees, manhole.latDegrees]);
     expect(point).toBeTruthy();
+
+    // The alarm pulses: a ring of its level over the marker, animated by CSS, so no frame is drawn for it.
+    const ring = await page.evaluate(() => {
+      const element = document.querySelector<HTMLElement>('[data-testid="alarm-pulses"] .cim-alarm-pulse[data-datastream-id="1"]');
+      if (!element || element.hidden) return undefined;
+      const [x, y] = (/translate\(([-\d.]+)px, ([-\d.]+)px\)/.exec(element.style.transform) ?? []).slice(1).map(Number);
+      return { x, y, colour: getComputedStyle(element, '::after').borderTopColor, animations: element.getAnimations({ subtree: true }).filter((a) => a.playState === 'running').length };
+    });
+    expect(ring, 'a pulse ring over the alarmed sensor').toBeTruthy();
+    expect(Math.hypot(ring!.x! - point!.x, ring!.y! - point!.y)).toBeLessThan(2);
+    expect(ring!.colour).toBe(cssRgb(SENSOR_STATE_COLOURS[1]));
+    expect(ring!.animations).toBeGreaterThan(0);
+    await page.waitForFunction(() => window.__cimTwin!.store.getState().pendingTiles === 0 && window.__cimTwin!.engine()!.viewer.scene.globe.tilesLoaded, null, { timeout: 60_000 });
+    const framesWhilePulsing = await page.evaluate(async () => {
+      const scene = window.__cimTwin!.engine()!.viewer.scene;
+      let frames = 0;
+      const remove = scene.postRender.addEventListener(() => frames++);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      remove();
+      return frames;
+    });
+    // A WebGL pulse (the earlier design) drew four frames a second here.
+    expect(framesWhilePulsing, 'frames drawn in 3 s with the alarm pulsing and nothing else changing').toBeLessThanOrEqual(1);
     const canvasBox = (await page.locator('.cesium-widget canvas').boundingBox())!;
     await page.mouse.click(canvasBox.x + point!.x, canvasBox.y + point!.y);
     await expect(page.getByTestId('sensor-panel')).toBeVisible();

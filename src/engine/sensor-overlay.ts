@@ -1,7 +1,8 @@
 /**
  * Live sensors on the map: one PointPrimitiveCollection (one draw call for all of them, no
- * Entity per sensor), coloured by state (normal, IV … I), alarms pulsing, and clusters with a
- * count when zoomed out (supercluster). Listens to the store's sensor revision and recolours
+ * Entity per sensor), coloured by state (normal, IV … I), alarms larger and pulsing (HTML rings
+ * over the scene: alarm-pulses.ts, no WebGL frame per pulse), and clusters with a count when
+ * zoomed out (supercluster). Listens to the store's sensor revision and recolours
  * only the sensors that changed. Plain class with destroy().
  *
  * Zoomed out, the full collection is hidden as a whole (not point by point: 10,000 hidden points
@@ -13,12 +14,15 @@ import Supercluster from 'supercluster';
 import { SENSOR_STATE_COLOURS, type SensorState } from '../domain/monitoring/warning.ts';
 import type { AppStore } from '../store/index.ts';
 import type { SensorRecord } from '../monitoring/types.ts';
+import { AlarmPulses, type PulseTarget } from './alarm-pulses.ts';
 
 /** Clusters up to this web-map zoom; closer in, every sensor is drawn. */
 const CLUSTER_MAXIMUM_ZOOM = 16;
 const CLUSTER_RADIUS_PIXELS = 64;
 const POINT_HEIGHT_METRES = 3;
-const PULSE_MILLISECONDS = 250;
+const POINT_PIXELS = 8;
+/** Alarms are drawn larger, and ringed by a pulse. */
+const ALARM_POINT_PIXELS = 12;
 const COLOURS: Record<string, Color> = Object.fromEntries(Object.entries(SENSOR_STATE_COLOURS).map(([k, v]) => [k, Color.fromCssColorString(v)]));
 const stateRank = (state: SensorState) => (state === 'normal' ? 5 : state);
 
@@ -80,8 +84,7 @@ export class SensorOverlay {
   private clusterIndex: Supercluster<ClusterProperties, ClusterProperties> | undefined;
   private clusterDirty = true;
   private clusterTimer: ReturnType<typeof setTimeout> | undefined;
-  private pulseTimer: ReturnType<typeof setInterval> | undefined;
-  private pulsePhase = 0;
+  private readonly pulses: AlarmPulses;
   private visible = true;
   private destroyed = false;
 
@@ -89,6 +92,7 @@ export class SensorOverlay {
     this.points = viewer.scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
     this.singlePoints = viewer.scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
     this.clusterBillboards = viewer.scene.primitives.add(new BillboardCollection({ scene: viewer.scene })) as BillboardCollection;
+    this.pulses = new AlarmPulses(viewer);
     this.cleanups.push(store.subscribe((state, previous) => {
       if (state.sensorRevision !== previous.sensorRevision) this.applyChanges();
       if (state.selectedSensorId !== previous.selectedSensorId) this.applySelection(state.selectedSensorId, previous.selectedSensorId);
@@ -105,6 +109,7 @@ export class SensorOverlay {
     this.points.show = visible && !this.clustered;
     this.singlePoints.show = visible;
     this.clusterBillboards.show = visible;
+    this.pulses.setVisible(visible);
     this.viewer.scene.requestRender();
   }
 
@@ -126,7 +131,7 @@ export class SensorOverlay {
       if (!point) {
         point = this.points.add({
           position: Cartesian3.fromDegrees(record.lonDegrees, record.latDegrees, POINT_HEIGHT_METRES),
-          pixelSize: 8,
+          pixelSize: POINT_PIXELS,
           outlineColor: Color.BLACK.withAlpha(0.7),
           outlineWidth: 1,
           // Sensors sit under streets and inside buildings: always drawn on top.
@@ -145,8 +150,11 @@ export class SensorOverlay {
         statesChanged = true;
       }
       if (record.state === 'normal') {
-        if (this.alarmed.delete(id)) for (const drawn of this.drawn(id)) drawn.pixelSize = 8;
-      } else this.alarmed.add(id);
+        if (this.alarmed.delete(id)) for (const drawn of this.drawn(id)) drawn.pixelSize = POINT_PIXELS;
+      } else if (!this.alarmed.has(id)) {
+        this.alarmed.add(id);
+        for (const drawn of this.drawn(id)) drawn.pixelSize = ALARM_POINT_PIXELS;
+      }
     }
     sensorChanges.clear();
     if (statesChanged) {
@@ -178,12 +186,17 @@ export class SensorOverlay {
   private updateClusters(): void {
     const { sensors } = this.store.getState();
     const zoom = Math.floor(this.zoom());
+    const wasClustered = this.clustered;
+    this.clustered = zoom <= CLUSTER_MAXIMUM_ZOOM && sensors.size > 0;
+    // Close in, nothing to cluster: the points drawn are the sensors' own, already up to date.
+    // (No frame is asked for then: on a software renderer an idle frame delays the next reading's.)
+    if (!this.clustered && !wasClustered) return;
     this.singlePoints.removeAll();
     this.singles.clear();
     this.clusterBillboards.removeAll();
-    this.clustered = zoom <= CLUSTER_MAXIMUM_ZOOM && sensors.size > 0;
     this.points.show = this.visible && !this.clustered;
     if (!this.clustered) {
+      this.updatePulse();
       this.viewer.scene.requestRender();
       return;
     }
@@ -241,6 +254,7 @@ export class SensorOverlay {
       this.clusterBillboards.add(options as unknown as Billboard.ConstructorOptions);
     }
     if (selected !== undefined) this.applySelection(selected, undefined);
+    this.updatePulse();
     this.viewer.scene.requestRender();
   }
 
@@ -265,19 +279,26 @@ export class SensorOverlay {
     return drawn;
   }
 
-  /** Alarms pulse: their points grow and shrink a few times a second while any alarm is on. */
+  /**
+   * Alarms pulse: a ring over each alarm drawn on its own (zoomed out, an alarm inside a cluster
+   * colours its cluster instead), most serious first.
+   */
   private updatePulse(): void {
-    if (this.alarmed.size && this.pulseTimer === undefined) {
-      this.pulseTimer = setInterval(() => {
-        this.pulsePhase = (this.pulsePhase + 1) % 4;
-        const size = [10, 13, 16, 13][this.pulsePhase]!;
-        for (const id of this.alarmed) for (const point of this.drawn(id)) point.pixelSize = size;
-        if (this.visible) this.viewer.scene.requestRender();
-      }, PULSE_MILLISECONDS);
-    } else if (!this.alarmed.size && this.pulseTimer !== undefined) {
-      clearInterval(this.pulseTimer);
-      this.pulseTimer = undefined;
+    const { sensors } = this.store.getState();
+    const targets: (PulseTarget & { rank: number })[] = [];
+    for (const id of this.alarmed) {
+      const point = this.clustered ? this.singles.get(id) : this.byId.get(id);
+      const state = sensors.get(id)?.state;
+      if (!point || state === undefined || state === 'normal') continue;
+      targets.push({ id, position: point.position, colour: SENSOR_STATE_COLOURS[state], rank: stateRank(state) });
     }
+    targets.sort((a, b) => a.rank - b.rank || a.id - b.id);
+    this.pulses.set(targets);
+  }
+
+  /** How many alarm rings are shown (for tests and automation). */
+  pulseCount(): number {
+    return this.pulses.count();
   }
 
   private applySelection(selected: number | undefined, previous: number | undefined): void {
@@ -305,7 +326,7 @@ export class SensorOverlay {
     if (this.destroyed) return;
     this.destroyed = true;
     clearTimeout(this.clusterTimer);
-    clearInterval(this.pulseTimer);
+    this.pulses.destroy();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (!this.viewer.isDestroyed()) {
       for (const collection of [this.points, this.singlePoints, this.clusterBillboards]) this.viewer.scene.primitives.remove(collection);
