@@ -43,6 +43,11 @@ export function cullSkyOutOfView(viewer: Viewer): () => void {
   const scene = viewer.scene;
   const apply = (show: boolean) => {
     if (scene.skyAtmosphere) scene.skyAtmosphere.show = show;
+    // The star box is another full-screen pass behind the globe; the sun and moon sit in the sky.
+    // (SkyBox.show is documented in CesiumJS but missing from its type declarations.)
+    if (scene.skyBox) (scene.skyBox as typeof scene.skyBox & { show: boolean }).show = show;
+    if (scene.sun) scene.sun.show = show;
+    if (scene.moon) scene.moon.show = show;
   };
   const remove = scene.preRender.addEventListener(() => apply(skyInView(viewer)));
   return () => {
