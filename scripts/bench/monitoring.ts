@@ -185,6 +185,10 @@ export async function benchFanOut(clients = 200, observationsPerSecond = 5000, s
 
 export interface EndToEndResult {
   updates: number;
+  /** The render quality asked for in the URL ("auto" follows the renderer). */
+  quality: 'auto' | 'high';
+  /** What was drawn: auto is smooth on a software renderer. */
+  effectiveQuality: string;
   /** Until the marker's colour is set in the scene, before any frame is drawn. */
   appliedP50Milliseconds: number;
   appliedP95Milliseconds: number;
@@ -193,13 +197,14 @@ export interface EndToEndResult {
 }
 
 /** POST → the marker's new colour drawn on screen (the frame after the change), in the browser. */
-export async function benchEndToEnd(browser: Browser, viewerBase: string, updates = 200): Promise<EndToEndResult> {
+export async function benchEndToEnd(browser: Browser, viewerBase: string, quality: 'auto' | 'high', updates = 200): Promise<EndToEndResult> {
   return withServer(async (base) => {
     await registerSensors(base, 1);
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     try {
-      await page.goto(`${viewerBase}/?layers=demo-buildings&monitoring=${encodeURIComponent(base)}&view=113.1105,23.0105,600,0,-60`);
+      await page.goto(`${viewerBase}/?layers=demo-buildings&monitoring=${encodeURIComponent(base)}&view=113.1105,23.0105,600,0,-60${quality === 'auto' ? '' : `&quality=${quality}`}`);
       await page.waitForFunction(() => document.body.dataset.ready === 'tiles' && window.__cimTwin?.store.getState().connection === 'live', null, { timeout: 300_000 });
+      const effectiveQuality = await page.getByTestId('render-quality').getAttribute('data-effective') ?? 'unknown';
       // In the page: note when the marker's colour changes and when the next frame is drawn after it.
       await page.evaluate(() => {
         const engine = window.__cimTwin!.engine()!;
@@ -220,6 +225,11 @@ export async function benchEndToEnd(browser: Browser, viewerBase: string, update
         engine.viewer.scene.postRender.addEventListener(() => {
           if (changed) {
             changed = false;
+            // postRender is when the frame's commands are issued; reading a pixel back waits until
+            // the GPU (SwiftShader) has drawn them: the colour is then on the canvas.
+            const canvas = engine.viewer.scene.canvas;
+            const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl'))!;
+            gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
             w.__drawn.push(Date.now());
           }
         });
@@ -238,7 +248,7 @@ export async function benchEndToEnd(browser: Browser, viewerBase: string, update
         latencies.push(drawn - sent);
         applied.push(set - sent);
       }
-      return { updates, p50Milliseconds: percentile(latencies, 50), p95Milliseconds: percentile(latencies, 95), appliedP50Milliseconds: percentile(applied, 50), appliedP95Milliseconds: percentile(applied, 95) };
+      return { updates, quality, effectiveQuality, p50Milliseconds: percentile(latencies, 50), p95Milliseconds: percentile(latencies, 95), appliedP50Milliseconds: percentile(applied, 50), appliedP95Milliseconds: percentile(applied, 95) };
     } finally {
       await page.close();
     }
@@ -280,12 +290,13 @@ export async function benchOverlayFrames(viewerBase: string, measureFrame: (url:
       const hidden: FrameMeasure[] = [];
       const off: FrameMeasure[] = [];
       const live = `window.__cimTwin.store.getState().sensors.size >= ${sensors} && window.__cimTwin.store.getState().connection === 'live'`;
-      const monitored = `${viewerBase}/?layers=demo-buildings&view=${view}&monitoring=${encodeURIComponent(base)}`;
+      // At full quality, as the earlier figures were measured (auto would draw SwiftShader at half resolution).
+      const monitored = `${viewerBase}/?layers=demo-buildings&quality=high&view=${view}&monitoring=${encodeURIComponent(base)}`;
       for (let round = 0; round < rounds; round++) {
         const runs = [
           async () => on.push(await measureFrame(monitored, live)),
           async () => hidden.push(await measureFrame(`${monitored}&sensors=0`, live)),
-          async () => off.push(await measureFrame(`${viewerBase}/?layers=demo-buildings&view=${view}&monitoring=off`, 'true')),
+          async () => off.push(await measureFrame(`${viewerBase}/?layers=demo-buildings&quality=high&view=${view}&monitoring=off`, 'true')),
         ];
         if (round % 2) runs.reverse();
         for (const run of runs) await run();
