@@ -27,7 +27,7 @@ test('opens offline on the demo district, renders it, and records the README scr
     });
   expect(await page.evaluate(() => window.__cimTwin!.store.getState().softwareRenderer)).toBe(true);
   await expect(page.getByTestId('render-quality')).toHaveAttribute('data-effective', 'smooth');
-  await expect(page.getByTestId('software-renderer-note')).toBeVisible();
+  await expect(page.getByTestId('software-renderer-note')).toHaveAttribute('title', '未检测到显卡（软件渲染），已自动切换为流畅画质');
   const smooth = await drawing();
   expect(smooth).toMatchObject({ scale: 0.5, msaa: 1 });
   expect(smooth.bufferWidth).toBe(Math.round(smooth.cssWidth / 2));

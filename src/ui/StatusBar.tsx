@@ -28,8 +28,9 @@ function QualitySwitch() {
         </select>
       </label>
       {quality === 'auto' && software && (
-        <span className="muted" data-testid="software-renderer-note">
-          {t.qualitySoftwareNote}
+        // Short, so the status bar stays clear of the 4D slider beside it; the whole note on hover.
+        <span className="muted" data-testid="software-renderer-note" title={t.qualitySoftwareNote}>
+          {t.qualitySoftwareTag}
         </span>
       )}
     </div>
