@@ -39,7 +39,10 @@ export class AlarmPulses {
     this.removePostRender = viewer.scene.postRender.addEventListener(() => this.place());
   }
 
-  /** The alarms to ring, most serious first (only the first MAXIMUM_PULSES are drawn). */
+  /**
+   * The alarms to ring, most serious first (only the first MAXIMUM_PULSES are drawn). The rings
+   * are placed after the next frame, which the caller asks for; a new ring waits hidden till then.
+   */
   set(targets: PulseTarget[]): void {
     this.targets = targets.slice(0, MAXIMUM_PULSES);
     const wanted = new Set(this.targets.map((t) => t.id));
@@ -55,25 +58,18 @@ export class AlarmPulses {
         ring = document.createElement('span');
         ring.className = 'cim-alarm-pulse';
         ring.dataset.datastreamId = String(target.id);
+        ring.hidden = true;
         this.layer.appendChild(ring);
         this.rings.set(target.id, ring);
       }
       ring.style.setProperty('--pulse-colour', target.colour);
     }
-    this.place();
   }
 
+  /** Show or hide all rings; shown again, they are placed after the next frame (the caller asks for one). */
   setVisible(visible: boolean): void {
     this.visible = visible;
     this.layer.hidden = !visible;
-    if (visible) this.place();
-  }
-
-  /** How many rings are shown (for tests and automation). */
-  count(): number {
-    let shown = 0;
-    for (const ring of this.rings.values()) if (!ring.hidden) shown++;
-    return shown;
   }
 
   /** Put each ring over its sensor as the scene now stands; hide those off screen or over the horizon. */

@@ -124,6 +124,7 @@ export class SensorOverlay {
         if (point) {
           this.points.remove(point);
           this.byId.delete(id);
+          this.alarmed.delete(id);
           statesChanged = true;
         }
         continue;
@@ -160,9 +161,11 @@ export class SensorOverlay {
     if (statesChanged) {
       this.clusterDirty = true;
       this.scheduleClusters(500);
+      // An alarm starts or ends, or changes level, only with a change of colour.
+      this.updatePulse();
+      // Readings that leave every colour as it was need no frame (most of a live stream's).
+      this.viewer.scene.requestRender();
     }
-    this.updatePulse();
-    this.viewer.scene.requestRender();
   }
 
   /** Web-map zoom of the view, from the ground distance one pixel covers at the centre. */
@@ -294,11 +297,6 @@ export class SensorOverlay {
     }
     targets.sort((a, b) => a.rank - b.rank || a.id - b.id);
     this.pulses.set(targets);
-  }
-
-  /** How many alarm rings are shown (for tests and automation). */
-  pulseCount(): number {
-    return this.pulses.count();
   }
 
   private applySelection(selected: number | undefined, previous: number | undefined): void {
