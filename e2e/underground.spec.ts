@@ -58,8 +58,8 @@ test('the underground view makes the ground translucent and lets the camera go b
     return engine.currentView()!.heightMetres;
   });
   expect(height).toBeLessThan(-20);
-  // From below the surface the sky overhead is real: drawn.
-  expect(await skyShown()).toBe(true);
+  // Below the surface the view shows earth, not sky (underground-below.spec.ts checks the picture).
+  expect(await skyShown()).toBe(false);
   await page.getByTestId('ground-opacity').fill('0.2');
   expect(await page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.globe.translucency.frontFaceAlpha)).toBeCloseTo(0.2, 5);
   // Back above: the opaque ground culls by the horizon itself, and the whole globe is allowed again.

@@ -29,6 +29,7 @@ import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } 
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
+import { adaptGlobeDetail } from './globe-detail.ts';
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
@@ -100,7 +101,8 @@ export class CityViewer {
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
-    this.cleanups.push(cullSkyOutOfView(this.viewer));
+    this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden()));
+    this.cleanups.push(adaptGlobeDetail(this.viewer));
     this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
     this.cleanups.push(
       this.viewer.camera.moveEnd.addEventListener(() => {

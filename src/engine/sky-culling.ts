@@ -8,8 +8,8 @@
  * form a convex cone, so when all four corners land on the ellipsoid the whole view does and no
  * sky can show. The same holds through a translucent ground (the underground view): what the
  * atmosphere would add there is the far side of its shell seen through the Earth, a faint tint
- * behind the ground outside the district, not sky. From below the surface the sky overhead is
- * real, and it stays on.
+ * behind the ground outside the district, not sky. Below the surface the caller decides (the
+ * underground view shows soil there, not sky).
  */
 import { Cartesian2, Cartesian3, SceneMode, type Viewer } from 'cesium';
 
@@ -38,8 +38,11 @@ export function skyInView(viewer: Viewer): boolean {
   return false;
 }
 
-/** Show or hide the sky atmosphere before each frame; returns the function that stops it (and shows it again). */
-export function cullSkyOutOfView(viewer: Viewer): () => void {
+/**
+ * Show or hide the sky atmosphere before each frame; returns the function that stops it (and shows
+ * it again). `hidden` hides the sky whatever is in view (under the surface in the underground view).
+ */
+export function cullSkyOutOfView(viewer: Viewer, hidden: () => boolean = () => false): () => void {
   const scene = viewer.scene;
   const apply = (show: boolean) => {
     if (scene.skyAtmosphere) scene.skyAtmosphere.show = show;
@@ -49,7 +52,7 @@ export function cullSkyOutOfView(viewer: Viewer): () => void {
     if (scene.sun) scene.sun.show = show;
     if (scene.moon) scene.moon.show = show;
   };
-  const remove = scene.preRender.addEventListener(() => apply(skyInView(viewer)));
+  const remove = scene.preRender.addEventListener(() => apply(!hidden() && skyInView(viewer)));
   return () => {
     remove();
     if (!viewer.isDestroyed()) apply(true);

@@ -8,8 +8,15 @@
  * far side adds nothing a planner reads, so while the ground is translucent the globe's
  * `cartographicLimitRectangle` is kept to the box that holds the camera's horizon (plus the
  * horizon of high relief, with a margin); outside the underground view it is the whole globe again.
+ *
+ * What lies beyond the near ground is earth: while the view is on, the scene's background (seen
+ * through the translucent ground from above, and below the horizon from under the surface) and
+ * the globe's underside far from the camera are one dark soil colour. From below, the ground
+ * overhead shows its streets near the camera and fades into the soil with distance, so the pipes,
+ * shafts and tunnels are the brightest things in view, with no sky, stars or atmosphere band
+ * (those stay off under the surface: see `skyHidden`).
  */
-import { Rectangle, type Viewer } from 'cesium';
+import { Color, NearFarScalar, Rectangle, type Viewer } from 'cesium';
 import { horizonRectangleDegrees, type DegreesRectangle } from '../domain/geometry.ts';
 
 export interface UndergroundState {
@@ -18,6 +25,11 @@ export interface UndergroundState {
   groundOpacity: number;
 }
 
+/** Soil: the colour of the earth around the pipes (a dark, slightly warm grey-brown). */
+export const SOIL_COLOUR_CSS = '#2b2722';
+/** The ground seen from below: its streets near the camera, fading into the soil from 40 m to 600 m. */
+const UNDERSIDE_FADE = new NearFarScalar(40, 0.2, 600, 1);
+
 /** A change smaller than this share of the box's size keeps the current limit. */
 const LIMIT_TOLERANCE = 0.05;
 
@@ -25,6 +37,8 @@ export class UndergroundView {
   private enabled = false;
   private limit: DegreesRectangle | undefined;
   private readonly removePreRender: () => void;
+  /** The scene's own background, restored when the view is switched off. */
+  private backgroundBefore: Color | undefined;
 
   constructor(private readonly viewer: Viewer) {
     this.removePreRender = viewer.scene.preRender.addEventListener(() => this.updateLimit());
@@ -37,6 +51,15 @@ export class UndergroundView {
     translucency.frontFaceAlpha = state.groundOpacity;
     translucency.backFaceAlpha = state.groundOpacity;
     scene.screenSpaceCameraController.enableCollisionDetection = !state.enabled;
+    if (state.enabled && !this.enabled) {
+      this.backgroundBefore = Color.clone(scene.backgroundColor);
+      scene.backgroundColor = Color.fromCssColorString(SOIL_COLOUR_CSS);
+      scene.globe.undergroundColor = Color.fromCssColorString(SOIL_COLOUR_CSS);
+      scene.globe.undergroundColorAlphaByDistance = UNDERSIDE_FADE;
+    } else if (!state.enabled && this.enabled && this.backgroundBefore) {
+      scene.backgroundColor = this.backgroundBefore;
+      this.backgroundBefore = undefined;
+    }
     this.enabled = state.enabled;
     if (!state.enabled && this.limit) {
       scene.globe.cartographicLimitRectangle = Rectangle.clone(Rectangle.MAX_VALUE);
@@ -44,6 +67,11 @@ export class UndergroundView {
     }
     this.updateLimit();
     scene.requestRender();
+  }
+
+  /** Whether the sky is hidden: the underground view is on and the camera is below the surface. */
+  skyHidden(): boolean {
+    return this.enabled && this.viewer.scene.camera.positionCartographic.height < 0;
   }
 
   /** The globe's limit while the ground is translucent (undefined: the whole globe). For tests and automation. */
