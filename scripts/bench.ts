@@ -36,13 +36,17 @@ import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe
 import { buildViewerIfStale, prepareDemo } from './start.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { benchThematic, type ThematicResult } from './bench/thematic.ts';
+import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visual-complete.ts';
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
 
 const VIEW = '113.1200152,23.0037627,1346.9,0,-35'; // the app's own opening view of the demo district
+const BELOW_STREET_VIEW = '113.115,23.012,-8,20,-5'; // 8 m under a street, looking along it
 const FRAMES = 8;
+/** Wait after ready before judging when the picture stopped changing. */
+const VISUAL_SETTLE_MILLISECONDS = 3000;
 /** The window of continuous rendering in the overlay benchmark. */
 const OVERLAY_WINDOW_SECONDS = 20;
 
@@ -102,6 +106,8 @@ function benchClearance(): { label: string; segments: number; violations: number
 
 interface ViewerRun {
   readyMilliseconds: number;
+  /** When the picture stopped changing (see scripts/bench/visual-complete.ts). */
+  visualCompleteMilliseconds: number;
   frameMilliseconds: number;
   heapBytes: number;
   /** Only when asked for: wall time per frame while rendering every animation frame for a window. */
@@ -114,6 +120,7 @@ async function runPage(browser: Browser, url: string, viewerExpression: string, 
     await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
     // tsx (esbuild) wraps named functions inside evaluated callbacks in a __name helper the page lacks.
     await page.addInitScript('window.__name = (f) => f;');
+    await page.addInitScript(VISUAL_RECORDER_SCRIPT);
     if (process.env.BENCH_DEBUG) {
       page.on('console', (m) => process.stderr.write(`console ${m.type()}: ${m.text().slice(0, 200)}\n`));
       page.on('pageerror', (e) => process.stderr.write(`pageerror: ${e.message}\n`));
@@ -122,6 +129,9 @@ async function runPage(browser: Browser, url: string, viewerExpression: string, 
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 300_000, polling: 100 });
     await page.waitForFunction((expression) => Boolean((0, eval)(expression)), waitExpression, { timeout: 300_000, polling: 200 });
+    // Anything drawn after ready (a late change) counts against visual completeness: give it time to show.
+    await page.waitForTimeout(VISUAL_SETTLE_MILLISECONDS);
+    const visual = await visualCompleteMilliseconds(page, viewerExpression);
     // Frames as the page runs: every animation frame renders, and the stream's updates are handled in between.
     const continuousFrameMilliseconds = continuousSeconds
       ? await page.evaluate(
@@ -169,7 +179,8 @@ async function runPage(browser: Browser, url: string, viewerExpression: string, 
       },
       [viewerExpression, FRAMES] as const,
     );
-    return continuousFrameMilliseconds === undefined ? run : { ...run, continuousFrameMilliseconds };
+    const measured = { ...run, visualCompleteMilliseconds: visual.milliseconds };
+    return continuousFrameMilliseconds === undefined ? measured : { ...measured, continuousFrameMilliseconds };
   } finally {
     await page.close();
   }
@@ -195,6 +206,7 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
   const bareCulled: ViewerRun[] = [];
   const undergroundOff: ViewerRun[] = [];
   const undergroundOn: ViewerRun[] = [];
+  const undergroundBelow: ViewerRun[] = [];
   const endToEnd: EndToEndResult[] = [];
   let overlay: OverlayFrameResult | undefined;
   let thematic: ThematicResult | undefined;
@@ -204,7 +216,7 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
       // Alternate which goes first, so drift on a noisy machine falls on both of each pair.
       const pair = [
         // The same tileset as the baseline: only the buildings layer of the config.
-        async () => ours.push(await runPage(browser, `${base}/?layers=demo-buildings&quality=high&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
+        async () => ours.push(await runPage(browser, `${base}/?layers=demo-buildings&quality=high&sensors=0&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
         async () => bare.push(await runPage(browser, `${base}/bench/bare-cesium.html?view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
         // The same, drawing the sky only when it is in view as ours does: our overhead at equal drawing work.
         async () => bareCulled.push(await runPage(browser, `${base}/bench/bare-cesium.html?skyCulling=1&view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer')),
@@ -214,6 +226,8 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
       const underground = [
         async () => undergroundOff.push(await runPage(browser, `${base}/?quality=high&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
         async () => undergroundOn.push(await runPage(browser, `${base}/?underground=1&quality=high&view=${VIEW}`, 'window.__cimTwin.engine().viewer')),
+        // Under a street at 8 m, looking along it: the view of issue 15 (item 6).
+        async () => undergroundBelow.push(await runPage(browser, `${base}/?underground=1&quality=high&view=${BELOW_STREET_VIEW}`, 'window.__cimTwin.engine().viewer')),
       ];
       if (round % 2) {
         pair.reverse();
@@ -247,14 +261,14 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
     await server.close();
     rmSync(monitoringDirectory, { recursive: true, force: true });
   }
-  return { ours, bare, bareCulled, undergroundOff, undergroundOn, endToEnd, overlay, thematic };
+  return { ours, bare, bareCulled, undergroundOff, undergroundOn, undergroundBelow, endToEnd, overlay, thematic };
 }
 
 function formatBytes(bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : `${(bytes / (1 << 20)).toFixed(0)} MiB`;
 }
 
-type ViewerKey = 'readyMilliseconds' | 'frameMilliseconds' | 'heapBytes';
+type ViewerKey = 'readyMilliseconds' | 'visualCompleteMilliseconds' | 'frameMilliseconds' | 'heapBytes';
 
 /** The viewer against bare CesiumJS, as a sandcastle has it and with the same sky culling as ours. */
 function viewerLines(ours: ViewerRun[], bare: ViewerRun[], bareCulled: ViewerRun[], rounds: number): string[] {
@@ -266,6 +280,7 @@ function viewerLines(ours: ViewerRun[], bare: ViewerRun[], bareCulled: ViewerRun
     const c = median(bareCulled.map((r) => r[key]));
     lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(a / b).toFixed(2)} | ${format(c)} | ${(a / c).toFixed(2)} |`);
   };
+  row('navigation → visually complete', 'visualCompleteMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
   row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
   row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
   row('JS heap at ready', 'heapBytes', formatBytes);
@@ -273,7 +288,7 @@ function viewerLines(ours: ViewerRun[], bare: ViewerRun[], bareCulled: ViewerRun
 }
 
 /** The underground table: the full demo with the underground view on against off. */
-function undergroundLines(on: ViewerRun[], off: ViewerRun[], rounds: number): string[] {
+function undergroundLines(on: ViewerRun[], off: ViewerRun[], below: ViewerRun[], rounds: number): string[] {
   const lines = ['', `Underground view on vs off (full demo: buildings and pipelines, same view; median of ${rounds} alternated rounds; target frame ratio ≤ 1.25)`, ''];
   lines.push('| measure | on | off | ratio |', '|---|---:|---:|---:|');
   const row = (label: string, key: ViewerKey, format: (n: number) => string) => {
@@ -284,6 +299,18 @@ function undergroundLines(on: ViewerRun[], off: ViewerRun[], rounds: number): st
   row('navigation → ready', 'readyMilliseconds', (n) => `${(n / 1000).toFixed(1)} s`);
   row(`steady frame (median of ${FRAMES})`, 'frameMilliseconds', (n) => `${n.toFixed(0)} ms`);
   row('JS heap at ready', 'heapBytes', formatBytes);
+  if (below.length) {
+    lines.push('', `Under a street (8 m below, looking along it, ${BELOW_STREET_VIEW}) against the opening view above ground with the underground view off (same rounds)`, '');
+    lines.push('| measure | below the street | opening view | ratio |', '|---|---:|---:|---:|');
+    for (const [label, key] of [
+      ['navigation → ready', 'readyMilliseconds'],
+      ['navigation → visually complete', 'visualCompleteMilliseconds'],
+    ] as const) {
+      const a = median(below.map((r) => r[key]));
+      const b = median(off.map((r) => r[key]));
+      lines.push(`| ${label} | ${(a / 1000).toFixed(1)} s | ${(b / 1000).toFixed(1)} s | ${(a / b).toFixed(2)} |`);
+    }
+  }
   return lines;
 }
 
@@ -347,7 +374,7 @@ async function main() {
   // BENCH_ONLY=underground: the underground view on against off alone.
   if (process.env.BENCH_ONLY === 'underground') {
     const viewer = await benchViewer(rounds, false, 'underground');
-    console.log(undergroundLines(viewer.undergroundOn, viewer.undergroundOff, rounds).join('\n'));
+    console.log(undergroundLines(viewer.undergroundOn, viewer.undergroundOff, viewer.undergroundBelow, rounds).join('\n'));
     return;
   }
   // BENCH_ONLY=latency: POST → colour on screen alone.
@@ -398,7 +425,7 @@ async function main() {
   }
   if (viewer) {
     lines.push(...viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds));
-    lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, rounds));
+    lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, viewer.undergroundBelow, rounds));
   }
   if (viewer?.thematic) {
     const t = viewer.thematic;

@@ -68,3 +68,33 @@ export function inspectionOverview(digests: readonly InspectionDigest[], today: 
   overview.recent.sort((a, b) => b.date.localeCompare(a.date) || a.buildingId.localeCompare(b.buildingId));
   return overview;
 }
+
+/** A list of the overview cut to its first rows, with the full count. */
+export interface CountedList<T> {
+  count: number;
+  first: T[];
+}
+
+/**
+ * What GET /api/lifecycle/inspections answers: the overview's figures with the first rows of each
+ * list. The server computes it; the viewer never downloads every building's record (at a city's
+ * million buildings that would be about 180 MB).
+ */
+export interface InspectionSummary {
+  today: string;
+  intervalYears: number;
+  inUse: number;
+  overdue: CountedList<InspectionOverview['overdue'][number]>;
+  rectification: CountedList<InspectionOverview['rectification'][number]>;
+  recent: CountedList<InspectionOverview['recent'][number]>;
+}
+
+export function summariseInspections(overview: InspectionOverview, today: string, intervalYears: number, limit: number): InspectionSummary {
+  const cut = <T>(rows: T[]): CountedList<T> => ({ count: rows.length, first: rows.slice(0, limit) });
+  return { today, intervalYears, inUse: overview.inUse, overdue: cut(overview.overdue), rectification: cut(overview.rectification), recent: cut(overview.recent) };
+}
+
+/** Today's date in China Standard Time (UTC+8), YYYY-MM-DD. */
+export function todayInChina(nowMs: number): string {
+  return new Date(nowMs + 8 * 3_600_000).toISOString().slice(0, 10);
+}

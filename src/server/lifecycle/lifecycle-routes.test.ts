@@ -31,11 +31,21 @@ describe('lifecycle resource', () => {
     expect(one.stages.map((s) => s.stage)).toEqual(['project-approval', 'construction-permit', 'completion-acceptance']);
     const summary = (await (await call('GET', '/api/lifecycle/summary')).json()) as Record<string, Record<string, string>>;
     expect(summary['B-2']).toMatchObject({ 'completion-acceptance': '2013-01-15', 'construction-permit': '2010-01-20' });
-    const digests = (await (await call('GET', '/api/lifecycle/inspections')).json()) as { buildingId: string; completion?: string; count: number }[];
-    expect(digests.map((d) => [d.buildingId, d.completion, d.count]).sort()).toEqual([
-      ['B-1', '2012-06-30', 0],
-      ['B-2', '2013-01-15', 0],
-    ]);
+    // The daily overview's figures, computed by the server: B-1 (completed 2012-06-30) is overdue
+    // for its 5-yearly inspection on 2018-01-01, B-2 (2013-01-15) not yet.
+    const overview = (await (await call('GET', '/api/lifecycle/inspections?today=2018-01-01')).json()) as { today: string; inUse: number; overdue: { count: number; first: { buildingId: string; since: string }[] }; rectification: { count: number } };
+    expect(overview).toMatchObject({ today: '2018-01-01', inUse: 2, overdue: { count: 1, first: [{ buildingId: 'B-1', since: '2012-06-30' }] }, rectification: { count: 0, first: [] } });
+    const later = (await (await call('GET', '/api/lifecycle/inspections?today=2019-01-01&limit=1')).json()) as { overdue: { count: number; first: { buildingId: string }[] } };
+    expect(later.overdue.count).toBe(2);
+    expect(later.overdue.first.map((o) => o.buildingId)).toEqual(['B-1']);
+  });
+
+  test('the inspection overview rejects a bad date or limit', async () => {
+    for (const query of ['today=2018-02-31', 'today=yesterday', 'limit=-1', 'limit=2.5', 'limit=100000']) {
+      const response = await call('GET', `/api/lifecycle/inspections?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(/today|limit/);
+    }
   });
 
   test('a building with no record is a 404 with a message (the panel shows its empty state)', async () => {

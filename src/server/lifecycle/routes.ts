@@ -8,8 +8,9 @@
  *                                         stage, party or inspection: src/domain/lifecycle/csv.ts),
  *                                         all or nothing (key needed)
  *   GET  /api/lifecycle/summary           every building's stage dates, for the 4D view
- *   GET  /api/lifecycle/inspections       every building's completion, demolition and latest
- *                                         inspection, for the daily mode's inspection overview
+ *   GET  /api/lifecycle/inspections       the daily mode's inspection overview (?today=YYYY-MM-DD,
+ *                                         ?limit=N): buildings in use, and the counts and first rows
+ *                                         of the overdue, rectification and recent lists
  *
  * Unknown building IDs (when a registry of IDs is configured), malformed dates and stages out of
  * order are a 400 naming the record and the reason, and nothing is changed.
@@ -21,7 +22,11 @@ import { CSVLoader } from '@loaders.gl/csv';
 import { parseLifecycle } from '../../domain/lifecycle/schema.ts';
 import { LifecycleCsvError, lifecycleRecordsFromRows } from '../../domain/lifecycle/csv.ts';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
-import { inspectionDigest, type InspectionDigest } from '../../domain/lifecycle/inspections.ts';
+import { DEFAULT_INSPECTION_INTERVAL_YEARS, inspectionDigest, inspectionOverview, summariseInspections, todayInChina, type InspectionDigest } from '../../domain/lifecycle/inspections.ts';
+
+/** Rows of each inspection list sent by default, and at most. */
+const INSPECTION_LIST_DEFAULT = 25;
+const INSPECTION_LIST_MAXIMUM = 500;
 
 export interface LifecycleRoutesOptions {
   db: Database;
@@ -144,9 +149,17 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     return summary;
   });
 
-  app.get('/api/lifecycle/inspections', async () => {
+  // The daily mode's figures, computed here: counts and the first rows of each list, never every record.
+  app.get('/api/lifecycle/inspections', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const today = query.today === undefined ? todayInChina(Date.now()) : String(query.today);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(`${today}T00:00:00Z`)) || new Date(`${today}T00:00:00Z`).toISOString().slice(0, 10) !== today) {
+      throw new LifecycleError(400, `today: "${today}" is not a date (YYYY-MM-DD)`);
+    }
+    const limit = query.limit === undefined ? INSPECTION_LIST_DEFAULT : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 0 || limit > INSPECTION_LIST_MAXIMUM) throw new LifecycleError(400, `limit: must be a whole number from 0 to ${INSPECTION_LIST_MAXIMUM}`);
     const digests: InspectionDigest[] = [];
     for (const row of all.all() as { record: string }[]) digests.push(inspectionDigest(JSON.parse(row.record) as BuildingLifecycle));
-    return digests;
+    return summariseInspections(inspectionOverview(digests, today), today, DEFAULT_INSPECTION_INTERVAL_YEARS, limit);
   });
 }

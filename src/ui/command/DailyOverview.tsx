@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { caseStatistics, sensorHealth, type CaseStatistics, type SensorHealth } from '../../domain/monitoring/daily.ts';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES, INCIDENT_TYPES } from '../../domain/monitoring/incidents.ts';
 import { startOfDayInChina } from '../../domain/monitoring/kpi.ts';
-import { DEFAULT_INSPECTION_INTERVAL_YEARS, inspectionOverview, type InspectionDigest, type InspectionOverview } from '../../domain/lifecycle/inspections.ts';
+import type { InspectionSummary } from '../../domain/lifecycle/inspections.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
 import { goToAsset } from '../search-loader.ts';
@@ -164,7 +164,7 @@ function HealthSection({ health }: { health: SensorHealth }) {
   );
 }
 
-type InspectionState = { status: 'loading' } | { status: 'failed' } | { status: 'ready'; overview: InspectionOverview };
+type InspectionState = { status: 'loading' } | { status: 'failed' } | { status: 'ready'; overview: InspectionSummary };
 
 function InspectionSection() {
   const c = useCommandDictionary();
@@ -176,10 +176,12 @@ function InspectionSection() {
     let cancelled = false;
     const load = async () => {
       try {
-        const response = await fetch(`${apiUrl}/lifecycle/inspections`, { cache: 'no-store' });
+        // The server computes the figures; only the first rows of each list come over the wire.
+        const query = new URLSearchParams({ today: todayInChina(Date.now()), limit: String(LIST_LIMIT) });
+        const response = await fetch(`${apiUrl}/lifecycle/inspections?${query.toString()}`, { cache: 'no-store' });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const digests = (await response.json()) as InspectionDigest[];
-        if (!cancelled) setState({ status: 'ready', overview: inspectionOverview(digests, todayInChina(Date.now())) });
+        const overview = (await response.json()) as InspectionSummary;
+        if (!cancelled) setState({ status: 'ready', overview });
       } catch {
         if (!cancelled) setState((previous) => (previous.status === 'ready' ? previous : { status: 'failed' }));
       }
@@ -202,15 +204,15 @@ function InspectionSection() {
         <>
           <dl className="figures">
             <div data-figure="in-use"><dt>{c.inUse}</dt><dd>{state.overview.inUse}</dd></div>
-            <div data-figure="overdue"><dt>{c.overdue(DEFAULT_INSPECTION_INTERVAL_YEARS)}</dt><dd>{state.overview.overdue.length}</dd></div>
-            <div data-figure="rectification"><dt>{c.rectification}</dt><dd>{state.overview.rectification.length}</dd></div>
-            <div data-figure="recent"><dt>{c.recent}</dt><dd>{state.overview.recent.length}</dd></div>
+            <div data-figure="overdue"><dt>{c.overdue(state.overview.intervalYears)}</dt><dd>{state.overview.overdue.count}</dd></div>
+            <div data-figure="rectification"><dt>{c.rectification}</dt><dd>{state.overview.rectification.count}</dd></div>
+            <div data-figure="recent"><dt>{c.recent}</dt><dd>{state.overview.recent.count}</dd></div>
           </dl>
-          {state.overview.rectification.length > 0 && (
+          {state.overview.rectification.first.length > 0 && (
             <>
               <h4>{c.rectification}</h4>
               <ul className="compact-list" data-testid="daily-rectification">
-                {state.overview.rectification.slice(0, LIST_LIMIT).map((r) => (
+                {state.overview.rectification.first.map((r) => (
                   <li key={r.buildingId}>
                     <button type="button" className="link" onClick={() => goTo(r.buildingId)}>{r.buildingId}</button> <span className="muted">{r.date} · {c.result[r.result]}</span>
                   </li>
@@ -218,11 +220,11 @@ function InspectionSection() {
               </ul>
             </>
           )}
-          {state.overview.overdue.length > 0 && (
+          {state.overview.overdue.first.length > 0 && (
             <>
-              <h4>{c.overdue(DEFAULT_INSPECTION_INTERVAL_YEARS)}</h4>
+              <h4>{c.overdue(state.overview.intervalYears)}</h4>
               <ul className="compact-list" data-testid="daily-overdue">
-                {state.overview.overdue.slice(0, LIST_LIMIT).map((o) => (
+                {state.overview.overdue.first.map((o) => (
                   <li key={o.buildingId}>
                     <button type="button" className="link" onClick={() => goTo(o.buildingId)}>{o.buildingId}</button> <span className="muted">{c.since(o.since)}</span>
                   </li>
