@@ -17,6 +17,7 @@ import {
   ScreenSpaceEventHandler,
   ScreenSpaceEventType,
   Viewer,
+  type Globe,
 } from 'cesium';
 import type { AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView } from '../store/url-state.ts';
@@ -36,6 +37,19 @@ import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/wa
 import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
+/**
+ * Whether the globe tiles of the current view are loaded: Cesium's `tilesLoaded` also waits for its
+ * low-priority queue, the ancestors it preloads and culled level-0 tiles, none of which is drawn
+ * (measured on the opening view: the picture stopped changing 10–20 s before `tilesLoaded`). The
+ * queues are private in CesiumJS 1.140 (QuadtreePrimitive: high = blocking refinement, medium =
+ * drawn and still loading, low = preloads); if they are absent, fall back to `tilesLoaded`.
+ */
+export function globeViewLoaded(globe: Globe): boolean {
+  const surface = (globe as unknown as { _surface?: { _tileLoadQueueHigh?: unknown[]; _tileLoadQueueMedium?: unknown[] } })._surface;
+  if (!surface || !Array.isArray(surface._tileLoadQueueHigh) || !Array.isArray(surface._tileLoadQueueMedium)) return globe.tilesLoaded;
+  return surface._tileLoadQueueHigh.length === 0 && surface._tileLoadQueueMedium.length === 0;
+}
+
 /** Buildings seen through in the underground view. */
 const BUILDINGS_UNDERGROUND_ALPHA = 0.3;
 /** Default daylight: 09:30 China Standard Time at the equinox, a low sun that lights the walls. */
@@ -112,6 +126,8 @@ export class CityViewer {
     );
     this.cleanups.push(this.store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) this.applySelection();
+      // Until ready, a change that can complete the picture draws a frame, after which readiness is checked.
+      if (!state.ready && (state.sensorRevision !== previous.sensorRevision || state.connection !== previous.connection || state.sensorsVisible !== previous.sensorsVisible)) this.viewer.scene.requestRender();
       if (state.incidents !== previous.incidents) this.applyIncidentTints();
       if (
         state.theme !== previous.theme ||
@@ -197,15 +213,19 @@ export class CityViewer {
   /** After each frame: keep rendering while anything is loading (request-render mode), and signal readiness once. */
   private checkReady(): void {
     const scene = this.viewer.scene;
-    let loading = !scene.globe.tilesLoaded;
     // A hidden tileset loads nothing, so it is never "loaded": only shown layers count.
-    for (const layer of this.layers.values()) if (layer.tileset.show && !layer.loaded) loading = true;
-    if (loading) {
-      scene.requestRender();
-      return;
-    }
+    let layersLoading = false;
+    for (const layer of this.layers.values()) if (layer.tileset.show && !layer.loaded) layersLoading = true;
+    // Keep drawing while anything loads, the globe's preloading included (request-render mode).
+    if (layersLoading || !scene.globe.tilesLoaded) scene.requestRender();
+    // Ready means the picture is complete: the globe tiles in view are in, though Cesium may still
+    // be preloading their ancestors (which nobody sees until zooming out).
+    if (layersLoading || !globeViewLoaded(scene.globe)) return;
     const state = this.store.getState();
-    if (!state.ready && this.groundSettled && this.cameraSettled && this.layersSettled) state.setReady(true);
+    // Sensors are part of the picture when their layer is shown: ready waits for their first load
+    // (or for the connection to have failed, which the banner shows), so it means what is seen is complete.
+    const sensorsSettled = !state.sensorsVisible || state.connection === 'off' || state.connection === 'stale' || state.sensorRevision > 0;
+    if (!state.ready && this.groundSettled && this.cameraSettled && this.layersSettled && sensorsSettled) state.setReady(true);
   }
 
   /**
