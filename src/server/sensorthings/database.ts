@@ -197,7 +197,7 @@ export class MonitoringDatabase {
 
   /** Observations after an id, for a resuming stream client, oldest first. */
   observationsAfter(afterId: number, limit: number): StoredObservation[] {
-    const rows = this.db.prepare('SELECT id, datastream_id, phenomenon_time, result FROM observations WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as { id: number; datastream_id: number; phenomenon_time: number; result: unknown }[];
+    const rows = prepared(this.db, 'SELECT id, datastream_id, phenomenon_time, result FROM observations WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as { id: number; datastream_id: number; phenomenon_time: number; result: unknown }[];
     return rows.map((r) => {
       const info = this.datastream(r.datastream_id)!;
       const result = typeof r.result === 'string' && r.result.startsWith('json:') ? JSON.parse(r.result.slice(5)) as unknown : r.result;
@@ -217,6 +217,11 @@ export class MonitoringDatabase {
       total += deleted;
       if (deleted < chunk) return total;
     }
+  }
+
+  /** The id of the observation `offset` places after an id (0: the next one), or undefined: how far behind a cursor is, in one bounded index read. */
+  observationIdAfter(afterId: number, offset: number): number | undefined {
+    return (prepared(this.db, 'SELECT id FROM observations WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterId, offset) as { id: number } | undefined)?.id;
   }
 
   lastObservationId(): number {

@@ -18,6 +18,8 @@ import type { DatastreamInfo } from './database.ts';
 import type { IncidentDocument } from '../../domain/monitoring/api.ts';
 import { pathLengthMetres } from '../../domain/geometry.ts';
 import { logEntryProblem } from '../../domain/emergency/linkage.ts';
+import { readTransitions } from './transitions.ts';
+import { prepared } from './statements.ts';
 
 /** An incident as the API sends it, with its transitions. */
 export type IncidentJson = IncidentDocument & { transitions: IncidentTransition[] };
@@ -52,7 +54,7 @@ export class IncidentEngine {
   private readonly rules = new Map<string, ThresholdRule>();
   /** Datastreams that are sources of open incidents: only these need a look-up on a normal reading. */
   private readonly openSources = new Set<number>();
-  private readonly s: Record<'openSourceOf' | 'openOfType' | 'insertIncident' | 'updateIncident' | 'upsertSource' | 'sourceStates' | 'linkObservation' | 'insertEvent' | 'incident' | 'events' | 'allOpenSources' | 'latestEvent', Statement>;
+  private readonly s: Record<'openSourceOf' | 'openOfType' | 'insertIncident' | 'updateIncident' | 'upsertSource' | 'sourceStates' | 'linkObservation' | 'insertEvent' | 'incident' | 'allOpenSources' | 'latestEvent', Statement>;
 
   constructor(private readonly db: Database, rules: ThresholdRule[]) {
     for (const rule of rules) this.rules.set(rule.observedProperty, rule);
@@ -66,7 +68,6 @@ export class IncidentEngine {
       linkObservation: db.prepare('INSERT OR IGNORE INTO incident_observations (incident_id, observation_id) VALUES (?, ?)'),
       insertEvent: db.prepare('INSERT INTO incident_events (incident_id, kind, status, level, actor, at, note, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       incident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
-      events: db.prepare('SELECT kind, status, level, actor, at, note, unit FROM incident_events WHERE incident_id = ? ORDER BY id'),
       latestEvent: db.prepare('SELECT max(id) AS id FROM incident_events WHERE incident_id = ?'),
       allOpenSources: db.prepare(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ('raised', 'acknowledged', 'dispatched')`),
     };
@@ -178,15 +179,7 @@ export class IncidentEngine {
   }
 
   transitions(id: number): IncidentTransition[] {
-    return (this.s.events.all(id) as { kind: IncidentTransition['kind']; status: IncidentStatus; level: WarningLevel; actor: string; at: number; note: string | null; unit: string | null }[]).map((e) => ({
-      kind: e.kind,
-      status: e.status,
-      level: e.level,
-      by: e.actor,
-      at: new Date(e.at).toISOString(),
-      ...(e.note ? { note: e.note } : {}),
-      ...(e.unit ? { unit: e.unit } : {}),
-    }));
+    return readTransitions(this.db, id);
   }
 
   json(id: number): IncidentJson | undefined {
@@ -206,10 +199,15 @@ export class IncidentEngine {
     };
   }
 
-  /** Incidents with events after an id (their current state), for a resuming stream client. */
-  changesAfter(afterEventId: number): IncidentChange[] {
-    const rows = this.db.prepare('SELECT incident_id, max(id) AS event_id FROM incident_events WHERE id > ? GROUP BY incident_id ORDER BY event_id').all(afterEventId) as { incident_id: number; event_id: number }[];
+  /** Incidents with events after an id (their current state), oldest change first, at most `limit` (-1: all), for a resuming stream client. */
+  changesAfter(afterEventId: number, limit = -1): IncidentChange[] {
+    const rows = prepared(this.db, 'SELECT incident_id, max(id) AS event_id FROM incident_events WHERE id > ? GROUP BY incident_id ORDER BY event_id LIMIT ?').all(afterEventId, limit) as { incident_id: number; event_id: number }[];
     return rows.map((r) => ({ incidentId: r.incident_id, eventId: r.event_id, incident: this.json(r.incident_id)! }));
+  }
+
+  /** When the first event after an id happened (epoch ms), or undefined. */
+  eventTimeAfter(afterEventId: number): number | undefined {
+    return (prepared(this.db, 'SELECT at FROM incident_events WHERE id > ? ORDER BY id LIMIT 1').get(afterEventId) as { at: number } | undefined)?.at;
   }
 
   lastEventId(): number {
