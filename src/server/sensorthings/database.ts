@@ -7,7 +7,7 @@ import Database, { type Database as SqliteDatabase, type Statement } from 'bette
 import { migrate } from './schema.ts';
 import { prepared } from './statements.ts';
 import type { DatastreamPayload, LocationPayload, ThingPayload } from './payloads.ts';
-import { IncidentEngine, type IncidentChange } from './incident-engine.ts';
+import { IncidentEngine, type IncidentChange, type IncidentChangeRef } from './incident-engine.ts';
 import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 import type { StreamObservation } from '../../domain/monitoring/api.ts';
 
@@ -177,7 +177,7 @@ export class MonitoringDatabase {
   insertObservations(observations: NewObservation[]): WriteResult {
     return this.db.transaction(() => {
       const stored: StoredObservation[] = [];
-      const changes = new Map<number, IncidentChange>();
+      const changes = new Map<number, IncidentChangeRef>();
       for (const o of observations) {
         const info = this.datastream(o.datastreamId);
         if (!info) throw new BadRequestError(`Datastream ${o.datastreamId} does not exist`);
@@ -187,7 +187,9 @@ export class MonitoringDatabase {
         if (change) changes.set(change.incidentId, change);
         stored.push({ id, datastreamId: o.datastreamId, thingId: info.thingId, assetId: info.assetId, observedProperty: info.observedProperty, lonDegrees: info.lonDegrees, latDegrees: info.latDegrees, result: o.result, phenomenonTimeMs: o.phenomenonTimeMs, state });
       }
-      return { observations: stored, incidents: [...changes.values()] };
+      // Each changed incident's JSON once, as it stands at the end of the write.
+      const incidents = [...changes.values()].map((c): IncidentChange => ({ ...c, incident: this.incidents.json(c.incidentId)! }));
+      return { observations: stored, incidents };
     })();
   }
 

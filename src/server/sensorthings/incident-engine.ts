@@ -24,6 +24,12 @@ import { prepared } from './statements.ts';
 /** An incident as the API sends it, with its transitions. */
 export type IncidentJson = IncidentDocument & { transitions: IncidentTransition[] };
 
+/** Which incident a write changed, and its newest event. */
+export interface IncidentChangeRef {
+  incidentId: number;
+  eventId: number;
+}
+
 /** One incident's newest state after a write, with the id of its newest event (for the stream). */
 export interface IncidentChange {
   incidentId: number;
@@ -84,8 +90,12 @@ export class IncidentEngine {
     return this.rules.get(observedProperty);
   }
 
-  /** Apply one stored observation. Must run inside the write's transaction. */
-  observe(info: DatastreamInfo, observationId: number, value: number, timeMs: number): { state: SensorState; change?: IncidentChange } {
+  /**
+   * Apply one stored observation. Must run inside the write's transaction. A change names the
+   * incident and its newest event; the caller reads the incident's JSON once per write (a batch
+   * of readings moving one incident back and forth would otherwise read its history each time).
+   */
+  observe(info: DatastreamInfo, observationId: number, value: number, timeMs: number): { state: SensorState; change?: IncidentChangeRef } {
     const rule = this.rules.get(info.observedProperty);
     if (!rule) return { state: 'normal' };
     const state = evaluateThreshold(rule, value);
@@ -123,11 +133,11 @@ export class IncidentEngine {
     this.s.upsertSource.run(id, info.id, stateToNumber(state));
     this.s.linkObservation.run(id, observationId);
     const eventId = Number(this.s.insertEvent.run(id, 'raised', 'raised', state, 'system', timeMs, `${info.observedProperty} ${value} ${rule.unit}`, null).lastInsertRowid);
-    return { state, change: { incidentId: id, eventId, incident: this.json(id)! } };
+    return { state, change: { incidentId: id, eventId } };
   }
 
   /** Level from the sources' current states; records escalation, de-escalation or clearing. */
-  private recompute(id: number, timeMs: number): IncidentChange | undefined {
+  private recompute(id: number, timeMs: number): IncidentChangeRef {
     const incident = this.s.incident.get(id) as IncidentRow;
     const states = (this.s.sourceStates.all(id) as { state: number }[]).map((r) => r.state).filter((s) => s > 0);
     const active = states.length > 0;
@@ -140,12 +150,12 @@ export class IncidentEngine {
     if (!kind) return this.latestChange(id);
     this.s.updateIncident.run(level, incident.status, incident.asset_ids, active ? 1 : 0, timeMs, id);
     const eventId = Number(this.s.insertEvent.run(id, kind, incident.status, level, 'system', timeMs, null, null).lastInsertRowid);
-    return { incidentId: id, eventId, incident: this.json(id)! };
+    return { incidentId: id, eventId };
   }
 
-  private latestChange(id: number): IncidentChange {
+  private latestChange(id: number): IncidentChangeRef {
     const row = this.s.latestEvent.get(id) as { id: number };
-    return { incidentId: id, eventId: row.id, incident: this.json(id)! };
+    return { incidentId: id, eventId: row.id };
   }
 
   /** A person's action on an incident. Throws with a message when the transition is not allowed. */
