@@ -18,8 +18,8 @@ export const QUERY_LIMITS = {
   maximumTop: 10_000,
   /** $top of an expanded collection (per parent). */
   maximumNestedTop: 1_000,
-  /** $skip; page deeper with a $filter on id or time. */
-  maximumSkip: 1_000_000,
+  /** $skip; page deeper with a $filter on id or time (a sort keeps $skip + $top rows). */
+  maximumSkip: 100_000,
   /** Navigations from the requested entity: Things → Datastreams → Observations is 2. */
   maximumExpandDepth: 3,
   /** Navigation properties expanded side by side at one level. */

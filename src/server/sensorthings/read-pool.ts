@@ -23,7 +23,7 @@ import { runReadJob, type ReadJob } from '../read-jobs.ts';
 import type { ReadJobMessage, ReadResultMessage } from './read-worker.ts';
 
 export interface ReadPoolOptions {
-  /** Worker threads. Default 2. */
+  /** Worker threads. Default 2. With as many again ending after overrunning their time, at most twice this run SQL. */
   workers?: number;
   /** Reads waiting for a worker before new ones get a 503. Default 64. */
   maximumQueuedReads?: number;
@@ -114,6 +114,9 @@ export class ReadWorkerPool implements ReadExecutor {
   private readonly maximumQueueMilliseconds: number;
   private nextId = 1;
   private closed = false;
+  private readonly size: number;
+  /** Workers ended but not yet gone. */
+  private ending = 0;
   /** Workers ended for overrunning their time bound, since start. */
   replacedWorkers = 0;
 
@@ -121,7 +124,8 @@ export class ReadWorkerPool implements ReadExecutor {
     this.limits = { ...DEFAULT_READ_BUDGET, ...options.budget };
     this.maximumQueued = options.maximumQueuedReads ?? 64;
     this.maximumQueueMilliseconds = options.maximumQueueMilliseconds ?? 10_000;
-    for (let i = 0; i < (options.workers ?? 2); i++) this.slots.push(this.spawn());
+    this.size = Math.max(1, options.workers ?? 2);
+    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
@@ -166,12 +170,28 @@ export class ReadWorkerPool implements ReadExecutor {
     slot.job = undefined;
   }
 
+  /**
+   * End a worker and put a new one in its place. A worker ended in the middle of one SQLite step
+   * stops only when the step hands back (at most one scan of a table): until then it still holds
+   * a CPU. So at most as many as the pool's size may be ending at once; past that, the new worker
+   * waits for one of them to be gone.
+   */
   private replace(slot: Slot): void {
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.closed) return;
     slot.worker.removeAllListeners();
-    void slot.worker.terminate();
-    this.slots[index] = this.spawn();
+    this.ending++;
+    void slot.worker.terminate().finally(() => {
+      this.ending--;
+      this.refill();
+    });
+    this.slots.splice(index, 1);
+    this.refill();
+  }
+
+  private refill(): void {
+    while (!this.closed && this.slots.length < this.size && this.ending + this.slots.length < 2 * this.size) this.slots.push(this.spawn());
+    this.dispatch();
   }
 
   private dispatch(): void {
