@@ -215,6 +215,11 @@ export class IncidentEngine {
     return rows.map((r) => ({ incidentId: r.incident_id, eventId: r.event_id, incident: this.json(r.incident_id)! }));
   }
 
+  /** The id of the event `offset` places after an id, or undefined: how far behind a cursor is, in one bounded index read. */
+  eventIdAfter(afterEventId: number, offset: number): number | undefined {
+    return (prepared(this.db, 'SELECT id FROM incident_events WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterEventId, offset) as { id: number } | undefined)?.id;
+  }
+
   /** When the first event after an id happened (epoch ms), or undefined. */
   eventTimeAfter(afterEventId: number): number | undefined {
     return (prepared(this.db, 'SELECT at FROM incident_events WHERE id > ? ORDER BY id LIMIT 1').get(afterEventId) as { at: number } | undefined)?.at;

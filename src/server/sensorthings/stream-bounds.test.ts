@@ -81,6 +81,20 @@ describe('a replay is bounded by count', () => {
     expect(ids).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
   });
 
+  test('a client further behind in incident changes gets a reset with the REST query for the incidents it missed', async () => {
+    const server = await startTestServer({ stream: { maximumIncidentReplay: 2 } });
+    cleanups.push(() => server.close());
+    // Three manholes kilometres apart: three incidents.
+    for (let i = 0; i < 3; i++) expect((await server.post('Things', thingPayload(`MH-${i}`, 'methane', 113.1 + i * 0.05, 23.01))).status).toBe(201);
+    for (let i = 1; i <= 3; i++) expect((await server.post('Observations', { Datastream: { '@iot.id': i }, result: 30 })).status).toBe(201);
+    const { events, abort } = await readEvents(`${server.base}/Stream`, '0.0', (e) => e.some((x) => x.event === 'hello'));
+    cleanups.push(abort);
+    const data = JSON.parse(events.find((e) => e.event === 'reset')!.data) as { reason: string; resume: { incidents?: string } };
+    expect(data.reason).toMatch(/more than 2 incident changes behind/);
+    const page = (await (await fetch(data.resume.incidents!)).json()) as { value: { assetIds: string[] }[] };
+    expect(page.value.map((i) => i.assetIds[0]).sort()).toEqual(['MH-0', 'MH-1', 'MH-2']);
+  });
+
   test('the client library reloads on the reset and then gets the live messages', async () => {
     const server = await serverWith(1_200, { maximumReplay: 500 });
     const received: StreamObservation[] = [];

@@ -47,7 +47,7 @@ export interface StreamOptions {
   stallMilliseconds?: number;
   /** Observations one reconnect may replay; a client further behind is sent a reset. Default 20,000. */
   maximumReplay?: number;
-  /** Incident changes one reconnect may replay. Default 2,000. */
+  /** Incident changes one reconnect may replay (and ten times as many incident events). Default 2,000. */
   maximumIncidentReplay?: number;
   /** Observations per replay message. Default 1,000. */
   replayChunk?: number;
@@ -245,7 +245,10 @@ export class StreamHub {
     const from = parseCursor(lastEventId);
     if (!from) return this.join(client, false);
     const farBehind = this.database.observationIdAfter(from.observation, this.maximumReplay) !== undefined;
-    const incidentsFarBehind = this.database.incidents.changesAfter(from.incidentEvent, this.maximumIncidentReplay + 1).length > this.maximumIncidentReplay;
+    // Events first (one bounded index read), then the incidents they touch (a GROUP BY over at most that many events).
+    const incidentsFarBehind =
+      this.database.incidents.eventIdAfter(from.incidentEvent, 10 * this.maximumIncidentReplay) !== undefined ||
+      this.database.incidents.changesAfter(from.incidentEvent, this.maximumIncidentReplay + 1).length > this.maximumIncidentReplay;
     if (farBehind || incidentsFarBehind) {
       this.reset(client, from, baseUrl, farBehind ? `more than ${this.maximumReplay} observations behind, the limit of one replay` : `more than ${this.maximumIncidentReplay} incident changes behind, the limit of one replay`);
       return this.join(client, true);
