@@ -6,9 +6,13 @@
  * read in turn while a small GET (`Things(1)`, in a read worker) and the service root (on the event
  * loop) are polled every 20 ms: the heavy read's status, time and size, how long the small GETs
  * waited, and the event loop's longest delay. The heavy reads are made by child processes, so the
- * event loop measured is the server's (and the small polls'). Run it under the heavy-job lock.
+ * event loop measured is the server's (and the small polls'). Then the stream: ten clients that
+ * never read, each resuming 19,000 observations back (a paced replay) and ten resuming 200,000
+ * back (a reset): the server's memory, a GET's time meanwhile, and who is still connected after
+ * 13 s. Run it under the heavy-job lock.
  */
 import { execFile } from 'node:child_process';
+import { get, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,9 +128,35 @@ async function main() {
       await poller;
       rows.push(`| 4 × the widest at once | ${statuses.join(', ')} | ${took.toFixed(0)} ms | | ${Math.max(...small).toFixed(0)} / ${percentile(small, 0.5).toFixed(0)} ms | | |`);
     }
+    // The stream: clients that never read.
+    const streamRows: string[] = [];
+    {
+      const rss = () => process.memoryUsage().rss / 1024 / 1024;
+      global.gc?.();
+      const before = rss();
+      const last = OBSERVATIONS;
+      const sockets: IncomingMessage[] = [];
+      for (const back of [...Array(10).fill(19_000), ...Array(10).fill(200_000)] as number[]) {
+        sockets.push(await new Promise<IncomingMessage>((resolve) => get(`${base}/v1.1/Stream`, { headers: { 'Last-Event-ID': `${last - back}.0` } }, (response) => {
+          response.pause();
+          resolve(response);
+        })));
+      }
+      let peak = rss();
+      const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+      const t = performance.now();
+      await (await fetch(`${base}/v1.1/Things?$top=100`)).arrayBuffer();
+      const getMs = performance.now() - t;
+      await new Promise((r) => setTimeout(r, 13_000));
+      clearInterval(sampler);
+      const connected = sockets.filter((s) => !s.destroyed && !s.readableEnded && !s.socket?.destroyed).length;
+      streamRows.push(`| 10 clients 19,000 back + 10 clients 200,000 back, none reading | RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB | a GET meanwhile: ${getMs.toFixed(0)} ms | still connected after 13 s: ${connected} of 20 (the 10 sent a reset hold no replay; they are dropped once their socket stops draining) |`);
+      sockets.forEach((s) => s.destroy());
+    }
     await app.close();
     console.log(`${SENSORS} sensors, ${OBSERVATIONS.toLocaleString('en')} observations; default bounds; 2 read workers.\n`);
     console.log(rows.join('\n'));
+    console.log(`\n| stream | memory | | |\n|---|---|---|---|\n${streamRows.join('\n')}`);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
