@@ -31,6 +31,8 @@ export interface ReadPoolOptions {
   maximumQueueMilliseconds?: number;
   /** What one read may cost. */
   budget?: Partial<ReadBudgetLimits>;
+  /** Where a worker's failure is reported. Default console.warn. */
+  log?: (message: string) => void;
 }
 
 /** An answer to a GET, or why there is none (a 503: busy). */
@@ -72,7 +74,7 @@ export class InProcessReads implements ReadExecutor {
 
 interface Job {
   message: ReadJobMessage;
-  queuedAt: number;
+  queueTimer?: NodeJS.Timeout;
   resolve(answer: ReadAnswer): void;
   reject(error: Error): void;
 }
@@ -119,12 +121,16 @@ export class ReadWorkerPool implements ReadExecutor {
   private ending = 0;
   /** Workers ended for overrunning their time bound, since start. */
   replacedWorkers = 0;
+  private startFailures = 0;
+  private refillTimer?: NodeJS.Timeout;
+  private readonly log: (message: string) => void;
 
   constructor(private readonly databasePath: string, options: ReadPoolOptions = {}) {
     this.limits = { ...DEFAULT_READ_BUDGET, ...options.budget };
     this.maximumQueued = options.maximumQueuedReads ?? 64;
     this.maximumQueueMilliseconds = options.maximumQueueMilliseconds ?? 10_000;
     this.size = Math.max(1, options.workers ?? 2);
+    this.log = options.log ?? ((message) => console.warn(message));
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 
@@ -138,6 +144,7 @@ export class ReadWorkerPool implements ReadExecutor {
     worker.on('message', (message: ReadResultMessage | { ready: true }) => {
       if ('ready' in message) {
         slot.ready = true;
+        this.startFailures = 0;
         this.dispatch();
         return;
       }
@@ -152,6 +159,9 @@ export class ReadWorkerPool implements ReadExecutor {
       const job = slot.job;
       this.finish(slot);
       job?.reject(error);
+      this.log(`read worker: ${error.message}`);
+      // One that never started (tsx or the database missing) is not retried in a tight loop.
+      if (!slot.ready) this.startFailures++;
       this.replace(slot);
     });
     worker.on('exit', () => {
@@ -190,6 +200,19 @@ export class ReadWorkerPool implements ReadExecutor {
   }
 
   private refill(): void {
+    if (this.startFailures > 0 && !this.refillTimer) {
+      // Back off after workers that failed to start: 0.1 s, 0.2 s, … up to 5 s.
+      this.refillTimer = setTimeout(() => {
+        this.refillTimer = undefined;
+        this.spawnMissing();
+      }, Math.min(5_000, 100 * 2 ** Math.min(this.startFailures - 1, 6)));
+      this.refillTimer.unref();
+      return;
+    }
+    this.spawnMissing();
+  }
+
+  private spawnMissing(): void {
     while (!this.closed && this.slots.length < this.size && this.ending + this.slots.length < 2 * this.size) this.slots.push(this.spawn());
     this.dispatch();
   }
@@ -199,13 +222,9 @@ export class ReadWorkerPool implements ReadExecutor {
       if (this.queue.length === 0) return;
       if (!slot.ready || slot.job) continue;
       const job = this.queue.shift()!;
-      const now = Date.now();
-      if (now - job.queuedAt > this.maximumQueueMilliseconds) {
-        job.resolve(busy(`the read waited more than ${this.maximumQueueMilliseconds} ms for a free worker, the limit: try again shortly`));
-        continue;
-      }
+      clearTimeout(job.queueTimer);
       // The time bound counts from here: waiting in the queue is bounded on its own.
-      job.message.startedAt = now;
+      job.message.startedAt = Date.now();
       slot.job = job;
       const remaining = this.limits.maximumReadMilliseconds + OVERRUN_GRACE_MILLISECONDS;
       slot.timer = setTimeout(() => {
@@ -224,14 +243,25 @@ export class ReadWorkerPool implements ReadExecutor {
     if (this.closed) return Promise.reject(new Error('the read pool is closed'));
     if (this.queue.length >= this.maximumQueued) return Promise.resolve(busy(`${this.maximumQueued} reads are already waiting, the limit: try again shortly`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message: { id: this.nextId++, job, limits: this.limits, startedAt: 0 }, queuedAt: Date.now(), resolve, reject });
+      const queued: Job = { message: { id: this.nextId++, job, limits: this.limits, startedAt: 0 }, resolve, reject };
+      queued.queueTimer = setTimeout(() => {
+        const index = this.queue.indexOf(queued);
+        if (index < 0) return;
+        this.queue.splice(index, 1);
+        resolve(busy(`the read waited more than ${this.maximumQueueMilliseconds} ms for a free worker, the limit: try again shortly`));
+      }, this.maximumQueueMilliseconds);
+      this.queue.push(queued);
       this.dispatch();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the server is closing'));
+    clearTimeout(this.refillTimer);
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.queueTimer);
+      job.reject(new Error('the server is closing'));
+    }
     await Promise.all(this.slots.map((slot) => {
       clearTimeout(slot.timer);
       slot.job?.reject(new Error('the server is closing'));

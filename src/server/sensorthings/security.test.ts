@@ -93,17 +93,40 @@ describe('§2 the cost of a read is bounded before it starts', () => {
     }
   });
 
-  test('a read stuck in one long SQLite step past its time is answered with the time bound, and its worker replaced', async () => {
-    const stuck = await startTestServer({ reads: { budget: { maximumReadMilliseconds: 100 } } });
+  test('a read stuck in one long SQLite step past its time is answered with the time bound, and its worker replaced; reads waiting for a worker are bounded in number and time (503)', async () => {
+    const stuck = await startTestServer({ reads: { workers: 1, maximumQueuedReads: 1, maximumQueueMilliseconds: 300, budget: { maximumReadMilliseconds: 100 } } });
     try {
       // LIKE '%a…ab%' over a long text of a's compares about 1,000 × 1,000,000 characters in one step.
       expect((await stuck.post('Things', { name: 'long', properties: { blob: 'a'.repeat(1_000_000) } })).status).toBe(201);
-      const response = await stuck.get(`Things?$select=id&$filter=${encodeURIComponent(`contains(properties/blob,'${'a'.repeat(999)}b')`)}`);
+      // A worker's start-up counts as waiting: wait until one answers.
+      const answered = async () => {
+        for (let tries = 0; tries < 100; tries++) {
+          const response = await stuck.get('Things?$select=id');
+          const body = (await response.json()) as Collection;
+          if (response.status === 200) return body.value.length;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return -1;
+      };
+      expect(await answered()).toBe(1);
+      const slow = stuck.get(`Things?$select=id&$filter=${encodeURIComponent(`contains(properties/blob,'${'a'.repeat(999)}b')`)}`);
+      await new Promise((r) => setTimeout(r, 100));
+      // Meanwhile the one worker is busy: one read may wait (300 ms at most), the next is refused at once.
+      const waiting = stuck.get('Things?$select=id');
+      await new Promise((r) => setTimeout(r, 20));
+      const refused = await stuck.get('Things?$select=id');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await message(refused)).toMatch(/1 reads are already waiting, the limit/);
+      const waited = await waiting;
+      expect(waited.status).toBe(503);
+      expect(await message(waited)).toMatch(/waited more than 300 ms for a free worker, the limit/);
+      const response = await slow;
       expect(response.status).toBe(400);
       expect(await message(response)).toMatch(/took longer than 100 ms, the limit of one read/);
       expect((stuck.monitoring.reads as unknown as { replacedWorkers: number }).replacedWorkers).toBe(1);
       // The replacement answers.
-      expect((await stuck.get('Things?$select=id')).status).toBe(200);
+      expect(await answered()).toBe(1);
     } finally {
       await stuck.close();
     }
