@@ -11,12 +11,20 @@
  *   --mqtt URL        also publish observations and incidents through this MQTT broker
  *                     (SensorThings' MQTT binding; needs --public-url)
  *   --mqtt-creates    and take observations published to it (let the broker's ACL decide who may)
+ *   --cors-origins L  origins whose pages may read this server (comma-separated, e.g. the viewer's
+ *                     http://10.0.0.5:8080; * for any); default none: same origin only. Env CORS_ORIGINS.
+ *   --max-future-skew T  how far ahead of this server's clock a reading's time may be: seconds, or
+ *                     with a unit (90s, 10min, 2h, 1d); default 10min. Env MONITORING_MAX_FUTURE_SKEW.
+ *   --read-workers N  threads that run reads (default 2). Env MONITORING_READ_WORKERS.
  * Environment: MONITORING_API_KEY (required; comma-separate several); MQTT_USERNAME, MQTT_PASSWORD.
+ * A bad value is an error naming the option, and the server does not start.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMonitoringServer } from '../src/server/sensorthings/index.ts';
+import { parseCorsOrigins } from '../src/server/cors.ts';
+import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
 async function main() {
   const { values } = parseArgs({
@@ -29,16 +37,39 @@ async function main() {
       'public-url': { type: 'string' },
       mqtt: { type: 'string' },
       'mqtt-creates': { type: 'boolean', default: false },
+      'cors-origins': { type: 'string', default: process.env.CORS_ORIGINS },
+      'max-future-skew': { type: 'string', default: process.env.MONITORING_MAX_FUTURE_SKEW },
+      'read-workers': { type: 'string', default: process.env.MONITORING_READ_WORKERS ?? '2' },
     },
   });
+  const corsOrigins = parseCorsOrigins(values['cors-origins']);
+  let maximumFutureSkewMilliseconds = DEFAULT_FUTURE_SKEW_MILLISECONDS;
+  try {
+    if (values['max-future-skew']) maximumFutureSkewMilliseconds = parseSkew(values['max-future-skew']);
+  } catch (error) {
+    throw new Error(`--max-future-skew: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const workers = Number(values['read-workers']);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new Error(`--read-workers ${values['read-workers']}: give a whole number from 1 to 64`);
   const apiKeys = (process.env.MONITORING_API_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
   if (apiKeys.length === 0) throw new Error('set MONITORING_API_KEY: writes need a key, and none is built in');
   if (values.durability !== 'normal' && values.durability !== 'full') throw new Error('--durability is normal or full');
   if (values.database !== ':memory:') mkdirSync(dirname(values.database), { recursive: true });
   const mqtt = values.mqtt ? { url: values.mqtt, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: values['mqtt-creates'] } : undefined;
-  const { app } = await createMonitoringServer({ databasePath: values.database, apiKeys, durability: values.durability, readsNeedKey: values['reads-need-key'], publicUrl: values['public-url'], mqtt });
+  const { app } = await createMonitoringServer({
+    databasePath: values.database,
+    apiKeys,
+    durability: values.durability,
+    readsNeedKey: values['reads-need-key'],
+    publicUrl: values['public-url'],
+    mqtt,
+    corsOrigins,
+    maximumFutureSkewMilliseconds,
+    reads: { workers },
+  });
   await app.listen({ port: Number(values.port), host: values.host });
   console.log(`monitoring server: http://${values.host}:${values.port}/v1.1 (database ${values.database})`);
+  console.log(`  reads ${values['reads-need-key'] ? 'need' : 'do not need'} a key; cross-origin reads from ${corsOrigins.length ? corsOrigins.join(', ') : 'no other origin'}`);
   if (mqtt) console.log(`monitoring over MQTT: ${mqtt.url}${mqtt.acceptCreates ? ' (creates on)' : ''}`);
   const stop = () => void app.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -5,7 +5,8 @@
  *   --url URL            the endpoint (default http://127.0.0.1:8080/v1.1)
  *   --sensors N          sensors (default: the demo district's ~1,400 sites; more are copies)
  *   --interval S         seconds between readings of each sensor (default 10; 1 for 1 Hz)
- *   --speed X            simulated time per real time (default 1)
+ *   --speed X            simulated time per real time (default 1). Above 1 the readings' times run
+ *                        ahead of the clock: give the server room (--max-future-skew), or it refuses them
  *   --scenario NAME      start a scenario now: gas-leak, water-main-burst, rainstorm, settlement (repeatable)
  *   --cycle              run the four scenarios in turn, forever
  *   --mqtt URL           publish the readings to this MQTT broker (v1.1/Datastreams(<id>)/Observations)

@@ -13,6 +13,9 @@
  * (seconds, default 10). MQTT_URL (e.g. mqtt://127.0.0.1:1883) to also publish observations and
  * incidents through that broker (SensorThings' MQTT binding), with MQTT_USERNAME/MQTT_PASSWORD if
  * it wants them and MQTT_CREATES=on to take observations published to it as well.
+ * CORS_ORIGINS: origins whose pages may read this server cross-origin (comma-separated; default
+ * none: the viewer it serves is same-origin). MONITORING_MAX_FUTURE_SKEW: how far ahead of the
+ * server's clock a reading's time may be (default 10min; 90s, 2h, 1d …).
  * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +33,8 @@ import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { lifecycleCount, storeLifecycles } from '../src/server/lifecycle/routes.ts';
+import { parseCorsOrigins } from '../src/server/cors.ts';
+import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
 const DEMO_SOURCE = 'tiles/demo/source';
 const DEMO_BUILDINGS = 'tiles/demo/buildings';
@@ -104,7 +109,9 @@ async function main() {
   if (process.argv.includes('--prepare-only')) return;
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';
-  const app = await createStaticServer();
+  const corsOrigins = parseCorsOrigins(process.env.CORS_ORIGINS);
+  const maximumFutureSkewMilliseconds = process.env.MONITORING_MAX_FUTURE_SKEW ? parseSkew(process.env.MONITORING_MAX_FUTURE_SKEW) : DEFAULT_FUTURE_SKEW_MILLISECONDS;
+  const app = await createStaticServer({ corsOrigins });
   const apiKey = monitoringKey();
   const databasePath = process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite';
   mkdirSync(dirname(databasePath), { recursive: true });
@@ -114,7 +121,7 @@ async function main() {
   const mqtt = process.env.MQTT_URL
     ? { url: process.env.MQTT_URL, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: process.env.MQTT_CREATES === 'on' }
     : undefined;
-  const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined });
+  const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined, maximumFutureSkewMilliseconds });
   // The district (seeded, the same every time) serves the lifecycle records and the simulator's sites.
   let district: ReturnType<typeof generateDistrict> | undefined;
   const demoDistrict = () => (district ??= generateDistrict());

@@ -12,17 +12,24 @@
  *                                         ?limit=N): buildings in use, and the counts and first rows
  *                                         of the overdue, rectification and recent lists
  *
- * Unknown building IDs (when a registry of IDs is configured), malformed dates and stages out of
- * order are a 400 naming the record and the reason, and nothing is changed.
+ * Unknown building IDs (when a registry of IDs is configured), malformed dates, dates after today
+ * (beyond the allowed clock skew) and stages out of order are a 400 naming the record and the
+ * reason, and nothing is changed. Every route is a data route (access.ts): writes need a key,
+ * reads too when the server is configured for keyed reads. The overviews of every building run in
+ * the read workers and are kept until a record changes.
  */
 import type { Database } from 'better-sqlite3';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse } from '@loaders.gl/core';
 import { CSVLoader } from '@loaders.gl/csv';
 import { parseLifecycle } from '../../domain/lifecycle/schema.ts';
 import { LifecycleCsvError, lifecycleRecordsFromRows } from '../../domain/lifecycle/csv.ts';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
-import { DEFAULT_INSPECTION_INTERVAL_YEARS, inspectionDigest, inspectionOverview, summariseInspections, todayInChina, type InspectionDigest } from '../../domain/lifecycle/inspections.ts';
+import { DATA_ROUTE } from '../access.ts';
+import { DEFAULT_FUTURE_SKEW_MILLISECONDS, latestAllowedDate } from '../instants.ts';
+import { sendReadAnswer, type ReadAnswer, type ReadExecutor } from '../sensorthings/read-pool.ts';
+import { LIFECYCLE_TABLE_SQL, type LifecycleOverview } from './reads.ts';
+import { todayInChina } from '../../domain/lifecycle/inspections.ts';
 
 /** Rows of each inspection list sent by default, and at most. */
 const INSPECTION_LIST_DEFAULT = 25;
@@ -34,6 +41,10 @@ export interface LifecycleRoutesOptions {
   buildingIds?: ReadonlySet<string>;
   /** Whether a request carries a valid write key. */
   hasWriteKey(request: FastifyRequest): boolean;
+  /** Where the overviews of every building are read (the read workers). */
+  reads: ReadExecutor;
+  /** Dates may lie at most this far after today (by the day, in the easternmost zone). Default 10 min. */
+  maximumFutureSkewMilliseconds?: number;
 }
 
 class LifecycleError extends Error {
@@ -43,8 +54,13 @@ class LifecycleError extends Error {
 }
 
 function ensureTable(db: Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS building_lifecycles (building_id TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at INTEGER NOT NULL)');
+  db.exec(LIFECYCLE_TABLE_SQL);
 }
+
+/** Bumped on every write of records, so cached overviews are read again. */
+const generations = new WeakMap<Database, number>();
+const generationOf = (db: Database) => generations.get(db) ?? 0;
+const changed = (db: Database) => generations.set(db, generationOf(db) + 1);
 
 /** Store records that are already checked (the demo's generated ones), in one transaction. */
 export function storeLifecycles(db: Database, records: BuildingLifecycle[]): void {
@@ -54,6 +70,7 @@ export function storeLifecycles(db: Database, records: BuildingLifecycle[]): voi
     const now = Date.now();
     for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);
   })();
+  changed(db);
 }
 
 export function lifecycleCount(db: Database): number {
@@ -85,38 +102,56 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
   ensureTable(db);
   const get = db.prepare('SELECT record FROM building_lifecycles WHERE building_id = ?');
   const put = db.prepare('INSERT INTO building_lifecycles (building_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT (building_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
-  const all = db.prepare('SELECT record FROM building_lifecycles');
+  const cache = new Map<string, { generation: number; answer: ReadAnswer }>();
 
   const requireKey = (request: FastifyRequest) => {
     if (!options.hasWriteKey(request)) throw new LifecycleError(401, 'writes need an API key (X-API-Key or Authorization: Bearer)');
   };
-  const check = (value: unknown, where: string): BuildingLifecycle => {
+  const check = (value: unknown, where: string, latest: string): BuildingLifecycle => {
     const parsed = parseLifecycle(value, where);
     if ('problems' in parsed) throw new LifecycleError(400, parsed.problems.join('; '));
-    if (options.buildingIds && !options.buildingIds.has(parsed.record.buildingId)) throw new LifecycleError(400, `${where}: unknown building ID ${JSON.stringify(parsed.record.buildingId)}`);
-    return parsed.record;
+    const { record } = parsed;
+    if (options.buildingIds && !options.buildingIds.has(record.buildingId)) throw new LifecycleError(400, `${where}: unknown building ID ${JSON.stringify(record.buildingId)}`);
+    const future = [...record.stages.map((s, i) => [`stages.${i}.date`, s.date] as const), ...record.inspections.map((s, i) => [`inspections.${i}.date`, s.date] as const)].find(([, date]) => date > latest);
+    if (future) throw new LifecycleError(400, `${where}: ${future[0]}: ${future[1]} is after ${latest}, today's date plus the allowed clock skew (--max-future-skew / MONITORING_MAX_FUTURE_SKEW): a record says what has happened`);
+    return record;
+  };
+  const latestDate = () => latestAllowedDate(Date.now(), options.maximumFutureSkewMilliseconds ?? DEFAULT_FUTURE_SKEW_MILLISECONDS);
+  const overview = async (what: LifecycleOverview, reply: FastifyReply) => {
+    const key = JSON.stringify(what);
+    const generation = generationOf(db);
+    const cached = cache.get(key);
+    if (cached && cached.generation === generation) return sendReadAnswer(reply, cached.answer);
+    const answer = await options.reads.read({ api: 'lifecycle', overview: what });
+    if (answer.status === 200) {
+      // One entry per kind of overview: the inspections of another day or length replace the last.
+      for (const k of cache.keys()) if (JSON.parse(k).kind === what.kind) cache.delete(k);
+      cache.set(key, { generation, answer });
+    }
+    return sendReadAnswer(reply, answer);
   };
 
-  app.get('/api/buildings/:id/lifecycle', async (request, reply) => {
+  app.get('/api/buildings/:id/lifecycle', DATA_ROUTE, async (request, reply) => {
     const { id } = request.params as { id: string };
     const row = get.get(id) as { record: string } | undefined;
     if (!row) return reply.status(404).send({ code: 404, type: 'error', message: `building ${id} has no lifecycle record` });
     return reply.type('application/json').send(row.record);
   });
 
-  app.put('/api/buildings/:id/lifecycle', async (request) => {
+  app.put('/api/buildings/:id/lifecycle', DATA_ROUTE, async (request) => {
     requireKey(request);
     const { id } = request.params as { id: string };
-    const record = check(request.body, `building ${id}`);
+    const record = check(request.body, `building ${id}`, latestDate());
     if (record.buildingId !== id) throw new LifecycleError(400, `building ${id}: the record is for ${record.buildingId}`);
     put.run(id, JSON.stringify(record), Date.now());
+    changed(db);
     return record;
   });
 
   // CSV arrives as text; @loaders.gl/csv reads it in the handler (quotes, BOM, CRLF).
   app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.post('/api/lifecycle/import', async (request) => {
+  app.post('/api/lifecycle/import', DATA_ROUTE, async (request) => {
     requireKey(request);
     let values: unknown[];
     let where: (value: unknown, i: number) => string;
@@ -129,28 +164,20 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     } else {
       throw new LifecycleError(400, 'the body must be a JSON array of lifecycle records, or CSV (Content-Type: text/csv)');
     }
-    const records = values.map((value, i) => check(value, where(value, i)));
+    const latest = latestDate();
+    const records = values.map((value, i) => check(value, where(value, i), latest));
     db.transaction(() => {
       const now = Date.now();
       for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);
     })();
+    changed(db);
     return { imported: records.length };
   });
 
-  app.get('/api/lifecycle/summary', async () => {
-    const summary: Record<string, Record<string, string>> = {};
-    for (const row of all.all() as { record: string }[]) {
-      const record = JSON.parse(row.record) as BuildingLifecycle;
-      const dates: Record<string, string> = {};
-      // The first renovation's date; every other stage happens once.
-      for (const stage of record.stages) dates[stage.stage] ??= stage.date;
-      summary[record.buildingId] = dates;
-    }
-    return summary;
-  });
+  app.get('/api/lifecycle/summary', DATA_ROUTE, async (_request, reply) => overview({ kind: 'summary' }, reply));
 
   // The daily mode's figures, computed here: counts and the first rows of each list, never every record.
-  app.get('/api/lifecycle/inspections', async (request) => {
+  app.get('/api/lifecycle/inspections', DATA_ROUTE, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const today = query.today === undefined ? todayInChina(Date.now()) : String(query.today);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(`${today}T00:00:00Z`)) || new Date(`${today}T00:00:00Z`).toISOString().slice(0, 10) !== today) {
@@ -158,8 +185,6 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     }
     const limit = query.limit === undefined ? INSPECTION_LIST_DEFAULT : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 0 || limit > INSPECTION_LIST_MAXIMUM) throw new LifecycleError(400, `limit: must be a whole number from 0 to ${INSPECTION_LIST_MAXIMUM}`);
-    const digests: InspectionDigest[] = [];
-    for (const row of all.all() as { record: string }[]) digests.push(inspectionDigest(JSON.parse(row.record) as BuildingLifecycle));
-    return summariseInspections(inspectionOverview(digests, today), today, DEFAULT_INSPECTION_INTERVAL_YEARS, limit);
+    return overview({ kind: 'inspections', today, limit }, reply);
   });
 }

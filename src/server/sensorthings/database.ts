@@ -7,7 +7,7 @@ import Database, { type Database as SqliteDatabase, type Statement } from 'bette
 import { migrate } from './schema.ts';
 import { prepared } from './statements.ts';
 import type { DatastreamPayload, LocationPayload, ThingPayload } from './payloads.ts';
-import { IncidentEngine, type IncidentChange } from './incident-engine.ts';
+import { IncidentEngine, type IncidentChange, type IncidentChangeRef } from './incident-engine.ts';
 import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 import type { StreamObservation } from '../../domain/monitoring/api.ts';
 
@@ -177,7 +177,7 @@ export class MonitoringDatabase {
   insertObservations(observations: NewObservation[]): WriteResult {
     return this.db.transaction(() => {
       const stored: StoredObservation[] = [];
-      const changes = new Map<number, IncidentChange>();
+      const changes = new Map<number, IncidentChangeRef>();
       for (const o of observations) {
         const info = this.datastream(o.datastreamId);
         if (!info) throw new BadRequestError(`Datastream ${o.datastreamId} does not exist`);
@@ -187,7 +187,9 @@ export class MonitoringDatabase {
         if (change) changes.set(change.incidentId, change);
         stored.push({ id, datastreamId: o.datastreamId, thingId: info.thingId, assetId: info.assetId, observedProperty: info.observedProperty, lonDegrees: info.lonDegrees, latDegrees: info.latDegrees, result: o.result, phenomenonTimeMs: o.phenomenonTimeMs, state });
       }
-      return { observations: stored, incidents: [...changes.values()] };
+      // Each changed incident's JSON once, as it stands at the end of the write.
+      const incidents = [...changes.values()].map((c): IncidentChange => ({ ...c, incident: this.incidents.json(c.incidentId)! }));
+      return { observations: stored, incidents };
     })();
   }
 
@@ -197,7 +199,7 @@ export class MonitoringDatabase {
 
   /** Observations after an id, for a resuming stream client, oldest first. */
   observationsAfter(afterId: number, limit: number): StoredObservation[] {
-    const rows = this.db.prepare('SELECT id, datastream_id, phenomenon_time, result FROM observations WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as { id: number; datastream_id: number; phenomenon_time: number; result: unknown }[];
+    const rows = prepared(this.db, 'SELECT id, datastream_id, phenomenon_time, result FROM observations WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as { id: number; datastream_id: number; phenomenon_time: number; result: unknown }[];
     return rows.map((r) => {
       const info = this.datastream(r.datastream_id)!;
       const result = typeof r.result === 'string' && r.result.startsWith('json:') ? JSON.parse(r.result.slice(5)) as unknown : r.result;
@@ -217,6 +219,11 @@ export class MonitoringDatabase {
       total += deleted;
       if (deleted < chunk) return total;
     }
+  }
+
+  /** The id of the observation `offset` places after an id (0: the next one), or undefined: how far behind a cursor is, in one bounded index read. */
+  observationIdAfter(afterId: number, offset: number): number | undefined {
+    return (prepared(this.db, 'SELECT id FROM observations WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterId, offset) as { id: number } | undefined)?.id;
   }
 
   lastObservationId(): number {

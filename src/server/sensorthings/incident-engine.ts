@@ -18,9 +18,17 @@ import type { DatastreamInfo } from './database.ts';
 import type { IncidentDocument } from '../../domain/monitoring/api.ts';
 import { pathLengthMetres } from '../../domain/geometry.ts';
 import { logEntryProblem } from '../../domain/emergency/linkage.ts';
+import { readTransitions } from './transitions.ts';
+import { prepared } from './statements.ts';
 
 /** An incident as the API sends it, with its transitions. */
 export type IncidentJson = IncidentDocument & { transitions: IncidentTransition[] };
+
+/** Which incident a write changed, and its newest event. */
+export interface IncidentChangeRef {
+  incidentId: number;
+  eventId: number;
+}
 
 /** One incident's newest state after a write, with the id of its newest event (for the stream). */
 export interface IncidentChange {
@@ -52,7 +60,7 @@ export class IncidentEngine {
   private readonly rules = new Map<string, ThresholdRule>();
   /** Datastreams that are sources of open incidents: only these need a look-up on a normal reading. */
   private readonly openSources = new Set<number>();
-  private readonly s: Record<'openSourceOf' | 'openOfType' | 'insertIncident' | 'updateIncident' | 'upsertSource' | 'sourceStates' | 'linkObservation' | 'insertEvent' | 'incident' | 'events' | 'allOpenSources' | 'latestEvent', Statement>;
+  private readonly s: Record<'openSourceOf' | 'openOfType' | 'insertIncident' | 'updateIncident' | 'upsertSource' | 'sourceStates' | 'linkObservation' | 'insertEvent' | 'incident' | 'allOpenSources' | 'latestEvent', Statement>;
 
   constructor(private readonly db: Database, rules: ThresholdRule[]) {
     for (const rule of rules) this.rules.set(rule.observedProperty, rule);
@@ -66,7 +74,6 @@ export class IncidentEngine {
       linkObservation: db.prepare('INSERT OR IGNORE INTO incident_observations (incident_id, observation_id) VALUES (?, ?)'),
       insertEvent: db.prepare('INSERT INTO incident_events (incident_id, kind, status, level, actor, at, note, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       incident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
-      events: db.prepare('SELECT kind, status, level, actor, at, note, unit FROM incident_events WHERE incident_id = ? ORDER BY id'),
       latestEvent: db.prepare('SELECT max(id) AS id FROM incident_events WHERE incident_id = ?'),
       allOpenSources: db.prepare(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ('raised', 'acknowledged', 'dispatched')`),
     };
@@ -83,8 +90,12 @@ export class IncidentEngine {
     return this.rules.get(observedProperty);
   }
 
-  /** Apply one stored observation. Must run inside the write's transaction. */
-  observe(info: DatastreamInfo, observationId: number, value: number, timeMs: number): { state: SensorState; change?: IncidentChange } {
+  /**
+   * Apply one stored observation. Must run inside the write's transaction. A change names the
+   * incident and its newest event; the caller reads the incident's JSON once per write (a batch
+   * of readings moving one incident back and forth would otherwise read its history each time).
+   */
+  observe(info: DatastreamInfo, observationId: number, value: number, timeMs: number): { state: SensorState; change?: IncidentChangeRef } {
     const rule = this.rules.get(info.observedProperty);
     if (!rule) return { state: 'normal' };
     const state = evaluateThreshold(rule, value);
@@ -122,11 +133,11 @@ export class IncidentEngine {
     this.s.upsertSource.run(id, info.id, stateToNumber(state));
     this.s.linkObservation.run(id, observationId);
     const eventId = Number(this.s.insertEvent.run(id, 'raised', 'raised', state, 'system', timeMs, `${info.observedProperty} ${value} ${rule.unit}`, null).lastInsertRowid);
-    return { state, change: { incidentId: id, eventId, incident: this.json(id)! } };
+    return { state, change: { incidentId: id, eventId } };
   }
 
   /** Level from the sources' current states; records escalation, de-escalation or clearing. */
-  private recompute(id: number, timeMs: number): IncidentChange | undefined {
+  private recompute(id: number, timeMs: number): IncidentChangeRef {
     const incident = this.s.incident.get(id) as IncidentRow;
     const states = (this.s.sourceStates.all(id) as { state: number }[]).map((r) => r.state).filter((s) => s > 0);
     const active = states.length > 0;
@@ -139,12 +150,12 @@ export class IncidentEngine {
     if (!kind) return this.latestChange(id);
     this.s.updateIncident.run(level, incident.status, incident.asset_ids, active ? 1 : 0, timeMs, id);
     const eventId = Number(this.s.insertEvent.run(id, kind, incident.status, level, 'system', timeMs, null, null).lastInsertRowid);
-    return { incidentId: id, eventId, incident: this.json(id)! };
+    return { incidentId: id, eventId };
   }
 
-  private latestChange(id: number): IncidentChange {
+  private latestChange(id: number): IncidentChangeRef {
     const row = this.s.latestEvent.get(id) as { id: number };
-    return { incidentId: id, eventId: row.id, incident: this.json(id)! };
+    return { incidentId: id, eventId: row.id };
   }
 
   /** A person's action on an incident. Throws with a message when the transition is not allowed. */
@@ -178,15 +189,7 @@ export class IncidentEngine {
   }
 
   transitions(id: number): IncidentTransition[] {
-    return (this.s.events.all(id) as { kind: IncidentTransition['kind']; status: IncidentStatus; level: WarningLevel; actor: string; at: number; note: string | null; unit: string | null }[]).map((e) => ({
-      kind: e.kind,
-      status: e.status,
-      level: e.level,
-      by: e.actor,
-      at: new Date(e.at).toISOString(),
-      ...(e.note ? { note: e.note } : {}),
-      ...(e.unit ? { unit: e.unit } : {}),
-    }));
+    return readTransitions(this.db, id);
   }
 
   json(id: number): IncidentJson | undefined {
@@ -206,10 +209,20 @@ export class IncidentEngine {
     };
   }
 
-  /** Incidents with events after an id (their current state), for a resuming stream client. */
-  changesAfter(afterEventId: number): IncidentChange[] {
-    const rows = this.db.prepare('SELECT incident_id, max(id) AS event_id FROM incident_events WHERE id > ? GROUP BY incident_id ORDER BY event_id').all(afterEventId) as { incident_id: number; event_id: number }[];
+  /** Incidents with events after an id (their current state), oldest change first, at most `limit` (-1: all), for a resuming stream client. */
+  changesAfter(afterEventId: number, limit = -1): IncidentChange[] {
+    const rows = prepared(this.db, 'SELECT incident_id, max(id) AS event_id FROM incident_events WHERE id > ? GROUP BY incident_id ORDER BY event_id LIMIT ?').all(afterEventId, limit) as { incident_id: number; event_id: number }[];
     return rows.map((r) => ({ incidentId: r.incident_id, eventId: r.event_id, incident: this.json(r.incident_id)! }));
+  }
+
+  /** The id of the event `offset` places after an id, or undefined: how far behind a cursor is, in one bounded index read. */
+  eventIdAfter(afterEventId: number, offset: number): number | undefined {
+    return (prepared(this.db, 'SELECT id FROM incident_events WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').get(afterEventId, offset) as { id: number } | undefined)?.id;
+  }
+
+  /** When the first event after an id happened (epoch ms), or undefined. */
+  eventTimeAfter(afterEventId: number): number | undefined {
+    return (prepared(this.db, 'SELECT at FROM incident_events WHERE id > ? ORDER BY id LIMIT 1').get(afterEventId) as { at: number } | undefined)?.at;
   }
 
   lastEventId(): number {

@@ -147,6 +147,10 @@ describe('MQTT binding (SensorThings §14) through a real broker', () => {
       [`${prefix}/Datastreams(${datastreamId})/Observations`, JSON.stringify({ result: 1, extra: "'; DROP TABLE observations; --" }), /extra|Unrecognized/i],
       [`${prefix}/Observations`, JSON.stringify({ result: 1 }), /Datastream/],
       [`${prefix}/Datastreams(99999)/Observations`, JSON.stringify({ result: 1 }), /99999/],
+      // Issue 20: times and nesting are checked as a POST's are.
+      [`${prefix}/Datastreams(${datastreamId})/Observations`, JSON.stringify({ result: 1, phenomenonTime: '2026-02-31T00:00:00Z' }), /phenomenonTime/],
+      [`${prefix}/Datastreams(${datastreamId})/Observations`, JSON.stringify({ result: 1, phenomenonTime: '9999-12-31T23:59:59Z' }), /more than 10 min after the server's clock/],
+      [`${prefix}/Datastreams(${datastreamId})/Observations`, `{"result":${'['.repeat(20_000)}1${']'.repeat(20_000)}}`, /more than 32 deep, the limit/],
     ];
     for (const [topic, payload, reason] of cases) {
       const rejected = subscriber.next((m) => m.topic === `cim-twin/${prefix}/rejected` && m.body.topic === topic && reason.test(String(m.body.message)) && !handled.has(m));

@@ -24,6 +24,7 @@ import { BadRequestError, type MonitoringDatabase, type WriteResult } from './da
 import { readEntity } from './read.ts';
 import { describeIssues, observationOf, observationSchema } from './payloads.ts';
 import type { StreamHub } from './stream.ts';
+import { parseBoundedJson } from '../json-body.ts';
 
 export interface MqttOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:1883 (mqtts:// and ws:// work too). */
@@ -50,6 +51,8 @@ export interface MqttBindingContext {
   /** The server's public base URL with its version path (…/v1.1), for `@iot.selfLink`. */
   publicUrl: string;
   log?: (message: string) => void;
+  /** How far ahead of the server's clock an observation's time may be. Default 10 min. */
+  maximumFutureSkewMilliseconds?: number;
 }
 
 export interface MqttBindingStats {
@@ -162,15 +165,15 @@ export class MqttBinding {
     if (payload.length > this.maximumPayloadBytes) return this.reject(topic, `payload of ${payload.length} bytes is over the limit of ${this.maximumPayloadBytes}`);
     let body: unknown;
     try {
-      body = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return this.reject(topic, 'payload is not JSON');
+      body = parseBoundedJson(payload.toString('utf8'));
+    } catch (error) {
+      return this.reject(topic, error instanceof SyntaxError ? 'payload is not JSON' : error instanceof Error ? error.message : 'payload is not JSON');
     }
     // Another server's notification on the shared topic, not a create.
     if (typeof body === 'object' && body !== null && '@iot.selfLink' in body) return;
     const parsed = observationSchema.safeParse(body);
     if (!parsed.success) return this.reject(topic, describeIssues(parsed.error));
-    const observation = observationOf(parsed.data, pathDatastreamId, Date.now());
+    const observation = observationOf(parsed.data, pathDatastreamId, { now: Date.now(), maximumFutureSkewMilliseconds: this.context.maximumFutureSkewMilliseconds });
     if (typeof observation === 'string') return this.reject(topic, observation);
     try {
       const result = this.context.database.insertObservations([observation]);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { NewObservation } from './database.ts';
+import { DEFAULT_FUTURE_SKEW_MILLISECONDS, futureProblem, INSTANT_MESSAGE, instantMilliseconds } from '../instants.ts';
 
 const reference = z.object({ '@iot.id': z.number().int().positive() }).strict();
 const text = z.string().max(10_000);
@@ -45,15 +46,7 @@ export const thingSchema = z.object({
   Datastreams: z.array(datastreamBody).max(100).optional(),
 }).strict();
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-const INSTANT_MESSAGE = 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-25T08:00:00Z';
-
-/** Milliseconds of an ISO 8601 instant with a zone, or undefined. */
-export function instantMilliseconds(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !INSTANT.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
+export { instantMilliseconds };
 
 /** An instant (ISO 8601 with a zone). Intervals are not supported by this server. */
 const instant = z.string().refine((s) => instantMilliseconds(s) !== undefined, INSTANT_MESSAGE);
@@ -68,16 +61,28 @@ export const observationSchema = z.object({
   Datastream: reference.optional(),
 }).strict();
 
+/** How far ahead of the server's clock a time may be. */
+export interface TimeRules {
+  now: number;
+  /** Default 10 min. */
+  maximumFutureSkewMilliseconds?: number;
+}
+
 /**
  * A checked Observation body as a new observation of its datastream: the one in the path
  * (`Datastreams(n)/Observations`) or the body's own `Datastream`. Returns the problem in words
- * when neither names one. Times not given are `now`. Used by POST and by MQTT creates alike.
+ * when neither names one, or when a time lies further ahead than the allowed clock skew. Times
+ * not given are `now`. Used by POST and by MQTT creates alike.
  */
-export function observationOf(body: z.infer<typeof observationSchema>, pathDatastreamId: number | undefined, now: number): NewObservation | string {
+export function observationOf(body: z.infer<typeof observationSchema>, pathDatastreamId: number | undefined, rules: TimeRules): NewObservation | string {
   const datastreamId = pathDatastreamId ?? body.Datastream?.['@iot.id'];
   if (datastreamId === undefined) return 'Datastream: an Observation needs its Datastream ({"@iot.id": n})';
+  const { now } = rules;
+  const skew = rules.maximumFutureSkewMilliseconds ?? DEFAULT_FUTURE_SKEW_MILLISECONDS;
   const phenomenonTimeMs = body.phenomenonTime === undefined ? now : instantMilliseconds(body.phenomenonTime)!;
   const resultTimeMs = body.resultTime === null ? null : body.resultTime === undefined ? now : instantMilliseconds(body.resultTime)!;
+  const problem = futureProblem('phenomenonTime', phenomenonTimeMs, now, skew) ?? (resultTimeMs === null ? undefined : futureProblem('resultTime', resultTimeMs, now, skew));
+  if (problem) return problem;
   return { datastreamId, phenomenonTimeMs, resultTimeMs, result: body.result, parameters: body.parameters };
 }
 
@@ -95,9 +100,11 @@ export const createObservationsSchema = z.array(
 /**
  * One row of a data array as an observation of its datastream, checked and read in one pass
  * without a zod parse per row (a batch has thousands). Returns the problem in words when the row
- * is not valid. Times not given are `now`.
+ * is not valid, or a time lies further ahead than the allowed clock skew. Times not given are `now`.
  */
-export function readDataArrayRow(components: readonly string[], values: unknown, datastreamId: number, now: number): NewObservation | string {
+export function readDataArrayRow(components: readonly string[], values: unknown, datastreamId: number, rules: TimeRules): NewObservation | string {
+  const { now } = rules;
+  const skew = rules.maximumFutureSkewMilliseconds ?? DEFAULT_FUTURE_SKEW_MILLISECONDS;
   if (!Array.isArray(values)) return 'must be an array of values, one per component';
   if (values.length !== components.length) return `has ${values.length} values for ${components.length} components`;
   const observation: NewObservation = { datastreamId, phenomenonTimeMs: now, resultTimeMs: now, result: undefined };
@@ -108,12 +115,16 @@ export function readDataArrayRow(components: readonly string[], values: unknown,
       case 'phenomenonTime': {
         const ms = instantMilliseconds(value);
         if (ms === undefined) return `phenomenonTime: ${INSTANT_MESSAGE}`;
+        const future = futureProblem('phenomenonTime', ms, now, skew);
+        if (future) return future;
         observation.phenomenonTimeMs = ms;
         break;
       }
       case 'resultTime': {
         const ms = value === null ? null : instantMilliseconds(value);
         if (ms === undefined) return `resultTime: ${INSTANT_MESSAGE}`;
+        const future = ms === null ? undefined : futureProblem('resultTime', ms, now, skew);
+        if (future) return future;
         observation.resultTimeMs = ms;
         break;
       }

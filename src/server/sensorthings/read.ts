@@ -2,43 +2,118 @@
  * Reads: a collection or one entity with its query options, as SensorThings JSON. Filters
  * become parameterised SQL over each entity set's whitelisted columns; `$expand` runs one
  * indexed query per parent (fast in SQLite, and it keeps `$top` per parent exact).
+ *
+ * Every read spends from a budget (`ReadBudget`): entities, bytes and time. The options are
+ * bounded before the read starts (odata.ts); the budget is checked as rows are read, and a read
+ * that would pass it stops there with a 400 naming the bound, before a byte is sent.
+ *
+ * Names from a request (properties, navigations, $select) are looked up as own properties of
+ * our whitelists only: `constructor`, `__proto__` and the like name nothing.
  */
 import type { Database } from 'better-sqlite3';
-import { ENTITY_SETS, type Column, type EntitySet, type EntitySetName } from './entities.ts';
+import { ENTITY_SETS, isEntitySetName, type Column, type EntitySet, type EntitySetName, type Navigation } from './entities.ts';
 import { QueryError, type FilterNode, type Literal, type QueryOptions } from './odata.ts';
 import { prepared } from './statements.ts';
+import { instantMilliseconds } from '../instants.ts';
+import { readTransitions } from './transitions.ts';
 
 export const DEFAULT_TOP = 100;
+
+/** What one read may cost. */
+export interface ReadBudgetLimits {
+  /** Entities in one response, expanded ones included. */
+  maximumEntities: number;
+  /** Bytes of one response's JSON. */
+  maximumResponseBytes: number;
+  /** Time one read may take. */
+  maximumReadMilliseconds: number;
+}
+
+export const DEFAULT_READ_BUDGET: ReadBudgetLimits = {
+  maximumEntities: 50_000,
+  maximumResponseBytes: 32 * 1024 * 1024,
+  maximumReadMilliseconds: 5_000,
+};
+
+/** A read that went past its budget: a 400 naming the bound. */
+export class ReadLimitError extends QueryError {}
+
+/** The budget of one read, spent as rows are read. */
+export class ReadBudget {
+  entities = 0;
+  bytes = 0;
+  private readonly deadline: number;
+
+  constructor(
+    readonly limits: ReadBudgetLimits = DEFAULT_READ_BUDGET,
+    startedAt = Date.now(),
+  ) {
+    this.deadline = startedAt + limits.maximumReadMilliseconds;
+  }
+
+  /** Spend one row of `bytes` (an estimate of its JSON). */
+  spendRow(bytes: number): void {
+    this.entities++;
+    this.bytes += bytes;
+    if (this.entities > this.limits.maximumEntities) throw new ReadLimitError(`the response would hold more than ${this.limits.maximumEntities} entities, the limit of one read: ask for fewer with $top, $filter or fewer $expand, or page with @iot.nextLink`);
+    this.spendBytes(0);
+    if ((this.entities & 63) === 0) this.checkTime();
+  }
+
+  spendBytes(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > this.limits.maximumResponseBytes) throw this.bytesError();
+  }
+
+  bytesError(): ReadLimitError {
+    return new ReadLimitError(`the response would be larger than ${this.limits.maximumResponseBytes} bytes, the limit of one read: ask for less with $top, $select or fewer $expand`);
+  }
+
+  checkTime(): void {
+    if (Date.now() > this.deadline) throw new ReadLimitError(`the read took longer than ${this.limits.maximumReadMilliseconds} ms, the limit of one read: narrow it with a $filter (on phenomenonTime, for example) or a smaller $top`);
+  }
+}
+
+/** A rough size of a row's JSON: its text and numbers. A lower bound is enough: the serialised response is checked exactly. */
+function rowBytes(row: Record<string, unknown>): number {
+  let bytes = 16;
+  for (const key in row) {
+    const value = row[key];
+    bytes += key.length + (typeof value === 'string' ? value.length : 8) + 4;
+  }
+  return bytes;
+}
+
+/** An own property of one of our records, never one inherited from Object.prototype. */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
 
 interface Sql {
   text: string;
   parameters: unknown[];
 }
 
-function resolveColumn(set: EntitySet, path: string): Column {
-  const column = set.columns[path];
+function resolveColumn(set: EntitySet, path: string): Column & { jsonPath?: string } {
+  const column = own(set.columns, path);
   if (column) return column;
   const slash = path.indexOf('/');
   if (slash > 0) {
-    const jsonColumn = set.jsonColumns[path.slice(0, slash)];
+    const jsonColumn = own(set.jsonColumns, path.slice(0, slash));
     const member = path.slice(slash + 1);
     if (jsonColumn && /^[A-Za-z_][\w]*(\/[A-Za-z_][\w]*)*$/.test(member)) {
       // The JSON path is a parameter too; only the column name (from our whitelist) is spliced in.
-      return { sql: `json_extract(${jsonColumn}, ?)`, type: 'json', jsonPath: `$.${member.split('/').map((m) => `"${m}"`).join('.')}` } as Column & { jsonPath: string };
+      return { sql: `json_extract(${jsonColumn}, ?)`, type: 'json', jsonPath: `$.${member.split('/').map((m) => `"${m}"`).join('.')}` };
     }
   }
-  throw new QueryError(`${set.name} has no property ${JSON.stringify(path)} to filter or sort on`);
+  throw new QueryError(`${set.name} has no property ${JSON.stringify(path.slice(0, 100))} to filter or sort on`);
 }
 
 function literalParameter(value: Literal, type: Column['type'] | undefined): unknown {
-  if (value !== null && typeof value === 'object') {
-    const ms = Date.parse(value.dateTime);
-    if (!Number.isFinite(ms)) throw new QueryError(`not a date-time: ${value.dateTime}`);
-    return ms;
-  }
+  if (value !== null && typeof value === 'object') return value.ms;
   if (type === 'time' && typeof value === 'string') {
-    const ms = Date.parse(value);
-    if (!Number.isFinite(ms)) throw new QueryError(`not a date-time: ${JSON.stringify(value)}`);
+    const ms = instantMilliseconds(value);
+    if (ms === undefined) throw new QueryError(`not a real date-time: ${JSON.stringify(value.slice(0, 40))}`);
     return ms;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -55,7 +130,7 @@ function likeEscape(text: string): string {
 export function filterToSql(set: EntitySet, node: FilterNode): Sql {
   const operand = (n: FilterNode, otherType?: Column['type']): Sql & { type?: Column['type'] } => {
     if (n.kind === 'property') {
-      const column = resolveColumn(set, n.path) as Column & { jsonPath?: string };
+      const column = resolveColumn(set, n.path);
       return { text: column.sql, parameters: column.jsonPath ? [column.jsonPath] : [], type: column.type };
     }
     if (n.kind === 'literal') {
@@ -66,8 +141,8 @@ export function filterToSql(set: EntitySet, node: FilterNode): Sql {
   };
   switch (node.kind) {
     case 'compare': {
-      const leftType = node.left.kind === 'property' ? (resolveColumn(set, node.left.path).type) : undefined;
-      const rightType = node.right.kind === 'property' ? (resolveColumn(set, node.right.path).type) : undefined;
+      const leftType = node.left.kind === 'property' ? resolveColumn(set, node.left.path).type : undefined;
+      const rightType = node.right.kind === 'property' ? resolveColumn(set, node.right.path).type : undefined;
       const left = operand(node.left, rightType);
       const right = operand(node.right, leftType);
       const isNull = (n: FilterNode) => n.kind === 'literal' && n.value === null;
@@ -106,7 +181,7 @@ function orderToSql(set: EntitySet, options: QueryOptions): Sql {
   const parts: string[] = [];
   const parameters: unknown[] = [];
   for (const term of terms) {
-    const column = resolveColumn(set, term.path) as Column & { jsonPath?: string };
+    const column = resolveColumn(set, term.path);
     parts.push(`${column.sql} ${term.descending ? 'DESC' : 'ASC'}`);
     if (column.jsonPath) parameters.push(column.jsonPath);
   }
@@ -119,6 +194,8 @@ export interface ReadContext {
   db: Database;
   /** e.g. http://host:port/v1.1 */
   baseUrl: string;
+  /** Default: an unbounded-looking default budget (used by internal reads of one entity). */
+  budget?: ReadBudget;
 }
 
 export interface CollectionResult {
@@ -131,24 +208,30 @@ function selfLink(context: ReadContext, set: EntitySet, id: number): string {
   return `${context.baseUrl}/${set.name}(${id})`;
 }
 
+function budgetOf(context: ReadContext): ReadBudget {
+  context.budget ??= new ReadBudget();
+  return context.budget;
+}
+
 function entityJson(context: ReadContext, set: EntitySet, row: Record<string, unknown>, options: QueryOptions): Record<string, unknown> {
   const id = Number(row.id);
   const link = selfLink(context, set, id);
   const full: Record<string, unknown> = { '@iot.id': id, '@iot.selfLink': link, ...set.toJson(row) };
-  for (const [name] of Object.entries(set.navigation)) full[`${name}@iot.navigationLink`] = `${link}/${name}`;
+  for (const name of Object.keys(set.navigation)) full[`${name}@iot.navigationLink`] = `${link}/${name}`;
+  budgetOf(context).spendBytes((link.length + 24) * (1 + Object.keys(set.navigation).length));
   let result = full;
   if (options.select) {
     result = {};
     for (const name of options.select) {
       if (name === 'id' || name === '@iot.id') result['@iot.id'] = id;
-      else if (name in full) result[name] = full[name];
-      else if (`${name}@iot.navigationLink` in full) result[`${name}@iot.navigationLink`] = full[`${name}@iot.navigationLink`];
-      else throw new QueryError(`$select: ${set.name} has no property ${JSON.stringify(name)}`);
+      else if (Object.hasOwn(full, name)) result[name] = full[name];
+      else if (Object.hasOwn(full, `${name}@iot.navigationLink`)) result[`${name}@iot.navigationLink`] = full[`${name}@iot.navigationLink`];
+      else throw new QueryError(`$select: ${set.name} has no property ${JSON.stringify(name.slice(0, 100))}`);
     }
   }
   for (const item of options.expand ?? []) {
-    const navigation = set.navigation[item.navigation];
-    if (!navigation) throw new QueryError(`$expand: ${set.name} has no navigation property ${JSON.stringify(item.navigation)}`);
+    const navigation = own(set.navigation, item.navigation);
+    if (!navigation) throw new QueryError(`$expand: ${set.name} has no navigation property ${JSON.stringify(item.navigation.slice(0, 100))}`);
     const target = ENTITY_SETS[navigation.target];
     if (navigation.many) {
       const collection = readCollection(context, target, item.options, { where: navigation.where, parameter: id }, `${link}/${item.navigation}`);
@@ -156,11 +239,17 @@ function entityJson(context: ReadContext, set: EntitySet, row: Record<string, un
       if (collection['@iot.nextLink']) result[`${item.navigation}@iot.nextLink`] = collection['@iot.nextLink'];
       if (collection['@iot.count'] !== undefined) result[`${item.navigation}@iot.count`] = collection['@iot.count'];
     } else {
-      const row = prepared(context.db, `SELECT ${target.select} FROM ${target.table} WHERE ${navigation.where}`).get(id) as Record<string, unknown> | undefined;
+      const row = readOne(context, target, navigation, id);
       result[item.navigation] = row ? entityJson(context, target, row, item.options) : null;
     }
   }
   return result;
+}
+
+function readOne(context: ReadContext, target: EntitySet, navigation: Navigation, parentId: number): Record<string, unknown> | undefined {
+  const row = prepared(context.db, `SELECT ${target.select} FROM ${target.table} WHERE ${navigation.where}`).get(parentId) as Record<string, unknown> | undefined;
+  if (row) budgetOf(context).spendRow(rowBytes(row));
+  return row;
 }
 
 /** Restrict a collection to the children of one parent (a navigation property). */
@@ -178,6 +267,8 @@ function nextLink(collectionUrl: string, rawQuery: string | undefined, top: numb
 
 /** A collection with its options. `rawQuery` is the request's query string, kept in @iot.nextLink. */
 export function readCollection(context: ReadContext, set: EntitySet, options: QueryOptions, scope?: ParentScope, collectionUrl = `${context.baseUrl}/${set.name}`, rawQuery?: string): CollectionResult {
+  const budget = budgetOf(context);
+  budget.checkTime();
   const where: Sql[] = [];
   if (scope) where.push({ text: scope.where, parameters: [scope.parameter] });
   if (options.filter) where.push(filterToSql(set, options.filter));
@@ -186,9 +277,14 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
   const order = orderToSql(set, options);
   const top = options.top ?? DEFAULT_TOP;
   const skip = options.skip ?? 0;
-  // One more than asked tells whether there is a next page without counting.
-  const rows = prepared(context.db, `SELECT ${set.select} FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`)
-    .all(...whereParameters, ...order.parameters, top + 1, skip) as Record<string, unknown>[];
+  // One more than asked tells whether there is a next page without counting. Rows are read to
+  // the end before any nested query runs (a nested one may use the same statement), spending the
+  // budget row by row: a read that would pass it stops in the middle.
+  const rows: Record<string, unknown>[] = [];
+  for (const row of prepared(context.db, `SELECT ${set.select} FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`).iterate(...whereParameters, ...order.parameters, top + 1, skip) as IterableIterator<Record<string, unknown>>) {
+    rows.push(row);
+    if (rows.length <= top) budget.spendRow(rowBytes(row));
+  }
   const result: CollectionResult = { value: [] };
   if (options.count) {
     const counted = prepared(context.db, `SELECT count(*) AS n FROM ${set.table} ${whereText}`).get(...whereParameters) as { n: number };
@@ -207,5 +303,92 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
 export function readEntity(context: ReadContext, setName: EntitySetName, id: number, options: QueryOptions): Record<string, unknown> | undefined {
   const set = ENTITY_SETS[setName];
   const row = prepared(context.db, `SELECT ${set.select} FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
-  return row ? entityJson(context, set, row, options) : undefined;
+  if (!row) return undefined;
+  budgetOf(context).spendRow(rowBytes(row));
+  return entityJson(context, set, row, options);
+}
+
+/** One GET of the SensorThings API, as the read workers (or the main thread, for ":memory:") run it. */
+export interface ReadRequest {
+  /** The path below the base, as the router decoded it: `Things(1)/Datastreams`. */
+  path: string;
+  options: QueryOptions;
+  /** The request's query string, for @iot.nextLink. */
+  rawQuery: string;
+  baseUrl: string;
+}
+
+/** What a read gives: the status and the JSON text of the answer. */
+export interface ReadResponse {
+  status: number;
+  json: string;
+}
+
+function errorResponse(status: number, message: string): ReadResponse {
+  return { status, json: JSON.stringify({ code: status, type: 'error', message }) };
+}
+
+/** No such resource (404). */
+class ResourceError extends Error {}
+
+/** `Things(12)/Datastreams` → { set, id, navigation }, or undefined for no such resource. */
+export function parseResourcePath(path: string): { set: EntitySetName; id?: number; navigation?: string } | undefined {
+  const match = /^([A-Za-z]+)(?:\((\d{1,15})\))?(?:\/([A-Za-z]+))?$/.exec(path);
+  if (!match || !isEntitySetName(match[1]!)) return undefined;
+  if (match[3] && !match[2]) return undefined;
+  return { set: match[1], id: match[2] ? Number(match[2]) : undefined, navigation: match[3] };
+}
+
+function withTransitions(context: ReadContext, set: EntitySetName, value: Record<string, unknown>): Record<string, unknown> {
+  if (set === 'Incidents' && typeof value['@iot.id'] === 'number') {
+    const transitions = readTransitions(context.db, value['@iot.id']);
+    for (const t of transitions) budgetOf(context).spendBytes(80 + (t.note?.length ?? 0) + t.by.length);
+    value.transitions = transitions;
+  }
+  return value;
+}
+
+/**
+ * Answer one GET: a collection, an entity or a navigation, in one read transaction (one
+ * snapshot), within the budget. Query errors are a 400, unknown resources a 404.
+ */
+export function executeRead(db: Database, request: ReadRequest, budget: ReadBudget): ReadResponse {
+  const context: ReadContext = { db, baseUrl: request.baseUrl, budget };
+  try {
+    const body = db.transaction(() => answer(context, request))();
+    const json = JSON.stringify(body);
+    // Exact: the estimate above counts characters, the limit is bytes.
+    if (json.length > budget.limits.maximumResponseBytes || Buffer.byteLength(json) > budget.limits.maximumResponseBytes) throw budget.bytesError();
+    budget.checkTime();
+    return { status: 200, json };
+  } catch (error) {
+    if (error instanceof QueryError) return errorResponse(400, error.message);
+    if (error instanceof ResourceError) return errorResponse(404, error.message);
+    throw error;
+  }
+}
+
+function answer(context: ReadContext, request: ReadRequest): unknown {
+  const resource = parseResourcePath(request.path);
+  if (!resource) throw new ResourceError(`no such resource: ${request.path.slice(0, 200)}`);
+  const { set, id, navigation } = resource;
+  const { options } = request;
+  if (id === undefined) {
+    const result = readCollection(context, ENTITY_SETS[set], options, undefined, undefined, request.rawQuery);
+    result.value.forEach((v) => withTransitions(context, set, v));
+    return result;
+  }
+  if (!navigation) {
+    const entity = readEntity(context, set, id, options);
+    if (!entity) throw new ResourceError(`${set}(${id}) does not exist`);
+    return withTransitions(context, set, entity);
+  }
+  const nav = own(ENTITY_SETS[set].navigation, navigation);
+  if (!nav) throw new ResourceError(`${set} has no navigation property ${navigation}`);
+  if (!prepared(context.db, `SELECT 1 FROM ${ENTITY_SETS[set].table} WHERE id = ?`).get(id)) throw new ResourceError(`${set}(${id}) does not exist`);
+  const target = ENTITY_SETS[nav.target];
+  if (nav.many) return readCollection(context, target, options, { where: nav.where, parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
+  const row = prepared(context.db, `SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
+  if (!row) throw new ResourceError(`${set}(${id})/${navigation} does not exist`);
+  return readEntity(context, nav.target, row.id, options);
 }

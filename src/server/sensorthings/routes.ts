@@ -12,30 +12,34 @@
  *                                                 {"action": "note", "note": "…", "by": …}
  *   GET  /v1.1/Stream?bbox=&types=                Server-Sent Events, resumable with Last-Event-ID
  *
- * Writes need an API key (`X-API-Key` or `Authorization: Bearer`); reads too when configured.
+ * Writes need an API key (`X-API-Key` or `Authorization: Bearer`); reads too when configured
+ * (access.ts decides, on the route the router matched). GETs run in the read workers within
+ * their budget (read-pool.ts); their options are bounded before (odata.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { BadRequestError, type MonitoringDatabase, type NewObservation } from './database.ts';
-import { ENTITY_SETS, isEntitySetName, type EntitySetName } from './entities.ts';
-import { parseOptions, QueryError } from './odata.ts';
-import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema } from './payloads.ts';
-import { readCollection, readEntity, type ReadContext } from './read.ts';
+import { ENTITY_SETS, type EntitySetName } from './entities.ts';
+import { parseOptions, queryParameters, QueryError } from './odata.ts';
+import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema, type TimeRules } from './payloads.ts';
+import { readEntity, type ReadContext } from './read.ts';
+import { sendReadAnswer, type ReadExecutor } from './read-pool.ts';
 import type { StreamHub } from './stream.ts';
-import { prepared } from './statements.ts';
+import { DATA_ROUTE, hasValidKey } from '../access.ts';
+
+export { hasValidKey };
 
 export interface RoutesOptions {
   database: MonitoringDatabase;
   hub: StreamHub;
-  /** Keys accepted for writes. Empty: every write is refused (401). */
-  apiKeys: string[];
-  /** Reads need a key too. Default false. */
-  readsNeedKey?: boolean;
+  /** Where GETs run (worker threads, or in-process for ":memory:"). */
+  reads: ReadExecutor;
   /** Base path. Default "/v1.1". */
   basePath?: string;
   /** Public URL of the base path for links, when behind a proxy. Default: from the request. */
   publicUrl?: string;
+  /** How far ahead of the server's clock an observation's time may be. Default 10 min. */
+  maximumFutureSkewMilliseconds?: number;
 }
 
 class HttpError extends Error {
@@ -44,40 +48,10 @@ class HttpError extends Error {
   }
 }
 
-/** Whether a request carries one of the keys (X-API-Key or Authorization: Bearer), compared in constant time. */
-export function hasValidKey(request: FastifyRequest, keys: string[]): boolean {
-  return keyMatches(requestKey(request), keys);
-}
-
-function keyMatches(candidate: string | undefined, keys: string[]): boolean {
-  if (!candidate) return false;
-  const given = Buffer.from(candidate);
-  return keys.some((key) => {
-    const expected = Buffer.from(key);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
-}
-
-function requestKey(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string') return header;
-  const authorization = request.headers.authorization;
-  return authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
-}
-
-/** `Things(12)/Datastreams` → { set, id, navigation }. */
-function parseResourcePath(path: string): { set: EntitySetName; id?: number; navigation?: string } {
-  const match = /^([A-Za-z]+)(?:\((\d+)\))?(?:\/([A-Za-z]+))?$/.exec(path);
-  if (!match || !isEntitySetName(match[1]!)) throw new HttpError(404, `no such resource: ${path}`);
-  if (match[3] && !match[2]) throw new HttpError(404, `no such resource: ${path}`);
-  return { set: match[1], id: match[2] ? Number(match[2]) : undefined, navigation: match[3] };
-}
-
-/** A request URL's path below the base, decoded, and its query string (without "?"). */
-function splitUrl(url: string, base: string): { path: string; query: string } {
+/** The query string of a request URL (without "?"). */
+function rawQueryOf(url: string): string {
   const mark = url.indexOf('?');
-  const pathname = mark < 0 ? url : url.slice(0, mark);
-  return { path: decodeURIComponent(pathname.slice(base.length + 1)), query: mark < 0 ? '' : url.slice(mark + 1) };
+  return mark < 0 ? '' : url.slice(mark + 1);
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -88,16 +62,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export function registerSensorThings(app: FastifyInstance, options: RoutesOptions): void {
   const base = options.basePath ?? '/v1.1';
-  const { database, hub } = options;
-  const context = (request: FastifyRequest): ReadContext => ({ db: database.db, baseUrl: options.publicUrl ?? `${request.protocol}://${request.host}${base}` });
-
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith(base) || request.method === 'OPTIONS') return;
-    const write = request.method !== 'GET' && request.method !== 'HEAD';
-    if ((write || options.readsNeedKey) && !keyMatches(requestKey(request), options.apiKeys)) {
-      throw new HttpError(401, write ? 'writes need an API key (X-API-Key or Authorization: Bearer)' : 'this server needs an API key for reads');
-    }
-  });
+  const { database, hub, reads } = options;
+  const baseUrlOf = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}${base}`;
+  const context = (request: FastifyRequest): ReadContext => ({ db: database.db, baseUrl: baseUrlOf(request) });
+  const timeRules = (): TimeRules => ({ now: Date.now(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     let status = 500;
@@ -114,13 +82,8 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).send(entity);
   };
 
-  const withTransitions = (set: EntitySetName, value: Record<string, unknown>) => {
-    if (set === 'Incidents' && typeof value['@iot.id'] === 'number') value.transitions = database.incidents.transitions(value['@iot.id']);
-    return value;
-  };
-
   const serviceRoot = (request: FastifyRequest) => ({
-    value: Object.keys(ENTITY_SETS).map((name) => ({ name, url: `${context(request).baseUrl}/${name}` })),
+    value: Object.keys(ENTITY_SETS).map((name) => ({ name, url: `${baseUrlOf(request)}/${name}` })),
     serverSettings: {
       conformance: [
         'http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel',
@@ -132,45 +95,32 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       extensions: { Incidents: 'lifeline incidents with their lifecycle (cim-twin)', Stream: 'Server-Sent Events of observations and incidents (cim-twin)' },
     },
   });
-  app.get(base, async (request) => serviceRoot(request));
+  app.get(base, DATA_ROUTE, async (request) => serviceRoot(request));
 
-  app.get(`${base}/Stream`, (request, reply) => {
-    const query = request.query as Record<string, string | undefined>;
+  app.get(`${base}/Stream`, DATA_ROUTE, (request, reply) => {
+    const query = new Map(queryParameters(rawQueryOf(request.url)));
     let bbox: [number, number, number, number] | undefined;
-    if (query.bbox) {
-      const numbers = query.bbox.split(',').map(Number);
+    const bboxText = query.get('bbox');
+    if (bboxText) {
+      const numbers = bboxText.split(',').map(Number);
       if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n))) throw new HttpError(400, 'bbox must be minLon,minLat,maxLon,maxLat');
       bbox = numbers as [number, number, number, number];
     }
-    const types = query.types ? new Set(query.types.split(',').map((t) => t.trim()).filter(Boolean)) : undefined;
-    const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.lastEventId;
-    hub.attach(request, reply, { bbox, types }, lastEventId);
+    const typesText = query.get('types');
+    const types = typesText ? new Set(typesText.split(',').map((t) => t.trim()).filter(Boolean).slice(0, 100)) : undefined;
+    const header = request.headers['last-event-id'];
+    const lastEventId = (typeof header === 'string' ? header : undefined) ?? query.get('lastEventId');
+    hub.attach(request, reply, { bbox, types }, lastEventId, baseUrlOf(request));
   });
 
-  app.get(`${base}/*`, async (request) => {
-    const { path, query } = splitUrl(request.url, base);
+  app.get(`${base}/*`, DATA_ROUTE, async (request, reply) => {
+    // The path as the router decoded it: the same one the access check saw.
+    const path = (request.params as { '*': string })['*'];
     if (path === '') return serviceRoot(request);
-    const { set, id, navigation } = parseResourcePath(path);
-    const options = parseOptions(request.query as Record<string, string | undefined>);
-    const ctx = context(request);
-    if (id === undefined) {
-      const result = readCollection(ctx, ENTITY_SETS[set], options, undefined, undefined, query);
-      result.value.forEach((v) => withTransitions(set, v));
-      return result;
-    }
-    if (!navigation) {
-      const entity = readEntity(ctx, set, id, options);
-      if (!entity) throw new HttpError(404, `${set}(${id}) does not exist`);
-      return withTransitions(set, entity);
-    }
-    const nav = ENTITY_SETS[set].navigation[navigation];
-    if (!nav) throw new HttpError(404, `${set} has no navigation property ${navigation}`);
-    if (!readEntity(ctx, set, id, { select: ['id'] })) throw new HttpError(404, `${set}(${id}) does not exist`);
-    const target = ENTITY_SETS[nav.target];
-    if (nav.many) return readCollection(ctx, target, options, { where: nav.where, parameter: id }, `${ctx.baseUrl}/${set}(${id})/${navigation}`, query);
-    const row = prepared(database.db, `SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
-    if (!row) throw new HttpError(404, `${set}(${id})/${navigation} does not exist`);
-    return readEntity(ctx, nav.target, row.id, options);
+    const rawQuery = rawQueryOf(request.url);
+    const parsed = parseOptions(queryParameters(rawQuery));
+    const answer = await reads.read({ api: 'sensorthings', request: { path, options: parsed, rawQuery, baseUrl: baseUrlOf(request) } });
+    return sendReadAnswer(reply, answer);
   });
 
   /** Store observations, then send them to the stream (after the commit). */
@@ -180,25 +130,25 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return result;
   };
 
-  app.post(`${base}/*`, async (request, reply) => {
-    const { path } = splitUrl(request.url, base);
+  app.post(`${base}/*`, DATA_ROUTE, async (request, reply) => {
+    const path = (request.params as { '*': string })['*'];
     if (path === 'CreateObservations') {
       const groups = parse(createObservationsSchema, request.body);
-      const now = Date.now();
+      const rules = timeRules();
       const observations: NewObservation[] = [];
       for (const [g, group] of groups.entries()) {
         if (!group.components.includes('result')) throw new HttpError(400, `${g}.components: must include result`);
         for (let row = 0; row < group.dataArray.length; row++) {
-          const observation = readDataArrayRow(group.components, group.dataArray[row], group.Datastream['@iot.id'], now);
+          const observation = readDataArrayRow(group.components, group.dataArray[row], group.Datastream['@iot.id'], rules);
           if (typeof observation === 'string') throw new HttpError(400, `${g}.dataArray.${row}: ${observation}`);
           observations.push(observation);
         }
       }
       const result = ingest(observations);
-      const { baseUrl } = context(request);
+      const baseUrl = baseUrlOf(request);
       return reply.status(201).send(result.observations.map((o) => `${baseUrl}/Observations(${o.id})`));
     }
-    const incidentAction = /^Incidents\((\d+)\)\/Actions$/.exec(path);
+    const incidentAction = /^Incidents\((\d{1,15})\)\/Actions$/.exec(path);
     if (incidentAction) {
       const body = parse(incidentActionSchema, request.body);
       const id = Number(incidentAction[1]);
@@ -211,10 +161,10 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       hub.publishIncident(change);
       return change.incident;
     }
-    const datastreamObservations = /^Datastreams\((\d+)\)\/Observations$/.exec(path);
+    const datastreamObservations = /^Datastreams\((\d{1,15})\)\/Observations$/.exec(path);
     if (datastreamObservations || path === 'Observations') {
       const body = parse(observationSchema, request.body);
-      const observation = observationOf(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined, Date.now());
+      const observation = observationOf(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined, timeRules());
       if (typeof observation === 'string') throw new HttpError(400, observation);
       const result = ingest([observation]);
       return reply201(reply, request, 'Observations', result.observations[0]!.id);
@@ -233,7 +183,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
         return reply201(reply, request, 'Datastreams', database.createDatastream(body.Thing['@iot.id'], body));
       }
       default:
-        throw new HttpError(path.startsWith('Incidents') ? 405 : 404, `cannot POST to ${path}`);
+        throw new HttpError(path.startsWith('Incidents') ? 405 : 404, `cannot POST to ${path.slice(0, 200)}`);
     }
   });
 }

@@ -2,12 +2,18 @@
  * The live push: Server-Sent Events of new observations and incident changes. Each message's
  * `id:` is a cursor "<last observation id>.<last incident event id>"; a client that reconnects
  * with `Last-Event-ID` (header, or `lastEventId` in the query for EventSource-less clients) is
- * first sent everything after its cursor from the database, then the live messages. So a server
- * restart or a dropped connection loses nothing, and nothing is sent twice.
+ * first sent what it missed from the database, then the live messages. So a server restart or a
+ * dropped connection loses nothing, and nothing is sent twice.
  *
- * A slow client never slows the others: a message is written to each socket without waiting,
- * and a client whose unsent output passes a limit is disconnected. It then resumes from its
- * cursor like any other reconnecting client.
+ * Bounds, so no client can make the server hold more than a little for it:
+ *  - A replay is paced: one chunk of observations is read and written, and the next only once
+ *    the socket has taken it. So a replay buffers at most about one chunk per client.
+ *  - A replay is bounded by count. A client further behind than that is sent a `reset` event
+ *    naming the REST queries that page through what it missed (observations by id, incidents by
+ *    time) and the cursor it continues from; then it gets the live messages.
+ *  - A client that does not read is dropped, replay or not: when its unsent output passes a
+ *    limit, or when its socket has not drained for a while. It resumes from its cursor on
+ *    reconnect like any other client.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MonitoringDatabase, StoredObservation, WriteResult } from './database.ts';
@@ -29,21 +35,30 @@ interface Client {
   reply: FastifyReply;
   filter: StreamFilter;
   key: string;
-  /** Bytes of replay still in the socket's buffer: a catching-up client is not a slow one. */
-  replayBytes: number;
+  /** Since when its socket has held unsent output (epoch ms), or undefined when drained. */
+  pendingSince?: number;
+  closed: boolean;
 }
 
 export interface StreamOptions {
-  /** Disconnect a client whose unsent output passes this. Default 4 MiB. */
+  /** Drop a client whose unsent output passes this, replay or not. Default 4 MiB. */
   maximumBufferedBytes?: number;
-  /** A client further behind than this many observations is told to reload instead. Default 200,000. */
+  /** Drop a client whose socket has held unsent output this long. Default 10 s. */
+  stallMilliseconds?: number;
+  /** Observations one reconnect may replay; a client further behind is sent a reset. Default 20,000. */
   maximumReplay?: number;
+  /** Incident changes one reconnect may replay (and ten times as many incident events). Default 2,000. */
+  maximumIncidentReplay?: number;
+  /** Observations per replay message. Default 1,000. */
+  replayChunk?: number;
+  /** Clients at once; one more gets a 503. Default 1,000. */
+  maximumClients?: number;
   /** Comment lines keep proxies from closing an idle stream. Default 15 s. */
   heartbeatMilliseconds?: number;
 }
 
 export function parseCursor(text: string | undefined): { observation: number; incidentEvent: number } | undefined {
-  const match = /^(\d+)\.(\d+)$/.exec(text ?? '');
+  const match = /^(\d{1,15})\.(\d{1,15})$/.exec(text ?? '');
   return match ? { observation: Number(match[1]), incidentEvent: Number(match[2]) } : undefined;
 }
 
@@ -62,24 +77,48 @@ export function filterMessage(filter: StreamFilter, message: StreamUpdate): Stre
   };
 }
 
+/** What a `reset` event carries: why, and where to page through what the stream will not replay. */
+export interface StreamReset {
+  reason: string;
+  /** The stream continues from here. */
+  cursor: string;
+  /** REST queries (follow their @iot.nextLink) for what was missed. */
+  resume: { observations: string; incidents?: string };
+}
+
 export class StreamHub {
   private readonly clients = new Set<Client>();
   private cursor: { observation: number; incidentEvent: number };
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly sweep: NodeJS.Timeout;
   private readonly maximumBufferedBytes: number;
+  private readonly stallMilliseconds: number;
   private readonly maximumReplay: number;
-  /** Clients dropped for being too slow, since start. */
+  private readonly maximumIncidentReplay: number;
+  private readonly replayChunk: number;
+  private readonly maximumClients: number;
+  /** Clients replaying now (not yet in `clients`). */
+  private readonly replaying = new Set<Client>();
+  /** Clients dropped for being too slow (or not reading), since start. */
   droppedSlowClients = 0;
+  /** Replays refused as too long (a reset sent instead), since start. */
+  resets = 0;
   private readonly listeners = new Set<(result: WriteResult) => void>();
 
   constructor(private readonly database: MonitoringDatabase, options: StreamOptions = {}) {
     this.maximumBufferedBytes = options.maximumBufferedBytes ?? 4 * 1024 * 1024;
-    this.maximumReplay = options.maximumReplay ?? 200_000;
+    this.stallMilliseconds = options.stallMilliseconds ?? 10_000;
+    this.maximumReplay = options.maximumReplay ?? 20_000;
+    this.maximumIncidentReplay = options.maximumIncidentReplay ?? 2_000;
+    this.replayChunk = Math.max(1, Math.min(options.replayChunk ?? 1_000, this.maximumReplay));
+    this.maximumClients = options.maximumClients ?? 1_000;
     this.cursor = { observation: database.lastObservationId(), incidentEvent: database.incidents.lastEventId() };
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) this.write(client, ': ping\n\n');
     }, options.heartbeatMilliseconds ?? 15_000);
     this.heartbeat.unref();
+    this.sweep = setInterval(() => this.dropStalled(), Math.max(50, Math.min(1_000, this.stallMilliseconds / 4)));
+    this.sweep.unref();
   }
 
   /** Hand every committed write to a listener too (the MQTT binding); returns the function that stops it. */
@@ -88,28 +127,56 @@ export class StreamHub {
     return () => this.listeners.delete(listener);
   }
 
+  /** Clients connected: live ones and those still replaying. */
   get clientCount(): number {
-    return this.clients.size;
+    return this.clients.size + this.replaying.size;
   }
 
   private cursorText(): string {
     return `${this.cursor.observation}.${this.cursor.incidentEvent}`;
   }
 
-  private write(client: Client, text: string): void {
-    const socket = client.reply.raw;
-    if (socket.destroyed || socket.writableEnded) {
-      this.clients.delete(client);
-      return;
+  private drop(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.droppedSlowClients++;
+    this.clients.delete(client);
+    this.replaying.delete(client);
+    client.reply.raw.destroy();
+  }
+
+  private dropStalled(): void {
+    const now = Date.now();
+    for (const set of [this.clients, this.replaying]) {
+      for (const client of set) {
+        if (client.pendingSince !== undefined && now - client.pendingSince > this.stallMilliseconds) this.drop(client);
+      }
     }
-    if (socket.writableLength > this.maximumBufferedBytes + client.replayBytes) {
-      // Too slow: let it go, it resumes from its cursor on reconnect.
-      this.droppedSlowClients++;
+  }
+
+  /** Write without waiting; note when the socket starts holding output, and drop a client past the limit. */
+  private send(client: Client, text: string): boolean {
+    const socket = client.reply.raw;
+    if (client.closed || socket.destroyed || socket.writableEnded) {
+      client.closed = true;
       this.clients.delete(client);
-      socket.destroy();
-      return;
+      this.replaying.delete(client);
+      return false;
+    }
+    if (socket.writableLength > this.maximumBufferedBytes) {
+      this.drop(client);
+      return false;
     }
     socket.write(text);
+    if (socket.writableLength > 0 && client.pendingSince === undefined) {
+      client.pendingSince = Date.now();
+      socket.once('drain', () => (client.pendingSince = undefined));
+    }
+    return true;
+  }
+
+  private write(client: Client, text: string): void {
+    this.send(client, text);
   }
 
   private static format(id: string, event: string, data: unknown): string {
@@ -144,48 +211,119 @@ export class StreamHub {
     this.publish({ observations: [], incidents: [change] });
   }
 
-  /** Take over a request as an event stream. */
-  attach(request: FastifyRequest, reply: FastifyReply, filter: StreamFilter, lastEventId: string | undefined): void {
+  /**
+   * Take over a request as an event stream. `baseUrl` (…/v1.1) names the REST queries of a reset.
+   * CORS headers are the ones the app's CORS policy put on the reply.
+   */
+  attach(request: FastifyRequest, reply: FastifyReply, filter: StreamFilter, lastEventId: string | undefined, baseUrl = ''): void {
+    if (this.clientCount >= this.maximumClients) {
+      void reply.status(503).header('Retry-After', '5').send({ code: 503, type: 'error', message: `${this.maximumClients} stream clients are connected, the limit: try again shortly` });
+      return;
+    }
+    const headers: Record<string, string | number | string[]> = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
+      ...headers,
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
-      ...(request.headers.origin ? { 'Access-Control-Allow-Origin': request.headers.origin, Vary: 'Origin' } : {}),
     });
     raw.socket?.setNoDelay(true);
     const key = JSON.stringify([filter.bbox ?? null, filter.types ? [...filter.types].sort() : null]);
-    const client: Client = { reply, filter, key, replayBytes: 0 };
-    raw.write('retry: 1000\n\n');
+    const client: Client = { reply, filter, key, closed: false };
+    const forget = () => {
+      client.closed = true;
+      this.clients.delete(client);
+      this.replaying.delete(client);
+    };
+    request.raw.on('close', forget);
+    raw.on('close', forget);
+    this.send(client, 'retry: 1000\n\n');
     const from = parseCursor(lastEventId);
-    // Replay and joining the live set happen in one synchronous step: no write can fall between them.
-    if (from) {
-      const observations = this.database.observationsAfter(from.observation, this.maximumReplay + 1);
-      if (observations.length > this.maximumReplay) {
-        raw.write(StreamHub.format(this.cursorText(), 'reset', { reason: `more than ${this.maximumReplay} observations behind: reload the current state` }));
-      } else {
-        const incidents = this.database.incidents.changesAfter(from.incidentEvent).map((c) => c.incident);
-        const filtered = filterMessage(filter, { observations: toWire(observations), incidents });
-        for (let i = 0; i < filtered.observations.length || (i === 0 && filtered.incidents.length); i += 5000) {
-          const chunk = { observations: filtered.observations.slice(i, i + 5000), incidents: i === 0 ? filtered.incidents : [] };
-          const last = i + 5000 >= filtered.observations.length;
-          const id = last ? this.cursorText() : `${chunk.observations.at(-1)!.id}.${from.incidentEvent}`;
-          raw.write(StreamHub.format(id, 'update', chunk));
-        }
-      }
+    if (!from) return this.join(client, false);
+    const farBehind = this.database.observationIdAfter(from.observation, this.maximumReplay) !== undefined;
+    // Events first (one bounded index read), then the incidents they touch (a GROUP BY over at most that many events).
+    const incidentsFarBehind =
+      this.database.incidents.eventIdAfter(from.incidentEvent, 10 * this.maximumIncidentReplay) !== undefined ||
+      this.database.incidents.changesAfter(from.incidentEvent, this.maximumIncidentReplay + 1).length > this.maximumIncidentReplay;
+    if (farBehind || incidentsFarBehind) {
+      this.reset(client, from, baseUrl, farBehind ? `more than ${this.maximumReplay} observations behind, the limit of one replay` : `more than ${this.maximumIncidentReplay} incident changes behind, the limit of one replay`);
+      return this.join(client, true);
     }
-    raw.write(StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed: Boolean(from) }));
-    client.replayBytes = raw.writableLength;
-    if (client.replayBytes > 0) raw.once('drain', () => (client.replayBytes = 0));
+    this.replaying.add(client);
+    void this.replay(client, from, baseUrl);
+  }
+
+  /** Join the live set, in the same synchronous step as the last read of a replay: no write falls between. */
+  private join(client: Client, replayed: boolean): void {
+    this.replaying.delete(client);
+    if (client.closed) return;
+    if (!this.send(client, StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed }))) return;
     this.clients.add(client);
-    request.raw.on('close', () => this.clients.delete(client));
+  }
+
+  private reset(client: Client, from: { observation: number; incidentEvent: number }, baseUrl: string, reason: string): void {
+    this.resets++;
+    const cursor = this.cursorText();
+    const observations = `${baseUrl}/Observations?$filter=${encodeURIComponent(`id gt ${from.observation} and id le ${this.cursor.observation}`)}&$orderby=id&$top=1000`;
+    const firstMissedEvent = this.database.incidents.eventTimeAfter(from.incidentEvent);
+    const incidents = firstMissedEvent === undefined ? undefined : `${baseUrl}/Incidents?$filter=${encodeURIComponent(`updatedAt ge ${new Date(firstMissedEvent).toISOString()}`)}&$orderby=updatedAt&$top=1000`;
+    const data: StreamReset = { reason: `${reason}: reload the current state, and page through the REST queries for what was missed`, cursor, resume: { observations, ...(incidents ? { incidents } : {}) } };
+    this.send(client, StreamHub.format(cursor, 'reset', data));
+  }
+
+  /** Wait until the client's socket has taken what it holds (or it closes, or is dropped). */
+  private drained(client: Client): Promise<void> {
+    const socket = client.reply.raw;
+    if (client.closed || socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  private async replay(client: Client, from: { observation: number; incidentEvent: number }, baseUrl: string): Promise<void> {
+    let observationCursor = from.observation;
+    let incidentCursor = from.incidentEvent;
+    let replayed = 0;
+    for (;;) {
+      if (client.closed) return;
+      // One chunk per step; a short chunk means this step reached the present: join in this same step.
+      const observations = this.database.observationsAfter(observationCursor, this.replayChunk);
+      const changes = this.database.incidents.changesAfter(incidentCursor, this.maximumIncidentReplay);
+      const last = observations.length < this.replayChunk;
+      if (observations.length) observationCursor = observations.at(-1)!.id;
+      if (changes.length) incidentCursor = Math.max(incidentCursor, ...changes.map((c) => c.eventId));
+      replayed += observations.length;
+      const filtered = filterMessage(client.filter, { observations: toWire(observations), incidents: changes.map((c) => c.incident) });
+      const id = last ? this.cursorText() : `${observationCursor}.${incidentCursor}`;
+      if ((filtered.observations.length || filtered.incidents.length) && !this.send(client, StreamHub.format(id, 'update', filtered))) return;
+      if (last) return this.join(client, true);
+      if (replayed >= this.maximumReplay) {
+        // Writes kept coming faster than this client read: stop replaying, tell it where to page.
+        this.reset(client, { observation: observationCursor, incidentEvent: incidentCursor }, baseUrl, `still behind after ${replayed} observations, the limit of one replay`);
+        return this.join(client, true);
+      }
+      await this.drained(client);
+    }
   }
 
   close(): void {
     clearInterval(this.heartbeat);
-    for (const client of this.clients) client.reply.raw.end();
+    clearInterval(this.sweep);
+    for (const client of [...this.clients, ...this.replaying]) {
+      client.closed = true;
+      client.reply.raw.end();
+    }
     this.clients.clear();
+    this.replaying.clear();
   }
 }

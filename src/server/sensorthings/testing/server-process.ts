@@ -4,10 +4,27 @@ import { resolve } from 'node:path';
 
 const REPOSITORY = resolve(import.meta.dirname, '../../../..');
 
-export function startMonitoringProcess(databasePath: string, port: number, apiKey: string): Promise<ChildProcess> {
+/**
+ * The e2e viewer's origin (the server of e2e/playwright.config.ts, on E2E_PORT): the viewer reads
+ * these monitoring servers cross-origin, so they let it in by configuration, as a deployment would.
+ */
+export function e2eViewerOrigin(): string {
+  return `http://127.0.0.1:${process.env.E2E_PORT ?? 4317}`;
+}
+
+export interface MonitoringProcessOptions {
+  /** Origins let in by CORS. Default: the e2e viewer's. */
+  corsOrigins?: string[];
+  /** More command-line options (e.g. --reads-need-key). */
+  args?: string[];
+}
+
+export function startMonitoringProcess(databasePath: string, port: number, apiKey: string, options: MonitoringProcessOptions = {}): Promise<ChildProcess> {
   // One process: tsx as a loader, not its CLI (which would run the server in a child of its own,
   // and a SIGKILL would then miss it).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/monitoring-server.ts', '--database', databasePath, '--port', String(port)], {
+  const corsOrigins = options.corsOrigins ?? [e2eViewerOrigin()];
+  const args = ['--import', 'tsx', 'scripts/monitoring-server.ts', '--database', databasePath, '--port', String(port), '--cors-origins', corsOrigins.join(','), ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, {
     cwd: REPOSITORY,
     env: { ...process.env, MONITORING_API_KEY: apiKey },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,7 +25,8 @@ export function temporaryDatabase(): { path: string; remove(): void } {
 
 export async function startTestServer(options: Partial<MonitoringOptions> & { port?: number } = {}): Promise<TestServer> {
   const databasePath = options.databasePath ?? temporaryDatabase().path;
-  const { app, monitoring } = await createMonitoringServer({ apiKeys: [TEST_KEY], ...options, databasePath });
+  // One read worker is enough for a test (and starts in half the time of two).
+  const { app, monitoring } = await createMonitoringServer({ apiKeys: [TEST_KEY], ...options, reads: { workers: 1, ...options.reads }, databasePath });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const base = `${url}/v1.1`;
