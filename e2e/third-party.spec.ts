@@ -23,3 +23,20 @@ for (const site of THIRD_PARTY_SITES) {
     await expect(page.locator('[data-property="height"] td')).toHaveText(String(site.centralHeightMetres));
   });
 }
+
+test('a tileset added by ?tileset= with no view opens framed: the camera goes to it, not to the demo district, and its tiles load', async ({ page }) => {
+  const site = THIRD_PARTY_SITES.find((s) => s.kind === 'b3dm')!;
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto(`/?tileset=${encodeURIComponent(`/tiles/_e2e/${site.kind}/tileset.json`)}`);
+  await waitForReady(page);
+  await expect(page.locator('[data-layer="url-0"]')).toHaveAttribute('data-status', 'ready');
+  // The camera looks at the added tileset from close by (the demo district is 3 km west).
+  const view = (await page.evaluate(() => window.__cimTwin!.engine()!.currentView()))!;
+  const metres = Math.hypot((view.lonDegrees - site.lonDegrees) * 102_500, (view.latDegrees - site.latDegrees) * 110_700);
+  expect(metres, 'horizontal distance of the camera from the added tileset').toBeLessThan(1000);
+  expect(view.heightMetres).toBeLessThan(1000);
+  expect(requested.some((url) => url.endsWith(`/tiles/_e2e/${site.kind}/buildings.b3dm`)), 'the added tileset’s content was requested').toBe(true);
+  expect(new URL(page.url()).searchParams.get('view')).toMatch(/^113\.1[45]/);
+  await expectCanvasRendered(page, 0.05);
+});

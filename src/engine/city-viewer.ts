@@ -50,6 +50,11 @@ export interface CityViewerOptions {
   /** Where to open when there is no initial view: an asset's position (e.g. a deep-linked selection). */
   initialAsset?: Promise<{ lonDegrees: number; latDegrees: number; heightMetres: number } | undefined>;
   clockIso8601?: string;
+  /**
+   * The layer to frame when there is no initial view and no initial asset (e.g. a tileset the URL
+   * added); when it is not given or did not load, the config's `flyTo` layer, else the first layer.
+   */
+  frameLayerId?: string;
   /** Called when the camera stops moving, with the new view (for the URL). */
   onViewChanged?: (view: CameraView) => void;
 }
@@ -155,7 +160,11 @@ export class CityViewer {
       await this.flyToPosition(asset.lonDegrees, asset.latDegrees, asset.heightMetres);
       this.cameraSettled = true;
     } else {
-      const target = this.options.layers.find((l) => l.flyTo && this.layers.has(l.id)) ?? this.options.layers.find((l) => this.layers.has(l.id));
+      const loaded = (l: LayerConfig) => this.layers.has(l.id);
+      const target =
+        this.options.layers.find((l) => l.id === this.options.frameLayerId && loaded(l)) ??
+        this.options.layers.find((l) => l.flyTo && loaded(l)) ??
+        this.options.layers.find(loaded);
       const layer = target ? this.layers.get(target.id) : undefined;
       if (layer) {
         await this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.5);

@@ -203,7 +203,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       }
       if (cancelled || !container.current) return;
       const configured = urlState.layers ? config.layers.filter((l) => urlState.layers!.includes(l.id)) : config.layers;
-      const layers = [...configured, ...urlState.tilesets.map(layerFromUrl)];
+      const added = urlState.tilesets.map(layerFromUrl);
+      const layers = [...configured, ...added];
       store.getState().setLayers(layers);
       if (urlState.select) store.getState().select({ id: urlState.select });
       if (urlState.underground) store.getState().setUnderground(true);
@@ -225,6 +226,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         groundUrl: config.ground?.url,
         initialView: urlState.view,
         initialAsset,
+        // A tileset the URL adds is what the link is about: open onto it (unless the URL names a view).
+        frameLayerId: added[0]?.id,
         clockIso8601: urlState.time ?? config.clock?.iso8601,
         onViewChanged: (view) => replaceSearch({ view }),
       });
