@@ -73,4 +73,11 @@ describe('URL state', () => {
     expect(formatUrlState({ quality: 'smooth' }, '?lang=en')).toBe('?lang=en&quality=smooth');
     expect(formatUrlState({ quality: undefined }, '?quality=high')).toBe('');
   });
+
+  it('keeps the selected sensor (its Datastream id), rejecting ids that are not positive integers', () => {
+    expect(parseUrlState('?sensor=12&view=113.1,23.0,300,0,-90')).toMatchObject({ sensor: 12 });
+    for (const bad of ['abc', '0', '-2', '1.5', '']) expect(parseUrlState(`?sensor=${bad}`).sensor).toBeUndefined();
+    expect(formatUrlState({ sensor: 7 }, '?lang=en')).toBe('?lang=en&sensor=7');
+    expect(formatUrlState({ sensor: undefined }, '?sensor=7&lang=en')).toBe('?lang=en');
+  });
 });

@@ -8,6 +8,7 @@
  *   &underground=1      open in the underground view
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
  *   &incident=<id>      open onto an incident
+ *   &sensor=<id>        open a sensor's panel: the SensorThings @iot.id of its Datastream
  *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
  *   &theme=stage|age|use|height|risk   colour the buildings by a theme
  *   &filter=<clauses>   show only the buildings that match, e.g. use=residential;yearBuilt<2000;floors>12
@@ -44,6 +45,8 @@ export interface UrlState {
   underground?: boolean;
   monitoring?: string;
   incident?: number;
+  /** The selected sensor: the SensorThings @iot.id of its Datastream. */
+  sensor?: number;
   lifecycle?: string;
   theme?: Theme;
   filter?: string;
@@ -90,6 +93,8 @@ export function parseUrlState(search: string): UrlState {
   if (lifecycle) state.lifecycle = lifecycle;
   const incident = Number(params.get('incident'));
   if (Number.isInteger(incident) && incident > 0) state.incident = incident;
+  const sensor = Number(params.get('sensor'));
+  if (Number.isInteger(sensor) && sensor > 0) state.sensor = sensor;
   const theme = params.get('theme');
   if (isTheme(theme) && theme !== 'none') state.theme = theme;
   const filter = params.get('filter');
@@ -117,6 +122,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
   if ('underground' in state) set('underground', state.underground ? '1' : undefined);
   if ('incident' in state) set('incident', state.incident === undefined ? undefined : String(state.incident));
+  if ('sensor' in state) set('sensor', state.sensor === undefined ? undefined : String(state.sensor));
   if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
   if ('filter' in state) set('filter', state.filter || undefined);
   if ('asOfDate' in state) set('asof', state.asOfDate);

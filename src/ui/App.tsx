@@ -11,6 +11,7 @@ import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { loadSearchEntries } from './search-loader.ts';
 import { ensureNetwork } from './network-loader.ts';
+import { openSensorLink } from './sensor-link.ts';
 import { AnalysisPanel } from './AnalysisPanel.tsx';
 import { AnalysisDrawer } from './AnalysisDrawer.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -143,6 +144,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     let pendingIncident = urlState.incident;
     // Opened in emergency mode without an incident: focus the most serious open one once they are in.
     // (Only on first start: a scene rebuilt after a lost context keeps the mode the user chose.)
+    // A deep link to a sensor: its panel, and a flight to it when the link names no view. (First start only.)
+    const stopSensorLink = generation === 0 && urlState.sensor !== undefined ? openSensorLink(store, urlState.sensor, { flyTo: !urlState.view, engine: () => engineRef.current }) : () => {};
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
@@ -153,6 +156,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
+      if (state.selectedSensorId !== previous.selectedSensorId) replaceSearch({ sensor: state.selectedSensorId });
       if (state.commandMode !== previous.commandMode) {
         replaceSearch({ command: state.commandMode === 'emergency' ? 'emergency' : undefined });
         document.body.dataset.command = state.commandMode;
@@ -257,6 +261,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     return () => {
       cancelled = true;
       unsubscribe();
+      stopSensorLink();
       // A rebuilt scene signals ready again.
       store.getState().setReady(false);
       monitoring?.destroy();
