@@ -3,7 +3,9 @@
  * viewer is shown to load more than our own output:
  *  - b3dm:     3D Tiles 1.0, a b3dm with a batch table (JSON) and _BATCHID (as py3dtilers or FME write);
  *  - implicit: 3D Tiles 1.1 implicit quadtree tiling with a binary subtree file;
- *  - draco:    glTF content with KHR_draco_mesh_compression and EXT_structural_metadata.
+ *  - draco:    glTF content with KHR_draco_mesh_compression and EXT_structural_metadata;
+ *  - local:    no georeference: one box in a local frame at the Earth's centre, no root transform
+ *              (as the 3D Tiles samples MetadataGranularities or SparseImplicitQuadtree are).
  * Each holds a few boxes around its own site, east of the demo district; the central, tallest box
  * is named so a test can click it.
  */
@@ -193,6 +195,30 @@ async function writeDraco(directory: string, site: ThirdPartySite): Promise<void
   await writeFile(join(directory, 'tileset.json'), JSON.stringify(tileset));
 }
 
+/** The local-frame tileset: a box of this size (m) and name, its base at the frame's origin. */
+export const LOCAL_TILESET = { path: 'local/tileset.json', name: 'local-box', sizeMetres: 30, heightMetres: 40 } as const;
+
+/** A box in a local east-north-up frame (metres) with no root transform: nothing places it on the Earth. */
+async function writeLocal(directory: string): Promise<void> {
+  // The builder takes lon/lat rings: build the box at a nominal site and keep its local coordinates.
+  const site: ThirdPartySite = { kind: 'b3dm', lonDegrees: 0, latDegrees: 0, centralName: LOCAL_TILESET.name, centralHeightMetres: LOCAL_TILESET.heightMetres };
+  const box: Box = { name: LOCAL_TILESET.name, eastMetres: 0, northMetres: 0, sizeMetres: LOCAL_TILESET.sizeMetres, heightMetres: LOCAL_TILESET.heightMetres };
+  const { mesh } = meshFor(site, [box]);
+  const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const rows = [{ name: box.name, height: box.heightMetres, frame: 'local, no georeference' }];
+  const glb = addMetadata(await new NodeIO().registerExtensions(ALL_EXTENSIONS).writeBinary(contentDocument(mesh, identity)), schemaFor(rows), rows);
+  await writeFile(join(directory, 'box.glb'), glb);
+  const h = LOCAL_TILESET.sizeMetres / 2;
+  const z = LOCAL_TILESET.heightMetres / 2;
+  const tileset = {
+    asset: { version: '1.1' },
+    geometricError: 100,
+    // A box bounding volume about the frame's origin, and no "transform": the tileset sits at the Earth's centre.
+    root: { boundingVolume: { box: [0, 0, z, h, 0, 0, 0, h, 0, 0, 0, z] }, geometricError: 0, refine: 'ADD', content: { uri: 'box.glb' } },
+  };
+  await writeFile(join(directory, 'tileset.json'), JSON.stringify(tileset));
+}
+
 const WRITERS = { b3dm: writeB3dm, implicit: writeImplicit, draco: writeDraco } as const;
 
 /** Write every fixture under `root` (served at /tiles/… by the e2e server). */
@@ -202,4 +228,6 @@ export async function writeThirdPartyTilesets(root: string): Promise<void> {
     await mkdir(directory, { recursive: true });
     await WRITERS[site.kind](directory, site);
   }
+  await mkdir(join(root, 'local'), { recursive: true });
+  await writeLocal(join(root, 'local'));
 }

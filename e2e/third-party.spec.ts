@@ -1,5 +1,5 @@
 import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
-import { THIRD_PARTY_SITES } from './third-party-tilesets.ts';
+import { LOCAL_TILESET, THIRD_PARTY_SITES } from './third-party-tilesets.ts';
 
 const DESCRIPTIONS = {
   b3dm: '3D Tiles 1.0 b3dm with a batch table',
@@ -39,4 +39,79 @@ test('a tileset added by ?tileset= with no view opens framed: the camera goes to
   expect(requested.some((url) => url.endsWith(`/tiles/_e2e/${site.kind}/buildings.b3dm`)), 'the added tileset’s content was requested').toBe(true);
   expect(new URL(page.url()).searchParams.get('view')).toMatch(/^113\.1[45]/);
   await expectCanvasRendered(page, 0.05);
+});
+
+/** Horizontal metres between the camera and a place (near 23°N). */
+async function cameraDistanceMetres(page: import('@playwright/test').Page, lonDegrees: number, latDegrees: number): Promise<number> {
+  const view = (await page.evaluate(() => window.__cimTwin!.engine()!.currentView()))!;
+  return Math.hypot((view.lonDegrees - lonDegrees) * 102_500, (view.latDegrees - latDegrees) * 110_700);
+}
+
+async function clickCentre(page: import('@playwright/test').Page): Promise<void> {
+  const canvas = page.locator('.cesium-widget canvas');
+  const box = (await canvas.boundingBox())!;
+  await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
+}
+
+test('a tileset with no georeference says so instead of flying into the Earth, is placed at a typed lon/lat/height, and the link keeps the placement', async ({ page, browser }) => {
+  // layers=none: the tileset is alone, so nothing else would catch the camera.
+  await page.goto(`/?layers=none&tileset=${encodeURIComponent(`/tiles/_e2e/${LOCAL_TILESET.path}`)}`);
+  await waitForReady(page);
+  const layer = page.locator('[data-layer="url-0"]');
+  await expect(layer).toHaveAttribute('data-status', 'ready');
+  const dialog = layer.getByTestId('placement');
+  await expect(dialog).toContainText('该三维瓦片集没有地理定位');
+  // The camera is above the Earth, not at its centre: the globe is drawn.
+  expect((await page.evaluate(() => window.__cimTwin!.engine()!.currentView()))!.heightMetres).toBeGreaterThan(1000);
+  await expectCanvasRendered(page, 0.05);
+
+  await dialog.getByTestId('placement-lon').fill('113.14');
+  await dialog.getByTestId('placement-lat').fill('23.03');
+  await dialog.getByTestId('placement-height').fill('5');
+  await dialog.getByTestId('placement-apply').click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('place')).toBe('url-0,113.14,23.03,5');
+  await expect(dialog).toHaveAttribute('data-placed', 'true');
+  // The camera flies to the placed tileset; its box is under the centre of the view.
+  await expect.poll(() => cameraDistanceMetres(page, 113.14, 23.03), { timeout: 60_000 }).toBeLessThan(500);
+  await page.waitForFunction(() => document.body.dataset.ready === 'tiles' && window.__cimTwin!.store.getState().pendingTiles === 0);
+  await expectCanvasRendered(page, 0.05);
+  await clickCentre(page);
+  await expect(page.getByTestId('info-title')).toHaveText(LOCAL_TILESET.name);
+
+  // The link opens with the tileset in place.
+  const shared = await browser.newPage();
+  await shared.goto(page.url().replace(/&?select=[^&]*/, ''));
+  await waitForReady(shared);
+  await expect(shared.locator('[data-layer="url-0"]').getByTestId('placement')).toHaveAttribute('data-placed', 'true');
+  expect(await cameraDistanceMetres(shared, 113.14, 23.03)).toBeLessThan(500);
+  await clickCentre(shared);
+  await expect(shared.getByTestId('info-title')).toHaveText(LOCAL_TILESET.name);
+  await shared.close();
+});
+
+test('a tileset with no georeference can be placed at the centre of the view', async ({ page }) => {
+  await page.goto(`/?tileset=${encodeURIComponent(`/tiles/_e2e/${LOCAL_TILESET.path}`)}`);
+  await waitForReady(page);
+  const dialog = page.locator('[data-layer="url-0"]').getByTestId('placement');
+  await expect(dialog).toContainText('该三维瓦片集没有地理定位');
+  // The opening view stays on the demo district (the unplaced tileset cannot be framed).
+  expect(await cameraDistanceMetres(page, 113.12, 23.01)).toBeLessThan(3000);
+  const centre = (await page.evaluate(() => window.__cimTwin!.engine()!.viewCentre()))!;
+  expect(centre[0]).toBeCloseTo(113.12, 1);
+  // In English too.
+  await page.getByTestId('language-toggle').click();
+  await expect(dialog).toContainText('This tileset has no geographic placement');
+  await page.getByTestId('language-toggle').click();
+  await dialog.getByTestId('placement-centre').click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('place')).toMatch(/^url-0,113\.1\d*,23\.0\d*,0$/);
+  const [, lon, lat] = new URL(page.url()).searchParams.get('place')!.split(',').map(Number);
+  expect(Math.hypot((lon! - centre[0]) * 102_500, (lat! - centre[1]) * 110_700)).toBeLessThan(5);
+  await expect(dialog).toHaveAttribute('data-placed', 'true');
+  await page.waitForFunction(() => document.body.dataset.ready === 'tiles' && window.__cimTwin!.store.getState().pendingTiles === 0);
+  await expect.poll(() => cameraDistanceMetres(page, lon!, lat!), { timeout: 60_000 }).toBeLessThan(500);
+  // The box stands on the ground there (demo buildings around it may hide it from a click).
+  const placed = (await page.evaluate(() => window.__cimTwin!.engine()!.layerCentre('url-0')))!;
+  expect(Math.hypot((placed.lonDegrees - lon!) * 102_500, (placed.latDegrees - lat!) * 110_700)).toBeLessThan(1);
+  expect(placed.heightMetres).toBeCloseTo(LOCAL_TILESET.heightMetres / 2, 0);
+  await expect(dialog.getByTestId('placement-status')).toContainText(`已放置于 经度 ${lon}°`);
 });

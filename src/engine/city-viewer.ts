@@ -19,7 +19,7 @@ import {
   Viewer,
 } from 'cesium';
 import type { AppStore, LayerConfig } from '../store/index.ts';
-import type { CameraView } from '../store/url-state.ts';
+import type { CameraView, Placement } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
 import { ImpactRings } from './impact-rings.ts';
 import { ringRadii } from '../domain/emergency/impact.ts';
@@ -29,6 +29,7 @@ import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } 
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
+import { applyPlacement, hasNoGeoreference, sphereCentre } from './placement.ts';
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
@@ -71,6 +72,8 @@ export class CityViewer {
   readonly impactRings: ImpactRings;
   readonly underground: UndergroundView;
   private tints = new Map<string, string>();
+  /** Layers with no georeference: the placement applied to each ("" for none). */
+  private readonly appliedPlacements = new Map<string, string>();
   /** Most serious open incident level per asset, for the risk theme. */
   private risk = new Map<string, WarningLevel>();
   private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
@@ -136,6 +139,7 @@ export class CityViewer {
       ) {
         this.applyLayerAppearance();
       }
+      if (state.layers !== previous.layers) this.applyPlacements(true);
     }));
   }
 
@@ -160,7 +164,8 @@ export class CityViewer {
       await this.flyToPosition(asset.lonDegrees, asset.latDegrees, asset.heightMetres);
       this.cameraSettled = true;
     } else {
-      const loaded = (l: LayerConfig) => this.layers.has(l.id);
+      // A tileset with no georeference and no placement yet would take the camera to the Earth's centre.
+      const loaded = (l: LayerConfig) => this.layers.has(l.id) && this.isPlaced(l.id);
       const target =
         this.options.layers.find((l) => l.id === this.options.frameLayerId && loaded(l)) ??
         this.options.layers.find((l) => l.flyTo && loaded(l)) ??
@@ -192,6 +197,8 @@ export class CityViewer {
         return;
       }
       this.layers.set(config.id, layer);
+      if (hasNoGeoreference(layer.tileset)) this.store.getState().setLayerUnplaced(config.id, true);
+      this.applyPlacements(false);
       setLayerStatus(config.id, 'ready');
       this.applyLayerAppearance();
       this.applyIncidentTints();
@@ -234,6 +241,26 @@ export class CityViewer {
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
     this.viewer.scene.requestRender();
+  }
+
+  /** Whether a layer can be seen where it is: it has a georeference, or the user placed it. */
+  private isPlaced(layerId: string): boolean {
+    const state = this.store.getState().layers.find((l) => l.config.id === layerId);
+    return !state?.unplaced || state.placement !== undefined;
+  }
+
+  /** Put each tileset that has no georeference where the store says; fly to a newly placed one when `fly`. */
+  private applyPlacements(fly: boolean): void {
+    for (const layerState of this.store.getState().layers) {
+      const layer = this.layers.get(layerState.config.id);
+      if (!layer || !layerState.unplaced) continue;
+      const key = layerState.placement ? JSON.stringify(layerState.placement) : '';
+      if ((this.appliedPlacements.get(layerState.config.id) ?? '') === key) continue;
+      this.appliedPlacements.set(layerState.config.id, key);
+      applyPlacement(layer.tileset, layerState.placement);
+      this.viewer.scene.requestRender();
+      if (fly && layerState.placement && this.cameraSettled) void this.zoomToLayer(layerState.config.id);
+    }
   }
 
   /** Pixels and samples per frame for the chosen quality (smooth on a software renderer under "auto"). */
@@ -364,7 +391,22 @@ export class CityViewer {
 
   zoomToLayer(layerId: string): Promise<void> {
     const layer = this.layers.get(layerId);
-    return layer ? this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.2) : Promise.resolve();
+    return layer && this.isPlaced(layerId) ? this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.2) : Promise.resolve();
+  }
+
+  /** Where a layer's bounding sphere is centred (for tests and automation). */
+  layerCentre(layerId: string): Placement | undefined {
+    const layer = this.layers.get(layerId);
+    return layer ? sphereCentre(layer.tileset.boundingSphere) : undefined;
+  }
+
+  /** Longitude and latitude (degrees) of the ground at the centre of the view, else under the camera. */
+  viewCentre(): [number, number] {
+    const canvas = this.viewer.scene.canvas;
+    const ground = this.groundPosition(new Cartesian2(canvas.clientWidth / 2, canvas.clientHeight / 2));
+    if (ground) return ground;
+    const position = this.viewer.camera.positionCartographic;
+    return [CesiumMath.toDegrees(position.longitude), CesiumMath.toDegrees(position.latitude)];
   }
 
   // --- picking --------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { PipelineType } from '../domain/pipelines.ts';
-import type { Language } from './url-state.ts';
+import type { Language, Placement } from './url-state.ts';
 import type { RenderQuality } from '../engine/render-quality.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
@@ -42,6 +42,10 @@ export interface LayerState {
   visible: boolean;
   /** Message naming the URL when status is 'error', or the last content failure. */
   error?: string;
+  /** The tileset has no georeference (a local frame at the Earth's centre): it needs a placement to be seen. */
+  unplaced?: boolean;
+  /** Where the user put a tileset that has no georeference. */
+  placement?: Placement;
 }
 
 export interface PropertyEntry {
@@ -62,6 +66,8 @@ export interface LayersSlice {
   setLayers(configs: LayerConfig[]): void;
   setLayerStatus(id: string, status: LayerStatus, error?: string): void;
   setLayerVisible(id: string, visible: boolean): void;
+  setLayerUnplaced(id: string, unplaced: boolean): void;
+  setLayerPlacement(id: string, placement: Placement | undefined): void;
 }
 
 export interface SelectionSlice {
@@ -117,6 +123,8 @@ const layersSlice: Slice<LayersSlice> = (set) => ({
   setLayerStatus: (id, status, error) =>
     set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error ?? (status === 'error' ? l.error : undefined) } : l)) })),
   setLayerVisible: (id, visible) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, visible } : l)) })),
+  setLayerUnplaced: (id, unplaced) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, unplaced } : l)) })),
+  setLayerPlacement: (id, placement) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, placement } : l)) })),
 });
 
 const selectionSlice: Slice<SelectionSlice> = (set) => ({

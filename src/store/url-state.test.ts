@@ -80,4 +80,15 @@ describe('URL state', () => {
     expect(formatUrlState({ sensor: 7 }, '?lang=en')).toBe('?lang=en&sensor=7');
     expect(formatUrlState({ sensor: undefined }, '?sensor=7&lang=en')).toBe('?lang=en');
   });
+
+  it('keeps the placements of tilesets with no georeference, one per layer, and rejects malformed ones', () => {
+    expect(parseUrlState('?place=url-0,113.14,23.03,5&place=my,layer,-70.5,-33.4,0').placements).toEqual([
+      { layerId: 'url-0', lonDegrees: 113.14, latDegrees: 23.03, heightMetres: 5 },
+      { layerId: 'my,layer', lonDegrees: -70.5, latDegrees: -33.4, heightMetres: 0 },
+    ]);
+    for (const bad of ['url-0,113,23', ',113,23,0', 'url-0,200,23,0', 'url-0,113,91,0', 'url-0,113,23,', 'url-0,a,23,0']) expect(parseUrlState(`?place=${bad}`).placements).toBeUndefined();
+    const search = formatUrlState({ placements: [{ layerId: 'url-0', lonDegrees: 113.123456789, latDegrees: 23.0301, heightMetres: 5.004 }] }, '?tileset=a.json&place=old,1,2,3');
+    expect(new URLSearchParams(search).getAll('place')).toEqual(['url-0,113.1234568,23.0301,5']);
+    expect(formatUrlState({ placements: [] }, search)).toBe('?tileset=a.json');
+  });
 });

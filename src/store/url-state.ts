@@ -9,6 +9,8 @@
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
  *   &incident=<id>      open onto an incident
  *   &sensor=<id>        open a sensor's panel: the SensorThings @iot.id of its Datastream
+ *   &place=<layer id>,<lon>,<lat>,<height>   (repeatable) where a tileset with no georeference is
+ *                       placed: its local frame's origin at lon/lat (degrees) and height (metres)
  *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
  *   &theme=stage|age|use|height|risk   colour the buildings by a theme
  *   &filter=<clauses>   show only the buildings that match, e.g. use=residential;yearBuilt<2000;floors>12
@@ -34,6 +36,17 @@ export interface CameraView {
 
 export type Language = 'zh' | 'en';
 
+/** Where a tileset with no georeference is put: its local frame's origin, east-north-up. */
+export interface Placement {
+  lonDegrees: number;
+  latDegrees: number;
+  heightMetres: number;
+}
+
+export interface LayerPlacement extends Placement {
+  layerId: string;
+}
+
 export interface UrlState {
   view?: CameraView;
   select?: string;
@@ -47,6 +60,8 @@ export interface UrlState {
   incident?: number;
   /** The selected sensor: the SensorThings @iot.id of its Datastream. */
   sensor?: number;
+  /** Placements of tilesets that have no georeference, by layer ID. */
+  placements?: LayerPlacement[];
   lifecycle?: string;
   theme?: Theme;
   filter?: string;
@@ -75,6 +90,23 @@ export function formatView(view: CameraView): string {
   return [r(view.lonDegrees, 7), r(view.latDegrees, 7), r(view.heightMetres, 1), r(view.headingDegrees, 1), r(view.pitchDegrees, 1)].join(',');
 }
 
+/** `<layer id>,<lon>,<lat>,<height>`; the layer ID is what precedes the last three numbers. */
+export function parsePlacement(text: string): LayerPlacement | undefined {
+  const parts = text.split(',');
+  if (parts.length < 4) return undefined;
+  const numbers = parts.slice(-3).map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  const layerId = parts.slice(0, -3).join(',');
+  if (!layerId || numbers.some((n) => !Number.isFinite(n))) return undefined;
+  const [lonDegrees, latDegrees, heightMetres] = numbers as [number, number, number];
+  if (Math.abs(lonDegrees) > 180 || Math.abs(latDegrees) > 90) return undefined;
+  return { layerId, lonDegrees, latDegrees, heightMetres };
+}
+
+export function formatPlacement(placement: LayerPlacement): string {
+  const r = (n: number, digits: number) => String(Math.round(n * 10 ** digits) / 10 ** digits);
+  return [placement.layerId, r(placement.lonDegrees, 7), r(placement.latDegrees, 7), r(placement.heightMetres, 2)].join(',');
+}
+
 export function parseUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
   const lang = params.get('lang');
@@ -95,6 +127,8 @@ export function parseUrlState(search: string): UrlState {
   if (Number.isInteger(incident) && incident > 0) state.incident = incident;
   const sensor = Number(params.get('sensor'));
   if (Number.isInteger(sensor) && sensor > 0) state.sensor = sensor;
+  const placements = params.getAll('place').map(parsePlacement).filter((p) => p !== undefined);
+  if (placements.length) state.placements = placements;
   const theme = params.get('theme');
   if (isTheme(theme) && theme !== 'none') state.theme = theme;
   const filter = params.get('filter');
@@ -122,6 +156,10 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
   if ('underground' in state) set('underground', state.underground ? '1' : undefined);
   if ('incident' in state) set('incident', state.incident === undefined ? undefined : String(state.incident));
+  if ('placements' in state) {
+    params.delete('place');
+    for (const placement of state.placements ?? []) params.append('place', formatPlacement(placement));
+  }
   if ('sensor' in state) set('sensor', state.sensor === undefined ? undefined : String(state.sensor));
   if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
   if ('filter' in state) set('filter', state.filter || undefined);

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CityViewer } from '../engine/city-viewer.ts';
-import type { AppStore } from '../store/index.ts';
-import { formatUrlState, type UrlState } from '../store/url-state.ts';
+import type { AppState, AppStore } from '../store/index.ts';
+import { formatUrlState, type LayerPlacement, type UrlState } from '../store/url-state.ts';
 import { findById } from '../search/search-index.ts';
 import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
@@ -38,6 +38,11 @@ declare global {
 function replaceSearch(state: Parameters<typeof formatUrlState>[0]) {
   const search = formatUrlState(state, window.location.search);
   if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+}
+
+/** The placements of tilesets with no georeference, for the URL. */
+function placementsOf(layers: AppState['layers']): LayerPlacement[] {
+  return layers.flatMap((l) => (l.placement ? [{ layerId: l.config.id, ...l.placement }] : []));
 }
 
 /** Resolves once the initial view is ready (at once if it is). */
@@ -157,6 +162,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
       if (state.selectedSensorId !== previous.selectedSensorId) replaceSearch({ sensor: state.selectedSensorId });
+      if (state.layers !== previous.layers) replaceSearch({ placements: placementsOf(state.layers) });
       if (state.commandMode !== previous.commandMode) {
         replaceSearch({ command: state.commandMode === 'emergency' ? 'emergency' : undefined });
         document.body.dataset.command = state.commandMode;
@@ -210,6 +216,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       const added = urlState.tilesets.map(layerFromUrl);
       const layers = [...configured, ...added];
       store.getState().setLayers(layers);
+      for (const { layerId, ...placement } of urlState.placements ?? []) store.getState().setLayerPlacement(layerId, placement);
       if (urlState.select) store.getState().select({ id: urlState.select });
       if (urlState.underground) store.getState().setUnderground(true);
       if (urlState.theme) store.getState().setTheme(urlState.theme);
