@@ -1,5 +1,5 @@
 import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
-import { LOCAL_TILESET, THIRD_PARTY_SITES } from './third-party-tilesets.ts';
+import { LOCAL_TILESET, METADATA_TILESET, THIRD_PARTY_SITES } from './third-party-tilesets.ts';
 
 const DESCRIPTIONS = {
   b3dm: '3D Tiles 1.0 b3dm with a batch table',
@@ -20,7 +20,8 @@ for (const site of THIRD_PARTY_SITES) {
     const box = (await canvas.boundingBox())!;
     await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
     await expect(page.getByTestId('info-title')).toHaveText(site.centralName);
-    await expect(page.locator('[data-property="height"] td')).toHaveText(String(site.centralHeightMetres));
+    await expect(page.locator('[data-property="height"] .raw')).toHaveText(String(site.centralHeightMetres));
+    await expect(page.locator('[data-property="height"] .unit')).toHaveText('m');
   });
 }
 
@@ -114,4 +115,42 @@ test('a tileset with no georeference can be placed at the centre of the view', a
   expect(Math.hypot((placed.lonDegrees - lon!) * 102_500, (placed.latDegrees - lat!) * 110_700)).toBeLessThan(1);
   expect(placed.heightMetres).toBeCloseTo(LOCAL_TILESET.heightMetres / 2, 0);
   await expect(dialog.getByTestId('placement-status')).toContainText(`已放置于 经度 ${lon}°`);
+});
+
+test('the attribute panel shows values as stored with their units, translations beside them, and the tileset, group, tile and content metadata of the layer', async ({ page }) => {
+  const m = METADATA_TILESET;
+  await page.goto(`/?tileset=${encodeURIComponent(`/tiles/_e2e/${m.path}`)}&view=${m.lonDegrees},${m.latDegrees},${m.heightMetres + 200},0,-90`);
+  await waitForReady(page);
+  await clickCentre(page);
+  await expect(page.getByTestId('info-title')).toHaveText(m.name);
+  const row = (id: string) => page.getByTestId('info-properties').locator(`[data-property="${id}"]`);
+  // Not rounded: -1.3197, with the unit its schema description gives.
+  await expect(row('datumOffset').locator('.raw')).toHaveText('-1.3197');
+  await expect(row('datumOffset').locator('.unit')).toHaveText('m');
+  // Not translated in place: the stored value, the translation beside it.
+  await expect(row('use').locator('.raw')).toHaveText('commercial');
+  await expect(row('use').locator('.translation')).toHaveText('商业');
+  // Units from the project's property names.
+  await expect(row('height').locator('.raw')).toHaveText(String(m.heightMetres));
+  await expect(row('height').locator('.unit')).toHaveText('m');
+  await expect(row('diameterMillimetres').locator('.unit')).toHaveText('mm');
+  await expect(row('floors').locator('.unit')).toHaveCount(0);
+
+  // The layer section: 3D Tiles 1.1 metadata at each level.
+  const layer = page.getByTestId('layer-metadata');
+  const entry = (level: string, id: string) => layer.locator(`[data-level="${level}"] [data-property="${id}"]`);
+  await expect(entry('tileset', 'surveyor').locator('.raw')).toHaveText(m.tileset.surveyor);
+  await expect(entry('tileset', 'surveyYear').locator('.raw')).toHaveText(String(m.tileset.surveyYear));
+  await expect(entry('tileset', 'heightAccuracy').locator('.raw')).toHaveText(String(m.tileset.heightAccuracy));
+  await expect(entry('tileset', 'heightAccuracy').locator('.unit')).toHaveText('m');
+  await expect(entry('group', 'batchName').locator('.raw')).toHaveText(m.group.batchName);
+  await expect(entry('group', 'capturedOn').locator('.raw')).toHaveText(m.group.capturedOn);
+  await expect(entry('tile', 'maximumHeight').locator('.raw')).toHaveText(String(m.tile.maximumHeight));
+  await expect(entry('tile', 'maximumHeight').locator('.unit')).toHaveText('m');
+  await expect(entry('tile', 'quality').locator('.raw')).toHaveText(m.tile.quality);
+  await expect(entry('content', 'source').locator('.raw')).toHaveText(m.content.source);
+  await expect(entry('content', 'featureCount').locator('.raw')).toHaveText(String(m.content.featureCount));
+  await expect(layer.locator('[data-level="tileset"] .class-name')).toHaveText('Survey');
+  await expect(layer.locator('[data-level="group"] .class-name')).toHaveText('Capture batch');
+  await expectCanvasRendered(page, 0.05);
 });

@@ -25,7 +25,8 @@ import { ImpactRings } from './impact-rings.ts';
 import { ringRadii } from '../domain/emergency/impact.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
-import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
+import { isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
+import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
@@ -499,15 +500,16 @@ export class CityViewer {
     const layer = this.layerOf(feature);
     // The hover tint would hide the selection colour on the feature under the mouse.
     if (this.hovered?.feature === feature) this.hovered.colour = Color.WHITE.clone();
-    const properties = featureProperties(feature);
+    const properties = describedProperties(feature);
+    const metadata = layerMetadata(feature);
     const id = layer?.featureId(feature);
     if (id !== undefined) {
-      select({ id, layerId: layer?.id, properties });
+      select({ id, layerId: layer?.id, properties, metadata });
     } else {
       // Third-party features without an ID: tint the feature itself.
       this.pickedWithoutId = { feature, colour: Color.clone(feature.color) };
       feature.color = Color.fromCssColorString(SELECTED_COLOUR_CSS);
-      select({ id: `${layer?.id ?? 'layer'}#${feature.featureId}`, layerId: layer?.id, properties });
+      select({ id: `${layer?.id ?? 'layer'}#${feature.featureId}`, layerId: layer?.id, properties, metadata });
     }
   }
 
@@ -533,7 +535,7 @@ export class CityViewer {
       for (const layer of this.layers.values()) {
         const feature = layer.findLoadedFeature(id);
         if (feature) {
-          this.store.getState().select({ id, layerId: layer.id, properties: featureProperties(feature) });
+          this.store.getState().select({ id, layerId: layer.id, properties: describedProperties(feature), metadata: layerMetadata(feature) });
           return true;
         }
       }

@@ -6,6 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { PipelineType } from '../domain/pipelines.ts';
+import type { PropertyDefinitionInfo } from '../domain/property-values.ts';
 import type { Language, Placement } from './url-state.ts';
 import type { RenderQuality } from '../engine/render-quality.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
@@ -50,7 +51,21 @@ export interface LayerState {
 
 export interface PropertyEntry {
   id: string;
+  /** As stored (after the schema's offset and scale); vectors and matrices as arrays. */
   value: unknown;
+  /** What the metadata schema says of the property, when the tiles have one (3D Tiles 1.1). */
+  definition?: PropertyDefinitionInfo;
+}
+
+/** Where 3D Tiles 1.1 metadata sits: the tileset, a group of contents, a tile, an implicit subtree, a content. */
+export type MetadataLevel = 'tileset' | 'group' | 'tile' | 'subtree' | 'content';
+
+/** The metadata of one level around a selected feature. */
+export interface MetadataSection {
+  level: MetadataLevel;
+  classId?: string;
+  className?: string;
+  properties: PropertyEntry[];
 }
 
 export interface Selection {
@@ -59,6 +74,8 @@ export interface Selection {
   layerId?: string;
   /** Properties read from the tile metadata; undefined while the feature has not been found yet. */
   properties?: PropertyEntry[];
+  /** The layer's metadata around the feature (tileset, group, tile, subtree, content), most general first. */
+  metadata?: MetadataSection[];
 }
 
 export interface LayersSlice {
