@@ -154,3 +154,30 @@ test('the attribute panel shows values as stored with their units, translations 
   await expect(layer.locator('[data-level="group"] .class-name')).toHaveText('Capture batch');
   await expectCanvasRendered(page, 0.05);
 });
+
+test('a tileset added as ?tileset=pipelines:<url> is a pipeline layer: drawn in the underground view only, its network loaded beside it', async ({ page }) => {
+  const url = '/tiles/demo/pipelines/tileset.json';
+  await page.goto(`/?layers=demo-buildings&tileset=${encodeURIComponent(`pipelines:${url}`)}&view=113.12,23.01,300,0,-45`);
+  await waitForReady(page);
+  const layer = page.locator('[data-layer="url-0"]');
+  await expect(layer).toHaveAttribute('data-status', 'ready');
+  await expect(layer.locator('.kind')).toHaveText('管线');
+  const shown = () =>
+    page.evaluate((path) => {
+      const primitives = window.__cimTwin!.engine()!.viewer.scene.primitives;
+      for (let i = 0; i < primitives.length; i++) {
+        const primitive = primitives.get(i) as { resource?: { url?: string }; show?: boolean };
+        if (primitive.resource?.url?.includes(path)) return primitive.show;
+      }
+      return undefined;
+    }, url);
+  // Pipes lie under the opaque ground: hidden above it, like the config's pipeline layer.
+  expect(await shown()).toBe(false);
+  await page.getByTestId('underground-toggle').check();
+  await expect.poll(shown).toBe(true);
+  // Its network document (network.json beside tileset.json) serves the pipe panel and the analyses.
+  await expect.poll(() => page.evaluate(() => window.__cimTwin!.store.getState().network.status)).toBe('ready');
+  expect(await page.evaluate(() => window.__cimTwin!.store.getState().layers.find((l) => l.config.id === 'url-0')!.config.network)).toMatch(/\/tiles\/demo\/pipelines\/network\.json$/);
+  await waitForReady(page);
+  await expectCanvasRendered(page, 0.05);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUrlState, formatView, parseUrlState, parseView } from './url-state.ts';
+import { formatUrlState, formatView, parseTilesetParameter, parseUrlState, parseView } from './url-state.ts';
 
 describe('URL state', () => {
   it('round-trips a camera view', () => {
@@ -90,5 +90,17 @@ describe('URL state', () => {
     const search = formatUrlState({ placements: [{ layerId: 'url-0', lonDegrees: 113.123456789, latDegrees: 23.0301, heightMetres: 5.004 }] }, '?tileset=a.json&place=old,1,2,3');
     expect(new URLSearchParams(search).getAll('place')).toEqual(['url-0,113.1234568,23.0301,5']);
     expect(formatUrlState({ placements: [] }, search)).toBe('?tileset=a.json');
+  });
+
+  it.each([
+    ['pipelines:/tiles/net3/tileset.json', 'pipelines', '/tiles/net3/tileset.json'],
+    ['buildings:https://tiles.example/city/tileset.json', 'buildings', 'https://tiles.example/city/tileset.json'],
+    ['external:b.json', 'external', 'b.json'],
+    ['/tiles/net3/tileset.json', 'external', '/tiles/net3/tileset.json'],
+    ['https://tiles.example/pipelines:x/tileset.json', 'external', 'https://tiles.example/pipelines:x/tileset.json'],
+    ['pipelines:', 'external', 'pipelines:'],
+    ['roads:/tiles/r/tileset.json', 'external', 'roads:/tiles/r/tileset.json'],
+  ] as const)('reads the layer kind of tileset=%j as %s', (text, kind, url) => {
+    expect(parseTilesetParameter(text)).toEqual({ kind, url });
   });
 });

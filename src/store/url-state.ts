@@ -4,6 +4,7 @@
  *
  *   ?view=lon,lat,height,heading,pitch   degrees, metres, degrees, degrees
  *   &select=<asset id>  &lang=zh|en  &tileset=<url> (repeatable)  &time=<ISO 8601>
+ *   &tileset=pipelines:<url> | buildings:<url>   an added tileset of that layer kind (default: external)
  *   &layers=<id>,<id>   only these layers of the config file (e.g. for a focused display or a benchmark)
  *   &underground=1      open in the underground view
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
@@ -74,6 +75,20 @@ export interface UrlState {
   sensors?: false;
   /** A forced render quality; undefined is "auto". */
   quality?: Exclude<RenderQuality, 'auto'>;
+}
+
+/** Layer kinds a `tileset=` value may name in front of its URL. */
+export const TILESET_KIND_PREFIXES = ['pipelines', 'buildings', 'external'] as const;
+export type TilesetKind = (typeof TILESET_KIND_PREFIXES)[number];
+
+/**
+ * A `tileset=` value: `pipelines:<url>` or `buildings:<url>` gives the layer that kind (so an
+ * imported network is drawn and analysed as pipelines); a plain URL is an external layer.
+ */
+export function parseTilesetParameter(text: string): { kind: TilesetKind; url: string } {
+  const match = /^([a-z]+):(.+)$/s.exec(text);
+  const kind = TILESET_KIND_PREFIXES.find((k) => k === match?.[1]);
+  return kind && match ? { kind, url: match[2]! } : { kind: 'external', url: text };
 }
 
 export function parseView(text: string | null): CameraView | undefined {

@@ -213,7 +213,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       }
       if (cancelled || !container.current) return;
       const configured = urlState.layers ? config.layers.filter((l) => urlState.layers!.includes(l.id)) : config.layers;
-      const added = urlState.tilesets.map(layerFromUrl);
+      const added = urlState.tilesets.map((parameter, index) => layerFromUrl(parameter, index));
       const layers = [...configured, ...added];
       store.getState().setLayers(layers);
       for (const { layerId, ...placement } of urlState.placements ?? []) store.getState().setLayerPlacement(layerId, placement);
