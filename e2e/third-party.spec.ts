@@ -115,6 +115,17 @@ test('a tileset with no georeference can be placed at the centre of the view', a
   expect(Math.hypot((placed.lonDegrees - lon!) * 102_500, (placed.latDegrees - lat!) * 110_700)).toBeLessThan(1);
   expect(placed.heightMetres).toBeCloseTo(LOCAL_TILESET.heightMetres / 2, 0);
   await expect(dialog.getByTestId('placement-status')).toContainText(`已放置于 经度 ${lon}°`);
+
+  // A lost WebGL context rebuilds the scene: the placement the user made is kept (the link had none).
+  await page.evaluate(() => {
+    const canvas = document.querySelector('.cesium-widget canvas') as HTMLCanvasElement;
+    (canvas.getContext('webgl2') ?? canvas.getContext('webgl'))!.getExtension('WEBGL_lose_context')!.loseContext();
+  });
+  await page.waitForFunction(() => document.body.dataset.readyGeneration === '1', null, { timeout: 180_000 });
+  await expect(page.locator('[data-layer="url-0"]').getByTestId('placement')).toHaveAttribute('data-placed', 'true');
+  expect(new URL(page.url()).searchParams.get('place')).toMatch(/^url-0,113\.1\d*,23\.0\d*,0$/);
+  const rebuilt = (await page.evaluate(() => window.__cimTwin!.engine()!.layerCentre('url-0')))!;
+  expect(Math.hypot((rebuilt.lonDegrees - lon!) * 102_500, (rebuilt.latDegrees - lat!) * 110_700)).toBeLessThan(1);
 });
 
 test('the attribute panel shows values as stored with their units, translations beside them, and the tileset, group, tile and content metadata of the layer', async ({ page }) => {

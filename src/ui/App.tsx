@@ -215,8 +215,10 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       const configured = urlState.layers ? config.layers.filter((l) => urlState.layers!.includes(l.id)) : config.layers;
       const added = urlState.tilesets.map((parameter, index) => layerFromUrl(parameter, index));
       const layers = [...configured, ...added];
+      // Placements: from the link on first start; a scene rebuilt after a lost context keeps the user's.
+      const placements = generation === 0 ? (urlState.placements ?? []) : placementsOf(store.getState().layers);
       store.getState().setLayers(layers);
-      for (const { layerId, ...placement } of urlState.placements ?? []) store.getState().setLayerPlacement(layerId, placement);
+      for (const { layerId, ...placement } of placements) store.getState().setLayerPlacement(layerId, placement);
       if (urlState.select) store.getState().select({ id: urlState.select });
       if (urlState.underground) store.getState().setUnderground(true);
       if (urlState.theme) store.getState().setTheme(urlState.theme);
