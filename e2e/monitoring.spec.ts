@@ -175,3 +175,54 @@ test('the demo of npm start serves live simulated sensors', async ({ page }) => 
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+test('a clicked sensor is kept in the URL (sensor=<datastream id>), and the link opens its panel, flying to it when the link names no view', async ({ page, browser, monitoringServer }) => {
+  const manhole = knownManhole();
+  const { base, post } = monitoringServer;
+  await post('Things', thingPayload(manhole.id, 'methane', manhole.lonDegrees, manhole.latDegrees));
+  await post('Datastreams(1)/Observations', { result: 0.4 });
+  await page.goto(`/?monitoring=${encodeURIComponent(base)}&view=${manhole.lonDegrees},${manhole.latDegrees},300,0,-90`);
+  await waitForReady(page);
+  await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'live');
+  const point = await page.evaluate(([lon, lat]) => {
+    const engine = window.__cimTwin!.engine()!;
+    engine.viewer.scene.requestRender();
+    engine.viewer.render();
+    return engine.screenPositionOf(lon!, lat!, 3);
+  }, [manhole.lonDegrees, manhole.latDegrees]);
+  expect(point).toBeTruthy();
+  const canvasBox = (await page.locator('.cesium-widget canvas').boundingBox())!;
+  await page.mouse.click(canvasBox.x + point!.x, canvasBox.y + point!.y);
+  await expect(page.getByTestId('sensor-panel')).toBeVisible();
+  await expect(page.getByTestId('sensor-value')).toHaveText('0.4');
+  await expect.poll(() => new URL(page.url()).searchParams.get('sensor')).toBe('1');
+
+  // The link as copied (with its view) opens the panel on the same reading.
+  const shared = await browser.newPage();
+  await shared.goto(page.url());
+  await waitForReady(shared);
+  await expect(shared.getByTestId('sensor-panel')).toBeVisible();
+  await expect(shared.getByTestId('sensor-panel')).toContainText(manhole.id);
+  await expect(shared.getByTestId('sensor-value')).toHaveText('0.4');
+  await shared.close();
+
+  // A link with the sensor alone opens onto it: the camera flies close to the sensor.
+  const bare = await browser.newPage();
+  await bare.goto(`/?monitoring=${encodeURIComponent(base)}&sensor=1`);
+  await waitForReady(bare);
+  await expect(bare.getByTestId('sensor-panel')).toBeVisible();
+  await bare.waitForFunction(
+    ([lon, lat]) => {
+      const view = window.__cimTwin!.engine()!.currentView()!;
+      return Math.hypot((view.lonDegrees - lon!) * 102_500, (view.latDegrees - lat!) * 110_700) < 400 && view.heightMetres < 400;
+    },
+    [manhole.lonDegrees, manhole.latDegrees],
+    { timeout: 60_000 },
+  );
+  await expectCanvasRendered(bare);
+  // Closing the panel drops the sensor from the URL.
+  await bare.getByTestId('sensor-panel').getByRole('button', { name: '×' }).click();
+  await expect(bare.getByTestId('sensor-panel')).toBeHidden();
+  expect(new URL(bare.url()).searchParams.has('sensor')).toBe(false);
+  await bare.close();
+});

@@ -3,7 +3,11 @@
  * viewer is shown to load more than our own output:
  *  - b3dm:     3D Tiles 1.0, a b3dm with a batch table (JSON) and _BATCHID (as py3dtilers or FME write);
  *  - implicit: 3D Tiles 1.1 implicit quadtree tiling with a binary subtree file;
- *  - draco:    glTF content with KHR_draco_mesh_compression and EXT_structural_metadata.
+ *  - draco:    glTF content with KHR_draco_mesh_compression and EXT_structural_metadata;
+ *  - metadata: 3D Tiles 1.1 metadata at every level (tileset, group, tile, content) beside the
+ *              features' own, with units in schema descriptions and semantics;
+ *  - local:    no georeference: one box in a local frame at the Earth's centre, no root transform
+ *              (as the 3D Tiles samples MetadataGranularities or SparseImplicitQuadtree are).
  * Each holds a few boxes around its own site, east of the demo district; the central, tallest box
  * is named so a test can click it.
  */
@@ -193,6 +197,91 @@ async function writeDraco(directory: string, site: ThirdPartySite): Promise<void
   await writeFile(join(directory, 'tileset.json'), JSON.stringify(tileset));
 }
 
+/** The metadata tileset: its site, its central box, and what its metadata holds (the test reads these back). */
+export const METADATA_TILESET = {
+  path: 'metadata/tileset.json',
+  lonDegrees: 113.18,
+  latDegrees: 23.02,
+  name: 'metadata-tower',
+  heightMetres: 50,
+  feature: { use: 'commercial', datumOffset: -1.3197, diameterMillimetres: 300, floors: 12 },
+  tileset: { surveyor: '佛山市测绘院', surveyYear: 2024, heightAccuracy: 0.05 },
+  group: { batchName: '第一批', capturedOn: '2024-05-01' },
+  tile: { maximumHeight: 50, quality: 'checked' },
+  content: { source: 'e2e fixture', featureCount: 3 },
+} as const;
+
+/** Features with units in their schema's descriptions, and metadata at the tileset, group, tile and content levels. */
+async function writeMetadata(directory: string): Promise<void> {
+  const m = METADATA_TILESET;
+  const site: ThirdPartySite = { kind: 'b3dm', lonDegrees: m.lonDegrees, latDegrees: m.latDegrees, centralName: m.name, centralHeightMetres: m.heightMetres };
+  const boxes = siteBoxes(site);
+  const { mesh, frame } = meshFor(site, boxes);
+  const rows = boxes.map((b, i) => ({ name: b.name, height: b.heightMetres, ...m.feature, floors: m.feature.floors - i }));
+  const withTable = addMetadata(await new NodeIO().registerExtensions(ALL_EXTENSIONS).writeBinary(contentDocument(mesh, frame.gltfNodeMatrix())), schemaFor(rows), rows);
+  // A unit in the feature schema's description, as a surveyor's schema would carry it.
+  const { json, bin } = readGlb(withTable);
+  const schema = (json.extensions as { EXT_structural_metadata: { schema: { classes: Record<string, { properties: Record<string, { description?: string }> }> } } }).EXT_structural_metadata.schema;
+  for (const c of Object.values(schema.classes)) {
+    if (c.properties.datumOffset) c.properties.datumOffset.description = 'Offset of the base to the 1985 national height datum, unit: m';
+  }
+  await writeFile(join(directory, 'boxes.glb'), writeGlb(json, bin));
+  const tileset = {
+    asset: { version: '1.1' },
+    schema: {
+      id: 'e2e_metadata',
+      classes: {
+        survey: {
+          name: 'Survey',
+          properties: {
+            surveyor: { type: 'STRING' },
+            surveyYear: { type: 'SCALAR', componentType: 'UINT16' },
+            heightAccuracy: { type: 'SCALAR', componentType: 'FLOAT64', description: 'Root-mean-square error of heights (m)' },
+          },
+        },
+        batch: { name: 'Capture batch', properties: { batchName: { type: 'STRING' }, capturedOn: { type: 'STRING' } } },
+        tileInfo: { properties: { maximumHeight: { type: 'SCALAR', componentType: 'FLOAT32', semantic: 'TILE_MAXIMUM_HEIGHT' }, quality: { type: 'STRING' } } },
+        contentInfo: { properties: { source: { type: 'STRING' }, featureCount: { type: 'SCALAR', componentType: 'UINT32' } } },
+      },
+    },
+    metadata: { class: 'survey', properties: m.tileset },
+    groups: [{ class: 'batch', properties: m.group }],
+    geometricError: 200,
+    root: {
+      boundingVolume: { region: region(site, boxes) },
+      geometricError: 0,
+      refine: 'ADD',
+      metadata: { class: 'tileInfo', properties: m.tile },
+      content: { uri: 'boxes.glb', group: 0, metadata: { class: 'contentInfo', properties: m.content } },
+    },
+  };
+  await writeFile(join(directory, 'tileset.json'), JSON.stringify(tileset));
+}
+
+/** The local-frame tileset: a box of this size (m) and name, its base at the frame's origin. */
+export const LOCAL_TILESET = { path: 'local/tileset.json', name: 'local-box', sizeMetres: 30, heightMetres: 40 } as const;
+
+/** A box in a local east-north-up frame (metres) with no root transform: nothing places it on the Earth. */
+async function writeLocal(directory: string): Promise<void> {
+  // The builder takes lon/lat rings: build the box at a nominal site and keep its local coordinates.
+  const site: ThirdPartySite = { kind: 'b3dm', lonDegrees: 0, latDegrees: 0, centralName: LOCAL_TILESET.name, centralHeightMetres: LOCAL_TILESET.heightMetres };
+  const box: Box = { name: LOCAL_TILESET.name, eastMetres: 0, northMetres: 0, sizeMetres: LOCAL_TILESET.sizeMetres, heightMetres: LOCAL_TILESET.heightMetres };
+  const { mesh } = meshFor(site, [box]);
+  const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const rows = [{ name: box.name, height: box.heightMetres, frame: 'local, no georeference' }];
+  const glb = addMetadata(await new NodeIO().registerExtensions(ALL_EXTENSIONS).writeBinary(contentDocument(mesh, identity)), schemaFor(rows), rows);
+  await writeFile(join(directory, 'box.glb'), glb);
+  const h = LOCAL_TILESET.sizeMetres / 2;
+  const z = LOCAL_TILESET.heightMetres / 2;
+  const tileset = {
+    asset: { version: '1.1' },
+    geometricError: 100,
+    // A box bounding volume about the frame's origin, and no "transform": the tileset sits at the Earth's centre.
+    root: { boundingVolume: { box: [0, 0, z, h, 0, 0, 0, h, 0, 0, 0, z] }, geometricError: 0, refine: 'ADD', content: { uri: 'box.glb' } },
+  };
+  await writeFile(join(directory, 'tileset.json'), JSON.stringify(tileset));
+}
+
 const WRITERS = { b3dm: writeB3dm, implicit: writeImplicit, draco: writeDraco } as const;
 
 /** Write every fixture under `root` (served at /tiles/… by the e2e server). */
@@ -202,4 +291,8 @@ export async function writeThirdPartyTilesets(root: string): Promise<void> {
     await mkdir(directory, { recursive: true });
     await WRITERS[site.kind](directory, site);
   }
+  await mkdir(join(root, 'local'), { recursive: true });
+  await writeLocal(join(root, 'local'));
+  await mkdir(join(root, 'metadata'), { recursive: true });
+  await writeMetadata(join(root, 'metadata'));
 }

@@ -83,8 +83,10 @@ test('picking a pipe from below opens its panel with the pipeline attributes, it
   await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
   await expect(page.getByTestId('info-id')).toHaveText(target.segment.id);
   await expect(page.locator('[data-property="typeName"] td')).toHaveText('雨水');
-  await expect(page.locator('[data-property="featureType"] td')).toHaveText('管段');
-  await expect(page.locator('[data-property="diameterMillimetres"] td')).toHaveText('1200');
+  await expect(page.locator('[data-property="featureType"] .raw')).toHaveText('segment');
+  await expect(page.locator('[data-property="featureType"] .translation')).toHaveText('管段');
+  await expect(page.locator('[data-property="diameterMillimetres"] .raw')).toHaveText('1200');
+  await expect(page.locator('[data-property="diameterMillimetres"] .unit')).toHaveText('mm');
   await expect(page.locator('[data-property="material"] td')).toHaveText(target.segment.material!);
 
   // What it connects to, from the network the generator laid (the same network the tiles hold).

@@ -57,7 +57,7 @@ test('clicking a building (camera preset over its roof) opens the panel with its
   await expect(page.getByTestId('info-id')).toHaveText(target.id);
   await expect(page.getByTestId('info-title')).toHaveText(target.name);
   await expect(page.locator('[data-property="use"] td')).not.toHaveText('');
-  await expect(page.locator('[data-property="height"] td')).toHaveText(String(target.height));
+  await expect(page.locator('[data-property="height"] .raw')).toHaveText(String(target.height));
   // The URL now holds both the selection and the camera.
   await expect.poll(() => new URL(page.url()).searchParams.get('select')).toBe(target.id);
   const link = page.url();
@@ -96,10 +96,12 @@ test('switching the language changes the panel labels', async ({ page }) => {
   await page.goto(`/?view=${viewAbove(target)}&select=${encodeURIComponent(target.id)}`);
   await waitForReady(page);
   await expect(page.locator('[data-property="name"] th')).toHaveText('名称');
-  await expect(page.locator('[data-property="use"] td')).toHaveText(/商业|办公/);
+  // The stored code, with its translation beside it.
+  await expect(page.locator('[data-property="use"] .raw')).toHaveText(/^(commercial|office)$/);
+  await expect(page.locator('[data-property="use"] .translation')).toHaveText(/^(商业|办公)$/);
   await page.getByTestId('language-toggle').click();
   await expect(page.locator('[data-property="name"] th')).toHaveText('Name');
-  await expect(page.locator('[data-property="use"] td')).toHaveText(/Commercial|Office/);
+  await expect(page.locator('[data-property="use"] .translation')).toHaveText(/^(Commercial|Office)$/);
   await expect(page.locator('h1')).toHaveText('City Information Model · Digital Twin');
   expect(new URL(page.url()).searchParams.get('lang')).toBe('en');
 });

@@ -20,17 +20,19 @@ import {
   type Globe,
 } from 'cesium';
 import type { AppStore, LayerConfig } from '../store/index.ts';
-import type { CameraView } from '../store/url-state.ts';
+import type { CameraView, Placement } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
 import { ImpactRings } from './impact-rings.ts';
 import { ringRadii } from '../domain/emergency/impact.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
-import { featureProperties, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
+import { isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
+import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
 import { adaptGlobeDetail } from './globe-detail.ts';
+import { applyPlacement, hasNoGeoreference, sphereCentre } from './placement.ts';
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
@@ -65,6 +67,11 @@ export interface CityViewerOptions {
   /** Where to open when there is no initial view: an asset's position (e.g. a deep-linked selection). */
   initialAsset?: Promise<{ lonDegrees: number; latDegrees: number; heightMetres: number } | undefined>;
   clockIso8601?: string;
+  /**
+   * The layer to frame when there is no initial view and no initial asset (e.g. a tileset the URL
+   * added); when it is not given or did not load, the config's `flyTo` layer, else the first layer.
+   */
+  frameLayerId?: string;
   /** Called when the camera stops moving, with the new view (for the URL). */
   onViewChanged?: (view: CameraView) => void;
 }
@@ -81,6 +88,8 @@ export class CityViewer {
   readonly impactRings: ImpactRings;
   readonly underground: UndergroundView;
   private tints = new Map<string, string>();
+  /** Layers with no georeference: the placement applied to each ("" for none). */
+  private readonly appliedPlacements = new Map<string, string>();
   /** Most serious open incident level per asset, for the risk theme. */
   private risk = new Map<string, WarningLevel>();
   private hovered: { feature: Cesium3DTileFeature; colour: Color } | undefined;
@@ -149,6 +158,7 @@ export class CityViewer {
       ) {
         this.applyLayerAppearance();
       }
+      if (state.layers !== previous.layers) this.applyPlacements(true);
     }));
   }
 
@@ -173,7 +183,12 @@ export class CityViewer {
       await this.flyToPosition(asset.lonDegrees, asset.latDegrees, asset.heightMetres);
       this.cameraSettled = true;
     } else {
-      const target = this.options.layers.find((l) => l.flyTo && this.layers.has(l.id)) ?? this.options.layers.find((l) => this.layers.has(l.id));
+      // A tileset with no georeference and no placement yet would take the camera to the Earth's centre.
+      const loaded = (l: LayerConfig) => this.layers.has(l.id) && this.isPlaced(l.id);
+      const target =
+        this.options.layers.find((l) => l.id === this.options.frameLayerId && loaded(l)) ??
+        this.options.layers.find((l) => l.flyTo && loaded(l)) ??
+        this.options.layers.find(loaded);
       const layer = target ? this.layers.get(target.id) : undefined;
       if (layer) {
         await this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.5);
@@ -201,6 +216,8 @@ export class CityViewer {
         return;
       }
       this.layers.set(config.id, layer);
+      if (hasNoGeoreference(layer.tileset)) this.store.getState().setLayerUnplaced(config.id, true);
+      this.applyPlacements(false);
       setLayerStatus(config.id, 'ready');
       this.applyLayerAppearance();
       this.applyIncidentTints();
@@ -247,6 +264,26 @@ export class CityViewer {
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
     this.viewer.scene.requestRender();
+  }
+
+  /** Whether a layer can be seen where it is: it has a georeference, or the user placed it. */
+  private isPlaced(layerId: string): boolean {
+    const state = this.store.getState().layers.find((l) => l.config.id === layerId);
+    return !state?.unplaced || state.placement !== undefined;
+  }
+
+  /** Put each tileset that has no georeference where the store says; fly to a newly placed one when `fly`. */
+  private applyPlacements(fly: boolean): void {
+    for (const layerState of this.store.getState().layers) {
+      const layer = this.layers.get(layerState.config.id);
+      if (!layer || !layerState.unplaced) continue;
+      const key = layerState.placement ? JSON.stringify(layerState.placement) : '';
+      if ((this.appliedPlacements.get(layerState.config.id) ?? '') === key) continue;
+      this.appliedPlacements.set(layerState.config.id, key);
+      applyPlacement(layer.tileset, layerState.placement);
+      this.viewer.scene.requestRender();
+      if (fly && layerState.placement && this.cameraSettled) void this.zoomToLayer(layerState.config.id);
+    }
   }
 
   /** Pixels and samples per frame for the chosen quality (smooth on a software renderer under "auto"). */
@@ -377,7 +414,22 @@ export class CityViewer {
 
   zoomToLayer(layerId: string): Promise<void> {
     const layer = this.layers.get(layerId);
-    return layer ? this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.2) : Promise.resolve();
+    return layer && this.isPlaced(layerId) ? this.flyToSphere(layer.tileset.boundingSphere, CesiumMath.toRadians(-35), 1.6, 1.2) : Promise.resolve();
+  }
+
+  /** Where a layer's bounding sphere is centred (for tests and automation). */
+  layerCentre(layerId: string): Placement | undefined {
+    const layer = this.layers.get(layerId);
+    return layer ? sphereCentre(layer.tileset.boundingSphere) : undefined;
+  }
+
+  /** Longitude and latitude (degrees) of the ground at the centre of the view, else under the camera. */
+  viewCentre(): [number, number] {
+    const canvas = this.viewer.scene.canvas;
+    const ground = this.groundPosition(new Cartesian2(canvas.clientWidth / 2, canvas.clientHeight / 2));
+    if (ground) return ground;
+    const position = this.viewer.camera.positionCartographic;
+    return [CesiumMath.toDegrees(position.longitude), CesiumMath.toDegrees(position.latitude)];
   }
 
   // --- picking --------------------------------------------------------------------------
@@ -470,15 +522,16 @@ export class CityViewer {
     const layer = this.layerOf(feature);
     // The hover tint would hide the selection colour on the feature under the mouse.
     if (this.hovered?.feature === feature) this.hovered.colour = Color.WHITE.clone();
-    const properties = featureProperties(feature);
+    const properties = describedProperties(feature);
+    const metadata = layerMetadata(feature);
     const id = layer?.featureId(feature);
     if (id !== undefined) {
-      select({ id, layerId: layer?.id, properties });
+      select({ id, layerId: layer?.id, properties, metadata });
     } else {
       // Third-party features without an ID: tint the feature itself.
       this.pickedWithoutId = { feature, colour: Color.clone(feature.color) };
       feature.color = Color.fromCssColorString(SELECTED_COLOUR_CSS);
-      select({ id: `${layer?.id ?? 'layer'}#${feature.featureId}`, layerId: layer?.id, properties });
+      select({ id: `${layer?.id ?? 'layer'}#${feature.featureId}`, layerId: layer?.id, properties, metadata });
     }
   }
 
@@ -504,7 +557,7 @@ export class CityViewer {
       for (const layer of this.layers.values()) {
         const feature = layer.findLoadedFeature(id);
         if (feature) {
-          this.store.getState().select({ id, layerId: layer.id, properties: featureProperties(feature) });
+          this.store.getState().select({ id, layerId: layer.id, properties: describedProperties(feature), metadata: layerMetadata(feature) });
           return true;
         }
       }

@@ -6,7 +6,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { PipelineType } from '../domain/pipelines.ts';
-import type { Language } from './url-state.ts';
+import type { PropertyDefinitionInfo } from '../domain/property-values.ts';
+import type { Language, Placement } from './url-state.ts';
 import type { RenderQuality } from '../engine/render-quality.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
@@ -42,11 +43,29 @@ export interface LayerState {
   visible: boolean;
   /** Message naming the URL when status is 'error', or the last content failure. */
   error?: string;
+  /** The tileset has no georeference (a local frame at the Earth's centre): it needs a placement to be seen. */
+  unplaced?: boolean;
+  /** Where the user put a tileset that has no georeference. */
+  placement?: Placement;
 }
 
 export interface PropertyEntry {
   id: string;
+  /** As stored (after the schema's offset and scale); vectors and matrices as arrays. */
   value: unknown;
+  /** What the metadata schema says of the property, when the tiles have one (3D Tiles 1.1). */
+  definition?: PropertyDefinitionInfo;
+}
+
+/** Where 3D Tiles 1.1 metadata sits: the tileset, a group of contents, a tile, an implicit subtree, a content. */
+export type MetadataLevel = 'tileset' | 'group' | 'tile' | 'subtree' | 'content';
+
+/** The metadata of one level around a selected feature. */
+export interface MetadataSection {
+  level: MetadataLevel;
+  classId?: string;
+  className?: string;
+  properties: PropertyEntry[];
 }
 
 export interface Selection {
@@ -55,6 +74,8 @@ export interface Selection {
   layerId?: string;
   /** Properties read from the tile metadata; undefined while the feature has not been found yet. */
   properties?: PropertyEntry[];
+  /** The layer's metadata around the feature (tileset, group, tile, subtree, content), most general first. */
+  metadata?: MetadataSection[];
 }
 
 export interface LayersSlice {
@@ -62,6 +83,8 @@ export interface LayersSlice {
   setLayers(configs: LayerConfig[]): void;
   setLayerStatus(id: string, status: LayerStatus, error?: string): void;
   setLayerVisible(id: string, visible: boolean): void;
+  setLayerUnplaced(id: string, unplaced: boolean): void;
+  setLayerPlacement(id: string, placement: Placement | undefined): void;
 }
 
 export interface SelectionSlice {
@@ -117,6 +140,8 @@ const layersSlice: Slice<LayersSlice> = (set) => ({
   setLayerStatus: (id, status, error) =>
     set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error ?? (status === 'error' ? l.error : undefined) } : l)) })),
   setLayerVisible: (id, visible) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, visible } : l)) })),
+  setLayerUnplaced: (id, unplaced) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, unplaced } : l)) })),
+  setLayerPlacement: (id, placement) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, placement } : l)) })),
 });
 
 const selectionSlice: Slice<SelectionSlice> = (set) => ({

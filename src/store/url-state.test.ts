@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUrlState, formatView, parseUrlState, parseView } from './url-state.ts';
+import { formatUrlState, formatView, parseTilesetParameter, parseUrlState, parseView } from './url-state.ts';
 
 describe('URL state', () => {
   it('round-trips a camera view', () => {
@@ -72,5 +72,35 @@ describe('URL state', () => {
     expect(parseUrlState('?quality=ultra')).toEqual({ tilesets: [] });
     expect(formatUrlState({ quality: 'smooth' }, '?lang=en')).toBe('?lang=en&quality=smooth');
     expect(formatUrlState({ quality: undefined }, '?quality=high')).toBe('');
+  });
+
+  it('keeps the selected sensor (its Datastream id), rejecting ids that are not positive integers', () => {
+    expect(parseUrlState('?sensor=12&view=113.1,23.0,300,0,-90')).toMatchObject({ sensor: 12 });
+    for (const bad of ['abc', '0', '-2', '1.5', '']) expect(parseUrlState(`?sensor=${bad}`).sensor).toBeUndefined();
+    expect(formatUrlState({ sensor: 7 }, '?lang=en')).toBe('?lang=en&sensor=7');
+    expect(formatUrlState({ sensor: undefined }, '?sensor=7&lang=en')).toBe('?lang=en');
+  });
+
+  it('keeps the placements of tilesets with no georeference, one per layer, and rejects malformed ones', () => {
+    expect(parseUrlState('?place=url-0,113.14,23.03,5&place=my,layer,-70.5,-33.4,0').placements).toEqual([
+      { layerId: 'url-0', lonDegrees: 113.14, latDegrees: 23.03, heightMetres: 5 },
+      { layerId: 'my,layer', lonDegrees: -70.5, latDegrees: -33.4, heightMetres: 0 },
+    ]);
+    for (const bad of ['url-0,113,23', ',113,23,0', 'url-0,200,23,0', 'url-0,113,91,0', 'url-0,113,23,', 'url-0,a,23,0']) expect(parseUrlState(`?place=${bad}`).placements).toBeUndefined();
+    const search = formatUrlState({ placements: [{ layerId: 'url-0', lonDegrees: 113.123456789, latDegrees: 23.0301, heightMetres: 5.004 }] }, '?tileset=a.json&place=old,1,2,3');
+    expect(new URLSearchParams(search).getAll('place')).toEqual(['url-0,113.1234568,23.0301,5']);
+    expect(formatUrlState({ placements: [] }, search)).toBe('?tileset=a.json');
+  });
+
+  it.each([
+    ['pipelines:/tiles/net3/tileset.json', 'pipelines', '/tiles/net3/tileset.json'],
+    ['buildings:https://tiles.example/city/tileset.json', 'buildings', 'https://tiles.example/city/tileset.json'],
+    ['external:b.json', 'external', 'b.json'],
+    ['/tiles/net3/tileset.json', 'external', '/tiles/net3/tileset.json'],
+    ['https://tiles.example/pipelines:x/tileset.json', 'external', 'https://tiles.example/pipelines:x/tileset.json'],
+    ['pipelines:', 'external', 'pipelines:'],
+    ['roads:/tiles/r/tileset.json', 'external', 'roads:/tiles/r/tileset.json'],
+  ] as const)('reads the layer kind of tileset=%j as %s', (text, kind, url) => {
+    expect(parseTilesetParameter(text)).toEqual({ kind, url });
   });
 });

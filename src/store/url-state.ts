@@ -4,10 +4,14 @@
  *
  *   ?view=lon,lat,height,heading,pitch   degrees, metres, degrees, degrees
  *   &select=<asset id>  &lang=zh|en  &tileset=<url> (repeatable)  &time=<ISO 8601>
+ *   &tileset=pipelines:<url> | buildings:<url>   an added tileset of that layer kind (default: external)
  *   &layers=<id>,<id>   only these layers of the config file (e.g. for a focused display or a benchmark)
  *   &underground=1      open in the underground view
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
  *   &incident=<id>      open onto an incident
+ *   &sensor=<id>        open a sensor's panel: the SensorThings @iot.id of its Datastream
+ *   &place=<layer id>,<lon>,<lat>,<height>   (repeatable) where a tileset with no georeference is
+ *                       placed: its local frame's origin at lon/lat (degrees) and height (metres)
  *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
  *   &theme=stage|age|use|height|risk   colour the buildings by a theme
  *   &filter=<clauses>   show only the buildings that match, e.g. use=residential;yearBuilt<2000;floors>12
@@ -33,6 +37,17 @@ export interface CameraView {
 
 export type Language = 'zh' | 'en';
 
+/** Where a tileset with no georeference is put: its local frame's origin, east-north-up. */
+export interface Placement {
+  lonDegrees: number;
+  latDegrees: number;
+  heightMetres: number;
+}
+
+export interface LayerPlacement extends Placement {
+  layerId: string;
+}
+
 export interface UrlState {
   view?: CameraView;
   select?: string;
@@ -44,6 +59,10 @@ export interface UrlState {
   underground?: boolean;
   monitoring?: string;
   incident?: number;
+  /** The selected sensor: the SensorThings @iot.id of its Datastream. */
+  sensor?: number;
+  /** Placements of tilesets that have no georeference, by layer ID. */
+  placements?: LayerPlacement[];
   lifecycle?: string;
   theme?: Theme;
   filter?: string;
@@ -58,6 +77,20 @@ export interface UrlState {
   quality?: Exclude<RenderQuality, 'auto'>;
 }
 
+/** Layer kinds a `tileset=` value may name in front of its URL. */
+export const TILESET_KIND_PREFIXES = ['pipelines', 'buildings', 'external'] as const;
+export type TilesetKind = (typeof TILESET_KIND_PREFIXES)[number];
+
+/**
+ * A `tileset=` value: `pipelines:<url>` or `buildings:<url>` gives the layer that kind (so an
+ * imported network is drawn and analysed as pipelines); a plain URL is an external layer.
+ */
+export function parseTilesetParameter(text: string): { kind: TilesetKind; url: string } {
+  const match = /^([a-z]+):(.+)$/s.exec(text);
+  const kind = TILESET_KIND_PREFIXES.find((k) => k === match?.[1]);
+  return kind && match ? { kind, url: match[2]! } : { kind: 'external', url: text };
+}
+
 export function parseView(text: string | null): CameraView | undefined {
   if (!text) return undefined;
   const parts = text.split(',').map(Number);
@@ -70,6 +103,23 @@ export function parseView(text: string | null): CameraView | undefined {
 export function formatView(view: CameraView): string {
   const r = (n: number, digits: number) => String(Math.round(n * 10 ** digits) / 10 ** digits);
   return [r(view.lonDegrees, 7), r(view.latDegrees, 7), r(view.heightMetres, 1), r(view.headingDegrees, 1), r(view.pitchDegrees, 1)].join(',');
+}
+
+/** `<layer id>,<lon>,<lat>,<height>`; the layer ID is what precedes the last three numbers. */
+export function parsePlacement(text: string): LayerPlacement | undefined {
+  const parts = text.split(',');
+  if (parts.length < 4) return undefined;
+  const numbers = parts.slice(-3).map((p) => (p.trim() === '' ? Number.NaN : Number(p)));
+  const layerId = parts.slice(0, -3).join(',');
+  if (!layerId || numbers.some((n) => !Number.isFinite(n))) return undefined;
+  const [lonDegrees, latDegrees, heightMetres] = numbers as [number, number, number];
+  if (Math.abs(lonDegrees) > 180 || Math.abs(latDegrees) > 90) return undefined;
+  return { layerId, lonDegrees, latDegrees, heightMetres };
+}
+
+export function formatPlacement(placement: LayerPlacement): string {
+  const r = (n: number, digits: number) => String(Math.round(n * 10 ** digits) / 10 ** digits);
+  return [placement.layerId, r(placement.lonDegrees, 7), r(placement.latDegrees, 7), r(placement.heightMetres, 2)].join(',');
 }
 
 export function parseUrlState(search: string): UrlState {
@@ -90,6 +140,10 @@ export function parseUrlState(search: string): UrlState {
   if (lifecycle) state.lifecycle = lifecycle;
   const incident = Number(params.get('incident'));
   if (Number.isInteger(incident) && incident > 0) state.incident = incident;
+  const sensor = Number(params.get('sensor'));
+  if (Number.isInteger(sensor) && sensor > 0) state.sensor = sensor;
+  const placements = params.getAll('place').map(parsePlacement).filter((p) => p !== undefined);
+  if (placements.length) state.placements = placements;
   const theme = params.get('theme');
   if (isTheme(theme) && theme !== 'none') state.theme = theme;
   const filter = params.get('filter');
@@ -117,6 +171,11 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('language' in state) set('lang', state.language === 'zh' ? undefined : state.language);
   if ('underground' in state) set('underground', state.underground ? '1' : undefined);
   if ('incident' in state) set('incident', state.incident === undefined ? undefined : String(state.incident));
+  if ('placements' in state) {
+    params.delete('place');
+    for (const placement of state.placements ?? []) params.append('place', formatPlacement(placement));
+  }
+  if ('sensor' in state) set('sensor', state.sensor === undefined ? undefined : String(state.sensor));
   if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
   if ('filter' in state) set('filter', state.filter || undefined);
   if ('asOfDate' in state) set('asof', state.asOfDate);

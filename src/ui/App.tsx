@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CityViewer } from '../engine/city-viewer.ts';
-import type { AppStore } from '../store/index.ts';
-import { formatUrlState, type UrlState } from '../store/url-state.ts';
+import type { AppState, AppStore } from '../store/index.ts';
+import { formatUrlState, type LayerPlacement, type UrlState } from '../store/url-state.ts';
 import { findById } from '../search/search-index.ts';
 import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
@@ -11,6 +11,7 @@ import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { loadSearchEntries } from './search-loader.ts';
 import { ensureNetwork } from './network-loader.ts';
+import { openSensorLink } from './sensor-link.ts';
 import { AnalysisPanel } from './AnalysisPanel.tsx';
 import { AnalysisDrawer } from './AnalysisDrawer.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -37,6 +38,11 @@ declare global {
 function replaceSearch(state: Parameters<typeof formatUrlState>[0]) {
   const search = formatUrlState(state, window.location.search);
   if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}${window.location.hash}`);
+}
+
+/** The placements of tilesets with no georeference, for the URL. */
+function placementsOf(layers: AppState['layers']): LayerPlacement[] {
+  return layers.flatMap((l) => (l.placement ? [{ layerId: l.config.id, ...l.placement }] : []));
 }
 
 /** Resolves once the initial view is ready (at once if it is). */
@@ -143,6 +149,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     let pendingIncident = urlState.incident;
     // Opened in emergency mode without an incident: focus the most serious open one once they are in.
     // (Only on first start: a scene rebuilt after a lost context keeps the mode the user chose.)
+    // A deep link to a sensor: its panel, and a flight to it when the link names no view. (First start only.)
+    const stopSensorLink = generation === 0 && urlState.sensor !== undefined ? openSensorLink(store, urlState.sensor, { flyTo: !urlState.view, engine: () => engineRef.current }) : () => {};
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
@@ -153,6 +161,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
+      if (state.selectedSensorId !== previous.selectedSensorId) replaceSearch({ sensor: state.selectedSensorId });
+      if (state.layers !== previous.layers) replaceSearch({ placements: placementsOf(state.layers) });
       if (state.commandMode !== previous.commandMode) {
         replaceSearch({ command: state.commandMode === 'emergency' ? 'emergency' : undefined });
         document.body.dataset.command = state.commandMode;
@@ -203,8 +213,12 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       }
       if (cancelled || !container.current) return;
       const configured = urlState.layers ? config.layers.filter((l) => urlState.layers!.includes(l.id)) : config.layers;
-      const layers = [...configured, ...urlState.tilesets.map(layerFromUrl)];
+      const added = urlState.tilesets.map((parameter, index) => layerFromUrl(parameter, index));
+      const layers = [...configured, ...added];
+      // Placements: from the link on first start; a scene rebuilt after a lost context keeps the user's.
+      const placements = generation === 0 ? (urlState.placements ?? []) : placementsOf(store.getState().layers);
       store.getState().setLayers(layers);
+      for (const { layerId, ...placement } of placements) store.getState().setLayerPlacement(layerId, placement);
       if (urlState.select) store.getState().select({ id: urlState.select });
       if (urlState.underground) store.getState().setUnderground(true);
       if (urlState.theme) store.getState().setTheme(urlState.theme);
@@ -225,6 +239,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         groundUrl: config.ground?.url,
         initialView: urlState.view,
         initialAsset,
+        // A tileset the URL adds is what the link is about: open onto it (unless the URL names a view).
+        frameLayerId: added[0]?.id,
         clockIso8601: urlState.time ?? config.clock?.iso8601,
         onViewChanged: (view) => replaceSearch({ view }),
       });
@@ -254,6 +270,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     return () => {
       cancelled = true;
       unsubscribe();
+      stopSensorLink();
       // A rebuilt scene signals ready again.
       store.getState().setReady(false);
       monitoring?.destroy();

@@ -1,10 +1,14 @@
-import { formatValue } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
+import { LayerMetadata } from './LayerMetadata.tsx';
+import { PropertyTable } from './PropertyTable.tsx';
 import { PipeConnections } from './PipeConnections.tsx';
 import { LifecycleTimeline } from './lifecycle/LifecycleTimeline.tsx';
 import { BuildingMonitoring } from './monitoring/BuildingMonitoring.tsx';
 
-/** Side panel with every property of the selected feature, read from the tile metadata. */
+/**
+ * Side panel with every property of the selected feature, read from the tile metadata and shown as
+ * stored, with units; then the layer with its 3D Tiles 1.1 metadata.
+ */
 export function InfoPanel() {
   const selection = useApp((s) => s.selection);
   const t = useDictionary();
@@ -26,20 +30,8 @@ export function InfoPanel() {
           ×
         </button>
       </header>
-      {selection.properties ? (
-        <table className="properties">
-          <tbody>
-            {selection.properties.map((p) => (
-              <tr key={p.id} data-property={p.id}>
-                <th scope="row">{t.property[p.id] ?? p.id}</th>
-                <td>{formatValue(p.value, t)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p className="muted">{t.lookingUp}</p>
-      )}
+      {selection.properties ? <PropertyTable entries={selection.properties} testId="info-properties" /> : <p className="muted">{t.lookingUp}</p>}
+      {selection.properties && selection.layerId && <LayerMetadata layerId={selection.layerId} sections={selection.metadata} />}
       {isPipeline && <PipeConnections id={selection.id} />}
       {layerKind === 'buildings' && selection.properties && lifecycleApiUrl && <LifecycleTimeline buildingId={selection.id} apiUrl={lifecycleApiUrl} />}
       {layerKind === 'buildings' && selection.properties && <BuildingMonitoring buildingId={selection.id} />}

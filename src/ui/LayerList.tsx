@@ -1,5 +1,6 @@
 import { localized } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
+import { PlacementDialog } from './layers/PlacementDialog.tsx';
 
 /** Layers from the config file (and ?tileset=), with visibility, zoom-to and load errors. */
 export function LayerList() {
@@ -26,11 +27,12 @@ export function LayerList() {
               <span>{localized(layer.config.name, language)}</span>
               <span className="kind">{t.kind[layer.config.kind] ?? layer.config.kind}</span>
             </label>
-            {layer.status === 'ready' && (
+            {layer.status === 'ready' && (!layer.unplaced || layer.placement) && (
               <button type="button" className="link" onClick={() => void engine()?.zoomToLayer(layer.config.id)}>
                 {t.zoomTo}
               </button>
             )}
+            {layer.status === 'ready' && layer.unplaced && <PlacementDialog layer={layer} />}
             {layer.error && (
               <div className="error" role="alert" data-testid="layer-error">
                 {layer.status === 'error' ? t.layerFailed : t.contentFailed}: {layer.error}

@@ -1,6 +1,7 @@
 /** The viewer's config file (public/config.json), validated with zod; URLs resolved against it. */
 import { z } from 'zod';
 import type { LayerConfig } from '../store/index.ts';
+import { parseTilesetParameter } from '../store/url-state.ts';
 
 const localizedText = z.union([z.string(), z.object({ zh: z.string(), en: z.string() })]);
 
@@ -45,9 +46,15 @@ export async function loadConfig(url: string): Promise<AppConfig> {
   };
 }
 
-/** A layer for a `?tileset=<url>` parameter. */
-export function layerFromUrl(url: string, index: number): LayerConfig {
-  const absolute = new URL(url, window.location.href).href;
+/**
+ * A layer for a `?tileset=<url>` parameter; `pipelines:<url>` makes it a pipeline layer, whose
+ * network document is the `network.json` beside its tileset.json (as `npm run pipes` writes it).
+ */
+export function layerFromUrl(parameter: string, index: number, base = window.location.href): LayerConfig {
+  const { kind, url } = parseTilesetParameter(parameter);
+  const absolute = new URL(url, base).href;
   const name = absolute.split('/').slice(-2).join('/');
-  return { id: `url-${index}`, name, kind: 'external', url: absolute };
+  const layer: LayerConfig = { id: `url-${index}`, name, kind, url: absolute };
+  if (kind === 'pipelines') layer.network = new URL('network.json', absolute).href;
+  return layer;
 }

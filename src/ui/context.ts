@@ -5,6 +5,7 @@ import { useAppState, type AppState, type AppStore } from '../store/index.ts';
 import { dictionaries, type Dictionary } from './i18n.ts';
 import { monitoringDictionaries, type MonitoringDictionary } from './monitoring/i18n.ts';
 import { commandDictionaries, type CommandDictionary } from './command/i18n.ts';
+import { layerDictionaries, type LayerDictionary } from './layers/i18n.ts';
 
 export interface AppServices {
   store: AppStore;
@@ -38,4 +39,8 @@ export function useMonitoringDictionary(): MonitoringDictionary {
 
 export function useCommandDictionary(): CommandDictionary {
   return commandDictionaries[useApp((s) => s.language)];
+}
+
+export function useLayerDictionary(): LayerDictionary {
+  return layerDictionaries[useApp((s) => s.language)];
 }
