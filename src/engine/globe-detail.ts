@@ -1,42 +1,29 @@
 /**
- * How finely the globe is tiled, by the camera's height.
+ * How finely the globe is tiled.
  *
  * Cesium refines globe tiles until each one's geometric error is under `maximumScreenSpaceError`
- * (2 px by default) as seen from the camera. Near the ground that never ends: at street level, or
- * below the surface in the underground view, the tile under the camera is a few metres away, and
- * the ellipsoid refines to level 21–24 with about 200 tiles drawn (measured from 8 m below a
- * street: 199 tiles over levels 9–21, two minutes to settle in software WebGL on a loaded machine).
- * Our globe is a smooth ellipsoid under imagery whose finest source is the district's ground
- * image, one texture at 0.5 m per pixel on every tile, so those levels add no detail: only tiles,
- * draws and time. Near the ground the error allowed is 8 px (49 tiles, 14 s in the same run);
- * from 400 m up it is Cesium's default, so views from above draw exactly as before.
+ * (2 px by default) as seen from the camera. Our globe is a smooth ellipsoid (no terrain) under
+ * imagery whose finest source is the district's ground image, one texture at 0.5 m per pixel on
+ * every tile (Natural Earth II stops at level 2), so the levels that an error of 2 px asks for add
+ * tiles, draws and loading time, and no detail:
+ *  - the opening view (1,350 m up): 29 globe tiles at 2 px, 4 at 8 px, and the same picture
+ *    (a screenshot of each: no pixel differs by more than 1 of 255);
+ *  - near the ground it never ends: 8 m under a street, the ellipsoid refined to level 21 with
+ *    199 tiles and was still loading after two minutes in software WebGL; at 8 px, 49 tiles.
+ * With an error of 8 px the globe is done loading when the picture is (see CityViewer's ready).
+ * A deployment that drapes detailed imagery (an orthophoto pyramid) would lower it again, since
+ * Cesium picks imagery levels to match the globe tile's level.
  */
 import type { Viewer } from 'cesium';
 
-export const GLOBE_SCREEN_SPACE_ERROR_DEFAULT = 2;
-export const GLOBE_SCREEN_SPACE_ERROR_NEAR_GROUND = 8;
-/** Up to this height (and below the surface) the near-ground error applies. */
-export const NEAR_GROUND_METRES = 100;
-/** From this height up, Cesium's default; in between, a linear blend. */
-export const ABOVE_GROUND_METRES = 400;
+/** Cesium's default, for comparison. */
+export const CESIUM_GLOBE_SCREEN_SPACE_ERROR = 2;
+export const GLOBE_SCREEN_SPACE_ERROR = 8;
 
-/** The globe's maximum screen-space error for a camera at this height above the ellipsoid (negative: below it). */
-export function globeScreenSpaceError(heightMetres: number): number {
-  if (!(heightMetres > NEAR_GROUND_METRES)) return GLOBE_SCREEN_SPACE_ERROR_NEAR_GROUND;
-  if (heightMetres >= ABOVE_GROUND_METRES) return GLOBE_SCREEN_SPACE_ERROR_DEFAULT;
-  const t = (heightMetres - NEAR_GROUND_METRES) / (ABOVE_GROUND_METRES - NEAR_GROUND_METRES);
-  return GLOBE_SCREEN_SPACE_ERROR_NEAR_GROUND + t * (GLOBE_SCREEN_SPACE_ERROR_DEFAULT - GLOBE_SCREEN_SPACE_ERROR_NEAR_GROUND);
-}
-
-/** Keep the globe's error by the camera height before each frame; returns the function that stops it. */
-export function adaptGlobeDetail(viewer: Viewer): () => void {
-  const scene = viewer.scene;
-  const remove = scene.preRender.addEventListener(() => {
-    const value = globeScreenSpaceError(scene.camera.positionCartographic.height);
-    if (scene.globe.maximumScreenSpaceError !== value) scene.globe.maximumScreenSpaceError = value;
-  });
+/** Set the globe's error; returns the function that puts Cesium's default back. */
+export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN_SPACE_ERROR): () => void {
+  viewer.scene.globe.maximumScreenSpaceError = screenSpaceError;
   return () => {
-    remove();
-    if (!viewer.isDestroyed()) scene.globe.maximumScreenSpaceError = GLOBE_SCREEN_SPACE_ERROR_DEFAULT;
+    if (!viewer.isDestroyed()) viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
   };
 }
