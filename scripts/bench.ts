@@ -211,6 +211,14 @@ async function benchViewer(rounds: number, monitoring: boolean, only: ViewerSele
   let overlay: OverlayFrameResult | undefined;
   let thematic: ThematicResult | undefined;
   try {
+    if (only === 'all' || only === 'underground' || only === 'viewer') {
+      // A warm-up of both kinds of page, not counted: the browser's first page pays for starting its
+      // GPU process and compiling SwiftShader's shaders (seen: the first page of a run 6 s later to visually complete than the same page next),
+      // which belongs to neither page; without it that cost fell on whichever page a round began with.
+      process.stderr.write('viewer warm-up (not counted) …\n');
+      await runPage(browser, `${base}/?layers=demo-buildings&quality=high&sensors=0&view=${VIEW}`, 'window.__cimTwin.engine().viewer');
+      await runPage(browser, `${base}/bench/bare-cesium.html?view=${VIEW}&tileset=${encodeURIComponent(`${base}/tiles/demo/buildings/tileset.json`)}`, 'window.__bench.viewer');
+    }
     for (let round = 0; round < (only === 'all' || only === 'underground' || only === 'viewer' ? rounds : 0); round++) {
       process.stderr.write(`viewer round ${round + 1}/${rounds} …\n`);
       // Alternate which goes first, so drift on a noisy machine falls on both of each pair.
