@@ -7,6 +7,7 @@ import { generateDistrict } from '../../demo/district.ts';
 import { generateNetwork } from '../../demo/network.ts';
 import type { PipeSegment } from '../../domain/pipelines.ts';
 import { LocalFrame } from '../local-frame.ts';
+import { checkPropertyTables } from '../testing/property-table-rules.ts';
 import { contentTiles, readTile, readTileset } from '../testing/read-tiles.ts';
 import { assetGeometry, PIPE_RADIAL_SEGMENTS, segmentCentreLine, segmentGeometry, segmentJoints } from './pipe-mesh.ts';
 import { tilePipeNetwork } from './pipe-pipeline.ts';
@@ -92,7 +93,7 @@ describe('the demo network as tiles', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('tiles every segment and drawable asset with metadata, and every glb passes gltf-validator', async () => {
+  it('tiles every segment and drawable asset with metadata, and every glb passes gltf-validator and the property-table rules', async () => {
     const network = generateNetwork(generateDistrict());
     const out = join(work, 'pipelines');
     const report = await tilePipeNetwork(network, { outputDirectory: out });
@@ -103,7 +104,10 @@ describe('the demo network as tiles', () => {
       const read = await readTile(out, tile.content!.uri);
       for (const id of read.columns.id!) ids.add(String(id));
       expect(read.columns.pipelineType!.length).toBe(read.rowCount);
-      const result = await validator.validateBytes(new Uint8Array(await readFile(join(out, tile.content!.uri))));
+      const bytes = new Uint8Array(await readFile(join(out, tile.content!.uri)));
+      // The official 3D Tiles validator's metadata checks (METADATA_INVALID_LENGTH …).
+      expect(checkPropertyTables(bytes).problems, tile.content!.uri).toEqual([]);
+      const result = await validator.validateBytes(bytes);
       expect(result.issues.numErrors, JSON.stringify(result.issues.messages.filter((m) => m.severity === 0).slice(0, 3))).toBe(0);
     }
     for (const s of network.segments) expect(ids.has(s.id)).toBe(true);

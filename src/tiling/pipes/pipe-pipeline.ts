@@ -48,6 +48,18 @@ export interface PipeTilingReport {
 /** The network document written beside tileset.json (see src/domain/network-document.ts). */
 export const NETWORK_FILE = 'network.json';
 
+/** Numbers even where no feature has one (all circular, no install years): never text columns. */
+const NUMERIC_COLUMNS = {
+  diameterMillimetres: 'FLOAT64',
+  widthMillimetres: 'FLOAT64',
+  heightMillimetres: 'FLOAT64',
+  startDepthMetres: 'FLOAT64',
+  endDepthMetres: 'FLOAT64',
+  lengthMetres: 'FLOAT64',
+  installYear: 'INT32',
+  depthMetres: 'FLOAT64',
+} as const;
+
 type Feature = { kind: 'segment'; segment: PipeSegment } | { kind: 'asset'; asset: PointAsset };
 
 /** Metadata row of a segment or an asset: what picking and styling need. */
@@ -113,7 +125,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
   const features: Feature[] = [...network.segments.map((segment) => ({ kind: 'segment' as const, segment })), ...network.assets.map((asset) => ({ kind: 'asset' as const, asset }))];
   const drawable = features.filter((f) => f.kind === 'segment' || hasOwnGeometry(f.asset.kind));
   const rows = drawable.map(featureRow);
-  const schemaBuilder = new SchemaBuilder(['id', 'featureType', 'pipelineType', 'typeName']);
+  const schemaBuilder = new SchemaBuilder(['id', 'featureType', 'pipelineType', 'typeName'], NUMERIC_COLUMNS);
   rows.forEach((r) => schemaBuilder.observe(r));
   const schema = schemaBuilder.build('cim_twin_pipelines', 'pipeline_feature', 'pipelines');
   const summaries = drawable.map(summary);
