@@ -69,7 +69,7 @@ export function formatPipeReport(imported: PipeImportReport | EpanetSummary | un
   }
   lines.push(
     `length           ${tiled.kilometres.toFixed(2)} km`,
-    `tiles            ${tiled.tiles}`,
+    `tiles            ${tiled.tiles} (${tiled.lineTiles} of lines for far views; the root ${tiled.rootTriangles} triangles)`,
     `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km), network.json ${tiled.networkBytes}`,
     `seconds          ${tiled.seconds.toFixed(2)}`,
   );

@@ -133,7 +133,8 @@ describe('a pipe network with no pressure class, valve state or building served'
 
   it('reads back in CesiumJS: every feature with its ID, the left-out columns as ""', async () => {
     const rows = (await Promise.all((await glbs(out)).map(({ bytes }) => cesiumRows(bytes)))).flat();
-    expect(rows.map((r) => r.id).sort()).toEqual(['M1', 'P0', 'P1', 'P2', 'V1']);
+    // Segments are in a line tile (far) and a tube tile (near): the same rows.
+    expect([...new Set(rows.map((r) => r.id))].sort()).toEqual(['M1', 'P0', 'P1', 'P2', 'V1']);
     expect(rows.find((r) => r.id === 'V1')).toMatchObject({ featureType: 'valve', valveState: '', buildingId: '' });
     expect(rows.find((r) => r.id === 'P1')).toMatchObject({ featureType: 'segment', pressureClass: '', diameterMillimetres: 300 });
   });
