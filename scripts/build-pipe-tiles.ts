@@ -19,7 +19,7 @@ import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isPipelineType, PIPELINE_TYPES, type PipeNetwork } from '../src/domain/pipelines.ts';
 import { openGeoJson, TilingInputError } from '../src/tiling/index.ts';
-import { readEpanetFile, type EpanetPlacement } from '../src/tiling/readers/epanet.ts';
+import { DEFAULT_WATER_COVER_METRES, readEpanetFile, type EpanetNetwork, type EpanetPlacement } from '../src/tiling/readers/epanet.ts';
 import { importPipeFeatures, type PipeImportReport, type PipeInput } from '../src/tiling/readers/pipe-features.ts';
 import { openShapefile } from '../src/tiling/readers/shapefile.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
@@ -28,9 +28,32 @@ const usage = `usage: npm run pipes -- <file.geojson|file.shp|file.inp> [more in
   [--crs EPSG:xxxx] [--type ${PIPELINE_TYPES.join('|')}] [--fields fields.json] [--default-depth METRES]
   [--encoding gbk] [--skip-invalid] [--origin LON,LAT --metres-per-unit N] [--max-features N] [--quiet]`;
 
-export function formatPipeReport(imported: PipeImportReport | undefined, tiled: PipeTilingReport): string {
+/** What an EPANET run read: its units, the count per section and the depth the pipes were given. */
+export interface EpanetSummary {
+  file: string;
+  network: EpanetNetwork;
+  /** Whether the cover depth came from --default-depth. */
+  depthFromOption: boolean;
+}
+
+export function formatEpanetSummary({ file, network, depthFromOption }: EpanetSummary): string[] {
+  const c = network.counts;
+  const pointAssets = network.assets.length;
+  return [
+    `input            ${file} (EPANET, ${network.unitSystem} units, flow in ${network.flowUnits})`,
+    `read             ${c.junctions} junctions, ${c.reservoirs} reservoirs, ${c.tanks} tanks, ${c.pipes} pipes, ${c.pumps} pumps, ${c.valves} valves, ${c.vertices} vertices`,
+    `segments         ${network.segments.length} (the pipes)`,
+    `assets           ${pointAssets} (nodes, and pumps and valves as point assets)`,
+    `depth assumed    ${network.segments.length} pipes at ${network.coverDepthMetres} m cover (EPANET has no depth; ${depthFromOption ? 'from --default-depth' : 'the default, set it with --default-depth'})`,
+    `skipped          0 (EPANET reads the whole file or rejects it)`,
+  ];
+}
+
+export function formatPipeReport(imported: PipeImportReport | EpanetSummary | undefined, tiled: PipeTilingReport): string {
   const lines: string[] = [];
-  if (imported) {
+  if (imported && 'network' in imported) {
+    lines.push(...formatEpanetSummary(imported));
+  } else if (imported) {
     lines.push(
       `inputs           ${imported.inputs.join(', ')}`,
       `features read    ${imported.featuresRead}`,
@@ -46,7 +69,7 @@ export function formatPipeReport(imported: PipeImportReport | undefined, tiled: 
   }
   lines.push(
     `length           ${tiled.kilometres.toFixed(2)} km`,
-    `tiles            ${tiled.tiles}`,
+    `tiles            ${tiled.tiles} (${tiled.lineTiles} of lines for far views; the root ${tiled.rootTriangles} triangles)`,
     `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km), network.json ${tiled.networkBytes}`,
     `seconds          ${tiled.seconds.toFixed(2)}`,
   );
@@ -102,17 +125,41 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     const features = positionals.filter((p) => extname(p).toLowerCase() !== '.inp');
     if (epanet.length > 1 || (epanet.length === 1 && features.length > 0)) throw new TilingInputError(epanet[0]!, undefined, 'an EPANET network is tiled on its own: give one .inp file and no other inputs');
     let network: PipeNetwork;
-    let imported: PipeImportReport | undefined;
+    let imported: PipeImportReport | EpanetSummary | undefined;
     if (epanet.length === 1) {
+      const file = epanet[0]!;
+      // Options of survey files only: refused, never silently ignored.
+      const notForEpanet: [boolean, string, string][] = [
+        [values.fields !== undefined, '--fields', 'EPANET sections have fixed columns; --fields maps the field names of survey files'],
+        [values.encoding !== undefined, '--encoding', "it sets a shapefile's DBF text encoding"],
+        [values['skip-invalid'], '--skip-invalid', 'EPANET reads the whole file or rejects it'],
+        [values.type !== undefined && values.type !== 'water', `--type ${values.type}`, 'an EPANET network is a water network'],
+        [values['metres-per-unit'] !== undefined && !values.origin, '--metres-per-unit', 'it scales arbitrary units placed by --origin; with --crs the CRS gives the units'],
+        [values.origin !== undefined && values.crs !== undefined, '--origin with --crs', 'give one placement: --crs for coordinates in a CRS, --origin for arbitrary units'],
+      ];
+      const refused = notForEpanet.find(([given]) => given);
+      if (refused) {
+        console.error(`error: ${refused[1]} does not apply to EPANET input (${file}): ${refused[2]}`);
+        return 2;
+      }
       let placement: EpanetPlacement;
       if (values.origin) {
         const [lon, lat] = values.origin.split(',').map(Number);
         if (!Number.isFinite(lon) || !Number.isFinite(lat)) throw new TilingInputError('--origin', undefined, `must be LON,LAT in degrees, got "${values.origin}"`);
         placement = { origin: { lonDegrees: lon!, latDegrees: lat! }, metresPerUnit: positive('metres-per-unit', values['metres-per-unit']) ?? 1 };
       } else if (values.crs) placement = { crs: values.crs };
-      else throw new TilingInputError(epanet[0]!, undefined, 'EPANET coordinates carry no CRS: give --crs, or --origin LON,LAT (and --metres-per-unit) for arbitrary units');
-      network = await readEpanetFile(epanet[0]!, placement);
+      else throw new TilingInputError(file, undefined, 'EPANET coordinates carry no CRS: give --crs, or --origin LON,LAT (and --metres-per-unit) for arbitrary units');
+      const depth = positive('default-depth', values['default-depth'], true);
+      const epanetNetwork = await readEpanetFile(file, placement, { coverDepthMetres: depth ?? DEFAULT_WATER_COVER_METRES });
+      network = epanetNetwork;
+      imported = { file, network: epanetNetwork, depthFromOption: depth !== undefined };
     } else {
+      for (const [given, option] of [[values.origin !== undefined, '--origin'], [values['metres-per-unit'] !== undefined, '--metres-per-unit']] as const) {
+        if (given) {
+          console.error(`error: ${option} does not apply to survey input (${features.join(', ')}): it places an EPANET network drawn in arbitrary units; survey coordinates are in a CRS (--crs, the .prj or the GeoJSON crs)`);
+          return 2;
+        }
+      }
       let fieldMap: Record<string, string | string[]> | undefined;
       if (values.fields) {
         try {

@@ -168,6 +168,19 @@ describe('projected input', () => {
   });
 });
 
+describe('any EPSG code', () => {
+  it('--crs EPSG:2056 (Swiss LV95, from the EPSG database): a building at 2 600 000 / 1 200 000 lands at Bern, 7.4386°E 46.9511°N', async () => {
+    const ring = [[2_600_000, 1_200_000], [2_600_020, 1_200_000], [2_600_020, 1_200_020], [2_600_000, 1_200_020], [2_600_000, 1_200_000]];
+    const { out, report } = await tileFile('lv95', { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { id: 'bern', height: 10 }, geometry: { type: 'Polygon', coordinates: [ring] } }] }, { crs: 'EPSG:2056' });
+    expect(report.buildingsWritten).toBe(1);
+    const [west, south, east, north] = (await readTileset(out)).root.boundingVolume.region.map((r) => (r * 180) / Math.PI);
+    expect(west!).toBeCloseTo(7.4386, 3);
+    expect(south!).toBeCloseTo(46.9511, 3);
+    expect(east! - west!).toBeLessThan(0.001);
+    expect(north! - south!).toBeLessThan(0.001);
+  });
+});
+
 const box = (coordinates: unknown) => ({ type: 'Feature', properties: { height: 10 }, geometry: { type: 'Polygon', coordinates } });
 const goodRing = [[113.12, 23.02], [113.1202, 23.02], [113.1202, 23.0202], [113.12, 23.0202], [113.12, 23.02]];
 const BAD_INPUTS: [string, string, RegExp][] = [

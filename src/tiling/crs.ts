@@ -1,88 +1,187 @@
 /**
  * Coordinate reference systems the tiler accepts, and conversion of input coordinates to
  * WGS84 longitude/latitude and to Earth-centred, Earth-fixed (ECEF) metres. All projection
- * maths is done by proj4; this module only names the definitions.
+ * maths is done by proj4; EPSG codes are looked up in the EPSG database of the `epsg-index`
+ * package (one small JSON file per code, read on demand: this module is Node-only).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import proj4 from 'proj4';
 
 export class UnknownCrsError extends Error {
-  constructor(readonly crs: string) {
-    super(`unknown CRS "${crs}": use EPSG:4326, EPSG:4490, a CGCS2000 Gauss–Krüger zone (EPSG:4491–4554), UTM (EPSG:326xx/327xx), EPSG:3857, EPSG:28992, or a proj4 string`);
+  constructor(
+    readonly crs: string,
+    /** Why it cannot be used; default: it is not a CRS name, proj4 string or WKT we can read. */
+    readonly reason = 'not an EPSG code (EPSG:xxxx), a proj4 string (+proj=…), CRS84 or WKT',
+  ) {
+    super(`unknown CRS "${crs}": ${reason}`);
     this.name = 'UnknownCrsError';
   }
 }
 
 const GEOGRAPHIC_WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
-/** CGCS2000 uses the GRS80 ellipsoid; at metre level it coincides with WGS84 (see DOMAIN.md). */
-const GEOGRAPHIC_CGCS2000 = '+proj=longlat +ellps=GRS80 +no_defs';
 const GEOCENTRIC_WGS84 = '+proj=geocent +datum=WGS84 +units=m +no_defs';
 
-function transverseMercator(centralMeridianDegrees: number, falseEastingMetres: number): string {
-  return `+proj=tmerc +lat_0=0 +lon_0=${centralMeridianDegrees} +k=1 +x_0=${falseEastingMetres} +y_0=0 +ellps=GRS80 +units=m +no_defs`;
+/** One entry of the EPSG database (epsg-index). */
+interface EpsgEntry {
+  code: string;
+  kind: string;
+  name: string;
+  proj4?: string;
+  wkt?: string;
+  bbox?: [number, number, number, number];
+  unit?: string;
+}
+
+const requireFromHere = createRequire(import.meta.url);
+const entries = new Map<number, EpsgEntry | null>();
+
+function epsgEntry(code: number): EpsgEntry | undefined {
+  if (!entries.has(code)) {
+    let entry: EpsgEntry | null;
+    try {
+      entry = JSON.parse(readFileSync(requireFromHere.resolve(`epsg-index/s/${code}.json`), 'utf8')) as EpsgEntry;
+    } catch {
+      entry = null; // no such file: the code is not in the database
+    }
+    entries.set(code, entry);
+  }
+  return entries.get(code) ?? undefined;
+}
+
+const KIND_WORDS: Record<string, string> = {
+  'CRS-VERTCRS': 'is a vertical CRS (heights only); give the horizontal CRS of the coordinates (or a compound CRS, whose horizontal part is used)',
+  'CRS-GCENCRS': 'is a geocentric (Earth-centred XYZ) CRS; the tiler reads planar or geographic coordinates',
+  'CRS-ENGCRS': 'is an engineering (local) CRS, not tied to the Earth; give the CRS the coordinates were surveyed in, or a proj4 string',
+  'CRS-DRVDCRS': 'is a derived (grid) CRS that proj4 cannot describe; give a proj4 string',
+};
+
+/**
+ * The datum grids a definition names, but '@null' (no shift). proj4 has no grid files here: a
+ * missing grid, even an optional '@name' one, makes proj4js print a warning and give NaN.
+ */
+function neededGrids(definition: string): string[] {
+  const grids: string[] = [];
+  for (const match of definition.matchAll(/\+(?:nadgrids|geoidgrids)=("[^"]*"|\S+)/g)) {
+    for (const grid of match[1]!.replace(/^"|"$/g, '').split(',')) if (grid !== '@null') grids.push(grid.replace(/^@/, ''));
+  }
+  return grids;
+}
+
+/** The horizontal part of a definition: vertical units and geoid grids are for heights, which the tiler does not take from a CRS. */
+function horizontalPart(definition: string): string {
+  return definition
+    .replace(/\s*\+(?:vunits|vto_meter|geoidgrids)=\S+/g, '')
+    .replace(/\s*\+type=crs\b/, '')
+    .trim();
 }
 
 /**
- * proj4 definition for an EPSG code, or undefined when the code is not one we name.
- * Codes follow the EPSG registry:
- * - 4491–4501: CGCS2000 6-degree GK zones 13–23 with the zone number prefixed to the easting;
- * - 4502–4512: the same zones without prefix (CM 75°E … 135°E);
- * - 4513–4533: CGCS2000 3-degree GK zones 25–45 with prefix;
- * - 4534–4554: the same zones without prefix (CM 75°E … 135°E); Foshan/Guangzhou use 4547 (CM 114°E).
+ * The EPSG code of a compound CRS's horizontal component, from its WKT
+ * (COMPD_CS["…", PROJCS[… AUTHORITY["EPSG","28992"]], VERT_CS[…]]).
  */
-export function epsgDefinition(code: number): string | undefined {
-  if (code === 4326) return GEOGRAPHIC_WGS84;
-  if (code === 4490) return GEOGRAPHIC_CGCS2000;
-  if (code === 4978) return GEOCENTRIC_WGS84;
-  if (code === 3857) return '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +no_defs';
-  if (code === 28992 || code === 7415) {
-    return '+proj=sterea +lat_0=52.1561605555556 +lon_0=5.38763888888889 +k=0.9999079 +x_0=155000 +y_0=463000 +ellps=bessel +towgs84=565.4171,50.3319,465.5524,1.9342,-1.6677,9.1019,4.0725 +units=m +no_defs';
-  }
-  if (code >= 4491 && code <= 4501) {
-    const zone = 13 + (code - 4491);
-    return transverseMercator(zone * 6 - 3, zone * 1_000_000 + 500_000);
-  }
-  if (code >= 4502 && code <= 4512) return transverseMercator(75 + 6 * (code - 4502), 500_000);
-  if (code >= 4513 && code <= 4533) {
-    const zone = 25 + (code - 4513);
-    return transverseMercator(zone * 3, zone * 1_000_000 + 500_000);
-  }
-  if (code >= 4534 && code <= 4554) return transverseMercator(75 + 3 * (code - 4534), 500_000);
-  if ((code >= 32601 && code <= 32660) || (code >= 32701 && code <= 32760)) {
-    const south = code > 32700;
-    const zone = code - (south ? 32700 : 32600);
-    return `+proj=utm +zone=${zone}${south ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
+function horizontalComponentCode(wkt: string | undefined): number | undefined {
+  const start = wkt ? /^COMPD_CS\[\s*"[^"]*"\s*,\s*(?=(?:PROJCS|GEOGCS)\[)/.exec(wkt) : null;
+  if (!wkt || !start) return undefined;
+  let depth = 0;
+  for (let i = start[0].length; i < wkt.length; i++) {
+    if (wkt[i] === '[') depth++;
+    else if (wkt[i] === ']' && --depth === 0) {
+      const code = /AUTHORITY\[\s*"EPSG"\s*,\s*"(\d+)"\s*\]\s*\]$/.exec(wkt.slice(start[0].length, i + 1));
+      return code ? Number(code[1]) : undefined;
+    }
   }
   return undefined;
+}
+
+/** Checks proj4 can build and run a definition, at a point of its area of use when known. */
+function checkWithProj4(definition: string, where?: [number, number, number, number]): string | undefined {
+  try {
+    const converter = proj4(GEOGRAPHIC_WGS84, definition);
+    // epsg-index's bbox is [north, west, south, east]; west > east crosses the antimeridian.
+    const [north, west, south, east] = where ?? [0, 0, 0, 0];
+    let lon = east >= west ? (west + east) / 2 : (west + east + 360) / 2;
+    if (lon > 180) lon -= 360;
+    const xy = converter.forward([lon, (north + south) / 2]) as number[];
+    const back = converter.inverse(xy) as number[];
+    if (!xy.every(Number.isFinite) || !back.every(Number.isFinite)) return 'proj4 gives no finite coordinates for it';
+    return undefined;
+  } catch (error) {
+    return `proj4 cannot use its definition (${(error as Error).message || String(error)})`;
+  }
+}
+
+/**
+ * The proj4 definition of an EPSG code's horizontal CRS, or a sentence saying why it cannot be
+ * used (not in the database, no proj4 definition, vertical, geocentric, engineering, a datum grid
+ * that is not available, or a projection proj4 does not implement).
+ */
+function epsgLookup(code: number): { definition: string } | { reason: string } {
+  if (code === 4326) return { definition: GEOGRAPHIC_WGS84 };
+  const entry = epsgEntry(code);
+  const label = `EPSG:${code}`;
+  if (!entry) return { reason: `${label} is not in the EPSG database` };
+  const named = `${label} (${entry.name})`;
+  const kindWords = KIND_WORDS[entry.kind];
+  if (kindWords) return { reason: `${named} ${kindWords}` };
+  if (entry.kind === 'CRS-COMPOUNDCRS') {
+    // The horizontal component's own entry: the compound's proj4 in the database can lack its +towgs84.
+    const horizontal = horizontalComponentCode(entry.wkt);
+    if (horizontal !== undefined && horizontal !== code) {
+      const result = epsgLookup(horizontal);
+      return 'reason' in result ? { reason: `${named} is compound; its horizontal part: ${result.reason}` } : result;
+    }
+  }
+  if (!entry.proj4 || !/\+proj=/.test(entry.proj4)) return { reason: `${named} has no proj4 definition in the EPSG database; give a proj4 string` };
+  const definition = horizontalPart(entry.proj4);
+  if (/\+proj=geocent\b/.test(definition)) return { reason: `${named} ${KIND_WORDS['CRS-GCENCRS']}` };
+  const grids = neededGrids(definition);
+  if (grids.length) return { reason: `${named} needs the datum grid ${grids.join(', ')}, which is not available; give a proj4 string with +towgs84 instead` };
+  const problem = checkWithProj4(definition, entry.bbox);
+  if (problem) return { reason: `${named}: ${problem}; give a proj4 string` };
+  return { definition };
+}
+
+/**
+ * proj4 definition (horizontal part) for an EPSG code, from the EPSG database; undefined when the
+ * code is not in it or cannot be used (resolveCrs says why).
+ */
+export function epsgDefinition(code: number): string | undefined {
+  const result = epsgLookup(code);
+  return 'definition' in result ? result.definition : undefined;
 }
 
 /** Resolve a CRS name ("EPSG:4547", "urn:ogc:def:crs:EPSG::4547", "CRS84"), a proj4 string or WKT (a .prj file). */
 export function resolveCrs(crs: string): string {
   const trimmed = crs.trim();
   if (trimmed.startsWith('+proj=')) {
-    try {
-      proj4(trimmed, GEOGRAPHIC_WGS84);
-    } catch {
-      throw new UnknownCrsError(crs);
-    }
-    return trimmed;
+    const definition = horizontalPart(trimmed);
+    if (/\+proj=geocent\b/.test(definition)) throw new UnknownCrsError(crs, KIND_WORDS['CRS-GCENCRS']!.replace(/^is/, 'it is'));
+    const grids = neededGrids(definition);
+    if (grids.length) throw new UnknownCrsError(crs, `it needs the datum grid ${grids.join(', ')}, which is not available; use +towgs84 instead`);
+    const problem = checkWithProj4(definition);
+    if (problem) throw new UnknownCrsError(crs, problem);
+    return definition;
   }
   if (/^(urn:ogc:def:crs:OGC:1\.3:)?CRS84$/i.test(trimmed)) return GEOGRAPHIC_WGS84;
-  if (/^(PROJCS|GEOGCS|PROJCRS|GEOGCRS)\s*\[/i.test(trimmed)) {
-    // WKT, as in a shapefile's .prj: the top-level EPSG authority if it names one we know, else proj4's own reading.
+  if (/^(PROJCS|GEOGCS|PROJCRS|GEOGCRS|COMPD_CS|COMPOUNDCRS)\s*\[/i.test(trimmed)) {
+    // WKT, as in a shapefile's .prj: the top-level EPSG authority if it names a usable code, else proj4's own reading.
     const authority = /AUTHORITY\s*\[\s*"EPSG"\s*,\s*"?(\d+)"?\s*\]\s*\]\s*$/i.exec(trimmed);
-    const known = authority ? epsgDefinition(Number(authority[1])) : undefined;
-    if (known) return known;
+    const known = authority ? epsgLookup(Number(authority[1])) : undefined;
+    if (known && 'definition' in known) return known.definition;
     try {
-      proj4(trimmed, GEOGRAPHIC_WGS84);
+      proj4(trimmed, GEOGRAPHIC_WGS84).forward([0, 0]);
     } catch {
-      throw new UnknownCrsError(crs.length > 80 ? `${crs.slice(0, 80)}…` : crs);
+      const shown = crs.length > 80 ? `${crs.slice(0, 80)}…` : crs;
+      throw new UnknownCrsError(shown, known && 'reason' in known ? known.reason : 'proj4 cannot read this WKT');
     }
     return trimmed;
   }
   const match = /^(?:EPSG:|urn:ogc:def:crs:EPSG:[\d.]*:)(\d+)$/i.exec(trimmed);
-  const definition = match ? epsgDefinition(Number(match[1])) : undefined;
-  if (!definition) throw new UnknownCrsError(crs);
-  return definition;
+  if (!match) throw new UnknownCrsError(crs);
+  const result = epsgLookup(Number(match[1]));
+  if ('reason' in result) throw new UnknownCrsError(crs, result.reason);
+  return result.definition;
 }
 
 export type PositionConverter = (x: number, y: number) => [number, number];

@@ -6,7 +6,7 @@
  * the written GLB's JSON and binary chunks here.
  */
 import { Document, Logger, NodeIO } from '@gltf-transform/core';
-import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
+import { ALL_EXTENSIONS, KHRMaterialsUnlit } from '@gltf-transform/extensions';
 import { meshopt } from '@gltf-transform/functions';
 import { MeshoptEncoder } from 'meshoptimizer';
 import type { TileMesh } from './extrude.ts';
@@ -31,6 +31,8 @@ export interface ContentOptions {
   baseColor?: [number, number, number, number];
   /** Compress with EXT_meshopt_compression (default true); false writes plain float32 attributes. */
   compress?: boolean;
+  /** Unlit (KHR_materials_unlit) and double-sided: lines drawn in their exact colours, seen from either side. */
+  unlit?: boolean;
 }
 
 function srgbToLinear(c: number): number {
@@ -38,7 +40,7 @@ function srgbToLinear(c: number): number {
 }
 
 /** The glTF-Transform document of one tile: the mesh in a local frame, its node carrying the frame to ECEF. */
-export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: Pick<ContentOptions, 'baseColor'> = {}): Document {
+export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: Pick<ContentOptions, 'baseColor' | 'unlit'> = {}): Document {
   const document = new Document();
   document.setLogger(quietLogger);
   const buffer = document.createBuffer();
@@ -48,6 +50,7 @@ export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: P
     .setBaseColorFactor(options.baseColor ?? [0.82, 0.8, 0.76, 1])
     .setRoughnessFactor(0.9)
     .setMetallicFactor(0);
+  if (options.unlit) material.setDoubleSided(true).setExtension('KHR_materials_unlit', document.createExtension(KHRMaterialsUnlit).createUnlit());
   const primitive = document
     .createPrimitive()
     .setAttribute('POSITION', accessor('VEC3', mesh.positions))

@@ -41,7 +41,14 @@ export class SchemaBuilder {
   private readonly ids = new Map<string, string>();
   private readonly usedIds = new Set<string>();
 
-  constructor(firstProperties: readonly string[] = []) {
+  /**
+   * @param firstProperties declared first, in this order, whether or not any row has them.
+   * @param kindHints the kind of a property no row gives a value for (else it is STRING).
+   */
+  constructor(
+    firstProperties: readonly string[] = [],
+    private readonly kindHints: Readonly<Record<string, PropertyKind>> = {},
+  ) {
     for (const name of firstProperties) this.declare(name);
   }
 
@@ -74,16 +81,21 @@ export class SchemaBuilder {
   }
 
   build(schemaId: string, classId: string, className: string): MetadataSchema {
-    const properties = [...this.ids].map(([sourceName, id]) => ({ id, sourceName, kind: this.kinds.get(sourceName) ?? 'STRING' }));
+    const properties = [...this.ids].map(([sourceName, id]) => ({ id, sourceName, kind: this.kinds.get(sourceName) ?? this.kindHints[sourceName] ?? 'STRING' }));
     return { schemaId, classId, className, properties };
   }
 }
 
-/** The schema object for EXT_structural_metadata (and for tileset.json). */
+/**
+ * The schema object for EXT_structural_metadata. Every property is optional: a missing number is
+ * its noData sentinel; a missing text is "", declared as noData and default, so that a column
+ * left out of a tile's table (see encodePropertyTable) and an empty value read the same: ""
+ * (3D Metadata: "noData values and omitted properties are functionally equivalent").
+ */
 export function schemaJson(schema: MetadataSchema): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const p of schema.properties) {
-    if (p.kind === 'STRING') properties[p.id] = { name: p.sourceName, type: 'STRING' };
+    if (p.kind === 'STRING') properties[p.id] = { name: p.sourceName, type: 'STRING', required: false, noData: '', default: '' };
     else properties[p.id] = { name: p.sourceName, type: 'SCALAR', componentType: p.kind, required: false, noData: p.kind === 'INT32' ? NO_DATA_INT32 : NO_DATA_FLOAT64 };
   }
   return { id: schema.schemaId, classes: { [schema.classId]: { name: schema.className, properties } } };
@@ -105,7 +117,11 @@ export interface EncodedPropertyTable {
 
 const encoder = new TextEncoder();
 
-/** Encode rows (one per feature ID) as a property table. */
+/**
+ * Encode rows (one per feature ID) as a property table. A text column empty in every row is left
+ * out: its values would be a zero-length buffer view, which glTF forbids, and padding it to one
+ * byte breaks the metadata spec's rule that the last string offset is the values' length.
+ */
 export function encodePropertyTable(schema: MetadataSchema, rows: ReadonlyArray<Record<string, unknown>>): EncodedPropertyTable {
   const bufferViews: Uint8Array[] = [];
   const properties: Record<string, Record<string, unknown>> = {};
@@ -122,8 +138,8 @@ export function encodePropertyTable(schema: MetadataSchema, rows: ReadonlyArray<
         total += bytes.length;
       });
       offsets[count] = total;
-      // glTF bufferViews must be at least 1 byte long, even for a column of empty strings.
-      const values = new Uint8Array(Math.max(total, 1));
+      if (total === 0) continue;
+      const values = new Uint8Array(total);
       let o = 0;
       for (const part of parts) {
         values.set(part, o);

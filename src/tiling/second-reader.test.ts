@@ -34,6 +34,8 @@ beforeAll(async () => {
   for (const [name, collection, maximum] of [
     ['fixture', fixtureCollection(), 2],
     ['grid', { type: 'FeatureCollection', features: [...syntheticBuildings(400)] }, 50],
+    // No name anywhere: the name column is left out of the tile's table (sparse-columns.test.ts).
+    ['bare', { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { id: 'bare-1', height: 12 }, geometry: { type: 'Polygon', coordinates: [[[113.12, 23.02], [113.1202, 23.02], [113.1202, 23.0202], [113.12, 23.0202], [113.12, 23.02]]] } }] }, 2],
   ] as const) {
     const input = join(work, `${name}.geojson`);
     await writeFile(input, JSON.stringify(collection));
@@ -57,6 +59,7 @@ afterAll(async () => {
 interface LoadResult {
   errors: string[];
   ids: Set<string>;
+  rows: Map<string, Record<string, unknown>>;
   meshes: number;
   tilesLoaded: number;
 }
@@ -88,9 +91,11 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
     tiles.update();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const stats = (tiles as unknown as { stats: { downloading: number; parsing: number } }).stats;
-    settled = tiles.loadProgress === 1 && stats.downloading === 0 && stats.parsing === 0 ? settled + 1 : 0;
+    // Until tileset.json is in, nothing counts as downloading: wait for the root first.
+    settled = tiles.root !== null && tiles.loadProgress === 1 && stats.downloading === 0 && stats.parsing === 0 ? settled + 1 : 0;
   }
   const ids = new Set<string>();
+  const rows = new Map<string, Record<string, unknown>>();
   let meshes = 0;
   tiles.group.traverse((object: unknown) => {
     const mesh = object as { isMesh?: boolean; geometry?: { getAttribute(name: string): { array: ArrayLike<number> } | undefined }; userData: { structuralMetadata?: { getPropertyTableData(t: number, r: number): Record<string, unknown> } } };
@@ -102,10 +107,14 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
       errors.push('a mesh without _feature_id_0 or structural metadata');
       return;
     }
-    for (const row of new Set(Array.from(featureIds.array))) ids.add(String(metadata.getPropertyTableData(0, row).id));
+    for (const row of new Set(Array.from(featureIds.array))) {
+      const data = { ...metadata.getPropertyTableData(0, row) };
+      ids.add(String(data.id));
+      rows.set(String(data.id), data);
+    }
   });
   tiles.dispose();
-  return { errors, ids, meshes, tilesLoaded };
+  return { errors, ids, rows, meshes, tilesLoaded };
 }
 
 describe('3d-tiles-renderer reads our tilesets', () => {
@@ -129,6 +138,12 @@ describe('3d-tiles-renderer reads our tilesets', () => {
     expect(result.errors).toEqual([]);
     expect(result.tilesLoaded).toBeGreaterThanOrEqual(4);
     expect(result.ids.size).toBeGreaterThan(500);
+  });
+
+  it('a tile whose text column is empty everywhere (left out of its table): the name reads ""', async () => {
+    const result = await loadInThree(`${baseUrl}/bare/tileset.json`);
+    expect(result.errors).toEqual([]);
+    expect(result.rows.get('bare-1')).toMatchObject({ id: 'bare-1', name: '', height: 12 });
   });
 
   it('reports a corrupt tile as a load error (the check above can fail)', async () => {

@@ -46,6 +46,8 @@ export interface TreeOptions {
    * DENSITY_ERROR_PER_METRE, the default, chosen for buildings).
    */
   densityErrorPerMetre?: number;
+  /** The geometric error of the tile above this tree's root, if any: the root's is at most half of it. */
+  parentGeometricErrorMetres?: number;
 }
 
 export const DEFAULT_MAXIMUM_FEATURES_PER_TILE = 500;
@@ -89,7 +91,7 @@ export function buildQuadtree(features: readonly FeatureSummary[], options: Tree
   // Largest first, so each node takes the most significant features of its area.
   all.sort((a, b) => features[b]!.sizeMetres - features[a]!.sizeMetres || a - b);
   const root = buildNode(features, all, bounds, 0, 0, 0, maximum);
-  assignGeometricError(features, root, Infinity, options.densityErrorPerMetre ?? DENSITY_ERROR_PER_METRE);
+  assignGeometricError(features, root, options.parentGeometricErrorMetres ?? Infinity, options.densityErrorPerMetre ?? DENSITY_ERROR_PER_METRE);
   return root;
 }
 

@@ -7,6 +7,9 @@
  *  - manholes and wells: vertical cylinders from the ground down to their depth;
  *  - valves: a sphere on the main; hydrants: a short post above the ground.
  * Every feature's vertices carry its feature ID and its CJJ 61 colour (lighter when shallow).
+ *
+ * Far tiles draw each segment as a line of a given width instead (segmentRibbon): a flat strip
+ * along its centre line and a vertical one, so it reads from above and from the side alike.
  */
 import { BoxGeometry, BufferGeometry, CylinderGeometry, Float32BufferAttribute, Quaternion, SphereGeometry, Vector3 } from 'three';
 import { mergeGeometries } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
@@ -148,6 +151,52 @@ export function segmentGeometry(segment: PipeSegment, frame: LocalFrame, feature
     }
   }
   return mergeGeometries(parts, false)!;
+}
+
+/** Tops of ribbons stay this far below the ground, so a wide line never shows above it. */
+const RIBBON_GROUND_CLEARANCE_METRES = 0.05;
+
+/**
+ * A segment as a line `widthMetres` wide (far tiles): per straight piece, a horizontal strip and a
+ * vertical strip crossing on the centre line, each piece lengthened by half the width at both ends
+ * so bends show no gap. 4 triangles per piece. The vertical strip stops just below the ground.
+ */
+export function segmentRibbon(segment: PipeSegment, frame: LocalFrame, featureId: number, widthMetres: number): BufferGeometry {
+  const points = segmentCentreLine(segment, frame);
+  const depth = Math.max(coverDepthMetres(0, segment.start, segment.shape), coverDepthMetres(0, segment.end, segment.shape));
+  const rgb = pipelineColour(segment.type, depth);
+  const half = widthMetres / 2;
+  const positions: number[] = [];
+  const normals: number[] = [];
+  const indices: number[] = [];
+  const quad = (corners: Vector3[], normal: Vector3) => {
+    const base = positions.length / 3;
+    for (const c of corners) {
+      positions.push(c.x, c.y, c.z);
+      normals.push(normal.x, normal.y, normal.z);
+    }
+    indices.push(base, base + 1, base + 2, base, base + 2, base + 3);
+  };
+  for (let i = 1; i < points.length; i++) {
+    const along = points[i]!.clone().sub(points[i - 1]!);
+    if (along.lengthSq() === 0) continue;
+    along.normalize();
+    const a = points[i - 1]!.clone().addScaledVector(along, -half);
+    const b = points[i]!.clone().addScaledVector(along, half);
+    const side = new Vector3(-along.z, 0, along.x);
+    if (side.lengthSq() === 0) side.set(1, 0, 0); // a vertical piece
+    side.normalize().multiplyScalar(half);
+    quad([a.clone().sub(side), b.clone().sub(side), b.clone().add(side), a.clone().add(side)], UP);
+    const top = (p: Vector3) => Math.min(p.y + half, -RIBBON_GROUND_CLEARANCE_METRES);
+    const bottom = (p: Vector3) => Math.min(p.y - half, top(p) - 0.01);
+    const sideNormal = side.clone().normalize();
+    quad([new Vector3(a.x, bottom(a), a.z), new Vector3(b.x, bottom(b), b.z), new Vector3(b.x, top(b), b.z), new Vector3(a.x, top(a), a.z)], sideNormal);
+  }
+  const geometry = new BufferGeometry();
+  geometry.setAttribute('position', new Float32BufferAttribute(positions, 3));
+  geometry.setAttribute('normal', new Float32BufferAttribute(normals, 3));
+  geometry.setIndex(indices);
+  return tag(geometry, featureId, rgb);
 }
 
 /** Point assets drawn by their pipes alone: they have no mesh of their own (and no row in any tile). */

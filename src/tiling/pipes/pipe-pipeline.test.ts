@@ -7,9 +7,12 @@ import { generateDistrict } from '../../demo/district.ts';
 import { generateNetwork } from '../../demo/network.ts';
 import type { PipeSegment } from '../../domain/pipelines.ts';
 import { LocalFrame } from '../local-frame.ts';
+import { checkPropertyTables } from '../testing/property-table-rules.ts';
 import { contentTiles, readTile, readTileset } from '../testing/read-tiles.ts';
 import { assetGeometry, PIPE_RADIAL_SEGMENTS, segmentCentreLine, segmentGeometry, segmentJoints } from './pipe-mesh.ts';
-import { tilePipeNetwork } from './pipe-pipeline.ts';
+import { readGlb } from '../glb.ts';
+import type { TilesetJsonTile } from '../tileset.ts';
+import { LINE_PIXELS_AT_SWITCH, lineWidthMetres, tilePipeNetwork, VIEWER_MAXIMUM_SCREEN_SPACE_ERROR } from './pipe-pipeline.ts';
 
 const frame = new LocalFrame(113.12, 23.02);
 const pipe = (id: string, path: [number, number][], startDepth: number, endDepth: number, diameterMillimetres = 400): PipeSegment => ({
@@ -92,7 +95,7 @@ describe('the demo network as tiles', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('tiles every segment and drawable asset with metadata, and every glb passes gltf-validator', async () => {
+  it('tiles every segment and drawable asset with metadata, and every glb passes gltf-validator and the property-table rules', async () => {
     const network = generateNetwork(generateDistrict());
     const out = join(work, 'pipelines');
     const report = await tilePipeNetwork(network, { outputDirectory: out });
@@ -103,10 +106,83 @@ describe('the demo network as tiles', () => {
       const read = await readTile(out, tile.content!.uri);
       for (const id of read.columns.id!) ids.add(String(id));
       expect(read.columns.pipelineType!.length).toBe(read.rowCount);
-      const result = await validator.validateBytes(new Uint8Array(await readFile(join(out, tile.content!.uri))));
+      const bytes = new Uint8Array(await readFile(join(out, tile.content!.uri)));
+      // The official 3D Tiles validator's metadata checks (METADATA_INVALID_LENGTH …).
+      expect(checkPropertyTables(bytes).problems, tile.content!.uri).toEqual([]);
+      const result = await validator.validateBytes(bytes);
       expect(result.issues.numErrors, JSON.stringify(result.issues.messages.filter((m) => m.severity === 0).slice(0, 3))).toBe(0);
     }
     for (const s of network.segments) expect(ids.has(s.id)).toBe(true);
     expect(ids.size).toBe(network.segments.length + network.assets.length - report.assetsWithoutGeometry);
   });
 });
+
+describe('far tiles draw the pipes as lines (the line LOD)', () => {
+  let work: string;
+  let out: string;
+  let root: TilesetJsonTile;
+  const network = generateNetwork(generateDistrict());
+  const segmentIds = new Set(network.segments.map((s) => s.id));
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'cim-twin-lines-'));
+    out = join(work, 'pipelines');
+    await tilePipeNetwork(network, { outputDirectory: out });
+    root = (await readTileset(out)).root;
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+  const tilesOf = (tile: TilesetJsonTile): TilesetJsonTile[] => [tile, ...(tile.children ?? []).flatMap(tilesOf)];
+  const isLines = (tile: TilesetJsonTile) => tile.content?.uri.startsWith('content/lines/') === true;
+
+  it('the root is a line tile of every segment, with under half the 48,792 triangles of the tube root it replaces', async () => {
+    expect(isLines(root)).toBe(true);
+    expect(root.refine).toBe('REPLACE');
+    const read = await readTile(out, root.content!.uri);
+    expect(new Set(read.columns.id!.map(String))).toEqual(segmentIds);
+    const { json } = readGlb(new Uint8Array(await readFile(join(out, root.content!.uri))));
+    const gltf = json as unknown as { accessors: { count: number }[]; meshes: { primitives: { indices: number }[] }[]; materials: { doubleSided?: boolean; extensions?: Record<string, unknown> }[] };
+    const triangles = gltf.accessors[gltf.meshes[0]!.primitives[0]!.indices]!.count / 3;
+    const pieces = network.segments.reduce((n, s) => n + s.path.length - 1, 0);
+    expect(triangles).toBeLessThanOrEqual(4 * pieces); // a flat and an upright strip per straight piece
+    expect(triangles).toBeLessThan(48_792 / 2);
+    // Lines in their exact CJJ 61 colours (no shading) and seen from above or below.
+    expect(gltf.materials[0]!.extensions).toHaveProperty('KHR_materials_unlit');
+    expect(gltf.materials[0]!.doubleSided).toBe(true);
+  });
+
+  it('each line is LINE_PIXELS_AT_SWITCH px wide where its tile gives way: its width is 4/16 of the tile’s geometric error', async () => {
+    expect((lineWidthMetres(10) / 10) * VIEWER_MAXIMUM_SCREEN_SPACE_ERROR).toBeCloseTo(LINE_PIXELS_AT_SWITCH, 9);
+    const lineTiles = tilesOf(root).filter(isLines);
+    expect(new Set(lineTiles.map((t) => t.geometricError)).size).toBeGreaterThanOrEqual(3); // several line levels
+    for (const tile of [lineTiles[0]!, lineTiles.at(-1)!]) {
+      const read = await readTile(out, tile.content!.uri);
+      // The first quad is the flat strip across the first piece of feature 0: its width is corner 0 to corner 3.
+      const p = read.positionsEcef;
+      const width = Math.hypot(p[0]! - p[9]!, p[1]! - p[10]!, p[2]! - p[11]!);
+      expect(width / lineWidthMetres(tile.geometricError)).toBeCloseTo(1, 1);
+    }
+  });
+
+  it('line levels replace each other with half the error, down to the true-size tubes (ADD), which carry every feature', async () => {
+    const tubeIds = new Set<string>();
+    const check = async (tile: TilesetJsonTile, parentError: number, inLines: boolean): Promise<void> => {
+      expect(tile.geometricError).toBeLessThan(parentError);
+      if (tile.refine === 'ADD') inLines = false;
+      if (isLines(tile)) {
+        expect(inLines, `${tile.content!.uri} below a tube tile`).toBe(true);
+        const ids = (await readTile(out, tile.content!.uri)).columns.id!.map(String);
+        expect(ids.every((id) => segmentIds.has(id))).toBe(true);
+      } else if (tile.content) {
+        expect(inLines, `${tile.content.uri} among the line levels`).toBe(false);
+        for (const id of (await readTile(out, tile.content.uri)).columns.id!) tubeIds.add(String(id));
+      }
+      if (inLines) expect(tile.children?.length, 'a line tile ends in tubes').toBeGreaterThan(0);
+      for (const child of tile.children ?? []) await check(child, tile.geometricError, inLines);
+    };
+    await check(root, Infinity, true);
+    for (const id of segmentIds) expect(tubeIds.has(id)).toBe(true);
+    expect(tubeIds.size).toBe(segmentIds.size + network.assets.filter((a) => a.kind !== 'junction' && a.kind !== 'service-connection').length);
+  });
+});
+

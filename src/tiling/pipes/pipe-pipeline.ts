@@ -11,9 +11,9 @@ import { AtomicDirectory } from '../atomic-output.ts';
 import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
-import { contentUri, tilesetJson } from '../tileset.ts';
-import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary } from '../tree.ts';
-import { assetGeometry, hasOwnGeometry, segmentGeometry, segmentJoints, toTileMesh } from './pipe-mesh.ts';
+import { regionRadians, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
+import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
+import { assetGeometry, hasOwnGeometry, segmentGeometry, segmentJoints, segmentRibbon, toTileMesh } from './pipe-mesh.ts';
 
 /**
  * Leaving out a tile of pipes shows far less than leaving out a block of buildings: pipes are
@@ -23,6 +23,34 @@ import { assetGeometry, hasOwnGeometry, segmentGeometry, segmentJoints, toTileMe
  * the mains in the upper tiles show the network's shape.
  */
 const PIPE_DENSITY_ERROR_PER_METRE = 0.01;
+
+/**
+ * Far off, a tube a few decimetres across is far below a pixel (a 0.3 m pipe is 0.15 px at
+ * 2 km), so the far tiles draw pipes as lines instead: a pyramid of line tiles (REPLACE), each
+ * level a quadtree split of the one above, down to the tube tiles. A line is drawn
+ * LINE_PIXELS_AT_SWITCH px wide where its tile gives way to the next level, which is where the
+ * tile's screen-space error reaches the viewer's maximum (16, Cesium's default): the width in
+ * metres is LINE_PIXELS_AT_SWITCH / 16 × the tile's geometric error, whatever the screen size or
+ * field of view (both scale the line and the error alike). Farther off, before the level above
+ * takes over at half the error, a line narrows to half that: lines stay 2–4 px wide at every
+ * range, down to the tube tiles.
+ */
+export const LINE_PIXELS_AT_SWITCH = 4;
+/** The maximum screen-space error the viewer draws pipe tiles with (src/engine/tileset-layer.ts). */
+export const VIEWER_MAXIMUM_SCREEN_SPACE_ERROR = 16;
+/** The root line tile's geometric error per metre of the network's diagonal: a 3 km district gives way to its quadrants at about 1.7 km. */
+const LINE_ROOT_ERROR_PER_METRE = 0.008;
+/**
+ * Line levels go down until their error is at most this; below, the true-size tubes. 4 m: tubes
+ * within about 280 m (1280×720, 60°), where a 0.6 m main is 2 px wide (a 0.2 m pipe 1 px; its
+ * line, 1 m wide, was 4 px).
+ */
+const TUBE_ERROR_METRES = 4;
+
+/** Width of the lines of a tile of this geometric error, metres. */
+export function lineWidthMetres(geometricErrorMetres: number): number {
+  return (LINE_PIXELS_AT_SWITCH / VIEWER_MAXIMUM_SCREEN_SPACE_ERROR) * geometricErrorMetres;
+}
 
 export interface PipeTilingOptions {
   outputDirectory: string;
@@ -38,6 +66,10 @@ export interface PipeTilingReport {
   assetsWithoutGeometry: number;
   kilometres: number;
   tiles: number;
+  /** Of which line tiles (the far levels). */
+  lineTiles: number;
+  /** Triangles in the root tile (lines of the whole network). */
+  rootTriangles: number;
   /** Tiles and tileset.json. */
   bytes: number;
   /** The network document (network.json) beside them. */
@@ -47,6 +79,18 @@ export interface PipeTilingReport {
 
 /** The network document written beside tileset.json (see src/domain/network-document.ts). */
 export const NETWORK_FILE = 'network.json';
+
+/** Numbers even where no feature has one (all circular, no install years): never text columns. */
+const NUMERIC_COLUMNS = {
+  diameterMillimetres: 'FLOAT64',
+  widthMillimetres: 'FLOAT64',
+  heightMillimetres: 'FLOAT64',
+  startDepthMetres: 'FLOAT64',
+  endDepthMetres: 'FLOAT64',
+  lengthMetres: 'FLOAT64',
+  installYear: 'INT32',
+  depthMetres: 'FLOAT64',
+} as const;
 
 type Feature = { kind: 'segment'; segment: PipeSegment } | { kind: 'asset'; asset: PointAsset };
 
@@ -113,11 +157,11 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
   const features: Feature[] = [...network.segments.map((segment) => ({ kind: 'segment' as const, segment })), ...network.assets.map((asset) => ({ kind: 'asset' as const, asset }))];
   const drawable = features.filter((f) => f.kind === 'segment' || hasOwnGeometry(f.asset.kind));
   const rows = drawable.map(featureRow);
-  const schemaBuilder = new SchemaBuilder(['id', 'featureType', 'pipelineType', 'typeName']);
+  const schemaBuilder = new SchemaBuilder(['id', 'featureType', 'pipelineType', 'typeName'], NUMERIC_COLUMNS);
   rows.forEach((r) => schemaBuilder.observe(r));
   const schema = schemaBuilder.build('cim_twin_pipelines', 'pipeline_feature', 'pipelines');
   const summaries = drawable.map(summary);
-  const root = buildQuadtree(summaries, { maximumFeaturesPerTile: options.maximumFeaturesPerTile ?? 1000, densityErrorPerMetre: PIPE_DENSITY_ERROR_PER_METRE });
+  const maximumFeaturesPerTile = options.maximumFeaturesPerTile ?? 1000;
   const joints = segmentJoints(network.segments);
   const report: PipeTilingReport = {
     segments: network.segments.length,
@@ -125,28 +169,102 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     assetsWithoutGeometry: features.length - drawable.length,
     kilometres: network.segments.reduce((sum, s) => sum + pathLengthMetres(s.path), 0) / 1000,
     tiles: 0,
+    lineTiles: 0,
+    rootTriangles: 0,
     bytes: 0,
     networkBytes: 0,
     seconds: 0,
   };
-  if (!root) throw new Error('the network has no segments or drawable assets');
+  if (summaries.length === 0) throw new Error('the network has no segments or drawable assets');
+  const all = summaries.map((_, i) => i);
+  const rootError = Math.max(LINE_ROOT_ERROR_PER_METRE * groundDiagonalMetres(unionRegion(all.map((i) => summaries[i]!))), TUBE_ERROR_METRES);
+  const tubeLevel = Math.max(0, Math.ceil(Math.log2(rootError / TUBE_ERROR_METRES) - 1e-9));
   const output = new AtomicDirectory(options.outputDirectory);
   await output.open();
+  const write = async (uri: string, glb: Uint8Array) => {
+    await output.write(uri, glb);
+    report.tiles++;
+    report.bytes += glb.byteLength;
+  };
   try {
-    for (const node of walkTree(root)) {
-      if (node.featureIndices.length === 0) continue;
-      const centre = boundsCentre(node.featureIndices.map((i) => summaries[i]!));
-      const frame = new LocalFrame(centre.lonDegrees, centre.latDegrees);
-      const geometries: BufferGeometry[] = node.featureIndices.map((i, featureId) => {
-        const f = drawable[i]!;
-        return f.kind === 'segment' ? segmentGeometry(f.segment, frame, featureId, joints.get(f.segment.id)) : assetGeometry(f.asset, frame, featureId)!;
+    /** A cell of the line pyramid: its lines, then its quadrants, or at the tube level its tube tree. */
+    const cell = async (level: number, x: number, y: number, bounds: Bounds, indices: number[]): Promise<TilesetJsonTile> => {
+      const error = rootError / 2 ** level;
+      const width = lineWidthMetres(error);
+      const segments = indices.filter((i) => drawable[i]!.kind === 'segment');
+      const children: TilesetJsonTile[] = [];
+      if (level < tubeLevel) {
+        const midLon = (bounds.west + bounds.east) / 2;
+        const midLat = (bounds.south + bounds.north) / 2;
+        const quadrants: number[][] = [[], [], [], []];
+        for (const i of indices) quadrants[(summaries[i]!.lonDegrees >= midLon ? 1 : 0) + (summaries[i]!.latDegrees >= midLat ? 2 : 0)]!.push(i);
+        for (let q = 0; q < 4; q++) {
+          if (quadrants[q]!.length === 0) continue;
+          const east = q & 1;
+          const north = q >> 1;
+          const childBounds: Bounds = { west: east ? midLon : bounds.west, east: east ? bounds.east : midLon, south: north ? midLat : bounds.south, north: north ? bounds.north : midLat };
+          children.push(await cell(level + 1, 2 * x + east, 2 * y + north, childBounds, quadrants[q]!));
+        }
+      } else {
+        children.push(await tubes(`content/tubes/${level}_${x}_${y}`, indices, error));
+      }
+      const region = padRegion(unionRegion(indices.map((i) => summaries[i]!)), width / 2);
+      for (const child of children) unionInto(region, child.boundingVolume.region);
+      const tile: TilesetJsonTile = { boundingVolume: { region: regionRadians(region) }, geometricError: round(error), refine: 'REPLACE', children };
+      if (segments.length > 0) {
+        const frame = new LocalFrame(...centreOf(segments.map((i) => summaries[i]!)));
+        const geometries = segments.map((i, featureId) => segmentRibbon((drawable[i] as { segment: PipeSegment }).segment, frame, featureId, width));
+        const mesh = toTileMesh(geometries);
+        const glb = await buildContentGlb(mesh, frame.gltfNodeMatrix(), schema, segments.map((i) => rows[i]!), { compress: options.compress, baseColor: [1, 1, 1, 1], unlit: true });
+        const uri = `content/lines/${level}/${x}_${y}.glb`;
+        await write(uri, glb);
+        report.lineTiles++;
+        if (level === 0) report.rootTriangles = mesh.indices.length / 3;
+        tile.content = { uri };
+      }
+      return tile;
+    };
+    /** The true-size tubes and assets of a cell: a quadtree of at most maximumFeaturesPerTile each, adding detail (ADD). */
+    const tubes = async (prefix: string, indices: number[], parentError: number): Promise<TilesetJsonTile> => {
+      const root = buildQuadtree(
+        indices.map((i) => summaries[i]!),
+        { maximumFeaturesPerTile, densityErrorPerMetre: PIPE_DENSITY_ERROR_PER_METRE, parentGeometricErrorMetres: parentError },
+      )!;
+      const uriOf = (node: TreeNode) => `${prefix}/${node.level}/${node.x}_${node.y}.glb`;
+      for (const node of walkTree(root)) {
+        if (node.featureIndices.length === 0) continue;
+        const own = node.featureIndices.map((k) => indices[k]!);
+        const centre = boundsCentre(own.map((i) => summaries[i]!));
+        const frame = new LocalFrame(centre.lonDegrees, centre.latDegrees);
+        const geometries: BufferGeometry[] = own.map((i, featureId) => {
+          const f = drawable[i]!;
+          return f.kind === 'segment' ? segmentGeometry(f.segment, frame, featureId, joints.get(f.segment.id)) : assetGeometry(f.asset, frame, featureId)!;
+        });
+        await write(uriOf(node), await buildContentGlb(toTileMesh(geometries), frame.gltfNodeMatrix(), schema, own.map((i) => rows[i]!), { compress: options.compress, baseColor: [1, 1, 1, 1] }));
+      }
+      const json = (node: TreeNode): TilesetJsonTile => ({
+        boundingVolume: { region: regionRadians(node.region) },
+        geometricError: round(node.geometricErrorMetres),
+        ...(node.featureIndices.length > 0 ? { content: { uri: uriOf(node) } } : {}),
+        ...(node.children.length > 0 ? { children: node.children.map(json) } : {}),
       });
-      const glb = await buildContentGlb(toTileMesh(geometries), frame.gltfNodeMatrix(), schema, node.featureIndices.map((i) => rows[i]!), { compress: options.compress, baseColor: [1, 1, 1, 1] });
-      await output.write(contentUri(node), glb);
-      report.tiles++;
-      report.bytes += glb.byteLength;
+      return { ...json(root), refine: 'ADD' };
+    };
+    const bounds: Bounds = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity };
+    for (const f of summaries) {
+      bounds.west = Math.min(bounds.west, f.lonDegrees);
+      bounds.south = Math.min(bounds.south, f.latDegrees);
+      bounds.east = Math.max(bounds.east, f.lonDegrees);
+      bounds.north = Math.max(bounds.north, f.latDegrees);
     }
-    const tileset = JSON.stringify(tilesetJson(root, 'cim-twin pipeline tiler', { segments: report.segments, kilometres: Math.round(report.kilometres * 10) / 10 }));
+    const rootTile = await cell(0, 0, 0, bounds, all);
+    const tilesetDocument: TilesetJson = {
+      asset: { version: '1.1', generator: 'cim-twin pipeline tiler' },
+      geometricError: round(Math.max(groundDiagonalMetres(unionRegion(summaries)), rootError * 2)),
+      root: rootTile,
+      extras: { segments: report.segments, kilometres: Math.round(report.kilometres * 10) / 10 },
+    };
+    const tileset = JSON.stringify(tilesetDocument);
     await output.write('tileset.json', tileset);
     report.bytes += Buffer.byteLength(tileset);
     report.seconds = (performance.now() - started) / 1000;
@@ -161,4 +279,57 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     await output.abandon();
   }
   return report;
+}
+
+interface Bounds {
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function unionRegion(features: readonly FeatureSummary[]): RegionDegrees {
+  const region: RegionDegrees = [Infinity, Infinity, -Infinity, -Infinity, Infinity, -Infinity];
+  for (const f of features) {
+    region[0] = Math.min(region[0], f.westDegrees);
+    region[1] = Math.min(region[1], f.southDegrees);
+    region[2] = Math.max(region[2], f.eastDegrees);
+    region[3] = Math.max(region[3], f.northDegrees);
+    region[4] = Math.min(region[4], f.minimumHeightMetres);
+    region[5] = Math.max(region[5], f.maximumHeightMetres);
+  }
+  return region;
+}
+
+/** Grow a region (degrees) by a region in radians (a child's bounding volume). */
+function unionInto(region: RegionDegrees, childRadians: number[]): void {
+  const k = 180 / Math.PI;
+  region[0] = Math.min(region[0], childRadians[0]! * k);
+  region[1] = Math.min(region[1], childRadians[1]! * k);
+  region[2] = Math.max(region[2], childRadians[2]! * k);
+  region[3] = Math.max(region[3], childRadians[3]! * k);
+  region[4] = Math.min(region[4], childRadians[4]!);
+  region[5] = Math.max(region[5], childRadians[5]!);
+}
+
+/** A region widened by `metres` on every side (lines are wider than their pipes). */
+function padRegion(region: RegionDegrees, metres: number): RegionDegrees {
+  const dLat = metres / 110_574;
+  const dLon = metres / (111_320 * Math.cos((((region[1] + region[3]) / 2) * Math.PI) / 180));
+  return [region[0] - dLon, region[1] - dLat, region[2] + dLon, region[3] + dLat, region[4] - metres, Math.max(region[5], 0)];
+}
+
+function groundDiagonalMetres(region: RegionDegrees): number {
+  const dx = (region[2] - region[0]) * 111_320 * Math.cos((((region[1] + region[3]) / 2) * Math.PI) / 180);
+  const dy = (region[3] - region[1]) * 110_574;
+  return Math.hypot(dx, dy, region[5] - region[4]);
+}
+
+function centreOf(features: readonly FeatureSummary[]): [number, number] {
+  const c = boundsCentre(features);
+  return [c.lonDegrees, c.latDegrees];
 }

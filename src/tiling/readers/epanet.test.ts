@@ -90,6 +90,17 @@ describe('EPANET bad input, each with a clear message', () => {
     await expect(readEpanet(`${base} P1 J1 J2 100 12 100 0 Open\n P2 R1 J1 100 12 100 0 Open\n${coordinates}[END]\n`, 'net.inp', { crs: 'EPSG:1' })).rejects.toThrow(/unknown CRS "EPSG:1"/);
   });
 
+  it('gives every pipe the cover depth asked for (EPANET has none), else 1.2 m', async () => {
+    const text = `${base} P1 J1 J2 100 12 100 0 Open\n P2 R1 J1 100 12 100 0 Open\n${coordinates}[END]\n`;
+    const deep = await readEpanet(text, 'net.inp', FOSHAN, { coverDepthMetres: 2 });
+    expect(deep.coverDepthMetres).toBe(2);
+    expect(deep.segments.map((s) => [s.start, s.end])).toEqual([[{ depthMetres: 2 }, { depthMetres: 2 }], [{ depthMetres: 2 }, { depthMetres: 2 }]]);
+    const usual = await readEpanet(text, 'net.inp', FOSHAN);
+    expect(usual.coverDepthMetres).toBe(1.2);
+    expect(usual.segments.every((s) => 'depthMetres' in s.start && s.start.depthMetres === 1.2)).toBe(true);
+    await expect(readEpanet(text, 'net.inp', FOSHAN, { coverDepthMetres: -1 })).rejects.toThrow(/net\.inp: cover depth must be a non-negative number/);
+  });
+
   it('reads a small SI network in metres and millimetres', async () => {
     const text = `[OPTIONS]\n Units LPS\n${base} P1 J1 J2 100 300 100 0 Open\n P2 R1 J1 100 300 100 0 Open\n${coordinates}[VERTICES]\n P1 50 10\n[END]\n`;
     const network = await readEpanet(text, 'net.inp', FOSHAN);

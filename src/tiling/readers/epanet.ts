@@ -29,8 +29,15 @@ export interface EpanetLink {
   toNodeId: string;
 }
 
+export interface EpanetReadOptions {
+  /** Cover depth given to every pipe (EPANET has none). Default DEFAULT_WATER_COVER_METRES. */
+  coverDepthMetres?: number;
+}
+
 export interface EpanetNetwork extends PipeNetwork {
   unitSystem: 'US' | 'SI';
+  /** The cover depth every pipe was given. */
+  coverDepthMetres: number;
   flowUnits: string;
   links: EpanetLink[];
   counts: { junctions: number; tanks: number; reservoirs: number; pipes: number; pumps: number; valves: number; vertices: number };
@@ -71,17 +78,19 @@ function reportErrors(ws: Workspace, reportFile: string): string[] {
   return errors;
 }
 
-export async function readEpanetFile(file: string, placement: EpanetPlacement): Promise<EpanetNetwork> {
+export async function readEpanetFile(file: string, placement: EpanetPlacement, options: EpanetReadOptions = {}): Promise<EpanetNetwork> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     throw new TilingInputError(file, undefined, 'cannot read the file (does it exist?)');
   }
-  return readEpanet(text, file, placement);
+  return readEpanet(text, file, placement, options);
 }
 
-export async function readEpanet(text: string, sourceName: string, placement: EpanetPlacement): Promise<EpanetNetwork> {
+export async function readEpanet(text: string, sourceName: string, placement: EpanetPlacement, options: EpanetReadOptions = {}): Promise<EpanetNetwork> {
+  const coverDepthMetres = options.coverDepthMetres ?? DEFAULT_WATER_COVER_METRES;
+  if (!(coverDepthMetres >= 0)) throw new TilingInputError(sourceName, undefined, `cover depth must be a non-negative number of metres, got ${coverDepthMetres}`);
   const ws = await getWorkspace();
   const project = new Project(ws);
   ws.writeFile('network.inp', text);
@@ -160,8 +169,8 @@ export async function readEpanet(text: string, sourceName: string, placement: Ep
           path,
           fromNodeId,
           toNodeId,
-          start: { depthMetres: DEFAULT_WATER_COVER_METRES },
-          end: { depthMetres: DEFAULT_WATER_COVER_METRES },
+          start: { depthMetres: coverDepthMetres },
+          end: { depthMetres: coverDepthMetres },
           status: 'in-service',
         });
       } else {
@@ -171,7 +180,7 @@ export async function readEpanet(text: string, sourceName: string, placement: Ep
         assets.push({ id, kind: kind === 'pump' ? 'pump' : 'valve', type: 'water', lonDegrees, latDegrees, groundElevationMetres: (from.elevationMetres + to.elevationMetres) / 2, ...(kind === 'valve' ? { valveState: 'open' as const } : {}) });
       }
     }
-    return { segments, assets, links, counts, unitSystem, flowUnits: FlowUnits[flowUnits] ?? String(flowUnits) };
+    return { segments, assets, links, counts, unitSystem, coverDepthMetres, flowUnits: FlowUnits[flowUnits] ?? String(flowUnits) };
   } finally {
     project.close();
   }

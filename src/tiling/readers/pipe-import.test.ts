@@ -229,4 +229,64 @@ describe.runIf(existsSync(DATA))('EPANET to tiles from the CLI (../shared/data)'
     }
   }, 60_000);
 });
+describe.runIf(existsSync(DATA))('EPANET --default-depth and the run summary (../shared/data)', () => {
+  it('Net3.inp --default-depth 2: every pipe at 2 m, and a read/skipped summary like the survey runs', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'cim-twin-inp-'));
+    try {
+      const file = join(DATA, 'Net3.inp');
+      const ok = await run(process.execPath, [...CLI, file, '--origin', '113.12,23.02', '--metres-per-unit', '0.3048', '--default-depth', '2', '--out', join(out, 'net3')]);
+      expect(ok.stdout).toContain(`input            ${file} (EPANET, US units, flow in GPM)`);
+      expect(ok.stdout).toMatch(/read\s+92 junctions, 2 reservoirs, 3 tanks, 117 pipes, 2 pumps, 0 valves, 0 vertices/);
+      expect(ok.stdout).toMatch(/segments\s+117 \(the pipes\)/);
+      expect(ok.stdout).toMatch(/assets\s+99 \(nodes, and pumps and valves as point assets\)/);
+      expect(ok.stdout).toMatch(/depth assumed\s+117 pipes at 2 m cover \(EPANET has no depth; from --default-depth\)/);
+      expect(ok.stdout).toMatch(/skipped\s+0 \(EPANET reads the whole file or rejects it\)/);
+      const network = readNetworkDocument(JSON.parse(await readFile(join(out, 'net3', 'network.json'), 'utf8')));
+      expect(network.segments.every((s) => 'depthMetres' in s.start && s.start.depthMetres === 2 && 'depthMetres' in s.end && s.end.depthMetres === 2)).toBe(true);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('options that do not apply to the input are refused, and nothing is written', () => {
+  const inp = '[JUNCTIONS]\n J1 10 1\n J2 12 1\n[RESERVOIRS]\n R1 50\n[PIPES]\n P1 J1 J2 100 12 100 0 Open\n P2 R1 J1 100 12 100 0 Open\n[COORDINATES]\n J1 0 0\n J2 100 0\n R1 0 100\n[END]\n';
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'cim-twin-refuse-'));
+    await writeFile(join(directory, 'net.inp'), inp);
+    await writeFile(join(directory, 'survey.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [line({ id: 'L1', 管径: 300, 埋深: 1 }, [113.12, 23.02], [113.121, 23.02])] }));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+  const place = ['--origin', '113.12,23.02'];
+  it.each([
+    ['--fields on EPANET input', 'net.inp', [...place, '--fields', 'fields.json'], /error: --fields does not apply to EPANET input \(.*net\.inp\): EPANET sections have fixed columns/],
+    ['--encoding on EPANET input', 'net.inp', [...place, '--encoding', 'gbk'], /error: --encoding does not apply to EPANET input/],
+    ['--skip-invalid on EPANET input', 'net.inp', [...place, '--skip-invalid'], /error: --skip-invalid does not apply to EPANET input .*: EPANET reads the whole file or rejects it/],
+    ['--type gas on EPANET input', 'net.inp', [...place, '--type', 'gas'], /error: --type gas does not apply to EPANET input .*: an EPANET network is a water network/],
+    ['--metres-per-unit with --crs', 'net.inp', ['--crs', 'EPSG:4547', '--metres-per-unit', '0.3048'], /error: --metres-per-unit does not apply to EPANET input .*with --crs the CRS gives the units/],
+    ['--origin with --crs', 'net.inp', [...place, '--crs', 'EPSG:4547'], /error: --origin with --crs does not apply to EPANET input .*give one placement/],
+    ['--origin on survey input', 'survey.geojson', place, /error: --origin does not apply to survey input \(.*survey\.geojson\)/],
+    ['--metres-per-unit on survey input', 'survey.geojson', ['--metres-per-unit', '0.3'], /error: --metres-per-unit does not apply to survey input/],
+  ])('%s', async (name, file, options, message) => {
+    const out = join(directory, `out-${name.replace(/\W+/g, '-')}`);
+    const failure = await run(process.execPath, [...CLI, join(directory, file), ...options, '--out', out]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('the same network tiles with the options that apply (--type water, --default-depth)', async () => {
+    const out = join(directory, 'ok');
+    const ok = await run(process.execPath, [...CLI, join(directory, 'net.inp'), ...place, '--type', 'water', '--default-depth', '1.5', '--out', out]);
+    expect(ok.stdout).toMatch(/depth assumed\s+2 pipes at 1\.5 m cover/);
+    expect(existsSync(join(out, 'tileset.json'))).toBe(true);
+  }, 60_000);
+});
+
 if (!existsSync(DATA)) console.warn(`skipping the EPANET CLI test: ${DATA} is absent (it is in ../shared/data on CI)`);
