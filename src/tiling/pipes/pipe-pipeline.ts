@@ -56,6 +56,12 @@ export interface PipeTilingOptions {
   outputDirectory: string;
   /** Upper bound on features per tile. Default 1000. */
   maximumFeaturesPerTile?: number;
+  /**
+   * Upper bound on lines in one line tile (default 20,000: 80,000 triangles). A city-wide network
+   * keeps its largest pipes (by size, then length) in the upper line levels; the levels below
+   * draw the rest of their area.
+   */
+  maximumLinesPerTile?: number;
   compress?: boolean;
 }
 
@@ -191,7 +197,11 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     const cell = async (level: number, x: number, y: number, bounds: Bounds, indices: number[]): Promise<TilesetJsonTile> => {
       const error = rootError / 2 ** level;
       const width = lineWidthMetres(error);
-      const segments = indices.filter((i) => drawable[i]!.kind === 'segment');
+      const segments = largestSegments(
+        indices.filter((i) => drawable[i]!.kind === 'segment'),
+        (i) => (drawable[i] as { segment: PipeSegment }).segment,
+        options.maximumLinesPerTile ?? DEFAULT_MAXIMUM_LINES_PER_TILE,
+      );
       const children: TilesetJsonTile[] = [];
       if (level < tubeLevel) {
         const midLon = (bounds.west + bounds.east) / 2;
@@ -279,6 +289,20 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     await output.abandon();
   }
   return report;
+}
+
+const DEFAULT_MAXIMUM_LINES_PER_TILE = 20_000;
+
+/** At most `maximum` of these drawable segments: the largest pipes first, then the longest, in their original order. */
+function largestSegments(indices: number[], segmentOf: (i: number) => PipeSegment, maximum: number): number[] {
+  if (indices.length <= maximum) return indices;
+  const keys = new Map(indices.map((i) => [i, [shapeWidthMetres(segmentOf(i).shape), pathLengthMetres(segmentOf(i).path)] as const]));
+  const kept = new Set(
+    [...indices]
+      .sort((a, b) => keys.get(b)![0] - keys.get(a)![0] || keys.get(b)![1] - keys.get(a)![1] || a - b)
+      .slice(0, maximum),
+  );
+  return indices.filter((i) => kept.has(i));
 }
 
 interface Bounds {
