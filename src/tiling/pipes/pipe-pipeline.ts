@@ -47,6 +47,12 @@ const LINE_ROOT_ERROR_PER_METRE = 0.008;
  */
 const TUBE_ERROR_METRES = 4;
 
+/**
+ * A cell with at most this many features is not split into quadrants for the next line level: a
+ * sparse network (a rural main 50 km long) would otherwise end in thousands of tiles of one pipe.
+ */
+const LINE_SPLIT_MINIMUM_FEATURES = 400;
+
 /** Width of the lines of a tile of this geometric error, metres. */
 export function lineWidthMetres(geometricErrorMetres: number): number {
   return (LINE_PIXELS_AT_SWITCH / VIEWER_MAXIMUM_SCREEN_SPACE_ERROR) * geometricErrorMetres;
@@ -203,7 +209,10 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
         options.maximumLinesPerTile ?? DEFAULT_MAXIMUM_LINES_PER_TILE,
       );
       const children: TilesetJsonTile[] = [];
-      if (level < tubeLevel) {
+      if (level < tubeLevel && indices.length <= LINE_SPLIT_MINIMUM_FEATURES) {
+        // Few features: the next level draws the same cell (thinner lines), not four nearly empty ones.
+        children.push(await cell(level + 1, 2 * x, 2 * y, bounds, indices));
+      } else if (level < tubeLevel) {
         const midLon = (bounds.west + bounds.east) / 2;
         const midLat = (bounds.south + bounds.north) / 2;
         const quadrants: number[][] = [[], [], [], []];
