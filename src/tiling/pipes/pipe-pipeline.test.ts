@@ -216,3 +216,26 @@ describe('a network larger than a line tile holds', () => {
   });
 });
 
+describe('a sparse network (a rural main 40 km long)', () => {
+  it('is one chain of line tiles, thinner at each level, not thousands of tiles of one pipe', async () => {
+    const segments: PipeSegment[] = Array.from({ length: 30 }, (_, i) => ({ ...pipe(`R${i}`, [[113 + i * 0.013, 23], [113 + (i + 1) * 0.013, 23]], 1.2, 1.2, 600), fromNodeId: `N${i}`, toNodeId: `N${i + 1}` }));
+    const work = await mkdtemp(join(tmpdir(), 'cim-twin-sparse-lines-'));
+    try {
+      const out = join(work, 'pipelines');
+      const report = await tilePipeNetwork({ segments, assets: [] }, { outputDirectory: out });
+      const root = (await readTileset(out)).root;
+      const chain: TilesetJsonTile[] = [];
+      for (let tile: TilesetJsonTile | undefined = root; tile && tile.refine !== 'ADD'; tile = tile.children?.[0]) {
+        expect(tile.children).toHaveLength(1);
+        chain.push(tile);
+      }
+      expect(chain.length).toBeGreaterThanOrEqual(5); // 40 km: lines from about 22 km down to the tubes
+      expect(report.lineTiles).toBe(chain.length);
+      expect(report.tiles).toBe(chain.length + 1);
+      for (let i = 1; i < chain.length; i++) expect(chain[i]!.geometricError).toBeCloseTo(chain[i - 1]!.geometricError / 2, 2);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
