@@ -186,3 +186,56 @@ describe('far tiles draw the pipes as lines (the line LOD)', () => {
   });
 });
 
+describe('a network larger than a line tile holds', () => {
+  it('keeps the largest pipes in the upper line levels and every segment in the lines just above its tubes', async () => {
+    const network = generateNetwork(generateDistrict());
+    const work = await mkdtemp(join(tmpdir(), 'cim-twin-lines-cap-'));
+    try {
+      const out = join(work, 'pipelines');
+      await tilePipeNetwork(network, { outputDirectory: out, maximumLinesPerTile: 500 });
+      const root = (await readTileset(out)).root;
+      const rootIds = (await readTile(out, root.content!.uri)).columns.id!.map(String);
+      expect(rootIds).toHaveLength(500);
+      const width = (s: (typeof network.segments)[number]) => (s.shape.kind === 'circular' ? s.shape.diameterMillimetres : s.shape.widthMillimetres);
+      const smallestKept = Math.min(...network.segments.filter((s) => rootIds.includes(s.id)).map(width));
+      const largestLeft = Math.max(...network.segments.filter((s) => !rootIds.includes(s.id)).map(width));
+      expect(smallestKept).toBeGreaterThanOrEqual(largestLeft);
+      // The line tiles whose children are tubes: together, every segment.
+      const lastLines: TilesetJsonTile[] = [];
+      const walk = (tile: TilesetJsonTile) => {
+        if (tile.children?.some((c) => c.refine === 'ADD')) lastLines.push(tile);
+        else tile.children?.forEach(walk);
+      };
+      walk(root);
+      const ids = new Set<string>();
+      for (const tile of lastLines) if (tile.content) for (const id of (await readTile(out, tile.content.uri)).columns.id!) ids.add(String(id));
+      expect(ids.size).toBe(network.segments.length);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a sparse network (a rural main 40 km long)', () => {
+  it('is one chain of line tiles, thinner at each level, not thousands of tiles of one pipe', async () => {
+    const segments: PipeSegment[] = Array.from({ length: 30 }, (_, i) => ({ ...pipe(`R${i}`, [[113 + i * 0.013, 23], [113 + (i + 1) * 0.013, 23]], 1.2, 1.2, 600), fromNodeId: `N${i}`, toNodeId: `N${i + 1}` }));
+    const work = await mkdtemp(join(tmpdir(), 'cim-twin-sparse-lines-'));
+    try {
+      const out = join(work, 'pipelines');
+      const report = await tilePipeNetwork({ segments, assets: [] }, { outputDirectory: out });
+      const root = (await readTileset(out)).root;
+      const chain: TilesetJsonTile[] = [];
+      for (let tile: TilesetJsonTile | undefined = root; tile && tile.refine !== 'ADD'; tile = tile.children?.[0]) {
+        expect(tile.children).toHaveLength(1);
+        chain.push(tile);
+      }
+      expect(chain.length).toBeGreaterThanOrEqual(5); // 40 km: lines from about 22 km down to the tubes
+      expect(report.lineTiles).toBe(chain.length);
+      expect(report.tiles).toBe(chain.length + 1);
+      for (let i = 1; i < chain.length; i++) expect(chain[i]!.geometricError).toBeCloseTo(chain[i - 1]!.geometricError / 2, 2);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+

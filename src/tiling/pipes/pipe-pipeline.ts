@@ -47,6 +47,12 @@ const LINE_ROOT_ERROR_PER_METRE = 0.008;
  */
 const TUBE_ERROR_METRES = 4;
 
+/**
+ * A cell with at most this many features is not split into quadrants for the next line level: a
+ * sparse network (a rural main 50 km long) would otherwise end in thousands of tiles of one pipe.
+ */
+const LINE_SPLIT_MINIMUM_FEATURES = 400;
+
 /** Width of the lines of a tile of this geometric error, metres. */
 export function lineWidthMetres(geometricErrorMetres: number): number {
   return (LINE_PIXELS_AT_SWITCH / VIEWER_MAXIMUM_SCREEN_SPACE_ERROR) * geometricErrorMetres;
@@ -56,6 +62,12 @@ export interface PipeTilingOptions {
   outputDirectory: string;
   /** Upper bound on features per tile. Default 1000. */
   maximumFeaturesPerTile?: number;
+  /**
+   * Upper bound on lines in one line tile (default 20,000: 80,000 triangles). A city-wide network
+   * keeps its largest pipes (by size, then length) in the upper line levels; the levels below
+   * draw the rest of their area.
+   */
+  maximumLinesPerTile?: number;
   compress?: boolean;
 }
 
@@ -191,9 +203,16 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     const cell = async (level: number, x: number, y: number, bounds: Bounds, indices: number[]): Promise<TilesetJsonTile> => {
       const error = rootError / 2 ** level;
       const width = lineWidthMetres(error);
-      const segments = indices.filter((i) => drawable[i]!.kind === 'segment');
+      const segments = largestSegments(
+        indices.filter((i) => drawable[i]!.kind === 'segment'),
+        (i) => (drawable[i] as { segment: PipeSegment }).segment,
+        options.maximumLinesPerTile ?? DEFAULT_MAXIMUM_LINES_PER_TILE,
+      );
       const children: TilesetJsonTile[] = [];
-      if (level < tubeLevel) {
+      if (level < tubeLevel && indices.length <= LINE_SPLIT_MINIMUM_FEATURES) {
+        // Few features: the next level draws the same cell (thinner lines), not four nearly empty ones.
+        children.push(await cell(level + 1, 2 * x, 2 * y, bounds, indices));
+      } else if (level < tubeLevel) {
         const midLon = (bounds.west + bounds.east) / 2;
         const midLat = (bounds.south + bounds.north) / 2;
         const quadrants: number[][] = [[], [], [], []];
@@ -279,6 +298,20 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     await output.abandon();
   }
   return report;
+}
+
+const DEFAULT_MAXIMUM_LINES_PER_TILE = 20_000;
+
+/** At most `maximum` of these drawable segments: the largest pipes first, then the longest, in their original order. */
+function largestSegments(indices: number[], segmentOf: (i: number) => PipeSegment, maximum: number): number[] {
+  if (indices.length <= maximum) return indices;
+  const keys = new Map(indices.map((i) => [i, [shapeWidthMetres(segmentOf(i).shape), pathLengthMetres(segmentOf(i).path)] as const]));
+  const kept = new Set(
+    [...indices]
+      .sort((a, b) => keys.get(b)![0] - keys.get(a)![0] || keys.get(b)![1] - keys.get(a)![1] || a - b)
+      .slice(0, maximum),
+  );
+  return indices.filter((i) => kept.has(i));
 }
 
 interface Bounds {

@@ -1,0 +1,96 @@
+import type { Page } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { generateDistrict } from '../src/demo/district.ts';
+import { generateNetwork } from '../src/demo/network.ts';
+import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
+
+/**
+ * The underground view from the opening camera (about 1,350 m up, pitch −35°): the network must be
+ * readable, in its CJJ 61 colours. A 0.3 m tube is a tenth of a pixel there; far tiles draw lines.
+ * The same view with the pipelines layer hidden is the reference: pixels that change between the
+ * two and have a CJJ 61 hue are pipe pixels.
+ */
+
+/** Hues (degrees) of the saturated CJJ 61 colours of the demo's types (src/domain/pipelines.ts). */
+const CJJ61_HUES = { water: 180, gas: 300, telecom: 120, power: 0, 'heat or drainage brown': 30 } as const;
+
+function hueAndChroma(r: number, g: number, b: number): { hue: number; chroma: number } {
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const chroma = max - min;
+  if (chroma === 0) return { hue: 0, chroma };
+  let hue = max === r ? ((g - b) / chroma) % 6 : max === g ? (b - r) / chroma + 2 : (r - g) / chroma + 4;
+  hue *= 60;
+  return { hue: hue < 0 ? hue + 360 : hue, chroma };
+}
+
+/** Pixels that differ between the two pictures and have a CJJ 61 hue in the first, by type; and where they are. */
+function pipePixels(withPipes: Buffer, withoutPipes: Buffer): { counts: Record<string, number>; at: [number, number][] } {
+  const a = PNG.sync.read(withPipes);
+  const b = PNG.sync.read(withoutPipes);
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  const counts: Record<string, number> = Object.fromEntries(Object.keys(CJJ61_HUES).map((k) => [k, 0]));
+  const at: [number, number][] = [];
+  for (let i = 0; i < a.data.length; i += 4) {
+    const difference = Math.abs(a.data[i]! - b.data[i]!) + Math.abs(a.data[i + 1]! - b.data[i + 1]!) + Math.abs(a.data[i + 2]! - b.data[i + 2]!);
+    if (difference < 45) continue;
+    const { hue, chroma } = hueAndChroma(a.data[i]!, a.data[i + 1]!, a.data[i + 2]!);
+    if (chroma < 40) continue;
+    for (const [type, target] of Object.entries(CJJ61_HUES)) {
+      const off = Math.min(Math.abs(hue - target), 360 - Math.abs(hue - target));
+      if (off <= 20) {
+        counts[type]!++;
+        at.push([(i / 4) % a.width, Math.floor(i / 4 / a.width)]);
+      }
+    }
+  }
+  return { counts, at };
+}
+
+async function settledShot(page: Page): Promise<Buffer> {
+  await page.waitForFunction(() => window.__cimTwin!.store.getState().pendingTiles === 0 && document.body.dataset.ready === 'tiles', null, { timeout: 180_000, polling: 250 });
+  await page.evaluate(() => {
+    const engine = window.__cimTwin!.engine()!;
+    engine.viewer.scene.requestRender();
+    engine.viewer.render();
+  });
+  return expectCanvasRendered(page, 0.05);
+}
+
+test('from the opening camera the underground view shows the network in its CJJ 61 colours', async ({ page }) => {
+  await page.goto('/');
+  await waitForReady(page);
+  const view = await page.evaluate(() => window.__cimTwin!.engine()!.currentView()!);
+  // The opening camera: about 1,350 m up over the demo district, looking down at 35°.
+  expect(view.heightMetres).toBeGreaterThan(1000);
+  expect(view.heightMetres).toBeLessThan(1700);
+  expect(view.pitchDegrees).toBeCloseTo(-35, 0);
+  await page.getByTestId('underground-toggle').check();
+  const withPipes = await settledShot(page);
+  await page.evaluate(() => window.__cimTwin!.store.getState().setLayerVisible('demo-pipelines', false));
+  const withoutPipes = await settledShot(page);
+  const { counts, at } = pipePixels(withPipes, withoutPipes);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const image = PNG.sync.read(withPipes);
+  const share = total / (image.width * image.height);
+  test.info().annotations.push({ type: 'pipe pixels', description: `${total} (${(share * 100).toFixed(2)} %): ${JSON.stringify(counts)}` });
+  // Lines of 268 km of network over the district: well over 1 % of the picture, in at least four of its colours.
+  expect(share, JSON.stringify(counts)).toBeGreaterThan(0.01);
+  expect(Object.values(counts).filter((n) => n > 200).length, JSON.stringify(counts)).toBeGreaterThanOrEqual(4);
+
+  // A far line is a pipe to pick: with the buildings hidden (建筑: 隐藏), clicking one of its pixels
+  // (clear of the side panels) selects that segment.
+  await page.evaluate(() => {
+    const state = window.__cimTwin!.store.getState();
+    state.setLayerVisible('demo-pipelines', true);
+    state.setBuildingsAppearance('hide');
+  });
+  await settledShot(page);
+  const segmentIds = new Set(generateNetwork(generateDistrict()).segments.map((s) => s.id));
+  const inView = at.filter(([x, y]) => x > 320 && x < 880 && y > 200 && y < 620);
+  expect(inView.length).toBeGreaterThan(100);
+  const [x, y] = inView[Math.floor(inView.length / 2)]!;
+  await page.locator('.cesium-widget canvas').click({ position: { x, y } });
+  await expect(page.getByTestId('info-id')).toHaveText(/.+/);
+  expect(segmentIds.has((await page.getByTestId('info-id').textContent())!)).toBe(true);
+});
