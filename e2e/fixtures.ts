@@ -75,6 +75,14 @@ export const test = base.extend<{ outsideRequests: string[]; monitoringServer: M
 
 export { expect };
 
+/**
+ * Open a link that names a monitoring server (`?monitoring=`). Now it just opens the link; the
+ * monitoring link confirmation (issue 20 §4) confirms here.
+ */
+export async function openMonitoringLink(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+}
+
 export async function waitForReady(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 180_000 });
 }

@@ -19,7 +19,7 @@ import {
   Viewer,
   type Globe,
 } from 'cesium';
-import type { AppStore, LayerConfig } from '../store/index.ts';
+import type { AppState, AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView, Placement } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
 import { ImpactRings } from './impact-rings.ts';
@@ -37,6 +37,7 @@ import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTI
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
 import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
+import { errorText } from '../domain/error-text.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /**
@@ -134,38 +135,48 @@ export class CityViewer {
       }),
     );
     this.cleanups.push(this.store.subscribe((state, previous) => {
-      if (state.selection?.id !== previous.selection?.id) this.applySelection();
-      // Until ready, a change that can complete the picture draws a frame, after which readiness is checked.
-      if (!state.ready && (state.sensorRevision !== previous.sensorRevision || state.connection !== previous.connection || state.sensorsVisible !== previous.sensorsVisible)) this.viewer.scene.requestRender();
-      if (state.incidents !== previous.incidents) this.applyIncidentTints();
-      if (
-        state.theme !== previous.theme ||
-        state.filter !== previous.filter ||
-        state.asOfDate !== previous.asOfDate ||
-        state.lifecycleDates !== previous.lifecycleDates ||
-        (state.theme === 'risk' && state.incidents !== previous.incidents)
-      ) {
-        this.applyThematic();
+      // A layer that fails to apply a change says so in the status bar; it never throws into the
+      // code that changed the store (a stream update, a React event handler).
+      try {
+        this.applyStoreChange(state, previous);
+      } catch (error) {
+        this.store.getState().addMessage(errorText(error));
       }
-      if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
-      if (state.renderQuality !== previous.renderQuality || state.softwareRenderer !== previous.softwareRenderer) this.applyRenderQuality();
-      if (
-        state.layers !== previous.layers ||
-        state.underground !== previous.underground ||
-        state.groundOpacity !== previous.groundOpacity ||
-        state.buildingsAppearance !== previous.buildingsAppearance ||
-        state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
-      ) {
-        this.applyLayerAppearance();
-      }
-      if (state.layers !== previous.layers) this.applyPlacements(true);
     }));
+  }
+
+  private applyStoreChange(state: AppState, previous: AppState): void {
+    if (state.selection?.id !== previous.selection?.id) this.applySelection();
+    // Until ready, a change that can complete the picture draws a frame, after which readiness is checked.
+    if (!state.ready && (state.sensorRevision !== previous.sensorRevision || state.connection !== previous.connection || state.sensorsVisible !== previous.sensorsVisible)) this.viewer.scene.requestRender();
+    if (state.incidents !== previous.incidents) this.applyIncidentTints();
+    if (
+      state.theme !== previous.theme ||
+      state.filter !== previous.filter ||
+      state.asOfDate !== previous.asOfDate ||
+      state.lifecycleDates !== previous.lifecycleDates ||
+      (state.theme === 'risk' && state.incidents !== previous.incidents)
+    ) {
+      this.applyThematic();
+    }
+    if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
+    if (state.renderQuality !== previous.renderQuality || state.softwareRenderer !== previous.softwareRenderer) this.applyRenderQuality();
+    if (
+      state.layers !== previous.layers ||
+      state.underground !== previous.underground ||
+      state.groundOpacity !== previous.groundOpacity ||
+      state.buildingsAppearance !== previous.buildingsAppearance ||
+      state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
+    ) {
+      this.applyLayerAppearance();
+    }
+    if (state.layers !== previous.layers) this.applyPlacements(true);
   }
 
   /** Load the ground and every layer, then go to the initial view. Failures are reported to the store, never thrown. */
   async start(): Promise<void> {
     const groundLoad = this.options.groundUrl
-      ? addGroundLayer(this.viewer, this.options.groundUrl).catch((error: unknown) => this.store.getState().addMessage(`ground: ${String(error instanceof Error ? error.message : error)}`))
+      ? addGroundLayer(this.viewer, this.options.groundUrl).catch((error: unknown) => this.store.getState().addMessage(`ground: ${errorText(error)}`))
       : Promise.resolve();
     void groundLoad.finally(() => {
       this.groundSettled = true;
@@ -223,7 +234,7 @@ export class CityViewer {
       this.applyIncidentTints();
       this.applyThematic();
     } catch (error) {
-      setLayerStatus(config.id, 'error', error instanceof Error ? error.message : String(error));
+      setLayerStatus(config.id, 'error', errorText(error));
     }
   }
 

@@ -12,6 +12,7 @@ import type { RenderQuality } from '../engine/render-quality.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
 import { thematicSlice, type ThematicSlice } from './thematic.ts';
+import { errorText } from '../domain/error-text.ts';
 
 export type LayerKind = 'buildings' | 'pipelines' | 'external';
 
@@ -138,7 +139,7 @@ const layersSlice: Slice<LayersSlice> = (set) => ({
   layers: [],
   setLayers: (configs) => set({ layers: configs.map((config) => ({ config, status: 'loading', visible: true })) }),
   setLayerStatus: (id, status, error) =>
-    set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error ?? (status === 'error' ? l.error : undefined) } : l)) })),
+    set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error !== undefined ? errorText(error) : status === 'error' ? l.error : undefined } : l)) })),
   setLayerVisible: (id, visible) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, visible } : l)) })),
   setLayerUnplaced: (id, unplaced) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, unplaced } : l)) })),
   setLayerPlacement: (id, placement) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, placement } : l)) })),
@@ -177,7 +178,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
   setSoftwareRenderer: (softwareRenderer) => set({ softwareRenderer }),
   setPendingTiles: (pendingTiles) => set({ pendingTiles }),
   setReady: (ready) => set({ ready }),
-  addMessage: (message) => set((s) => ({ messages: [...s.messages, message].slice(-MAXIMUM_MESSAGES) })),
+  addMessage: (message) => set((s) => ({ messages: [...s.messages, errorText(message)].slice(-MAXIMUM_MESSAGES) })),
   dismissMessage: (index) => set((s) => ({ messages: s.messages.filter((_, i) => i !== index) })),
 });
 

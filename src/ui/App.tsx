@@ -7,6 +7,7 @@ import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
 import { ServicesContext, useApp, useCommandDictionary, useDictionary, useServices, type AppServices } from './context.ts';
 import { InfoPanel } from './InfoPanel.tsx';
+import { PanelBoundary } from './PanelBoundary.tsx';
 import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { loadSearchEntries } from './search-loader.ts';
@@ -27,6 +28,7 @@ import { TimeSlider } from './thematic/TimeSlider.tsx';
 import { DisplayShell } from './display/DisplayShell.tsx';
 import { CommandSwitch, enterEmergency } from './command/CommandSwitch.tsx';
 import { DailyOverview } from './command/DailyOverview.tsx';
+import { errorText } from '../domain/error-text.ts';
 
 declare global {
   interface Window {
@@ -90,9 +92,15 @@ function Shell() {
     <div className="shell">
       <header className="top-bar">
         <h1>{t.appTitle}</h1>
-        <SearchBox />
-        <CommandSwitch />
-        <ConnectionBanner />
+        <PanelBoundary name="SearchBox">
+          <SearchBox />
+        </PanelBoundary>
+        <PanelBoundary name="CommandSwitch">
+          <CommandSwitch />
+        </PanelBoundary>
+        <PanelBoundary name="ConnectionBanner">
+          <ConnectionBanner />
+        </PanelBoundary>
         <button type="button" className="language export" data-testid="export-png" title={t.exportPng} onClick={() => exportPng(engine())}>
           {t.exportPng}
         </button>
@@ -101,22 +109,50 @@ function Shell() {
         </button>
       </header>
       <div className="left-column">
-        <LayerList />
-        <ThematicPanel />
-        <UndergroundPanel />
-        <AnalysisPanel />
+        <PanelBoundary name="LayerList">
+          <LayerList />
+        </PanelBoundary>
+        <PanelBoundary name="ThematicPanel">
+          <ThematicPanel />
+        </PanelBoundary>
+        <PanelBoundary name="UndergroundPanel">
+          <UndergroundPanel />
+        </PanelBoundary>
+        <PanelBoundary name="AnalysisPanel">
+          <AnalysisPanel />
+        </PanelBoundary>
       </div>
       <div className="right-column">
-        <SensorPanel />
-        <EmergencyWithoutFocus />
-        <IncidentPanel />
-        <InfoPanel />
-        {commandMode === 'daily' && <DailyOverview />}
-        <IncidentList />
+        <PanelBoundary name="SensorPanel">
+          <SensorPanel />
+        </PanelBoundary>
+        <PanelBoundary name="EmergencyWithoutFocus">
+          <EmergencyWithoutFocus />
+        </PanelBoundary>
+        <PanelBoundary name="IncidentPanel">
+          <IncidentPanel />
+        </PanelBoundary>
+        <PanelBoundary name="InfoPanel">
+          <InfoPanel />
+        </PanelBoundary>
+        {commandMode === 'daily' && (
+          <PanelBoundary name="DailyOverview">
+            <DailyOverview />
+          </PanelBoundary>
+        )}
+        <PanelBoundary name="IncidentList">
+          <IncidentList />
+        </PanelBoundary>
       </div>
-      <TimeSlider />
-      <AnalysisDrawer />
-      <StatusBar />
+      <PanelBoundary name="TimeSlider">
+        <TimeSlider />
+      </PanelBoundary>
+      <PanelBoundary name="AnalysisDrawer">
+        <AnalysisDrawer />
+      </PanelBoundary>
+      <PanelBoundary name="StatusBar">
+        <StatusBar />
+      </PanelBoundary>
     </div>
   );
 }
@@ -208,7 +244,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       try {
         config = await loadConfig(configUrl);
       } catch (error) {
-        store.getState().addMessage(`config: ${error instanceof Error ? error.message : String(error)}`);
+        store.getState().addMessage(`config: ${errorText(error)}`);
         config = { layers: [] };
       }
       if (cancelled || !container.current) return;

@@ -3,6 +3,7 @@ import type { IncidentDocument } from '../../monitoring/types.ts';
 import type { SensorThingsClient } from '../../monitoring/rest-client.ts';
 import type { Operator } from '../../store/monitoring.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
+import { errorText } from '../../domain/error-text.ts';
 
 /**
  * A write about an incident by the operator on duty (an action or an emergency-log entry): busy
@@ -24,7 +25,7 @@ export function useIncidentWrite(): { busy: boolean; error?: string; run(write: 
       services.store.getState().upsertIncidents([await write(service.client, operator)]);
       return true;
     } catch (caught) {
-      setError(`${m.actionFailed}: ${caught instanceof Error ? caught.message : String(caught)}`);
+      setError(`${m.actionFailed}: ${errorText(caught)}`);
       return false;
     } finally {
       setBusy(false);
