@@ -5,7 +5,7 @@
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
+import { expect, expectCanvasRendered, openMonitoringLink, test, waitForReady } from './fixtures.ts';
 
 test('display mode: KPIs, a tour that advances from the most serious incident to the next, and a scene rebuilt after a lost WebGL context', async ({ page, monitoringServer }) => {
   const network = generateNetwork(generateDistrict());
@@ -18,7 +18,7 @@ test('display mode: KPIs, a tour that advances from the most serious incident to
   await post('Datastreams(1)/Observations', { result: 12 }); // level III at the west manhole: incident 1
   await post('Datastreams(2)/Observations', { result: 60 }); // level I at the east manhole: incident 2
 
-  await page.goto(`/?mode=display&tour=6&monitoring=${encodeURIComponent(base)}`);
+  await openMonitoringLink(page, `/?mode=display&tour=6&monitoring=${encodeURIComponent(base)}`);
   await waitForReady(page);
   await expect(page.getByTestId('kpi-strip').locator('[data-kpi="open-incidents"] .value')).toHaveText('2');
   await expect(page.getByTestId('kpi-strip').locator('[data-level="1"]')).toContainText('1');

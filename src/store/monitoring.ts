@@ -32,6 +32,8 @@ export type CommandMode = 'daily' | 'emergency';
 export interface Operator {
   name: string;
   apiKey: string;
+  /** The origin of the monitoring server the key was entered for (scheme://host:port); it is sent nowhere else. */
+  origin: string;
 }
 
 export interface MonitoringSlice {

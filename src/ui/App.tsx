@@ -21,7 +21,10 @@ import { MonitoringService } from '../monitoring/monitoring-service.ts';
 import { ConnectionBanner } from './monitoring/ConnectionBanner.tsx';
 import { IncidentList } from './monitoring/IncidentList.tsx';
 import { IncidentPanel } from './monitoring/IncidentPanel.tsx';
-import { restoreOperator } from './monitoring/OperatorSignIn.tsx';
+import { restoreOperator } from './monitoring/operator-keys.ts';
+import { monitoringLinkNeedsConfirmation } from './monitoring/monitoring-link.ts';
+import { MonitoringLinkConfirm } from './monitoring/MonitoringLinkConfirm.tsx';
+import { monitoringDictionaries } from './monitoring/i18n.ts';
 import { SensorPanel } from './monitoring/SensorPanel.tsx';
 import { ThematicPanel } from './thematic/ThematicPanel.tsx';
 import { TimeSlider } from './thematic/TimeSlider.tsx';
@@ -169,6 +172,10 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
   const engineRef = useRef<CityViewer | undefined>(undefined);
   const monitoringRef = useRef<MonitoringService | undefined>(undefined);
   const [lifecycleApiUrl, setLifecycleApiUrl] = useState<string>();
+  // A monitoring server named by the link and not by the config: asked about before connecting.
+  const [monitoringPrompt, setMonitoringPrompt] = useState<{ url: string; answer(connect: boolean): void }>();
+  // The answers, kept across a scene rebuilt after a lost context (asked once per page load).
+  const monitoringAnswers = useRef(new Map<string, boolean>());
   const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current, lifecycleApiUrl: () => lifecycleApiUrl }), [store, lifecycleApiUrl]);
   useEffect(() => {
     window.__cimTwin = services;
@@ -187,13 +194,12 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     // (Only on first start: a scene rebuilt after a lost context keeps the mode the user chose.)
     // A deep link to a sensor: its panel, and a flight to it when the link names no view. (First start only.)
     const stopSensorLink = generation === 0 && urlState.sensor !== undefined ? openSensorLink(store, urlState.sensor, { flyTo: !urlState.view, engine: () => engineRef.current }) : () => {};
+    let cancelPrompt: (() => void) | undefined;
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
     if (generation === 0 && urlState.quality) store.getState().setRenderQuality(urlState.quality);
     document.body.dataset.command = store.getState().commandMode;
-    const operator = restoreOperator();
-    if (operator) store.getState().setOperator(operator);
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
@@ -296,15 +302,38 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       canvas.addEventListener('webglcontextlost', onContextLost, { once: true });
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
-      if (monitoringUrl) {
-        monitoring = new MonitoringService({ baseUrl: monitoringUrl, store });
+      const connectMonitoring = async (url: string) => {
+        const fromLink = urlState.monitoring !== undefined && urlState.monitoring !== 'off';
+        if (fromLink && monitoringLinkNeedsConfirmation(url, config.monitoring?.url, window.location.href)) {
+          let connect = monitoringAnswers.current.get(url);
+          if (connect === undefined) {
+            connect = await new Promise<boolean>((resolve) => {
+              cancelPrompt = () => resolve(false);
+              setMonitoringPrompt({ url, answer: resolve });
+            });
+            setMonitoringPrompt(undefined);
+            if (cancelled) return;
+            monitoringAnswers.current.set(url, connect);
+          }
+          if (!connect) {
+            store.getState().addMessage(monitoringDictionaries[store.getState().language].linkDeclined(url));
+            return;
+          }
+        }
+        if (cancelled) return;
+        monitoring = new MonitoringService({ baseUrl: url, store });
         monitoringRef.current = monitoring;
+        // The operator signed in for this server in this tab, if any: a key entered for another is never used here.
+        store.getState().setOperator(restoreOperator(monitoring.client.origin));
         void monitoring.start();
-      }
+      };
+      if (monitoringUrl) void connectMonitoring(monitoringUrl);
+      else store.getState().setOperator(undefined);
       await engine.start();
     })();
     return () => {
       cancelled = true;
+      cancelPrompt?.();
       unsubscribe();
       stopSensorLink();
       // A rebuilt scene signals ready again.
@@ -320,6 +349,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     <ServicesContext.Provider value={services}>
       <div className="cesium-container" ref={container} data-testid="cesium-container" />
       {urlState.mode === 'display' ? <DisplayShell tourSeconds={urlState.tourSeconds ?? 30} /> : <Shell />}
+      {monitoringPrompt && <MonitoringLinkConfirm url={monitoringPrompt.url} onAnswer={monitoringPrompt.answer} />}
     </ServicesContext.Provider>
   );
 }

@@ -18,7 +18,8 @@ export function useIncidentWrite(): { busy: boolean; error?: string; run(write: 
   const [error, setError] = useState<string>();
   const run = async (write: (client: SensorThingsClient, operator: Operator) => Promise<IncidentDocument>) => {
     const service = services.monitoring();
-    if (!service || !operator) return false;
+    // The operator's key is for one server: nothing is written with it anywhere else.
+    if (!service || !operator || operator.origin !== service.client.origin) return false;
     setBusy(true);
     setError(undefined);
     try {
