@@ -13,6 +13,7 @@ import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
 import { thematicSlice, type ThematicSlice } from './thematic.ts';
 import { errorText } from '../domain/error-text.ts';
+import type { SceneStyle } from '../domain/thematic/scene-style.ts';
 
 export type LayerKind = 'buildings' | 'pipelines' | 'external';
 
@@ -123,6 +124,9 @@ export interface UiSlice {
   renderQuality: RenderQuality;
   /** WebGL runs on a software rasteriser (no GPU); undefined until the engine has looked. */
   softwareRenderer?: boolean;
+  /** The scene's colours: the original ones, or the dark style of wall screens (深色/科技). */
+  sceneStyle: SceneStyle;
+  setSceneStyle(style: SceneStyle): void;
   setLanguage(language: Language): void;
   setRenderQuality(quality: RenderQuality): void;
   setSoftwareRenderer(software: boolean): void;
@@ -173,6 +177,8 @@ const uiSlice: Slice<UiSlice> = (set) => ({
   messages: [],
   renderQuality: 'auto',
   softwareRenderer: undefined,
+  sceneStyle: 'original',
+  setSceneStyle: (sceneStyle) => set({ sceneStyle }),
   setLanguage: (language) => set({ language }),
   setRenderQuality: (renderQuality) => set({ renderQuality }),
   setSoftwareRenderer: (softwareRenderer) => set({ softwareRenderer }),

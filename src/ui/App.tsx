@@ -32,6 +32,7 @@ import { DisplayShell } from './display/DisplayShell.tsx';
 import { CommandSwitch, enterEmergency } from './command/CommandSwitch.tsx';
 import { DailyOverview } from './command/DailyOverview.tsx';
 import { errorText } from '../domain/error-text.ts';
+import { defaultSceneStyle } from '../domain/thematic/scene-style.ts';
 
 declare global {
   interface Window {
@@ -199,6 +200,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
     if (generation === 0 && urlState.quality) store.getState().setRenderQuality(urlState.quality);
+    if (generation === 0) store.getState().setSceneStyle(urlState.sceneStyle ?? defaultSceneStyle(urlState.mode));
     document.body.dataset.command = store.getState().commandMode;
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
@@ -216,6 +218,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (state.sensorsVisible !== previous.sensorsVisible) replaceSearch({ sensors: state.sensorsVisible ? undefined : false });
       if (state.renderQuality !== previous.renderQuality) replaceSearch({ quality: state.renderQuality === 'auto' ? undefined : state.renderQuality });
       if (state.theme !== previous.theme) replaceSearch({ theme: state.theme });
+      // The style is in the link when it is not the mode's default (dark on the display, original elsewhere).
+      if (state.sceneStyle !== previous.sceneStyle) replaceSearch({ sceneStyle: state.sceneStyle === defaultSceneStyle(urlState.mode) ? undefined : state.sceneStyle });
       if (state.filter !== previous.filter) replaceSearch({ filter: formatFilter(state.filter) });
       // While the 4D view animates, the URL keeps the date it started from: one history write per year would be noise.
       if ((state.asOfDate !== previous.asOfDate || state.playing !== previous.playing) && !state.playing) replaceSearch({ asOfDate: state.asOfDate });
