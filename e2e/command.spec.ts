@@ -11,7 +11,7 @@ import { isolateBreak, suspectedBreak } from '../src/domain/emergency/valve-isol
 import { inspectionDigest, inspectionOverview } from '../src/domain/lifecycle/inspections.ts';
 import { NetworkIndex } from '../src/domain/network-index.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { expect, test, waitForReady } from './fixtures.ts';
+import { expect, openMonitoringLink, test, waitForReady } from './fixtures.ts';
 
 /** Today in China Standard Time, YYYY-MM-DD. */
 const todayInChina = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -43,7 +43,7 @@ test('daily mode: cases, sensor health and inspections; emergency mode: linked u
   expect(inspections.overdue.length).toBeGreaterThan(0);
 
   const query = `monitoring=${encodeURIComponent(base)}&lifecycle=${encodeURIComponent(api)}`;
-  await page.goto(`/?${query}`);
+  await openMonitoringLink(page, `/?${query}`);
   await waitForReady(page);
 
   // Daily mode (the default): case statistics of the last 7 days.
@@ -108,7 +108,7 @@ test('daily mode: cases, sensor health and inspections; emergency mode: linked u
   expect(await valves.evaluateAll((items) => items.map((li) => li.getAttribute('data-valve')))).toEqual(isolation.valvesToClose);
 
   // A reload in emergency mode without an incident focuses the most serious open one, with its log from the API.
-  await page.goto(`/?${query}&command=emergency`);
+  await openMonitoringLink(page, `/?${query}&command=emergency`);
   await waitForReady(page);
   await expect(page.getByTestId('incident-panel')).toContainText(valve.id);
   await expect(page.locator(`[data-unit="${units[0]}"]`)).toHaveAttribute('data-state', 'arrived');

@@ -8,7 +8,7 @@ import { buildingsInRings, ringRadii } from '../src/domain/emergency/impact.ts';
 import { isolateBreak } from '../src/domain/emergency/valve-isolation.ts';
 import { traceNetwork } from '../src/domain/emergency/tracing.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { demoBuildings, expect, expectCanvasRendered, imageVariety, test, waitForReady } from './fixtures.ts';
+import { demoBuildings, expect, expectCanvasRendered, imageVariety, openMonitoringLink, test, waitForReady } from './fixtures.ts';
 
 test('?incident=ID opens onto the incident with its impact rings, the buildings in them and the spaces gas could reach', async ({ page, monitoringServer }) => {
   const network = generateNetwork(generateDistrict());
@@ -31,7 +31,7 @@ test('?incident=ID opens onto the incident with its impact rings, the buildings 
   );
   expect(expected[0]!.buildings.length + expected[1]!.buildings.length).toBeGreaterThan(0);
 
-  await page.goto(`/?monitoring=${encodeURIComponent(base)}&incident=1`);
+  await openMonitoringLink(page, `/?monitoring=${encodeURIComponent(base)}&incident=1`);
   await waitForReady(page);
   await expect(page.getByTestId('incident-panel')).toContainText(manhole.id);
   const rings = page.getByTestId('impact-rings').locator(':scope > li');

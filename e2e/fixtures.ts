@@ -75,6 +75,16 @@ export const test = base.extend<{ outsideRequests: string[]; monitoringServer: M
 
 export { expect };
 
+/**
+ * Open a link that names a monitoring server not in the config (`?monitoring=`, the test's own
+ * servers), and confirm the connection as the user would: the viewer asks first (issue 20 §4).
+ */
+export async function openMonitoringLink(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId('monitoring-link-connect').click();
+  await expect(page.getByTestId('monitoring-link-confirm')).toHaveCount(0);
+}
+
 export async function waitForReady(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 180_000 });
 }

@@ -4,7 +4,7 @@ import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { PARTY_ROLE_NAMES } from '../src/domain/lifecycle/lifecycle.ts';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES } from '../src/domain/monitoring/incidents.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { demoBuildings, expect, test, waitForReady } from './fixtures.ts';
+import { demoBuildings, expect, openMonitoringLink, test, waitForReady } from './fixtures.ts';
 
 /** A renovated demo building: its record has every kind of entry. */
 function renovatedBuilding() {
@@ -46,7 +46,7 @@ test("a building's panel lists the sensors on it and its incident history from t
   for (const action of ['acknowledge', 'dispatch', 'resolve']) await post('Incidents(1)/Actions', { action, by: '值班员 王工' });
   await post('Datastreams(1)/Observations', { result: 1.1 });
 
-  await page.goto(`/?select=${record.buildingId}&monitoring=${encodeURIComponent(base)}`);
+  await openMonitoringLink(page, `/?select=${record.buildingId}&monitoring=${encodeURIComponent(base)}`);
   await waitForReady(page);
   const sensors = page.getByTestId('building-sensors');
   await expect(sensors).toContainText(`building-tilt ${record.buildingId}`);

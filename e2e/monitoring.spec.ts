@@ -15,7 +15,7 @@ import { generateNetwork } from '../src/demo/network.ts';
 import { SENSOR_STATE_COLOURS } from '../src/domain/monitoring/warning.ts';
 import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
+import { expect, expectCanvasRendered, openMonitoringLink, test, waitForReady } from './fixtures.ts';
 
 const KEY = 'e2e-monitoring-key';
 
@@ -45,7 +45,7 @@ test('a gas reading over the threshold turns its marker red within a second, rai
     expect((await post('Datastreams(1)/Observations', { result: 1.2 })).status).toBe(201);
 
     // Looking at the district from afar, so the flight to the incident has somewhere to go.
-    await page.goto(`/?monitoring=${encodeURIComponent(base)}&view=113.125,22.995,2500,0,-45`);
+    await openMonitoringLink(page, `/?monitoring=${encodeURIComponent(base)}&view=113.125,22.995,2500,0,-45`);
     await waitForReady(page);
     await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'live');
     const colour = () => page.evaluate(() => window.__cimTwin!.engine()!.sensors.colourOf(1));
@@ -181,7 +181,7 @@ test('a clicked sensor is kept in the URL (sensor=<datastream id>), and the link
   const { base, post } = monitoringServer;
   await post('Things', thingPayload(manhole.id, 'methane', manhole.lonDegrees, manhole.latDegrees));
   await post('Datastreams(1)/Observations', { result: 0.4 });
-  await page.goto(`/?monitoring=${encodeURIComponent(base)}&view=${manhole.lonDegrees},${manhole.latDegrees},300,0,-90`);
+  await openMonitoringLink(page, `/?monitoring=${encodeURIComponent(base)}&view=${manhole.lonDegrees},${manhole.latDegrees},300,0,-90`);
   await waitForReady(page);
   await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'live');
   const point = await page.evaluate(([lon, lat]) => {
@@ -199,7 +199,7 @@ test('a clicked sensor is kept in the URL (sensor=<datastream id>), and the link
 
   // The link as copied (with its view) opens the panel on the same reading.
   const shared = await browser.newPage();
-  await shared.goto(page.url());
+  await openMonitoringLink(shared, page.url());
   await waitForReady(shared);
   await expect(shared.getByTestId('sensor-panel')).toBeVisible();
   await expect(shared.getByTestId('sensor-panel')).toContainText(manhole.id);
@@ -208,7 +208,7 @@ test('a clicked sensor is kept in the URL (sensor=<datastream id>), and the link
 
   // A link with the sensor alone opens onto it: the camera flies close to the sensor.
   const bare = await browser.newPage();
-  await bare.goto(`/?monitoring=${encodeURIComponent(base)}&sensor=1`);
+  await openMonitoringLink(bare, `/?monitoring=${encodeURIComponent(base)}&sensor=1`);
   await waitForReady(bare);
   await expect(bare.getByTestId('sensor-panel')).toBeVisible();
   await bare.waitForFunction(

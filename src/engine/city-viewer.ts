@@ -17,9 +17,10 @@ import {
   ScreenSpaceEventHandler,
   ScreenSpaceEventType,
   Viewer,
+  type CustomShader,
   type Globe,
 } from 'cesium';
-import type { AppStore, LayerConfig } from '../store/index.ts';
+import type { AppState, AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView, Placement } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
 import { ImpactRings } from './impact-rings.ts';
@@ -37,6 +38,9 @@ import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTI
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
 import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
+import { errorText } from '../domain/error-text.ts';
+import { darkSceneRule } from '../domain/thematic/scene-style.ts';
+import { darkBuildingShader, SceneStyleView } from './scene-style.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /**
@@ -87,6 +91,9 @@ export class CityViewer {
   readonly sensors: SensorOverlay;
   readonly impactRings: ImpactRings;
   readonly underground: UndergroundView;
+  readonly sceneStyle: SceneStyleView;
+  /** The rim light of buildings in the dark scene style, made once. */
+  private darkShader: CustomShader | undefined;
   private tints = new Map<string, string>();
   /** Layers with no georeference: the placement applied to each ("" for none). */
   private readonly appliedPlacements = new Map<string, string>();
@@ -120,11 +127,13 @@ export class CityViewer {
     this.sensors = new SensorOverlay(this.viewer, this.store);
     this.impactRings = new ImpactRings(this.viewer, this.store);
     this.underground = new UndergroundView(this.viewer);
+    this.sceneStyle = new SceneStyleView(this.viewer);
+    this.sceneStyle.apply(this.store.getState().sceneStyle, this.store.getState().underground);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
-    this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden()));
+    this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden() || this.sceneStyle.skyHidden()));
     this.cleanups.push(adaptGlobeDetail(this.viewer));
     this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
     this.cleanups.push(
@@ -134,38 +143,50 @@ export class CityViewer {
       }),
     );
     this.cleanups.push(this.store.subscribe((state, previous) => {
-      if (state.selection?.id !== previous.selection?.id) this.applySelection();
-      // Until ready, a change that can complete the picture draws a frame, after which readiness is checked.
-      if (!state.ready && (state.sensorRevision !== previous.sensorRevision || state.connection !== previous.connection || state.sensorsVisible !== previous.sensorsVisible)) this.viewer.scene.requestRender();
-      if (state.incidents !== previous.incidents) this.applyIncidentTints();
-      if (
-        state.theme !== previous.theme ||
-        state.filter !== previous.filter ||
-        state.asOfDate !== previous.asOfDate ||
-        state.lifecycleDates !== previous.lifecycleDates ||
-        (state.theme === 'risk' && state.incidents !== previous.incidents)
-      ) {
-        this.applyThematic();
+      // A layer that fails to apply a change says so in the status bar; it never throws into the
+      // code that changed the store (a stream update, a React event handler).
+      try {
+        this.applyStoreChange(state, previous);
+      } catch (error) {
+        this.store.getState().addMessage(errorText(error));
       }
-      if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
-      if (state.renderQuality !== previous.renderQuality || state.softwareRenderer !== previous.softwareRenderer) this.applyRenderQuality();
-      if (
-        state.layers !== previous.layers ||
-        state.underground !== previous.underground ||
-        state.groundOpacity !== previous.groundOpacity ||
-        state.buildingsAppearance !== previous.buildingsAppearance ||
-        state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
-      ) {
-        this.applyLayerAppearance();
-      }
-      if (state.layers !== previous.layers) this.applyPlacements(true);
     }));
+  }
+
+  private applyStoreChange(state: AppState, previous: AppState): void {
+    if (state.selection?.id !== previous.selection?.id) this.applySelection();
+    // Until ready, a change that can complete the picture draws a frame, after which readiness is checked.
+    if (!state.ready && (state.sensorRevision !== previous.sensorRevision || state.connection !== previous.connection || state.sensorsVisible !== previous.sensorsVisible)) this.viewer.scene.requestRender();
+    if (state.incidents !== previous.incidents) this.applyIncidentTints();
+    if (
+      state.theme !== previous.theme ||
+      state.filter !== previous.filter ||
+      state.asOfDate !== previous.asOfDate ||
+      state.lifecycleDates !== previous.lifecycleDates ||
+      (state.theme === 'risk' && state.incidents !== previous.incidents)
+    ) {
+      this.applyThematic();
+    }
+    if (state.selectedIncidentId !== previous.selectedIncidentId && state.selectedIncidentId !== undefined) void this.flyToIncident(state.selectedIncidentId);
+    if (state.renderQuality !== previous.renderQuality || state.softwareRenderer !== previous.softwareRenderer) this.applyRenderQuality();
+    if (
+      state.layers !== previous.layers ||
+      state.underground !== previous.underground ||
+      state.groundOpacity !== previous.groundOpacity ||
+      state.buildingsAppearance !== previous.buildingsAppearance ||
+      state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
+    ) {
+      this.applyLayerAppearance();
+    }
+    if (state.layers !== previous.layers) this.applyPlacements(true);
+    if (state.sceneStyle !== previous.sceneStyle) this.applyThematic();
+    if (state.sceneStyle !== previous.sceneStyle || state.underground !== previous.underground) this.sceneStyle.apply(state.sceneStyle, state.underground);
   }
 
   /** Load the ground and every layer, then go to the initial view. Failures are reported to the store, never thrown. */
   async start(): Promise<void> {
     const groundLoad = this.options.groundUrl
-      ? addGroundLayer(this.viewer, this.options.groundUrl).catch((error: unknown) => this.store.getState().addMessage(`ground: ${String(error instanceof Error ? error.message : error)}`))
+      ? addGroundLayer(this.viewer, this.options.groundUrl).catch((error: unknown) => this.store.getState().addMessage(`ground: ${errorText(error)}`))
       : Promise.resolve();
     void groundLoad.finally(() => {
       this.groundSettled = true;
@@ -223,7 +244,7 @@ export class CityViewer {
       this.applyIncidentTints();
       this.applyThematic();
     } catch (error) {
-      setLayerStatus(config.id, 'error', error instanceof Error ? error.message : String(error));
+      setLayerStatus(config.id, 'error', errorText(error));
     }
   }
 
@@ -316,10 +337,14 @@ export class CityViewer {
   private applyThematic(): void {
     const state = this.store.getState();
     const thematic: ThematicState = { theme: state.theme, filter: state.filter, asOfDate: state.asOfDate, lifecycleDates: state.lifecycleDates, risk: this.risk };
-    const rule = isThematicActive(thematic) ? appearanceRule(thematic) : undefined;
+    // With no theme, the dark scene style shades the buildings by height; a theme's colours win.
+    const rule = isThematicActive(thematic) ? appearanceRule(thematic) : state.sceneStyle === 'dark' ? darkSceneRule : undefined;
+    const shader = state.sceneStyle === 'dark' ? (this.darkShader ??= darkBuildingShader()) : undefined;
     for (const layerState of state.layers) {
       if (layerState.config.kind !== 'buildings') continue;
-      this.layers.get(layerState.config.id)?.setAppearanceRule(rule);
+      const layer = this.layers.get(layerState.config.id);
+      layer?.setAppearanceRule(rule);
+      if (layer && layer.tileset.customShader !== shader) layer.tileset.customShader = shader;
     }
   }
 
@@ -582,6 +607,7 @@ export class CityViewer {
     this.sensors.destroy();
     this.impactRings.destroy();
     this.underground.destroy();
+    this.sceneStyle.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

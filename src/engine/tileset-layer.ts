@@ -3,10 +3,12 @@
  * EXT_mesh_features/EXT_structural_metadata, implicit tiling, Draco or meshopt), reports load
  * state and failures naming the URL, highlights the selected asset by its ID with a style.
  */
-import { Color, Cesium3DTileFeature, Cesium3DTileset, Cesium3DTileStyle, type Cesium3DTile, type StyleExpression, type Viewer } from 'cesium';
+import { Color, Cesium3DTileFeature, Cesium3DTileset, type Cesium3DTile, type Viewer } from 'cesium';
+import { assetStyle } from './asset-style.ts';
 import type { BuildingAppearance } from '../domain/thematic/appearance.ts';
 import type { BuildingAttributes } from '../domain/thematic/themes.ts';
 import type { PropertyEntry } from '../store/index.ts';
+import { errorText } from '../domain/error-text.ts';
 
 export const SELECTED_COLOUR_CSS = '#ffc61a';
 
@@ -82,13 +84,13 @@ export class TilesetLayer {
         enablePick: true,
       });
     } catch (error) {
-      throw new Error(`${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`${url}: ${errorText(error)}`, { cause: error });
     }
     viewer.scene.primitives.add(tileset);
     const layer = new TilesetLayer(viewer, id, url, tileset, idProperty);
     layer.removeListeners.push(
       tileset.loadProgress.addEventListener((pending: number, processing: number) => callbacks.onPending(pending + processing)),
-      tileset.tileFailed.addEventListener((error: { url: string; message: string }) => callbacks.onContentFailed(`${error.url}: ${error.message}`)),
+      tileset.tileFailed.addEventListener((error: { url: string; message: string }) => callbacks.onContentFailed(`${error.url}: ${errorText(error)}`)),
     );
     return layer;
   }
@@ -145,75 +147,23 @@ export class TilesetLayer {
     return { shown: feature.show && this.tileset.show, colour: Color.fromBytes(Math.round(red * 255), Math.round(green * 255), Math.round(blue * 255)).toCssHexString(), alpha };
   }
 
-  /** One Cesium style for the selection, the incident tints, the fade and the hidden types. */
+  /** One Cesium style for the selection, the incident tints, the fade, the hidden types and the theme (see asset-style.ts). */
   private applyStyle(): void {
-    if (this.rule) {
-      this.tileset.style = this.ruleStyle(this.rule);
-      this.viewer.scene.requestRender();
-      return;
-    }
-    const conditions: [string, string][] = [];
-    const idExpression = `\${${this.idProperty}}`;
-    if (this.selectedId !== undefined) conditions.push([`${idExpression} === ${JSON.stringify(this.selectedId)}`, `color('${SELECTED_COLOUR_CSS}')`]);
-    for (const [id, colour] of this.tints) conditions.push([`${idExpression} === ${JSON.stringify(id)}`, `color('${colour}')`]);
-    if (conditions.length === 0 && this.alpha === 1 && this.hiddenTypes.length === 0) {
-      this.tileset.style = undefined;
-    } else {
-      conditions.push(['true', `color('white', ${this.alpha})`]);
-      const style: { color: unknown; show?: string } = { color: { conditions } };
-      if (this.hiddenTypes.length) style.show = this.hiddenTypes.map((t) => `\${pipelineType} !== ${JSON.stringify(t)}`).join(' && ');
-      this.tileset.style = new Cesium3DTileStyle(style);
-    }
+    const plain = this.rule === undefined && this.selectedId === undefined && this.tints.size === 0 && this.alpha === 1 && this.hiddenTypes.length === 0;
+    this.tileset.style = plain
+      ? undefined
+      : assetStyle({
+          idOf: (feature) => this.featureId(feature as Cesium3DTileFeature),
+          attributesOf: (feature) => featureAttributes(feature as Cesium3DTileFeature, this.idProperty),
+          selectedId: this.selectedId,
+          selectedColour: SELECTED_COLOUR_CSS,
+          tints: this.tints,
+          alpha: this.alpha,
+          hiddenPipelineTypes: new Set(this.hiddenTypes),
+          rule: this.rule,
+          colourCache: this.colours,
+        });
     this.viewer.scene.requestRender();
-  }
-
-  /**
-   * The style for a thematic rule: Cesium 3D Tiles styling with custom expressions (the
-   * documented `evaluate`/`evaluateColor` form), because the rule reads lifecycle dates and live
-   * risk that are not in the tiles. Selection and incident tints still win over the theme.
-   */
-  private ruleStyle(rule: (attributes: BuildingAttributes) => BuildingAppearance): Cesium3DTileStyle {
-    const colourOf = (css: string): Color => {
-      let colour = this.colours.get(css);
-      if (!colour) {
-        colour = Color.fromCssColorString(css);
-        this.colours.set(css, colour);
-      }
-      return colour;
-    };
-    const selectedId = this.selectedId;
-    const tints = this.tints;
-    const layerAlpha = this.alpha;
-    const hiddenTypes = new Set(this.hiddenTypes);
-    // Show and colour are evaluated one after the other for each feature: read its attributes once.
-    let lastFeature: Cesium3DTileFeature | undefined;
-    let lastAppearance: BuildingAppearance | undefined;
-    let lastId: string | undefined;
-    const appearanceOf = (feature: Cesium3DTileFeature): BuildingAppearance => {
-      if (feature !== lastFeature || !lastAppearance) {
-        const attributes = featureAttributes(feature, this.idProperty);
-        lastFeature = feature;
-        lastId = attributes.id;
-        lastAppearance = rule(attributes);
-      }
-      return lastAppearance;
-    };
-    const style = new Cesium3DTileStyle();
-    style.show = {
-      evaluate: (feature: Cesium3DTileFeature) => {
-        if (hiddenTypes.size && hiddenTypes.has(String(feature.getProperty('pipelineType')))) return false;
-        return appearanceOf(feature).show;
-      },
-    } as unknown as StyleExpression;
-    style.color = {
-      evaluateColor: (feature: Cesium3DTileFeature, result?: Color) => {
-        const appearance = appearanceOf(feature);
-        const id = lastId;
-        const css = id !== undefined && id === selectedId ? SELECTED_COLOUR_CSS : ((id !== undefined ? tints.get(id) : undefined) ?? appearance.colour);
-        return Color.fromAlpha(css === undefined ? Color.WHITE : colourOf(css), layerAlpha * appearance.alpha, result);
-      },
-    } as unknown as StyleExpression;
-    return style;
   }
 
   /** The asset ID of a feature of this layer, if it has one. */

@@ -8,6 +8,7 @@ import type { AppStore } from '../store/index.ts';
 import { SensorThingsClient } from './rest-client.ts';
 import { StreamClient } from './stream-client.ts';
 import type { StreamUpdate } from './types.ts';
+import { errorText } from '../domain/error-text.ts';
 
 export interface MonitoringServiceOptions {
   /** SensorThings base URL (e.g. https://host/v1.1). */
@@ -72,7 +73,7 @@ export class MonitoringService {
         if (this.stream?.state === 'live') state.setConnection('live', { lastMessageAt: Date.now() });
         return;
       } catch (error) {
-        store.getState().setConnection('stale', { error: error instanceof Error ? error.message : String(error) });
+        store.getState().setConnection('stale', { error: errorText(error) });
         await new Promise((resolve) => setTimeout(resolve, Math.min(15_000, 1000 * 2 ** attempt)));
       }
     }

@@ -20,6 +20,13 @@ interface ThingJson {
   }[];
 }
 
+/** A write key and the origin (scheme://host:port) of the server it was entered for. */
+export interface OperatorKey {
+  name: string;
+  apiKey: string;
+  origin: string;
+}
+
 export class MonitoringApiError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
@@ -103,14 +110,19 @@ export class SensorThingsClient {
     return page.value.filter((o) => typeof o.result === 'number').map((o) => ({ time: o.phenomenonTime, value: o.result as number })).reverse();
   }
 
+  /** The origin (scheme://host:port) of this server: the only one a key entered for it is sent to. */
+  get origin(): string {
+    return new URL(this.baseUrl, typeof location === 'undefined' ? undefined : location.href).origin;
+  }
+
   /** A person's action on an incident (acknowledge, dispatch, resolve, archive). */
-  act(incidentId: number, action: IncidentAction, by: string, apiKey: string, note?: string): Promise<IncidentDocument> {
-    return this.postAction(incidentId, { action, by, ...(note ? { note } : {}) }, apiKey);
+  act(incidentId: number, action: IncidentAction, operator: OperatorKey, note?: string): Promise<IncidentDocument> {
+    return this.postAction(incidentId, { action, by: operator.name, ...(note ? { note } : {}) }, operator);
   }
 
   /** An emergency-log entry: a linked unit notified or on site, or a note. The status stays. */
-  log(incidentId: number, action: IncidentLogAction, entry: { unit?: string; note?: string }, by: string, apiKey: string): Promise<IncidentDocument> {
-    return this.postAction(incidentId, { action, by, ...(entry.unit ? { unit: entry.unit } : {}), ...(entry.note ? { note: entry.note } : {}) }, apiKey);
+  log(incidentId: number, action: IncidentLogAction, entry: { unit?: string; note?: string }, operator: OperatorKey): Promise<IncidentDocument> {
+    return this.postAction(incidentId, { action, by: operator.name, ...(entry.unit ? { unit: entry.unit } : {}), ...(entry.note ? { note: entry.note } : {}) }, operator);
   }
 
   /** Incidents raised since a time, archived ones too (for the daily mode's statistics), newest first. */
@@ -120,10 +132,12 @@ export class SensorThingsClient {
     return page.value;
   }
 
-  private async postAction(incidentId: number, body: Record<string, string>, apiKey: string): Promise<IncidentDocument> {
+  private async postAction(incidentId: number, body: Record<string, string>, operator: OperatorKey): Promise<IncidentDocument> {
+    // A key goes only to the server it was entered for, whatever server this client was pointed at.
+    if (operator.origin !== this.origin) throw new MonitoringApiError(403, `the key was entered for ${operator.origin}, not for ${this.origin}: sign in for this server`);
     const response = await this.fetcher(`${this.baseUrl}/Incidents(${incidentId})/Actions`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': operator.apiKey },
       body: JSON.stringify(body),
     });
     if (!response.ok) {

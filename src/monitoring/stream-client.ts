@@ -9,6 +9,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { ConnectionState, StreamUpdate } from './types.ts';
+import { errorText } from '../domain/error-text.ts';
 
 export interface StreamClientOptions {
   /** The stream URL, e.g. http://host/v1.1/Stream. */
@@ -124,7 +125,7 @@ export class StreamClient {
       }
       error = 'stream ended';
     } catch (caught) {
-      error = caught instanceof Error ? caught.message : String(caught);
+      error = errorText(caught);
     } finally {
       clearTimeout(this.idleTimer);
     }

@@ -12,6 +12,8 @@ import type { RenderQuality } from '../engine/render-quality.ts';
 import { analysisSlice, type AnalysisSlice } from './analysis.ts';
 import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
 import { thematicSlice, type ThematicSlice } from './thematic.ts';
+import { errorText } from '../domain/error-text.ts';
+import type { SceneStyle } from '../domain/thematic/scene-style.ts';
 
 export type LayerKind = 'buildings' | 'pipelines' | 'external';
 
@@ -122,6 +124,9 @@ export interface UiSlice {
   renderQuality: RenderQuality;
   /** WebGL runs on a software rasteriser (no GPU); undefined until the engine has looked. */
   softwareRenderer?: boolean;
+  /** The scene's colours: the original ones, or the dark style of wall screens (深色/科技). */
+  sceneStyle: SceneStyle;
+  setSceneStyle(style: SceneStyle): void;
   setLanguage(language: Language): void;
   setRenderQuality(quality: RenderQuality): void;
   setSoftwareRenderer(software: boolean): void;
@@ -138,7 +143,7 @@ const layersSlice: Slice<LayersSlice> = (set) => ({
   layers: [],
   setLayers: (configs) => set({ layers: configs.map((config) => ({ config, status: 'loading', visible: true })) }),
   setLayerStatus: (id, status, error) =>
-    set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error ?? (status === 'error' ? l.error : undefined) } : l)) })),
+    set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, status, error: error !== undefined ? errorText(error) : status === 'error' ? l.error : undefined } : l)) })),
   setLayerVisible: (id, visible) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, visible } : l)) })),
   setLayerUnplaced: (id, unplaced) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, unplaced } : l)) })),
   setLayerPlacement: (id, placement) => set((s) => ({ layers: s.layers.map((l) => (l.config.id === id ? { ...l, placement } : l)) })),
@@ -172,12 +177,14 @@ const uiSlice: Slice<UiSlice> = (set) => ({
   messages: [],
   renderQuality: 'auto',
   softwareRenderer: undefined,
+  sceneStyle: 'original',
+  setSceneStyle: (sceneStyle) => set({ sceneStyle }),
   setLanguage: (language) => set({ language }),
   setRenderQuality: (renderQuality) => set({ renderQuality }),
   setSoftwareRenderer: (softwareRenderer) => set({ softwareRenderer }),
   setPendingTiles: (pendingTiles) => set({ pendingTiles }),
   setReady: (ready) => set({ ready }),
-  addMessage: (message) => set((s) => ({ messages: [...s.messages, message].slice(-MAXIMUM_MESSAGES) })),
+  addMessage: (message) => set((s) => ({ messages: [...s.messages, errorText(message)].slice(-MAXIMUM_MESSAGES) })),
   dismissMessage: (index) => set((s) => ({ messages: s.messages.filter((_, i) => i !== index) })),
 });
 

@@ -11,6 +11,7 @@ import { evaluateThreshold, type ThresholdRule } from '../domain/monitoring/thre
 import thresholdRulesFile from '../domain/monitoring/threshold-rules.json';
 import type { SensorState } from '../domain/monitoring/warning.ts';
 import type { ConnectionState, IncidentDocument, SensorRecord, StreamObservation } from '../monitoring/types.ts';
+import { errorText } from '../domain/error-text.ts';
 
 export const THRESHOLD_RULES = new Map((thresholdRulesFile.rules as ThresholdRule[]).map((r) => [r.observedProperty, r]));
 
@@ -31,6 +32,8 @@ export type CommandMode = 'daily' | 'emergency';
 export interface Operator {
   name: string;
   apiKey: string;
+  /** The origin of the monitoring server the key was entered for (scheme://host:port); it is sent nowhere else. */
+  origin: string;
 }
 
 export interface MonitoringSlice {
@@ -92,7 +95,7 @@ export function monitoringSlice<T extends MonitoringSlice>(set: Set_<T>, get: Ge
     setCommandMode: (commandMode) => setPartial({ commandMode }),
     sensorsVisible: true,
     setSensorsVisible: (sensorsVisible) => setPartial({ sensorsVisible }),
-    setConnection: (connection, detail) => setPartial({ connection, lastMessageAt: detail?.lastMessageAt ?? get().lastMessageAt, connectionError: detail?.error }),
+    setConnection: (connection, detail) => setPartial({ connection, lastMessageAt: detail?.lastMessageAt ?? get().lastMessageAt, connectionError: detail?.error === undefined ? undefined : errorText(detail.error) }),
     replaceSensors: (records) => {
       const { sensors, sensorChanges } = get();
       sensors.clear();

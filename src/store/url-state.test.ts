@@ -103,4 +103,11 @@ describe('URL state', () => {
   ] as const)('reads the layer kind of tileset=%j as %s', (text, kind, url) => {
     expect(parseTilesetParameter(text)).toEqual({ kind, url });
   });
+  it('reads and writes the scene style, ignoring unknown ones', () => {
+    expect(parseUrlState('?style=dark').sceneStyle).toBe('dark');
+    expect(parseUrlState('?mode=display&style=original')).toMatchObject({ mode: 'display', sceneStyle: 'original' });
+    expect(parseUrlState('?style=neon').sceneStyle).toBeUndefined();
+    expect(formatUrlState({ sceneStyle: 'dark' }, '?lang=en')).toBe('?lang=en&style=dark');
+    expect(formatUrlState({ sceneStyle: undefined }, '?style=dark')).toBe('');
+  });
 });

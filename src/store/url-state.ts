@@ -21,9 +21,12 @@
  *   &command=emergency  the dual command's emergency mode (default: daily mode)
  *   &sensors=0          open with the sensor overlay hidden (the monitoring data still flows)
  *   &quality=high|smooth   render quality (default auto: smooth on a software renderer, else high)
+ *   &style=dark|original   the scene style: dark (深色/科技) or the original colours (default: dark in
+ *                       the display mode, original elsewhere)
  */
 import { isCalendarDate } from '../domain/lifecycle/lifecycle.ts';
 import { isTheme, type Theme } from '../domain/thematic/themes.ts';
+import { isSceneStyle, type SceneStyle } from '../domain/thematic/scene-style.ts';
 import { isRenderQuality, type RenderQuality } from '../engine/render-quality.ts';
 
 
@@ -75,6 +78,8 @@ export interface UrlState {
   sensors?: false;
   /** A forced render quality; undefined is "auto". */
   quality?: Exclude<RenderQuality, 'auto'>;
+  /** The scene style the link names; undefined: the mode's default. */
+  sceneStyle?: SceneStyle;
 }
 
 /** Layer kinds a `tileset=` value may name in front of its URL. */
@@ -157,6 +162,8 @@ export function parseUrlState(search: string): UrlState {
   if (params.get('sensors') === '0') state.sensors = false;
   const quality = params.get('quality');
   if (isRenderQuality(quality) && quality !== 'auto') state.quality = quality;
+  const sceneStyle = params.get('style');
+  if (isSceneStyle(sceneStyle)) state.sceneStyle = sceneStyle;
   const time = params.get('time');
   if (time && !Number.isNaN(Date.parse(time))) state.time = time;
   return state;
@@ -182,6 +189,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   if ('command' in state) set('command', state.command);
   if ('sensors' in state) set('sensors', state.sensors === false ? '0' : undefined);
   if ('quality' in state) set('quality', state.quality);
+  if ('sceneStyle' in state) set('style', state.sceneStyle);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -7,6 +7,7 @@ import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
 import { ServicesContext, useApp, useCommandDictionary, useDictionary, useServices, type AppServices } from './context.ts';
 import { InfoPanel } from './InfoPanel.tsx';
+import { PanelBoundary } from './PanelBoundary.tsx';
 import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { loadSearchEntries } from './search-loader.ts';
@@ -20,13 +21,18 @@ import { MonitoringService } from '../monitoring/monitoring-service.ts';
 import { ConnectionBanner } from './monitoring/ConnectionBanner.tsx';
 import { IncidentList } from './monitoring/IncidentList.tsx';
 import { IncidentPanel } from './monitoring/IncidentPanel.tsx';
-import { restoreOperator } from './monitoring/OperatorSignIn.tsx';
+import { restoreOperator } from './monitoring/operator-keys.ts';
+import { monitoringLinkNeedsConfirmation } from './monitoring/monitoring-link.ts';
+import { MonitoringLinkConfirm } from './monitoring/MonitoringLinkConfirm.tsx';
+import { monitoringDictionaries } from './monitoring/i18n.ts';
 import { SensorPanel } from './monitoring/SensorPanel.tsx';
 import { ThematicPanel } from './thematic/ThematicPanel.tsx';
 import { TimeSlider } from './thematic/TimeSlider.tsx';
 import { DisplayShell } from './display/DisplayShell.tsx';
 import { CommandSwitch, enterEmergency } from './command/CommandSwitch.tsx';
 import { DailyOverview } from './command/DailyOverview.tsx';
+import { errorText } from '../domain/error-text.ts';
+import { defaultSceneStyle } from '../domain/thematic/scene-style.ts';
 
 declare global {
   interface Window {
@@ -90,9 +96,15 @@ function Shell() {
     <div className="shell">
       <header className="top-bar">
         <h1>{t.appTitle}</h1>
-        <SearchBox />
-        <CommandSwitch />
-        <ConnectionBanner />
+        <PanelBoundary name="SearchBox">
+          <SearchBox />
+        </PanelBoundary>
+        <PanelBoundary name="CommandSwitch">
+          <CommandSwitch />
+        </PanelBoundary>
+        <PanelBoundary name="ConnectionBanner">
+          <ConnectionBanner />
+        </PanelBoundary>
         <button type="button" className="language export" data-testid="export-png" title={t.exportPng} onClick={() => exportPng(engine())}>
           {t.exportPng}
         </button>
@@ -101,22 +113,50 @@ function Shell() {
         </button>
       </header>
       <div className="left-column">
-        <LayerList />
-        <ThematicPanel />
-        <UndergroundPanel />
-        <AnalysisPanel />
+        <PanelBoundary name="LayerList">
+          <LayerList />
+        </PanelBoundary>
+        <PanelBoundary name="ThematicPanel">
+          <ThematicPanel />
+        </PanelBoundary>
+        <PanelBoundary name="UndergroundPanel">
+          <UndergroundPanel />
+        </PanelBoundary>
+        <PanelBoundary name="AnalysisPanel">
+          <AnalysisPanel />
+        </PanelBoundary>
       </div>
       <div className="right-column">
-        <SensorPanel />
-        <EmergencyWithoutFocus />
-        <IncidentPanel />
-        <InfoPanel />
-        {commandMode === 'daily' && <DailyOverview />}
-        <IncidentList />
+        <PanelBoundary name="SensorPanel">
+          <SensorPanel />
+        </PanelBoundary>
+        <PanelBoundary name="EmergencyWithoutFocus">
+          <EmergencyWithoutFocus />
+        </PanelBoundary>
+        <PanelBoundary name="IncidentPanel">
+          <IncidentPanel />
+        </PanelBoundary>
+        <PanelBoundary name="InfoPanel">
+          <InfoPanel />
+        </PanelBoundary>
+        {commandMode === 'daily' && (
+          <PanelBoundary name="DailyOverview">
+            <DailyOverview />
+          </PanelBoundary>
+        )}
+        <PanelBoundary name="IncidentList">
+          <IncidentList />
+        </PanelBoundary>
       </div>
-      <TimeSlider />
-      <AnalysisDrawer />
-      <StatusBar />
+      <PanelBoundary name="TimeSlider">
+        <TimeSlider />
+      </PanelBoundary>
+      <PanelBoundary name="AnalysisDrawer">
+        <AnalysisDrawer />
+      </PanelBoundary>
+      <PanelBoundary name="StatusBar">
+        <StatusBar />
+      </PanelBoundary>
     </div>
   );
 }
@@ -133,6 +173,10 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
   const engineRef = useRef<CityViewer | undefined>(undefined);
   const monitoringRef = useRef<MonitoringService | undefined>(undefined);
   const [lifecycleApiUrl, setLifecycleApiUrl] = useState<string>();
+  // A monitoring server named by the link and not by the config: asked about before connecting.
+  const [monitoringPrompt, setMonitoringPrompt] = useState<{ url: string; answer(connect: boolean): void }>();
+  // The answers, kept across a scene rebuilt after a lost context (asked once per page load).
+  const monitoringAnswers = useRef(new Map<string, boolean>());
   const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current, lifecycleApiUrl: () => lifecycleApiUrl }), [store, lifecycleApiUrl]);
   useEffect(() => {
     window.__cimTwin = services;
@@ -151,13 +195,13 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     // (Only on first start: a scene rebuilt after a lost context keeps the mode the user chose.)
     // A deep link to a sensor: its panel, and a flight to it when the link names no view. (First start only.)
     const stopSensorLink = generation === 0 && urlState.sensor !== undefined ? openSensorLink(store, urlState.sensor, { flyTo: !urlState.view, engine: () => engineRef.current }) : () => {};
+    let cancelPrompt: (() => void) | undefined;
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
     if (generation === 0 && urlState.quality) store.getState().setRenderQuality(urlState.quality);
+    if (generation === 0) store.getState().setSceneStyle(urlState.sceneStyle ?? defaultSceneStyle(urlState.mode));
     document.body.dataset.command = store.getState().commandMode;
-    const operator = restoreOperator();
-    if (operator) store.getState().setOperator(operator);
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
@@ -174,6 +218,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (state.sensorsVisible !== previous.sensorsVisible) replaceSearch({ sensors: state.sensorsVisible ? undefined : false });
       if (state.renderQuality !== previous.renderQuality) replaceSearch({ quality: state.renderQuality === 'auto' ? undefined : state.renderQuality });
       if (state.theme !== previous.theme) replaceSearch({ theme: state.theme });
+      // The style is in the link when it is not the mode's default (dark on the display, original elsewhere).
+      if (state.sceneStyle !== previous.sceneStyle) replaceSearch({ sceneStyle: state.sceneStyle === defaultSceneStyle(urlState.mode) ? undefined : state.sceneStyle });
       if (state.filter !== previous.filter) replaceSearch({ filter: formatFilter(state.filter) });
       // While the 4D view animates, the URL keeps the date it started from: one history write per year would be noise.
       if ((state.asOfDate !== previous.asOfDate || state.playing !== previous.playing) && !state.playing) replaceSearch({ asOfDate: state.asOfDate });
@@ -208,7 +254,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       try {
         config = await loadConfig(configUrl);
       } catch (error) {
-        store.getState().addMessage(`config: ${error instanceof Error ? error.message : String(error)}`);
+        store.getState().addMessage(`config: ${errorText(error)}`);
         config = { layers: [] };
       }
       if (cancelled || !container.current) return;
@@ -260,15 +306,38 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       canvas.addEventListener('webglcontextlost', onContextLost, { once: true });
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
-      if (monitoringUrl) {
-        monitoring = new MonitoringService({ baseUrl: monitoringUrl, store });
+      const connectMonitoring = async (url: string) => {
+        const fromLink = urlState.monitoring !== undefined && urlState.monitoring !== 'off';
+        if (fromLink && monitoringLinkNeedsConfirmation(url, config.monitoring?.url, window.location.href)) {
+          let connect = monitoringAnswers.current.get(url);
+          if (connect === undefined) {
+            connect = await new Promise<boolean>((resolve) => {
+              cancelPrompt = () => resolve(false);
+              setMonitoringPrompt({ url, answer: resolve });
+            });
+            setMonitoringPrompt(undefined);
+            if (cancelled) return;
+            monitoringAnswers.current.set(url, connect);
+          }
+          if (!connect) {
+            store.getState().addMessage(monitoringDictionaries[store.getState().language].linkDeclined(url));
+            return;
+          }
+        }
+        if (cancelled) return;
+        monitoring = new MonitoringService({ baseUrl: url, store });
         monitoringRef.current = monitoring;
+        // The operator signed in for this server in this tab, if any: a key entered for another is never used here.
+        store.getState().setOperator(restoreOperator(monitoring.client.origin));
         void monitoring.start();
-      }
+      };
+      if (monitoringUrl) void connectMonitoring(monitoringUrl);
+      else store.getState().setOperator(undefined);
       await engine.start();
     })();
     return () => {
       cancelled = true;
+      cancelPrompt?.();
       unsubscribe();
       stopSensorLink();
       // A rebuilt scene signals ready again.
@@ -284,6 +353,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     <ServicesContext.Provider value={services}>
       <div className="cesium-container" ref={container} data-testid="cesium-container" />
       {urlState.mode === 'display' ? <DisplayShell tourSeconds={urlState.tourSeconds ?? 30} /> : <Shell />}
+      {monitoringPrompt && <MonitoringLinkConfirm url={monitoringPrompt.url} onAnswer={monitoringPrompt.answer} />}
     </ServicesContext.Provider>
   );
 }

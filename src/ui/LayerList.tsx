@@ -1,6 +1,7 @@
 import { localized } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { PlacementDialog } from './layers/PlacementDialog.tsx';
+import { SCENE_STYLES } from '../domain/thematic/scene-style.ts';
 
 /** Layers from the config file (and ?tileset=), with visibility, zoom-to and load errors. */
 export function LayerList() {
@@ -11,6 +12,7 @@ export function LayerList() {
   const connection = useApp((s) => s.connection);
   const sensorCount = useApp((s) => s.sensors.size);
   const sensorsVisible = useApp((s) => s.sensorsVisible);
+  const sceneStyle = useApp((s) => s.sceneStyle);
   return (
     <section className="panel layer-list" aria-label={t.layers}>
       <h3>{t.layers}</h3>
@@ -50,6 +52,15 @@ export function LayerList() {
           </li>
         )}
       </ul>
+      <div className="scene-style" role="radiogroup" aria-label={t.sceneStyle} data-testid="scene-style" data-style={sceneStyle}>
+        <span className="muted small">{t.sceneStyle}</span>
+        {SCENE_STYLES.map((style) => (
+          <label key={style}>
+            <input type="radio" name="scene-style" value={style} checked={sceneStyle === style} data-testid={`scene-style-${style}`} onChange={() => store.getState().setSceneStyle(style)} />
+            <span>{t.sceneStyles[style]}</span>
+          </label>
+        ))}
+      </div>
     </section>
   );
 }

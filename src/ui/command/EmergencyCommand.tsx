@@ -27,7 +27,7 @@ export function EmergencyCommand({ incident }: { incident: IncidentDocument }) {
   const progress = checklistProgress(items);
   const open = isOpenStatus(incident.status);
 
-  const log = (action: IncidentLogAction, entry: { unit?: string; note?: string }) => run((client, on) => client.log(incident['@iot.id'], action, entry, on.name, on.apiKey));
+  const log = (action: IncidentLogAction, entry: { unit?: string; note?: string }) => run((client, on) => client.log(incident['@iot.id'], action, entry, on));
 
   const isolationTypes = ISOLATION_TYPES_BY_INCIDENT[incident.type];
   const runIsolation = async () => {

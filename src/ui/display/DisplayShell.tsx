@@ -6,6 +6,7 @@ import { useApp, useServices } from '../context.ts';
 import { ConnectionBanner } from '../monitoring/ConnectionBanner.tsx';
 import { IncidentPanel } from '../monitoring/IncidentPanel.tsx';
 import { LevelBadge } from '../monitoring/labels.tsx';
+import { PanelBoundary } from '../PanelBoundary.tsx';
 
 const TEXT = {
   zh: {
@@ -155,14 +156,24 @@ export function DisplayShell({ tourSeconds }: { tourSeconds: number }) {
     <div className="shell display-shell">
       <header className="display-bar">
         <h1>{TEXT[language].title}</h1>
-        <KpiStrip />
-        <ConnectionBanner />
-        <Clock />
+        <PanelBoundary name="KpiStrip">
+          <KpiStrip />
+        </PanelBoundary>
+        <PanelBoundary name="ConnectionBanner">
+          <ConnectionBanner />
+        </PanelBoundary>
+        <PanelBoundary name="Clock">
+          <Clock />
+        </PanelBoundary>
       </header>
       <div className="right-column">
-        <IncidentPanel />
+        <PanelBoundary name="IncidentPanel">
+          <IncidentPanel />
+        </PanelBoundary>
       </div>
-      <TourStatus />
+      <PanelBoundary name="TourStatus">
+        <TourStatus />
+      </PanelBoundary>
     </div>
   );
 }

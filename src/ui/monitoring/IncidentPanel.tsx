@@ -39,7 +39,7 @@ export function IncidentPanel() {
   const network = useApp((s) => s.network);
   if (id === undefined) return null;
   if (!incident) return null;
-  const act = (action: IncidentAction) => run((client, on) => client.act(incident['@iot.id'], action, on.name, on.apiKey));
+  const act = (action: IncidentAction) => run((client, on) => client.act(incident['@iot.id'], action, on));
   const [lon, lat] = incident.location.coordinates;
   const openReport = async () => {
     const entries = await loadSearchEntries(store.getState().layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config));

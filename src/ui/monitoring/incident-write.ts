@@ -3,6 +3,7 @@ import type { IncidentDocument } from '../../monitoring/types.ts';
 import type { SensorThingsClient } from '../../monitoring/rest-client.ts';
 import type { Operator } from '../../store/monitoring.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
+import { errorText } from '../../domain/error-text.ts';
 
 /**
  * A write about an incident by the operator on duty (an action or an emergency-log entry): busy
@@ -17,14 +18,15 @@ export function useIncidentWrite(): { busy: boolean; error?: string; run(write: 
   const [error, setError] = useState<string>();
   const run = async (write: (client: SensorThingsClient, operator: Operator) => Promise<IncidentDocument>) => {
     const service = services.monitoring();
-    if (!service || !operator) return false;
+    // The operator's key is for one server: nothing is written with it anywhere else.
+    if (!service || !operator || operator.origin !== service.client.origin) return false;
     setBusy(true);
     setError(undefined);
     try {
       services.store.getState().upsertIncidents([await write(service.client, operator)]);
       return true;
     } catch (caught) {
-      setError(`${m.actionFailed}: ${caught instanceof Error ? caught.message : String(caught)}`);
+      setError(`${m.actionFailed}: ${errorText(caught)}`);
       return false;
     } finally {
       setBusy(false);
