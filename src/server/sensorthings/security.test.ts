@@ -96,7 +96,9 @@ describe('§2 the cost of a read is bounded before it starts', () => {
   test('a read stuck in one long SQLite step past its time is answered with the time bound, and its worker replaced; reads waiting for a worker are bounded in number and time (503)', async () => {
     const stuck = await startTestServer({ reads: { workers: 1, maximumQueuedReads: 1, maximumQueueMilliseconds: 300, budget: { maximumReadMilliseconds: 100 } } });
     try {
-      // LIKE '%a…ab%' over a long text of a's compares about 1,000 × 1,000,000 characters in one step.
+      // LIKE '%a…ab%' over a long text of a's compares about 3,900 × 1,000,000 characters in one step:
+      // about 4 s here, well past the bound plus the watchdog's 1 s grace (999 characters took 1.07 s,
+      // so on an idle machine the worker sometimes answered the time bound itself and was not replaced).
       expect((await stuck.post('Things', { name: 'long', properties: { blob: 'a'.repeat(1_000_000) } })).status).toBe(201);
       // A worker's start-up counts as waiting: wait until one answers.
       const answered = async () => {
@@ -115,7 +117,7 @@ describe('§2 the cost of a read is bounded before it starts', () => {
         for (let tries = 0; tries < 400 && !condition(); tries++) await new Promise((r) => setTimeout(r, 5));
         expect(condition()).toBe(true);
       };
-      const slow = stuck.get(`Things?$select=id&$filter=${encodeURIComponent(`contains(properties/blob,'${'a'.repeat(999)}b')`)}`);
+      const slow = stuck.get(`Things?$select=id&$filter=${encodeURIComponent(`contains(properties/blob,'${'a'.repeat(3_900)}b')`)}`);
       await until(() => pool.stats().running === 1);
       // Meanwhile the one worker is busy: one read may wait (300 ms at most), the next is refused at once.
       const waiting = stuck.get('Things?$select=id');
