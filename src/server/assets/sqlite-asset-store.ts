@@ -1,0 +1,198 @@
+/**
+ * The asset store on SQLite (better-sqlite3), the embedded default:
+ * - `assets`: one row per asset, the filter attributes in indexed columns, attributes and
+ *   geometry as JSON text;
+ * - `assets_text`: FTS5 with the trigram tokenizer over ID, name and address, so that Chinese
+ *   text matches by substring (contentless, with contentless_delete, as the text is in `assets`);
+ * - `assets_bounds`: an R*Tree over each asset's bounds (and its position).
+ *
+ * A search term of 3+ characters is looked up in the trigram index. Terms of 1–2 characters
+ * (合肥, 区) have no trigram: they are checked with LIKE on the rows the long terms found, or,
+ * when every term is short, by a scan of the table (slower at city scale; see the README).
+ *
+ * A load is staged in a temporary table, checked, then swapped in by one transaction, so readers
+ * on this connection never see half a load and other processes (WAL) see the old or the new.
+ */
+import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
+  indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox,
+} from '../../domain/assets.ts';
+import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, containing, INDEXED_COLUMNS, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+
+const SCHEMA_VERSION = 1;
+const BATCH = 2_000;
+
+const COLUMNS = `id TEXT NOT NULL, dataset TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL,
+  ${ATTRIBUTE_COLUMNS.use} TEXT, ${ATTRIBUTE_COLUMNS.stage} TEXT, ${ATTRIBUTE_COLUMNS.yearBuilt} REAL, ${ATTRIBUTE_COLUMNS.floors} REAL, ${ATTRIBUTE_COLUMNS.height} REAL,
+  attributes TEXT NOT NULL, geometry TEXT NOT NULL,
+  min_lon REAL NOT NULL, min_lat REAL NOT NULL, max_lon REAL NOT NULL, max_lat REAL NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL`;
+const COLUMN_NAMES = ['id', 'dataset', 'kind', 'name', 'address', ...INDEXED_COLUMNS, 'attributes', 'geometry', 'min_lon', 'min_lat', 'max_lon', 'max_lat', 'lon', 'lat'];
+
+function migrate(db: SqliteDatabase): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  if (version !== 0) throw new Error(`asset store ${db.name}: schema version ${version}, this build reads ${SCHEMA_VERSION}`);
+  db.exec(`
+    BEGIN;
+    CREATE TABLE assets (row INTEGER PRIMARY KEY, ${COLUMNS});
+    CREATE UNIQUE INDEX assets_id ON assets(id);
+    CREATE INDEX assets_dataset ON assets(dataset);
+    CREATE INDEX assets_kind ON assets(kind);
+    CREATE INDEX assets_name ON assets(name);
+    ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets(${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
+    CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+    CREATE VIRTUAL TABLE assets_bounds USING rtree(row, min_lon, max_lon, min_lat, max_lat);
+    PRAGMA user_version = ${SCHEMA_VERSION};
+    COMMIT;`);
+}
+
+/** An FTS5 string: the term in double quotes (doubled inside), so no character is an operator. */
+const ftsString = (term: string) => `"${term.replaceAll('"', '""')}"`;
+
+export class SqliteAssetStore implements AssetStore {
+  readonly backend = 'sqlite' as const;
+  private closed = false;
+
+  private constructor(readonly db: SqliteDatabase) {}
+
+  static async open(path: string): Promise<SqliteAssetStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 10000');
+      db.function('distance_metres', { deterministic: true }, (lon0, lat0, lon1, lat1) => greatCircleDistanceMetres(lon0 as number, lat0 as number, lon1 as number, lat1 as number));
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteAssetStore(db);
+  }
+
+  async replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+    const started = performance.now();
+    const dataset = checkDatasetName(datasetName);
+    const db = this.db;
+    db.exec(`DROP TABLE IF EXISTS temp.staging; CREATE TEMP TABLE staging (${COLUMNS.replace('id TEXT NOT NULL', 'id TEXT NOT NULL PRIMARY KEY')}, bounds_west REAL, bounds_south REAL, bounds_east REAL, bounds_north REAL)`);
+    try {
+      const stage = db.prepare(`INSERT OR IGNORE INTO temp.staging (${COLUMN_NAMES.join(', ')}, bounds_west, bounds_south, bounds_east, bounds_north) VALUES (${[...COLUMN_NAMES, 1, 2, 3, 4].map(() => '?').join(', ')})`);
+      const stageBatch = db.transaction((batch: Asset[]) => {
+        for (const asset of batch) {
+          const [west, south, east, north] = asset.bounds;
+          const [lon, lat] = asset.position;
+          const result = stage.run(asset.id, dataset, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
+            JSON.stringify(asset.attributes), JSON.stringify(asset.geometry), west, south, east, north, lon, lat,
+            Math.min(west, lon), Math.min(south, lat), Math.max(east, lon), Math.max(north, lat));
+          if (result.changes === 0) throw new AssetInputError(`asset ${JSON.stringify(asset.id)} appears twice in dataset ${dataset}`);
+        }
+      });
+      let batch: Asset[] = [];
+      let index = 0;
+      for await (const item of input) {
+        batch.push(checkAsset(item, dataset, index++));
+        if (batch.length >= BATCH) {
+          stageBatch(batch);
+          batch = [];
+        }
+      }
+      stageBatch(batch);
+      const report = db.transaction((): LoadReport => {
+        const taken = db.prepare('SELECT s.id, a.dataset FROM temp.staging s JOIN assets a ON a.id = s.id WHERE a.dataset <> ? LIMIT 1').get(dataset) as { id: string; dataset: string } | undefined;
+        if (taken) throw new AssetInputError(`asset ${JSON.stringify(taken.id)} of dataset ${dataset} already belongs to dataset ${taken.dataset} (IDs are unique across datasets)`);
+        const replaced = (db.prepare('SELECT count(*) AS n FROM assets WHERE dataset = ?').get(dataset) as { n: number }).n;
+        db.prepare('DELETE FROM assets_text WHERE rowid IN (SELECT row FROM assets WHERE dataset = ?)').run(dataset);
+        db.prepare('DELETE FROM assets_bounds WHERE row IN (SELECT row FROM assets WHERE dataset = ?)').run(dataset);
+        db.prepare('DELETE FROM assets WHERE dataset = ?').run(dataset);
+        db.exec(`INSERT INTO assets (${COLUMN_NAMES.join(', ')}) SELECT ${COLUMN_NAMES.join(', ')} FROM temp.staging ORDER BY id`);
+        db.prepare('INSERT INTO assets_text (rowid, id, name, address) SELECT a.row, a.id, a.name, a.address FROM assets a WHERE a.dataset = ?').run(dataset);
+        db.prepare('INSERT INTO assets_bounds (row, min_lon, max_lon, min_lat, max_lat) SELECT a.row, s.bounds_west, s.bounds_east, s.bounds_south, s.bounds_north FROM assets a JOIN temp.staging s ON s.id = a.id WHERE a.dataset = ?').run(dataset);
+        return { dataset, loaded: index, replaced, seconds: 0 };
+      })();
+      return { ...report, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      if (db.open) db.exec('DROP TABLE IF EXISTS temp.staging');
+    }
+  }
+
+  async get(id: string): Promise<Asset | undefined> {
+    if (typeof id !== 'string') return undefined;
+    const row = this.db.prepare(`SELECT ${selectColumns('a.geometry')} FROM assets a WHERE a.id = ?`).get(id) as AssetRow | undefined;
+    return row && assetFromRow(row);
+  }
+
+  async search(text: string, options: PageOptions = {}): Promise<AssetPage> {
+    const query = parseSearchQuery(text);
+    const page = checkPage(options);
+    if (query.terms.length === 0) return { assets: [], truncated: false };
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const rank = searchRank(query, p);
+    const long = query.terms.filter((t) => [...t].length >= TRIGRAM_LENGTH);
+    const short = query.terms.filter((t) => [...t].length < TRIGRAM_LENGTH);
+    const where: string[] = [];
+    if (long.length > 0) where.push(`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(long.map(ftsString).join(' AND '))})`);
+    for (const term of short) {
+      const pattern = containing(term);
+      where.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
+    }
+    const inner = `SELECT ${selectColumns('a.geometry')}, ${rank} AS rank FROM assets a WHERE ${where.join(' AND ')}`;
+    const sql = rankedPage(inner, 'id', p(page.limit + 1), p(page.offset));
+    const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
+    return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
+  }
+
+  private bboxRows(bbox: Bbox, exact: Bbox | undefined, extra: (p: Parameters['p']) => string, order: (p: Parameters['p']) => string, limit: number): AssetRow[] {
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const [west, south, east, north] = bbox;
+    const exactCheck = exact ? ` AND a.min_lon <= ${p(exact[2])} AND a.max_lon >= ${p(exact[0])} AND a.min_lat <= ${p(exact[3])} AND a.max_lat >= ${p(exact[1])}` : '';
+    // CROSS JOIN keeps the R*Tree as the outer loop.
+    const sql = `SELECT * FROM (SELECT ${selectColumns('a.geometry')}${extra(p)} FROM assets_bounds b CROSS JOIN assets a ON a.row = b.row
+      WHERE b.min_lon <= ${p(east)} AND b.max_lon >= ${p(west)} AND b.min_lat <= ${p(north)} AND b.max_lat >= ${p(south)}${exactCheck}) hits
+      ${order(p)} LIMIT ${p(limit)}`;
+    return this.db.prepare(sql).all(...params.values) as AssetRow[];
+  }
+
+  async withinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<AssetPage> {
+    const bbox = checkBbox(bboxValue);
+    const kinds = checkKinds(options.kinds);
+    const { limit } = checkPage({ limit: options.limit });
+    const rows = this.bboxRows(bbox, bbox, () => '', (p) => `${kinds ? `WHERE kind IN (${kinds.map(p).join(', ')})` : ''} ORDER BY id`, limit + 1);
+    return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
+  }
+
+  async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {
+    const circle = checkCircle(lonDegrees, latDegrees, metres);
+    const kinds = checkKinds(options.kinds);
+    const { limit } = checkPage({ limit: options.limit });
+    const rows = this.bboxRows(
+      circleBbox(circle.lon, circle.lat, circle.metres),
+      undefined,
+      (p) => `, distance_metres(${p(circle.lon)}, ${p(circle.lat)}, a.lon, a.lat) AS distance`,
+      (p) => `WHERE distance <= ${p(circle.metres)}${kinds ? ` AND kind IN (${kinds.map(p).join(', ')})` : ''} ORDER BY distance, id`,
+      limit + 1,
+    ) as (AssetRow & { distance: number })[];
+    return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
+  }
+
+  async count(dataset?: string): Promise<number> {
+    const row = (dataset === undefined ? this.db.prepare('SELECT count(*) AS n FROM assets').get() : this.db.prepare('SELECT count(*) AS n FROM assets WHERE dataset = ?').get(dataset)) as { n: number };
+    return row.n;
+  }
+
+  async datasets(): Promise<{ dataset: string; count: number }[]> {
+    return this.db.prepare('SELECT dataset, count(*) AS count FROM assets GROUP BY dataset ORDER BY dataset').all() as { dataset: string; count: number }[];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
