@@ -183,8 +183,7 @@ export class PostgresAssetStore implements AssetStore {
     const { p } = params;
     const rank = searchRank(query, p);
     const where = query.terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`);
-    const inner = `SELECT ${selectColumns(GEOMETRY_JSON)}, ${rank} AS rank FROM assets a WHERE ${where.join(' AND ')}`;
-    const { rows } = await this.pool.query<AssetRow>(rankedPage(inner, ID_ORDER, p(page.limit + 1), p(page.offset)), params.values);
+    const { rows } = await this.pool.query<AssetRow>(rankedPage(where.join(' AND '), rank, GEOMETRY_JSON, ' COLLATE "C"', p(page.limit + 1), p(page.offset)), params.values);
     return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
   }
 

@@ -81,11 +81,16 @@ export function searchRank(query: SearchQuery, p: Parameters['p']): string {
     ELSE 4 END`;
 }
 
-/** Wrap a ranked selection (`rank` column) in the best-first order with a page. */
-export function rankedPage(inner: string, idOrder: string, limit: string, offset: string): string {
-  return `SELECT * FROM (${inner}) ranked
-    ORDER BY rank, CASE WHEN rank >= 2 THEN length(name) ELSE 0 END, ${idOrder}
-    LIMIT ${limit} OFFSET ${offset}`;
+/**
+ * A page of search results best first: rank and order over the matching IDs only, then fetch the
+ * full rows of the page (a common term matches thousands; decoding them all would dominate).
+ * `where` filters rows of `assets a`; `collate` is the ID's byte-order collation clause, if any.
+ */
+export function rankedPage(where: string, rank: string, geometryJson: string, collate: string, limit: string, offset: string): string {
+  const order = (t: string) => `${t}rank, CASE WHEN ${t}rank >= 2 THEN ${t}name_length ELSE 0 END, ${t}id${collate}`;
+  return `WITH ranked AS (SELECT a.id AS id, ${rank} AS rank, length(a.name) AS name_length FROM assets a WHERE ${where}),
+    page AS (SELECT * FROM ranked ORDER BY ${order('')} LIMIT ${limit} OFFSET ${offset})
+    SELECT ${selectColumns(geometryJson)} FROM page JOIN assets a ON a.id = page.id ORDER BY ${order('page.')}`;
 }
 
 /** `%term%` for LIKE, wildcards escaped. */

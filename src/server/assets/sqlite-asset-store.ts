@@ -141,8 +141,7 @@ export class SqliteAssetStore implements AssetStore {
       const pattern = containing(term);
       where.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
     }
-    const inner = `SELECT ${selectColumns('a.geometry')}, ${rank} AS rank FROM assets a WHERE ${where.join(' AND ')}`;
-    const sql = rankedPage(inner, 'id', p(page.limit + 1), p(page.offset));
+    const sql = rankedPage(where.join(' AND '), rank, 'a.geometry', '', p(page.limit + 1), p(page.offset));
     const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
     return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
   }
