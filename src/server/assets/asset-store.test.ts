@@ -180,6 +180,19 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect(ids((await store.search('生成楼4999')).assets)).toEqual(['G-04999']);
     });
 
+    it('runs loads started together one after another, each all or nothing', async () => {
+      async function* slow(prefix: string, fail: boolean) {
+        for (let i = 0; i < 3_000; i++) {
+          if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+          yield building(`${prefix}-${i}`, `${prefix}楼${i}`, '并发路', 117.29, 31.87);
+        }
+        if (fail) throw new Error('reader failed');
+      }
+      const results = await Promise.allSettled([store.replaceDataset('first', slow('F', false)), store.replaceDataset('second', slow('S', true)), store.replaceDataset('third', slow('T', false))]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect([await store.count('first'), await store.count('second'), await store.count('third')]).toEqual([3_000, 0, 3_000]);
+    });
+
     it('an empty load empties that dataset only', async () => {
       expect((await store.replaceDataset('district-water', [])).replaced).toBe(PIPES.length);
       expect(await store.count('district-water')).toBe(0);

@@ -56,6 +56,8 @@ const ftsString = (term: string) => `"${term.replaceAll('"', '""')}"`;
 export class SqliteAssetStore implements AssetStore {
   readonly backend = 'sqlite' as const;
   private closed = false;
+  /** Loads share the connection's staging table, so they run one after another. */
+  private loading: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly db: SqliteDatabase) {}
 
@@ -75,7 +77,13 @@ export class SqliteAssetStore implements AssetStore {
     return new SqliteAssetStore(db);
   }
 
-  async replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+  replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+    const load = this.loading.then(() => this.load(datasetName, input));
+    this.loading = load.catch(() => {});
+    return load;
+  }
+
+  private async load(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
     const started = performance.now();
     const dataset = checkDatasetName(datasetName);
     const db = this.db;
