@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { greatCircleDistanceMetres, type AssetInput } from '../../domain/assets.ts';
 import { AssetInputError, AssetQueryError, openAssetStore, type AssetStore } from './asset-store.ts';
+import { SqliteAssetStore } from './sqlite-asset-store.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -395,5 +396,57 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
     ])('rejects the circle (%s, %s, %s m)', async (lon, lat, metres, message) => {
       await expect(store.withinRadius(lon, lat, metres)).rejects.toThrow(message);
     });
+  });
+});
+
+describe('SQLite: 1–2 character terms', () => {
+  const SHORT_SEARCHES = ['合肥', '馆', '%', '_', '合肥 第一中学', 'b-', '蜀山区 科技', '区', 'o'];
+  let directory: string;
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'asset-store-short-'));
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  const loaded = async (path: string, options?: { maximumShortTermTrigrams?: number }) => {
+    const store = await SqliteAssetStore.open(path, options);
+    await store.replaceDataset('district-buildings', BUILDINGS);
+    await store.replaceDataset('district-water', PIPES);
+    return store;
+  };
+
+  it('finds the same through the trigram vocabulary as by LIKE', async () => {
+    const indexed = await loaded(join(directory, 'indexed.sqlite'));
+    const scanned = await loaded(join(directory, 'scanned.sqlite'), { maximumShortTermTrigrams: 0 });
+    try {
+      for (const text of SHORT_SEARCHES) {
+        const expected = ids((await scanned.search(text)).assets);
+        expect(ids((await indexed.search(text)).assets), text).toEqual(expected);
+      }
+      expect(ids((await scanned.search('馆')).assets)).toEqual(['B-002']);
+      // The vocabulary look-up is what the indexed store used: a 2-character term starts trigrams.
+      const trigrams = indexed.db.prepare("SELECT term FROM assets_trigrams WHERE term >= '合肥' AND term < '合肥\u{10FFFF}'").all() as { term: string }[];
+      expect(trigrams.map((t) => t.term)).toEqual(expect.arrayContaining(['合肥市', '合肥科', '合肥路', '合肥\u0001']));
+    } finally {
+      await indexed.close();
+      await scanned.close();
+    }
+  });
+
+  it('re-indexes a version 1 store (values indexed without the end marker)', async () => {
+    const path = join(directory, 'v1.sqlite');
+    const store = await loaded(path);
+    store.db.exec(`DROP TABLE assets_trigrams; DROP TABLE assets_text;
+      CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+      INSERT INTO assets_text (rowid, id, name, address) SELECT row, id, name, address FROM assets;
+      PRAGMA user_version = 1;`);
+    await store.close();
+    const reopened = await SqliteAssetStore.open(path);
+    try {
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(2);
+      expect(ids((await reopened.search('合肥')).assets)).toEqual(['B-003', 'B-001', 'B-002']);
+      expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
+    } finally {
+      await reopened.close();
+    }
   });
 });

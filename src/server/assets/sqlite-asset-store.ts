@@ -6,9 +6,13 @@
  *   text matches by substring (contentless, with contentless_delete, as the text is in `assets`);
  * - `assets_bounds`: an R*Tree over each asset's bounds (and its position).
  *
- * A search term of 3+ characters is looked up in the trigram index. Terms of 1–2 characters
- * (合肥, 区) have no trigram: they are checked with LIKE on the rows the long terms found, or,
- * when every term is short, by a scan of the table (slower at city scale; see the README).
+ * A search term of 3+ characters is a phrase of trigrams in the index. Terms of 1–2 characters
+ * (合肥, 区) are shorter than a trigram; so every indexed value ends with two U+0001 characters
+ * (never in real text: the domain rejects control characters), and then every occurrence of a
+ * short term starts at least one trigram. The index's own vocabulary (fts5vocab, a term-range
+ * look-up) lists those trigrams, and the term becomes their OR. A term that starts more than
+ * SHORT_TERM_TRIGRAMS trigrams (a very common character) is checked with LIKE instead: on the
+ * rows the other terms found, or by a scan when it is the only term.
  *
  * A load is staged in a temporary table, checked, then swapped in by one transaction, so readers
  * on this connection never see half a load and other processes (WAL) see the old or the new.
@@ -23,7 +27,11 @@ import {
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, containing, INDEXED_COLUMNS, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+/** Appended to every value in the full-text index (see the header). */
+const END_SQL = 'char(1, 1)';
+/** Most trigrams a short term is expanded to before it falls back to LIKE. */
+const SHORT_TERM_TRIGRAMS = 1_000;
 const BATCH = 2_000;
 
 const COLUMNS = `id TEXT NOT NULL, dataset TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL,
@@ -35,6 +43,18 @@ const COLUMN_NAMES = ['id', 'dataset', 'kind', 'name', 'address', ...INDEXED_COL
 function migrate(db: SqliteDatabase): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
+  if (version === 1) {
+    // Version 1 indexed the values without the end marker: index them again, and add the vocabulary.
+    db.exec(`
+      BEGIN;
+      DROP TABLE assets_text;
+      CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+      CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
+      INSERT INTO assets_text (rowid, id, name, address) SELECT row, id || ${END_SQL}, name || ${END_SQL}, address || ${END_SQL} FROM assets;
+      PRAGMA user_version = ${SCHEMA_VERSION};
+      COMMIT;`);
+    return;
+  }
   if (version !== 0) throw new Error(`asset store ${db.name}: schema version ${version}, this build reads ${SCHEMA_VERSION}`);
   db.exec(`
     BEGIN;
@@ -45,6 +65,7 @@ function migrate(db: SqliteDatabase): void {
     CREATE INDEX assets_name ON assets(name);
     ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets(${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
     CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+    CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
     CREATE VIRTUAL TABLE assets_bounds USING rtree(row, min_lon, max_lon, min_lat, max_lat);
     PRAGMA user_version = ${SCHEMA_VERSION};
     COMMIT;`);
@@ -59,9 +80,16 @@ export class SqliteAssetStore implements AssetStore {
   /** Loads share the connection's staging table, so they run one after another. */
   private loading: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly db: SqliteDatabase) {}
+  private constructor(
+    readonly db: SqliteDatabase,
+    private readonly shortTermTrigrams: number,
+  ) {}
 
-  static async open(path: string): Promise<SqliteAssetStore> {
+  /**
+   * Open (and create) the store at a file path, or ":memory:". `maximumShortTermTrigrams`: how
+   * many trigrams a 1–2 character term may expand to before LIKE checks it instead (default 1,000).
+   */
+  static async open(path: string, options: { maximumShortTermTrigrams?: number } = {}): Promise<SqliteAssetStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
@@ -74,7 +102,7 @@ export class SqliteAssetStore implements AssetStore {
       db.close();
       throw error;
     }
-    return new SqliteAssetStore(db);
+    return new SqliteAssetStore(db, options.maximumShortTermTrigrams ?? SHORT_TERM_TRIGRAMS);
   }
 
   replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
@@ -118,7 +146,7 @@ export class SqliteAssetStore implements AssetStore {
         db.prepare('DELETE FROM assets_bounds WHERE row IN (SELECT row FROM assets WHERE dataset = ?)').run(dataset);
         db.prepare('DELETE FROM assets WHERE dataset = ?').run(dataset);
         db.exec(`INSERT INTO assets (${COLUMN_NAMES.join(', ')}) SELECT ${COLUMN_NAMES.join(', ')} FROM temp.staging ORDER BY id`);
-        db.prepare('INSERT INTO assets_text (rowid, id, name, address) SELECT a.row, a.id, a.name, a.address FROM assets a WHERE a.dataset = ?').run(dataset);
+        db.prepare(`INSERT INTO assets_text (rowid, id, name, address) SELECT a.row, a.id || ${END_SQL}, a.name || ${END_SQL}, a.address || ${END_SQL} FROM assets a WHERE a.dataset = ?`).run(dataset);
         db.prepare('INSERT INTO assets_bounds (row, min_lon, max_lon, min_lat, max_lat) SELECT a.row, s.bounds_west, s.bounds_east, s.bounds_south, s.bounds_north FROM assets a JOIN temp.staging s ON s.id = a.id WHERE a.dataset = ?').run(dataset);
         return { dataset, loaded: index, replaced, seconds: 0 };
       })();
@@ -144,14 +172,28 @@ export class SqliteAssetStore implements AssetStore {
     const long = query.terms.filter((t) => [...t].length >= TRIGRAM_LENGTH);
     const short = query.terms.filter((t) => [...t].length < TRIGRAM_LENGTH);
     const where: string[] = [];
-    if (long.length > 0) where.push(`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(long.map(ftsString).join(' AND '))})`);
+    const phrases = long.map(ftsString);
+    const scanned: string[] = [];
     for (const term of short) {
+      const trigrams = this.trigramsStartingWith(term);
+      if (trigrams === undefined) scanned.push(term);
+      else if (trigrams.length === 0) return { assets: [], truncated: false };
+      else phrases.push(`(${trigrams.map(ftsString).join(' OR ')})`);
+    }
+    if (phrases.length > 0) where.push(`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(phrases.join(' AND '))})`);
+    for (const term of scanned) {
       const pattern = containing(term);
       where.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
     }
     const sql = rankedPage(where.join(' AND '), rank, 'a.geometry', '', p(page.limit + 1), p(page.offset));
     const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
     return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
+  }
+
+  /** The indexed trigrams that start with a 1–2 character term; undefined when there are too many. */
+  private trigramsStartingWith(term: string): string[] | undefined {
+    const rows = this.db.prepare('SELECT term FROM assets_trigrams WHERE term >= ? AND term < ? LIMIT ?').all(term, `${term}\u{10FFFF}`, this.shortTermTrigrams + 1) as { term: string }[];
+    return rows.length > this.shortTermTrigrams ? undefined : rows.map((r) => r.term);
   }
 
   private bboxRows(bbox: Bbox, exact: Bbox | undefined, extra: (p: Parameters['p']) => string, order: (p: Parameters['p']) => string, limit: number): AssetRow[] {
