@@ -166,6 +166,22 @@ describe('--assets on the command line', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('npm run pipes: refuses --dataset without --assets, and fails on a store it cannot open', async () => {
+    const { main } = await import('../../scripts/build-pipe-tiles.ts');
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+    try {
+      expect(await main(['water.geojson', '--out', join(work, 'p'), '--dataset', 'x'])).toBe(2);
+      expect(await main(['water.geojson', '--out', join(work, 'p'), '--assets', 'postgres://u:pw@127.0.0.1:1/x'])).toBe(1);
+    } finally {
+      console.error = original;
+    }
+    expect(errors[0]).toMatch(/--dataset names the asset-store dataset: give --assets too/);
+    expect(errors[1]).toMatch(/error: asset store postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x: cannot open it/);
+    expect(existsSync(join(work, 'p'))).toBe(false);
+  });
+
   it('refuses --dataset without --assets, and a dataset name that is not an identifier', async () => {
     const usage = await run(process.execPath, [...CLI, input, '--out', join(work, 'x'), '--dataset', 'x']).catch((e: { code: number; stderr: string }) => e);
     expect(usage).toMatchObject({ code: 2 });
