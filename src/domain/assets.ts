@@ -4,7 +4,7 @@
  * share: what a valid asset is, its bounds and position, and what a valid query is (search text,
  * bbox, radius, page). Pure: the stores in src/server/assets apply them and do the SQL.
  */
-import { FILTER_ATTRIBUTES, type FilterAttribute } from './thematic/filter.ts';
+import { FILTER_ATTRIBUTES, FilterSyntaxError, parseFilter, type FilterAttribute, type FilterClause } from './thematic/filter.ts';
 
 /** Kinds the importers write; the store accepts any lower-case identifier (BIM elements, sensors, grids…). */
 export const KNOWN_ASSET_KINDS = ['building', 'pipe', 'manhole', 'well', 'valve', 'hydrant', 'junction', 'service-connection', 'tank', 'reservoir', 'pump'] as const;
@@ -320,4 +320,27 @@ export function circleBbox(lon: number, lat: number, metres: number): Bbox {
   const cos = Math.cos((poleward * Math.PI) / 180);
   const lonDegrees = poleward >= 89.999 || cos < 1e-6 ? 180 : Math.min(180, arcDegrees / cos);
   return [Math.max(-180, lon - lonDegrees), south, Math.min(180, lon + lonDegrees), north];
+}
+
+/** Longest attribute-filter text accepted, characters, and most clauses. */
+export const MAXIMUM_FILTER_LENGTH = 500;
+export const MAXIMUM_FILTER_CLAUSES = 16;
+
+/**
+ * An attribute filter for a store query: the filter box's text ("use=residential;floors>12",
+ * parsed by the thematic filter's own parser) or its clauses. An empty text is no filter.
+ */
+export function checkFilter(filter: unknown): FilterClause[] | undefined {
+  if (filter === undefined) return undefined;
+  if (typeof filter !== 'string') throw new AssetQueryError('a filter must be text such as use=residential;floors>12');
+  if (filter.length > MAXIMUM_FILTER_LENGTH) throw new AssetQueryError(`filter is longer than ${MAXIMUM_FILTER_LENGTH} characters`);
+  let clauses: FilterClause[];
+  try {
+    clauses = parseFilter(filter);
+  } catch (error) {
+    if (error instanceof FilterSyntaxError) throw new AssetQueryError(`filter: ${error.message}`);
+    throw error;
+  }
+  if (clauses.length > MAXIMUM_FILTER_CLAUSES) throw new AssetQueryError(`filter has more than ${MAXIMUM_FILTER_CLAUSES} clauses`);
+  return clauses.length === 0 ? undefined : clauses;
 }

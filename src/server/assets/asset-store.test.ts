@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { greatCircleDistanceMetres, type AssetInput } from '../../domain/assets.ts';
+import { matchesFilter, parseFilter } from '../../domain/thematic/filter.ts';
+import type { BuildingAttributes } from '../../domain/thematic/themes.ts';
 import { AssetInputError, AssetQueryError, openAssetStore, type AssetStore } from './asset-store.ts';
 import { SqliteAssetStore } from './sqlite-asset-store.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
@@ -30,7 +32,7 @@ const BUILDINGS: AssetInput[] = [
   building('B-001', '合肥市第一中学', '蜀山区长江西路100号', 117.2800, 31.8600, { use: 'education' }),
   building('B-002', '安徽合肥科技馆', '蜀山区黄山路200号', 117.2810, 31.8605),
   building('B-003', '合肥', '庐阳区合肥路1号', 117.2820, 31.8610),
-  building('B-004', '中国科学技术大学东区', '包河区金寨路96号', 117.2700, 31.8400),
+  building('B-004', '中国科学技术大学东区', '包河区金寨路96号', 117.2700, 31.8400, { stage: 'operation', height: 12 }),
   building('B-005', '100%纯净水厂', '瑶海区_测试路 5号', 117.3000, 31.8800, { use: 'industrial' }),
   building('B-006', "O'Brien \"Quoted\" Tower", 'Back\\slash Road 7', 117.2830, 31.8620),
   building('B-0010', 'Prefix Hall', 'Elm Street 1', 117.2840, 31.8630),
@@ -366,6 +368,43 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
     it('rejects unknown-looking kinds', async () => {
       await expect(store.withinBbox([117.2, 31.8, 117.3, 31.9], { kinds: ["building') OR 1=1 --"] })).rejects.toThrow(/kinds must be/);
       await expect(store.withinBbox([117.2, 31.8, 117.3, 31.9], { kinds: [] })).rejects.toThrow(/kinds must be/);
+    });
+
+    it.each([
+      ['use=education', ['B-001']],
+      ['use=industrial;floors>=6', ['B-005']],
+      ['use!=residential', ['B-001', 'B-005']], // the pipes have no use: a missing attribute fails even "!="
+      ['floors>6', []],
+      ['yearBuilt<2000;height=18', ['B-001', 'B-0010', 'B-002', 'B-003', 'B-005', 'B-006', 'hall-b-001']], // B-004 is 12 m
+    ])('filters a bbox by attributes: %s', async (filter, expected) => {
+      expect(ids((await store.withinBbox([117.2, 31.8, 117.4, 31.95], { filter })).assets)).toEqual(expected);
+    });
+
+    it('counts filter matches over the whole store as the thematic filter does', async () => {
+      const everything = [...BUILDINGS, ...PIPES];
+      for (const text of ['use=residential', 'use!=residential', 'floors>=6;yearBuilt>=1998', 'height<18', 'stage=operation', '']) {
+        const clauses = parseFilter(text);
+        const expected = everything.filter((a) => clauses.length === 0 || matchesFilter(clauses, a.attributes as BuildingAttributes)).length;
+        expect(await store.countMatching(text), text).toBe(expected);
+      }
+      expect(await store.countMatching('use=residential', { kinds: ['building'], bbox: [117.2795, 31.8595, 117.2815, 31.861] })).toBe(1); // B-002
+      expect(await store.countMatching('', { kinds: ['valve'] })).toBe(2);
+    });
+
+    it.each([
+      ['use=castle', /filter: clause 1: "castle" is not a use/],
+      ["floors>'; DROP TABLE assets; --", /floors needs a number/],
+      ['colour=red', /unknown attribute "colour"/],
+      [`${'('.repeat(10_000)}use=residential${')'.repeat(10_000)}`, /filter is longer than 500 characters/],
+      [Array.from({ length: 17 }, () => 'use=residential').join(';'), /more than 16 clauses/],
+    ])('rejects the filter %j with a clear error', async (filter, message) => {
+      await expect(store.withinBbox([117.2, 31.8, 117.4, 31.95], { filter })).rejects.toThrow(AssetQueryError);
+      await expect(store.withinRadius(117.28, 31.86, 100, { filter })).rejects.toThrow(message);
+      await expect(store.countMatching(filter)).rejects.toThrow(message);
+    });
+
+    it('filters a radius by attributes', async () => {
+      expect((await store.withinRadius(117.2801, 31.8601, 250, { filter: 'use=residential' })).hits.map((h) => h.asset.id)).toEqual(['B-002', 'B-003']);
     });
 
     it('finds the assets within a radius of a point, nearest first, with great-circle distances', async () => {

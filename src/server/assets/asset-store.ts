@@ -26,6 +26,8 @@ export interface PageOptions {
 export interface SpatialOptions {
   /** Only these kinds ("building", "valve"…). Default: every kind. */
   kinds?: string[];
+  /** Only assets meeting this attribute filter ("use=residential;floors>12", the filter box's text). */
+  filter?: string;
   /** Most results, 1–1,000. Default 20. */
   limit?: number;
 }
@@ -77,6 +79,11 @@ export interface AssetStore {
   withinBbox(bbox: Bbox, options?: SpatialOptions): Promise<AssetPage>;
   /** Assets whose position is within `metres` of the centre, nearest first. */
   withinRadius(lonDegrees: number, latDegrees: number, metres: number, options?: SpatialOptions): Promise<RadiusPage>;
+  /**
+   * How many assets meet an attribute filter ("use=residential;yearBuilt<2000"), over the whole
+   * store or within a bbox, of some kinds only.
+   */
+  countMatching(filter: string, options?: { bbox?: Bbox; kinds?: string[] }): Promise<number>;
   /** Assets in one dataset, or in all. */
   count(dataset?: string): Promise<number>;
   /** The datasets and their asset counts. */

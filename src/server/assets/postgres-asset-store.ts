@@ -15,11 +15,11 @@
  */
 import pg from 'pg';
 import {
-  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkKinds, checkPage, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
+  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
   type Asset, type AssetInput, type Bbox,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, containing, INDEXED_COLUMNS, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
 
 const SCHEMA_VERSION = 1;
 const BATCH = 2_000;
@@ -187,17 +187,24 @@ export class PostgresAssetStore implements AssetStore {
     return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
   }
 
+  /** The GiST look-up and the exact double-bounds check of a bbox, on `assets a`. */
+  private bboxConditions(bbox: Bbox, p: Parameters['p']): string[] {
+    const [west, south, east, north] = bbox;
+    return [
+      `a.geometry && ST_MakeEnvelope(${p(west)}, ${p(south)}, ${p(east)}, ${p(north)}, 4326)`,
+      `a.min_lon <= ${p(east)}`, `a.max_lon >= ${p(west)}`, `a.min_lat <= ${p(north)}`, `a.max_lat >= ${p(south)}`,
+    ];
+  }
+
   async withinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<AssetPage> {
-    const [west, south, east, north] = checkBbox(bboxValue);
+    const bbox = checkBbox(bboxValue);
     const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
     const { limit } = checkPage({ limit: options.limit });
     const params = new Parameters('postgres');
     const { p } = params;
-    const sql = `SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a
-      WHERE a.geometry && ST_MakeEnvelope(${p(west)}, ${p(south)}, ${p(east)}, ${p(north)}, 4326)
-        AND a.min_lon <= ${p(east)} AND a.max_lon >= ${p(west)} AND a.min_lat <= ${p(north)} AND a.max_lat >= ${p(south)}
-        ${kinds ? `AND a.kind = ANY(${p(kinds)}::text[])` : ''}
-      ORDER BY a.${ID_ORDER} LIMIT ${p(limit + 1)}`;
+    const where = [...this.bboxConditions(bbox, p), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const sql = `SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a WHERE ${where.join(' AND ')} ORDER BY a.${ID_ORDER} LIMIT ${p(limit + 1)}`;
     const { rows } = await this.pool.query<AssetRow>(sql, params.values);
     return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
   }
@@ -205,16 +212,28 @@ export class PostgresAssetStore implements AssetStore {
   async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {
     const circle = checkCircle(lonDegrees, latDegrees, metres);
     const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
     const { limit } = checkPage({ limit: options.limit });
     const params = new Parameters('postgres');
     const { p } = params;
     const centre = `ST_SetSRID(ST_MakePoint(${p(circle.lon)}, ${p(circle.lat)}), 4326)::geography`;
+    const where = [`ST_DWithin(a.position, c.point, ${p(circle.metres)}, false)`, ...kindCondition(kinds, p), ...filterConditions(filter, p)];
     const sql = `SELECT * FROM (SELECT ${selectColumns(GEOMETRY_JSON)}, ST_Distance(a.position, c.point, false) AS distance
-        FROM assets a, (SELECT ${centre} AS point) c
-        WHERE ST_DWithin(a.position, c.point, ${p(circle.metres)}, false) ${kinds ? `AND a.kind = ANY(${p(kinds)}::text[])` : ''}) hits
+        FROM assets a, (SELECT ${centre} AS point) c WHERE ${where.join(' AND ')}) hits
       ORDER BY distance, ${ID_ORDER} LIMIT ${p(limit + 1)}`;
     const { rows } = await this.pool.query<AssetRow & { distance: number }>(sql, params.values);
     return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
+  }
+
+  async countMatching(filterText: string, options: { bbox?: Bbox; kinds?: string[] } = {}): Promise<number> {
+    const filter = checkFilter(filterText);
+    const kinds = checkKinds(options.kinds);
+    const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    const params = new Parameters('postgres');
+    const { p } = params;
+    const where = [...(bbox ? this.bboxConditions(bbox, p) : []), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const { rows } = await this.pool.query(`SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params.values);
+    return Number(rows[0].n);
   }
 
   async count(dataset?: string): Promise<number> {

@@ -4,7 +4,7 @@
  * put into SQL is placeholders and fixed column names.
  */
 import { escapeLike, INDEXED_ATTRIBUTES, type Asset, type AssetGeometry, type SearchQuery } from '../../domain/assets.ts';
-import type { FilterAttribute } from '../../domain/thematic/filter.ts';
+import type { FilterAttribute, FilterClause, FilterOperator } from '../../domain/thematic/filter.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -95,3 +95,19 @@ export function rankedPage(where: string, rank: string, geometryJson: string, co
 
 /** `%term%` for LIKE, wildcards escaped. */
 export const containing = (term: string) => `%${escapeLike(term)}%`;
+
+const SQL_OPERATORS: Record<FilterOperator, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+/**
+ * The conditions of an attribute filter on `assets a`: fixed column names and operators from
+ * closed lists, every value a parameter. A missing attribute (NULL) fails its clause, even "!=",
+ * as in the thematic filter's matchesFilter.
+ */
+export function filterConditions(clauses: readonly FilterClause[] | undefined, p: Parameters['p']): string[] {
+  return (clauses ?? []).map((c) => `a.${ATTRIBUTE_COLUMNS[c.attribute]} ${SQL_OPERATORS[c.operator]} ${p(c.value)}`);
+}
+
+/** `a.kind IN (…)` for a kinds option, or nothing. */
+export function kindCondition(kinds: readonly string[] | undefined, p: Parameters['p']): string[] {
+  return kinds ? [`a.kind IN (${kinds.map((k) => p(k)).join(', ')})`] : [];
+}

@@ -21,11 +21,11 @@ import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
+  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, containing, INDEXED_COLUMNS, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
 
 const SCHEMA_VERSION = 2;
 /** Appended to every value in the full-text index (see the header). */
@@ -196,38 +196,63 @@ export class SqliteAssetStore implements AssetStore {
     return rows.length > this.shortTermTrigrams ? undefined : rows.map((r) => r.term);
   }
 
-  private bboxRows(bbox: Bbox, exact: Bbox | undefined, extra: (p: Parameters['p']) => string, order: (p: Parameters['p']) => string, limit: number): AssetRow[] {
-    const params = new Parameters('sqlite');
-    const { p } = params;
+  /**
+   * The R*Tree look-up every spatial query starts with: `from` joins the bounds index to the rows
+   * (CROSS JOIN keeps the R*Tree as the outer loop) and `where` holds its conditions, which
+   * recheck the exact double bounds when `exact` is given (the R*Tree stores float32).
+   */
+  private spatial(bbox: Bbox, exact: boolean, p: Parameters['p'], conditions: (p: Parameters['p']) => string[]): { from: string; where: string } {
     const [west, south, east, north] = bbox;
-    const exactCheck = exact ? ` AND a.min_lon <= ${p(exact[2])} AND a.max_lon >= ${p(exact[0])} AND a.min_lat <= ${p(exact[3])} AND a.max_lat >= ${p(exact[1])}` : '';
-    // CROSS JOIN keeps the R*Tree as the outer loop.
-    const sql = `SELECT * FROM (SELECT ${selectColumns('a.geometry')}${extra(p)} FROM assets_bounds b CROSS JOIN assets a ON a.row = b.row
-      WHERE b.min_lon <= ${p(east)} AND b.max_lon >= ${p(west)} AND b.min_lat <= ${p(north)} AND b.max_lat >= ${p(south)}${exactCheck}) hits
-      ${order(p)} LIMIT ${p(limit)}`;
-    return this.db.prepare(sql).all(...params.values) as AssetRow[];
+    const checks = [`b.min_lon <= ${p(east)}`, `b.max_lon >= ${p(west)}`, `b.min_lat <= ${p(north)}`, `b.max_lat >= ${p(south)}`];
+    if (exact) checks.push(`a.min_lon <= ${p(east)}`, `a.max_lon >= ${p(west)}`, `a.min_lat <= ${p(north)}`, `a.max_lat >= ${p(south)}`);
+    // Called after the checks: SQLite's "?" parameters are numbered in the order they appear.
+    return { from: 'assets_bounds b CROSS JOIN assets a ON a.row = b.row', where: [...checks, ...conditions(p)].join(' AND ') };
   }
 
   async withinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<AssetPage> {
     const bbox = checkBbox(bboxValue);
     const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
     const { limit } = checkPage({ limit: options.limit });
-    const rows = this.bboxRows(bbox, bbox, () => '', (p) => `${kinds ? `WHERE kind IN (${kinds.map(p).join(', ')})` : ''} ORDER BY id`, limit + 1);
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const { from, where } = this.spatial(bbox, true, p, () => [...kindCondition(kinds, p), ...filterConditions(filter, p)]);
+    const sql = `SELECT ${selectColumns('a.geometry')} FROM ${from} WHERE ${where} ORDER BY a.id LIMIT ${p(limit + 1)}`;
+    const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
     return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
   }
 
   async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {
     const circle = checkCircle(lonDegrees, latDegrees, metres);
     const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
     const { limit } = checkPage({ limit: options.limit });
-    const rows = this.bboxRows(
-      circleBbox(circle.lon, circle.lat, circle.metres),
-      undefined,
-      (p) => `, distance_metres(${p(circle.lon)}, ${p(circle.lat)}, a.lon, a.lat) AS distance`,
-      (p) => `WHERE distance <= ${p(circle.metres)}${kinds ? ` AND kind IN (${kinds.map(p).join(', ')})` : ''} ORDER BY distance, id`,
-      limit + 1,
-    ) as (AssetRow & { distance: number })[];
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const distance = `distance_metres(${p(circle.lon)}, ${p(circle.lat)}, a.lon, a.lat)`;
+    const { from, where } = this.spatial(circleBbox(circle.lon, circle.lat, circle.metres), false, p, () => [...kindCondition(kinds, p), ...filterConditions(filter, p)]);
+    const sql = `SELECT * FROM (SELECT ${selectColumns('a.geometry')}, ${distance} AS distance FROM ${from} WHERE ${where}) hits
+      WHERE distance <= ${p(circle.metres)} ORDER BY distance, id LIMIT ${p(limit + 1)}`;
+    const rows = this.db.prepare(sql).all(...params.values) as (AssetRow & { distance: number })[];
     return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
+  }
+
+  async countMatching(filterText: string, options: { bbox?: Bbox; kinds?: string[] } = {}): Promise<number> {
+    const filter = checkFilter(filterText);
+    const kinds = checkKinds(options.kinds);
+    const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const conditions = () => [...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    let sql: string;
+    if (bbox) {
+      const { from, where } = this.spatial(bbox, true, p, conditions);
+      sql = `SELECT count(*) AS n FROM ${from} WHERE ${where}`;
+    } else {
+      const where = conditions();
+      sql = `SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    }
+    return (this.db.prepare(sql).get(...params.values) as { n: number }).n;
   }
 
   async count(dataset?: string): Promise<number> {
