@@ -10,10 +10,11 @@ let store: AssetStore;
 beforeAll(async () => {
   store = await openAssetStore(':memory:');
   await store.replaceDataset('district', [
-    { id: 'B-1', kind: 'building', name: '合肥市第一中学', address: '蜀山区长江西路100号', geometry: { type: 'Point', coordinates: [117.28, 31.86] } },
+    { id: 'B-1', kind: 'building', name: '合肥市第一中学', address: '蜀山区长江西路100号', attributes: { use: 'residential', floors: 6 }, geometry: { type: 'Point', coordinates: [117.28, 31.86] } },
     { id: 'B-2', kind: 'building', name: '合肥科技馆', address: '蜀山区黄山路200号', geometry: { type: 'Point', coordinates: [117.281, 31.86] } },
     { id: 'B-3', kind: 'building', name: '合肥大剧院', address: '政务区东流路', geometry: { type: 'Point', coordinates: [117.3, 31.9] } },
     { id: 'V-1', kind: 'valve', geometry: { type: 'Point', coordinates: [117.2801, 31.86] } },
+    { id: 'search', kind: 'hydrant', geometry: { type: 'Point', coordinates: [117.5, 31.5] } },
   ]);
   app = Fastify();
   registerAssetRoutes(app, { store });
@@ -32,10 +33,10 @@ const ids = (assets: unknown) => (assets as Asset[]).map((a) => a.id);
 
 describe('asset API', () => {
   it('searches best first and links the next page', async () => {
-    const first = await get(`/api/assets/search?q=${encodeURIComponent('合肥')}&limit=2`);
+    const first = await get(`/api/assets?q=${encodeURIComponent('合肥')}&limit=2`);
     expect(first.status).toBe(200);
     expect(ids(first.body.assets)).toEqual(['B-2', 'B-3']);
-    expect(first.body.next).toBe(`/api/assets/search?${new URLSearchParams({ q: '合肥', limit: '2', offset: '2' })}`);
+    expect(first.body.next).toBe(`/api/assets?${new URLSearchParams({ q: '合肥', limit: '2', offset: '2' })}`);
     const second = await get(first.body.next as string);
     expect(ids(second.body.assets)).toEqual(['B-1']);
     expect(second.body.next).toBeUndefined();
@@ -50,22 +51,25 @@ describe('asset API', () => {
   it('answers a bbox and a radius', async () => {
     expect(ids((await get('/api/assets?bbox=117.27,31.85,117.29,31.87')).body.assets)).toEqual(['B-1', 'B-2', 'V-1']);
     expect(ids((await get('/api/assets?bbox=117.27,31.85,117.29,31.87&kinds=valve')).body.assets)).toEqual(['V-1']);
-    const near = (await get('/api/assets/near?lon=117.28&lat=31.86&radius=50')).body as { hits: { asset: Asset; distanceMetres: number }[] };
+    const near = (await get('/api/assets?lon=117.28&lat=31.86&radius=50')).body as { hits: { asset: Asset; distanceMetres: number }[] };
     expect(near.hits.map((h) => h.asset.id)).toEqual(['B-1', 'V-1']);
     expect(near.hits[1]!.distanceMetres).toBeCloseTo(9.46, 1);
   });
 
   it.each([
-    ['10,000 nested parentheses', `/api/assets/search?q=${'('.repeat(10_000)}${')'.repeat(10_000)}`, /longer than 200 characters/],
-    ['SQL in the search', `/api/assets/search?q=${encodeURIComponent("'; DROP TABLE assets; --")}&limit=abc`, /limit must be a number/],
-    ['no q', '/api/assets/search', /give the search text as q/],
-    ['a page over the limit', '/api/assets/search?q=abc&limit=5000', /limit must be an integer from 1 to 1000/],
+    ['10,000 nested parentheses', `/api/assets?q=${'('.repeat(10_000)}${')'.repeat(10_000)}`, /longer than 200 characters/],
+    ['SQL in the search', `/api/assets?q=${encodeURIComponent("'; DROP TABLE assets; --")}&limit=abc`, /limit must be a number/],
+    ['no query', '/api/assets', /give one of q \(search\), bbox/],
+    ['two queries at once', '/api/assets?q=abc&bbox=117.2,31.8,117.3,31.9', /give one of q/],
+    ['a page over the limit', '/api/assets?q=abc&limit=5000', /limit must be an integer from 1 to 1000/],
+    ['a filter the parser refuses', '/api/assets?bbox=117.2,31.8,117.3,31.9&filter=use%3Dcastle', /"castle" is not a use/],
+    ['a count of something else', '/api/assets?count=all', /count must be "filter"/],
+    ['a filter of 10,000 nested parentheses', `/api/assets?count=filter&filter=${'('.repeat(10_000)}`, /filter is longer than 500/],
     ['a bbox with west east of east', '/api/assets?bbox=117.3,31.8,117.2,31.9', /west 117.3 is east of east 117.2/],
     ['a bbox of three numbers', '/api/assets?bbox=117.2,31.8,117.3', /4 finite numbers/],
     ['a bbox with text', '/api/assets?bbox=117.2,31.8,117.3,north', /4 finite numbers/],
-    ['no bbox', '/api/assets', /give bbox=west,south,east,north/],
-    ['a radius over the limit', '/api/assets/near?lon=117.28&lat=31.86&radius=1e9', /radius must be 0 to 50000 metres/],
-    ['a radius without a centre', '/api/assets/near?radius=10', /give lon, lat/],
+    ['a radius over the limit', '/api/assets?lon=117.28&lat=31.86&radius=1e9', /radius must be 0 to 50000 metres/],
+    ['a radius without a centre', '/api/assets?radius=10', /give lon and lat/],
     ['bad kinds', `/api/assets?bbox=117.2,31.8,117.3,31.9&kinds=${encodeURIComponent("valve') OR 1=1")}`, /kinds must be/],
   ])('answers %s with a 400 and a message', async (_name, url, message) => {
     const { status, body } = await get(url);
@@ -73,7 +77,17 @@ describe('asset API', () => {
     expect(body.message).toMatch(message);
   });
 
+  it('counts filter matches, over everything or within a bbox', async () => {
+    expect((await get('/api/assets?count=filter&filter=use%3Dresidential')).body).toEqual({ count: 1 });
+    expect((await get('/api/assets?count=filter&kinds=building')).body).toEqual({ count: 3 });
+    expect((await get('/api/assets?count=filter&filter=floors%3E3&bbox=117.27,31.85,117.29,31.87')).body).toEqual({ count: 1 });
+  });
+
+  it('finds an asset whose ID looks like a query word', async () => {
+    expect((await get('/api/assets/search')).body).toMatchObject({ id: 'search', kind: 'hydrant' });
+  });
+
   it('still has every asset after the bad requests', async () => {
-    expect(await store.count()).toBe(4);
+    expect(await store.count()).toBe(5);
   });
 });

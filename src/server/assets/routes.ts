@@ -1,14 +1,17 @@
 /**
  * The asset API over an AssetStore, beside the monitoring and lifecycle APIs. Every route is a
  * data route (access.ts): reads need a key only where the server is configured for keyed reads.
+ * Queries are parameters of the collection, so that no query path can shadow an asset's ID:
  *
- *   GET /api/assets/search?q=合肥&limit=20&offset=0     best first; `next` when more remain
- *   GET /api/assets/{id}                                 one asset; 404 naming the ID
- *   GET /api/assets?bbox=W,S,E,N[&kinds=a,b][&limit=N]   bounds intersecting the bbox, by ID
- *   GET /api/assets/near?lon=&lat=&radius=M[&kinds=][&limit=]   within M metres, nearest first
+ *   GET /api/assets?q=合肥[&limit=20][&offset=0]                   search, best first; `next` link
+ *   GET /api/assets?bbox=W,S,E,N[&kinds=a,b][&filter=…][&limit=N]  bounds intersecting the bbox, by ID
+ *   GET /api/assets?lon=&lat=&radius=M[&kinds=][&filter=][&limit=] within M metres, nearest first
+ *   GET /api/assets?count=filter&filter=use=residential[&bbox=][&kinds=]   {count} of filter matches
+ *   GET /api/assets/{id}                                           one asset; 404 naming the ID
  *
- * Bad input (search text over the limits, a bbox that is not W,S,E,N degrees, a page over 1,000)
- * is a 400 with a message, never a database error.
+ * `filter` is the filter box's text (use=residential;floors>12). Bad input (search text over the
+ * limits, a bbox that is not W,S,E,N degrees, a page over 1,000, a filter the parser refuses) is
+ * a 400 with a message, never a database error.
  */
 import type { FastifyInstance } from 'fastify';
 import { AssetQueryError } from '../../domain/assets.ts';
@@ -52,36 +55,42 @@ async function answer<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+function bboxParameter(query: Query): [number, number, number, number] | undefined {
+  const text = single(query, 'bbox');
+  if (text === undefined) return undefined;
+  return text.split(',').map((part) => (/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(part) ? Number(part) : Number.NaN)) as [number, number, number, number];
+}
+
 export function registerAssetRoutes(app: FastifyInstance, options: { store: AssetStore }): void {
   const { store } = options;
 
-  app.get('/api/assets/search', DATA_ROUTE, async (request) => {
-    const query = request.query as Query;
-    const q = single(query, 'q');
-    if (q === undefined) throw new AssetApiError(400, 'give the search text as q');
-    const limit = numberParameter(query, 'limit');
-    const offset = numberParameter(query, 'offset') ?? 0;
-    const page = await answer(() => store.search(q, { limit, offset }));
-    const size = limit ?? page.assets.length;
-    const next = page.truncated ? `/api/assets/search?${new URLSearchParams({ q, limit: String(size), offset: String(offset + size) })}` : undefined;
-    return { assets: page.assets, ...(next ? { next } : {}) };
-  });
-
-  app.get('/api/assets/near', DATA_ROUTE, async (request) => {
-    const query = request.query as Query;
-    const lon = numberParameter(query, 'lon');
-    const lat = numberParameter(query, 'lat');
-    const radius = numberParameter(query, 'radius');
-    if (lon === undefined || lat === undefined || radius === undefined) throw new AssetApiError(400, 'give lon, lat (degrees) and radius (metres)');
-    return answer(() => store.withinRadius(lon, lat, radius, { kinds: kindsParameter(query), limit: numberParameter(query, 'limit') }));
-  });
-
   app.get('/api/assets', DATA_ROUTE, async (request) => {
     const query = request.query as Query;
-    const text = single(query, 'bbox');
-    if (text === undefined) throw new AssetApiError(400, 'give bbox=west,south,east,north in degrees');
-    const bbox = text.split(',').map((part) => (/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(part) ? Number(part) : Number.NaN));
-    return answer(() => store.withinBbox(bbox as [number, number, number, number], { kinds: kindsParameter(query), limit: numberParameter(query, 'limit') }));
+    const q = single(query, 'q');
+    const bbox = bboxParameter(query);
+    const radius = numberParameter(query, 'radius');
+    const count = single(query, 'count');
+    const kinds = kindsParameter(query);
+    const filter = single(query, 'filter');
+    const limit = numberParameter(query, 'limit');
+    if (count !== undefined) {
+      if (count !== 'filter') throw new AssetApiError(400, 'count must be "filter" (count=filter&filter=…)');
+      return { count: await answer(() => store.countMatching(filter ?? '', { bbox, kinds })) };
+    }
+    const asked = [q !== undefined, bbox !== undefined, radius !== undefined].filter(Boolean).length;
+    if (asked !== 1) throw new AssetApiError(400, 'give one of q (search), bbox=west,south,east,north, or lon, lat and radius (metres)');
+    if (q !== undefined) {
+      const offset = numberParameter(query, 'offset') ?? 0;
+      const page = await answer(() => store.search(q, { limit, offset }));
+      const size = limit ?? page.assets.length;
+      const next = page.truncated ? `/api/assets?${new URLSearchParams({ q, limit: String(size), offset: String(offset + size) })}` : undefined;
+      return { assets: page.assets, ...(next ? { next } : {}) };
+    }
+    if (bbox !== undefined) return answer(() => store.withinBbox(bbox, { kinds, filter, limit }));
+    const lon = numberParameter(query, 'lon');
+    const lat = numberParameter(query, 'lat');
+    if (lon === undefined || lat === undefined) throw new AssetApiError(400, 'give lon and lat (degrees) with radius');
+    return answer(() => store.withinRadius(lon, lat, radius!, { kinds, filter, limit }));
   });
 
   app.get('/api/assets/:id', DATA_ROUTE, async (request) => {
