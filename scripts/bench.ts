@@ -17,6 +17,8 @@
  *    200 clients, POST → colour on screen, frame time with 10,000 live sensors against the overlay
  *    off and against no monitoring (BENCH_ONLY=overlay runs this one alone; BENCH_ONLY=latency the
  *    POST → colour on screen alone).
+ *  - The asset store on SQLite and PostgreSQL + PostGIS: load, search, bbox and radius p50/p95 on
+ *    BENCH_ASSETS synthetic buildings (default 100,000; 0 skips; BENCH_ONLY=assets runs this alone).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -38,6 +40,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { benchThematic, type ThematicResult } from './bench/thematic.ts';
 import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visual-complete.ts';
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
+import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -396,6 +399,12 @@ async function main() {
     console.log(ingestLines(await benchIngest()).join('\n'));
     return;
   }
+  const assetCount = Number(process.env.BENCH_ASSETS ?? 100_000);
+  // BENCH_ONLY=assets: the asset store alone.
+  if (process.env.BENCH_ONLY === 'assets') {
+    console.log(assetLines(await benchAssetStores(assetCount)).join('\n'));
+    return;
+  }
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
   const tiling = benchTiling(counts);
   const pipes = await benchPipelines();
@@ -410,6 +419,7 @@ async function main() {
     process.stderr.write('monitoring: fan-out to 200 clients …\n');
     fanOut = await benchFanOut();
   }
+  const assets: AssetBenchResult[] = assetCount > 0 ? await benchAssetStores(assetCount) : [];
   const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
 
   const lines: string[] = [];
@@ -431,6 +441,7 @@ async function main() {
   for (const r of isolation) {
     lines.push(`| ${r.label} | ${r.segments.toLocaleString('en')} | ${r.graphMilliseconds.toFixed(1)} ms | ${r.isolationMedianMilliseconds.toFixed(1)} ms | ${r.isolationMaximumMilliseconds.toFixed(1)} ms | ${r.breaks} | ${r.meanValvesToClose.toFixed(1)} |`);
   }
+  lines.push(...assetLines(assets));
   if (viewer) {
     lines.push(...viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds));
     lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, viewer.undergroundBelow, rounds));

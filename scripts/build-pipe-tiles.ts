@@ -5,6 +5,7 @@
  *   npm run pipes -- <input> [<input> …] --out tiles/<name> [--crs EPSG:4547] [--type water]
  *        [--fields fields.json] [--default-depth 1.2] [--encoding gbk] [--skip-invalid]
  *        [--origin LON,LAT --metres-per-unit 0.3048]   (EPANET files in arbitrary planar units)
+ *        [--assets <store.sqlite | postgres://…> [--dataset NAME]]
  *
  * Inputs: GeoJSON (.geojson/.json), ESRI shapefiles (.shp with .dbf, .prj, .cpg) and EPANET
  * networks (.inp). Survey data usually comes as a line file and a point file per type; give them
@@ -12,7 +13,9 @@
  *
  * Exit status: 0 on success; 1 on bad input (the message names the file, feature index and
  * reason); 2 on bad usage. Output is written to a temporary directory and moved into place only
- * when complete.
+ * when complete. --assets also loads every segment and point asset into the asset store as
+ * dataset NAME (default: the --out directory's name), all or nothing, before the tiles are moved
+ * into place: if the load fails, neither the tiles nor the store change.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -23,10 +26,12 @@ import { DEFAULT_WATER_COVER_METRES, readEpanetFile, type EpanetNetwork, type Ep
 import { importPipeFeatures, type PipeImportReport, type PipeInput } from '../src/tiling/readers/pipe-features.ts';
 import { openShapefile } from '../src/tiling/readers/shapefile.ts';
 import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe-pipeline.ts';
+import { AssetStoreError, datasetFor, openAssetLoader, type OpenedAssetLoader } from '../src/server/assets/loader.ts';
 
 const usage = `usage: npm run pipes -- <file.geojson|file.shp|file.inp> [more inputs] --out <directory>
   [--crs EPSG:xxxx] [--type ${PIPELINE_TYPES.join('|')}] [--fields fields.json] [--default-depth METRES]
-  [--encoding gbk] [--skip-invalid] [--origin LON,LAT --metres-per-unit N] [--max-features N] [--quiet]`;
+  [--encoding gbk] [--skip-invalid] [--origin LON,LAT --metres-per-unit N] [--max-features N]
+  [--assets <store.sqlite|postgres://…> [--dataset NAME]] [--quiet]`;
 
 /** What an EPANET run read: its units, the count per section and the depth the pipes were given. */
 export interface EpanetSummary {
@@ -49,7 +54,7 @@ export function formatEpanetSummary({ file, network, depthFromOption }: EpanetSu
   ];
 }
 
-export function formatPipeReport(imported: PipeImportReport | EpanetSummary | undefined, tiled: PipeTilingReport): string {
+export function formatPipeReport(imported: PipeImportReport | EpanetSummary | undefined, tiled: PipeTilingReport, assets?: { dataset: string; location: string }): string {
   const lines: string[] = [];
   if (imported && 'network' in imported) {
     lines.push(...formatEpanetSummary(imported));
@@ -71,6 +76,7 @@ export function formatPipeReport(imported: PipeImportReport | EpanetSummary | un
     `length           ${tiled.kilometres.toFixed(2)} km`,
     `tiles            ${tiled.tiles} (${tiled.lineTiles} of lines for far views; the root ${tiled.rootTriangles} triangles)`,
     `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km), network.json ${tiled.networkBytes}`,
+    ...(tiled.assetsLoaded === undefined ? [] : [`asset store      ${tiled.assetsLoaded} segments and point assets as dataset ${assets?.dataset ?? '?'} in ${assets?.location ?? '?'}`]),
     `seconds          ${tiled.seconds.toFixed(2)}`,
   );
   return lines.join('\n');
@@ -93,6 +99,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         origin: { type: 'string' },
         'metres-per-unit': { type: 'string' },
         'max-features': { type: 'string' },
+        assets: { type: 'string' },
+        dataset: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -120,7 +128,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new TilingInputError(`--${name}`, undefined, `must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
     return n;
   };
+  if (values.dataset !== undefined && values.assets === undefined) {
+    console.error(`--dataset names the asset-store dataset: give --assets too\n${usage}`);
+    return 2;
+  }
+  let assets: OpenedAssetLoader | undefined;
   try {
+    if (values.assets !== undefined) assets = await openAssetLoader(values.assets, datasetFor(values.out, values.dataset));
     const epanet = positionals.filter((p) => extname(p).toLowerCase() === '.inp');
     const features = positionals.filter((p) => extname(p).toLowerCase() !== '.inp');
     if (epanet.length > 1 || (epanet.length === 1 && features.length > 0)) throw new TilingInputError(epanet[0]!, undefined, 'an EPANET network is tiled on its own: give one .inp file and no other inputs');
@@ -188,15 +202,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       imported = result.report;
       if (network.segments.length === 0) throw new TilingInputError(features.join(', '), undefined, 'no pipeline segments to tile');
     }
-    const tiled = await tilePipeNetwork(network, { outputDirectory: values.out, maximumFeaturesPerTile: positive('max-features', values['max-features']) });
-    if (!values.quiet) console.log(formatPipeReport(imported, tiled));
+    const tiled = await tilePipeNetwork(network, { outputDirectory: values.out, maximumFeaturesPerTile: positive('max-features', values['max-features']), loadAssets: assets?.load });
+    if (!values.quiet) console.log(formatPipeReport(imported, tiled, assets));
     return 0;
   } catch (error) {
-    if (error instanceof TilingInputError) {
+    if (error instanceof TilingInputError || error instanceof AssetStoreError) {
       console.error(`error: ${error.message}`);
       return 1;
     }
     throw error;
+  } finally {
+    await assets?.close();
   }
 }
 

@@ -4,7 +4,12 @@
  *
  *   npm run tiles -- <buildings.geojson> --out tiles/<name> [--crs EPSG:4547] [--height-property height]
  *        [--floors-property floors] [--storey-height 3] [--default-height 10] [--id-property id]
- *        [--max-features 500] [--skip-invalid]
+ *        [--max-features 500] [--skip-invalid] [--assets <store.sqlite | postgres://…> [--dataset NAME]]
+ *
+ * --assets also loads every building (ID, name, address, attributes, footprint) into the asset
+ * store, as dataset NAME (default: the --out directory's name), replacing that dataset only. The
+ * load is all or nothing and happens before the tiles are moved into place: if it fails, neither
+ * the tiles nor the store change.
  *
  * Exit status: 0 on success; 1 on bad input (the message names the file, feature index and reason);
  * 2 on bad usage. Output is written to a temporary directory and moved into place only when complete.
@@ -12,10 +17,11 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { parseArgs } from 'node:util';
 import { openGeoJson, tileBuildings, TilingInputError, type TilingReport } from '../src/tiling/index.ts';
+import { AssetStoreError, datasetFor, openAssetLoader, type OpenedAssetLoader } from '../src/server/assets/loader.ts';
 
-const usage = 'usage: npm run tiles -- <buildings.geojson> --out <directory> [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--quiet]';
+const usage = 'usage: npm run tiles -- <buildings.geojson> --out <directory> [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--assets <store.sqlite|postgres://…> [--dataset NAME]] [--quiet]';
 
-export function formatReport(report: TilingReport): string {
+export function formatReport(report: TilingReport, assets?: { dataset: string; location: string }): string {
   const lines = [
     `input            ${report.input} (${report.crs})`,
     `features read    ${report.featuresRead}`,
@@ -25,6 +31,7 @@ export function formatReport(report: TilingReport): string {
     `skipped          ${Object.values(report.skipped).reduce((a, b) => a + b, 0)}`,
     ...Object.entries(report.skipped).map(([reason, count]) => `  ${reason.padEnd(30)} ${count}`),
     `tiles            ${report.tiles}`,
+    ...(report.assetsLoaded === undefined ? [] : [`asset store      ${report.assetsLoaded} buildings as dataset ${assets?.dataset ?? '?'} in ${assets?.location ?? '?'}`]),
     `bytes            ${report.bytes} (${report.buildingsWritten ? (report.bytes / report.buildingsWritten).toFixed(0) : '-'} per building)`,
     `seconds          ${report.seconds.toFixed(2)}`,
   ];
@@ -46,6 +53,8 @@ async function main(): Promise<number> {
         'id-property': { type: 'string' },
         'max-features': { type: 'string' },
         'skip-invalid': { type: 'boolean', default: false },
+        assets: { type: 'string' },
+        dataset: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -73,7 +82,13 @@ async function main(): Promise<number> {
   const showProgress = !values.quiet && process.stderr.isTTY;
   const bar = new SingleBar({ stream: process.stderr, format: ' {phase} [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic);
   let barStarted = false;
+  let assets: OpenedAssetLoader | undefined;
   try {
+    if (values.dataset !== undefined && values.assets === undefined) {
+      console.error(`--dataset names the asset-store dataset: give --assets too\n${usage}`);
+      return 2;
+    }
+    if (values.assets !== undefined) assets = await openAssetLoader(values.assets, datasetFor(values.out, values.dataset));
     const source = await openGeoJson(input);
     const report = await tileBuildings(source.features, {
       sourceName: input,
@@ -87,6 +102,7 @@ async function main(): Promise<number> {
       defaultHeightMetres: numberOption('default-height', values['default-height']),
       maximumFeaturesPerTile: numberOption('max-features', values['max-features']),
       skipInvalid: values['skip-invalid'],
+      loadAssets: assets?.load,
       onProgress: showProgress
         ? (phase, done, total) => {
             if (phase === 'write') {
@@ -100,15 +116,17 @@ async function main(): Promise<number> {
         : undefined,
     });
     if (barStarted) bar.stop();
-    if (!values.quiet) console.log(formatReport(report));
+    if (!values.quiet) console.log(formatReport(report, assets));
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();
-    if (error instanceof TilingInputError) {
+    if (error instanceof TilingInputError || error instanceof AssetStoreError) {
       console.error(`error: ${error.message}`);
       return 1;
     }
     throw error;
+  } finally {
+    await assets?.close();
   }
 }
 

@@ -15,7 +15,8 @@
  * it wants them and MQTT_CREATES=on to take observations published to it as well.
  * CORS_ORIGINS: origins whose pages may read this server cross-origin (comma-separated; default
  * none: the viewer it serves is same-origin). MONITORING_MAX_FUTURE_SKEW: how far ahead of the
- * server's clock a reading's time may be (default 10min; 90s, 2h, 1d …).
+ * server's clock a reading's time may be (default 10min; 90s, 2h, 1d …). ASSETS_DATABASE: the asset
+ * store the tilers' --assets filled (a SQLite path or a postgres:// URL), served at /api/assets.
  * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
 import { createStaticServer } from '../src/server/static-server.ts';
+import { displayLocation } from '../src/server/assets/loader.ts';
+import { openAssetStore } from '../src/server/assets/asset-store.ts';
+import { registerAssetRoutes } from '../src/server/assets/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
@@ -129,6 +133,12 @@ async function main() {
     const records = generateLifecycles(demoDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
     storeLifecycles(monitoring.database.db, records);
     console.log(`lifecycle records: ${records.length} demo buildings`);
+  }
+  if (process.env.ASSETS_DATABASE) {
+    const assets = await openAssetStore(process.env.ASSETS_DATABASE);
+    app.addHook('onClose', () => assets.close());
+    registerAssetRoutes(app, { store: assets });
+    console.log(`asset API: ${origin}/api/assets (${displayLocation(process.env.ASSETS_DATABASE)}, ${(await assets.count()).toLocaleString('en')} assets)`);
   }
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);

@@ -8,6 +8,7 @@ import { polygonArea } from '../domain/geometry.ts';
 import { availableParallelism } from 'node:os';
 import Piscina from 'piscina';
 import { AtomicDirectory } from './atomic-output.ts';
+import { buildingAsset, type AssetLoader } from './assets.ts';
 import { toLonLat } from './crs.ts';
 import { InvalidFeatureError, TilingInputError } from './errors.ts';
 import { footprintPolygons, type FlatRings } from './footprint.ts';
@@ -49,6 +50,11 @@ export interface BuildingTilingOptions {
   threads?: number;
   /** Called as work advances, for progress bars. */
   onProgress?: (phase: 'read' | 'write', done: number, total: number) => void;
+  /**
+   * Load every building into the asset store (`--assets`), after the tiles are written and before
+   * they are moved into place: if the load fails, nothing is written and the error is thrown.
+   */
+  loadAssets?: AssetLoader;
 }
 
 export interface TilingReport {
@@ -70,6 +76,8 @@ export interface TilingReport {
   bytes: number;
   /** Bytes of search-index.json (not counted in `bytes`). */
   searchIndexBytes: number;
+  /** Buildings loaded into the asset store (with `loadAssets`). */
+  assetsLoaded?: number;
   seconds: number;
 }
 
@@ -119,6 +127,16 @@ function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): 
     ]);
   }
   return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
+}
+
+/** Every building as an asset, read back from the record store one at a time. */
+function* buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[]) {
+  for (let i = 0; i < store.size; i++) {
+    const record = store.get(i);
+    const properties = JSON.parse(record.json) as Record<string, unknown>;
+    const s = summaries[i]!;
+    yield buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), lonDegrees: s.lonDegrees, latDegrees: s.latDegrees, footprintSquareMetres: s.footprintSquareMetres });
+  }
 }
 
 function searchColumns(p: Record<string, unknown>): { name: string; address: string } {
@@ -388,6 +406,7 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     const tileset = JSON.stringify(tilesetJson(root, GENERATOR, { buildings: report.buildingsWritten }));
     await output.write('tileset.json', tileset);
     report.bytes += Buffer.byteLength(tileset);
+    if (options.loadAssets) report.assetsLoaded = await options.loadAssets(buildingAssets(store, summaries));
     report.seconds = (performance.now() - started) / 1000;
     await output.write('report.json', JSON.stringify(report, null, 2));
     await output.commit();

@@ -8,6 +8,7 @@ import { coverDepthMetres, PIPELINE_TYPE_NAMES, shapeHeightMetres, shapeWidthMet
 import { pathLengthMetres } from '../../domain/geometry.ts';
 import { networkDocument } from '../../domain/network-document.ts';
 import { AtomicDirectory } from '../atomic-output.ts';
+import { networkAssets, type AssetLoader } from '../assets.ts';
 import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
@@ -69,6 +70,11 @@ export interface PipeTilingOptions {
    */
   maximumLinesPerTile?: number;
   compress?: boolean;
+  /**
+   * Load every segment and point asset into the asset store (`--assets`), after the tiles are
+   * written and before they are moved into place: if the load fails, nothing is written.
+   */
+  loadAssets?: AssetLoader;
 }
 
 export interface PipeTilingReport {
@@ -86,6 +92,8 @@ export interface PipeTilingReport {
   bytes: number;
   /** The network document (network.json) beside them. */
   networkBytes: number;
+  /** Segments and point assets loaded into the asset store (with `loadAssets`). */
+  assetsLoaded?: number;
   seconds: number;
 }
 
@@ -292,6 +300,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     const networkJson = JSON.stringify(networkDocument(network));
     await output.write(NETWORK_FILE, networkJson);
     report.networkBytes = Buffer.byteLength(networkJson);
+    if (options.loadAssets) report.assetsLoaded = await options.loadAssets(networkAssets(network));
     await output.write('report.json', JSON.stringify(report, null, 2));
     await output.commit();
   } finally {

@@ -1,0 +1,110 @@
+/**
+ * The asset store: every building, pipe segment, node and point asset with its ID, dataset,
+ * kind, name, address, attributes and geometry, for search and spatial queries on the server.
+ * One interface, two backends (SQLite embedded, PostgreSQL + PostGIS), one test suite
+ * (asset-store.test.ts). Open one by its location:
+ *
+ *   openAssetStore('data/assets.sqlite')                 SQLite file (created if missing)
+ *   openAssetStore('postgres://user@host:5432/cim')      PostgreSQL with PostGIS and pg_trgm
+ *
+ * The rules (what a valid asset or query is) are in src/domain/assets.ts; the stores throw its
+ * AssetInputError (a load) and AssetQueryError (a query) with messages meant for the caller,
+ * never a database error for bad input.
+ */
+import type { Asset, AssetInput, Bbox } from '../../domain/assets.ts';
+
+export { AssetInputError, AssetQueryError } from '../../domain/assets.ts';
+export type { Asset, AssetInput, AssetGeometry, Bbox } from '../../domain/assets.ts';
+
+export interface PageOptions {
+  /** Results per page, 1–1,000. Default 20. */
+  limit?: number;
+  /** Results to skip, 0–10,000. Default 0. */
+  offset?: number;
+}
+
+export interface SpatialOptions {
+  /** Only these kinds ("building", "valve"…). Default: every kind. */
+  kinds?: string[];
+  /** Only assets meeting this attribute filter ("use=residential;floors>12", the filter box's text). */
+  filter?: string;
+  /** Most results, 1–1,000. Default 20. */
+  limit?: number;
+}
+
+export interface AssetPage {
+  assets: Asset[];
+  /** More assets matched than were returned (ask for the next page or a smaller area). */
+  truncated: boolean;
+}
+
+export interface RadiusHit {
+  asset: Asset;
+  /** Great-circle distance from the centre to the asset's position, metres. */
+  distanceMetres: number;
+}
+
+export interface RadiusPage {
+  hits: RadiusHit[];
+  truncated: boolean;
+}
+
+export interface LoadReport {
+  dataset: string;
+  /** Assets the dataset now has. */
+  loaded: number;
+  /** Assets it had before the load. */
+  replaced: number;
+  seconds: number;
+}
+
+export interface AssetStore {
+  /** "sqlite" or "postgres". */
+  readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Replace one dataset's assets with these, all or nothing: if any asset is invalid, or its ID
+   * belongs to another dataset, or the input throws, the dataset keeps its previous assets and
+   * the error (AssetInputError for bad assets) is thrown. Other datasets are never touched.
+   */
+  replaceDataset(dataset: string, assets: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport>;
+  /** One asset by ID, or undefined. */
+  get(id: string): Promise<Asset | undefined>;
+  /**
+   * Assets whose ID, name or address contains every whitespace-separated term of `text`
+   * (case-insensitive substrings; Chinese too), best first: exact ID, ID prefix, exact name,
+   * name containing the whole text, then the rest; shorter names first, then by ID.
+   */
+  search(text: string, options?: PageOptions): Promise<AssetPage>;
+  /** Assets whose bounds intersect the bbox, by ID. */
+  withinBbox(bbox: Bbox, options?: SpatialOptions): Promise<AssetPage>;
+  /** Assets whose position is within `metres` of the centre, nearest first. */
+  withinRadius(lonDegrees: number, latDegrees: number, metres: number, options?: SpatialOptions): Promise<RadiusPage>;
+  /**
+   * How many assets meet an attribute filter ("use=residential;yearBuilt<2000"), over the whole
+   * store or within a bbox, of some kinds only.
+   */
+  countMatching(filter: string, options?: { bbox?: Bbox; kinds?: string[] }): Promise<number>;
+  /** Assets in one dataset, or in all. */
+  count(dataset?: string): Promise<number>;
+  /** The datasets and their asset counts. */
+  datasets(): Promise<{ dataset: string; count: number }[]>;
+  close(): Promise<void>;
+}
+
+/** Whether a location names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * Open the asset store at a location: a `postgres://` (or `postgresql://`) URL, or a SQLite file
+ * path (":memory:" for a throwaway one). Creates the tables and indexes if missing.
+ */
+export async function openAssetStore(location: string): Promise<AssetStore> {
+  if (isPostgresLocation(location)) {
+    const { PostgresAssetStore } = await import('./postgres-asset-store.ts');
+    return PostgresAssetStore.open(location);
+  }
+  const { SqliteAssetStore } = await import('./sqlite-asset-store.ts');
+  return SqliteAssetStore.open(location);
+}

@@ -1,0 +1,254 @@
+/**
+ * The asset store on PostgreSQL + PostGIS (`pg`), for production:
+ * - `assets.geometry` (PostGIS geometry, SRID 4326) with a GiST index, for bbox queries;
+ * - `assets.position` (geography point) with a GiST index, for radius queries in metres;
+ * - `assets.search_text` (lower-cased ID, name and address) with a pg_trgm GIN index, so that
+ *   LIKE '%term%' finds Chinese substrings through the index (terms of 3+ characters; shorter
+ *   ones have no trigram and PostgreSQL scans);
+ * - the filter attributes in indexed columns, the full record as jsonb.
+ *
+ * The database needs the postgis and pg_trgm extensions (the store creates them when it may)
+ * and a UTF-8 database whose LC_CTYPE classifies Chinese characters as letters (C.UTF-8 or any
+ * *.UTF-8 locale), or pg_trgm extracts no trigrams from them.
+ *
+ * A load runs in one transaction: readers see the old dataset until it commits.
+ */
+import pg from 'pg';
+import {
+  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
+  type Asset, type AssetInput, type Bbox,
+} from '../../domain/assets.ts';
+import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+
+const SCHEMA_VERSION = 1;
+const BATCH = 2_000;
+const GEOMETRY_JSON = 'ST_AsGeoJSON(a.geometry, 15)';
+const ID_ORDER = 'id COLLATE "C"';
+
+const SCHEMA = `
+  CREATE TABLE assets (
+    id text PRIMARY KEY,
+    dataset text NOT NULL,
+    kind text NOT NULL,
+    name text NOT NULL,
+    address text NOT NULL,
+    ${ATTRIBUTE_COLUMNS.use} text, ${ATTRIBUTE_COLUMNS.stage} text,
+    ${ATTRIBUTE_COLUMNS.yearBuilt} double precision, ${ATTRIBUTE_COLUMNS.floors} double precision, ${ATTRIBUTE_COLUMNS.height} double precision,
+    attributes jsonb NOT NULL,
+    geometry geometry NOT NULL CHECK (ST_SRID(geometry) = 4326),
+    position geography(Point, 4326) NOT NULL,
+    min_lon double precision NOT NULL, min_lat double precision NOT NULL, max_lon double precision NOT NULL, max_lat double precision NOT NULL,
+    lon double precision NOT NULL, lat double precision NOT NULL,
+    search_text text GENERATED ALWAYS AS (lower(id || E'\\n' || name || E'\\n' || address)) STORED
+  );
+  CREATE INDEX assets_dataset ON assets (dataset);
+  CREATE INDEX assets_kind ON assets (kind);
+  ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets (${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
+  CREATE INDEX assets_geometry ON assets USING gist (geometry);
+  CREATE INDEX assets_position ON assets USING gist (position);
+  CREATE INDEX assets_search ON assets USING gin (search_text gin_trgm_ops);
+  CREATE TABLE asset_store_schema (version integer NOT NULL);
+  INSERT INTO asset_store_schema VALUES (${SCHEMA_VERSION});`;
+
+/** Input columns of a load, with their array types for unnest(). */
+const LOAD_COLUMNS: [string, string][] = [
+  ['id', 'text'], ['kind', 'text'], ['name', 'text'], ['address', 'text'],
+  [ATTRIBUTE_COLUMNS.use, 'text'], [ATTRIBUTE_COLUMNS.stage, 'text'], [ATTRIBUTE_COLUMNS.yearBuilt, 'float8'], [ATTRIBUTE_COLUMNS.floors, 'float8'], [ATTRIBUTE_COLUMNS.height, 'float8'],
+  ['attributes', 'text'], ['geometry', 'text'], ['min_lon', 'float8'], ['min_lat', 'float8'], ['max_lon', 'float8'], ['max_lat', 'float8'], ['lon', 'float8'], ['lat', 'float8'],
+];
+const INSERT_SQL = `INSERT INTO assets (id, dataset, kind, name, address, ${INDEXED_COLUMNS.join(', ')}, attributes, geometry, position, min_lon, min_lat, max_lon, max_lat, lon, lat)
+  SELECT t.id, $1, t.kind, t.name, t.address, ${INDEXED_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.attributes::jsonb,
+    ST_SetSRID(ST_GeomFromGeoJSON(t.geometry), 4326), ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
+    t.min_lon, t.min_lat, t.max_lon, t.max_lat, t.lon, t.lat
+  FROM unnest(${LOAD_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ')}) AS t(${LOAD_COLUMNS.map(([name]) => name).join(', ')})
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+function loadRow(asset: Asset): unknown[] {
+  const [west, south, east, north] = asset.bounds;
+  return [asset.id, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
+    JSON.stringify(asset.attributes), JSON.stringify(asset.geometry), west, south, east, north, asset.position[0], asset.position[1]];
+}
+
+export class PostgresAssetStore implements AssetStore {
+  readonly backend = 'postgres' as const;
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async open(url: string): Promise<PostgresAssetStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    // An idle client's error (the server restarting) must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    try {
+      await PostgresAssetStore.migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresAssetStore(pool);
+  }
+
+  private static async migrate(pool: pg.Pool): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('cim-twin asset store schema'))");
+      for (const extension of ['postgis', 'pg_trgm']) {
+        const present = await client.query('SELECT 1 FROM pg_extension WHERE extname = $1', [extension]);
+        if (present.rowCount) continue;
+        await client.query('SAVEPOINT extension');
+        try {
+          await client.query(`CREATE EXTENSION ${extension === 'postgis' ? 'postgis' : 'pg_trgm'}`);
+        } catch (error) {
+          throw new Error(`the asset store needs the ${extension} extension in this database and could not create it (${(error as Error).message}); as a superuser run: CREATE EXTENSION ${extension};`, { cause: error });
+        }
+      }
+      const table = await client.query("SELECT to_regclass('asset_store_schema') AS name");
+      if (table.rows[0].name === null) {
+        await client.query(SCHEMA);
+      } else {
+        const { rows } = await client.query('SELECT version FROM asset_store_schema');
+        const version = rows[0]?.version as number | undefined;
+        if (version !== SCHEMA_VERSION) throw new Error(`asset store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+    const started = performance.now();
+    const dataset = checkDatasetName(datasetName);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`cim-twin assets ${dataset}`]);
+      const replaced = Number((await client.query('SELECT count(*) AS n FROM assets WHERE dataset = $1', [dataset])).rows[0].n);
+      await client.query('DELETE FROM assets WHERE dataset = $1', [dataset]);
+      let batch: Asset[] = [];
+      let index = 0;
+      const flush = async () => {
+        if (batch.length === 0) return;
+        const columns: unknown[][] = LOAD_COLUMNS.map(() => []);
+        for (const asset of batch) loadRow(asset).forEach((value, i) => columns[i]!.push(value));
+        const inserted = await client.query(INSERT_SQL, [dataset, ...columns]);
+        if (inserted.rowCount !== batch.length) {
+          const done = new Set(inserted.rows.map((r: { id: string }) => r.id));
+          const seen = new Set<string>();
+          const clash = batch.find((a) => {
+            if (!done.has(a.id) || seen.has(a.id)) return true;
+            seen.add(a.id);
+            return false;
+          })!;
+          const owner = await client.query('SELECT dataset FROM assets WHERE id = $1', [clash.id]);
+          const other = owner.rows[0]?.dataset as string | undefined;
+          throw new AssetInputError(other && other !== dataset
+            ? `asset ${JSON.stringify(clash.id)} of dataset ${dataset} already belongs to dataset ${other} (IDs are unique across datasets)`
+            : `asset ${JSON.stringify(clash.id)} appears twice in dataset ${dataset}`);
+        }
+        batch = [];
+      };
+      for await (const item of input) {
+        batch.push(checkAsset(item, dataset, index++));
+        if (batch.length >= BATCH) await flush();
+      }
+      await flush();
+      await client.query('COMMIT');
+      return { dataset, loaded: index, replaced, seconds: (performance.now() - started) / 1000 };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async get(id: string): Promise<Asset | undefined> {
+    if (typeof id !== 'string') return undefined;
+    const { rows } = await this.pool.query<AssetRow>(`SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a WHERE a.id = $1`, [id]);
+    return rows[0] && assetFromRow(rows[0]);
+  }
+
+  async search(text: string, options: PageOptions = {}): Promise<AssetPage> {
+    const query = parseSearchQuery(text);
+    const page = checkPage(options);
+    if (query.terms.length === 0) return { assets: [], truncated: false };
+    const params = new Parameters('postgres');
+    const { p } = params;
+    const rank = searchRank(query, p);
+    const where = query.terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`);
+    const { rows } = await this.pool.query<AssetRow>(rankedPage(where.join(' AND '), rank, GEOMETRY_JSON, ' COLLATE "C"', p(page.limit + 1), p(page.offset)), params.values);
+    return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
+  }
+
+  /** The GiST look-up and the exact double-bounds check of a bbox, on `assets a`. */
+  private bboxConditions(bbox: Bbox, p: Parameters['p']): string[] {
+    const [west, south, east, north] = bbox;
+    return [
+      `a.geometry && ST_MakeEnvelope(${p(west)}, ${p(south)}, ${p(east)}, ${p(north)}, 4326)`,
+      `a.min_lon <= ${p(east)}`, `a.max_lon >= ${p(west)}`, `a.min_lat <= ${p(north)}`, `a.max_lat >= ${p(south)}`,
+    ];
+  }
+
+  async withinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<AssetPage> {
+    const bbox = checkBbox(bboxValue);
+    const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
+    const { limit } = checkPage({ limit: options.limit });
+    const params = new Parameters('postgres');
+    const { p } = params;
+    const where = [...this.bboxConditions(bbox, p), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const sql = `SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a WHERE ${where.join(' AND ')} ORDER BY a.${ID_ORDER} LIMIT ${p(limit + 1)}`;
+    const { rows } = await this.pool.query<AssetRow>(sql, params.values);
+    return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
+  }
+
+  async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {
+    const circle = checkCircle(lonDegrees, latDegrees, metres);
+    const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
+    const { limit } = checkPage({ limit: options.limit });
+    const params = new Parameters('postgres');
+    const { p } = params;
+    const centre = `ST_SetSRID(ST_MakePoint(${p(circle.lon)}, ${p(circle.lat)}), 4326)::geography`;
+    const where = [`ST_DWithin(a.position, c.point, ${p(circle.metres)}, false)`, ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const sql = `SELECT * FROM (SELECT ${selectColumns(GEOMETRY_JSON)}, ST_Distance(a.position, c.point, false) AS distance
+        FROM assets a, (SELECT ${centre} AS point) c WHERE ${where.join(' AND ')}) hits
+      ORDER BY distance, ${ID_ORDER} LIMIT ${p(limit + 1)}`;
+    const { rows } = await this.pool.query<AssetRow & { distance: number }>(sql, params.values);
+    return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
+  }
+
+  async countMatching(filterText: string, options: { bbox?: Bbox; kinds?: string[] } = {}): Promise<number> {
+    const filter = checkFilter(filterText);
+    const kinds = checkKinds(options.kinds);
+    const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    const params = new Parameters('postgres');
+    const { p } = params;
+    const where = [...(bbox ? this.bboxConditions(bbox, p) : []), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const { rows } = await this.pool.query(`SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params.values);
+    return Number(rows[0].n);
+  }
+
+  async count(dataset?: string): Promise<number> {
+    const { rows } = dataset === undefined ? await this.pool.query('SELECT count(*) AS n FROM assets') : await this.pool.query('SELECT count(*) AS n FROM assets WHERE dataset = $1', [dataset]);
+    return Number(rows[0].n);
+  }
+
+  async datasets(): Promise<{ dataset: string; count: number }[]> {
+    const { rows } = await this.pool.query(`SELECT dataset, count(*) AS n FROM assets GROUP BY dataset ORDER BY dataset COLLATE "C"`);
+    return rows.map((r: { dataset: string; n: string }) => ({ dataset: r.dataset, count: Number(r.n) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The asset store on SQLite (better-sqlite3), the embedded default:
+ * - `assets`: one row per asset, the filter attributes in indexed columns, attributes and
+ *   geometry as JSON text;
+ * - `assets_text`: FTS5 with the trigram tokenizer over ID, name and address, so that Chinese
+ *   text matches by substring (contentless, with contentless_delete, as the text is in `assets`);
+ * - `assets_bounds`: an R*Tree over each asset's bounds (and its position).
+ *
+ * A search term of 3+ characters is a phrase of trigrams in the index. Terms of 1–2 characters
+ * (合肥, 区) are shorter than a trigram; so every indexed value ends with two U+0001 characters
+ * (never in real text: the domain rejects control characters), and then every occurrence of a
+ * short term starts at least one trigram. The index's own vocabulary (fts5vocab, a term-range
+ * look-up) lists those trigrams, and the term becomes their OR. A term that starts more than
+ * SHORT_TERM_TRIGRAMS trigrams (a very common character) is checked with LIKE instead: on the
+ * rows the other terms found, or by a scan when it is the only term.
+ *
+ * A load is staged in a temporary table, checked, then swapped in by one transaction, so readers
+ * on this connection never see half a load and other processes (WAL) see the old or the new.
+ */
+import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
+  indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox,
+} from '../../domain/assets.ts';
+import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+
+const SCHEMA_VERSION = 2;
+/** Appended to every value in the full-text index (see the header). */
+const END_SQL = 'char(1, 1)';
+/** Most trigrams a short term is expanded to before it falls back to LIKE. */
+const SHORT_TERM_TRIGRAMS = 1_000;
+const BATCH = 2_000;
+
+const COLUMNS = `id TEXT NOT NULL, dataset TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL,
+  ${ATTRIBUTE_COLUMNS.use} TEXT, ${ATTRIBUTE_COLUMNS.stage} TEXT, ${ATTRIBUTE_COLUMNS.yearBuilt} REAL, ${ATTRIBUTE_COLUMNS.floors} REAL, ${ATTRIBUTE_COLUMNS.height} REAL,
+  attributes TEXT NOT NULL, geometry TEXT NOT NULL,
+  min_lon REAL NOT NULL, min_lat REAL NOT NULL, max_lon REAL NOT NULL, max_lat REAL NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL`;
+const COLUMN_NAMES = ['id', 'dataset', 'kind', 'name', 'address', ...INDEXED_COLUMNS, 'attributes', 'geometry', 'min_lon', 'min_lat', 'max_lon', 'max_lat', 'lon', 'lat'];
+
+function migrate(db: SqliteDatabase): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  if (version === 1) {
+    // Version 1 indexed the values without the end marker: index them again, and add the vocabulary.
+    db.exec(`
+      BEGIN;
+      DROP TABLE assets_text;
+      CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+      CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
+      INSERT INTO assets_text (rowid, id, name, address) SELECT row, id || ${END_SQL}, name || ${END_SQL}, address || ${END_SQL} FROM assets;
+      PRAGMA user_version = ${SCHEMA_VERSION};
+      COMMIT;`);
+    return;
+  }
+  if (version !== 0) throw new Error(`asset store ${db.name}: schema version ${version}, this build reads ${SCHEMA_VERSION}`);
+  db.exec(`
+    BEGIN;
+    CREATE TABLE assets (row INTEGER PRIMARY KEY, ${COLUMNS});
+    CREATE UNIQUE INDEX assets_id ON assets(id);
+    CREATE INDEX assets_dataset ON assets(dataset);
+    CREATE INDEX assets_kind ON assets(kind);
+    CREATE INDEX assets_name ON assets(name);
+    ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets(${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
+    CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+    CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
+    CREATE VIRTUAL TABLE assets_bounds USING rtree(row, min_lon, max_lon, min_lat, max_lat);
+    PRAGMA user_version = ${SCHEMA_VERSION};
+    COMMIT;`);
+}
+
+/** An FTS5 string: the term in double quotes (doubled inside), so no character is an operator. */
+const ftsString = (term: string) => `"${term.replaceAll('"', '""')}"`;
+
+export class SqliteAssetStore implements AssetStore {
+  readonly backend = 'sqlite' as const;
+  private closed = false;
+  /** Loads share the connection's staging table, so they run one after another. */
+  private loading: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly db: SqliteDatabase,
+    private readonly shortTermTrigrams: number,
+  ) {}
+
+  /**
+   * Open (and create) the store at a file path, or ":memory:". `maximumShortTermTrigrams`: how
+   * many trigrams a 1–2 character term may expand to before LIKE checks it instead (default 1,000).
+   */
+  static async open(path: string, options: { maximumShortTermTrigrams?: number } = {}): Promise<SqliteAssetStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 10000');
+      db.function('distance_metres', { deterministic: true }, (lon0, lat0, lon1, lat1) => greatCircleDistanceMetres(lon0 as number, lat0 as number, lon1 as number, lat1 as number));
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteAssetStore(db, options.maximumShortTermTrigrams ?? SHORT_TERM_TRIGRAMS);
+  }
+
+  replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+    const load = this.loading.then(() => this.load(datasetName, input));
+    this.loading = load.catch(() => {});
+    return load;
+  }
+
+  private async load(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+    const started = performance.now();
+    const dataset = checkDatasetName(datasetName);
+    const db = this.db;
+    db.exec(`DROP TABLE IF EXISTS temp.staging; CREATE TEMP TABLE staging (${COLUMNS.replace('id TEXT NOT NULL', 'id TEXT NOT NULL PRIMARY KEY')}, bounds_west REAL, bounds_south REAL, bounds_east REAL, bounds_north REAL)`);
+    try {
+      const stage = db.prepare(`INSERT OR IGNORE INTO temp.staging (${COLUMN_NAMES.join(', ')}, bounds_west, bounds_south, bounds_east, bounds_north) VALUES (${[...COLUMN_NAMES, 1, 2, 3, 4].map(() => '?').join(', ')})`);
+      const stageBatch = db.transaction((batch: Asset[]) => {
+        for (const asset of batch) {
+          const [west, south, east, north] = asset.bounds;
+          const [lon, lat] = asset.position;
+          const result = stage.run(asset.id, dataset, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
+            JSON.stringify(asset.attributes), JSON.stringify(asset.geometry), west, south, east, north, lon, lat,
+            Math.min(west, lon), Math.min(south, lat), Math.max(east, lon), Math.max(north, lat));
+          if (result.changes === 0) throw new AssetInputError(`asset ${JSON.stringify(asset.id)} appears twice in dataset ${dataset}`);
+        }
+      });
+      let batch: Asset[] = [];
+      let index = 0;
+      for await (const item of input) {
+        batch.push(checkAsset(item, dataset, index++));
+        if (batch.length >= BATCH) {
+          stageBatch(batch);
+          batch = [];
+        }
+      }
+      stageBatch(batch);
+      const report = db.transaction((): LoadReport => {
+        const taken = db.prepare('SELECT s.id, a.dataset FROM temp.staging s JOIN assets a ON a.id = s.id WHERE a.dataset <> ? LIMIT 1').get(dataset) as { id: string; dataset: string } | undefined;
+        if (taken) throw new AssetInputError(`asset ${JSON.stringify(taken.id)} of dataset ${dataset} already belongs to dataset ${taken.dataset} (IDs are unique across datasets)`);
+        const replaced = (db.prepare('SELECT count(*) AS n FROM assets WHERE dataset = ?').get(dataset) as { n: number }).n;
+        db.prepare('DELETE FROM assets_text WHERE rowid IN (SELECT row FROM assets WHERE dataset = ?)').run(dataset);
+        db.prepare('DELETE FROM assets_bounds WHERE row IN (SELECT row FROM assets WHERE dataset = ?)').run(dataset);
+        db.prepare('DELETE FROM assets WHERE dataset = ?').run(dataset);
+        db.exec(`INSERT INTO assets (${COLUMN_NAMES.join(', ')}) SELECT ${COLUMN_NAMES.join(', ')} FROM temp.staging ORDER BY id`);
+        db.prepare(`INSERT INTO assets_text (rowid, id, name, address) SELECT a.row, a.id || ${END_SQL}, a.name || ${END_SQL}, a.address || ${END_SQL} FROM assets a WHERE a.dataset = ?`).run(dataset);
+        db.prepare('INSERT INTO assets_bounds (row, min_lon, max_lon, min_lat, max_lat) SELECT a.row, s.bounds_west, s.bounds_east, s.bounds_south, s.bounds_north FROM assets a JOIN temp.staging s ON s.id = a.id WHERE a.dataset = ?').run(dataset);
+        return { dataset, loaded: index, replaced, seconds: 0 };
+      })();
+      return { ...report, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      if (db.open) db.exec('DROP TABLE IF EXISTS temp.staging');
+    }
+  }
+
+  async get(id: string): Promise<Asset | undefined> {
+    if (typeof id !== 'string') return undefined;
+    const row = this.db.prepare(`SELECT ${selectColumns('a.geometry')} FROM assets a WHERE a.id = ?`).get(id) as AssetRow | undefined;
+    return row && assetFromRow(row);
+  }
+
+  async search(text: string, options: PageOptions = {}): Promise<AssetPage> {
+    const query = parseSearchQuery(text);
+    const page = checkPage(options);
+    if (query.terms.length === 0) return { assets: [], truncated: false };
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const rank = searchRank(query, p);
+    const long = query.terms.filter((t) => [...t].length >= TRIGRAM_LENGTH);
+    const short = query.terms.filter((t) => [...t].length < TRIGRAM_LENGTH);
+    const where: string[] = [];
+    const phrases = long.map(ftsString);
+    const scanned: string[] = [];
+    for (const term of short) {
+      const trigrams = this.trigramsStartingWith(term);
+      if (trigrams === undefined) scanned.push(term);
+      else if (trigrams.length === 0) return { assets: [], truncated: false };
+      else phrases.push(`(${trigrams.map(ftsString).join(' OR ')})`);
+    }
+    if (phrases.length > 0) where.push(`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(phrases.join(' AND '))})`);
+    for (const term of scanned) {
+      const pattern = containing(term);
+      where.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
+    }
+    const sql = rankedPage(where.join(' AND '), rank, 'a.geometry', '', p(page.limit + 1), p(page.offset));
+    const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
+    return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
+  }
+
+  /** The indexed trigrams that start with a 1–2 character term; undefined when there are too many. */
+  private trigramsStartingWith(term: string): string[] | undefined {
+    const rows = this.db.prepare('SELECT term FROM assets_trigrams WHERE term >= ? AND term < ? LIMIT ?').all(term, `${term}\u{10FFFF}`, this.shortTermTrigrams + 1) as { term: string }[];
+    return rows.length > this.shortTermTrigrams ? undefined : rows.map((r) => r.term);
+  }
+
+  /**
+   * The R*Tree look-up every spatial query starts with: `from` joins the bounds index to the rows
+   * (CROSS JOIN keeps the R*Tree as the outer loop) and `where` holds its conditions, which
+   * recheck the exact double bounds when `exact` is given (the R*Tree stores float32).
+   */
+  private spatial(bbox: Bbox, exact: boolean, p: Parameters['p'], conditions: (p: Parameters['p']) => string[]): { from: string; where: string } {
+    const [west, south, east, north] = bbox;
+    const checks = [`b.min_lon <= ${p(east)}`, `b.max_lon >= ${p(west)}`, `b.min_lat <= ${p(north)}`, `b.max_lat >= ${p(south)}`];
+    if (exact) checks.push(`a.min_lon <= ${p(east)}`, `a.max_lon >= ${p(west)}`, `a.min_lat <= ${p(north)}`, `a.max_lat >= ${p(south)}`);
+    // Called after the checks: SQLite's "?" parameters are numbered in the order they appear.
+    return { from: 'assets_bounds b CROSS JOIN assets a ON a.row = b.row', where: [...checks, ...conditions(p)].join(' AND ') };
+  }
+
+  async withinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<AssetPage> {
+    const bbox = checkBbox(bboxValue);
+    const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
+    const { limit } = checkPage({ limit: options.limit });
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const { from, where } = this.spatial(bbox, true, p, () => [...kindCondition(kinds, p), ...filterConditions(filter, p)]);
+    const sql = `SELECT ${selectColumns('a.geometry')} FROM ${from} WHERE ${where} ORDER BY a.id LIMIT ${p(limit + 1)}`;
+    const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
+    return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
+  }
+
+  async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {
+    const circle = checkCircle(lonDegrees, latDegrees, metres);
+    const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
+    const { limit } = checkPage({ limit: options.limit });
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const distance = `distance_metres(${p(circle.lon)}, ${p(circle.lat)}, a.lon, a.lat)`;
+    const { from, where } = this.spatial(circleBbox(circle.lon, circle.lat, circle.metres), false, p, () => [...kindCondition(kinds, p), ...filterConditions(filter, p)]);
+    const sql = `SELECT * FROM (SELECT ${selectColumns('a.geometry')}, ${distance} AS distance FROM ${from} WHERE ${where}) hits
+      WHERE distance <= ${p(circle.metres)} ORDER BY distance, id LIMIT ${p(limit + 1)}`;
+    const rows = this.db.prepare(sql).all(...params.values) as (AssetRow & { distance: number })[];
+    return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
+  }
+
+  async countMatching(filterText: string, options: { bbox?: Bbox; kinds?: string[] } = {}): Promise<number> {
+    const filter = checkFilter(filterText);
+    const kinds = checkKinds(options.kinds);
+    const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const conditions = () => [...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    let sql: string;
+    if (bbox) {
+      const { from, where } = this.spatial(bbox, true, p, conditions);
+      sql = `SELECT count(*) AS n FROM ${from} WHERE ${where}`;
+    } else {
+      const where = conditions();
+      sql = `SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    }
+    return (this.db.prepare(sql).get(...params.values) as { n: number }).n;
+  }
+
+  async count(dataset?: string): Promise<number> {
+    const row = (dataset === undefined ? this.db.prepare('SELECT count(*) AS n FROM assets').get() : this.db.prepare('SELECT count(*) AS n FROM assets WHERE dataset = ?').get(dataset)) as { n: number };
+    return row.n;
+  }
+
+  async datasets(): Promise<{ dataset: string; count: number }[]> {
+    return this.db.prepare('SELECT dataset, count(*) AS count FROM assets GROUP BY dataset ORDER BY dataset').all() as { dataset: string; count: number }[];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What the tilers hand the asset store: every building, pipe segment and point asset they tile,
+ * under the same ID the tiles carry, with its full attribute record and its geometry in lon/lat.
+ * The building tiler streams these from its record store (never the whole city in memory).
+ */
+import type { AssetGeometry, AssetInput } from '../domain/assets.ts';
+import type { PipeNetwork } from '../domain/pipelines.ts';
+import type { FootprintPart } from './packed-footprint.ts';
+
+/**
+ * Loads a tiler's assets into the store (all or nothing) and resolves to how many it loaded. A
+ * tiler calls it after its tiles are written and before they are moved into place, so a failed
+ * load leaves both the old tiles and the old assets.
+ */
+export type AssetLoader = (assets: Iterable<AssetInput>) => Promise<number>;
+
+/** Close a flat ring [lon, lat, lon, lat, …] as GeoJSON wants (last position = first). */
+function closedRing(flat: ArrayLike<number>): [number, number][] {
+  const ring: [number, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) ring.push([flat[i]!, flat[i + 1]!]);
+  const first = ring[0];
+  const last = ring[ring.length - 1];
+  if (first && last && (first[0] !== last[0] || first[1] !== last[1])) ring.push([first[0], first[1]]);
+  return ring;
+}
+
+/** A building's footprint parts as GeoJSON: one Polygon, or a MultiPolygon for a building in parts. */
+export function footprintGeometry(parts: readonly FootprintPart[]): AssetGeometry {
+  const polygons = parts.map((part) => Array.from(part.rings, (ring) => closedRing(ring)));
+  return polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons };
+}
+
+export interface BuildingAssetSource {
+  /** The building's properties as the tiles carry them (id, name, height, …). */
+  properties: Record<string, unknown>;
+  parts: readonly FootprintPart[];
+  name: string;
+  address: string;
+  /** Centre of the footprint's bounds, degrees. */
+  lonDegrees: number;
+  latDegrees: number;
+  footprintSquareMetres?: number;
+}
+
+export function buildingAsset(source: BuildingAssetSource): AssetInput {
+  const attributes = { ...source.properties };
+  if (source.footprintSquareMetres !== undefined) attributes.footprint = Math.round(source.footprintSquareMetres);
+  return {
+    id: String(source.properties.id),
+    kind: 'building',
+    name: source.name,
+    address: source.address,
+    attributes,
+    geometry: footprintGeometry(source.parts),
+    position: [source.lonDegrees, source.latDegrees],
+  };
+}
+
+/** A pipe network's segments (kind "pipe", a LineString) and point assets (their own kind, a Point). */
+export function* networkAssets(network: PipeNetwork): Generator<AssetInput> {
+  for (const { path, id, ...rest } of network.segments) {
+    yield { id, kind: 'pipe', attributes: { ...rest }, geometry: { type: 'LineString', coordinates: path.map(([lon, lat]) => [lon, lat]) } };
+  }
+  for (const { id, kind, lonDegrees, latDegrees, ...rest } of network.assets) {
+    yield { id, kind, attributes: { ...rest }, geometry: { type: 'Point', coordinates: [lonDegrees, latDegrees] } };
+  }
+}
