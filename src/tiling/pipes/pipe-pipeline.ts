@@ -1,7 +1,9 @@
 /**
- * The pipeline tile pipeline: a PipeNetwork (segments and point assets) → quadtree → one GLB
- * per tile (three.js meshes, CJJ 61 vertex colours, EXT_mesh_features + EXT_structural_metadata,
- * meshopt) → tileset.json, written atomically, beside the buildings' tileset.
+ * The pipeline tile pipeline: a PipeNetwork (segments and point assets) → far off, a pyramid of
+ * line tiles (each segment a line a few pixels wide, REPLACE) → near, the true-size tubes and
+ * assets in quadtrees (three.js meshes, ADD) → one GLB per tile (CJJ 61 vertex colours,
+ * EXT_mesh_features + EXT_structural_metadata, meshopt) → tileset.json, written atomically,
+ * beside the buildings' tileset.
  */
 import type { BufferGeometry } from 'three';
 import { coverDepthMetres, PIPELINE_TYPE_NAMES, shapeHeightMetres, shapeWidthMetres, type PipeNetwork, type PipeSegment, type PointAsset } from '../../domain/pipelines.ts';
