@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SENSOR_STATE_COLOURS, WARNING_LEVELS } from '../monitoring/warning.ts';
 import { darkBuildingColour, darkSceneRule, defaultSceneStyle, isSceneStyle } from './scene-style.ts';
 
 /** Relative luminance of a #rrggbb colour (sRGB coefficients on the channel values, 0–1). */
@@ -30,5 +31,19 @@ describe('scene style', () => {
 
   it('the dark rule shows every building, opaque, in its ramp colour', () => {
     expect(darkSceneRule({ id: 'b', height: 60 })).toEqual({ show: true, colour: darkBuildingColour(60), alpha: 1 });
+  });
+  it('every alarm level colour stands apart from every building colour of the ramp', () => {
+    const rgb = (css: string) => {
+      const n = Number.parseInt(css.slice(1), 16);
+      return [n >> 16, (n >> 8) & 255, n & 255] as const;
+    };
+    for (const level of WARNING_LEVELS) {
+      const alarm = rgb(SENSOR_STATE_COLOURS[level]);
+      for (let height = 0; height <= 200; height += 5) {
+        const building = rgb(darkBuildingColour(height));
+        const distance = Math.hypot(alarm[0] - building[0], alarm[1] - building[1], alarm[2] - building[2]);
+        expect(distance, `level ${level} against a ${height} m building`).toBeGreaterThan(100);
+      }
+    }
   });
 });

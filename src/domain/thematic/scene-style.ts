@@ -18,12 +18,16 @@ export function defaultSceneStyle(mode: 'display' | undefined): SceneStyle {
   return mode === 'display' ? 'dark' : 'original';
 }
 
-/** Height (metres) → colour stops of the dark-blue ramp: low blocks near the ground's navy, towers lighter. */
+/**
+ * Height (metres) → colour stops of the dark-blue ramp: low blocks near the ground's navy, towers
+ * lighter. Kept darker and greyer than the level IV (蓝色) alarm blue, so a blue alarm stays
+ * distinguishable on the buildings (see the test).
+ */
 export const DARK_BUILDING_RAMP: readonly (readonly [number, readonly [number, number, number]])[] = [
-  [0, [14, 34, 66]],
-  [24, [22, 58, 110]],
-  [60, [34, 92, 160]],
-  [120, [58, 134, 210]],
+  [0, [12, 28, 54]],
+  [24, [20, 46, 86]],
+  [60, [32, 70, 120]],
+  [120, [52, 100, 156]],
 ];
 
 function hex(channels: readonly number[]): string {
