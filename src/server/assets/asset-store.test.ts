@@ -13,6 +13,7 @@ import { matchesFilter, parseFilter } from '../../domain/thematic/filter.ts';
 import type { BuildingAttributes } from '../../domain/thematic/themes.ts';
 import { AssetInputError, AssetQueryError, openAssetStore, type AssetStore } from './asset-store.ts';
 import { SqliteAssetStore } from './sqlite-asset-store.ts';
+import { syntheticAssets } from '../../../scripts/bench/assets.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -486,6 +487,41 @@ describe('SQLite: 1–2 character terms', () => {
       expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+describe('SQLite: broad searches ranked in tiers', () => {
+  const QUERIES = ['花园', '绿地', '长江西路', '蜀山区', 's1', 'S12', '3栋', '合肥', 'b-00', '绿地花园1栋', '区 路', '号', 'S', '万科 华府'];
+  const PAGES = [{ limit: 1 }, { limit: 3 }, { limit: 2, offset: 1 }, { limit: 1, offset: 3 }, { limit: 4 }];
+  let directory: string;
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'asset-store-broad-'));
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('gives the same pages as ranking every match', async () => {
+    const open = async (name: string, broadSearchMatches: number) => {
+      const store = await SqliteAssetStore.open(join(directory, name), { broadSearchMatches });
+      await store.replaceDataset('district-buildings', BUILDINGS);
+      await store.replaceDataset('synthetic', syntheticAssets(1_500));
+      return store;
+    };
+    const tiered = await open('tiered.sqlite', 10);
+    const full = await open('full.sqlite', 1e9);
+    try {
+      for (const text of QUERIES) {
+        for (const page of PAGES) {
+          const expected = await full.search(text, page);
+          const got = await tiered.search(text, page);
+          expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+        }
+      }
+      expect(full.statistics.broadSearches).toBe(0);
+      expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
+    } finally {
+      await tiered.close();
+      await full.close();
     }
   });
 });
