@@ -482,7 +482,7 @@ describe('SQLite: 1–2 character terms', () => {
     await store.close();
     const reopened = await SqliteAssetStore.open(path);
     try {
-      expect(reopened.db.pragma('user_version', { simple: true })).toBe(2);
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(3);
       expect(ids((await reopened.search('合肥')).assets)).toEqual(['B-003', 'B-001', 'B-002']);
       expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
     } finally {
