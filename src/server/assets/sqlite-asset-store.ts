@@ -213,17 +213,32 @@ export class SqliteAssetStore implements AssetStore {
       else phrases.push(`(${trigrams.map(ftsString).join(' OR ')})`);
     }
     const wanted = page.offset + page.limit + 1;
-    if (scanned.length === 0 && wanted * 2 <= this.broadSearchMatches && this.ftsCount(phrases.join(' AND '), this.broadSearchMatches) > this.broadSearchMatches) {
-      return this.broadSearch(query, phrases.join(' AND '), page);
+    if (wanted * 2 <= this.broadSearchMatches && this.matchCount(phrases, scanned, this.broadSearchMatches) > this.broadSearchMatches) {
+      return this.broadSearch(query, phrases, scanned, page);
     }
-    if (phrases.length > 0) where.push(`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(phrases.join(' AND '))})`);
-    for (const term of scanned) {
-      const pattern = containing(term);
-      where.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
-    }
+    where.push(...this.matchConditions(phrases, scanned, p));
     const sql = rankedPage(where.join(' AND '), rank, 'a.geometry', '', p(page.limit + 1), p(page.offset));
     const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
     return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
+  }
+
+  /** `WHERE` conditions on `assets a` for a search: the full-text phrases, then LIKE for the scanned terms. */
+  private matchConditions(phrases: readonly string[], scanned: readonly string[], p: Parameters['p'], extraPhrase?: string): string[] {
+    const expression = [...phrases, ...(extraPhrase ? [extraPhrase] : [])].join(' AND ');
+    const conditions = expression ? [`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(expression)})`] : [];
+    for (const term of scanned) {
+      const pattern = containing(term);
+      conditions.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
+    }
+    return conditions;
+  }
+
+  /** Matches of a search, counted up to `cap` + 1 (from the full-text index alone when it can). */
+  private matchCount(phrases: readonly string[], scanned: readonly string[], cap: number): number {
+    if (scanned.length === 0) return this.ftsCount(phrases.join(' AND '), cap);
+    const params = new Parameters('sqlite');
+    const where = this.matchConditions(phrases, scanned, params.p);
+    return (this.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM assets a WHERE ${where.join(' AND ')} LIMIT ${params.p(cap + 1)})`).get(...params.values) as { n: number }).n;
   }
 
   /** Rows of the full-text index matching an expression, counted up to `cap` + 1. */
@@ -241,7 +256,7 @@ export class SqliteAssetStore implements AssetStore {
    *    rows from the full-text index, sorted.
    * The rank is the same SQL expression as the full ranking's, so both give the same page.
    */
-  private broadSearch(query: SearchQuery, fts: string, page: { limit: number; offset: number }): AssetPage {
+  private broadSearch(query: SearchQuery, phrases: readonly string[], scanned: readonly string[], page: { limit: number; offset: number }): AssetPage {
     this.statistics.broadSearches++;
     const wanted = page.offset + page.limit + 1;
     const threshold = this.broadSearchMatches;
@@ -251,23 +266,23 @@ export class SqliteAssetStore implements AssetStore {
       return this.db.prepare(text).all(...params.values) as RankedRow[];
     };
     const columns = (p: Parameters['p']) => `a.row AS row, ${searchRank(query, p)} AS rank, length(a.name) AS name_length, a.id AS id`;
-    const inFts = (p: Parameters['p'], expression = fts) => `a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(expression)})`;
+    const match = (p: Parameters['p'], extraPhrase?: string) => this.matchConditions(phrases, scanned, p, extraPhrase).join(' AND ');
     const w = query.whole;
     const rows = ranked((p) => `SELECT ${columns(p)} FROM assets a
       WHERE a.row IN (SELECT row FROM assets WHERE lower(id) >= ${p(w)} AND lower(id) < ${p(`${w}\u{10FFFF}`)} UNION SELECT row FROM assets WHERE lower(name) = ${p(w)})
-        AND ${inFts(p)}`).sort(compareRanked);
+        AND ${match(p)}`).sort(compareRanked);
     const walk = (rank: 3 | 4, need: number) =>
       ranked((p) => `SELECT ${columns(p)} FROM assets a INDEXED BY assets_name_length
-        WHERE ${inFts(p)} AND (${searchRank(query, p)}) = ${rank} ORDER BY length(a.name), a.id LIMIT ${p(need)}`);
+        WHERE ${match(p)} AND (${searchRank(query, p)}) = ${rank} ORDER BY length(a.name), a.id LIMIT ${p(need)}`);
     if (rows.length < wanted) {
       const namePhrase = [...w].length >= TRIGRAM_LENGTH ? ftsString(w) : (() => {
         const trigrams = this.trigramsStartingWith(w);
         return trigrams === undefined ? undefined : trigrams.length === 0 ? '' : `(${trigrams.map(ftsString).join(' OR ')})`;
       })();
-      const inNames = namePhrase === '' ? 0 : namePhrase === undefined ? threshold + 1 : this.ftsCount(`${fts} AND {name} : ${namePhrase}`, threshold);
+      const inNames = namePhrase === '' ? 0 : namePhrase === undefined ? threshold + 1 : this.ftsCount([...phrases, `{name} : ${namePhrase}`].join(' AND '), threshold);
       if (inNames > threshold) rows.push(...walk(3, wanted - rows.length));
       else if (inNames > 0) {
-        rows.push(...ranked((p) => `SELECT * FROM (SELECT ${columns(p)} FROM assets a WHERE ${inFts(p, `${fts} AND {name} : ${namePhrase}`)}) WHERE rank = 3`).sort(compareRanked).slice(0, wanted - rows.length));
+        rows.push(...ranked((p) => `SELECT * FROM (SELECT ${columns(p)} FROM assets a WHERE ${match(p, `{name} : ${namePhrase}`)}) WHERE rank = 3`).sort(compareRanked).slice(0, wanted - rows.length));
       }
     }
     // More than `threshold` rows match and at most threshold / 2 are wanted: if the tiers above
