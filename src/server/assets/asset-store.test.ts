@@ -13,6 +13,7 @@ import { matchesFilter, parseFilter } from '../../domain/thematic/filter.ts';
 import type { BuildingAttributes } from '../../domain/thematic/themes.ts';
 import { AssetInputError, AssetQueryError, openAssetStore, type AssetStore } from './asset-store.ts';
 import { SqliteAssetStore } from './sqlite-asset-store.ts';
+import { PostgresAssetStore } from './postgres-asset-store.ts';
 import { syntheticAssets } from '../../../scripts/bench/assets.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
 
@@ -524,6 +525,40 @@ describe('SQLite: broad searches ranked in tiers', () => {
       expect(full.statistics.broadSearches).toBe(0);
     } finally {
       for (const store of [full, ...tieredStores]) await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL: broad searches ranked in tiers', () => {
+  const QUERIES = ['花园', '绿地', '长江西路', '蜀山区', 's1', 'S12', '3栋', '合肥', 'b-00', '绿地花园1栋', '区 路', '号', 'S', '万科 华府'];
+  const PAGES = [{ limit: 1 }, { limit: 3 }, { limit: 2, offset: 1 }, { limit: 1, offset: 3 }, { limit: 4 }];
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (reachability.reachable) database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives the same pages as ranking every match', async (context) => {
+    if (!reachability.reachable) context.skip(reachability.reason);
+    const full = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 1e9 });
+    const tiered = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 10 });
+    try {
+      await full.replaceDataset('district-buildings', BUILDINGS);
+      await full.replaceDataset('synthetic', syntheticAssets(1_500));
+      for (const text of QUERIES) {
+        for (const page of PAGES) {
+          const expected = await full.search(text, page);
+          const got = await tiered.search(text, page);
+          expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+        }
+      }
+      expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
+      expect(full.statistics.broadSearches).toBe(0);
+    } finally {
+      await tiered.close();
+      await full.close();
     }
   });
 });
