@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { greatCircleDistanceMetres, type AssetInput } from '../../domain/assets.ts';
 import { matchesFilter, parseFilter } from '../../domain/thematic/filter.ts';
+import { searchEntries, type SearchEntry } from '../../search/search-index.ts';
 import type { BuildingAttributes } from '../../domain/thematic/themes.ts';
 import { AssetInputError, AssetQueryError, openAssetStore, type AssetStore } from './asset-store.ts';
 import { SqliteAssetStore } from './sqlite-asset-store.ts';
@@ -276,6 +277,13 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect(ids((await store.search('合肥')).assets)[0]).toBe('B-003');
       await store.replaceDataset('more', [building('M-1', '华府', '合肥大道', 117.1, 31.1), building('M-2', '合肥四中', '路', 117.1, 31.1)]);
       expect(ids((await store.search('合肥')).assets)).toEqual(['B-003', 'M-2', 'B-001', 'B-002', 'M-1']);
+    });
+
+    it('orders as the in-browser search over search-index.json does (one rule, two places)', async () => {
+      const entries: SearchEntry[] = [...BUILDINGS, ...PIPES].map((a) => ({ id: a.id, name: a.name ?? '', address: a.address ?? '', lonDegrees: 0, latDegrees: 0, heightMetres: 0, layerId: 'x', attributes: {} }));
+      for (const text of ['合肥', 'B-001', 'b-00', '长江西路', '蜀山区', '路', 'elm street', 'w-', '100%', 'hall']) {
+        expect(ids((await store.search(text)).assets), text).toEqual(ids(searchEntries(entries, text, 20)));
+      }
     });
 
     it('pages best first with offset and limit, and says when more remain', async () => {
