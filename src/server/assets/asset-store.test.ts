@@ -10,9 +10,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { greatCircleDistanceMetres, type AssetInput } from '../../domain/assets.ts';
 import { matchesFilter, parseFilter } from '../../domain/thematic/filter.ts';
+import { searchEntries, type SearchEntry } from '../../search/search-index.ts';
 import type { BuildingAttributes } from '../../domain/thematic/themes.ts';
 import { AssetInputError, AssetQueryError, openAssetStore, type AssetStore } from './asset-store.ts';
 import { SqliteAssetStore } from './sqlite-asset-store.ts';
+import { PostgresAssetStore } from './postgres-asset-store.ts';
+import { syntheticAssets } from '../../../scripts/bench/assets.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +279,13 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect(ids((await store.search('合肥')).assets)).toEqual(['B-003', 'M-2', 'B-001', 'B-002', 'M-1']);
     });
 
+    it('orders as the in-browser search over search-index.json does (one rule, two places)', async () => {
+      const entries: SearchEntry[] = [...BUILDINGS, ...PIPES].map((a) => ({ id: a.id, name: a.name ?? '', address: a.address ?? '', lonDegrees: 0, latDegrees: 0, heightMetres: 0, layerId: 'x', attributes: {} }));
+      for (const text of ['合肥', 'B-001', 'b-00', '长江西路', '蜀山区', '路', 'elm street', 'w-', '100%', 'hall']) {
+        expect(ids((await store.search(text)).assets), text).toEqual(ids(searchEntries(entries, text, 20)));
+      }
+    });
+
     it('pages best first with offset and limit, and says when more remain', async () => {
       const all = ids((await store.search('B-00')).assets);
       expect(all).toEqual(['B-001', 'B-0010', 'B-002', 'B-003', 'B-004', 'B-005', 'B-006', 'hall-b-001']);
@@ -481,11 +491,82 @@ describe('SQLite: 1–2 character terms', () => {
     await store.close();
     const reopened = await SqliteAssetStore.open(path);
     try {
-      expect(reopened.db.pragma('user_version', { simple: true })).toBe(2);
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(3);
       expect(ids((await reopened.search('合肥')).assets)).toEqual(['B-003', 'B-001', 'B-002']);
       expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
     } finally {
       await reopened.close();
+    }
+  });
+});
+
+describe('SQLite: broad searches ranked in tiers', () => {
+  const QUERIES = ['花园', '绿地', '长江西路', '蜀山区', 's1', 'S12', '3栋', '合肥', 'b-00', '绿地花园1栋', '区 路', '号', 'S', '万科 华府'];
+  const PAGES = [{ limit: 1 }, { limit: 3 }, { limit: 2, offset: 1 }, { limit: 1, offset: 3 }, { limit: 4 }];
+  let directory: string;
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'asset-store-broad-'));
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('gives the same pages as ranking every match', async () => {
+    const open = async (name: string, broadSearchMatches: number, maximumShortTermTrigrams?: number) => {
+      const store = await SqliteAssetStore.open(join(directory, name), { broadSearchMatches, maximumShortTermTrigrams });
+      await store.replaceDataset('district-buildings', BUILDINGS);
+      await store.replaceDataset('synthetic', syntheticAssets(1_500));
+      return store;
+    };
+    const full = await open('full.sqlite', 1e9);
+    // Tiers over the trigram index, and over LIKE for the short terms (none may expand to trigrams).
+    const tieredStores = [await open('tiered.sqlite', 10), await open('tiered-like.sqlite', 10, 0)];
+    try {
+      for (const tiered of tieredStores) {
+        for (const text of QUERIES) {
+          for (const page of PAGES) {
+            const expected = await full.search(text, page);
+            const got = await tiered.search(text, page);
+            expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+          }
+        }
+        expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
+      }
+      expect(full.statistics.broadSearches).toBe(0);
+    } finally {
+      for (const store of [full, ...tieredStores]) await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL: broad searches ranked in tiers', () => {
+  const QUERIES = ['花园', '绿地', '长江西路', '蜀山区', 's1', 'S12', '3栋', '合肥', 'b-00', '绿地花园1栋', '区 路', '号', 'S', '万科 华府'];
+  const PAGES = [{ limit: 1 }, { limit: 3 }, { limit: 2, offset: 1 }, { limit: 1, offset: 3 }, { limit: 4 }];
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (reachability.reachable) database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives the same pages as ranking every match', async (context) => {
+    if (!reachability.reachable) context.skip(reachability.reason);
+    const full = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 1e9 });
+    const tiered = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 10 });
+    try {
+      await full.replaceDataset('district-buildings', BUILDINGS);
+      await full.replaceDataset('synthetic', syntheticAssets(1_500));
+      for (const text of QUERIES) {
+        for (const page of PAGES) {
+          const expected = await full.search(text, page);
+          const got = await tiered.search(text, page);
+          expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+        }
+      }
+      expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
+      expect(full.statistics.broadSearches).toBe(0);
+    } finally {
+      await tiered.close();
+      await full.close();
     }
   });
 });

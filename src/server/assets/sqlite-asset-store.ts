@@ -22,16 +22,34 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
-  indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox,
+  indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** Appended to every value in the full-text index (see the header). */
 const END_SQL = 'char(1, 1)';
 /** Most trigrams a short term is expanded to before it falls back to LIKE. */
 const SHORT_TERM_TRIGRAMS = 1_000;
+/**
+ * Matches above which a search is "broad" and ranked in tiers with early exit (see broadSearch)
+ * instead of ranking every match.
+ */
+const BROAD_SEARCH_MATCHES = 5_000;
+
+/** A match as ranked: what the best-first order needs (src/search/search-index.ts's order). */
+interface RankedRow {
+  row: number;
+  rank: number;
+  name_length: number;
+  id: string;
+}
+
+/** The best-first order: rank, then (names) shorter first, then ID in byte order, as SQLite's. */
+function compareRanked(a: RankedRow, b: RankedRow): number {
+  return a.rank - b.rank || (a.rank >= 2 ? a.name_length - b.name_length : 0) || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
+}
 const BATCH = 2_000;
 
 const COLUMNS = `id TEXT NOT NULL, dataset TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL,
@@ -40,35 +58,45 @@ const COLUMNS = `id TEXT NOT NULL, dataset TEXT NOT NULL, kind TEXT NOT NULL, na
   min_lon REAL NOT NULL, min_lat REAL NOT NULL, max_lon REAL NOT NULL, max_lat REAL NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL`;
 const COLUMN_NAMES = ['id', 'dataset', 'kind', 'name', 'address', ...INDEXED_COLUMNS, 'attributes', 'geometry', 'min_lon', 'min_lat', 'max_lon', 'max_lat', 'lon', 'lat'];
 
+/** Indexes of schema 3: the search's tiers (exact ID, ID prefix, exact name; names in length order). */
+const SEARCH_INDEXES = `
+  CREATE INDEX IF NOT EXISTS assets_lower_id ON assets(lower(id));
+  CREATE INDEX IF NOT EXISTS assets_lower_name ON assets(lower(name));
+  CREATE INDEX IF NOT EXISTS assets_name_length ON assets(length(name), id);
+  DROP INDEX IF EXISTS assets_name;`;
+
 function migrate(db: SqliteDatabase): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
-  if (version === 1) {
-    // Version 1 indexed the values without the end marker: index them again, and add the vocabulary.
-    db.exec(`
-      BEGIN;
-      DROP TABLE assets_text;
-      CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
-      CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
-      INSERT INTO assets_text (rowid, id, name, address) SELECT row, id || ${END_SQL}, name || ${END_SQL}, address || ${END_SQL} FROM assets;
-      PRAGMA user_version = ${SCHEMA_VERSION};
-      COMMIT;`);
-    return;
+  if (version > SCHEMA_VERSION || version < 0) throw new Error(`asset store ${db.name}: schema version ${version}, this build reads ${SCHEMA_VERSION}`);
+  db.exec('BEGIN');
+  try {
+    if (version === 0) {
+      db.exec(`
+        CREATE TABLE assets (row INTEGER PRIMARY KEY, ${COLUMNS});
+        CREATE UNIQUE INDEX assets_id ON assets(id);
+        CREATE INDEX assets_dataset ON assets(dataset);
+        CREATE INDEX assets_kind ON assets(kind);
+        ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets(${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
+        CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+        CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
+        CREATE VIRTUAL TABLE assets_bounds USING rtree(row, min_lon, max_lon, min_lat, max_lat);`);
+    }
+    if (version === 1) {
+      // Version 1 indexed the values without the end marker: index them again, and add the vocabulary.
+      db.exec(`
+        DROP TABLE assets_text;
+        CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
+        CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
+        INSERT INTO assets_text (rowid, id, name, address) SELECT row, id || ${END_SQL}, name || ${END_SQL}, address || ${END_SQL} FROM assets;`);
+    }
+    db.exec(SEARCH_INDEXES);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
   }
-  if (version !== 0) throw new Error(`asset store ${db.name}: schema version ${version}, this build reads ${SCHEMA_VERSION}`);
-  db.exec(`
-    BEGIN;
-    CREATE TABLE assets (row INTEGER PRIMARY KEY, ${COLUMNS});
-    CREATE UNIQUE INDEX assets_id ON assets(id);
-    CREATE INDEX assets_dataset ON assets(dataset);
-    CREATE INDEX assets_kind ON assets(kind);
-    CREATE INDEX assets_name ON assets(name);
-    ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets(${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
-    CREATE VIRTUAL TABLE assets_text USING fts5(id, name, address, tokenize = 'trigram', content = '', contentless_delete = 1);
-    CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
-    CREATE VIRTUAL TABLE assets_bounds USING rtree(row, min_lon, max_lon, min_lat, max_lat);
-    PRAGMA user_version = ${SCHEMA_VERSION};
-    COMMIT;`);
 }
 
 /** An FTS5 string: the term in double quotes (doubled inside), so no character is an operator. */
@@ -77,19 +105,23 @@ const ftsString = (term: string) => `"${term.replaceAll('"', '""')}"`;
 export class SqliteAssetStore implements AssetStore {
   readonly backend = 'sqlite' as const;
   private closed = false;
+  /** How many searches took the tiered path (for tests and benchmarks). */
+  readonly statistics = { broadSearches: 0 };
   /** Loads share the connection's staging table, so they run one after another. */
   private loading: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly db: SqliteDatabase,
     private readonly shortTermTrigrams: number,
+    private readonly broadSearchMatches: number,
   ) {}
 
   /**
    * Open (and create) the store at a file path, or ":memory:". `maximumShortTermTrigrams`: how
    * many trigrams a 1–2 character term may expand to before LIKE checks it instead (default 1,000).
+   * `broadSearchMatches`: matches above which a search is ranked in tiers (default 5,000).
    */
-  static async open(path: string, options: { maximumShortTermTrigrams?: number } = {}): Promise<SqliteAssetStore> {
+  static async open(path: string, options: { maximumShortTermTrigrams?: number; broadSearchMatches?: number } = {}): Promise<SqliteAssetStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
@@ -102,7 +134,7 @@ export class SqliteAssetStore implements AssetStore {
       db.close();
       throw error;
     }
-    return new SqliteAssetStore(db, options.maximumShortTermTrigrams ?? SHORT_TERM_TRIGRAMS);
+    return new SqliteAssetStore(db, options.maximumShortTermTrigrams ?? SHORT_TERM_TRIGRAMS, options.broadSearchMatches ?? BROAD_SEARCH_MATCHES);
   }
 
   replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
@@ -180,14 +212,88 @@ export class SqliteAssetStore implements AssetStore {
       else if (trigrams.length === 0) return { assets: [], truncated: false };
       else phrases.push(`(${trigrams.map(ftsString).join(' OR ')})`);
     }
-    if (phrases.length > 0) where.push(`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(phrases.join(' AND '))})`);
-    for (const term of scanned) {
-      const pattern = containing(term);
-      where.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
+    const wanted = page.offset + page.limit + 1;
+    if (wanted * 2 <= this.broadSearchMatches && this.matchCount(phrases, scanned, this.broadSearchMatches) > this.broadSearchMatches) {
+      return this.broadSearch(query, phrases, scanned, page);
     }
+    where.push(...this.matchConditions(phrases, scanned, p));
     const sql = rankedPage(where.join(' AND '), rank, 'a.geometry', '', p(page.limit + 1), p(page.offset));
     const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
     return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
+  }
+
+  /** `WHERE` conditions on `assets a` for a search: the full-text phrases, then LIKE for the scanned terms. */
+  private matchConditions(phrases: readonly string[], scanned: readonly string[], p: Parameters['p'], extraPhrase?: string): string[] {
+    const expression = [...phrases, ...(extraPhrase ? [extraPhrase] : [])].join(' AND ');
+    const conditions = expression ? [`a.row IN (SELECT rowid FROM assets_text WHERE assets_text MATCH ${p(expression)})`] : [];
+    for (const term of scanned) {
+      const pattern = containing(term);
+      conditions.push(`(lower(a.id) LIKE ${p(pattern)} ESCAPE '\\' OR a.name LIKE ${p(pattern)} ESCAPE '\\' OR a.address LIKE ${p(pattern)} ESCAPE '\\')`);
+    }
+    return conditions;
+  }
+
+  /** Matches of a search, counted up to `cap` + 1 (from the full-text index alone when it can). */
+  private matchCount(phrases: readonly string[], scanned: readonly string[], cap: number): number {
+    if (scanned.length === 0) return this.ftsCount(phrases.join(' AND '), cap);
+    const params = new Parameters('sqlite');
+    const where = this.matchConditions(phrases, scanned, params.p);
+    return (this.db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM assets a WHERE ${where.join(' AND ')} LIMIT ${params.p(cap + 1)})`).get(...params.values) as { n: number }).n;
+  }
+
+  /** Rows of the full-text index matching an expression, counted up to `cap` + 1. */
+  private ftsCount(expression: string, cap: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM (SELECT rowid FROM assets_text WHERE assets_text MATCH ? LIMIT ?)').get(expression, cap + 1) as { n: number }).n;
+  }
+
+  /**
+   * A search matching more than `broadSearchMatches` rows (a road name in 5 % of the addresses),
+   * ranked in tiers so that it never ranks every match:
+   *  - ranks 0–2 (exact ID, ID prefix, exact name) from the indexes on lower(id) and lower(name);
+   *  - rank 3 (name containing the text) and rank 4 (the rest), each in (name length, ID) order:
+   *    a walk of the index on (length(name), id) that stops at the page, when the tier is broad
+   *    (at least 1 row in `broadSearchMatches` / N matches, so the walk is short), else its few
+   *    rows from the full-text index, sorted.
+   * The rank is the same SQL expression as the full ranking's, so both give the same page.
+   */
+  private broadSearch(query: SearchQuery, phrases: readonly string[], scanned: readonly string[], page: { limit: number; offset: number }): AssetPage {
+    this.statistics.broadSearches++;
+    const wanted = page.offset + page.limit + 1;
+    const threshold = this.broadSearchMatches;
+    const ranked = (sql: (p: Parameters['p']) => string): RankedRow[] => {
+      const params = new Parameters('sqlite');
+      const text = sql(params.p);
+      return this.db.prepare(text).all(...params.values) as RankedRow[];
+    };
+    const columns = (p: Parameters['p']) => `a.row AS row, ${searchRank(query, p)} AS rank, length(a.name) AS name_length, a.id AS id`;
+    const match = (p: Parameters['p'], extraPhrase?: string) => this.matchConditions(phrases, scanned, p, extraPhrase).join(' AND ');
+    const w = query.whole;
+    const rows = ranked((p) => `SELECT ${columns(p)} FROM assets a
+      WHERE a.row IN (SELECT row FROM assets WHERE lower(id) >= ${p(w)} AND lower(id) < ${p(`${w}\u{10FFFF}`)} UNION SELECT row FROM assets WHERE lower(name) = ${p(w)})
+        AND ${match(p)}`).sort(compareRanked);
+    const walk = (rank: 3 | 4, need: number) =>
+      ranked((p) => `SELECT ${columns(p)} FROM assets a INDEXED BY assets_name_length
+        WHERE ${match(p)} AND (${searchRank(query, p)}) = ${rank} ORDER BY length(a.name), a.id LIMIT ${p(need)}`);
+    if (rows.length < wanted) {
+      const namePhrase = [...w].length >= TRIGRAM_LENGTH ? ftsString(w) : (() => {
+        const trigrams = this.trigramsStartingWith(w);
+        return trigrams === undefined ? undefined : trigrams.length === 0 ? '' : `(${trigrams.map(ftsString).join(' OR ')})`;
+      })();
+      const inNames = namePhrase === '' ? 0 : namePhrase === undefined ? threshold + 1 : this.ftsCount([...phrases, `{name} : ${namePhrase}`].join(' AND '), threshold);
+      if (inNames > threshold) rows.push(...walk(3, wanted - rows.length));
+      else if (inNames > 0) {
+        rows.push(...ranked((p) => `SELECT * FROM (SELECT ${columns(p)} FROM assets a WHERE ${match(p, `{name} : ${namePhrase}`)}) WHERE rank = 3`).sort(compareRanked).slice(0, wanted - rows.length));
+      }
+    }
+    // More than `threshold` rows match and at most threshold / 2 are wanted: if the tiers above
+    // left the page short, rank 4 holds over threshold / 2 rows, so its walk is short too.
+    if (rows.length < wanted) rows.push(...walk(4, wanted - rows.length));
+    const pageRows = rows.slice(page.offset, page.offset + page.limit + 1);
+    if (pageRows.length === 0) return { assets: [], truncated: false };
+    const full = this.db.prepare(`SELECT ${selectColumns('a.geometry')}, a.row AS row FROM assets a WHERE a.row IN (${pageRows.map(() => '?').join(', ')})`).all(...pageRows.map((r) => r.row)) as (AssetRow & { row: number })[];
+    const byRow = new Map(full.map((r) => [r.row, r]));
+    const assets = pageRows.map((r) => assetFromRow(byRow.get(r.row)!));
+    return { assets: assets.slice(0, page.limit), truncated: assets.length > page.limit };
   }
 
   /** The indexed trigrams that start with a 1–2 character term; undefined when there are too many. */
