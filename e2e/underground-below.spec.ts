@@ -33,12 +33,13 @@ test('below the ground at street level the view is calm earth under the horizon,
     const s = window.__cimTwin!.engine()!.viewer.scene;
     s.requestRender();
     window.__cimTwin!.engine()!.viewer.render();
-    const surface = (s.globe as unknown as { _surface: { _tilesToRender: unknown[] } })._surface;
+    const surface = (s.globe as unknown as { _surface: { _tilesToRender: { level: number }[] } })._surface;
     return {
       atmosphere: s.skyAtmosphere!.show,
       stars: (s.skyBox as unknown as { show: boolean }).show,
       sun: s.sun!.show,
       globeTiles: surface._tilesToRender.length,
+      globeLevel: Math.max(...surface._tilesToRender.map((t) => t.level)),
       globeError: s.globe.maximumScreenSpaceError,
     };
   });
@@ -48,6 +49,8 @@ test('below the ground at street level the view is calm earth under the horizon,
   // The ground near the camera no longer refines without end (199 globe tiles over levels 9–21 before).
   expect(scene.globeError).toBeGreaterThan(2);
   expect(scene.globeTiles).toBeLessThan(100);
+  // Nor past the level where the smooth ellipsoid has any detail left (it went to 19–21 before: src/engine/globe-detail.ts).
+  expect(scene.globeLevel).toBeLessThanOrEqual(14);
   const shot = await expectCanvasRendered(page, 0.05);
   // Below the horizon, between the side panels: an even earth colour, not black noise.
   const below = regionStatistics(shot, 280, 330, 900, 640);

@@ -32,7 +32,7 @@ import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
-import { adaptGlobeDetail } from './globe-detail.ts';
+import { adaptGlobeDetail, SmoothEllipsoidTerrainProvider } from './globe-detail.ts';
 import { applyPlacement, hasNoGeoreference, sphereCentre } from './placement.ts';
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
@@ -111,6 +111,8 @@ export class CityViewer {
     this.store = options.store;
     this.viewer = new Viewer(options.container, {
       ...offlineViewerOptions(),
+      // The ellipsoid with no refinement past the level that adds detail (see globe-detail.ts).
+      terrainProvider: new SmoothEllipsoidTerrainProvider(),
       // Render only when something changes: an unattended display should not burn a core.
       requestRenderMode: true,
       maximumRenderTimeChange: Infinity,

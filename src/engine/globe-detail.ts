@@ -14,7 +14,7 @@
  * A deployment that drapes detailed imagery (an orthophoto pyramid) would lower it again, since
  * Cesium picks imagery levels to match the globe tile's level.
  */
-import type { Viewer } from 'cesium';
+import { EllipsoidTerrainProvider, type Viewer } from 'cesium';
 
 /** Cesium's default, for comparison. */
 export const CESIUM_GLOBE_SCREEN_SPACE_ERROR = 2;
@@ -26,4 +26,34 @@ export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN
   return () => {
     if (!viewer.isDestroyed()) viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
   };
+}
+
+/**
+ * The deepest globe level that adds anything on a smooth ellipsoid. Cesium sizes the ellipsoid's
+ * errors as if it were a 64-post heightmap (78 km at level 0, halving per level), so with no
+ * terrain at all the globe near a camera a few metres from the ground still refines level after
+ * level: 8 m under a street it went down to level 19–21, each level costing a few software-WebGL
+ * frames of loading before the next could start. A level-14 tile is about 2.4 km across and its
+ * 16 × 16 mesh is off the ellipsoid by under 0.2 mm (chord sagitta of its 160 m cells), far under
+ * a pixel from any camera; and the ground image is one texture whatever the level. The opening view
+ * (1,350 m up) needs level 13 at most, so above the ground nothing changes.
+ */
+export const ELLIPSOID_DETAIL_LEVEL = 14;
+
+/** The ellipsoid, with no refinement below ELLIPSOID_DETAIL_LEVEL (its error there is 0). */
+export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
+  constructor(private readonly detailLevel = ELLIPSOID_DETAIL_LEVEL) {
+    super();
+  }
+
+  override getLevelMaximumGeometricError(level: number): number {
+    return level >= this.detailLevel ? 0 : super.getLevelMaximumGeometricError(level);
+  }
+}
+
+/** How far (metres) the flat cells of a 16 × 16 ellipsoid tile at `level` lie from the ellipsoid: the chord sagitta. */
+export function ellipsoidMeshErrorMetres(level: number, radiusMetres = 6_378_137): number {
+  // Geographic tiling: level 0 is 2 × 1 tiles of π radians of latitude; 15 cells per tile side.
+  const cellMetres = (Math.PI * radiusMetres) / 2 ** level / 15;
+  return (cellMetres * cellMetres) / (8 * radiusMetres);
 }
