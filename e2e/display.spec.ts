@@ -8,7 +8,7 @@ import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts'
 import { SENSOR_STATE_COLOURS } from '../src/domain/monitoring/warning.ts';
 import { darkBuildingColour } from '../src/domain/thematic/scene-style.ts';
 import { PNG } from 'pngjs';
-import { demoBuildings, expect, expectCanvasRendered, openMonitoringLink, test, viewAbove, waitForReady } from './fixtures.ts';
+import { demoBuildings, expect, expectCanvasRendered, markerScreenPosition, openMonitoringLink, test, waitForCameraNear, viewAbove, waitForReady } from './fixtures.ts';
 
 /** Mean relative luminance (0–1) of a PNG, every pixel. */
 function meanLuminance(png: Buffer): number {
@@ -79,14 +79,7 @@ test('the display opens in the dark scene style: a dark picture, the alarm in it
   await waitForReady(page);
   await expect(page.getByTestId('tour-status')).toHaveAttribute('data-incident-id', '1');
   // The tour flies to the incident: wait until the camera is close above it and the tiles are in.
-  await page.waitForFunction(
-    ([lon, lat]) => {
-      const view = window.__cimTwin!.engine()!.currentView()!;
-      return Math.hypot((view.lonDegrees - lon!) * 102_500, (view.latDegrees - lat!) * 110_700) < 400 && view.heightMetres < 500;
-    },
-    [manhole.lonDegrees, manhole.latDegrees],
-    { timeout: 60_000 },
-  );
+  await waitForCameraNear(page, manhole.lonDegrees, manhole.latDegrees, 500);
   await page.waitForFunction(() => window.__cimTwin!.store.getState().pendingTiles === 0 && window.__cimTwin!.engine()!.viewer.scene.globe.tilesLoaded, null, { timeout: 60_000 });
   expect(await page.evaluate(() => window.__cimTwin!.store.getState().sceneStyle)).toBe('dark');
   expect(new URL(page.url()).searchParams.has('style')).toBe(false);
@@ -95,12 +88,7 @@ test('the display opens in the dark scene style: a dark picture, the alarm in it
   const luminance = meanLuminance(shot);
   expect(luminance, `mean luminance of the display (${luminance.toFixed(3)})`).toBeLessThan(0.3);
   await expectCanvasRendered(page, 0.1);
-  const point = await page.evaluate(([lon, lat]) => {
-    const engine = window.__cimTwin!.engine()!;
-    engine.viewer.scene.requestRender();
-    engine.viewer.render();
-    return engine.screenPositionOf(lon!, lat!, 3);
-  }, [manhole.lonDegrees, manhole.latDegrees]);
+  const point = await markerScreenPosition(page, manhole.lonDegrees, manhole.latDegrees);
   expect(point).toBeTruthy();
   const canvasShot = await page.locator('.cesium-widget canvas').screenshot();
   expect(pixelsOfColour(canvasShot, point!.x, point!.y, 10, SENSOR_STATE_COLOURS[1]), 'pixels of the level I colour at the marker').toBeGreaterThan(4);

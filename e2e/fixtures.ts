@@ -85,6 +85,28 @@ export async function openMonitoringLink(page: Page, url: string): Promise<void>
   await expect(page.getByTestId('monitoring-link-confirm')).toHaveCount(0);
 }
 
+/** Wait until the camera is within 400 m (horizontally, near 23°N) of a place and below a height. */
+export async function waitForCameraNear(page: Page, lonDegrees: number, latDegrees: number, belowMetres: number): Promise<void> {
+  await page.waitForFunction(
+    ([lon, lat, below]) => {
+      const view = window.__cimTwin!.engine()!.currentView()!;
+      return Math.hypot((view.lonDegrees - lon!) * 102_500, (view.latDegrees - lat!) * 110_700) < 400 && view.heightMetres < below!;
+    },
+    [lonDegrees, latDegrees, belowMetres],
+    { timeout: 60_000 },
+  );
+}
+
+/** Where a marker 3 m above a place is drawn on the canvas, after a fresh frame (undefined if not in view). */
+export async function markerScreenPosition(page: Page, lonDegrees: number, latDegrees: number): Promise<{ x: number; y: number } | undefined> {
+  return page.evaluate(([lon, lat]) => {
+    const engine = window.__cimTwin!.engine()!;
+    engine.viewer.scene.requestRender();
+    engine.viewer.render();
+    return engine.screenPositionOf(lon!, lat!, 3);
+  }, [lonDegrees, latDegrees]);
+}
+
 export async function waitForReady(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 180_000 });
 }

@@ -15,7 +15,7 @@ import { generateNetwork } from '../src/demo/network.ts';
 import { SENSOR_STATE_COLOURS } from '../src/domain/monitoring/warning.ts';
 import { randomPort, startMonitoringProcess } from '../src/server/sensorthings/testing/server-process.ts';
 import { thingPayload } from '../src/server/sensorthings/testing/test-server.ts';
-import { expect, expectCanvasRendered, openMonitoringLink, test, waitForReady } from './fixtures.ts';
+import { expect, expectCanvasRendered, markerScreenPosition, openMonitoringLink, test, waitForCameraNear, waitForReady } from './fixtures.ts';
 
 const KEY = 'e2e-monitoring-key';
 
@@ -62,26 +62,13 @@ test('a gas reading over the threshold turns its marker red within a second, rai
     await row.click();
     await expect(page.getByTestId('incident-panel')).toContainText(manhole.id);
     // The camera flies to the incident: it ends close above the manhole.
-    await page.waitForFunction(
-      ([lon, lat]) => {
-        const view = window.__cimTwin!.engine()!.currentView()!;
-        const metres = Math.hypot((view.lonDegrees - lon!) * 102_500, (view.latDegrees - lat!) * 110_700);
-        return metres < 400 && view.heightMetres < 400;
-      },
-      [manhole.lonDegrees, manhole.latDegrees],
-      { timeout: 60_000 },
-    );
+    await waitForCameraNear(page, manhole.lonDegrees, manhole.latDegrees, 400);
     expect(page.url()).toContain('incident=1');
     expect(await page.evaluate((id) => window.__cimTwin!.engine()!.incidentTintOf(id), manhole.id)).toBe(SENSOR_STATE_COLOURS[1]);
     await expectCanvasRendered(page);
 
     // The sensor itself: its panel with the value, its state and the chart of its readings.
-    const point = await page.evaluate(([lon, lat]) => {
-      const engine = window.__cimTwin!.engine()!;
-      engine.viewer.scene.requestRender();
-      engine.viewer.render();
-      return engine.screenPositionOf(lon!, lat!, 3);
-    }, [manhole.lonDegrees, manhole.latDegrees]);
+    const point = await markerScreenPosition(page, manhole.lonDegrees, manhole.latDegrees);
     expect(point).toBeTruthy();
 
     // The alarm pulses: a ring of its level over the marker, animated by CSS, so no frame is drawn for it.
@@ -184,12 +171,7 @@ test('a clicked sensor is kept in the URL (sensor=<datastream id>), and the link
   await openMonitoringLink(page, `/?monitoring=${encodeURIComponent(base)}&view=${manhole.lonDegrees},${manhole.latDegrees},300,0,-90`);
   await waitForReady(page);
   await expect(page.getByTestId('connection-state')).toHaveAttribute('data-state', 'live');
-  const point = await page.evaluate(([lon, lat]) => {
-    const engine = window.__cimTwin!.engine()!;
-    engine.viewer.scene.requestRender();
-    engine.viewer.render();
-    return engine.screenPositionOf(lon!, lat!, 3);
-  }, [manhole.lonDegrees, manhole.latDegrees]);
+  const point = await markerScreenPosition(page, manhole.lonDegrees, manhole.latDegrees);
   expect(point).toBeTruthy();
   const canvasBox = (await page.locator('.cesium-widget canvas').boundingBox())!;
   await page.mouse.click(canvasBox.x + point!.x, canvasBox.y + point!.y);
@@ -211,14 +193,7 @@ test('a clicked sensor is kept in the URL (sensor=<datastream id>), and the link
   await openMonitoringLink(bare, `/?monitoring=${encodeURIComponent(base)}&sensor=1`);
   await waitForReady(bare);
   await expect(bare.getByTestId('sensor-panel')).toBeVisible();
-  await bare.waitForFunction(
-    ([lon, lat]) => {
-      const view = window.__cimTwin!.engine()!.currentView()!;
-      return Math.hypot((view.lonDegrees - lon!) * 102_500, (view.latDegrees - lat!) * 110_700) < 400 && view.heightMetres < 400;
-    },
-    [manhole.lonDegrees, manhole.latDegrees],
-    { timeout: 60_000 },
-  );
+  await waitForCameraNear(bare, manhole.lonDegrees, manhole.latDegrees, 400);
   await expectCanvasRendered(bare);
   // Closing the panel drops the sensor from the URL.
   await bare.getByTestId('sensor-panel').getByRole('button', { name: '×' }).click();

@@ -19,7 +19,7 @@ import {
   type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, type AssetRow, type RankedRow } from './sql.ts';
 
 const SCHEMA_VERSION = 2;
 /**
@@ -35,17 +35,6 @@ const SEARCH_INDEXES = `
   CREATE INDEX IF NOT EXISTS assets_lower_name ON assets (lower(name));
   CREATE INDEX IF NOT EXISTS assets_name_length ON assets (length(name), (id COLLATE "C"));`;
 
-interface RankedRow {
-  id: string;
-  rank: number;
-  name_length: number;
-}
-
-/** The best-first order: rank, then (names) shorter first, then ID in byte order (COLLATE "C"). */
-function compareRanked(a: RankedRow, b: RankedRow): number {
-  return a.rank - b.rank || (a.rank >= 2 ? a.name_length - b.name_length : 0) || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
-}
-const BATCH = 2_000;
 const GEOMETRY_JSON = 'ST_AsGeoJSON(a.geometry, 15)';
 const ID_ORDER = 'id COLLATE "C"';
 
@@ -190,7 +179,7 @@ export class PostgresAssetStore implements AssetStore {
       };
       for await (const item of input) {
         batch.push(checkAsset(item, dataset, index++));
-        if (batch.length >= BATCH) await flush();
+        if (batch.length >= LOAD_BATCH) await flush();
       }
       await flush();
       await client.query('COMMIT');

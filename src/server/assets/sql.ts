@@ -8,6 +8,21 @@ import type { FilterAttribute, FilterClause, FilterOperator } from '../../domain
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Rows a load inserts in one statement (both backends). */
+export const LOAD_BATCH = 2_000;
+
+/** A match as ranked: what the best-first order needs (src/search/search-index.ts's order). */
+export interface RankedRow {
+  id: string;
+  rank: number;
+  name_length: number;
+}
+
+/** The best-first order: rank, then (names) shorter first, then ID in byte order (SQLite's, and COLLATE "C"). */
+export function compareRanked(a: RankedRow, b: RankedRow): number {
+  return a.rank - b.rank || (a.rank >= 2 ? a.name_length - b.name_length : 0) || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
+}
+
 /** Collects parameter values; `p(value)` returns the placeholder for it ("?" or "$n"). */
 export class Parameters {
   readonly values: unknown[] = [];

@@ -25,7 +25,7 @@ import {
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, containing, filterConditions, INDEXED_COLUMNS, kindCondition, Parameters, rankedPage, searchRank, selectColumns, type AssetRow } from './sql.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, type AssetRow, type RankedRow } from './sql.ts';
 
 const SCHEMA_VERSION = 3;
 /** Appended to every value in the full-text index (see the header). */
@@ -38,19 +38,10 @@ const SHORT_TERM_TRIGRAMS = 1_000;
  */
 const BROAD_SEARCH_MATCHES = 5_000;
 
-/** A match as ranked: what the best-first order needs (src/search/search-index.ts's order). */
-interface RankedRow {
+/** A match as ranked, with its row number. */
+interface SqliteRankedRow extends RankedRow {
   row: number;
-  rank: number;
-  name_length: number;
-  id: string;
 }
-
-/** The best-first order: rank, then (names) shorter first, then ID in byte order, as SQLite's. */
-function compareRanked(a: RankedRow, b: RankedRow): number {
-  return a.rank - b.rank || (a.rank >= 2 ? a.name_length - b.name_length : 0) || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
-}
-const BATCH = 2_000;
 
 const COLUMNS = `id TEXT NOT NULL, dataset TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL,
   ${ATTRIBUTE_COLUMNS.use} TEXT, ${ATTRIBUTE_COLUMNS.stage} TEXT, ${ATTRIBUTE_COLUMNS.yearBuilt} REAL, ${ATTRIBUTE_COLUMNS.floors} REAL, ${ATTRIBUTE_COLUMNS.height} REAL,
@@ -164,7 +155,7 @@ export class SqliteAssetStore implements AssetStore {
       let index = 0;
       for await (const item of input) {
         batch.push(checkAsset(item, dataset, index++));
-        if (batch.length >= BATCH) {
+        if (batch.length >= LOAD_BATCH) {
           stageBatch(batch);
           batch = [];
         }
@@ -260,10 +251,10 @@ export class SqliteAssetStore implements AssetStore {
     this.statistics.broadSearches++;
     const wanted = page.offset + page.limit + 1;
     const threshold = this.broadSearchMatches;
-    const ranked = (sql: (p: Parameters['p']) => string): RankedRow[] => {
+    const ranked = (sql: (p: Parameters['p']) => string): SqliteRankedRow[] => {
       const params = new Parameters('sqlite');
       const text = sql(params.p);
-      return this.db.prepare(text).all(...params.values) as RankedRow[];
+      return this.db.prepare(text).all(...params.values) as SqliteRankedRow[];
     };
     const columns = (p: Parameters['p']) => `a.row AS row, ${searchRank(query, p)} AS rank, length(a.name) AS name_length, a.id AS id`;
     const match = (p: Parameters['p'], extraPhrase?: string) => this.matchConditions(phrases, scanned, p, extraPhrase).join(' AND ');
