@@ -69,18 +69,15 @@ function regionGroundSizeMetres(region: RegionDegrees): number {
   return Math.hypot((region[2] - region[0]) * METRES_PER_DEGREE * Math.cos(midLatitudeRadians), (region[3] - region[1]) * METRES_PER_DEGREE);
 }
 
-interface Bounds {
+export interface Bounds {
   west: number;
   south: number;
   east: number;
   north: number;
 }
 
-export function buildQuadtree(features: readonly FeatureSummary[], options: TreeOptions = {}): TreeNode | undefined {
-  const maximum = options.maximumFeaturesPerTile ?? DEFAULT_MAXIMUM_FEATURES_PER_TILE;
-  if (!(maximum >= 1)) throw new Error('maximumFeaturesPerTile must be at least 1');
-  if (features.length === 0) return undefined;
-  const all = features.map((_, i) => i);
+/** The box around the features' positions (their summary points), which the quadtree divides. */
+export function positionBounds(features: readonly Pick<FeatureSummary, 'lonDegrees' | 'latDegrees'>[]): Bounds {
   const bounds: Bounds = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity };
   for (const f of features) {
     bounds.west = Math.min(bounds.west, f.lonDegrees);
@@ -88,6 +85,15 @@ export function buildQuadtree(features: readonly FeatureSummary[], options: Tree
     bounds.east = Math.max(bounds.east, f.lonDegrees);
     bounds.north = Math.max(bounds.north, f.latDegrees);
   }
+  return bounds;
+}
+
+export function buildQuadtree(features: readonly FeatureSummary[], options: TreeOptions = {}): TreeNode | undefined {
+  const maximum = options.maximumFeaturesPerTile ?? DEFAULT_MAXIMUM_FEATURES_PER_TILE;
+  if (!(maximum >= 1)) throw new Error('maximumFeaturesPerTile must be at least 1');
+  if (features.length === 0) return undefined;
+  const all = features.map((_, i) => i);
+  const bounds = positionBounds(features);
   // Largest first, so each node takes the most significant features of its area.
   all.sort((a, b) => features[b]!.sizeMetres - features[a]!.sizeMetres || a - b);
   const root = buildNode(features, all, bounds, 0, 0, 0, maximum);

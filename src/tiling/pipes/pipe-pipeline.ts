@@ -15,7 +15,7 @@ import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
 import { regionRadians, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
-import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
+import { boundsCentre, buildQuadtree, positionBounds, walkTree, type Bounds, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
 import { assetGeometry, hasOwnGeometry, segmentGeometry, segmentJoints, segmentRibbon, toTileMesh } from './pipe-mesh.ts';
 
 /**
@@ -279,14 +279,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
       });
       return { ...json(root), refine: 'ADD' };
     };
-    const bounds: Bounds = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity };
-    for (const f of summaries) {
-      bounds.west = Math.min(bounds.west, f.lonDegrees);
-      bounds.south = Math.min(bounds.south, f.latDegrees);
-      bounds.east = Math.max(bounds.east, f.lonDegrees);
-      bounds.north = Math.max(bounds.north, f.latDegrees);
-    }
-    const rootTile = await cell(0, 0, 0, bounds, all);
+    const rootTile = await cell(0, 0, 0, positionBounds(summaries), all);
     const tilesetDocument: TilesetJson = {
       asset: { version: '1.1', generator: 'cim-twin pipeline tiler' },
       geometricError: round(Math.max(groundDiagonalMetres(unionRegion(summaries)), rootError * 2)),
@@ -323,13 +316,6 @@ function largestSegments(indices: number[], segmentOf: (i: number) => PipeSegmen
       .slice(0, maximum),
   );
   return indices.filter((i) => kept.has(i));
-}
-
-interface Bounds {
-  west: number;
-  south: number;
-  east: number;
-  north: number;
 }
 
 function round(value: number): number {
