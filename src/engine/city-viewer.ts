@@ -165,6 +165,7 @@ export class CityViewer {
       state.filter !== previous.filter ||
       state.asOfDate !== previous.asOfDate ||
       state.lifecycleDates !== previous.lifecycleDates ||
+      state.sceneStyle !== previous.sceneStyle ||
       (state.theme === 'risk' && state.incidents !== previous.incidents)
     ) {
       this.applyThematic();
@@ -181,7 +182,6 @@ export class CityViewer {
       this.applyLayerAppearance();
     }
     if (state.layers !== previous.layers) this.applyPlacements(true);
-    if (state.sceneStyle !== previous.sceneStyle) this.applyThematic();
     if (state.sceneStyle !== previous.sceneStyle || state.underground !== previous.underground) this.sceneStyle.apply(state.sceneStyle, state.underground);
   }
 
