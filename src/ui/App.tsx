@@ -173,11 +173,12 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
   const engineRef = useRef<CityViewer | undefined>(undefined);
   const monitoringRef = useRef<MonitoringService | undefined>(undefined);
   const [lifecycleApiUrl, setLifecycleApiUrl] = useState<string>();
+  const [assetsApiUrl, setAssetsApiUrl] = useState<string>();
   // A monitoring server named by the link and not by the config: asked about before connecting.
   const [monitoringPrompt, setMonitoringPrompt] = useState<{ url: string; answer(connect: boolean): void }>();
   // The answers, kept across a scene rebuilt after a lost context (asked once per page load).
   const monitoringAnswers = useRef(new Map<string, boolean>());
-  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current, lifecycleApiUrl: () => lifecycleApiUrl }), [store, lifecycleApiUrl]);
+  const services = useMemo<AppServices>(() => ({ store, engine: () => engineRef.current, monitoring: () => monitoringRef.current, lifecycleApiUrl: () => lifecycleApiUrl, assetsApiUrl: () => assetsApiUrl }), [store, lifecycleApiUrl, assetsApiUrl]);
   useEffect(() => {
     window.__cimTwin = services;
     return () => {
@@ -305,6 +306,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       };
       canvas.addEventListener('webglcontextlost', onContextLost, { once: true });
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
+      setAssetsApiUrl(config.assets?.url);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
       const connectMonitoring = async (url: string) => {
         const fromLink = urlState.monitoring !== undefined && urlState.monitoring !== 'off';

@@ -25,6 +25,12 @@ const configSchema = z.object({
   monitoring: z.object({ url: z.string().min(1) }).optional(),
   /** The building lifecycle API (…/api: /buildings/{id}/lifecycle). */
   lifecycle: z.object({ url: z.string().min(1) }).optional(),
+  /**
+   * The asset and analysis API (…/api: /assets search and spatial queries, /network analyses,
+   * /impact rings). Without it the viewer still shows, picks and styles tiles; the features that
+   * need the server say so.
+   */
+  assets: z.object({ url: z.string().min(1) }).optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
@@ -42,6 +48,7 @@ export async function loadConfig(url: string): Promise<AppConfig> {
     ground: config.ground ? { url: resolve(config.ground.url) } : undefined,
     monitoring: config.monitoring ? { url: resolve(config.monitoring.url) } : undefined,
     lifecycle: config.lifecycle ? { url: resolve(config.lifecycle.url) } : undefined,
+    assets: config.assets ? { url: resolve(config.assets.url) } : undefined,
     layers: config.layers.map((l) => ({ ...l, url: resolve(l.url), searchIndex: l.searchIndex ? resolve(l.searchIndex) : undefined, network: l.network ? resolve(l.network) : undefined })),
   };
 }

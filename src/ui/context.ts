@@ -15,6 +15,8 @@ export interface AppServices {
   monitoring: () => MonitoringService | undefined;
   /** Base URL of the lifecycle API (…/api), once configured. */
   lifecycleApiUrl: () => string | undefined;
+  /** Base URL of the asset and analysis API (…/api: /assets, /network, /impact), once configured. */
+  assetsApiUrl: () => string | undefined;
 }
 
 export const ServicesContext = createContext<AppServices | undefined>(undefined);
