@@ -39,18 +39,21 @@ export interface InspectionOverview {
   recent: { buildingId: string; date: string; result: Inspection['result']; inspector: string }[];
 }
 
+/** Days back the overview's "recent" list reaches. */
+export const RECENT_INSPECTION_DAYS = 30;
+
 /** The date `years` before a YYYY-MM-DD date (29 February falls back to 28). */
-function yearsBefore(date: string, years: number): string {
+export function yearsBefore(date: string, years: number): string {
   const year = Number(date.slice(0, 4)) - years;
   const monthDay = date.slice(5) === '02-29' ? '02-28' : date.slice(5);
   return `${String(year).padStart(4, '0')}-${monthDay}`;
 }
 
-function daysBefore(date: string, days: number): string {
+export function daysBefore(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 }
 
-export function inspectionOverview(digests: readonly InspectionDigest[], today: string, intervalYears = DEFAULT_INSPECTION_INTERVAL_YEARS, recentDays = 30): InspectionOverview {
+export function inspectionOverview(digests: readonly InspectionDigest[], today: string, intervalYears = DEFAULT_INSPECTION_INTERVAL_YEARS, recentDays = RECENT_INSPECTION_DAYS): InspectionOverview {
   const dueBefore = yearsBefore(today, intervalYears);
   const recentFrom = daysBefore(today, recentDays);
   const overview: InspectionOverview = { inUse: 0, overdue: [], rectification: [], recent: [] };
@@ -97,4 +100,20 @@ export function summariseInspections(overview: InspectionOverview, today: string
 /** Today's date in China Standard Time (UTC+8), YYYY-MM-DD. */
 export function todayInChina(nowMs: number): string {
   return new Date(nowMs + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** The overview's lists, each paged by GET /api/lifecycle/inspections/{list}. */
+export const INSPECTION_LISTS = ['overdue', 'rectification', 'recent'] as const;
+export type InspectionList = (typeof INSPECTION_LISTS)[number];
+
+/** One page of an overview list, in the list's order, with the list's full count. */
+export interface InspectionPage<L extends InspectionList = InspectionList> {
+  today: string;
+  intervalYears: number;
+  list: L;
+  count: number;
+  offset: number;
+  rows: InspectionOverview[L];
+  /** Path of the next page, when there is one. */
+  next?: string;
 }

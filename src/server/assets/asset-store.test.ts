@@ -362,6 +362,17 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect(capped.truncated).toBe(true);
     });
 
+    it('gives only the IDs within a bbox, of some kinds, filtered, capped at its limit', async () => {
+      const everything: [number, number, number, number] = [117.2, 31.8, 117.4, 31.95];
+      expect(await store.idsWithinBbox([117.2799, 31.8599, 117.2811, 31.8606])).toEqual({ ids: ['B-001', 'B-002', 'W-P1'], truncated: false });
+      expect(await store.idsWithinBbox(everything, { kinds: ['building'], filter: 'use!=residential' })).toEqual({ ids: ['B-001', 'B-005'], truncated: false });
+      expect(await store.idsWithinBbox(everything, { kinds: ['building'], limit: 2 })).toEqual({ ids: ['B-001', 'B-0010'], truncated: true });
+      // The same IDs as the full query, in the same order, past withinBbox's page of 1,000.
+      expect((await store.idsWithinBbox(everything, { limit: 10_000 })).ids).toEqual(ids((await store.withinBbox(everything, { limit: 1_000 })).assets));
+      await expect(store.idsWithinBbox(everything, { limit: 10_001 })).rejects.toThrow(/limit must be an integer from 1 to 10000/);
+      await expect(store.idsWithinBbox([117.3, 31.8, 117.2, 31.9])).rejects.toThrow(AssetQueryError);
+    });
+
     it.each([
       ['west east of east', [117.3, 31.8, 117.2, 31.9], /west 117.3 is east of east 117.2.*antimeridian/],
       ['south north of north', [117.2, 31.9, 117.3, 31.8], /south 31.9 is north of north 31.8/],

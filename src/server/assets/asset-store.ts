@@ -32,6 +32,9 @@ export interface SpatialOptions {
   limit?: number;
 }
 
+/** Most IDs one idsWithinBbox call returns. */
+export const MAXIMUM_ID_PAGE = 10_000;
+
 export interface AssetPage {
   assets: Asset[];
   /** More assets matched than were returned (ask for the next page or a smaller area). */
@@ -77,6 +80,11 @@ export interface AssetStore {
   search(text: string, options?: PageOptions): Promise<AssetPage>;
   /** Assets whose bounds intersect the bbox, by ID. */
   withinBbox(bbox: Bbox, options?: SpatialOptions): Promise<AssetPage>;
+  /**
+   * Only the IDs of the assets whose bounds intersect the bbox, by ID: what another store is
+   * joined on (the lifecycle dates of the buildings in view). `limit` 1–10,000, default 1,000.
+   */
+  idsWithinBbox(bbox: Bbox, options?: SpatialOptions): Promise<{ ids: string[]; truncated: boolean }>;
   /** Assets whose position is within `metres` of the centre, nearest first. */
   withinRadius(lonDegrees: number, latDegrees: number, metres: number, options?: SpatialOptions): Promise<RadiusPage>;
   /**

@@ -19,6 +19,7 @@ import {
   type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, type AssetRow, type RankedRow } from './sql.ts';
 
 const SCHEMA_VERSION = 2;
@@ -299,6 +300,18 @@ export class PostgresAssetStore implements AssetStore {
     const sql = `SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a WHERE ${where.join(' AND ')} ORDER BY a.${ID_ORDER} LIMIT ${p(limit + 1)}`;
     const { rows } = await this.pool.query<AssetRow>(sql, params.values);
     return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
+  }
+
+  async idsWithinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<{ ids: string[]; truncated: boolean }> {
+    const bbox = checkBbox(bboxValue);
+    const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
+    const { limit } = checkPage({ limit: options.limit ?? 1_000 }, MAXIMUM_ID_PAGE);
+    const params = new Parameters('postgres');
+    const { p } = params;
+    const where = [...this.bboxConditions(bbox, p), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const { rows } = await this.pool.query<{ id: string }>(`SELECT a.id FROM assets a WHERE ${where.join(' AND ')} ORDER BY a.${ID_ORDER} LIMIT ${p(limit + 1)}`, params.values);
+    return { ids: rows.slice(0, limit).map((r) => r.id), truncated: rows.length > limit };
   }
 
   async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {

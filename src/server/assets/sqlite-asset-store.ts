@@ -25,6 +25,7 @@ import {
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, type AssetRow, type RankedRow } from './sql.ts';
 
 const SCHEMA_VERSION = 3;
@@ -317,6 +318,18 @@ export class SqliteAssetStore implements AssetStore {
     const sql = `SELECT ${selectColumns('a.geometry')} FROM ${from} WHERE ${where} ORDER BY a.id LIMIT ${p(limit + 1)}`;
     const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
     return { assets: rows.slice(0, limit).map(assetFromRow), truncated: rows.length > limit };
+  }
+
+  async idsWithinBbox(bboxValue: Bbox, options: SpatialOptions = {}): Promise<{ ids: string[]; truncated: boolean }> {
+    const bbox = checkBbox(bboxValue);
+    const kinds = checkKinds(options.kinds);
+    const filter = checkFilter(options.filter);
+    const { limit } = checkPage({ limit: options.limit ?? 1_000 }, MAXIMUM_ID_PAGE);
+    const params = new Parameters('sqlite');
+    const { p } = params;
+    const { from, where } = this.spatial(bbox, true, p, () => [...kindCondition(kinds, p), ...filterConditions(filter, p)]);
+    const rows = this.db.prepare(`SELECT a.id AS id FROM ${from} WHERE ${where} ORDER BY a.id LIMIT ${p(limit + 1)}`).all(...params.values) as { id: string }[];
+    return { ids: rows.slice(0, limit).map((r) => r.id), truncated: rows.length > limit };
   }
 
   async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {

@@ -40,6 +40,28 @@ describe('lifecycle resource', () => {
     expect(later.overdue.first.map((o) => o.buildingId)).toEqual(['B-1']);
   });
 
+  test('a page of one inspection list, with the next page linked', async () => {
+    const first = (await (await call('GET', '/api/lifecycle/inspections/overdue?today=2019-01-01&limit=1')).json()) as { list: string; count: number; offset: number; rows: { buildingId: string; since: string }[]; next?: string };
+    expect(first).toMatchObject({ list: 'overdue', count: 2, offset: 0, rows: [{ buildingId: 'B-1', since: '2012-06-30' }], next: '/api/lifecycle/inspections/overdue?today=2019-01-01&offset=1&limit=1' });
+    const second = (await (await call('GET', first.next!)).json()) as typeof first;
+    expect(second).toMatchObject({ count: 2, offset: 1, rows: [{ buildingId: 'B-2', since: '2013-01-15' }] });
+    expect(second.next).toBeUndefined();
+    const rectification = (await (await call('GET', '/api/lifecycle/inspections/rectification?today=2019-01-01')).json()) as typeof first;
+    expect(rectification).toMatchObject({ list: 'rectification', count: 0, rows: [] });
+  });
+
+  test.each([
+    ['offset past the limit', '/api/lifecycle/inspections/overdue?offset=100001', 400, /offset: must be a whole number from 0 to 100000/],
+    ['a negative offset', '/api/lifecycle/inspections/recent?offset=-1', 400, /offset/],
+    ['a page past 500', '/api/lifecycle/inspections/recent?limit=501', 400, /limit/],
+    ['a bad day', '/api/lifecycle/inspections/recent?today=2019-02-29', 400, /today/],
+    ['an unknown list', '/api/lifecycle/inspections/everything', 404, /no inspection list "everything": the lists are overdue, rectification, recent/],
+  ])('an inspection list with %s is a %i with a message', async (_name, path, status, message) => {
+    const response = await call('GET', path);
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { message: string }).message).toMatch(message);
+  });
+
   test('the inspection overview rejects a bad date or limit', async () => {
     for (const query of ['today=2018-02-31', 'today=yesterday', 'limit=-1', 'limit=2.5', 'limit=100000']) {
       const response = await call('GET', `/api/lifecycle/inspections?${query}`);

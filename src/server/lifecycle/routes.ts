@@ -7,16 +7,24 @@
  *   POST /api/lifecycle/import            a JSON array of records, or CSV (text/csv, one row per
  *                                         stage, party or inspection: src/domain/lifecycle/csv.ts),
  *                                         all or nothing (key needed)
- *   GET  /api/lifecycle/summary           every building's stage dates, for the 4D view
+ *   GET  /api/lifecycle/dates?bbox=W,S,E,N[&limit=N]
+ *                                         the stage dates of the buildings in a bbox (their IDs from
+ *                                         the asset store), for the 4D view and the themes: what is
+ *                                         in view, never the city (registerLifecycleDates)
  *   GET  /api/lifecycle/inspections       the daily mode's inspection overview (?today=YYYY-MM-DD,
  *                                         ?limit=N): buildings in use, and the counts and first rows
  *                                         of the overdue, rectification and recent lists
+ *   GET  /api/lifecycle/inspections/{list}?today=&offset=&limit=
+ *                                         a page of one of those lists (overdue, rectification, recent)
+ *   GET  /api/lifecycle/summary           every building's stage dates (for other tools; the viewer
+ *                                         asks for a bbox's). Bounded by a read's budget: at a city's
+ *                                         scale it is a 400 naming the bound
  *
  * Unknown building IDs (when a registry of IDs is configured), malformed dates, dates after today
  * (beyond the allowed clock skew) and stages out of order are a 400 naming the record and the
  * reason, and nothing is changed. Every route is a data route (access.ts): writes need a key,
- * reads too when the server is configured for keyed reads. The overviews of every building run in
- * the read workers and are kept until a record changes.
+ * reads too when the server is configured for keyed reads. The overviews are SQL over the
+ * digests (digests.ts), run in the read workers and kept until a record changes.
  */
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -28,12 +36,15 @@ import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
 import { DATA_ROUTE } from '../access.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, latestAllowedDate } from '../instants.ts';
 import { sendReadAnswer, type ReadAnswer, type ReadExecutor } from '../sensorthings/read-pool.ts';
-import { LIFECYCLE_TABLE_SQL, type LifecycleOverview } from './reads.ts';
-import { todayInChina } from '../../domain/lifecycle/inspections.ts';
+import type { LifecycleOverview } from './reads.ts';
+import { INSPECTION_LISTS, todayInChina, type InspectionList } from '../../domain/lifecycle/inspections.ts';
+import { ensureLifecycleTables, recordWriter } from './digests.ts';
 
 /** Rows of each inspection list sent by default, and at most. */
 const INSPECTION_LIST_DEFAULT = 25;
 const INSPECTION_LIST_MAXIMUM = 500;
+/** Deepest offset of a list page. */
+const INSPECTION_OFFSET_MAXIMUM = 100_000;
 
 export interface LifecycleRoutesOptions {
   db: Database;
@@ -53,10 +64,6 @@ class LifecycleError extends Error {
   }
 }
 
-function ensureTable(db: Database): void {
-  db.exec(LIFECYCLE_TABLE_SQL);
-}
-
 /** Bumped on every write of records, so cached overviews are read again. */
 const generations = new WeakMap<Database, number>();
 const generationOf = (db: Database) => generations.get(db) ?? 0;
@@ -64,17 +71,16 @@ const changed = (db: Database) => generations.set(db, generationOf(db) + 1);
 
 /** Store records that are already checked (the demo's generated ones), in one transaction. */
 export function storeLifecycles(db: Database, records: BuildingLifecycle[]): void {
-  ensureTable(db);
-  const put = db.prepare('INSERT INTO building_lifecycles (building_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT (building_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
+  const put = recordWriter(db);
   db.transaction(() => {
     const now = Date.now();
-    for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);
+    for (const record of records) put(record, now);
   })();
   changed(db);
 }
 
 export function lifecycleCount(db: Database): number {
-  ensureTable(db);
+  ensureLifecycleTables(db);
   return (db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
 }
 
@@ -99,9 +105,9 @@ async function recordsFromCsv(text: string): Promise<BuildingLifecycle[]> {
 
 export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutesOptions): void {
   const { db } = options;
-  ensureTable(db);
+  ensureLifecycleTables(db);
   const get = db.prepare('SELECT record FROM building_lifecycles WHERE building_id = ?');
-  const put = db.prepare('INSERT INTO building_lifecycles (building_id, record, updated_at) VALUES (?, ?, ?) ON CONFLICT (building_id) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at');
+  const put = recordWriter(db);
   const cache = new Map<string, { generation: number; answer: ReadAnswer }>();
 
   const requireKey = (request: FastifyRequest) => {
@@ -124,8 +130,9 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     if (cached && cached.generation === generation) return sendReadAnswer(reply, cached.answer);
     const answer = await options.reads.read({ api: 'lifecycle', overview: what });
     if (answer.status === 200) {
-      // One entry per kind of overview: the inspections of another day or length replace the last.
-      for (const k of cache.keys()) if (JSON.parse(k).kind === what.kind) cache.delete(k);
+      // A few entries per kind of overview: the oldest of a kind goes (another day, length or page).
+      const sameKind = [...cache.keys()].filter((k) => (JSON.parse(k) as LifecycleOverview).kind === what.kind);
+      if (sameKind.length >= 8) cache.delete(sameKind[0]!);
       cache.set(key, { generation, answer });
     }
     return sendReadAnswer(reply, answer);
@@ -143,7 +150,7 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     const { id } = request.params as { id: string };
     const record = check(request.body, `building ${id}`, latestDate());
     if (record.buildingId !== id) throw new LifecycleError(400, `building ${id}: the record is for ${record.buildingId}`);
-    put.run(id, JSON.stringify(record), Date.now());
+    put(record, Date.now());
     changed(db);
     return record;
   });
@@ -168,7 +175,7 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     const records = values.map((value, i) => check(value, where(value, i), latest));
     db.transaction(() => {
       const now = Date.now();
-      for (const record of records) put.run(record.buildingId, JSON.stringify(record), now);
+      for (const record of records) put(record, now);
     })();
     changed(db);
     return { imported: records.length };
@@ -176,15 +183,35 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
 
   app.get('/api/lifecycle/summary', DATA_ROUTE, async (_request, reply) => overview({ kind: 'summary' }, reply));
 
-  // The daily mode's figures, computed here: counts and the first rows of each list, never every record.
-  app.get('/api/lifecycle/inspections', DATA_ROUTE, async (request, reply) => {
-    const query = request.query as Record<string, unknown>;
+  const todayParameter = (query: Record<string, unknown>): string => {
     const today = query.today === undefined ? todayInChina(Date.now()) : String(query.today);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(`${today}T00:00:00Z`)) || new Date(`${today}T00:00:00Z`).toISOString().slice(0, 10) !== today) {
       throw new LifecycleError(400, `today: "${today}" is not a date (YYYY-MM-DD)`);
     }
-    const limit = query.limit === undefined ? INSPECTION_LIST_DEFAULT : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 0 || limit > INSPECTION_LIST_MAXIMUM) throw new LifecycleError(400, `limit: must be a whole number from 0 to ${INSPECTION_LIST_MAXIMUM}`);
+    return today;
+  };
+  const wholeNumber = (query: Record<string, unknown>, name: string, fallback: number, maximum: number): number => {
+    const value = query[name] === undefined ? fallback : Number(query[name]);
+    if (!Number.isInteger(value) || value < 0 || value > maximum) throw new LifecycleError(400, `${name}: must be a whole number from 0 to ${maximum}`);
+    return value;
+  };
+
+  // The daily mode's figures, computed here: counts and the first rows of each list, never every record.
+  app.get('/api/lifecycle/inspections', DATA_ROUTE, async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const today = todayParameter(query);
+    const limit = wholeNumber(query, 'limit', INSPECTION_LIST_DEFAULT, INSPECTION_LIST_MAXIMUM);
     return overview({ kind: 'inspections', today, limit }, reply);
+  });
+
+  // A page of one list: the daily panel's "more".
+  app.get('/api/lifecycle/inspections/:list', DATA_ROUTE, async (request, reply) => {
+    const { list } = request.params as { list: string };
+    if (!(INSPECTION_LISTS as readonly string[]).includes(list)) throw new LifecycleError(404, `no inspection list ${JSON.stringify(list)}: the lists are ${INSPECTION_LISTS.join(', ')}`);
+    const query = request.query as Record<string, unknown>;
+    const today = todayParameter(query);
+    const limit = wholeNumber(query, 'limit', INSPECTION_LIST_DEFAULT, INSPECTION_LIST_MAXIMUM);
+    const offset = wholeNumber(query, 'offset', 0, INSPECTION_OFFSET_MAXIMUM);
+    return overview({ kind: 'inspection-list', today, list: list as InspectionList, offset, limit }, reply);
   });
 }

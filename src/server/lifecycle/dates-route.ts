@@ -1,0 +1,73 @@
+/**
+ * The stage dates of the buildings in view, for the 4D view and the stage theme:
+ *
+ *   GET /api/lifecycle/dates?bbox=W,S,E,N[&limit=N]
+ *     → { dates: { id: { stage: date } }, buildings, truncated }
+ *
+ * The building IDs in the bbox come from the asset store (the tilers' --assets; kind "building"),
+ * at most `limit` of them (default 5,000, at most 10,000) by ID; `truncated` says there were
+ * more (ask for a smaller box). Their dates come from the lifecycle store's digests by primary
+ * key. Buildings without a record are left out (the viewer shows them as built). A bbox that is
+ * not W,S,E,N degrees, spans more than 0.5° either way, or a limit past 10,000 is a 400 with a
+ * message. A data route (access.ts), like the other lifecycle reads.
+ */
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { AssetQueryError, checkBbox, type Bbox } from '../../domain/assets.ts';
+import { DATA_ROUTE } from '../access.ts';
+import { MAXIMUM_ID_PAGE, type AssetStore } from '../assets/asset-store.ts';
+import { datesOf, ensureLifecycleTables } from './digests.ts';
+
+/** Buildings whose dates one answer carries by default. */
+export const DATES_DEFAULT_LIMIT = 5_000;
+/** Widest bbox, degrees of longitude and of latitude (about 50 km): a view, not a province. */
+export const DATES_MAXIMUM_SPAN_DEGREES = 0.5;
+
+export interface LifecycleDatesAnswer {
+  /** Stage dates of the buildings in the box that have a record. */
+  dates: Record<string, Record<string, string>>;
+  /** Buildings of the asset store in the box that were looked up. */
+  buildings: number;
+  /** More buildings lie in the box than `limit`: the dates are those of the first `limit` by ID. */
+  truncated: boolean;
+}
+
+class DatesError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+function parseBbox(text: unknown): Bbox {
+  if (typeof text !== 'string') throw new DatesError(400, 'give bbox=west,south,east,north (degrees), once');
+  const parts = text.split(',');
+  const numbers = parts.map((part) => (/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(part) ? Number(part) : Number.NaN));
+  try {
+    const bbox = checkBbox(numbers);
+    const [west, south, east, north] = bbox;
+    if (east - west > DATES_MAXIMUM_SPAN_DEGREES || north - south > DATES_MAXIMUM_SPAN_DEGREES) {
+      throw new DatesError(400, `bbox ${text} is too large: at most ${DATES_MAXIMUM_SPAN_DEGREES}° of longitude and of latitude (the view, not the city)`);
+    }
+    return bbox;
+  } catch (error) {
+    if (error instanceof AssetQueryError) throw new DatesError(400, error.message);
+    throw error;
+  }
+}
+
+export function lifecycleDatesInBbox(db: Database, ids: readonly string[], truncated: boolean): LifecycleDatesAnswer {
+  return { dates: datesOf(db, ids), buildings: ids.length, truncated };
+}
+
+export function registerLifecycleDates(app: FastifyInstance, options: { db: Database; assets: AssetStore }): void {
+  const { db, assets } = options;
+  ensureLifecycleTables(db);
+  app.get('/api/lifecycle/dates', DATA_ROUTE, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const bbox = parseBbox(query.bbox);
+    const limit = query.limit === undefined ? DATES_DEFAULT_LIMIT : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAXIMUM_ID_PAGE) throw new DatesError(400, `limit: must be a whole number from 1 to ${MAXIMUM_ID_PAGE}`);
+    const { ids, truncated } = await assets.idsWithinBbox(bbox, { kinds: ['building'], limit });
+    return lifecycleDatesInBbox(db, ids, truncated);
+  });
+}
