@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { caseStatistics, sensorHealth, type CaseStatistics, type SensorHealth } from '../../domain/monitoring/daily.ts';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES, INCIDENT_TYPES } from '../../domain/monitoring/incidents.ts';
 import { startOfDayInChina } from '../../domain/monitoring/kpi.ts';
-import type { InspectionSummary } from '../../domain/lifecycle/inspections.ts';
+import { inspectionPage, inspectionSummary, type InspectionList, type InspectionSummary } from '../../api/lifecycle.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
 import { goToAsset } from '../search-loader.ts';
@@ -166,6 +166,57 @@ function HealthSection({ health }: { health: SensorHealth }) {
 
 type InspectionState = { status: 'loading' } | { status: 'failed' } | { status: 'ready'; overview: InspectionSummary };
 
+/** Rows added by each "more" of a list. */
+const MORE_ROWS = 20;
+
+const MORE_TEXT = {
+  zh: { more: (shown: number, count: number) => `更多（已显示 ${shown} / ${count}）`, moreFailed: '读取失败，请重试' },
+  en: { more: (shown: number, count: number) => `More (${shown} of ${count} shown)`, moreFailed: 'Could not read more; try again' },
+};
+
+/**
+ * One list of the overview: its first rows come with the overview; "more" pages through the rest
+ * (GET /lifecycle/inspections/{list}), a page at a time, never the whole list at once.
+ */
+function InspectionListView<L extends 'overdue' | 'rectification'>({ list, overview, apiUrl, render }: { list: L; overview: InspectionSummary; apiUrl: string; render: (row: InspectionSummary[L]['first'][number]) => ReactNode }) {
+  const language = useApp((s) => s.language);
+  const text = MORE_TEXT[language];
+  const [extra, setExtra] = useState<{ today: string; rows: InspectionSummary[L]['first'] }>();
+  const [failed, setFailed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const counted = overview[list];
+  // Rows read for another day (the overview was read again) are dropped.
+  const rows = [...counted.first, ...(extra?.today === overview.today ? extra.rows : [])] as InspectionSummary[L]['first'];
+  if (rows.length === 0) return null;
+  const more = async () => {
+    setBusy(true);
+    try {
+      const page = await inspectionPage(apiUrl, list as InspectionList, overview.today, rows.length, MORE_ROWS);
+      setExtra((previous) => ({ today: overview.today, rows: [...(previous?.today === overview.today ? previous.rows : []), ...page.rows] as InspectionSummary[L]['first'] }));
+      setFailed(false);
+    } catch {
+      setFailed(true);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <ul className="compact-list" data-testid={`daily-${list}`}>
+        {rows.map((row) => (
+          <li key={row.buildingId}>{render(row)}</li>
+        ))}
+      </ul>
+      {rows.length < counted.count && (
+        <button type="button" className="link small" data-testid={`daily-${list}-more`} disabled={busy} onClick={() => void more()}>
+          {text.more(rows.length, counted.count)}
+        </button>
+      )}
+      {failed && <p className="muted small">{text.moreFailed}</p>}
+    </>
+  );
+}
+
 function InspectionSection() {
   const c = useCommandDictionary();
   const services = useServices();
@@ -177,10 +228,7 @@ function InspectionSection() {
     const load = async () => {
       try {
         // The server computes the figures; only the first rows of each list come over the wire.
-        const query = new URLSearchParams({ today: todayInChina(Date.now()), limit: String(LIST_LIMIT) });
-        const response = await fetch(`${apiUrl}/lifecycle/inspections?${query.toString()}`, { cache: 'no-store' });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const overview = (await response.json()) as InspectionSummary;
+        const overview = await inspectionSummary(apiUrl, todayInChina(Date.now()), LIST_LIMIT);
         if (!cancelled) setState({ status: 'ready', overview });
       } catch {
         if (!cancelled) setState((previous) => (previous.status === 'ready' ? previous : { status: 'failed' }));
@@ -211,25 +259,31 @@ function InspectionSection() {
           {state.overview.rectification.first.length > 0 && (
             <>
               <h4>{c.rectification}</h4>
-              <ul className="compact-list" data-testid="daily-rectification">
-                {state.overview.rectification.first.map((r) => (
-                  <li key={r.buildingId}>
+              <InspectionListView
+                list="rectification"
+                overview={state.overview}
+                apiUrl={apiUrl}
+                render={(r) => (
+                  <>
                     <button type="button" className="link" onClick={() => goTo(r.buildingId)}>{r.buildingId}</button> <span className="muted">{r.date} · {c.result[r.result]}</span>
-                  </li>
-                ))}
-              </ul>
+                  </>
+                )}
+              />
             </>
           )}
           {state.overview.overdue.first.length > 0 && (
             <>
               <h4>{c.overdue(state.overview.intervalYears)}</h4>
-              <ul className="compact-list" data-testid="daily-overdue">
-                {state.overview.overdue.first.map((o) => (
-                  <li key={o.buildingId}>
+              <InspectionListView
+                list="overdue"
+                overview={state.overview}
+                apiUrl={apiUrl}
+                render={(o) => (
+                  <>
                     <button type="button" className="link" onClick={() => goTo(o.buildingId)}>{o.buildingId}</button> <span className="muted">{c.since(o.since)}</span>
-                  </li>
-                ))}
-              </ul>
+                  </>
+                )}
+              />
             </>
           )}
         </>

@@ -1,12 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import { countShown } from '../../domain/thematic/appearance.ts';
+import { countMatching } from '../../api/assets.ts';
 import { allowedValues, FILTER_ATTRIBUTES, FILTER_OPERATORS, formatFilter, isNumericAttribute, type FilterAttribute, type FilterClause, type FilterOperator } from '../../domain/thematic/filter.ts';
 import { THEMES, themeLegend, UNKNOWN_ENTRY, type Theme } from '../../domain/thematic/themes.ts';
 import { LIFECYCLE_STAGE_NAMES, type LifecycleStage } from '../../domain/lifecycle/lifecycle.ts';
-import type { SearchEntry } from '../../search/search-index.ts';
 import { useApp, useDictionary, useServices } from '../context.ts';
-import { loadSearchEntries } from '../search-loader.ts';
-import { ensureLifecycleDates } from './lifecycle-dates.ts';
 import { thematicDictionaries } from './i18n.ts';
 
 /** A clause being edited: its value may not be valid yet. */
@@ -18,13 +15,17 @@ interface DraftClause {
 
 const DEFAULT_VALUE: Record<FilterAttribute, string> = { use: 'residential', stage: 'operation', yearBuilt: '2000', floors: '12', height: '24' };
 
+type CountState = { status: 'counting' } | { status: 'failed'; message: string } | { status: 'ready'; shown: number; total: number };
+
 /**
  * Thematic views (专题图): colour the buildings by stage, age, use, height or live risk, with the
- * legend; an attribute filter built from conditions, with the number of buildings it shows over
- * the whole district (from the tiler's index, not only the loaded tiles).
+ * legend; an attribute filter built from conditions, with the number of buildings it matches over
+ * the whole city, counted by the asset API (GET /assets?count=filter). The 4D date is not in that
+ * count: the lifecycle dates live in another store than the attributes, and joining them for the
+ * whole city is not a bounded read; the count says so while a date is set.
  */
 export function ThematicPanel() {
-  const { store, lifecycleApiUrl } = useServices();
+  const { store, assetsApiUrl } = useServices();
   const language = useApp((s) => s.language);
   const t = thematicDictionaries[language];
   const common = useDictionary();
@@ -33,12 +34,11 @@ export function ThematicPanel() {
   const filterText = useApp((s) => s.filterText);
   const filterError = useApp((s) => s.filterError);
   const asOfDate = useApp((s) => s.asOfDate);
-  const lifecycleDates = useApp((s) => s.lifecycleDates);
   const layers = useApp((s) => s.layers);
   const buildingLayers = useMemo(() => layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config), [layers]);
-  const [entries, setEntries] = useState<SearchEntry[]>();
+  const [answered, setAnswered] = useState<{ key: string; count: CountState }>();
   const [drafts, setDrafts] = useState<DraftClause[]>(() => filter.map((c) => ({ ...c, value: String(c.value) })));
-  const apiUrl = lifecycleApiUrl();
+  const assetsUrl = assetsApiUrl();
 
   // A filter set from outside the conditions (the URL, the expression box) replaces them
   // (adjusted while rendering, as React recommends for state derived from props).
@@ -48,25 +48,23 @@ export function ThematicPanel() {
     if (formatFilter(drafts as unknown as FilterClause[]) !== formatFilter(filter)) setDrafts(filter.map((c) => ({ ...c, value: String(c.value) })));
   }
 
+  // The count of the last valid filter over the whole city, from the server; the buildings'
+  // total beside it. A newer filter cancels the count of an older one.
+  const needCount = filter.length > 0;
+  const filterKey = formatFilter(filter);
   useEffect(() => {
-    if (theme === 'stage' && apiUrl) ensureLifecycleDates(store, apiUrl);
-  }, [theme, apiUrl, store]);
-
-  // The count needs every building's attributes: the tiler's index, loaded once it is needed.
-  const needCount = filter.length > 0 || asOfDate !== undefined;
-  useEffect(() => {
-    let cancelled = false;
-    if (!needCount) return;
-    void loadSearchEntries(buildingLayers).then((loaded) => !cancelled && setEntries(loaded));
-    return () => {
-      cancelled = true;
-    };
-  }, [buildingLayers, needCount]);
-
-  const count = useMemo(
-    () => (entries ? countShown({ theme: 'none', filter, asOfDate, lifecycleDates }, entries.map((e) => e.attributes)) : undefined),
-    [entries, filter, asOfDate, lifecycleDates],
-  );
+    if (!needCount || !assetsUrl) return;
+    const controller = new AbortController();
+    const key = `${assetsUrl}|${filterKey}`;
+    const options = { kinds: ['building'], signal: controller.signal };
+    Promise.all([countMatching(assetsUrl, filterKey, options), countMatching(assetsUrl, '', options)])
+      .then(([shown, total]) => setAnswered({ key, count: { status: 'ready', shown, total } }))
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setAnswered({ key, count: { status: 'failed', message: error instanceof Error ? error.message : String(error) } });
+      });
+    return () => controller.abort();
+  }, [needCount, assetsUrl, filterKey]);
+  const count: CountState = answered?.key === `${assetsUrl}|${filterKey}` ? answered.count : { status: 'counting' };
 
   if (buildingLayers.length === 0) return null;
   const actions = store.getState();
@@ -170,8 +168,15 @@ export function ThematicPanel() {
         </p>
       )}
       {needCount && (
-        <p className="match-count" data-testid="filter-count" data-shown={count?.shown} data-total={count?.total}>
-          {count ? t.matches(count.shown, count.total) : t.counting}
+        <p
+          className="match-count"
+          data-testid="filter-count"
+          data-status={!assetsUrl ? 'unavailable' : count.status}
+          data-shown={count.status === 'ready' ? count.shown : undefined}
+          data-total={count.status === 'ready' ? count.total : undefined}
+        >
+          {!assetsUrl ? t.noAssetsApi : count.status === 'ready' ? t.matches(count.shown, count.total) : count.status === 'failed' ? `${t.countFailed}: ${count.message}` : t.counting}
+          {assetsUrl && count.status === 'ready' && asOfDate !== undefined && <span className="note" data-testid="filter-count-no-date"> {t.countWithoutDate}</span>}
         </p>
       )}
     </section>

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { TIME_SLIDER_FIRST_YEAR, TIME_SLIDER_LAST_YEAR } from '../../store/thematic.ts';
 import { useApp, useServices } from '../context.ts';
-import { ensureLifecycleDates } from './lifecycle-dates.ts';
+import { useViewLifecycleDates, VIEW_DATES_LIMIT } from './lifecycle-dates.ts';
 import { thematicDictionaries } from './i18n.ts';
 
 /** Milliseconds between years while animating: long enough for a software-rendered frame. */
@@ -27,12 +27,14 @@ export function TimeSlider() {
   const playing = useApp((s) => s.playing);
   const datesLoaded = useApp((s) => s.lifecycleDates !== undefined);
   const datesError = useApp((s) => s.lifecycleDatesError);
+  const datesView = useApp((s) => s.lifecycleDatesView);
+  const theme = useApp((s) => s.theme);
   const hasBuildings = useApp((s) => s.layers.some((l) => l.config.kind === 'buildings'));
   const apiUrl = lifecycleApiUrl();
 
-  useEffect(() => {
-    if (asOfDate !== undefined && apiUrl) ensureLifecycleDates(store, apiUrl);
-  }, [asOfDate, apiUrl, store]);
+  // The 4D view and the stage theme read the dates of the buildings in view (this panel is always
+  // mounted, so it asks for both).
+  useViewLifecycleDates(asOfDate !== undefined || theme === 'stage');
 
   useEffect(() => {
     if (!playing) return;
@@ -95,7 +97,9 @@ export function TimeSlider() {
           <span className="as-of" data-testid="time-as-of">
             {t.asOf(asOfDate)}
           </span>
-          <span className="note">{!apiUrl ? t.noLifecycleApi : datesError ? `${t.datesFailed}: ${datesError}` : !datesLoaded ? t.datesLoading : t.ghostNote}</span>
+          <span className="note" data-testid="time-note">
+            {!apiUrl ? t.noLifecycleApi : datesError ? `${t.datesFailed}: ${datesError}` : !datesLoaded ? t.datesLoading : datesView?.truncated ? t.datesTruncated(VIEW_DATES_LIMIT) : t.ghostNote}
+          </span>
         </>
       )}
     </section>

@@ -25,6 +25,10 @@ const zh = {
   datesLoading: '正在读取建设档案日期…',
   datesFailed: '建设档案日期读取失败',
   noLifecycleApi: '未配置建设档案服务：仅按瓦片属性显示',
+  datesTruncated: (limit: number) => `视野内建筑超过 ${limit.toLocaleString('zh-CN')} 栋：其余按已建成显示，请放大查看`,
+  noAssetsApi: '未配置资产服务：无法统计全城数量',
+  countFailed: '全城数量统计失败',
+  countWithoutDate: '（全城按属性统计，未计入 4D 日期）',
   ghostNote: '半透明：已立项或在建（规划方案）',
 };
 
@@ -50,6 +54,10 @@ const en: typeof zh = {
   datesLoading: 'Reading lifecycle dates…',
   datesFailed: 'Lifecycle dates could not be read',
   noLifecycleApi: 'No lifecycle API configured: tile attributes only',
+  datesTruncated: (limit) => `More than ${limit.toLocaleString('en')} buildings in view: the rest are shown as built; zoom in`,
+  noAssetsApi: 'No asset API configured: no city-wide count',
+  countFailed: 'The city-wide count failed',
+  countWithoutDate: '(city-wide, by attributes; the 4D date is not counted)',
   ghostNote: 'Translucent: approved or under construction (proposals)',
 };
 
