@@ -1,14 +1,15 @@
 import { ISOLATABLE_TYPES } from '../store/analysis.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { formatValue } from './i18n.ts';
-import { goToAsset } from './search-loader.ts';
+import { goToAsset } from './go-to-asset.ts';
 
 const LIMIT = 30;
 
 /** For a picked pipe or asset: what it connects to, the buildings it serves, and its profile. */
 export function PipeConnections({ id }: { id: string }) {
   const t = useDictionary();
-  const { store, engine } = useServices();
+  const services = useServices();
+  const { store } = services;
   const network = useApp((s) => s.network);
   if (network.status !== 'ready') return <p className="muted small" data-testid="pipe-network-status">{network.status === 'loading' ? t.networkLoading : t.networkUnavailable}</p>;
   const index = network.network.index;
@@ -18,7 +19,7 @@ export function PipeConnections({ id }: { id: string }) {
   const segment = index.segmentsById.get(id);
   const isSegment = segment !== undefined;
   const select = (target: string) => store.getState().select({ id: target });
-  const goToBuilding = (buildingId: string) => goToAsset({ store, engine }, buildingId);
+  const goToBuilding = (buildingId: string) => goToAsset(services, buildingId);
   return (
     <div className="pipe-connections" data-testid="pipe-connections">
       {isSegment && (
