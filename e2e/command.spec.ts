@@ -42,6 +42,16 @@ test('daily mode: cases, sensor health and inspections; emergency mode: linked u
   const inspections = inspectionOverview(records.map(inspectionDigest), todayInChina());
   expect(inspections.overdue.length).toBeGreaterThan(0);
 
+  // The daily overview never asks for every building's record: its figures and first rows, then
+  // pages. No response it receives is over 2 MB.
+  const lifecycleReads: string[] = [];
+  const oversized: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/lifecycle/')) lifecycleReads.push(request.url());
+  });
+  page.on('response', (response) => {
+    if (!/\.(js|wasm|css)(\?|$)/.test(response.url())) void response.body().then((body) => body.length > 2 * 1024 * 1024 && oversized.push(`${response.url()} (${body.length} bytes)`)).catch(() => undefined);
+  });
   const query = `monitoring=${encodeURIComponent(base)}&lifecycle=${encodeURIComponent(api)}`;
   await openMonitoringLink(page, `/?${query}`);
   await waitForReady(page);
@@ -66,6 +76,19 @@ test('daily mode: cases, sensor health and inspections; emergency mode: linked u
   await expect(inspectionSection.locator('[data-figure="rectification"] dd')).toHaveText(String(inspections.rectification.length));
   await expect(inspectionSection.locator('[data-figure="in-use"] dd')).toHaveText(String(inspections.inUse));
   await expect(page.getByTestId('daily-overdue').locator('li').first()).toContainText(inspections.overdue[0]!.buildingId);
+  // The first 5 rows come with the figures; "more" reads the next page of the list.
+  expect(inspections.overdue.length).toBeGreaterThan(5);
+  await expect(page.getByTestId('daily-overdue').locator('li')).toHaveCount(5);
+  await page.getByTestId('daily-overdue-more').click();
+  await expect(page.getByTestId('daily-overdue').locator('li')).toHaveCount(Math.min(25, inspections.overdue.length));
+  await expect(page.getByTestId('daily-overdue').locator('li').nth(5)).toContainText(inspections.overdue[5]!.buildingId);
+  const inspectionReads = lifecycleReads.map((url) => new URL(url));
+  expect(inspectionReads.filter((url) => url.pathname.endsWith('/lifecycle/summary')), 'every building\'s dates').toEqual([]);
+  for (const url of inspectionReads.filter((u) => /\/lifecycle\/inspections/.test(u.pathname))) {
+    expect(Number(url.searchParams.get('limit')), `${url.toString()} is bounded`).toBeLessThanOrEqual(20);
+  }
+  expect(inspectionReads.some((url) => url.pathname.endsWith('/lifecycle/inspections/overdue') && url.searchParams.get('offset') === '5')).toBe(true);
+  expect(oversized, 'responses over 2 MB').toEqual([]);
 
   // Emergency mode on the burst: the plan's linked units for a level II water-main burst.
   await page.locator('[data-testid="incident-row"][data-incident-id="1"]').click();

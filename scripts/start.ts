@@ -39,6 +39,7 @@ import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { lifecycleCount, storeLifecycles } from '../src/server/lifecycle/routes.ts';
+import { registerLifecycleDates } from '../src/server/lifecycle/dates-route.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
@@ -155,6 +156,8 @@ async function main() {
   const assets = await openAssetStore(assetsLocation);
   app.addHook('onClose', () => assets.close());
   registerAssetRoutes(app, { store: assets });
+  // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
+  registerLifecycleDates(app, { db: monitoring.database.db, assets });
   console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);
