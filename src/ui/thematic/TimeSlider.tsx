@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { TIME_SLIDER_FIRST_YEAR, TIME_SLIDER_LAST_YEAR } from '../../store/thematic.ts';
 import { useApp, useServices } from '../context.ts';
-import { useViewLifecycleDates, VIEW_DATES_LIMIT } from './lifecycle-dates.ts';
+import { NO_DATES_ROUTE, useViewLifecycleDates, VIEW_DATES_LIMIT } from './lifecycle-dates.ts';
 import { thematicDictionaries } from './i18n.ts';
 
 /** Milliseconds between years while animating: long enough for a software-rendered frame. */
@@ -98,7 +98,7 @@ export function TimeSlider() {
             {t.asOf(asOfDate)}
           </span>
           <span className="note" data-testid="time-note">
-            {!apiUrl ? t.noLifecycleApi : datesError ? `${t.datesFailed}: ${datesError}` : !datesLoaded ? t.datesLoading : datesView?.truncated ? t.datesTruncated(VIEW_DATES_LIMIT) : t.ghostNote}
+            {!apiUrl ? t.noLifecycleApi : datesError === NO_DATES_ROUTE ? t.noDatesRoute : datesError ? `${t.datesFailed}: ${datesError}` : !datesLoaded ? t.datesLoading : datesView?.truncated ? t.datesTruncated(VIEW_DATES_LIMIT) : t.ghostNote}
           </span>
         </>
       )}

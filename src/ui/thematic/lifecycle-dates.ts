@@ -4,10 +4,17 @@
  * camera stops, at most VIEW_DATES_LIMIT buildings a view. Never every building's dates.
  */
 import { useEffect } from 'react';
+import { ApiError } from '../../api/http.ts';
 import { lifecycleDatesInBbox, LIFECYCLE_DATES_MAXIMUM_SPAN_DEGREES } from '../../api/lifecycle.ts';
 import type { Bbox } from '../../domain/assets.ts';
 import type { CityViewer } from '../../engine/city-viewer.ts';
 import { useServices } from '../context.ts';
+
+/**
+ * The error held when the lifecycle API has no dates route (a server without an asset store, so
+ * it cannot tell which buildings are in view): the time slider says so in words.
+ */
+export const NO_DATES_ROUTE = 'no-dates-route';
 
 /** Buildings looked up per view; the answer says when the view held more. */
 export const VIEW_DATES_LIMIT = 5_000;
@@ -62,7 +69,8 @@ export function useViewLifecycleDates(active: boolean): void {
         .catch((error: unknown) => {
           if (current.signal.aborted) return;
           asked = '';
-          store.getState().setLifecycleDates(store.getState().lifecycleDates, error instanceof Error ? error.message : String(error));
+          const message = error instanceof ApiError && error.status === 404 ? NO_DATES_ROUTE : error instanceof Error ? error.message : String(error);
+          store.getState().setLifecycleDates(store.getState().lifecycleDates, message);
         });
     };
     // The engine is made after the panels mount, and again after a lost WebGL context.
