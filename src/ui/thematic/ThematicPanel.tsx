@@ -5,6 +5,7 @@ import { THEMES, themeLegend, UNKNOWN_ENTRY, type Theme } from '../../domain/the
 import { LIFECYCLE_STAGE_NAMES, type LifecycleStage } from '../../domain/lifecycle/lifecycle.ts';
 import { useApp, useDictionary, useServices } from '../context.ts';
 import { thematicDictionaries } from './i18n.ts';
+import { NO_DATES_ROUTE, VIEW_DATES_LIMIT } from './lifecycle-dates.ts';
 
 /** A clause being edited: its value may not be valid yet. */
 interface DraftClause {
@@ -25,7 +26,10 @@ type CountState = { status: 'counting' } | { status: 'failed'; message: string }
  * whole city is not a bounded read; the count says so while a date is set.
  */
 export function ThematicPanel() {
-  const { store, assetsApiUrl } = useServices();
+  const { store, assetsApiUrl, lifecycleApiUrl } = useServices();
+  const lifecycleUrl = lifecycleApiUrl();
+  const datesError = useApp((s) => s.lifecycleDatesError);
+  const datesView = useApp((s) => s.lifecycleDatesView);
   const language = useApp((s) => s.language);
   const t = thematicDictionaries[language];
   const common = useDictionary();
@@ -73,6 +77,8 @@ export function ThematicPanel() {
     actions.setFilterText(formatFilter(next as unknown as FilterClause[]));
   };
   const legend = themeLegend(theme);
+  // The stage theme reads the dates of the buildings in view (asked by the time slider's hook).
+  const stageNote = !lifecycleUrl ? t.noLifecycleApi : datesError === NO_DATES_ROUTE ? t.noDatesRoute : datesError ? `${t.datesFailed}: ${datesError}` : datesView?.truncated ? t.datesTruncated(VIEW_DATES_LIMIT) : undefined;
   const showUnknown = theme === 'stage' || theme === 'age' || theme === 'use' || theme === 'height';
 
   return (
@@ -97,6 +103,11 @@ export function ThematicPanel() {
             </li>
           ))}
         </ul>
+      )}
+      {theme === 'stage' && stageNote && (
+        <p className="note small" data-testid="theme-stage-note">
+          {stageNote}
+        </p>
       )}
       <h3>{t.filter}</h3>
       <ul className="filter-clauses" data-testid="filter-clauses">
