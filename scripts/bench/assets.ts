@@ -89,6 +89,11 @@ async function time(label: string, runs: number, query: (run: number) => Promise
 async function benchOne(backend: string, store: AssetStore, count: number, runs: number): Promise<AssetBenchResult> {
   process.stderr.write(`assets: loading ${count.toLocaleString('en')} buildings into ${backend} …\n`);
   const report = await store.replaceDataset('synthetic', syntheticAssets(count));
+  return { backend, count, loadSeconds: report.seconds, queries: await benchQueries(store, count, runs) };
+}
+
+/** The query timings on a store that holds `syntheticAssets(count)`. */
+export async function benchQueries(store: AssetStore, count: number, runs: number): Promise<QueryTiming[]> {
   const random = seedrandom('asset-bench');
   const side = Math.ceil(Math.sqrt(count));
   const estates = Math.ceil(count / 30);
@@ -116,7 +121,7 @@ async function benchOne(backend: string, store: AssetStore, count: number, runs:
     return (await store.withinRadius(west + 300 / metresPerDegreeLon, south + 300 / METRES_PER_DEGREE_LAT, 300, { limit: 1_000 })).hits.length;
   }));
   queries.push(await time('get by ID', runs, async () => ((await store.get(`S${pick(count)}`)) ? 1 : 0)));
-  return { backend, count, loadSeconds: report.seconds, queries };
+  return queries;
 }
 
 /** Both backends (PostgreSQL only when a server answers), N buildings each. */

@@ -580,4 +580,19 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
       await full.close();
     }
   });
+  it('migrates a schema-2 store to 3: the trigram index on names that rank 3 is counted with', async (context) => {
+    if (!reachability.reachable) context.skip(reachability.reason);
+    const client = new pg.Client({ connectionString: database!.url });
+    await client.connect();
+    try {
+      await (await PostgresAssetStore.open(database!.url)).close();
+      await client.query('DROP INDEX assets_name_search; UPDATE asset_store_schema SET version = 2');
+      const reopened = await PostgresAssetStore.open(database!.url);
+      await reopened.close();
+      expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 3 }]);
+      expect((await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'assets_name_search'")).rows[0]?.indexdef).toMatch(/gin \(lower\(name\) gin_trgm_ops\)/);
+    } finally {
+      await client.end();
+    }
+  });
 });
