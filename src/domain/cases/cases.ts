@@ -70,8 +70,8 @@ export function checkNewCase(input: NewCaseInput): NewCase | CaseFieldError {
 }
 
 export interface CaseLogEntry {
-  /** "collect" is the report itself; the rest are workflow actions. */
-  action: CaseAction | 'collect';
+  /** "collect" is the report itself, "import" a case carried over from another system; the rest are workflow actions. */
+  action: CaseAction | 'collect' | 'import';
   from?: CaseStatus;
   to: CaseStatus;
   by: string;
