@@ -4,7 +4,7 @@
  * both, with ? or $n placeholders).
  */
 import {
-  applyCaseAction, beijingDayRange, caseClass, caseIdOf, checkAreaCode, checkCaseGridCode, handlingDeadline, isCaseStatus, OPEN_CASE_STATUSES, rate,
+  applyCaseAction, beijingDayRange, caseClass, caseIdOf, checkAreaCode, checkCaseGridCode, handlingDeadline, isCaseStatus, rate,
   type CaseAction, type CaseDailyStatistics, type CaseLogEntry, type CaseRecord, type CaseStatus,
 } from '../../domain/cases/cases.ts';
 import { CaseInputError, MAXIMUM_CASE_OFFSET, MAXIMUM_CASE_PAGE, type CaseActionInput, type CaseFilter, type CasePageOptions, type LoadedCase } from './case-store.ts';
@@ -253,7 +253,7 @@ export function statisticsQuery(dialect: Dialect, day: string, scope: { grid?: s
     return parts.map((part) => ` AND ${part}`).join('');
   };
   const count = (condition: string) => `(SELECT count(*) FROM cases WHERE ${condition}${scoped()})`;
-  const open = statusList(OPEN_CASE_STATUSES);
+  // Open = not closed: `closed_at IS NULL` is the condition of the partial index on open cases.
   const sql = `SELECT
     ${count(`filed_at >= ${p(start)} AND filed_at < ${p(end)}`)} AS filed,
     ${count(`filed_at >= ${p(start)} AND filed_at < ${p(end)} AND status = 'closed'`)} AS filed_and_closed,
@@ -261,7 +261,7 @@ export function statisticsQuery(dialect: Dialect, day: string, scope: { grid?: s
     ${count(`handled_at >= ${p(start)} AND handled_at < ${p(end)}`)} AS handled,
     ${count(`handled_at >= ${p(start)} AND handled_at < ${p(end)} AND handled_at <= due_at`)} AS handled_on_time,
     ${count(`status = 'dispatched' AND due_at >= ${p(start)} AND due_at < ${p(Math.min(end, nowMs))}`)} AS due_unhandled,
-    ${count(`status IN (${open})`)} AS open,
+    ${count('closed_at IS NULL')} AS open,
     ${count(`status = 'dispatched' AND due_at < ${p(nowMs)}`)} AS open_dispatched_overdue,
     ${count(`status IN ('handled', 'checked') AND handled_late = 1`)} AS open_handled_late`;
   return { sql, values: params.values };
