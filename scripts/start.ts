@@ -28,6 +28,7 @@ import { createStaticServer } from '../src/server/static-server.ts';
 import { displayLocation } from '../src/server/assets/loader.ts';
 import { openAssetStore } from '../src/server/assets/asset-store.ts';
 import { registerAssetRoutes } from '../src/server/assets/routes.ts';
+import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
@@ -139,6 +140,8 @@ async function main() {
     app.addHook('onClose', () => assets.close());
     registerAssetRoutes(app, { store: assets });
     console.log(`asset API: ${origin}/api/assets (${displayLocation(process.env.ASSETS_DATABASE)}, ${(await assets.count()).toLocaleString('en')} assets)`);
+    // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
+    void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
   }
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);
