@@ -111,11 +111,59 @@ test('search by name flies to the building and selects it', async ({ page }) => 
   const buildings = await demoBuildings(page);
   const target = buildings.find((b) => b.name.endsWith('购物中心'))!;
   await waitForReady(page);
+  // The server searches (issue 16): the page asks the asset API, one small page per query.
+  const searched = page.waitForResponse((r) => r.url().includes('/api/assets?') && new URL(r.url()).searchParams.get('q') === target.name);
   await page.getByTestId('search-input').fill(target.name);
+  const response = await searched;
+  expect(response.status()).toBe(200);
+  expect(Number(response.headers()['content-length'] ?? (await response.body()).length)).toBeLessThan(50_000);
   await page.getByTestId('search-results').getByText(target.id).click();
   await expect(page.getByTestId('info-id')).toHaveText(target.id);
   await expect(page.getByTestId('info-title')).toHaveText(target.name);
   await expect.poll(() => new URL(page.url()).searchParams.get('select')).toBe(target.id);
+});
+
+test('search finds pipes and valves by ID through the asset API, and a selected valve is flown to', async ({ page }) => {
+  // The demo network's IDs: the first valve and the first power segment (src/demo/network.ts).
+  const valve = (await (await page.request.get('/api/assets?q=440604-NJS-00001&limit=1')).json()) as { assets: { id: string; kind: string; position: [number, number] }[] };
+  expect(valve.assets[0]?.kind).toBe('valve');
+  await page.goto('/?underground=1');
+  await waitForReady(page);
+  await page.getByTestId('search-input').fill('440604-NJS-00001');
+  const row = page.getByTestId('search-results').locator('li[data-kind="valve"]').first();
+  await expect(row).toContainText('440604-NJS-00001');
+  await expect(row).toContainText('阀门');
+  await row.click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('select')).toBe('440604-NJS-00001');
+  const [lon, lat] = valve.assets[0]!.position;
+  await expect
+    .poll(async () => {
+      const view = await page.evaluate(() => window.__cimTwin!.engine()!.currentView()!);
+      return Math.hypot(view.lonDegrees - lon, view.latDegrees - lat);
+    })
+    .toBeLessThan(0.005);
+  // A pipe segment by a part of its ID: segments are assets too, with their type in the row.
+  await page.getByTestId('search-input').fill('440604-DL-0000');
+  await expect(page.getByTestId('search-results').locator('li[data-kind="pipe"]').first()).toContainText('电力');
+});
+
+test('without the asset API (tiles on a static server) the search box says what it needs, and tiles still pick', async ({ page }) => {
+  await page.route('**/config.json', async (route) => {
+    const config = (await (await route.fetch()).json()) as Record<string, unknown>;
+    delete config.assets;
+    await route.fulfill({ json: config });
+  });
+  await page.goto('/');
+  const target = await tallest(page);
+  await page.goto(`/?view=${viewAbove(target)}`);
+  await waitForReady(page);
+  await page.getByTestId('search-input').fill(target.name);
+  await expect(page.getByTestId('search-unavailable')).toHaveText(/资产服务/);
+  await page.getByTestId('search-input').press('Escape');
+  const canvas = page.locator('.cesium-widget canvas');
+  const box = (await canvas.boundingBox())!;
+  await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  await expect(page.getByTestId('info-id')).toHaveText(target.id);
 });
 
 test('a tileset that fails to load is named in an error, and the rest of the app keeps working', async ({ page }) => {

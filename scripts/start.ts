@@ -16,7 +16,9 @@
  * CORS_ORIGINS: origins whose pages may read this server cross-origin (comma-separated; default
  * none: the viewer it serves is same-origin). MONITORING_MAX_FUTURE_SKEW: how far ahead of the
  * server's clock a reading's time may be (default 10min; 90s, 2h, 1d …). ASSETS_DATABASE: the asset
- * store the tilers' --assets filled (a SQLite path or a postgres:// URL), served at /api/assets.
+ * store (a SQLite path or a postgres:// URL; default data/assets.sqlite), served at /api/assets: the
+ * demo's buildings and pipelines are loaded into it as datasets demo-buildings and demo-pipelines
+ * whenever they are tiled, or missing from the store.
  * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
@@ -26,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
 import { createStaticServer } from '../src/server/static-server.ts';
 import { displayLocation } from '../src/server/assets/loader.ts';
-import { openAssetStore } from '../src/server/assets/asset-store.ts';
+import { isPostgresLocation, openAssetStore, type AssetInput } from '../src/server/assets/asset-store.ts';
 import { registerAssetRoutes } from '../src/server/assets/routes.ts';
 import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
@@ -44,6 +46,10 @@ import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/insta
 const DEMO_SOURCE = 'tiles/demo/source';
 const DEMO_BUILDINGS = 'tiles/demo/buildings';
 const DEMO_PIPELINES = 'tiles/demo/pipelines';
+/** The demo's datasets in the asset store: the layer IDs of public/config.json. */
+export const DEMO_BUILDINGS_DATASET = 'demo-buildings';
+export const DEMO_PIPELINES_DATASET = 'demo-pipelines';
+export const DEFAULT_ASSETS_DATABASE = 'data/assets.sqlite';
 
 function newestModification(path: string): number {
   if (!existsSync(path)) return 0;
@@ -57,24 +63,35 @@ function newestModification(path: string): number {
 /** Inputs whose change makes the demo data or tiles stale. */
 const DEMO_INPUTS = ['src/demo', 'src/tiling', 'src/domain', 'scripts/demo-data.ts'];
 
-export async function prepareDemo(log: (line: string) => void = console.log): Promise<void> {
-  const tileset = join(DEMO_BUILDINGS, 'tileset.json');
-  const inputsChanged = Math.max(...DEMO_INPUTS.map(newestModification));
-  if (!existsSync(tileset) || statSync(tileset).mtimeMs < inputsChanged) {
-    log('generating the demo district …');
-    await writeDemoData(DEMO_SOURCE);
-    log('tiling the demo buildings …');
-    const input = join(DEMO_SOURCE, 'buildings.geojson');
-    const source = await openGeoJson(input);
-    const report = await tileBuildings(source.features, { sourceName: input, outputDirectory: DEMO_BUILDINGS, declaredCrs: source.declaredCrs });
-    log(`  ${report.buildingsWritten} buildings in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s`);
-  }
-  const pipelines = join(DEMO_PIPELINES, 'tileset.json');
-  if (!existsSync(pipelines) || statSync(pipelines).mtimeMs < inputsChanged) {
-    log('tiling the demo underground network …');
-    const network = generateNetwork(generateDistrict());
-    const report = await tilePipeNetwork(network, { outputDirectory: DEMO_PIPELINES });
-    log(`  ${report.kilometres.toFixed(0)} km of lines, ${report.segments} segments, ${report.assets} assets in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s`);
+/**
+ * Generate and tile what is missing or stale, loading the tiled assets into the store (all or
+ * nothing, before the tiles are moved into place). Tiles that are up to date but whose dataset the
+ * store lacks (a new store, or one emptied by hand) are tiled again, so tiles and store agree.
+ */
+export async function prepareDemo(log: (line: string) => void = console.log, assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE): Promise<void> {
+  if (!isPostgresLocation(assetsLocation)) mkdirSync(dirname(assetsLocation), { recursive: true });
+  const store = await openAssetStore(assetsLocation);
+  try {
+    const loader = (dataset: string) => (assets: Iterable<AssetInput>) => store.replaceDataset(dataset, assets).then((r) => r.loaded);
+    const stale = async (tileset: string, dataset: string, inputsChanged: number) => !existsSync(tileset) || statSync(tileset).mtimeMs < inputsChanged || (await store.count(dataset)) === 0;
+    const inputsChanged = Math.max(...DEMO_INPUTS.map(newestModification));
+    if (await stale(join(DEMO_BUILDINGS, 'tileset.json'), DEMO_BUILDINGS_DATASET, inputsChanged)) {
+      log('generating the demo district …');
+      await writeDemoData(DEMO_SOURCE);
+      log('tiling the demo buildings …');
+      const input = join(DEMO_SOURCE, 'buildings.geojson');
+      const source = await openGeoJson(input);
+      const report = await tileBuildings(source.features, { sourceName: input, outputDirectory: DEMO_BUILDINGS, declaredCrs: source.declaredCrs, loadAssets: loader(DEMO_BUILDINGS_DATASET) });
+      log(`  ${report.buildingsWritten} buildings in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s; ${report.assetsLoaded} in the asset store (${displayLocation(assetsLocation)})`);
+    }
+    if (await stale(join(DEMO_PIPELINES, 'tileset.json'), DEMO_PIPELINES_DATASET, inputsChanged)) {
+      log('tiling the demo underground network …');
+      const network = generateNetwork(generateDistrict());
+      const report = await tilePipeNetwork(network, { outputDirectory: DEMO_PIPELINES, loadAssets: loader(DEMO_PIPELINES_DATASET) });
+      log(`  ${report.kilometres.toFixed(0)} km of lines, ${report.segments} segments, ${report.assets} assets in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s; ${report.assetsLoaded} in the asset store`);
+    }
+  } finally {
+    await store.close();
   }
 }
 
@@ -135,14 +152,13 @@ async function main() {
     storeLifecycles(monitoring.database.db, records);
     console.log(`lifecycle records: ${records.length} demo buildings`);
   }
-  if (process.env.ASSETS_DATABASE) {
-    const assets = await openAssetStore(process.env.ASSETS_DATABASE);
-    app.addHook('onClose', () => assets.close());
-    registerAssetRoutes(app, { store: assets });
-    console.log(`asset API: ${origin}/api/assets (${displayLocation(process.env.ASSETS_DATABASE)}, ${(await assets.count()).toLocaleString('en')} assets)`);
-    // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
-    void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
-  }
+  const assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE;
+  const assets = await openAssetStore(assetsLocation);
+  app.addHook('onClose', () => assets.close());
+  registerAssetRoutes(app, { store: assets });
+  console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);
+  // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
+  void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);
   console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);

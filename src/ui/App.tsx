@@ -2,7 +2,6 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { CityViewer } from '../engine/city-viewer.ts';
 import type { AppState, AppStore } from '../store/index.ts';
 import { formatUrlState, type LayerPlacement, type UrlState } from '../store/url-state.ts';
-import { findById } from '../search/search-index.ts';
 import { formatFilter } from '../domain/thematic/filter.ts';
 import { layerFromUrl, loadConfig } from './config.ts';
 import { ServicesContext, useApp, useCommandDictionary, useDictionary, useServices, type AppServices } from './context.ts';
@@ -10,7 +9,7 @@ import { InfoPanel } from './InfoPanel.tsx';
 import { PanelBoundary } from './PanelBoundary.tsx';
 import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
-import { loadSearchEntries } from './search-loader.ts';
+import { assetPlace } from './go-to-asset.ts';
 import { openSensorLink } from './sensor-link.ts';
 import { AnalysisPanel } from './AnalysisPanel.tsx';
 import { AnalysisDrawer } from './AnalysisDrawer.tsx';
@@ -267,13 +266,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (urlState.filter) store.getState().setFilterText(urlState.filter);
       if (urlState.asOfDate) store.getState().setAsOfDate(urlState.asOfDate);
       // A deep link to an asset without a saved view opens onto the asset.
-      const initialAsset =
-        urlState.select && !urlState.view
-          ? loadSearchEntries(layers).then((entries) => {
-              const entry = findById(entries, urlState.select!);
-              return entry && { lonDegrees: entry.lonDegrees, latDegrees: entry.latDegrees, heightMetres: entry.heightMetres };
-            })
-          : undefined;
+      const initialAsset = urlState.select && !urlState.view ? assetPlace(config.assets?.url, urlState.select) : undefined;
       engine = new CityViewer({
         container: container.current,
         store,

@@ -3,14 +3,15 @@ import { networkConnections, type ConnectionsAnswer } from '../api/network.ts';
 import { errorText } from '../domain/error-text.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { formatValue } from './i18n.ts';
-import { goToAsset } from './search-loader.ts';
+import { goToAsset } from './go-to-asset.ts';
 
 type Loaded = { state: 'loading' } | { state: 'ready'; answer: ConnectionsAnswer } | { state: 'error'; message: string };
 
 /** For a picked pipe or asset: what it connects to, the buildings it serves, and its analyses (asked of the server). */
 export function PipeConnections({ id }: { id: string }) {
   const t = useDictionary();
-  const { store, engine } = useServices();
+  const services = useServices();
+  const { store } = services;
   const api = useApp((s) => s.assetsApiUrl);
   const [loaded, setLoaded] = useState<Loaded & { id: string }>();
   useEffect(() => {
@@ -28,7 +29,7 @@ export function PipeConnections({ id }: { id: string }) {
   const connections = loaded.answer;
   const isSegment = connections.feature === 'segment';
   const select = (target: string) => store.getState().select({ id: target });
-  const goToBuilding = (buildingId: string) => goToAsset({ store, engine }, buildingId);
+  const goToBuilding = (buildingId: string) => goToAsset(services, buildingId);
   const actions = store.getState();
   return (
     <div className="pipe-connections" data-testid="pipe-connections">

@@ -14,9 +14,12 @@ function stageValues(language: Language): Record<string, string> {
 
 const zh = {
   appTitle: '城市信息模型 · 数字孪生',
-  searchPlaceholder: '搜索建筑名称、地址或编号',
+  searchPlaceholder: '搜索建筑、管线、设施的名称、地址或编号',
   searchNoResults: '无匹配结果',
-  searchLoading: '正在加载索引…',
+  searchLoading: '正在搜索…',
+  searchUnavailable: '搜索需要资产服务（配置中未设 assets），图层仍可浏览与点选',
+  searchFailed: '搜索失败',
+  searchMore: '结果较多，请输入更完整的名称',
   layers: '图层',
   sceneStyle: '场景风格',
   sceneStyles: { original: '原始颜色', dark: '深色/科技' } as Record<string, string>,
@@ -166,9 +169,12 @@ type Dictionary = typeof zh;
 
 const en: Dictionary = {
   appTitle: 'City Information Model · Digital Twin',
-  searchPlaceholder: 'Search building name, address or ID',
+  searchPlaceholder: 'Search buildings, pipes and assets by name, address or ID',
   searchNoResults: 'No matches',
-  searchLoading: 'Loading index…',
+  searchLoading: 'Searching…',
+  searchUnavailable: 'Search needs the asset API (no assets URL in the config); layers can still be viewed and picked',
+  searchFailed: 'Search failed',
+  searchMore: 'More matches: type more of the name',
   layers: 'Layers',
   sceneStyle: 'Scene style',
   sceneStyles: { original: 'Original colours', dark: 'Dark (technology)' },

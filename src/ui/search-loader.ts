@@ -1,7 +1,10 @@
-/** Loads and caches the search indexes of the configured layers (lazily: only when first needed). */
-import { findById, parseSearchIndex, type SearchEntry } from '../search/search-index.ts';
-import type { AppStore, LayerConfig } from '../store/index.ts';
-import type { CityViewer } from '../engine/city-viewer.ts';
+/**
+ * Loads and caches the search indexes of the configured layers (lazily: only when first needed).
+ * On its way out (issue 16): the search box, go-to links and deep links use the asset API; the
+ * impact lists and the filter count still read whole-layer indexes through this until they move.
+ */
+import { parseSearchIndex, type SearchEntry } from '../search/search-index.ts';
+import type { LayerConfig } from '../store/index.ts';
 
 const cache = new Map<string, Promise<SearchEntry[]>>();
 
@@ -24,12 +27,4 @@ export async function loadSearchEntries(layers: readonly LayerConfig[]): Promise
   const withIndex = layers.filter((l): l is LayerConfig & { searchIndex: string } => typeof l.searchIndex === 'string');
   const results = await Promise.allSettled(withIndex.map(loadOne));
   return results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
-}
-
-/** Select an asset by its ID and fly to it when a layer's search index knows where it is. */
-export async function goToAsset(services: { store: AppStore; engine: () => CityViewer | undefined }, id: string): Promise<void> {
-  const { store, engine } = services;
-  store.getState().select({ id });
-  const entry = findById(await loadSearchEntries(store.getState().layers.map((l) => l.config)), id);
-  if (entry) await engine()?.flyToPosition(entry.lonDegrees, entry.latDegrees, entry.heightMetres);
 }

@@ -5,7 +5,7 @@ import { startOfDayInChina } from '../../domain/monitoring/kpi.ts';
 import type { InspectionSummary } from '../../domain/lifecycle/inspections.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
-import { goToAsset } from '../search-loader.ts';
+import { goToAsset } from '../go-to-asset.ts';
 
 const DAYS = 7;
 /** Statistics and health are recomputed on this period, not on every reading. */

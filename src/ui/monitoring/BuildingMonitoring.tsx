@@ -3,9 +3,8 @@ import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES } from '../../domain/monitor
 import { SENSOR_STATE_COLOURS } from '../../domain/monitoring/warning.ts';
 import { incidentsNear, sensorsNear } from '../../monitoring/nearby.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
-import { findById } from '../../search/search-index.ts';
 import { useApp, useServices } from '../context.ts';
-import { loadSearchEntries } from '../search-loader.ts';
+import { assetPlace } from '../go-to-asset.ts';
 import { LevelBadge, timeOfDay } from './labels.tsx';
 
 /** Sensors within this distance of a building count as "near" it (metres). */
@@ -30,21 +29,21 @@ export function BuildingMonitoring({ buildingId }: { buildingId: string }) {
   const t = TEXT[language];
   const revision = useApp((s) => s.sensorRevision);
   const incidents = useApp((s) => s.incidents);
-  const layers = useApp((s) => s.layers);
   const connected = useApp((s) => s.connection !== 'off');
   const [position, setPosition] = useState<{ id: string; lon: number; lat: number }>();
   const [history, setHistory] = useState<{ id: string; incidents: IncidentDocument[] } | { id: string; error: string }>();
 
   useEffect(() => {
     let cancelled = false;
-    void loadSearchEntries(layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config)).then((entries) => {
-      const entry = findById(entries, buildingId);
-      if (!cancelled && entry) setPosition({ id: buildingId, lon: entry.lonDegrees, lat: entry.latDegrees });
-    });
+    assetPlace(services.assetsApiUrl(), buildingId)
+      .then((place) => {
+        if (!cancelled && place) setPosition({ id: buildingId, lon: place.lonDegrees, lat: place.latDegrees });
+      })
+      .catch(() => undefined); // no position: no nearby sensors listed (the asset API's failure shows elsewhere)
     return () => {
       cancelled = true;
     };
-  }, [buildingId, layers]);
+  }, [buildingId, services]);
 
   useEffect(() => {
     const service = services.monitoring();
