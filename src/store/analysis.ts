@@ -161,6 +161,8 @@ export const analysisSlice = (set: Set, get: Get): AnalysisSlice => {
       const isolation = get().isolation;
       if (!isolation) return;
       const inoperable = isolation.inoperableValveIds.includes(valveId) ? isolation.inoperableValveIds.filter((v) => v !== valveId) : [...isolation.inoperableValveIds, valveId];
+      // The mark shows at once; the valves to close follow with the server's answer.
+      set({ isolation: { ...isolation, inoperableValveIds: inoperable } });
       await get().runIsolation(isolation.brokenSegmentId, inoperable);
     },
     focusFinding: (focus) => {
