@@ -7,12 +7,13 @@ const segment = (id: string): DrawnSegment => ({ id, type: 'water', path: [[113.
 
 const isolation = (inoperable: string[]): IsolationAnswer => ({
   brokenSegmentId: 'W-1', type: 'water', valvesToClose: inoperable.length ? ['V-3'] : ['V-1', 'V-2'], alreadyClosed: [], bypassedValves: inoperable, sourcesToShut: [],
-  zoneSegments: ['W-1'], segmentsOutOfSupply: ['W-1', 'W-2'], buildingsOutOfSupply: ['B-1'], inoperableValveIds: inoperable, milliseconds: 1.5,
+  zoneSegments: ['W-1'], segmentsOutOfSupply: ['W-1', 'W-2'], buildingsOutOfSupply: ['B-1'], zoneSegmentCount: 1, segmentsOutOfSupplyCount: 2, buildingsOutOfSupplyCount: 1, listsTruncated: false,
+  inoperableValveIds: inoperable, milliseconds: 1.5,
   drawn: { segments: [segment('W-1'), segment('W-2')], points: [[113.1, 23.0, -1]], truncated: false }, broken: segment('W-1'),
 });
 
 const trace = (direction: TraceAnswer['direction'], segments: string[]): TraceAnswer => ({
-  direction, segments, nodes: [], buildings: [], startId: 'W-1', type: 'water', milliseconds: 1, drawn: { segments: segments.map(segment), points: [], truncated: false }, start: segment('W-1'),
+  direction, segments, buildings: [], segmentCount: segments.length, nodeCount: segments.length + 1, buildingCount: 0, listsTruncated: false, startId: 'W-1', type: 'water', milliseconds: 1, drawn: { segments: segments.map(segment), points: [], truncated: false }, start: segment('W-1'),
 });
 
 function respond(body: unknown, status = 200): Response {

@@ -103,8 +103,8 @@ export function AnalysisPanel() {
       {tool === 'isolation' && <IsolationPanel />}
       {tool === 'trace' && trace && (
         <div className="findings">
-          <p data-testid="trace-count" data-count={trace.segments.length} data-direction={trace.direction}>
-            <strong>{`${t.trace[trace.direction]} · ${t.traceFound(trace.segments.length, trace.buildings.length)}`}</strong> <span className="muted">{milliseconds !== undefined && t.took(milliseconds)}</span>
+          <p data-testid="trace-count" data-count={trace.segmentCount} data-direction={trace.direction}>
+            <strong>{`${t.trace[trace.direction]} · ${t.traceFound(trace.segmentCount, trace.buildingCount)}`}</strong> <span className="muted">{milliseconds !== undefined && t.took(milliseconds)}</span>
           </p>
         </div>
       )}

@@ -30,8 +30,10 @@ export const COVER_RULES = coverRulesFile.rules as CoverRule[];
 
 /** Types with valves to close: pressure networks. */
 export const ISOLATABLE_TYPES: readonly PipelineType[] = ['water', 'gas', 'heat'];
-/** Most segments drawn in one answer (the ID lists stay whole). */
+/** Most segments drawn in one answer. */
 export const MAXIMUM_DRAWN_SEGMENTS = 5_000;
+/** Most IDs in one list of an answer (a trace of a whole city network has 200,000); the counts stay whole. */
+export const MAXIMUM_LISTED_IDS = 10_000;
 /** Largest side of a clearance or cover bbox, metres. */
 export const MAXIMUM_ANALYSIS_BBOX_METRES = 5_000;
 /** Longest section line, metres. */
@@ -206,13 +208,41 @@ export class NetworkAnalyses {
       .map((id) => network.index.assetsById.get(id))
       .filter((a) => a !== undefined)
       .map((a): DrawnPoint => [a.lonDegrees, a.latDegrees, -1]);
-    return { ...result, inoperableValveIds: [...inoperableValveIds], milliseconds, drawn: drawn(result.segmentsOutOfSupply.map((id) => network.index.segmentsById.get(id)), points), broken: drawnSegment(segment) };
+    const { zoneSegments, segmentsOutOfSupply, buildingsOutOfSupply } = result;
+    return {
+      ...result,
+      zoneSegments: zoneSegments.slice(0, MAXIMUM_LISTED_IDS),
+      segmentsOutOfSupply: segmentsOutOfSupply.slice(0, MAXIMUM_LISTED_IDS),
+      buildingsOutOfSupply: buildingsOutOfSupply.slice(0, MAXIMUM_LISTED_IDS),
+      zoneSegmentCount: zoneSegments.length,
+      segmentsOutOfSupplyCount: segmentsOutOfSupply.length,
+      buildingsOutOfSupplyCount: buildingsOutOfSupply.length,
+      listsTruncated: [zoneSegments, segmentsOutOfSupply, buildingsOutOfSupply].some((l) => l.length > MAXIMUM_LISTED_IDS),
+      inoperableValveIds: [...inoperableValveIds],
+      milliseconds,
+      drawn: drawn(segmentsOutOfSupply.map((id) => network.index.segmentsById.get(id)), points),
+      broken: drawnSegment(segment),
+    };
   }
 
   trace(startId: string, direction: TraceDirection): TraceAnswer {
     const { segment, network } = this.segmentOrThrow(startId);
     const [result, milliseconds] = timed(() => traceOnGraph(network.graph(segment.type)!, startId, direction));
-    return { ...result, startId, type: segment.type, milliseconds, drawn: drawn(result.segments.map((id) => network.index.segmentsById.get(id))), start: drawnSegment(segment) };
+    const { segments, nodes, buildings } = result;
+    return {
+      direction,
+      segments: segments.slice(0, MAXIMUM_LISTED_IDS),
+      buildings: buildings.slice(0, MAXIMUM_LISTED_IDS),
+      segmentCount: segments.length,
+      nodeCount: nodes.length,
+      buildingCount: buildings.length,
+      listsTruncated: segments.length > MAXIMUM_LISTED_IDS || buildings.length > MAXIMUM_LISTED_IDS,
+      startId,
+      type: segment.type,
+      milliseconds,
+      drawn: drawn(segments.map((id) => network.index.segmentsById.get(id))),
+      start: drawnSegment(segment),
+    };
   }
 
   section(fromValue: readonly number[], toValue: readonly number[]): SectionAnswer {

@@ -57,7 +57,16 @@ export interface ConnectionsAnswer {
   buildingCount: number;
 }
 
-export interface IsolationAnswer extends IsolationResult {
+/** How many IDs each list holds in full, where an answer's lists are cut to MAXIMUM_LISTED_IDS. */
+export interface ListCounts {
+  /** Some list held more IDs than the answer carries (the counts are whole). */
+  listsTruncated: boolean;
+}
+
+export interface IsolationAnswer extends IsolationResult, ListCounts {
+  zoneSegmentCount: number;
+  segmentsOutOfSupplyCount: number;
+  buildingsOutOfSupplyCount: number;
   inoperableValveIds: string[];
   milliseconds: number;
   /** What loses supply (orange), markers on the valves to close and the sources to shut. */
@@ -66,7 +75,10 @@ export interface IsolationAnswer extends IsolationResult {
   broken: DrawnSegment;
 }
 
-export interface TraceAnswer extends TraceResult {
+export interface TraceAnswer extends Omit<TraceResult, 'nodes'>, ListCounts {
+  segmentCount: number;
+  nodeCount: number;
+  buildingCount: number;
   startId: string;
   type: PipelineType;
   milliseconds: number;

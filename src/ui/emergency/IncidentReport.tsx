@@ -173,7 +173,7 @@ export function IncidentReport({ incident, snapshot, figures, onClose }: { incid
                   {t.sources}: {isolation.sourcesToShut.join('、')}
                 </p>
               )}
-              <p>{t.outOfSupply(isolation.segmentsOutOfSupply.length, isolation.buildingsOutOfSupply.length)}</p>
+              <p>{t.outOfSupply(isolation.segmentsOutOfSupplyCount, isolation.buildingsOutOfSupplyCount)}</p>
             </div>
           ) : (
             <p className="muted">{t.noValves}</p>
