@@ -109,3 +109,26 @@ test('the clearance check lists the violations the rules find and highlights the
   expect(withHighlight - without, 'red pixels the violation highlight adds').toBeGreaterThan(50);
   expect(networkDocuments, 'requests for network.json').toEqual([]);
 });
+
+test('without the analysis API (tiles on a static server) the analysis tools and the pipe panel say what they need, and pipes still pick', async ({ page }) => {
+  await page.route('**/config.json', async (route) => {
+    const config = (await (await route.fetch()).json()) as Record<string, unknown>;
+    delete config.assets;
+    await route.fulfill({ json: config });
+  });
+  const networkDocuments = networkDocumentRequests(page);
+  const segment = generateNetwork(generateDistrict()).segments.find((s) => s.type === 'water' && s.shape.kind === 'circular' && s.shape.diameterMillimetres >= 300)!;
+  const [a, b] = [segment.path[0]!, segment.path.at(-1)!];
+  await page.goto(`/?underground=1&select=${segment.id}&view=${(a[0] + b[0]) / 2},${(a[1] + b[1]) / 2},260,0,-89`);
+  await waitForReady(page);
+  await expect(page.getByTestId('analysis-no-api')).toContainText('未配置分析服务');
+  await expect(page.getByTestId('tool-clearance')).toBeDisabled();
+  await expect(page.getByTestId('tool-section')).toBeDisabled();
+  // The pipe's attributes still come from its tile; its connections and analyses need the server.
+  await expect(page.getByTestId('info-id')).toHaveText(segment.id);
+  await expect(page.getByTestId('pipe-network-status')).toHaveAttribute('data-state', 'no-api');
+  await expect(page.getByTestId('isolation-button')).toHaveCount(0);
+  await page.getByTestId('language-toggle').click();
+  await expect(page.getByTestId('analysis-no-api')).toContainText('No analysis service configured');
+  expect(networkDocuments, 'requests for network.json').toEqual([]);
+});
