@@ -22,6 +22,9 @@
  *  - The case store (案卷) on SQLite and PostgreSQL: load, a grid's open cases, daily statistics and
  *    actions on BENCH_CASES synthetic cases over 5,000 grids (default 100,000; 0 skips;
  *    BENCH_ONLY=cases runs this alone).
+ *  - The network analyses at the server on both stores: valve isolation and tracing p50/p95 over
+ *    HTTP on a synthetic water grid of BENCH_NETWORK_SEGMENTS segments (default 200,000, about
+ *    10,000 km; 0 skips; BENCH_ONLY=network runs this alone).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -45,6 +48,7 @@ import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visu
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
 import { benchCaseStores, caseLines, type CaseBenchResult } from './bench/cases.ts';
+import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -415,6 +419,11 @@ async function main() {
     console.log(caseLines(await benchCaseStores(caseCount)).join('\n'));
     return;
   }
+  // BENCH_ONLY=network: the network analyses at the server alone.
+  if (process.env.BENCH_ONLY === 'network') {
+    console.log(networkLines(await benchNetwork()).join('\n'));
+    return;
+  }
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
   const tiling = benchTiling(counts);
   const pipes = await benchPipelines();
@@ -431,6 +440,8 @@ async function main() {
   }
   const assets: AssetBenchResult[] = assetCount > 0 ? await benchAssetStores(assetCount) : [];
   const cases: CaseBenchResult[] = caseCount > 0 ? await benchCaseStores(caseCount) : [];
+  const networkSegments = Number(process.env.BENCH_NETWORK_SEGMENTS ?? 200_000);
+  const networkRows: NetworkBenchRow[] = networkSegments > 0 ? await benchNetwork(networkSegments) : [];
   const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
 
   const lines: string[] = [];
@@ -454,6 +465,7 @@ async function main() {
   }
   lines.push(...assetLines(assets));
   lines.push(...caseLines(cases));
+  lines.push(...networkLines(networkRows));
   if (viewer) {
     lines.push(...viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds));
     lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, viewer.undergroundBelow, rounds));

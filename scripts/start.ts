@@ -33,6 +33,7 @@ import { isPostgresLocation, openAssetStore, type AssetInput } from '../src/serv
 import { registerAssetRoutes } from '../src/server/assets/routes.ts';
 import { openCaseStore } from '../src/server/cases/case-store.ts';
 import { registerCaseRoutes } from '../src/server/cases/routes.ts';
+import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
@@ -167,6 +168,8 @@ async function main() {
   app.addHook('onClose', () => cases.close());
   registerCaseRoutes(app, { store: cases, apiKeys: [apiKey] });
   console.log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
+  // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
+  void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);
   console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);
