@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { checkClearances, type ClearanceRule } from '../src/domain/analysis/clearance.ts';
-import { readNetworkDocument } from '../src/domain/network-document.ts';
-import { networkProjection } from '../src/domain/network-index.ts';
+import type { Page } from '@playwright/test';
 import { PIPELINE_TYPE_NAMES } from '../src/domain/pipelines.ts';
 import { generateDistrict, localToLonLat } from '../src/demo/district.ts';
+import { generateNetwork } from '../src/demo/network.ts';
+import { clearanceWithin } from '../src/server/network/analyses.ts';
 import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
 import { PNG } from 'pngjs';
 
@@ -17,7 +16,17 @@ function secondaryStreetMidBlock() {
   return { x: street.line[0][0], y, widthMetres: street.widthMetres };
 }
 
+/** The analyses run on the server: the page must never fetch the network document. */
+function networkDocumentRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (request) => {
+    if (/\/network\.json(\?|$)/.test(new URL(request.url()).pathname)) seen.push(request.url());
+  });
+  return seen;
+}
+
 test('drawing a section across a street charts its pipes west to east at their depths', async ({ page }) => {
+  const networkDocuments = networkDocumentRequests(page);
   const { x, y, widthMetres } = secondaryStreetMidBlock();
   const toLonLat = localToLonLat();
   const [lon, lat] = toLonLat([x, y]);
@@ -51,20 +60,21 @@ test('drawing a section across a street charts its pipes west to east at their d
   expect(covers[4]).toBeCloseTo(1.0, 1);
   await expect(page.locator('[data-testid="section-chart"] svg .pipe')).toHaveCount(6);
   await expect(page.getByTestId('section-clearance')).toHaveCount(5);
+  expect(networkDocuments, 'requests for network.json').toEqual([]);
 });
 
 test('the clearance check lists the violations the rules find and highlights them in 3D', async ({ page }) => {
-  const document = await (await page.request.get('/tiles/demo/pipelines/network.json')).json();
-  const network = readNetworkDocument(document);
-  const rules = (JSON.parse(readFileSync('src/domain/analysis/clearance-rules.json', 'utf8')) as { rules: ClearanceRule[] }).rules;
-  const expected = checkClearances(network.segments, rules, networkProjection(network).toLocal);
-  expect(expected.length).toBeGreaterThan(0);
-
+  const networkDocuments = networkDocumentRequests(page);
   await page.goto('/?underground=1&view=113.12,23.0,700,0,-50');
   await waitForReady(page);
   await expect(page.getByTestId('tool-clearance')).toBeEnabled({ timeout: 60_000 });
   await page.getByTestId('tool-clearance').click();
+  // The server checks the 4 × 4 km around the centre of the view; the same check over the network the generator laid finds the same.
   const count = page.getByTestId('clearance-count');
+  await expect(count).toHaveAttribute('data-bbox', /^[\d.,-]+$/);
+  const bbox = (await count.getAttribute('data-bbox'))!.split(',').map(Number) as [number, number, number, number];
+  const expected = clearanceWithin(generateNetwork(generateDistrict()).segments, bbox);
+  expect(expected.length).toBeGreaterThan(0);
   await expect(count).toHaveAttribute('data-count', String(expected.length));
   await expect(count).toContainText(`发现 ${expected.length} 处净距不足`);
   await expect(page.getByTestId('clearance-finding').first()).toBeVisible();
@@ -97,4 +107,28 @@ test('the clearance check lists the violations the rules find and highlights the
   await page.evaluate(() => window.__cimTwin!.store.getState().openTool(undefined));
   const without = await redPixels();
   expect(withHighlight - without, 'red pixels the violation highlight adds').toBeGreaterThan(50);
+  expect(networkDocuments, 'requests for network.json').toEqual([]);
+});
+
+test('without the analysis API (tiles on a static server) the analysis tools and the pipe panel say what they need, and pipes still pick', async ({ page }) => {
+  await page.route('**/config.json', async (route) => {
+    const config = (await (await route.fetch()).json()) as Record<string, unknown>;
+    delete config.assets;
+    await route.fulfill({ json: config });
+  });
+  const networkDocuments = networkDocumentRequests(page);
+  const segment = generateNetwork(generateDistrict()).segments.find((s) => s.type === 'water' && s.shape.kind === 'circular' && s.shape.diameterMillimetres >= 300)!;
+  const [a, b] = [segment.path[0]!, segment.path.at(-1)!];
+  await page.goto(`/?underground=1&select=${segment.id}&view=${(a[0] + b[0]) / 2},${(a[1] + b[1]) / 2},260,0,-89`);
+  await waitForReady(page);
+  await expect(page.getByTestId('analysis-no-api')).toContainText('未配置分析服务');
+  await expect(page.getByTestId('tool-clearance')).toBeDisabled();
+  await expect(page.getByTestId('tool-section')).toBeDisabled();
+  // The pipe's attributes still come from its tile; its connections and analyses need the server.
+  await expect(page.getByTestId('info-id')).toHaveText(segment.id);
+  await expect(page.getByTestId('pipe-network-status')).toHaveAttribute('data-state', 'no-api');
+  await expect(page.getByTestId('isolation-button')).toHaveCount(0);
+  await page.getByTestId('language-toggle').click();
+  await expect(page.getByTestId('analysis-no-api')).toContainText('No analysis service configured');
+  expect(networkDocuments, 'requests for network.json').toEqual([]);
 });

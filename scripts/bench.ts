@@ -19,6 +19,12 @@
  *    POST → colour on screen alone).
  *  - The asset store on SQLite and PostgreSQL + PostGIS: load, search, bbox and radius p50/p95 on
  *    BENCH_ASSETS synthetic buildings (default 100,000; 0 skips; BENCH_ONLY=assets runs this alone).
+ *  - The case store (案卷) on SQLite and PostgreSQL: load, a grid's open cases, daily statistics and
+ *    actions on BENCH_CASES synthetic cases over 5,000 grids (default 100,000; 0 skips;
+ *    BENCH_ONLY=cases runs this alone).
+ *  - The network analyses at the server on both stores: valve isolation and tracing p50/p95 over
+ *    HTTP on a synthetic water grid of BENCH_NETWORK_SEGMENTS segments (default 200,000, about
+ *    10,000 km; 0 skips; BENCH_ONLY=network runs this alone).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -41,6 +47,8 @@ import { benchThematic, type ThematicResult } from './bench/thematic.ts';
 import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visual-complete.ts';
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
+import { benchCaseStores, caseLines, type CaseBenchResult } from './bench/cases.ts';
+import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -405,6 +413,17 @@ async function main() {
     console.log(assetLines(await benchAssetStores(assetCount)).join('\n'));
     return;
   }
+  const caseCount = Number(process.env.BENCH_CASES ?? 100_000);
+  // BENCH_ONLY=cases: the case store alone.
+  if (process.env.BENCH_ONLY === 'cases') {
+    console.log(caseLines(await benchCaseStores(caseCount)).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=network: the network analyses at the server alone.
+  if (process.env.BENCH_ONLY === 'network') {
+    console.log(networkLines(await benchNetwork()).join('\n'));
+    return;
+  }
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
   const tiling = benchTiling(counts);
   const pipes = await benchPipelines();
@@ -420,6 +439,9 @@ async function main() {
     fanOut = await benchFanOut();
   }
   const assets: AssetBenchResult[] = assetCount > 0 ? await benchAssetStores(assetCount) : [];
+  const cases: CaseBenchResult[] = caseCount > 0 ? await benchCaseStores(caseCount) : [];
+  const networkSegments = Number(process.env.BENCH_NETWORK_SEGMENTS ?? 200_000);
+  const networkRows: NetworkBenchRow[] = networkSegments > 0 ? await benchNetwork(networkSegments) : [];
   const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
 
   const lines: string[] = [];
@@ -442,6 +464,8 @@ async function main() {
     lines.push(`| ${r.label} | ${r.segments.toLocaleString('en')} | ${r.graphMilliseconds.toFixed(1)} ms | ${r.isolationMedianMilliseconds.toFixed(1)} ms | ${r.isolationMaximumMilliseconds.toFixed(1)} ms | ${r.breaks} | ${r.meanValvesToClose.toFixed(1)} |`);
   }
   lines.push(...assetLines(assets));
+  lines.push(...caseLines(cases));
+  lines.push(...networkLines(networkRows));
   if (viewer) {
     lines.push(...viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds));
     lines.push(...undergroundLines(viewer.undergroundOn, viewer.undergroundOff, viewer.undergroundBelow, rounds));

@@ -18,7 +18,8 @@
  * server's clock a reading's time may be (default 10min; 90s, 2h, 1d …). ASSETS_DATABASE: the asset
  * store (a SQLite path or a postgres:// URL; default data/assets.sqlite), served at /api/assets: the
  * demo's buildings and pipelines are loaded into it as datasets demo-buildings and demo-pipelines
- * whenever they are tiled, or missing from the store.
+ * whenever they are tiled, or missing from the store. CASES_DATABASE: the case store (案卷; a SQLite
+ * path or a postgres:// URL; default data/cases.sqlite), served at /api/cases with the same write key.
  * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +31,9 @@ import { createStaticServer } from '../src/server/static-server.ts';
 import { displayLocation } from '../src/server/assets/loader.ts';
 import { isPostgresLocation, openAssetStore, type AssetInput } from '../src/server/assets/asset-store.ts';
 import { registerAssetRoutes } from '../src/server/assets/routes.ts';
+import { openCaseStore } from '../src/server/cases/case-store.ts';
+import { registerCaseRoutes } from '../src/server/cases/routes.ts';
+import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
@@ -159,6 +163,13 @@ async function main() {
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
   registerLifecycleDates(app, { db: monitoring.database.db, assets });
   console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);
+  const casesLocation = process.env.CASES_DATABASE ?? 'data/cases.sqlite';
+  const cases = await openCaseStore(casesLocation);
+  app.addHook('onClose', () => cases.close());
+  registerCaseRoutes(app, { store: cases, apiKeys: [apiKey] });
+  console.log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
+  // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
+  void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);
   console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);

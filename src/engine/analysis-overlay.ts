@@ -2,7 +2,8 @@
  * Draws the pipeline analyses in 3D: the section line with its cutting plane, the segments an
  * analysis picked out (clearance violations, cover shortfalls, the profile run) as lines along
  * their centre lines that show through the ground and other pipes, and markers at the findings.
- * Listens to the store; plain class with destroy().
+ * The geometry comes with the server's answers (paths and centre-line heights), never from a
+ * network held in the browser. Listens to the store; plain class with destroy().
  */
 import {
   ArcType,
@@ -21,7 +22,7 @@ import {
   PerInstanceColorAppearance,
   type Viewer,
 } from 'cesium';
-import { centreElevationMetres, type PipeSegment } from '../domain/pipelines.ts';
+import type { DrawnSegment } from '../api/network.ts';
 import type { AnalysisHighlight } from '../store/analysis.ts';
 import type { AppState, AppStore } from '../store/index.ts';
 
@@ -34,9 +35,8 @@ const SECTION_COLOUR = Color.fromCssColorString('#0a84ff');
 /** How deep the section's cutting plane is drawn, metres. */
 const SECTION_PLANE_DEPTH_METRES = 8;
 
-function segmentPositions(segment: PipeSegment): Cartesian3[] {
-  const z0 = centreElevationMetres(0, segment.start, segment.shape);
-  const z1 = centreElevationMetres(0, segment.end, segment.shape);
+function segmentPositions(segment: DrawnSegment): Cartesian3[] {
+  const [z0, z1] = segment.centreMetres;
   const n = segment.path.length;
   return segment.path.map(([lon, lat], i) => Cartesian3.fromDegrees(lon, lat, z0 + ((z1 - z0) * i) / Math.max(1, n - 1)));
 }
@@ -54,16 +54,16 @@ export class AnalysisOverlay {
   ) {
     this.points = viewer.scene.primitives.add(new PointPrimitiveCollection()) as PointPrimitiveCollection;
     this.unsubscribe = store.subscribe((state, previous) => {
-      if (state.highlight !== previous.highlight || state.network !== previous.network) this.drawHighlight(state);
+      if (state.highlight !== previous.highlight) this.drawHighlight(state);
       if (state.sectionPoints !== previous.sectionPoints) this.drawSection(state.sectionPoints);
-      if (state.highlight?.focus && state.highlight.focus !== previous.highlight?.focus) this.flyToFocus(state, state.highlight.focus);
+      if (state.highlight?.focus && state.highlight.focus !== previous.highlight?.focus) this.flyToFocus(state.highlight, state.highlight.focus);
     });
   }
 
-  private segments(state: AppState, ids: readonly string[]): PipeSegment[] {
-    if (state.network.status !== 'ready') return [];
-    const byId = state.network.network.index.segmentsById;
-    return ids.map((id) => byId.get(id)).filter((s): s is PipeSegment => s !== undefined);
+  /** The drawn segments with these IDs, from the focus's own geometry or the highlight's. */
+  private segments(highlight: AnalysisHighlight, ids: readonly string[]): DrawnSegment[] {
+    const byId = new Map([...highlight.segments, ...(highlight.focus?.segments ?? [])].map((s) => [s.id, s]));
+    return ids.map((id) => byId.get(id)).filter((s): s is DrawnSegment => s !== undefined);
   }
 
   private drawHighlight(state: AppState): void {
@@ -75,7 +75,7 @@ export class AnalysisOverlay {
     if (highlight) {
       const focusIds = new Set(highlight.focus?.segmentIds ?? []);
       const base = state.tool === 'profile' || state.tool === 'trace' ? PROFILE_COLOUR : state.tool === 'isolation' ? OUT_OF_SUPPLY_COLOUR : FINDING_COLOUR;
-      const instances = this.segments(state, highlight.segmentIds).map(
+      const instances = highlight.segments.map(
         (segment) =>
           new GeometryInstance({
             geometry: new PolylineGeometry({ positions: segmentPositions(segment), width: focusIds.has(segment.id) ? 7 : 4, arcType: ArcType.NONE }),
@@ -138,11 +138,11 @@ export class AnalysisOverlay {
     this.drawPoints(this.store.getState());
   }
 
-  private flyToFocus(state: AppState, focus: NonNullable<AnalysisHighlight['focus']>): void {
+  private flyToFocus(highlight: AnalysisHighlight, focus: NonNullable<AnalysisHighlight['focus']>): void {
     let centre: Cartesian3 | undefined;
     if (focus.point) centre = Cartesian3.fromDegrees(focus.point[0], focus.point[1], focus.point[2]);
     else {
-      const positions = this.segments(state, focus.segmentIds).flatMap(segmentPositions);
+      const positions = this.segments(highlight, focus.segmentIds).flatMap(segmentPositions);
       if (positions.length) centre = BoundingSphere.fromPoints(positions).center;
     }
     if (!centre) return;

@@ -10,11 +10,10 @@ export function AnalysisDrawer() {
   const tool = useApp((s) => s.tool);
   const section = useApp((s) => s.section);
   const profile = useApp((s) => s.profile);
-  const network = useApp((s) => s.network);
   const showSection = tool === 'section' && section;
   const showProfile = tool === 'profile' && profile;
   if (!showSection && !showProfile) return null;
-  const profileType = profile && network.status === 'ready' ? network.network.index.segmentsById.get(profile.startId)?.type : undefined;
+  const profileType = profile?.type;
   return (
     <aside className="panel analysis-drawer" data-testid="analysis-drawer">
       <header>

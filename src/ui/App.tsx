@@ -10,7 +10,6 @@ import { PanelBoundary } from './PanelBoundary.tsx';
 import { LayerList } from './LayerList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { assetPlace } from './go-to-asset.ts';
-import { ensureNetwork } from './network-loader.ts';
 import { openSensorLink } from './sensor-link.ts';
 import { AnalysisPanel } from './AnalysisPanel.tsx';
 import { AnalysisDrawer } from './AnalysisDrawer.tsx';
@@ -229,11 +228,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
         // After the engine's own opening flight, so the two do not fight over the camera.
         void readyOrNow(store).then(() => store.getState().selectIncident(id));
       }
-      if (state.underground !== previous.underground) {
-        replaceSearch({ underground: state.underground });
-        // The network document serves the pipe panel and the analyses: load it with the underground view.
-        if (state.underground) void ensureNetwork(store);
-      }
+      if (state.underground !== previous.underground) replaceSearch({ underground: state.underground });
       if (state.language !== previous.language) {
         replaceSearch({ language: state.language });
         document.documentElement.lang = state.language === 'zh' ? 'zh-CN' : 'en';
@@ -300,6 +295,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       canvas.addEventListener('webglcontextlost', onContextLost, { once: true });
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       setAssetsApiUrl(config.assets?.url);
+      store.getState().setAssetsApiUrl(config.assets?.url);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
       const connectMonitoring = async (url: string) => {
         const fromLink = urlState.monitoring !== undefined && urlState.monitoring !== 'off';

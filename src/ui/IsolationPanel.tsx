@@ -80,8 +80,8 @@ export function IsolationPanel() {
           {t.alreadyClosed}: {isolation.alreadyClosed.join('、')}
         </p>
       )}
-      <p data-testid="isolation-supply" data-segments={isolation.segmentsOutOfSupply.length} data-buildings={isolation.buildingsOutOfSupply.length}>
-        <strong>{t.outOfSupply(isolation.segmentsOutOfSupply.length, isolation.buildingsOutOfSupply.length)}</strong>
+      <p data-testid="isolation-supply" data-segments={isolation.segmentsOutOfSupplyCount} data-buildings={isolation.buildingsOutOfSupplyCount}>
+        <strong>{t.outOfSupply(isolation.segmentsOutOfSupplyCount, isolation.buildingsOutOfSupplyCount)}</strong>
       </p>
       {isolation.buildingsOutOfSupply.length > 0 && (
         <ul className="building-list" data-testid="isolation-buildings">
@@ -92,7 +92,7 @@ export function IsolationPanel() {
               </button>
             </li>
           ))}
-          {isolation.buildingsOutOfSupply.length > LIMIT && <li className="muted">{t.more(isolation.buildingsOutOfSupply.length - LIMIT)}</li>}
+          {isolation.buildingsOutOfSupplyCount > LIMIT && <li className="muted">{t.more(isolation.buildingsOutOfSupplyCount - LIMIT)}</li>}
         </ul>
       )}
     </div>

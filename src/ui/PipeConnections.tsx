@@ -1,41 +1,52 @@
-import { ISOLATABLE_TYPES } from '../store/analysis.ts';
+import { useEffect, useState } from 'react';
+import { networkConnections, type ConnectionsAnswer } from '../api/network.ts';
+import { errorText } from '../domain/error-text.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { formatValue } from './i18n.ts';
 import { goToAsset } from './go-to-asset.ts';
 
-const LIMIT = 30;
+type Loaded = { state: 'loading' } | { state: 'ready'; answer: ConnectionsAnswer } | { state: 'error'; message: string };
 
-/** For a picked pipe or asset: what it connects to, the buildings it serves, and its profile. */
+/** For a picked pipe or asset: what it connects to, the buildings it serves, and its analyses (asked of the server). */
 export function PipeConnections({ id }: { id: string }) {
   const t = useDictionary();
   const services = useServices();
   const { store } = services;
-  const network = useApp((s) => s.network);
-  if (network.status !== 'ready') return <p className="muted small" data-testid="pipe-network-status">{network.status === 'loading' ? t.networkLoading : t.networkUnavailable}</p>;
-  const index = network.network.index;
-  const connections = index.connections(id);
-  if (!connections) return null;
-  const buildings = index.buildingsServed(id);
-  const segment = index.segmentsById.get(id);
-  const isSegment = segment !== undefined;
+  const api = useApp((s) => s.assetsApiUrl);
+  const [loaded, setLoaded] = useState<Loaded & { id: string }>();
+  useEffect(() => {
+    if (!api) return;
+    const controller = new AbortController();
+    networkConnections(api, id, { signal: controller.signal }).then(
+      (answer) => setLoaded({ id, state: 'ready', answer }),
+      (error: unknown) => !controller.signal.aborted && setLoaded({ id, state: 'error', message: errorText(error) }),
+    );
+    return () => controller.abort();
+  }, [api, id]);
+  if (!api) return <p className="muted small" data-testid="pipe-network-status" data-state="no-api">{t.analysisNoApi}</p>;
+  if (!loaded || loaded.id !== id || loaded.state === 'loading') return <p className="muted small" data-testid="pipe-network-status" data-state="loading">{t.connectionsLoading}</p>;
+  if (loaded.state === 'error') return <p className="error small" data-testid="pipe-network-status" data-state="error">{`${t.analysisFailed}: ${loaded.message}`}</p>;
+  const connections = loaded.answer;
+  const isSegment = connections.feature === 'segment';
   const select = (target: string) => store.getState().select({ id: target });
   const goToBuilding = (buildingId: string) => goToAsset(services, buildingId);
+  const actions = store.getState();
   return (
     <div className="pipe-connections" data-testid="pipe-connections">
       {isSegment && (
-        <button type="button" className="action" data-testid="profile-button" onClick={() => store.getState().runProfile(id)}>
+        <button type="button" className="action" data-testid="profile-button" onClick={() => void actions.runProfile(id)}>
           {t.profileFrom}
         </button>
       )}
-      {segment && ISOLATABLE_TYPES.includes(segment.type) && (
-        <button type="button" className="action" data-testid="isolation-button" onClick={() => store.getState().runIsolation(id)}>
+      {connections.isolatable && (
+        <button type="button" className="action" data-testid="isolation-button" onClick={() => void actions.runIsolation(id)}>
           {t.isolationFrom}
         </button>
       )}
-      {segment && (
+      {isSegment && (
         <div className="trace-buttons">
           {(['upstream', 'downstream', 'connected'] as const).map((direction) => (
-            <button key={direction} type="button" className="action" data-testid={`trace-${direction}`} onClick={() => store.getState().runTrace(id, direction)}>
+            <button key={direction} type="button" className="action" data-testid={`trace-${direction}`} onClick={() => void actions.runTrace(id, direction)}>
               {t.trace[direction]}
             </button>
           ))}
@@ -50,19 +61,19 @@ export function PipeConnections({ id }: { id: string }) {
         ))}
       </ul>
       <h3>{t.connectedSegments}</h3>
-      <ul data-testid="connected-segments">
-        {connections.segments.slice(0, LIMIT).map((s) => (
+      <ul data-testid="connected-segments" data-count={connections.segmentCount}>
+        {connections.segments.map((s) => (
           <li key={s.id}>
             <button type="button" className="link" onClick={() => select(s.id)}>{s.id}</button> <span className="muted">{formatValue(s.type, t)}</span>
           </li>
         ))}
       </ul>
       <h3>{t.buildingsServed}</h3>
-      {buildings.length === 0 ? (
+      {connections.buildingCount === 0 ? (
         <p className="muted small">{t.noneServed}</p>
       ) : (
-        <ul data-testid="buildings-served">
-          {buildings.slice(0, LIMIT).map((b) => (
+        <ul data-testid="buildings-served" data-count={connections.buildingCount}>
+          {connections.buildings.map((b) => (
             <li key={b}>
               <button type="button" className="link" onClick={() => void goToBuilding(b)}>{b}</button>
             </li>

@@ -461,6 +461,55 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       await expect(store.withinRadius(lon, lat, metres)).rejects.toThrow(message);
     });
   });
+
+  describe('streaming', () => {
+    const collect = async (stream: AsyncIterable<{ id: string }>) => {
+      const found: string[] = [];
+      for await (const asset of stream) found.push(asset.id);
+      return found;
+    };
+
+    it("streams a dataset's assets of some kinds, whole, and nothing of the other datasets", async () => {
+      const pipes = [];
+      for await (const asset of store.streamAssets({ dataset: 'district-water', kinds: ['pipe'] })) pipes.push(asset);
+      expect(pipes).toEqual([await store.get('W-P1')]);
+      expect((await collect(store.streamAssets({ dataset: 'district-water', kinds: ['valve', 'hydrant'] }))).sort()).toEqual(['W-H1', 'W-V1', 'W-V2']);
+      expect((await collect(store.streamAssets({ dataset: 'district-water' }))).sort()).toEqual(ids(PIPES).sort());
+      expect(await collect(store.streamAssets({ dataset: 'district-buildings', kinds: ['pipe', 'valve'] }))).toEqual([]);
+      expect(await collect(store.streamAssets({ dataset: 'elsewhere' }))).toEqual([]);
+      expect((await collect(store.streamAssets())).length).toBe(BUILDINGS.length + PIPES.length);
+    });
+
+    it('streams the assets within a bbox, of some kinds', async () => {
+      expect((await collect(store.streamAssets({ bbox: [117.2799, 31.8599, 117.2811, 31.8606] }))).sort()).toEqual(['B-001', 'B-002', 'W-P1']);
+      expect(await collect(store.streamAssets({ bbox: [117.2799, 31.8599, 117.2811, 31.8606], kinds: ['building'], dataset: 'district-water' }))).toEqual([]);
+      expect((await collect(store.streamAssets({ bbox: [117.2799, 31.8599, 117.2811, 31.8606], kinds: ['building'] }))).sort()).toEqual(['B-001', 'B-002']);
+    });
+
+    it('streams past its pages (2,000 rows each) without holding the store: other queries run between pages', async () => {
+      async function* generate() {
+        for (let i = 0; i < 4_500; i++) yield { id: `S-${String(i).padStart(5, '0')}`, kind: i % 3 === 0 ? 'valve' : 'pipe', geometry: { type: 'Point' as const, coordinates: [117.2 + (i % 100) * 0.001, 31.8 + Math.floor(i / 100) * 0.001] as [number, number] } };
+      }
+      await store.replaceDataset('streamed', generate());
+      const seen = new Set<string>();
+      let between = 0;
+      for await (const asset of store.streamAssets({ dataset: 'streamed', kinds: ['pipe'] })) {
+        expect(asset.kind).toBe('pipe');
+        seen.add(asset.id);
+        // A query of its own on the same store while the stream is open.
+        if (seen.size % 1_000 === 0) between += (await store.get(asset.id)) ? 1 : 0;
+      }
+      expect(seen.size).toBe(3_000);
+      expect(between).toBe(3);
+      expect(await collect(store.streamAssets({ dataset: 'streamed', kinds: ['valve'], bbox: [117.2, 31.8, 117.2005, 31.8005] }))).toEqual(['S-00000']);
+    });
+
+    it('rejects bad options before reading', async () => {
+      await expect(collect(store.streamAssets({ dataset: "x' OR 1=1" }))).rejects.toThrow(AssetInputError);
+      await expect(collect(store.streamAssets({ kinds: ["pipe') --"] }))).rejects.toThrow(/kinds must be/);
+      await expect(collect(store.streamAssets({ bbox: [117.3, 31.8, 117.2, 31.9] }))).rejects.toThrow(AssetQueryError);
+    });
+  });
 });
 
 describe('SQLite: 1–2 character terms', () => {

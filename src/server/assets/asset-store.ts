@@ -52,6 +52,15 @@ export interface RadiusPage {
   truncated: boolean;
 }
 
+export interface StreamOptions {
+  /** Only this dataset's assets. Default: every dataset. */
+  dataset?: string;
+  /** Only these kinds. Default: every kind. */
+  kinds?: string[];
+  /** Only assets whose bounds intersect this bbox. */
+  bbox?: Bbox;
+}
+
 export interface LoadReport {
   dataset: string;
   /** Assets the dataset now has. */
@@ -96,6 +105,13 @@ export interface AssetStore {
   countMatching(filter: string, options?: { bbox?: Bbox; kinds?: string[] }): Promise<number>;
   /** Assets in one dataset, or in all. */
   count(dataset?: string): Promise<number>;
+  /**
+   * Every asset meeting the options (of a dataset, of some kinds, within a bbox), by ID (in the
+   * database's order for IDs: byte order on SQLite, the collation on PostgreSQL), read in pages of a few thousand rows (never the whole result at once, and no connection held
+   * between pages): what a server reads its pipe networks from at start, or the buildings of an
+   * impact ring. Bad options throw AssetQueryError (or AssetInputError for a dataset name).
+   */
+  streamAssets(options?: StreamOptions): AsyncIterable<Asset>;
   /** The datasets and their asset counts. */
   datasets(): Promise<{ dataset: string; count: number }[]>;
   close(): Promise<void>;

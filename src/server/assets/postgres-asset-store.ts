@@ -18,10 +18,10 @@ import {
   AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, escapeLike, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
   type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
-import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, type AssetRow, type RankedRow } from './sql.ts';
 
 const SCHEMA_VERSION = 3;
 /**
@@ -355,6 +355,31 @@ export class PostgresAssetStore implements AssetStore {
     const where = [...(bbox ? this.bboxConditions(bbox, p) : []), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
     const { rows } = await this.pool.query(`SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params.values);
     return Number(rows[0].n);
+  }
+
+  async *streamAssets(options: StreamOptions = {}): AsyncGenerator<Asset> {
+    const dataset = options.dataset === undefined ? undefined : checkDatasetName(options.dataset);
+    const kinds = checkKinds(options.kinds);
+    const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    let after: string | undefined;
+    for (;;) {
+      // One page per query, keyed on the primary key (its own collation, so the index serves the
+      // order): no connection or cursor is held between pages.
+      const params = new Parameters('postgres');
+      const { p } = params;
+      const where = [
+        ...(bbox ? this.bboxConditions(bbox, p) : []),
+        ...(dataset !== undefined ? [`a.dataset = ${p(dataset)}`] : []),
+        ...kindCondition(kinds, p),
+        ...(after !== undefined ? [`a.id > ${p(after)}`] : []),
+      ];
+      const sql = `SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id LIMIT ${p(STREAM_BATCH)}`;
+      if (this.closed) return;
+      const { rows } = await this.pool.query<AssetRow>(sql, params.values);
+      for (const row of rows) yield assetFromRow(row);
+      if (rows.length < STREAM_BATCH) return;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   async count(dataset?: string): Promise<number> {

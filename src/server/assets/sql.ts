@@ -11,6 +11,9 @@ export type Dialect = 'sqlite' | 'postgres';
 /** Rows a load inserts in one statement (both backends). */
 export const LOAD_BATCH = 2_000;
 
+/** Rows a stream (AssetStore.streamAssets) reads per query. */
+export const STREAM_BATCH = 2_000;
+
 /** A match as ranked: what the best-first order needs (src/search/search-index.ts's order). */
 export interface RankedRow {
   id: string;

@@ -24,10 +24,10 @@ import {
   AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
-import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions } from './asset-store.ts';
+import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, type AssetRow, type RankedRow } from './sql.ts';
 
 const SCHEMA_VERSION = 3;
 /** Appended to every value in the full-text index (see the header). */
@@ -366,6 +366,32 @@ export class SqliteAssetStore implements AssetStore {
       sql = `SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     }
     return (this.db.prepare(sql).get(...params.values) as { n: number }).n;
+  }
+
+  async *streamAssets(options: StreamOptions = {}): AsyncGenerator<Asset> {
+    const dataset = options.dataset === undefined ? undefined : checkDatasetName(options.dataset);
+    const kinds = checkKinds(options.kinds);
+    const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    let after: string | undefined;
+    for (;;) {
+      // One page per query, keyed on the ID (its unique index): the connection is free between pages.
+      const params = new Parameters('sqlite');
+      const { p } = params;
+      const conditions = (q: Parameters['p']) => [...(dataset !== undefined ? [`a.dataset = ${q(dataset)}`] : []), ...kindCondition(kinds, q), ...(after !== undefined ? [`a.id > ${q(after)}`] : [])];
+      let sql: string;
+      if (bbox) {
+        const { from, where } = this.spatial(bbox, true, p, conditions);
+        sql = `SELECT ${selectColumns('a.geometry')} FROM ${from} WHERE ${where} ORDER BY a.id LIMIT ${p(STREAM_BATCH)}`;
+      } else {
+        const where = conditions(p);
+        sql = `SELECT ${selectColumns('a.geometry')} FROM assets a INDEXED BY assets_id${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id LIMIT ${p(STREAM_BATCH)}`;
+      }
+      if (this.closed) return;
+      const rows = this.db.prepare(sql).all(...params.values) as AssetRow[];
+      for (const row of rows) yield assetFromRow(row);
+      if (rows.length < STREAM_BATCH) return;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   async count(dataset?: string): Promise<number> {

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { checklistProgress, linkageChecklist } from '../../domain/emergency/linkage.ts';
-import { ISOLATION_TYPES_BY_INCIDENT, suspectedBreak } from '../../domain/emergency/valve-isolation.ts';
+import { suspectedBreak } from '../../api/network.ts';
+import { ISOLATION_TYPES_BY_INCIDENT } from '../../domain/emergency/valve-isolation.ts';
+import { errorText } from '../../domain/error-text.ts';
 import { isOpenStatus, type IncidentLogAction } from '../../domain/monitoring/incidents.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { useApp, useCommandDictionary, useServices } from '../context.ts';
-import { ensureNetwork } from '../network-loader.ts';
 import { timeOfDay } from '../monitoring/labels.tsx';
 import { useIncidentWrite } from '../monitoring/incident-write.ts';
 
@@ -20,6 +21,7 @@ export function EmergencyCommand({ incident }: { incident: IncidentDocument }) {
   const { store } = services;
   const language = useApp((s) => s.language);
   const operator = useApp((s) => s.operator);
+  const api = useApp((s) => s.assetsApiUrl);
   const { busy, error, run } = useIncidentWrite();
   const [note, setNote] = useState('');
   const [isolationMessage, setIsolationMessage] = useState<string>();
@@ -32,14 +34,17 @@ export function EmergencyCommand({ incident }: { incident: IncidentDocument }) {
   const isolationTypes = ISOLATION_TYPES_BY_INCIDENT[incident.type];
   const runIsolation = async () => {
     setIsolationMessage(undefined);
-    // Pipes lie under the ground: open the underground view, which also loads the network.
+    if (!api || !isolationTypes) return;
+    // Pipes lie under the ground: open the underground view, where the result is drawn.
     store.getState().setUnderground(true);
-    await ensureNetwork(store);
-    const network = store.getState().network;
-    if (network.status !== 'ready' || !isolationTypes) return;
-    const segment = suspectedBreak(incident.assetIds, network.network.index, isolationTypes);
-    if (!segment) setIsolationMessage(c.noIsolation);
-    else store.getState().runIsolation(segment.id);
+    try {
+      // The server names the main at the incident's assets (the named pipe, or the largest main at a named valve or hydrant).
+      const { segment } = await suspectedBreak(api, incident.assetIds, incident.type);
+      if (!segment) setIsolationMessage(c.noIsolation);
+      else await store.getState().runIsolation(segment.id);
+    } catch (error) {
+      setIsolationMessage(errorText(error));
+    }
   };
 
   return (
@@ -75,9 +80,10 @@ export function EmergencyCommand({ incident }: { incident: IncidentDocument }) {
       {isolationTypes && (
         <>
           <h3>{c.analyses}</h3>
-          <button type="button" className="action" data-testid="emergency-isolation" onClick={() => void runIsolation()}>
+          <button type="button" className="action" data-testid="emergency-isolation" disabled={!api} onClick={() => void runIsolation()}>
             {c.isolation}
           </button>
+          {!api && <p className="muted small" data-testid="emergency-isolation-no-api">{c.noAnalysisApi}</p>}
           {isolationMessage && <p className="muted small" data-testid="emergency-isolation-message">{isolationMessage}</p>}
         </>
       )}

@@ -53,6 +53,7 @@ const zh = {
   analyses: '辅助分析',
   isolation: '关阀分析',
   noIsolation: '关联设施不在供水/燃气管道上，无法关阀分析',
+  noAnalysisApi: '未配置分析服务（assets.url），关阀分析不可用',
   signInFirst: '登记值班人员后可通知联动单位、记录处置',
 };
 
@@ -110,6 +111,7 @@ const en: CommandDictionary = {
   analyses: 'Analyses',
   isolation: 'Valve isolation',
   noIsolation: 'No linked asset is on a water or gas pipe: no valve isolation',
+  noAnalysisApi: 'No analysis service configured (assets.url): valve isolation is unavailable',
   signInFirst: 'Sign in as the operator on duty to notify units and keep the log',
 };
 

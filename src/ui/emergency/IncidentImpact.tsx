@@ -1,12 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
-import { assetsNear, buildingsInRings, ringRadii, type ImpactBuilding } from '../../domain/emergency/impact.ts';
-import { adjacentUndergroundSpaces, type SpaceConnection } from '../../domain/emergency/underground-spaces.ts';
+import { useEffect, useState } from 'react';
+import { incidentImpact, type ImpactAnswer } from '../../api/network.ts';
+import type { SpaceConnection } from '../../domain/emergency/underground-spaces.ts';
+import { errorText } from '../../domain/error-text.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { PIPELINE_TYPE_NAMES } from '../../domain/pipelines.ts';
-import type { SearchEntry } from '../../search/search-index.ts';
 import { useApp, useDictionary, useServices } from '../context.ts';
-import { ensureNetwork } from '../network-loader.ts';
-import { loadSearchEntries } from '../search-loader.ts';
 
 const LIST_LIMIT = 25;
 
@@ -24,7 +22,8 @@ const TEXT = {
     connection: { 'same-trench': '同沟敷设', crossing: '交叉穿越', 'service-entry': '燃气引入', nearby: '邻近' } as Record<SpaceConnection, string>,
     spaceKind: { conduit: '管道', 'utility-tunnel': '综合管廊', basement: '地下室', manhole: '窨井', well: '检查井' } as Record<string, string>,
     loading: '正在计算影响范围…',
-    noNetwork: '管网数据不可用：仅列出建筑',
+    noApi: '未配置分析服务（assets.url）：影响范围内的建筑、人数和周边管线需由服务端统计，暂不可用',
+    failed: '影响范围统计失败',
     more: (n: number) => `另有 ${n} 项`,
     metres: (m: number) => `${m.toFixed(0)} 米`,
   },
@@ -41,68 +40,57 @@ const TEXT = {
     connection: { 'same-trench': 'same trench', crossing: 'crossing', 'service-entry': 'gas service entry', nearby: 'nearby' } as Record<SpaceConnection, string>,
     spaceKind: { conduit: 'conduit', 'utility-tunnel': 'utility tunnel', basement: 'basement', manhole: 'manhole', well: 'well' } as Record<string, string>,
     loading: 'Working out the impact…',
-    noNetwork: 'No pipe network: buildings only',
+    noApi: 'No analysis service configured (assets.url): the buildings, people and pipes in the rings are counted by the server and are unavailable',
+    failed: 'The impact could not be worked out',
     more: (n: number) => `${n} more`,
     metres: (m: number) => `${m.toFixed(0)} m`,
   },
 };
 
-/** A building of the search index as impact analysis reads it. */
-export function impactBuilding(entry: SearchEntry): ImpactBuilding {
-  const building: ImpactBuilding = { id: entry.id, name: entry.name, lonDegrees: entry.lonDegrees, latDegrees: entry.latDegrees, heightMetres: entry.heightMetres };
-  if (entry.attributes.use) building.use = entry.attributes.use;
-  if (entry.attributes.floors !== undefined) building.floors = entry.attributes.floors;
-  if (entry.footprintSquareMetres !== undefined) building.footprintSquareMetres = entry.footprintSquareMetres;
-  return building;
-}
+type Loaded = { key: string } & ({ state: 'ready'; answer: ImpactAnswer } | { state: 'error'; message: string });
 
 /**
- * Who and what an incident affects: the buildings in each impact ring with their estimated
- * occupancy, the pipes, valves and manholes nearby, and for gas, the adjacent underground spaces
- * ranked by how gas would reach them.
+ * Who and what an incident affects, counted by the server (GET /api/impact): the buildings in
+ * each impact ring with their estimated occupancy (the nearest of each ring listed), the pipes,
+ * valves and manholes nearby, and for gas, the adjacent underground spaces ranked by how gas
+ * would reach them.
  */
 export function IncidentImpact({ incident }: { incident: IncidentDocument }) {
   const { store } = useServices();
   const language = useApp((s) => s.language);
   const common = useDictionary();
   const t = TEXT[language];
-  const layers = useApp((s) => s.layers);
-  const network = useApp((s) => s.network);
-  const [entries, setEntries] = useState<SearchEntry[]>();
-  useEffect(() => {
-    let cancelled = false;
-    void loadSearchEntries(layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config)).then((loaded) => !cancelled && setEntries(loaded));
-    void ensureNetwork(store);
-    return () => {
-      cancelled = true;
-    };
-  }, [layers, store]);
+  const api = useApp((s) => s.assetsApiUrl);
   const [lon, lat] = incident.location.coordinates;
-  const radii = useMemo(() => ringRadii(incident.type), [incident.type]);
-  const outer = radii[radii.length - 1]!;
-  const buildings = useMemo(() => entries?.map(impactBuilding), [entries]);
-  const rings = useMemo(() => (buildings ? buildingsInRings(buildings, lon, lat, radii) : undefined), [buildings, lon, lat, radii]);
-  const pipeNetwork = network.status === 'ready' ? network.network.index.network : undefined;
-  const assets = useMemo(() => (pipeNetwork ? assetsNear(pipeNetwork, lon, lat, outer) : undefined), [pipeNetwork, lon, lat, outer]);
-  const isGas = incident.type === 'gas-leak' || incident.type === 'methane-over-limit';
-  const spaces = useMemo(
-    () => (pipeNetwork && buildings && isGas ? adjacentUndergroundSpaces(pipeNetwork, { lonDegrees: lon, latDegrees: lat }, buildings, { radiusMetres: Math.min(outer, 150) }) : undefined),
-    [pipeNetwork, buildings, isGas, lon, lat, outer],
-  );
+  const key = `${api}|${lon}|${lat}|${incident.type}`;
+  const [loaded, setLoaded] = useState<Loaded>();
+  useEffect(() => {
+    if (!api) return;
+    const controller = new AbortController();
+    incidentImpact(api, lon, lat, incident.type, { limit: LIST_LIMIT, signal: controller.signal }).then(
+      (answer) => setLoaded({ key, state: 'ready', answer }),
+      (error: unknown) => !controller.signal.aborted && setLoaded({ key, state: 'error', message: errorText(error) }),
+    );
+    return () => controller.abort();
+  }, [api, lon, lat, incident.type, key]);
   const select = (id: string) => store.getState().select({ id });
-  if (!rings) return <p className="muted">{t.loading}</p>;
+  if (!api) return <p className="muted small" data-testid="impact-no-api">{t.noApi}</p>;
+  if (!loaded || loaded.key !== key) return <p className="muted">{t.loading}</p>;
+  if (loaded.state === 'error') return <p className="error" data-testid="impact-error">{`${t.failed}: ${loaded.message}`}</p>;
+  const { rings, nearby, spaces, radii } = loaded.answer;
+  const outer = radii[radii.length - 1]!;
   return (
     <section className="incident-impact" data-testid="incident-impact">
       <h3>{t.title}</h3>
       <ol className="impact-rings" data-testid="impact-rings">
         {rings.map((ring, i) => (
-          <li key={ring.outerMetres} data-ring={i} data-buildings={ring.buildings.length} data-occupancy={ring.occupancy}>
+          <li key={ring.outerMetres} data-ring={i} data-buildings={ring.buildingCount} data-occupancy={ring.occupancy}>
             <details open={i === 0}>
               <summary>
-                <strong>{t.ring(ring.innerMetres, ring.outerMetres)}</strong> {t.ringSummary(ring.buildings.length, ring.occupancy)}
+                <strong>{t.ring(ring.innerMetres, ring.outerMetres)}</strong> {t.ringSummary(ring.buildingCount, ring.occupancy)}
               </summary>
               <ul className="affected-buildings" data-testid="affected-buildings">
-                {ring.buildings.slice(0, LIST_LIMIT).map((b) => (
+                {ring.buildings.map((b) => (
                   <li key={b.id} data-building={b.id}>
                     <button type="button" className="link" onClick={() => select(b.id)}>
                       {b.name || b.id}
@@ -112,7 +100,7 @@ export function IncidentImpact({ incident }: { incident: IncidentDocument }) {
                     </span>
                   </li>
                 ))}
-                {ring.buildings.length > LIST_LIMIT && <li className="muted">{t.more(ring.buildings.length - LIST_LIMIT)}</li>}
+                {ring.buildingCount > ring.buildings.length && <li className="muted">{t.more(ring.buildingCount - ring.buildings.length)}</li>}
               </ul>
             </details>
           </li>
@@ -120,20 +108,14 @@ export function IncidentImpact({ incident }: { incident: IncidentDocument }) {
       </ol>
       <p className="muted small">{t.occupancyNote}</p>
       <h3>{t.assets(outer)}</h3>
-      {network.status === 'error' ? (
-        <p className="muted small">{t.noNetwork}</p>
-      ) : !assets ? (
-        <p className="muted small">{t.loading}</p>
-      ) : (
-        <p data-testid="nearby-assets" data-count={assets.length}>
-          {t.assetCounts(assets.filter((a) => a.kind === 'segment').length, assets.filter((a) => a.kind === 'valve').length, assets.filter((a) => a.kind === 'manhole' || a.kind === 'well').length)}
-        </p>
-      )}
+      <p data-testid="nearby-assets" data-count={nearby.total}>
+        {t.assetCounts(nearby.segments, nearby.valves, nearby.chambers)}
+      </p>
       {spaces && (
         <>
           <h3>{t.spaces}</h3>
           <ol className="adjacent-spaces" data-testid="adjacent-spaces">
-            {spaces.slice(0, LIST_LIMIT).map((space) => (
+            {spaces.items.map((space) => (
               <li key={space.id} data-connection={space.connection}>
                 <button type="button" className="link" onClick={() => select(space.id)}>
                   {space.id}
@@ -143,7 +125,7 @@ export function IncidentImpact({ incident }: { incident: IncidentDocument }) {
                 </span>
               </li>
             ))}
-            {spaces.length > LIST_LIMIT && <li className="muted">{t.more(spaces.length - LIST_LIMIT)}</li>}
+            {spaces.total > spaces.items.length && <li className="muted">{t.more(spaces.total - spaces.items.length)}</li>}
           </ol>
         </>
       )}

@@ -1,11 +1,12 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect } from 'react';
 import { createPortal } from 'react-dom';
-import { buildingsInRings, ringRadii, type ImpactBuilding } from '../../domain/emergency/impact.ts';
+import { ApiError } from '../../api/http.ts';
+import { incidentImpact, suspectedBreak, valveIsolation, type ImpactAnswer, type IsolationAnswer } from '../../api/network.ts';
 import { unitName } from '../../domain/emergency/linkage.ts';
-import { ISOLATION_TYPES_BY_INCIDENT, isolateBreak, suspectedBreak, type IsolationResult } from '../../domain/emergency/valve-isolation.ts';
+import { ISOLATION_TYPES_BY_INCIDENT } from '../../domain/emergency/valve-isolation.ts';
+import { errorText } from '../../domain/error-text.ts';
 import { INCIDENT_STATUS_NAMES, INCIDENT_TYPE_NAMES } from '../../domain/monitoring/incidents.ts';
 import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
-import type { NetworkIndex } from '../../domain/network-index.ts';
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { useApp, useMonitoringDictionary } from '../context.ts';
 
@@ -26,7 +27,9 @@ const TEXT = {
     valvesFor: (segment: string) => `破损管段 ${segment}：需关闭阀门`,
     sources: '需在源头关断',
     outOfSupply: (segments: number, buildings: number) => `停止供应管段 ${segments} 段，影响建筑 ${buildings} 栋`,
-    noValves: '不适用（非压力管网事件，或管网数据未加载）',
+    noValves: '不适用（非压力管网事件，或关联设施不在供水/燃气管道上）',
+    noApi: '未配置分析服务（assets.url）：影响范围和关阀方案不可用',
+    failed: '统计失败',
     log: '处置记录',
     print: '打印 / 导出 PDF',
     close: '关闭',
@@ -48,7 +51,9 @@ const TEXT = {
     valvesFor: (segment: string) => `Broken segment ${segment}: close`,
     sources: 'Shut at the source',
     outOfSupply: (segments: number, buildings: number) => `${segments} segments out of supply, ${buildings} buildings affected`,
-    noValves: 'Not applicable (not a pressure-network incident, or no network loaded)',
+    noValves: 'Not applicable (not a pressure-network incident, or no linked asset on a water or gas pipe)',
+    noApi: 'No analysis service configured (assets.url): no impact figures or valves to close',
+    failed: 'Could not be worked out',
     log: 'Action log',
     print: 'Print / save as PDF',
     close: 'Close',
@@ -56,24 +61,46 @@ const TEXT = {
   },
 };
 
-/** The isolation for an incident on a pressure main: its segment, or the first main at its node asset. */
-export function incidentIsolation(incident: IncidentDocument, index: NetworkIndex | undefined): IsolationResult | undefined {
-  const types = ISOLATION_TYPES_BY_INCIDENT[incident.type];
-  const segment = index && types && suspectedBreak(incident.assetIds, index, types);
-  return segment ? isolateBreak(index.network, segment.id) : undefined;
+/** What the report shows of the server's analyses: the rings' figures and the valves to close. */
+export interface ReportFigures {
+  /** No analysis API is configured. */
+  noApi?: boolean;
+  impact?: ImpactAnswer;
+  isolation?: IsolationAnswer;
+  error?: string;
+}
+
+/** The rings' figures, and for a break on a pressure main the isolation of the main at its assets (GET /api/impact, /api/network/…). */
+export async function reportFigures(api: string | undefined, incident: IncidentDocument): Promise<ReportFigures> {
+  if (!api) return { noApi: true };
+  const [lon, lat] = incident.location.coordinates;
+  try {
+    const impact = await incidentImpact(api, lon, lat, incident.type, { limit: 1 });
+    if (!ISOLATION_TYPES_BY_INCIDENT[incident.type]) return { impact };
+    let segment: string | undefined;
+    try {
+      segment = (await suspectedBreak(api, incident.assetIds, incident.type)).segment?.id;
+    } catch (error) {
+      // None of the incident's assets is in the pipe network: no valves to close.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+    return { impact, isolation: segment ? await valveIsolation(api, segment) : undefined };
+  } catch (error) {
+    return { error: errorText(error) };
+  }
 }
 
 /**
  * A one-page incident report (printable; the browser saves it as PDF): the map as it is now,
  * the incident, the buildings in its impact rings, the valves to close, and the action log.
  */
-export function IncidentReport({ incident, snapshot, buildings, network, onClose }: { incident: IncidentDocument; snapshot?: string; buildings: ImpactBuilding[]; network?: NetworkIndex; onClose(): void }) {
+export function IncidentReport({ incident, snapshot, figures, onClose }: { incident: IncidentDocument; snapshot?: string; figures: ReportFigures; onClose(): void }) {
   const language = useApp((s) => s.language);
   const m = useMonitoringDictionary();
   const t = TEXT[language];
   const [lon, lat] = incident.location.coordinates;
-  const rings = useMemo(() => buildingsInRings(buildings, lon, lat, ringRadii(incident.type)), [buildings, lon, lat, incident.type]);
-  const isolation = useMemo(() => incidentIsolation(incident, network), [incident, network]);
+  const { impact, isolation } = figures;
+  const unavailable = figures.noApi ? t.noApi : figures.error ? `${t.failed}: ${figures.error}` : undefined;
   useEffect(() => {
     document.body.classList.add('report-open');
     return () => document.body.classList.remove('report-open');
@@ -126,9 +153,10 @@ export function IncidentReport({ incident, snapshot, buildings, network, onClose
         </section>
         <section>
           <h2>{t.impact}</h2>
+          {unavailable && <p className="muted" data-testid="report-unavailable">{unavailable}</p>}
           <ul data-testid="report-rings">
-            {rings.map((ring) => (
-              <li key={ring.outerMetres}>{t.ring(ring.innerMetres, ring.outerMetres, ring.buildings.length, ring.occupancy)}</li>
+            {impact?.rings.map((ring) => (
+              <li key={ring.outerMetres}>{t.ring(ring.innerMetres, ring.outerMetres, ring.buildingCount, ring.occupancy)}</li>
             ))}
           </ul>
           <p className="muted small">{t.occupancyNote}</p>
@@ -145,7 +173,7 @@ export function IncidentReport({ incident, snapshot, buildings, network, onClose
                   {t.sources}: {isolation.sourcesToShut.join('、')}
                 </p>
               )}
-              <p>{t.outOfSupply(isolation.segmentsOutOfSupply.length, isolation.buildingsOutOfSupply.length)}</p>
+              <p>{t.outOfSupply(isolation.segmentsOutOfSupplyCount, isolation.buildingsOutOfSupplyCount)}</p>
             </div>
           ) : (
             <p className="muted">{t.noValves}</p>

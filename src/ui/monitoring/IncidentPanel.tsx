@@ -6,10 +6,8 @@ import { WARNING_LEVEL_NAMES } from '../../domain/monitoring/warning.ts';
 import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
 import { LevelBadge, timeOfDay } from './labels.tsx';
 import { OperatorSignIn } from './OperatorSignIn.tsx';
-import { IncidentImpact, impactBuilding } from '../emergency/IncidentImpact.tsx';
-import { IncidentReport } from '../emergency/IncidentReport.tsx';
-import type { ImpactBuilding } from '../../domain/emergency/impact.ts';
-import { loadSearchEntries } from '../search-loader.ts';
+import { IncidentImpact } from '../emergency/IncidentImpact.tsx';
+import { IncidentReport, reportFigures, type ReportFigures } from '../emergency/IncidentReport.tsx';
 import { EmergencyCommand } from '../command/EmergencyCommand.tsx';
 import { enterEmergency } from '../command/CommandSwitch.tsx';
 import { useIncidentWrite } from './incident-write.ts';
@@ -35,15 +33,15 @@ export function IncidentPanel() {
   const commandMode = useApp((s) => s.commandMode);
   const c = useCommandDictionary();
   const { busy, error, run } = useIncidentWrite();
-  const [report, setReport] = useState<{ snapshot?: string; buildings: ImpactBuilding[] }>();
-  const network = useApp((s) => s.network);
+  const [report, setReport] = useState<{ snapshot?: string } & ReportFigures>();
   if (id === undefined) return null;
   if (!incident) return null;
   const act = (action: IncidentAction) => run((client, on) => client.act(incident['@iot.id'], action, on));
   const [lon, lat] = incident.location.coordinates;
   const openReport = async () => {
-    const entries = await loadSearchEntries(store.getState().layers.filter((l) => l.config.kind === 'buildings').map((l) => l.config));
-    setReport({ snapshot: services.engine()?.snapshot(), buildings: entries.map(impactBuilding) });
+    // The map as it is now; then the rings' figures and the valves to close, from the server.
+    const snapshot = services.engine()?.snapshot();
+    setReport({ snapshot, ...(await reportFigures(store.getState().assetsApiUrl, incident)) });
   };
   return (
     <aside className="panel detail-panel incident-panel" data-testid="incident-panel" aria-label={INCIDENT_TYPE_NAMES[incident.type][language]}>
@@ -112,7 +110,7 @@ export function IncidentPanel() {
       <button type="button" className="action" data-testid="incident-report-button" onClick={() => void openReport()}>
         {m.report}
       </button>
-      {report && <IncidentReport incident={incident} snapshot={report.snapshot} buildings={report.buildings} network={network.status === 'ready' ? network.network.index : undefined} onClose={() => setReport(undefined)} />}
+      {report && <IncidentReport incident={incident} snapshot={report.snapshot} figures={report} onClose={() => setReport(undefined)} />}
       <IncidentImpact incident={incident} />
       <h3>{m.transitions}</h3>
       <ol className="timeline" data-testid="incident-log">
