@@ -2,7 +2,8 @@
 /**
  * `npm run bench`: benchmarks, printed as a table.
  *  - Tiling throughput for synthetic buildings (10k, 100k, 1M; BENCH_TILING=10000,100000 to change),
- *    each in its own process so peak RSS is its own.
+ *    each in its own process so peak RSS is its own, and the size of the root tileset.json
+ *    (BENCH_ONLY=tiling runs this one alone).
  *  - The viewer against a bare CesiumJS page on the same tileset, view and clock, as it comes and
  *    with the same sky culling as ours, alternated BENCH_ROUNDS times (default 3) in the same run:
  *    time from navigation to ready, steady frame time, JS heap. Ratios are ours ÷ bare (medians);
@@ -66,8 +67,21 @@ interface TilingResult {
   buildings: number;
   tiles: number;
   bytes: number;
+  /** The root tileset.json alone (target ≤ 1 MB at 1M buildings; larger trees go to external tilesets). */
+  rootTilesetBytes: number;
+  tilesetFiles: number;
   seconds: number;
   peakRssBytes: number;
+}
+
+/** The building tiling table. */
+function tilingLines(tiling: TilingResult[]): string[] {
+  const lines = ['Tiling (synthetic LoD1 buildings, `scripts/bench/tiling-run.ts`; targets: 1M in < 60 s, peak RSS < 2 GB, ≤ 0.5 KB per building, root tileset.json ≤ 1 MB)', ''];
+  lines.push('| buildings | tiles | seconds | buildings/s | peak RSS | bytes/building | root tileset.json | tileset files |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of tiling) {
+    lines.push(`| ${r.buildings.toLocaleString('en')} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${Math.round(r.buildings / r.seconds).toLocaleString('en')} | ${formatBytes(r.peakRssBytes)} | ${Math.round(r.bytes / r.buildings)} | ${Math.round(r.rootTilesetBytes / 1024).toLocaleString('en')} KiB | ${r.tilesetFiles} |`);
+  }
+  return lines;
 }
 
 function median(values: number[]): number {
@@ -426,6 +440,11 @@ async function main() {
   }
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
   const tiling = benchTiling(counts);
+  // BENCH_ONLY=tiling: the building tiling table alone (BENCH_TILING=1000000 for the million only).
+  if (process.env.BENCH_ONLY === 'tiling') {
+    console.log(tilingLines(tiling).join('\n'));
+    return;
+  }
   const pipes = await benchPipelines();
   const clearance = benchClearance();
   const isolation = [benchIsolation('demo water network', generateNetwork(generateDistrict())), benchIsolation('synthetic grid', syntheticGrid(100_000))];
@@ -445,11 +464,7 @@ async function main() {
   const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
 
   const lines: string[] = [];
-  lines.push('Tiling (synthetic LoD1 buildings, `scripts/bench/tiling-run.ts`; targets: 1M in < 60 s, peak RSS < 2 GB, ≤ 0.5 KB per building)', '');
-  lines.push('| buildings | tiles | seconds | buildings/s | peak RSS | bytes/building |', '|---:|---:|---:|---:|---:|---:|');
-  for (const r of tiling) {
-    lines.push(`| ${r.buildings.toLocaleString('en')} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${Math.round(r.buildings / r.seconds).toLocaleString('en')} | ${formatBytes(r.peakRssBytes)} | ${Math.round(r.bytes / r.buildings)} |`);
-  }
+  lines.push(...tilingLines(tiling));
   lines.push('', 'Pipeline tiling (three.js meshes, meshopt, metadata)', '');
   lines.push('| network | km | segments + assets | tiles | seconds | km/s | bytes/km |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const { label, report: r } of pipes) {

@@ -75,6 +75,7 @@ export function formatPipeReport(imported: PipeImportReport | EpanetSummary | un
   lines.push(
     `length           ${tiled.kilometres.toFixed(2)} km`,
     `tiles            ${tiled.tiles} (${tiled.lineTiles} of lines for far views; the root ${tiled.rootTriangles} triangles)`,
+    `tileset files    ${tiled.tilesetFiles} (tileset.json ${tiled.rootTilesetBytes} bytes${tiled.tilesetFiles > 1 ? `, and ${tiled.tilesetFiles - 1} external tilesets it points to` : ''})`,
     `bytes            ${tiled.bytes} (${tiled.kilometres ? (tiled.bytes / 1024 / tiled.kilometres).toFixed(1) : '-'} KiB per km), network.json ${tiled.networkBytes}`,
     ...(tiled.assetsLoaded === undefined ? [] : [`asset store      ${tiled.assetsLoaded} segments and point assets as dataset ${assets?.dataset ?? '?'} in ${assets?.location ?? '?'}`]),
     `seconds          ${tiled.seconds.toFixed(2)}`,

@@ -31,6 +31,7 @@ export function formatReport(report: TilingReport, assets?: { dataset: string; l
     `skipped          ${Object.values(report.skipped).reduce((a, b) => a + b, 0)}`,
     ...Object.entries(report.skipped).map(([reason, count]) => `  ${reason.padEnd(30)} ${count}`),
     `tiles            ${report.tiles}`,
+    `tileset files    ${report.tilesetFiles} (tileset.json ${report.rootTilesetBytes} bytes${report.tilesetFiles > 1 ? `, and ${report.tilesetFiles - 1} external tilesets it points to` : ''})`,
     ...(report.assetsLoaded === undefined ? [] : [`asset store      ${report.assetsLoaded} buildings as dataset ${assets?.dataset ?? '?'} in ${assets?.location ?? '?'}`]),
     `bytes            ${report.bytes} (${report.buildingsWritten ? (report.bytes / report.buildingsWritten).toFixed(0) : '-'} per building)`,
     `seconds          ${report.seconds.toFixed(2)}`,

@@ -9,11 +9,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import seedrandom from 'seedrandom';
 import type { AssetInput, Bbox } from '../../src/domain/assets.ts';
 import { openAssetStore, type AssetStore } from '../../src/server/assets/asset-store.ts';
 import { createTestDatabase, postgresReachable } from '../../src/server/assets/testing/postgres.ts';
+import { timeQuery, type QueryTiming } from './query-timing.ts';
+
+export type { QueryTiming } from './query-timing.ts';
 
 const DISTRICTS = ['蜀山区', '庐阳区', '包河区', '瑶海区', '政务区', '滨湖新区'];
 const ROADS = ['长江西路', '黄山路', '金寨路', '望江西路', '潜山路', '合作化路', '马鞍山路', '徽州大道', '芜湖路', '宁国路', '繁华大道', '习友路', '翡翠路', '科学大道', '创新大道', '天鹅湖路', '南二环路', '北一环路', '临泉路', '当涂路'];
@@ -53,15 +55,6 @@ export function* syntheticAssets(count: number): Generator<AssetInput> {
   }
 }
 
-export interface QueryTiming {
-  label: string;
-  runs: number;
-  /** Mean results per query. */
-  meanResults: number;
-  p50Milliseconds: number;
-  p95Milliseconds: number;
-}
-
 export interface AssetBenchResult {
   backend: string;
   count: number;
@@ -69,22 +62,6 @@ export interface AssetBenchResult {
   queries: QueryTiming[];
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
-}
-
-async function time(label: string, runs: number, query: (run: number) => Promise<number>): Promise<QueryTiming> {
-  await query(-1); // warm-up, not counted
-  const times: number[] = [];
-  let results = 0;
-  for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    results += await query(run);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return { label, runs, meanResults: results / runs, p50Milliseconds: percentile(times, 0.5), p95Milliseconds: percentile(times, 0.95) };
-}
 
 async function benchOne(backend: string, store: AssetStore, count: number, runs: number): Promise<AssetBenchResult> {
   process.stderr.write(`assets: loading ${count.toLocaleString('en')} buildings into ${backend} …\n`);
@@ -109,18 +86,18 @@ export async function benchQueries(store: AssetStore, count: number, runs: numbe
   const pick = (n: number) => Math.floor(random() * n);
   const queries: QueryTiming[] = [];
   const search = async (text: string) => (await store.search(text, { limit: 20 })).assets.length;
-  queries.push(await time('search: one building by name (绿地花园12栋)', runs, () => search(`${estateName(pick(estates))}${pick(30) + 1}栋`)));
-  queries.push(await time('search: an exact ID (S12345)', runs, () => search(`S${pick(count)}`)));
-  queries.push(await time(`search: a road (≈ 1/${ROADS.length} of all)`, runs, () => search(ROADS[pick(ROADS.length)]!)));
-  queries.push(await time('search: district + estate (蜀山区 万科名邸)', runs, () => search(`${DISTRICTS[pick(DISTRICTS.length)]} ${estateName(pick(estates))}`)));
-  queries.push(await time('search: two characters, no trigram (花园: a scan)', Math.min(runs, 20), () => search(SUFFIXES[pick(SUFFIXES.length)]!)));
-  queries.push(await time('bbox 500 m × 500 m (≈ 400 buildings, page of 1,000)', runs, async () => (await store.withinBbox(box(500), { limit: 1_000 })).assets.length));
-  queries.push(await time('bbox 2 km × 2 km, first page of 100', runs, async () => (await store.withinBbox(box(2_000), { limit: 100 })).assets.length));
-  queries.push(await time('radius 300 m (≈ 450 buildings, nearest 1,000)', runs, async () => {
+  queries.push(await timeQuery('search: one building by name (绿地花园12栋)', runs, () => search(`${estateName(pick(estates))}${pick(30) + 1}栋`)));
+  queries.push(await timeQuery('search: an exact ID (S12345)', runs, () => search(`S${pick(count)}`)));
+  queries.push(await timeQuery(`search: a road (≈ 1/${ROADS.length} of all)`, runs, () => search(ROADS[pick(ROADS.length)]!)));
+  queries.push(await timeQuery('search: district + estate (蜀山区 万科名邸)', runs, () => search(`${DISTRICTS[pick(DISTRICTS.length)]} ${estateName(pick(estates))}`)));
+  queries.push(await timeQuery('search: two characters, no trigram (花园: a scan)', Math.min(runs, 20), () => search(SUFFIXES[pick(SUFFIXES.length)]!)));
+  queries.push(await timeQuery('bbox 500 m × 500 m (≈ 400 buildings, page of 1,000)', runs, async () => (await store.withinBbox(box(500), { limit: 1_000 })).assets.length));
+  queries.push(await timeQuery('bbox 2 km × 2 km, first page of 100', runs, async () => (await store.withinBbox(box(2_000), { limit: 100 })).assets.length));
+  queries.push(await timeQuery('radius 300 m (≈ 450 buildings, nearest 1,000)', runs, async () => {
     const [west, south] = box(600);
     return (await store.withinRadius(west + 300 / metresPerDegreeLon, south + 300 / METRES_PER_DEGREE_LAT, 300, { limit: 1_000 })).hits.length;
   }));
-  queries.push(await time('get by ID', runs, async () => ((await store.get(`S${pick(count)}`)) ? 1 : 0)));
+  queries.push(await timeQuery('get by ID', runs, async () => ((await store.get(`S${pick(count)}`)) ? 1 : 0)));
   return queries;
 }
 

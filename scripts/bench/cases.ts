@@ -15,6 +15,7 @@ import seedrandom from 'seedrandom';
 import { beijingDate, CASE_CLASSES, handlingDeadline, OPEN_CASE_STATUSES, type CaseStatus } from '../../src/domain/cases/cases.ts';
 import { openCaseStore, type CaseStore, type LoadedCase } from '../../src/server/cases/case-store.ts';
 import { createTestDatabase, postgresReachable } from '../../src/server/assets/testing/postgres.ts';
+import { timeQuery, type QueryTiming } from './query-timing.ts';
 
 /** "Now" of the synthetic city: cases run up to it. */
 const NOW = Date.parse('2026-12-06T10:00:00+08:00');
@@ -71,38 +72,14 @@ export function* syntheticCases(count: number, grids: readonly string[]): Genera
   }
 }
 
-export interface CaseQueryTiming {
-  label: string;
-  runs: number;
-  meanResults: number;
-  p50Milliseconds: number;
-  p95Milliseconds: number;
-}
-
 export interface CaseBenchResult {
   backend: string;
   count: number;
   grids: number;
   loadSeconds: number;
-  queries: CaseQueryTiming[];
+  queries: QueryTiming[];
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
-}
-
-async function time(label: string, runs: number, query: (run: number) => Promise<number>): Promise<CaseQueryTiming> {
-  await query(-1); // warm-up, not counted
-  const times: number[] = [];
-  let results = 0;
-  for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    results += await query(run);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return { label, runs, meanResults: results / runs, p50Milliseconds: percentile(times, 0.5), p95Milliseconds: percentile(times, 0.95) };
-}
 
 async function benchOne(backend: string, store: CaseStore, count: number, grids: string[], runs: number): Promise<CaseBenchResult> {
   process.stderr.write(`cases: loading ${count.toLocaleString('en')} cases over ${grids.length.toLocaleString('en')} grids into ${backend} …\n`);
@@ -115,24 +92,24 @@ async function benchOne(backend: string, store: CaseStore, count: number, grids:
   const today = beijingDate(NOW);
   const pastDay = () => beijingDate(NOW - Math.floor(1 + random() * (DAYS - 2)) * DAY_MS);
   const open = [...OPEN_CASE_STATUSES];
-  const queries: CaseQueryTiming[] = [];
-  queries.push(await time("a grid's open cases (first page of 50)", runs, async () => (await store.list({ grid: grid(), status: open }, { limit: 50 }, NOW)).cases.length));
-  queries.push(await time("a grid's overdue cases", runs, async () => (await store.list({ grid: grid(), overdue: true }, { limit: 50 }, NOW)).cases.length));
-  queries.push(await time("a grid's cases, all (page of 50)", runs, async () => (await store.list({ grid: grid() }, { limit: 50 }, NOW)).cases.length));
-  queries.push(await time('daily statistics, today, whole city', runs, async () => (await store.dailyStatistics(today, {}, NOW)).filed));
-  queries.push(await time('daily statistics, a past day, whole city', runs, async () => (await store.dailyStatistics(pastDay(), {}, NOW)).filed));
-  queries.push(await time('daily statistics, today, one grid', runs, async () => (await store.dailyStatistics(today, { grid: grid() }, NOW)).open));
-  queries.push(await time('daily statistics, today, one street (500 grids)', runs, async () => (await store.dailyStatistics(today, { area: grid().slice(0, 9) }, NOW)).open));
-  queries.push(await time("a department's open cases (first page of 50)", runs, async () => (await store.list({ department: DEPARTMENTS[Math.floor(random() * DEPARTMENTS.length)]!, status: open }, { limit: 50 }, NOW)).cases.length));
-  queries.push(await time('one case with its log', runs, async () => ((await store.get(`AJ${1 + Math.floor(random() * count)}`)) ? 1 : 0)));
+  const queries: QueryTiming[] = [];
+  queries.push(await timeQuery("a grid's open cases (first page of 50)", runs, async () => (await store.list({ grid: grid(), status: open }, { limit: 50 }, NOW)).cases.length));
+  queries.push(await timeQuery("a grid's overdue cases", runs, async () => (await store.list({ grid: grid(), overdue: true }, { limit: 50 }, NOW)).cases.length));
+  queries.push(await timeQuery("a grid's cases, all (page of 50)", runs, async () => (await store.list({ grid: grid() }, { limit: 50 }, NOW)).cases.length));
+  queries.push(await timeQuery('daily statistics, today, whole city', runs, async () => (await store.dailyStatistics(today, {}, NOW)).filed));
+  queries.push(await timeQuery('daily statistics, a past day, whole city', runs, async () => (await store.dailyStatistics(pastDay(), {}, NOW)).filed));
+  queries.push(await timeQuery('daily statistics, today, one grid', runs, async () => (await store.dailyStatistics(today, { grid: grid() }, NOW)).open));
+  queries.push(await timeQuery('daily statistics, today, one street (500 grids)', runs, async () => (await store.dailyStatistics(today, { area: grid().slice(0, 9) }, NOW)).open));
+  queries.push(await timeQuery("a department's open cases (first page of 50)", runs, async () => (await store.list({ department: DEPARTMENTS[Math.floor(random() * DEPARTMENTS.length)]!, status: open }, { limit: 50 }, NOW)).cases.length));
+  queries.push(await timeQuery('one case with its log', runs, async () => ((await store.get(`AJ${1 + Math.floor(random() * count)}`)) ? 1 : 0)));
   const created: string[] = [];
-  queries.push(await time('create a case (one transaction with its log entry)', runs, async () => {
+  queries.push(await timeQuery('create a case (one transaction with its log entry)', runs, async () => {
     const { record } = await store.create({ source: 'grid-worker', classId: 'event:0504', gridCode: grid(), description: '机动车乱停放', lon: 113.12, lat: 23.03, reporter: '网格员', assetIds: [] }, NOW);
     created.push(record.id);
     return 1;
   }));
   let next = 0;
-  queries.push(await time('an action (file: check, update, log, one transaction)', runs, async () => {
+  queries.push(await timeQuery('an action (file: check, update, log, one transaction)', runs, async () => {
     const result = await store.act(created[next++]!, { action: 'file', by: '受理员' }, NOW);
     return result && !('error' in result) ? 1 : 0;
   }));

@@ -18,6 +18,8 @@ export interface LifecycleDatesInView {
   buildings: number;
   /** More buildings lie in the box than were looked up. */
   truncated: boolean;
+  /** When truncated: the box around the centre whose buildings all were looked up. */
+  covered?: Bbox;
 }
 
 /** Widest box the server takes, degrees either way. */

@@ -15,6 +15,7 @@ import { footprintPolygons, type FlatRings } from './footprint.ts';
 import { SchemaBuilder } from './metadata.ts';
 import { concatPacked, packParts, unpackParts, type FootprintPart } from './packed-footprint.ts';
 import { RecordStore } from './record-store.ts';
+import { writeTilesetFiles } from './external-tilesets.ts';
 import { buildTileContent, type TileContentJob } from './tile-content.ts';
 import { contentUri, tilesetJson } from './tileset.ts';
 import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary, type TreeNode } from './tree.ts';
@@ -42,6 +43,11 @@ export interface BuildingTilingOptions {
   skipInvalid?: boolean;
   /** Upper bound on features per tile. Default 500. */
   maximumFeaturesPerTile?: number;
+  /**
+   * Most tiles in one tileset file (default 1,000): a larger tree is split into external tilesets
+   * (`tileset-<n>.json` beside `tileset.json`), so the root file stays small at city scale.
+   */
+  maximumTilesPerTilesetFile?: number;
   /** Write search-index.json (ID, name, address and position of every building) beside the tileset. Default true. */
   searchIndex?: boolean;
   /** EXT_meshopt_compression with quantized attributes (default true); false writes plain float32 glTF. */
@@ -72,8 +78,12 @@ export interface TilingReport {
   partsMerged: number;
   heightSources: { property: number; floors: number; default: number };
   tiles: number;
-  /** Bytes of tile content and tileset.json. */
+  /** Bytes of tile content and of the tileset files. */
   bytes: number;
+  /** Tileset files: tileset.json and the external tilesets it points to (1 for a small tileset). */
+  tilesetFiles: number;
+  /** Bytes of the root tileset.json alone: what a viewer reads before it shows anything. */
+  rootTilesetBytes: number;
   /** Bytes of search-index.json (not counted in `bytes`). */
   searchIndexBytes: number;
   /** Buildings loaded into the asset store (with `loadAssets`). */
@@ -241,6 +251,8 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     heightSources: { property: 0, floors: 0, default: 0 },
     tiles: 0,
     bytes: 0,
+    tilesetFiles: 0,
+    rootTilesetBytes: 0,
     searchIndexBytes: 0,
     seconds: 0,
   };
@@ -403,9 +415,10 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
       await output.write(SEARCH_INDEX_FILE, index);
       report.searchIndexBytes = Buffer.byteLength(index);
     }
-    const tileset = JSON.stringify(tilesetJson(root, GENERATOR, { buildings: report.buildingsWritten }));
-    await output.write('tileset.json', tileset);
-    report.bytes += Buffer.byteLength(tileset);
+    const written = await writeTilesetFiles(tilesetJson(root, GENERATOR, { buildings: report.buildingsWritten }), (path, text) => output.write(path, text), { maximumTilesPerFile: options.maximumTilesPerTilesetFile });
+    report.bytes += written.bytes;
+    report.tilesetFiles = written.files;
+    report.rootTilesetBytes = written.rootBytes;
     if (options.loadAssets) report.assetsLoaded = await options.loadAssets(buildingAssets(store, summaries));
     report.seconds = (performance.now() - started) / 1000;
     await output.write('report.json', JSON.stringify(report, null, 2));

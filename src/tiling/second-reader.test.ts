@@ -15,6 +15,7 @@ import { tileBuildings } from './building-pipeline.ts';
 import { tilePipeNetwork } from './pipes/pipe-pipeline.ts';
 import { lonLatHeightToEcef } from './crs.ts';
 import { openGeoJson } from './geojson-reader.ts';
+import { readTilesetFiles } from './testing/read-tiles.ts';
 import { FIXTURE_BUILDINGS, FIXTURE_CENTRE, fixtureCollection, syntheticBuildings } from './testing/fixtures.ts';
 
 const globals = globalThis as Record<string, unknown>;
@@ -42,8 +43,13 @@ beforeAll(async () => {
     const source = await openGeoJson(input);
     await tileBuildings(source.features, { sourceName: input, outputDirectory: join(work, name), maximumFeaturesPerTile: maximum });
   }
+  // The same grid in a deeper tree, as one file and split into external tilesets (tileset-<n>.json).
+  await tileBuildings(syntheticBuildings(400), { sourceName: 'grid-deep', outputDirectory: join(work, 'grid-deep'), maximumFeaturesPerTile: 5 });
+  await tileBuildings(syntheticBuildings(400), { sourceName: 'grid-split', outputDirectory: join(work, 'grid-split'), maximumFeaturesPerTile: 5, maximumTilesPerTilesetFile: 10 });
   const network = generateNetwork(generateDistrict());
   await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines'), maximumFeaturesPerTile: 100 });
+  await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines-deep'), maximumFeaturesPerTile: 10 });
+  await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines-split'), maximumFeaturesPerTile: 10, maximumTilesPerTilesetFile: 8 });
   server = await createStaticServer({ distDirectory: work, tilesDirectory: work });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address() as { port: number };
@@ -62,6 +68,8 @@ interface LoadResult {
   rows: Map<string, Record<string, unknown>>;
   meshes: number;
   tilesLoaded: number;
+  /** External tilesets loaded (tileset.json itself not counted). */
+  tilesetsLoaded: number;
 }
 
 async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadResult> {
@@ -74,8 +82,10 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
   tiles.errorTarget = 0; // refine everything: every tile must load
   const errors: string[] = [];
   let tilesLoaded = 0;
+  let tilesetsLoaded = 0;
   tiles.addEventListener('load-error', (event: { url?: unknown; error?: unknown }) => errors.push(`${String(event.url)}: ${String(event.error)}`));
   tiles.addEventListener('load-model', () => tilesLoaded++);
+  tiles.addEventListener('load-tileset', () => tilesetsLoaded++);
   const camera = new three.PerspectiveCamera(60, 1, 1, 1e8);
   const [x, y, z] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, cameraHeightMetres);
   const [tx, ty, tz] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, 0);
@@ -114,7 +124,7 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
     }
   });
   tiles.dispose();
-  return { errors, ids, rows, meshes, tilesLoaded };
+  return { errors, ids, rows, meshes, tilesLoaded, tilesetsLoaded };
 }
 
 describe('3d-tiles-renderer reads our tilesets', () => {
@@ -130,6 +140,28 @@ describe('3d-tiles-renderer reads our tilesets', () => {
     expect(result.errors).toEqual([]);
     expect(result.tilesLoaded).toBeGreaterThanOrEqual(8);
     expect(result.ids.size).toBe(400);
+  });
+
+  it('the grid split into external tilesets: every file and tile loads, every building is found', async () => {
+    expect((await readTilesetFiles(join(work, 'grid-split'))).size).toBeGreaterThan(3);
+    // High enough that every tile of the grid's deeper tree is in view.
+    const whole = await loadInThree(`${baseUrl}/grid-deep/tileset.json`, 1500);
+    const split = await loadInThree(`${baseUrl}/grid-split/tileset.json`, 1500);
+    expect(split.errors).toEqual([]);
+    expect(split.tilesetsLoaded).toBeGreaterThan(3);
+    expect(split.ids.size).toBe(400);
+    expect(split.tilesLoaded).toBe(whole.tilesLoaded);
+  });
+
+  it('the pipeline tileset split into external tilesets: every feature and tile of the unsplit one loads', async () => {
+    expect((await readTilesetFiles(join(work, 'pipelines-split'))).size).toBeGreaterThan(3);
+    const whole = await loadInThree(`${baseUrl}/pipelines-deep/tileset.json`, 5000);
+    const split = await loadInThree(`${baseUrl}/pipelines-split/tileset.json`, 5000);
+    expect(split.errors).toEqual([]);
+    expect(split.tilesetsLoaded).toBeGreaterThan(3);
+    expect(split.tilesLoaded).toBe(whole.tilesLoaded);
+    expect(split.ids.size).toBeGreaterThan(500);
+    expect([...split.ids].sort()).toEqual([...whole.ids].sort());
   });
 
   it('the pipeline tileset: pipes and assets load, every feature has its ID', async () => {

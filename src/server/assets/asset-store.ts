@@ -92,6 +92,8 @@ export interface AssetStore {
   /**
    * Only the IDs of the assets whose bounds intersect the bbox, by ID: what another store is
    * joined on (the lifecycle dates of the buildings in view). `limit` 1–10,000, default 1,000.
+   * The query stops at `limit` + 1 matches, so a box holding a city costs no more than one
+   * holding a street: when `truncated`, which `limit` IDs come back is left to the index.
    */
   idsWithinBbox(bbox: Bbox, options?: SpatialOptions): Promise<{ ids: string[]; truncated: boolean }>;
   /** Assets whose position is within `metres` of the centre, nearest first. */

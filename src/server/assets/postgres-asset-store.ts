@@ -21,6 +21,7 @@ import {
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
+import { byCodePoint } from './id-order.ts';
 
 const SCHEMA_VERSION = 3;
 /**
@@ -326,8 +327,10 @@ export class PostgresAssetStore implements AssetStore {
     const params = new Parameters('postgres');
     const { p } = params;
     const where = [...this.bboxConditions(bbox, p), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
-    const { rows } = await this.pool.query<{ id: string }>(`SELECT a.id FROM assets a WHERE ${where.join(' AND ')} ORDER BY a.${ID_ORDER} LIMIT ${p(limit + 1)}`, params.values);
-    return { ids: rows.slice(0, limit).map((r) => r.id), truncated: rows.length > limit };
+    const { rows } = await this.pool.query<{ id: string }>(`SELECT a.id FROM assets a WHERE ${where.join(' AND ')} LIMIT ${p(limit + 1)}`, params.values);
+    // No ORDER BY: sorting every match of a wide box would cost more than the look-up.
+    if (rows.length > limit) return { ids: rows.slice(0, limit).map((r) => r.id), truncated: true };
+    return { ids: rows.map((r) => r.id).sort(byCodePoint), truncated: false };
   }
 
   async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {

@@ -27,6 +27,7 @@ import {
 import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
+import { byCodePoint } from './id-order.ts';
 
 const SCHEMA_VERSION = 3;
 /** Appended to every value in the full-text index (see the header). */
@@ -328,8 +329,10 @@ export class SqliteAssetStore implements AssetStore {
     const params = new Parameters('sqlite');
     const { p } = params;
     const { from, where } = this.spatial(bbox, true, p, () => [...kindCondition(kinds, p), ...filterConditions(filter, p)]);
-    const rows = this.db.prepare(`SELECT a.id AS id FROM ${from} WHERE ${where} ORDER BY a.id LIMIT ${p(limit + 1)}`).all(...params.values) as { id: string }[];
-    return { ids: rows.slice(0, limit).map((r) => r.id), truncated: rows.length > limit };
+    const rows = this.db.prepare(`SELECT a.id AS id FROM ${from} WHERE ${where} LIMIT ${p(limit + 1)}`).all(...params.values) as { id: string }[];
+    // No ORDER BY: sorting every match of a wide box would cost more than the look-up.
+    if (rows.length > limit) return { ids: rows.slice(0, limit).map((r) => r.id), truncated: true };
+    return { ids: rows.map((r) => r.id).sort(byCodePoint), truncated: false };
   }
 
   async withinRadius(lonDegrees: number, latDegrees: number, metres: number, options: SpatialOptions = {}): Promise<RadiusPage> {

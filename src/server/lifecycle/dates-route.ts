@@ -2,12 +2,15 @@
  * The stage dates of the buildings in view, for the 4D view and the stage theme:
  *
  *   GET /api/lifecycle/dates?bbox=W,S,E,N[&limit=N]
- *     → { dates: { id: { stage: date } }, buildings, truncated }
+ *     → { dates: { id: { stage: date } }, buildings, truncated, covered? }
  *
  * The building IDs in the bbox come from the asset store (the tilers' --assets; kind "building"),
- * at most `limit` of them (default 5,000, at most 10,000) by ID; `truncated` says there were
- * more (ask for a smaller box). Their dates come from the lifecycle store's digests by primary
- * key. Buildings without a record are left out (the viewer shows them as built). A bbox that is
+ * at most `limit` of them (default 5,000, at most 10,000). When the box holds more (a view
+ * zoomed out over a city), `truncated` is true and the box is halved around its centre, up to
+ * four times, until it holds no more than `limit`: `covered` is that box, every building in it
+ * has its dates (the middle of the view, drawn in most detail). If even the smallest holds more,
+ * the answer has its first `limit` by ID and no `covered`. Their dates come from the lifecycle
+ * store's digests by primary key. Buildings without a record are left out (the viewer shows them as built). A bbox that is
  * not W,S,E,N degrees, spans more than 0.5° either way, or a limit past 10,000 is a 400 with a
  * message. A data route (access.ts), like the other lifecycle reads.
  */
@@ -28,8 +31,37 @@ export interface LifecycleDatesAnswer {
   dates: Record<string, Record<string, string>>;
   /** Buildings of the asset store in the box that were looked up. */
   buildings: number;
-  /** More buildings lie in the box than `limit`: the dates are those of the first `limit` by ID. */
+  /** More buildings lie in the box than `limit`. */
   truncated: boolean;
+  /** When truncated: the box around the centre whose buildings all were looked up. */
+  covered?: Bbox;
+}
+
+/** Times a box that holds too many buildings is halved around its centre. */
+const SHRINK_STEPS = 4;
+
+function halved([west, south, east, north]: Bbox): Bbox {
+  const lon = (west + east) / 2;
+  const lat = (south + north) / 2;
+  const halfWidth = (east - west) / 4;
+  const halfHeight = (north - south) / 4;
+  return [lon - halfWidth, lat - halfHeight, lon + halfWidth, lat + halfHeight];
+}
+
+/**
+ * The IDs of the buildings in the box; when it holds more than `limit`, those of the largest
+ * box around its centre (halved up to SHRINK_STEPS times) that holds no more.
+ */
+export async function buildingsInView(assets: AssetStore, bbox: Bbox, limit: number): Promise<{ ids: string[]; truncated: boolean; covered?: Bbox }> {
+  const whole = await assets.idsWithinBbox(bbox, { kinds: ['building'], limit });
+  if (!whole.truncated) return whole;
+  let box = bbox;
+  for (let step = 0; step < SHRINK_STEPS; step++) {
+    box = halved(box);
+    const inner = await assets.idsWithinBbox(box, { kinds: ['building'], limit });
+    if (!inner.truncated) return { ids: inner.ids, truncated: true, covered: box };
+  }
+  return whole;
 }
 
 class DatesError extends Error {
@@ -55,9 +87,6 @@ function parseBbox(text: unknown): Bbox {
   }
 }
 
-export function lifecycleDatesInBbox(db: Database, ids: readonly string[], truncated: boolean): LifecycleDatesAnswer {
-  return { dates: datesOf(db, ids), buildings: ids.length, truncated };
-}
 
 export function registerLifecycleDates(app: FastifyInstance, options: { db: Database; assets: AssetStore }): void {
   const { db, assets } = options;
@@ -67,7 +96,9 @@ export function registerLifecycleDates(app: FastifyInstance, options: { db: Data
     const bbox = parseBbox(query.bbox);
     const limit = query.limit === undefined ? DATES_DEFAULT_LIMIT : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAXIMUM_ID_PAGE) throw new DatesError(400, `limit: must be a whole number from 1 to ${MAXIMUM_ID_PAGE}`);
-    const { ids, truncated } = await assets.idsWithinBbox(bbox, { kinds: ['building'], limit });
-    return lifecycleDatesInBbox(db, ids, truncated);
+    const { ids, truncated, covered } = await buildingsInView(assets, bbox, limit);
+    const answer: LifecycleDatesAnswer = { dates: datesOf(db, ids), buildings: ids.length, truncated };
+    if (covered) answer.covered = covered;
+    return answer;
   });
 }

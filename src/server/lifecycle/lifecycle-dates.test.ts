@@ -130,7 +130,20 @@ describe('GET /api/lifecycle/dates', () => {
       status: 200,
       body: { dates: { 'B-1': { 'project-approval': '2001-01-01', 'completion-acceptance': '2004-01-01' }, 'B-2': { 'planning-permit': '2024-05-01' } }, buildings: 3, truncated: false },
     });
-    expect((await get('/api/lifecycle/dates?bbox=117.27,31.85,117.29,31.87&limit=1')).body).toEqual({ dates: { 'B-1': { 'project-approval': '2001-01-01', 'completion-acceptance': '2004-01-01' } }, buildings: 1, truncated: true });
+    // Three buildings, room for two: the box is halved around its centre (117.28, 31.86) until it
+    // holds no more: the third box (±0.00125°) has B-1 (117.2800–117.2802) and B-2
+    // (117.2810–117.2812), not B-3 (117.2820).
+    expect((await get('/api/lifecycle/dates?bbox=117.27,31.85,117.29,31.87&limit=2')).body).toEqual({
+      dates: { 'B-1': { 'project-approval': '2001-01-01', 'completion-acceptance': '2004-01-01' }, 'B-2': { 'planning-permit': '2024-05-01' } },
+      buildings: 2,
+      truncated: true,
+      covered: [117.27875, 31.85875, 117.28125, 31.86125],
+    });
+    // Room for one, centred on B-2: the halves close in on it.
+    const one = (await get('/api/lifecycle/dates?bbox=117.279,31.859,117.284,31.861&limit=1')).body as { dates: object; buildings: number; truncated: boolean; covered: number[] };
+    expect(one).toMatchObject({ dates: { 'B-2': { 'planning-permit': '2024-05-01' } }, buildings: 1, truncated: true });
+    expect(one.covered[0]).toBeGreaterThan(117.2802);
+    expect(one.covered[2]).toBeLessThan(117.282);
     expect((await get('/api/lifecycle/dates?bbox=117.0,31.0,117.1,31.1')).body).toEqual({ dates: {}, buildings: 0, truncated: false });
   });
 

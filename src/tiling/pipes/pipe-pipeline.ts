@@ -11,6 +11,7 @@ import { pathLengthMetres } from '../../domain/geometry.ts';
 import { networkDocument } from '../../domain/network-document.ts';
 import { AtomicDirectory } from '../atomic-output.ts';
 import { networkAssets, type AssetLoader } from '../assets.ts';
+import { writeTilesetFiles } from '../external-tilesets.ts';
 import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
@@ -73,6 +74,11 @@ export interface PipeTilingOptions {
   maximumLinesPerTile?: number;
   compress?: boolean;
   /**
+   * Most tiles in one tileset file (default 1,000): a larger tree is split into external tilesets
+   * (`tileset-<n>.json` beside `tileset.json`), so the root file stays small for a city's network.
+   */
+  maximumTilesPerTilesetFile?: number;
+  /**
    * Load every segment and point asset into the asset store (`--assets`), after the tiles are
    * written and before they are moved into place: if the load fails, nothing is written.
    */
@@ -90,8 +96,12 @@ export interface PipeTilingReport {
   lineTiles: number;
   /** Triangles in the root tile (lines of the whole network). */
   rootTriangles: number;
-  /** Tiles and tileset.json. */
+  /** Tiles and the tileset files. */
   bytes: number;
+  /** Tileset files: tileset.json and the external tilesets it points to (1 for a small network). */
+  tilesetFiles: number;
+  /** Bytes of the root tileset.json alone. */
+  rootTilesetBytes: number;
   /** The network document (network.json) beside them. */
   networkBytes: number;
   /** Segments and point assets loaded into the asset store (with `loadAssets`). */
@@ -194,6 +204,8 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     lineTiles: 0,
     rootTriangles: 0,
     bytes: 0,
+    tilesetFiles: 0,
+    rootTilesetBytes: 0,
     networkBytes: 0,
     seconds: 0,
   };
@@ -286,9 +298,10 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
       root: rootTile,
       extras: { segments: report.segments, kilometres: Math.round(report.kilometres * 10) / 10 },
     };
-    const tileset = JSON.stringify(tilesetDocument);
-    await output.write('tileset.json', tileset);
-    report.bytes += Buffer.byteLength(tileset);
+    const written = await writeTilesetFiles(tilesetDocument, (path, text) => output.write(path, text), { maximumTilesPerFile: options.maximumTilesPerTilesetFile });
+    report.bytes += written.bytes;
+    report.tilesetFiles = written.files;
+    report.rootTilesetBytes = written.rootBytes;
     report.seconds = (performance.now() - started) / 1000;
     // The network itself, for what tiles cannot answer in the viewer: what a pipe connects to,
     // which buildings it serves, and the analyses (section, clearance, cover, profile).

@@ -4,7 +4,7 @@
  */
 import { parse } from '@loaders.gl/core';
 import { GLTFLoader, postProcessGLTF } from '@loaders.gl/gltf';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import type { TilesetJson, TilesetJsonTile } from '../tileset.ts';
@@ -22,6 +22,53 @@ export interface ReadTile {
 
 export async function readTileset(directory: string): Promise<TilesetJson> {
   return JSON.parse(await readFile(join(directory, 'tileset.json'), 'utf8')) as TilesetJson;
+}
+
+/** Every tileset file of an output: tileset.json and the external tilesets (`tileset-<n>.json`) beside it. */
+export async function readTilesetFiles(directory: string): Promise<Map<string, TilesetJson>> {
+  const files = new Map<string, TilesetJson>();
+  for (const name of (await readdir(directory)).filter((n) => /^tileset(-\d+)?\.json$/.test(n)).sort()) {
+    files.set(name, JSON.parse(await readFile(join(directory, name), 'utf8')) as TilesetJson);
+  }
+  return files;
+}
+
+/** A tile whose content is another tileset, not a model. */
+export function isExternalTilesetTile(tile: TilesetJsonTile): boolean {
+  return tile.content?.uri.endsWith('.json') === true;
+}
+
+/**
+ * The whole tree of a tileset split into files: each tile that points to an external tileset is
+ * replaced by that tileset's root. Throws if a file is missing, reached twice (a cycle or a
+ * shared file), or if a file is never reached; `reached` lists the files in the order found.
+ */
+export function resolveExternalTilesets(files: ReadonlyMap<string, TilesetJson>, rootPath = 'tileset.json'): { root: TilesetJsonTile; reached: string[] } {
+  const reached: string[] = [];
+  const open = (path: string): TilesetJsonTile => {
+    const file = files.get(path);
+    if (!file) throw new Error(`${path}: no such tileset file`);
+    if (reached.includes(path)) throw new Error(`${path}: reached twice`);
+    reached.push(path);
+    return resolve(file.root);
+  };
+  const resolve = (tile: TilesetJsonTile): TilesetJsonTile => {
+    if (isExternalTilesetTile(tile)) {
+      if (tile.children) throw new Error(`${tile.content!.uri}: a tile pointing to an external tileset has children`);
+      return open(tile.content!.uri);
+    }
+    return tile.children ? { ...tile, children: tile.children.map(resolve) } : tile;
+  };
+  const root = open(rootPath);
+  const unreached = [...files.keys()].filter((path) => !reached.includes(path));
+  if (unreached.length > 0) throw new Error(`tileset files never reached: ${unreached.join(', ')}`);
+  return { root, reached };
+}
+
+/** The whole tree of a tileset directory, external tilesets resolved (see resolveExternalTilesets). */
+export async function readWholeTileset(directory: string): Promise<TilesetJson> {
+  const files = await readTilesetFiles(directory);
+  return { ...files.get('tileset.json')!, root: resolveExternalTilesets(files).root };
 }
 
 export function contentTiles(tile: TilesetJsonTile): TilesetJsonTile[] {
