@@ -27,14 +27,10 @@ export interface LayerConfig {
   name: LocalizedText | string;
   kind: LayerKind;
   url: string;
-  /** search-index.json written by our tiler: { fields, rows }. */
-  searchIndex?: string;
   /** Fly to this layer when the app opens without a saved view. */
   flyTo?: boolean;
   /** Property holding the asset ID. Default "id". */
   idProperty?: string;
-  /** Pipelines: the network document (network.json) the pipeline tiler writes beside tileset.json. */
-  network?: string;
 }
 
 export type LayerStatus = 'loading' | 'ready' | 'error';

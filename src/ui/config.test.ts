@@ -8,15 +8,13 @@ describe('layers from ?tileset=', () => {
     expect(layerFromUrl('/tiles/a/tileset.json', 0, base)).toEqual({ id: 'url-0', name: 'a/tileset.json', kind: 'external', url: 'http://127.0.0.1:8080/tiles/a/tileset.json' });
   });
 
-  it('takes the kind a prefix names; a pipeline layer gets the network.json beside its tileset', () => {
+  it('takes the kind a prefix names (the pipe panel and analyses come from the API, no network.json)', () => {
     expect(layerFromUrl('pipelines:/tiles/net3/tileset.json', 1, base)).toEqual({
       id: 'url-1',
       name: 'net3/tileset.json',
       kind: 'pipelines',
       url: 'http://127.0.0.1:8080/tiles/net3/tileset.json',
-      network: 'http://127.0.0.1:8080/tiles/net3/network.json',
     });
     expect(layerFromUrl('buildings:https://tiles.example/city/tileset.json', 2, base)).toMatchObject({ kind: 'buildings', url: 'https://tiles.example/city/tileset.json' });
-    expect(layerFromUrl('buildings:https://tiles.example/city/tileset.json', 2, base).network).toBeUndefined();
   });
 });

@@ -10,10 +10,8 @@ const layerSchema = z.object({
   name: localizedText,
   kind: z.enum(['buildings', 'pipelines', 'external']),
   url: z.string().min(1),
-  searchIndex: z.string().optional(),
   flyTo: z.boolean().optional(),
   idProperty: z.string().optional(),
-  network: z.string().optional(),
 });
 
 const configSchema = z.object({
@@ -49,19 +47,18 @@ export async function loadConfig(url: string): Promise<AppConfig> {
     monitoring: config.monitoring ? { url: resolve(config.monitoring.url) } : undefined,
     lifecycle: config.lifecycle ? { url: resolve(config.lifecycle.url) } : undefined,
     assets: config.assets ? { url: resolve(config.assets.url) } : undefined,
-    layers: config.layers.map((l) => ({ ...l, url: resolve(l.url), searchIndex: l.searchIndex ? resolve(l.searchIndex) : undefined, network: l.network ? resolve(l.network) : undefined })),
+    layers: config.layers.map((l) => ({ ...l, url: resolve(l.url) })),
   };
 }
 
 /**
- * A layer for a `?tileset=<url>` parameter; `pipelines:<url>` makes it a pipeline layer, whose
- * network document is the `network.json` beside its tileset.json (as `npm run pipes` writes it).
+ * A layer for a `?tileset=<url>` parameter; `pipelines:<url>` makes it a pipeline layer (shown in
+ * the underground view; its pipe panel and analyses come from the asset API, by feature ID).
  */
 export function layerFromUrl(parameter: string, index: number, base = window.location.href): LayerConfig {
   const { kind, url } = parseTilesetParameter(parameter);
   const absolute = new URL(url, base).href;
   const name = absolute.split('/').slice(-2).join('/');
   const layer: LayerConfig = { id: `url-${index}`, name, kind, url: absolute };
-  if (kind === 'pipelines') layer.network = new URL('network.json', absolute).href;
   return layer;
 }
