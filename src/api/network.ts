@@ -8,13 +8,13 @@ import type { IncidentType } from '../domain/monitoring/incidents.ts';
 import type { PipelineType } from '../domain/pipelines.ts';
 import type {
   ClearanceAnswer, ConnectionsAnswer, CoverAnswer, ImpactAnswer, IsolationAnswer, ProfileAnswer, SectionAnswer, SuspectedBreakAnswer, TraceAnswer, TraceDirection,
-} from '../server/network/types.ts';
+} from '../domain/network-answers.ts';
 import { apiUrl, getJson } from './http.ts';
 
 export type {
   ClearanceAnswer, ClearanceFinding, ConnectionsAnswer, CoverAnswer, Drawn, DrawnPoint, DrawnSegment, ImpactAnswer, ImpactRingAnswer, IsolationAnswer, ProfileAnswer, SectionAnswer,
   SuspectedBreakAnswer, TraceAnswer, TraceDirection,
-} from '../server/network/types.ts';
+} from '../domain/network-answers.ts';
 
 type Options = { signal?: AbortSignal };
 

@@ -23,7 +23,7 @@ import type { AssetStore } from '../assets/asset-store.ts';
 import type { NetworkService } from './network-service.ts';
 import type {
   ClearanceAnswer, ClearanceFinding, ConnectionsAnswer, CoverAnswer, Drawn, DrawnPoint, DrawnSegment, ImpactAnswer, IsolationAnswer, ProfileAnswer, SectionAnswer, SuspectedBreakAnswer, TraceAnswer,
-} from './types.ts';
+} from '../../domain/network-answers.ts';
 
 export const CLEARANCE_RULES = clearanceRulesFile.rules as ClearanceRule[];
 export const COVER_RULES = coverRulesFile.rules as CoverRule[];

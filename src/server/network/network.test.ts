@@ -26,7 +26,7 @@ import { createTestDatabase, postgresReachable, type TestDatabase } from '../ass
 import { CLEARANCE_RULES, clearanceWithin, COVER_RULES, MAXIMUM_DRAWN_SEGMENTS } from './analyses.ts';
 import { NetworkService, pointAssetFromAsset, segmentFromAsset } from './network-service.ts';
 import { registerNetworkRoutes } from './routes.ts';
-import type { ClearanceAnswer, ConnectionsAnswer, CoverAnswer, ImpactAnswer, IsolationAnswer, ProfileAnswer, SectionAnswer, SuspectedBreakAnswer, TraceAnswer } from './types.ts';
+import type { ClearanceAnswer, ConnectionsAnswer, CoverAnswer, ImpactAnswer, IsolationAnswer, ProfileAnswer, SectionAnswer, SuspectedBreakAnswer, TraceAnswer } from '../../domain/network-answers.ts';
 
 const network = generateNetwork(generateDistrict());
 const index = new NetworkIndex(network);

@@ -26,7 +26,7 @@ import { DATA_ROUTE } from '../access.ts';
 import type { AssetStore } from '../assets/asset-store.ts';
 import { incidentImpact, MAXIMUM_FINDINGS, NetworkAnalyses, NetworkInputError } from './analyses.ts';
 import { NetworkService } from './network-service.ts';
-import { TRACE_DIRECTIONS, type NetworkSummaryAnswer, type TraceDirection } from './types.ts';
+import { TRACE_DIRECTIONS, type NetworkSummaryAnswer, type TraceDirection } from '../../domain/network-answers.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 

@@ -3,18 +3,18 @@
  * viewer's client (src/api/network.ts). Every answer carries IDs plus the geometry the viewer
  * draws: lon/lat degrees, heights in metres relative to the ground (the tiles' datum).
  */
-import type { AffectedBuilding } from '../../domain/emergency/impact.ts';
-import type { IsolationResult } from '../../domain/emergency/valve-isolation.ts';
-import type { TraceDirection, TraceResult } from '../../domain/emergency/tracing.ts';
-import type { AdjacentSpace } from '../../domain/emergency/underground-spaces.ts';
-import type { ClearanceViolation } from '../../domain/analysis/clearance.ts';
-import type { CoverFinding } from '../../domain/analysis/cover-depth.ts';
-import type { CrossSection } from '../../domain/analysis/cross-section.ts';
-import type { LongitudinalProfile } from '../../domain/analysis/profile.ts';
-import type { Bbox } from '../../domain/assets.ts';
-import type { PipelineType } from '../../domain/pipelines.ts';
+import type { AffectedBuilding } from './emergency/impact.ts';
+import type { IsolationResult } from './emergency/valve-isolation.ts';
+import type { TraceDirection, TraceResult } from './emergency/tracing.ts';
+import type { AdjacentSpace } from './emergency/underground-spaces.ts';
+import type { ClearanceViolation } from './analysis/clearance.ts';
+import type { CoverFinding } from './analysis/cover-depth.ts';
+import type { CrossSection } from './analysis/cross-section.ts';
+import type { LongitudinalProfile } from './analysis/profile.ts';
+import type { Bbox } from './assets.ts';
+import type { PipelineType } from './pipelines.ts';
 
-export type { TraceDirection } from '../../domain/emergency/tracing.ts';
+export type { TraceDirection } from './emergency/tracing.ts';
 
 /** A segment to draw: its path and its centre-line height at each end (relative to the ground). */
 export interface DrawnSegment {
