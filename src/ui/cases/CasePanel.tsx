@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { actOnCase, getCase } from '../../api/cases.ts';
+import { ApiError } from '../../api/http.ts';
 import { CASE_ACTION_NAMES, CASE_SOURCE_NAMES, CASE_STATUS_NAMES, caseClass, type CaseAction } from '../../domain/cases/cases.ts';
 import { errorText } from '../../domain/error-text.ts';
 import { useApp, useServices } from '../context.ts';
@@ -55,6 +56,11 @@ function CaseDetail({ id }: { id: string }) {
       setNote('');
     } catch (caught) {
       setError(`${t.actionFailed}: ${errorText(caught)}`);
+      // Refused for its status (another operator acted first): show the case as it is now.
+      if (caught instanceof ApiError && caught.status === 409) {
+        const now = await getCase(base, document.id).catch(() => undefined);
+        if (now) store.getState().upsertCase(now);
+      }
     } finally {
       setBusy(false);
     }
