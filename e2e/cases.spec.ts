@@ -144,6 +144,7 @@ test("a grid worker's report becomes a case and is filed, dispatched, handled, s
   await expect(daily.locator('[data-figure="closed"] dd')).toHaveText(String(before.closed + 1));
   await expect.poll(() => page.evaluate((caseId) => window.__cimTwin!.engine()!.cases.marks().find((m) => m.caseId === caseId)?.colour, id)).toBe('#66bb6a');
   await expectCanvasRendered(page, 0.2);
+  await page.screenshot({ path: test.info().outputPath('case-closed.png') });
 
   // The link restores the selection, with the log from the API; English in the toggle.
   await page.goto(`/?case=${id}&lang=en`);
@@ -207,4 +208,24 @@ test('a monitoring incident becomes a case from its panel, listed with the incid
   await expect(panel.getByTestId('case-log').locator('li').last()).toHaveAttribute('data-by', '另一值班员');
   await expect(panel.getByTestId('case-actions').locator('button')).toHaveText(['派遣']);
   await expectCanvasRendered(page, 0.2);
+  await page.screenshot({ path: test.info().outputPath('incident-case.png') });
+});
+
+test("the display's KPI strip shows today's grid cases as the API counts them", async ({ page }) => {
+  await page.goto('/?mode=display');
+  await waitForReady(page);
+  const response = await page.request.get('/api/cases/statistics');
+  const day = (await response.json()) as { filed: number; closed: number; closureRate: number | null; onTimeRate: number | null; open: number; openOverdue: number };
+  const percent = (rate: number | null) => (rate === null ? '—' : `${(100 * rate).toFixed(1)}%`);
+  const strip = page.getByTestId('kpi-strip');
+  await expect(strip.locator('[data-kpi="cases-filed-today"] .value')).toHaveText(String(day.filed));
+  await expect(strip.locator('[data-kpi="cases-closed-today"] .value')).toHaveText(String(day.closed));
+  await expect(strip.locator('[data-kpi="cases-closure-rate"] .value')).toHaveText(percent(day.closureRate));
+  await expect(strip.locator('[data-kpi="cases-on-time-rate"] .value')).toHaveText(percent(day.onTimeRate));
+  await expect(strip.locator('[data-kpi="cases-open"] .value')).toHaveText(String(day.open));
+  await expect(strip.locator('[data-kpi="cases-overdue"] .value')).toHaveText(String(day.openOverdue));
+  // The earlier tests of this file filed cases today: the strip is not showing zeros by default.
+  expect(day.filed).toBeGreaterThan(0);
+  await expectCanvasRendered(page, 0.2);
+  await page.screenshot({ path: test.info().outputPath('display-kpis.png') });
 });
