@@ -29,20 +29,20 @@ export function CaseDayFigures() {
   );
 }
 
-/** The same figures in the display mode's KPI strip. */
+/** The same figures in the display mode's KPI strip: a compact line of their own under the monitoring figures. */
 export function CaseKpiStrip() {
   const t = useCaseDictionary();
   const { statistics, available } = useCaseStatistics();
   if (!available || !statistics) return null;
   const kpis = caseKpis(statistics);
   return (
-    <>
+    <div className="case-kpis" data-testid="case-kpis">
       <div className="kpi" data-kpi="cases-filed-today"><span className="label">{t.filedToday}</span><span className="value">{kpis.filedToday}</span></div>
       <div className="kpi" data-kpi="cases-closed-today"><span className="label">{t.closedToday}</span><span className="value">{kpis.closedToday}</span></div>
       <div className="kpi" data-kpi="cases-closure-rate"><span className="label">{t.closureRate}</span><span className="value">{percentText(kpis.closureRatePercent)}</span></div>
       <div className="kpi" data-kpi="cases-on-time-rate"><span className="label">{t.onTimeRate}</span><span className="value">{percentText(kpis.onTimeRatePercent)}</span></div>
       <div className="kpi" data-kpi="cases-open"><span className="label">{t.cases}{t.inProgress}</span><span className="value">{kpis.open}</span></div>
       <div className="kpi" data-kpi="cases-overdue"><span className="label">{t.cases}{t.overdue}</span><span className="value">{kpis.overdue}</span></div>
-    </>
+    </div>
   );
 }
