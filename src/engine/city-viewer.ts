@@ -24,6 +24,7 @@ import type { AppState, AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView, Placement } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
 import { ImpactRings } from './impact-rings.ts';
+import { CaseLayer } from './case-layer.ts';
 import { ringRadii } from '../domain/emergency/impact.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
@@ -90,6 +91,7 @@ export class CityViewer {
   private readonly analysis: AnalysisOverlay;
   readonly sensors: SensorOverlay;
   readonly impactRings: ImpactRings;
+  readonly cases: CaseLayer;
   readonly underground: UndergroundView;
   readonly sceneStyle: SceneStyleView;
   /** The rim light of buildings in the dark scene style, made once. */
@@ -128,6 +130,7 @@ export class CityViewer {
     this.analysis = new AnalysisOverlay(this.viewer, this.store);
     this.sensors = new SensorOverlay(this.viewer, this.store);
     this.impactRings = new ImpactRings(this.viewer, this.store);
+    this.cases = new CaseLayer(this.viewer, this.store);
     this.underground = new UndergroundView(this.viewer);
     this.sceneStyle = new SceneStyleView(this.viewer);
     this.sceneStyle.apply(this.store.getState().sceneStyle, this.store.getState().underground);
@@ -608,6 +611,7 @@ export class CityViewer {
     this.analysis.destroy();
     this.sensors.destroy();
     this.impactRings.destroy();
+    this.cases.destroy();
     this.underground.destroy();
     this.sceneStyle.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();

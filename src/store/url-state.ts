@@ -10,6 +10,7 @@
  *   &monitoring=<url>   the monitoring API (SensorThings 1.1 base URL) instead of the config's; "off" for none
  *   &incident=<id>      open onto an incident
  *   &sensor=<id>        open a sensor's panel: the SensorThings @iot.id of its Datastream
+ *   &case=<id>          open a case's panel (案卷, AJ + its number)
  *   &place=<layer id>,<lon>,<lat>,<height>   (repeatable) where a tileset with no georeference is
  *                       placed: its local frame's origin at lon/lat (degrees) and height (metres)
  *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
@@ -64,6 +65,8 @@ export interface UrlState {
   incident?: number;
   /** The selected sensor: the SensorThings @iot.id of its Datastream. */
   sensor?: number;
+  /** The selected case (案卷): AJ + its number. */
+  caseId?: string;
   /** Placements of tilesets that have no georeference, by layer ID. */
   placements?: LayerPlacement[];
   lifecycle?: string;
@@ -147,6 +150,8 @@ export function parseUrlState(search: string): UrlState {
   if (Number.isInteger(incident) && incident > 0) state.incident = incident;
   const sensor = Number(params.get('sensor'));
   if (Number.isInteger(sensor) && sensor > 0) state.sensor = sensor;
+  const caseId = params.get('case');
+  if (caseId && /^AJ[1-9]\d{0,14}$/.test(caseId)) state.caseId = caseId;
   const placements = params.getAll('place').map(parsePlacement).filter((p) => p !== undefined);
   if (placements.length) state.placements = placements;
   const theme = params.get('theme');
@@ -183,6 +188,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
     for (const placement of state.placements ?? []) params.append('place', formatPlacement(placement));
   }
   if ('sensor' in state) set('sensor', state.sensor === undefined ? undefined : String(state.sensor));
+  if ('caseId' in state) set('case', state.caseId);
   if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
   if ('filter' in state) set('filter', state.filter || undefined);
   if ('asOfDate' in state) set('asof', state.asOfDate);

@@ -31,6 +31,9 @@ import { CommandSwitch, enterEmergency } from './command/CommandSwitch.tsx';
 import { DailyOverview } from './command/DailyOverview.tsx';
 import { errorText } from '../domain/error-text.ts';
 import { defaultSceneStyle } from '../domain/thematic/scene-style.ts';
+import { caseApiOrigin } from '../api/cases.ts';
+import { CaseList } from './cases/CaseList.tsx';
+import { CasePanel } from './cases/CasePanel.tsx';
 
 declare global {
   interface Window {
@@ -114,6 +117,9 @@ function Shell() {
         <PanelBoundary name="LayerList">
           <LayerList />
         </PanelBoundary>
+        <PanelBoundary name="CaseList">
+          <CaseList />
+        </PanelBoundary>
         <PanelBoundary name="ThematicPanel">
           <ThematicPanel />
         </PanelBoundary>
@@ -133,6 +139,9 @@ function Shell() {
         </PanelBoundary>
         <PanelBoundary name="IncidentPanel">
           <IncidentPanel />
+        </PanelBoundary>
+        <PanelBoundary name="CasePanel">
+          <CasePanel />
         </PanelBoundary>
         <PanelBoundary name="InfoPanel">
           <InfoPanel />
@@ -195,6 +204,14 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
     // A deep link to a sensor: its panel, and a flight to it when the link names no view. (First start only.)
     const stopSensorLink = generation === 0 && urlState.sensor !== undefined ? openSensorLink(store, urlState.sensor, { flyTo: !urlState.view, engine: () => engineRef.current }) : () => {};
     let cancelPrompt: (() => void) | undefined;
+    // A deep link to a case (?case=AJ…): its panel once the scene is ready, and a flight to it when the link names no view.
+    let pendingCaseFlight = generation === 0 && urlState.caseId !== undefined && !urlState.view ? urlState.caseId : undefined;
+    if (generation === 0 && urlState.caseId !== undefined) {
+      const caseId = urlState.caseId;
+      void readyOrNow(store).then(() => {
+        if (store.getState().selectedCaseId === undefined) store.getState().selectCase(caseId);
+      });
+    }
     let focusOnLoad = generation === 0 && urlState.command === 'emergency' && urlState.incident === undefined;
     if (generation === 0 && urlState.command === 'emergency') store.getState().setCommandMode('emergency');
     if (generation === 0 && urlState.sensors === false) store.getState().setSensorsVisible(false);
@@ -205,6 +222,11 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (state.selection?.id !== previous.selection?.id) replaceSearch({ select: state.selection?.id });
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
       if (state.selectedSensorId !== previous.selectedSensorId) replaceSearch({ sensor: state.selectedSensorId });
+      if (state.selectedCaseId !== previous.selectedCaseId) replaceSearch({ caseId: state.selectedCaseId });
+      if (pendingCaseFlight !== undefined && state.selectedCase !== previous.selectedCase && state.selectedCase?.id === pendingCaseFlight) {
+        pendingCaseFlight = undefined;
+        void engineRef.current?.flyToPosition(state.selectedCase.lon, state.selectedCase.lat, 40);
+      }
       if (state.layers !== previous.layers) replaceSearch({ placements: placementsOf(state.layers) });
       if (state.commandMode !== previous.commandMode) {
         replaceSearch({ command: state.commandMode === 'emergency' ? 'emergency' : undefined });
@@ -296,6 +318,8 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       setAssetsApiUrl(config.assets?.url);
       store.getState().setAssetsApiUrl(config.assets?.url);
+      // The operator signed in for the case API (the same …/api base) in this tab, if any.
+      store.getState().setCaseOperator(config.assets ? restoreOperator(caseApiOrigin(config.assets.url)) : undefined);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;
       const connectMonitoring = async (url: string) => {
         const fromLink = urlState.monitoring !== undefined && urlState.monitoring !== 'off';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentDocument } from './api.ts';
-import { computeKpis, nextInTour, startOfDayInChina, tourOrder } from './kpi.ts';
+import { caseKpis, computeKpis, nextInTour, percentText, startOfDayInChina, tourOrder } from './kpi.ts';
 
 const NOW = Date.parse('2026-11-25T10:00:00Z'); // 18:00 in Beijing
 const incident = (id: number, level: 1 | 2 | 3 | 4, status: IncidentDocument['status'], raisedAt: string, acknowledgedAt?: string): IncidentDocument => ({
@@ -46,5 +46,15 @@ describe('command-centre figures', () => {
     expect(nextInTour(incidents, 1)!['@iot.id']).toBe(2);
     expect(nextInTour(incidents, 4)!['@iot.id']).toBe(2);
     expect(nextInTour([incident(4, 1, 'resolved', '2026-11-25T04:00:00Z')], undefined)).toBeUndefined();
+  });
+
+  it('the grid cases of the day as key figures: rates in percent, none when there is nothing to count', () => {
+    const day = { filed: 4, closed: 3, closureRate: 0.25, onTimeRate: 2 / 3, open: 7, openOverdue: 2 };
+    expect(caseKpis(day)).toMatchObject({ filedToday: 4, closedToday: 3, closureRatePercent: 25, open: 7, overdue: 2 });
+    expect(caseKpis(day).onTimeRatePercent).toBeCloseTo(66.667, 2);
+    expect(percentText(caseKpis(day).onTimeRatePercent)).toBe('66.7%');
+    const quiet = caseKpis({ filed: 0, closed: 0, closureRate: null, onTimeRate: null, open: 0, openOverdue: 0 });
+    expect(quiet.closureRatePercent).toBeUndefined();
+    expect(percentText(quiet.onTimeRatePercent)).toBe('—');
   });
 });

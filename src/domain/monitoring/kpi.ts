@@ -75,3 +75,32 @@ export function nextInTour(incidents: readonly IncidentDocument[], currentId: nu
   const index = tour.findIndex((i) => i['@iot.id'] === currentId);
   return tour[(index + 1) % tour.length];
 }
+
+/** The grid cases' figures of the day (数字城管 案卷), as the KPI strip and the daily mode show them. */
+export interface CaseKpis {
+  /** 今日立案 */
+  filedToday: number;
+  /** 今日结案 */
+  closedToday: number;
+  /** 结案率, percent; undefined when nothing was filed today. */
+  closureRatePercent?: number;
+  /** 按期处置率, percent; undefined when nothing was due or handled today. */
+  onTimeRatePercent?: number;
+  /** 在办: open cases now. */
+  open: number;
+  /** 超期: open cases overdue now. */
+  overdue: number;
+}
+
+/** The case statistics of GET /api/cases/statistics (CaseDailyStatistics) as key figures. */
+export function caseKpis(statistics: { filed: number; closed: number; closureRate: number | null; onTimeRate: number | null; open: number; openOverdue: number }): CaseKpis {
+  const kpis: CaseKpis = { filedToday: statistics.filed, closedToday: statistics.closed, open: statistics.open, overdue: statistics.openOverdue };
+  if (statistics.closureRate !== null) kpis.closureRatePercent = 100 * statistics.closureRate;
+  if (statistics.onTimeRate !== null) kpis.onTimeRatePercent = 100 * statistics.onTimeRate;
+  return kpis;
+}
+
+/** A rate in percent as shown (one decimal), or a dash when there is none. */
+export function percentText(percent: number | undefined): string {
+  return percent === undefined ? '—' : `${percent.toFixed(1)}%`;
+}

@@ -6,6 +6,7 @@ import { inspectionPage, inspectionSummary, type InspectionList, type Inspection
 import type { IncidentDocument } from '../../monitoring/types.ts';
 import { useApp, useCommandDictionary, useMonitoringDictionary, useServices } from '../context.ts';
 import { goToAsset } from '../go-to-asset.ts';
+import { CaseDayFigures } from '../cases/CaseDayFigures.tsx';
 
 const DAYS = 7;
 /** Statistics and health are recomputed on this period, not on every reading. */
@@ -318,6 +319,7 @@ export function DailyOverview() {
     <section className="panel daily-overview" aria-label={c.daily} data-testid="daily-overview">
       <h2>{c.daily}</h2>
       <CaseSection statistics={figures.statistics} failed={failed} />
+      <CaseDayFigures />
       <HealthSection health={figures.health} />
       <InspectionSection />
     </section>

@@ -7,6 +7,7 @@ import { ConnectionBanner } from '../monitoring/ConnectionBanner.tsx';
 import { IncidentPanel } from '../monitoring/IncidentPanel.tsx';
 import { LevelBadge } from '../monitoring/labels.tsx';
 import { PanelBoundary } from '../PanelBoundary.tsx';
+import { CaseKpiStrip } from '../cases/CaseDayFigures.tsx';
 
 const TEXT = {
   zh: {
@@ -92,6 +93,7 @@ function KpiStrip() {
         <span className="label">{t.meanAck}</span>
         <span className="value">{kpis.meanMinutesToAcknowledge === undefined ? t.none : t.minutes(kpis.meanMinutesToAcknowledge)}</span>
       </div>
+      <CaseKpiStrip />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { IncidentReport, reportFigures, type ReportFigures } from '../emergency/
 import { EmergencyCommand } from '../command/EmergencyCommand.tsx';
 import { enterEmergency } from '../command/CommandSwitch.tsx';
 import { useIncidentWrite } from './incident-write.ts';
+import { IncidentToCase } from '../cases/IncidentToCase.tsx';
 
 const ACTIONS: IncidentAction[] = ['acknowledge', 'dispatch', 'resolve', 'archive'];
 
@@ -98,6 +99,7 @@ export function IncidentPanel() {
         <OperatorSignIn />
       )}
       {error && <p className="error" role="alert">{error}</p>}
+      <IncidentToCase incident={incident} />
       {commandMode === 'emergency' ? (
         <EmergencyCommand incident={incident} />
       ) : (
