@@ -156,12 +156,21 @@ async function serve(store: AssetStore): Promise<{ app: FastifyInstance; base: s
   return { app, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
 }
 
+type JsonSource = 'cesium' | 'tiles' | 'api' | 'other';
+
+function jsonSource(url: string): JsonSource {
+  const path = new URL(url).pathname;
+  return path.startsWith('/cesium/') ? 'cesium' : path.startsWith('/tiles/') ? 'tiles' : path.startsWith('/api/') ? 'api' : 'other';
+}
+
 export interface ScenarioResult {
   label: string;
   /** JSON bytes (by content-type or a .json URL) from navigation to the first search result row. */
   jsonBytesToFirstResult: number;
   jsonResponsesToFirstResult: number;
   largestJson: { url: string; bytes: number };
+  /** The same bytes by where they came from: CesiumJS's own assets, tilesets, the API, the rest (config, ground). */
+  jsonBytesBySource: Record<JsonSource, number>;
   searchMilliseconds: number;
   heapAtReady: number;
   heapAfterSearch: number;
@@ -171,6 +180,8 @@ export interface ScenarioResult {
   isolationSegments: number;
   impactBytes: number;
   impactMilliseconds: number;
+  /** The same request from the benchmark process (HTTP and the server, no page): median of 5. */
+  impactServerMilliseconds: number;
 }
 
 async function heapAfterGc(page: Page): Promise<number> {
@@ -249,12 +260,22 @@ async function runScenario(browser: Browser, label: string, url: string, query: 
       return { milliseconds: performance.now() - started, bytes: text.length };
     }, impactAt);
     const heapAfterImpact = await heapAfterGc(page);
+    const serverTimes: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const started = performance.now();
+      const response = await fetch(new URL(`/api/impact?lon=${impactAt[0]}&lat=${impactAt[1]}&type=gas-leak`, page.url()));
+      await response.text();
+      serverTimes.push(performance.now() - started);
+    }
+    const jsonBytesBySource: Record<JsonSource, number> = { cesium: 0, tiles: 0, api: 0, other: 0 };
+    for (const r of json) jsonBytesBySource[jsonSource(r.url)] += r.bytes;
     const largestJson = json.reduce((a, b) => (b.bytes > a.bytes ? b : a), { url: '', bytes: 0 });
     return {
       label,
       jsonBytesToFirstResult: json.reduce((sum, r) => sum + r.bytes, 0),
       jsonResponsesToFirstResult: json.length,
       largestJson,
+      jsonBytesBySource,
       searchMilliseconds,
       heapAtReady,
       heapAfterSearch,
@@ -264,6 +285,7 @@ async function runScenario(browser: Browser, label: string, url: string, query: 
       isolationSegments: isolation.segments,
       impactBytes: impact.bytes,
       impactMilliseconds: impact.milliseconds,
+      impactServerMilliseconds: median(serverTimes),
     };
   } finally {
     await page.close();
@@ -271,14 +293,15 @@ async function runScenario(browser: Browser, label: string, url: string, query: 
 }
 
 /** Navigation → visually complete, for the viewer or the bare CesiumJS page. */
-async function visualComplete(browser: Browser, url: string, viewerExpression: string): Promise<number> {
+async function visualComplete(browser: Browser, url: string, viewerExpression: string): Promise<{ milliseconds: number; heapBytes: number }> {
   const page = await newPage(browser);
   try {
     await page.addInitScript(VISUAL_RECORDER_SCRIPT);
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.ready === 'tiles', null, { timeout: 300_000, polling: 100 });
     await page.waitForTimeout(VISUAL_SETTLE_MILLISECONDS);
-    return (await visualCompleteMilliseconds(page, viewerExpression)).milliseconds;
+    const { milliseconds } = await visualCompleteMilliseconds(page, viewerExpression);
+    return { milliseconds, heapBytes: await heapAfterGc(page) };
   } finally {
     await page.close();
   }
@@ -293,7 +316,7 @@ export interface CityViewerResult {
   build: CityBuild;
   demo: ScenarioResult;
   city: ScenarioResult;
-  visual?: { ours: number[]; bare: number[] };
+  visual?: { ours: { milliseconds: number; heapBytes: number }[]; bare: { milliseconds: number; heapBytes: number }[] };
   cityView: string;
 }
 
@@ -317,7 +340,8 @@ export async function benchCityViewer(): Promise<CityViewerResult> {
       try {
         const district = generateDistrict();
         const network = generateNetwork(district);
-        const water = network.segments.filter((s) => s.type === 'water');
+        // Water mains (440604-JS-…), not tees or service connections.
+        const water = network.segments.filter((s) => s.type === 'water' && /-JS-\d/.test(s.id));
         const target = district.buildings[Math.floor(district.buildings.length / 2)]!.properties;
         const main = water[Math.floor(water.length / 2)]!;
         log(`demo: searching ${target.name}, isolating ${main.id} …`);
@@ -381,24 +405,32 @@ export function cityViewerLines(r: CityViewerResult): string[] {
   ];
   const row = (label: string, a: number, b: number, format: (n: number) => string, target: string) => lines.push(`| ${label} | ${format(a)} | ${format(b)} | ${(b / a).toFixed(2)} | ${target} |`);
   row('JSON downloaded, navigation → first search result', demo.jsonBytesToFirstResult, city.jsonBytesToFirstResult, kib, 'city ≤ 1 MB');
+  for (const [source, label] of [['cesium', 'of which CesiumJS assets (/cesium/)'], ['tiles', 'of which tilesets (/tiles/)'], ['api', 'of which the API (/api/)'], ['other', 'of which config and ground']] as const) {
+    row(label, demo.jsonBytesBySource[source], city.jsonBytesBySource[source], kib, '');
+  }
   row('JSON responses in that span', demo.jsonResponsesToFirstResult, city.jsonResponsesToFirstResult, String, '');
   row('search typed → first result row', demo.searchMilliseconds, city.searchMilliseconds, (n) => `${n.toFixed(0)} ms`, '');
   row('JS heap at ready (after GC)', demo.heapAtReady, city.heapAtReady, mib, '');
   row('JS heap after search and choosing the result', demo.heapAfterSearch, city.heapAfterSearch, mib, '');
   row('JS heap after a valve isolation (viewer action)', demo.heapAfterIsolation, city.heapAfterIsolation, mib, '');
   row('JS heap after an impact-ring request (/api/impact from the page)', demo.heapAfterImpact, city.heapAfterImpact, mib, 'ratio ≤ 1.2');
+  row('JS heap growth over the three steps (after impact − at ready)', demo.heapAfterImpact - demo.heapAtReady, city.heapAfterImpact - city.heapAtReady, mib, '');
   row('valve isolation: request → drawn state', demo.isolationMilliseconds, city.isolationMilliseconds, (n) => `${n.toFixed(0)} ms`, '');
   row('valve isolation: segments drawn', demo.isolationSegments, city.isolationSegments, String, '');
   row('impact-ring answer (gas leak, first 25)', demo.impactBytes, city.impactBytes, kib, '');
   row('impact-ring request, from the page', demo.impactMilliseconds, city.impactMilliseconds, (n) => `${n.toFixed(0)} ms`, '');
+  row('impact-ring request, from the bench process (median of 5)', demo.impactServerMilliseconds, city.impactServerMilliseconds, (n) => `${n.toFixed(0)} ms`, '');
   lines.push('', `Largest JSON before the first result: demo ${demo.largestJson.url.replace(/^https?:\/\/[^/]+/, '')} (${kib(demo.largestJson.bytes)}); city ${city.largestJson.url.replace(/^https?:\/\/[^/]+/, '')} (${kib(city.largestJson.bytes)})`);
   if (r.visual) {
-    const ours = median(r.visual.ours);
-    const bare = median(r.visual.bare);
+    const ours = median(r.visual.ours.map((v) => v.milliseconds));
+    const bare = median(r.visual.bare.map((v) => v.milliseconds));
+    const oursHeap = median(r.visual.ours.map((v) => v.heapBytes));
+    const bareHeap = median(r.visual.bare.map((v) => v.heapBytes));
     lines.push('', `Time to visually complete on the city's tileset (view ${r.cityView}; median of ${r.visual.ours.length} alternated rounds; target ratio ≤ 1.10)`, '');
     lines.push('| measure | cim-twin | bare CesiumJS | ratio |', '|---|---:|---:|---:|');
     lines.push(`| navigation → visually complete | ${(ours / 1000).toFixed(1)} s | ${(bare / 1000).toFixed(1)} s | ${(ours / bare).toFixed(2)} |`);
-    lines.push('', `Rounds (s): cim-twin ${r.visual.ours.map((n) => (n / 1000).toFixed(1)).join(', ')}; bare ${r.visual.bare.map((n) => (n / 1000).toFixed(1)).join(', ')}`);
+    lines.push(`| JS heap when visually complete (after GC) | ${mib(oursHeap)} | ${mib(bareHeap)} | ${(oursHeap / bareHeap).toFixed(2)} |`);
+    lines.push('', `Rounds (s): cim-twin ${r.visual.ours.map((v) => (v.milliseconds / 1000).toFixed(1)).join(', ')}; bare ${r.visual.bare.map((v) => (v.milliseconds / 1000).toFixed(1)).join(', ')}`);
   }
   return lines;
 }
