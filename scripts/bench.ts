@@ -26,6 +26,10 @@
  *  - The network analyses at the server on both stores: valve isolation and tracing p50/p95 over
  *    HTTP on a synthetic water grid of BENCH_NETWORK_SEGMENTS segments (default 200,000, about
  *    10,000 km; 0 skips; BENCH_ONLY=network runs this alone).
+ *  - The viewer on a 1,000,000-building city with 10,000 km of pipes against the demo district:
+ *    JSON before the first search result, JS heap after search, isolation and an impact request,
+ *    time to visually complete against bare CesiumJS (scripts/bench/city-viewer.ts). Only with
+ *    BENCH_ONLY=city: it builds the city (tiles/bench-city, data/bench-city-assets.sqlite) once.
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -50,6 +54,7 @@ import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
 import { benchCaseStores, caseLines, type CaseBenchResult } from './bench/cases.ts';
 import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
+import { benchCityViewer, cityViewerLines } from './bench/city-viewer.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -431,6 +436,12 @@ async function main() {
   // BENCH_ONLY=cases: the case store alone.
   if (process.env.BENCH_ONLY === 'cases') {
     console.log(caseLines(await benchCaseStores(caseCount)).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=city: the viewer on a 1,000,000-building city against the demo district (not in the
+  // full run: the city is built once, minutes, then reused; the run itself is a few minutes more).
+  if (process.env.BENCH_ONLY === 'city') {
+    console.log(cityViewerLines(await benchCityViewer()).join('\n'));
     return;
   }
   // BENCH_ONLY=network: the network analyses at the server alone.
