@@ -55,7 +55,8 @@ export const DEMO_BUILDINGS_DATASET = 'demo-buildings';
 export const DEMO_PIPELINES_DATASET = 'demo-pipelines';
 export const DEFAULT_ASSETS_DATABASE = 'data/assets.sqlite';
 
-function newestModification(path: string): number {
+/** The newest modification time under a path (a file, or a directory walked whole); 0 if absent. */
+export function newestModification(path: string): number {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;

@@ -38,7 +38,7 @@ import { collectNetwork, syntheticCityNetwork, syntheticNetworkPlan } from '../.
 import { generateDistrict } from '../../src/demo/district.ts';
 import { generateNetwork } from '../../src/demo/network.ts';
 import { pathLengthMetres } from '../../src/domain/geometry.ts';
-import { buildViewerIfStale, DEFAULT_ASSETS_DATABASE, prepareDemo } from '../start.ts';
+import { buildViewerIfStale, DEFAULT_ASSETS_DATABASE, newestModification, prepareDemo } from '../start.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './visual-complete.ts';
 
@@ -51,15 +51,6 @@ const CITY_INPUTS = ['src/tiling', 'src/demo/synthetic-network.ts', 'src/server/
 const DEMO_VIEW = '113.1200152,23.0037627,1346.9,0,-35'; // the app's opening view of the demo district, as the viewer bench
 const VISUAL_SETTLE_MILLISECONDS = 3000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function newestModification(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestModification(join(path, entry)));
-  return newest;
-}
 
 export interface CityBuild {
   buildings: number;
