@@ -23,7 +23,7 @@
  * Environment: BENCH_CITY_BUILDINGS (default 1,000,000), BENCH_ROUNDS (visual-complete rounds, default 3).
  */
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
