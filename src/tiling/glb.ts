@@ -87,7 +87,8 @@ export async function buildContentGlb(
 interface GltfJson {
   buffers?: { byteLength: number; uri?: string; extensions?: Record<string, unknown> }[];
   bufferViews?: { buffer: number; byteOffset?: number; byteLength: number }[];
-  meshes?: { primitives: { extensions?: Record<string, unknown> }[] }[];
+  meshes?: { primitives: { attributes?: Record<string, number>; extensions?: Record<string, unknown> }[] }[];
+  nodes?: { extensions?: Record<string, { attributes?: Record<string, number> } & Record<string, unknown>> }[];
   extensionsUsed?: string[];
   extensions?: Record<string, unknown>;
 }
@@ -131,7 +132,10 @@ export function writeGlb(json: unknown, bin: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Append EXT_structural_metadata (one property table) and EXT_mesh_features to every primitive. */
+/**
+ * Append EXT_structural_metadata (one property table), EXT_mesh_features to every primitive with
+ * per-vertex feature IDs, and EXT_instance_features to every instancing node with per-instance ones.
+ */
 export function addMetadata(glb: Uint8Array, schema: MetadataSchema, rows: ReadonlyArray<Record<string, unknown>>): Uint8Array {
   const { json, bin } = readGlb(glb);
   const buffers = json.buffers ?? (json.buffers = []);
@@ -171,14 +175,20 @@ export function addMetadata(glb: Uint8Array, schema: MetadataSchema, rows: Reado
       propertyTables: [{ name: schema.className, class: encoded.table.class, count: encoded.table.count, properties: tableProperties }],
     },
   };
+  const featureIds = { featureIds: [{ featureCount: rows.length, attribute: 0, propertyTable: 0, label: 'feature' }] };
+  const used = ['EXT_mesh_features', 'EXT_structural_metadata'];
   for (const mesh of json.meshes ?? []) {
     for (const primitive of mesh.primitives) {
-      primitive.extensions = {
-        ...primitive.extensions,
-        EXT_mesh_features: { featureIds: [{ featureCount: rows.length, attribute: 0, propertyTable: 0, label: 'feature' }] },
-      };
+      // An instanced mesh (EXT_mesh_gpu_instancing) carries its feature IDs per instance, not per vertex.
+      if (primitive.attributes && primitive.attributes['_FEATURE_ID_0'] === undefined) continue;
+      primitive.extensions = { ...primitive.extensions, EXT_mesh_features: featureIds };
     }
   }
-  json.extensionsUsed = [...new Set([...(json.extensionsUsed ?? []), 'EXT_mesh_features', 'EXT_structural_metadata'])];
+  for (const node of json.nodes ?? []) {
+    if (node.extensions?.['EXT_mesh_gpu_instancing']?.attributes?.['_FEATURE_ID_0'] === undefined) continue;
+    node.extensions['EXT_instance_features'] = featureIds;
+    if (!used.includes('EXT_instance_features')) used.push('EXT_instance_features');
+  }
+  json.extensionsUsed = [...new Set([...(json.extensionsUsed ?? []), ...used])];
   return writeGlb(json, newBin);
 }
