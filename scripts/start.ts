@@ -31,6 +31,7 @@ import { createStaticServer } from '../src/server/static-server.ts';
 import { displayLocation } from '../src/server/assets/loader.ts';
 import { isPostgresLocation, openAssetStore, type AssetInput } from '../src/server/assets/asset-store.ts';
 import { registerAssetRoutes } from '../src/server/assets/routes.ts';
+import { registerBimRoutes } from '../src/server/bim/routes.ts';
 import { openCaseStore } from '../src/server/cases/case-store.ts';
 import { registerCaseRoutes } from '../src/server/cases/routes.ts';
 import { registerNetworkRoutes } from '../src/server/network/routes.ts';
@@ -161,6 +162,7 @@ async function main() {
   const assets = await openAssetStore(assetsLocation);
   app.addHook('onClose', () => assets.close());
   registerAssetRoutes(app, { store: assets });
+  await registerBimRoutes(app, { location: assetsLocation }); // /api/bim: what `npm run bim -- … --store` loaded beside the assets
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
   registerLifecycleDates(app, { db: monitoring.database.db, assets });
   console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);

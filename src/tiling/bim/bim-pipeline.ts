@@ -458,6 +458,8 @@ async function tileContent(elementRecords: Float64Array[], geometryOf: (handle: 
   const root = document.createNode('tile').setMatrix(nodeMatrix as never);
   document.createScene().addChild(root);
   const instancing = document.createExtension(EXTMeshGPUInstancing).setRequired(true);
+  // The baked mesh first: readers that look at the first mesh find the per-vertex feature IDs.
+  const bakedMesh = document.createMesh('elements');
 
   const baked = { opaque: [] as Placed[], translucent: [] as Placed[] };
   let gpuInstances = 0;
@@ -511,7 +513,6 @@ async function tileContent(elementRecords: Float64Array[], geometryOf: (handle: 
   }
   if (gpuInstances === 0) instancing.dispose();
 
-  const bakedMesh = document.createMesh('elements');
   for (const [translucent, list] of [[false, baked.opaque], [true, baked.translucent]] as const) {
     if (list.length === 0) continue;
     let vertexTotal = 0;
