@@ -30,6 +30,8 @@
  *    JSON before the first search result, JS heap after search, isolation and an impact request,
  *    time to visually complete against bare CesiumJS (scripts/bench/city-viewer.ts). Only with
  *    BENCH_ONLY=city: it builds the city (tiles/bench-city, data/bench-city-assets.sqlite) once.
+ *  - BIM (IFC) tiling: the Duplex and a synthetic 100,000-element IFC4 model (BENCH_BIM_ELEMENTS),
+ *    elements/s, bytes per element against the IFC file, peak RSS. Only with BENCH_ONLY=bim.
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -442,6 +444,12 @@ async function main() {
   // full run: the city is built once, minutes, then reused; the run itself is a few minutes more).
   if (process.env.BENCH_ONLY === 'city') {
     console.log(cityViewerLines(await benchCityViewer()).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=bim: BIM (IFC) tiling alone (not in the full run: the 100,000-element model takes minutes).
+  if (process.env.BENCH_ONLY === 'bim') {
+    const { benchBim, bimLines } = await import('./bench/bim.ts');
+    console.log(bimLines(await benchBim()).join('\n'));
     return;
   }
   // BENCH_ONLY=network: the network analyses at the server alone.

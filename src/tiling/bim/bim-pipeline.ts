@@ -86,7 +86,10 @@ export interface BimTilingReport {
   bytes: number;
   tilesetFiles: number;
   rootTilesetBytes: number;
+  /** Property and quantity sets over all features (a set shared by many elements counts once each) … */
   propertySets: number;
+  /** … and distinct sets (by GlobalId). */
+  distinctPropertySets: number;
   elementsLoaded?: number;
   seconds: number;
 }
@@ -177,6 +180,7 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
       tilesetFiles: 0,
       rootTilesetBytes: 0,
       propertySets: 0,
+      distinctPropertySets: 0,
       seconds: 0,
     };
     await output.open();
@@ -319,13 +323,14 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
 
     // 4. Property sets into the store, read from the still-open model one element at a time.
     const elementStore = elements;
-    const propertySetsSeen = { count: 0 };
+    const propertySetsSeen = { count: 0, distinct: new Set<string>() };
     function* elementInputs(): Generator<BimElementInput> {
       for (let i = 0; i < elementStore.size; i++) {
         const row = JSON.parse(elementStore.get(i).json) as { id: string; expressId: number };
         const info = model.product(row.expressId);
         const propertySets = model.propertySets(row.expressId);
         propertySetsSeen.count += propertySets.length;
+        for (const set of propertySets) propertySetsSeen.distinct.add(set.globalId ?? `${set.name}@${row.expressId}`);
         yield { globalId: info.globalId, expressId: info.expressId, ifcClass: info.ifcClass, name: info.name, storey: info.storey, storeyGlobalId: info.storeyGlobalId, material: info.material, objectType: info.objectType, tag: info.tag, propertySets };
       }
     }
@@ -343,11 +348,12 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
         storeys,
       };
       report.elementsLoaded = await options.loadProperties(modelInput, elementInputs());
-      report.propertySets = propertySetsSeen.count;
     } else {
       for (const element of elementInputs()) void element;
-      report.propertySets = propertySetsSeen.count;
     }
+    report.propertySets = propertySetsSeen.count;
+    report.distinctPropertySets = propertySetsSeen.distinct.size;
+    propertySetsSeen.distinct.clear();
     report.seconds = (performance.now() - started) / 1000;
     await output.write('report.json', JSON.stringify(report, null, 2));
     await output.commit();

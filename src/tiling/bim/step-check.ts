@@ -71,7 +71,7 @@ const decoder = new TextDecoder('latin1');
 /** Check a STEP file's structure; throws StepSyntaxError naming the entity and the reason. */
 export function checkStep(bytes: Uint8Array): StepSummary {
   const head = decoder.decode(bytes.subarray(0, Math.min(bytes.length, 64 * 1024)));
-  if (!/^\s*ISO-10303-21\s*;/.test(head)) throw new StepSyntaxError(undefined, 'is not a STEP (ISO 10303-21) file: it does not begin with ISO-10303-21;');
+  if (!/^\s*ISO-10303-21\s*;/.test(head)) throw new StepSyntaxError(undefined, 'is not a STEP (ISO 10303-21) file: it does not begin with "ISO-10303-21;"');
   const schemaMatch = /FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'/i.exec(head);
   if (!schemaMatch) throw new StepSyntaxError(undefined, 'has no FILE_SCHEMA in its header');
   const dataMatch = /(^|[\s;])DATA\s*;/m.exec(head);
@@ -107,6 +107,7 @@ export function checkStep(bytes: Uint8Array): StepSummary {
       while (i < n && isDigit(bytes[i]!)) id = id * 10 + (bytes[i++]! - 0x30);
       if (i === start + 1) throw new StepSyntaxError(lastEntity, 'a statement after it has no entity number');
       while (i < n && isSpace(bytes[i]!)) i++;
+      if (i >= n) throw new StepSyntaxError(`#${id}`, 'is not terminated: the file ends inside it (truncated)');
       if (bytes[i] !== EQUALS) throw new StepSyntaxError(`#${id}`, 'has no "=" after its number');
       i++;
       while (i < n && isSpace(bytes[i]!)) i++;
@@ -114,6 +115,7 @@ export function checkStep(bytes: Uint8Array): StepSummary {
       while (i < n && isNameChar(bytes[i]!)) i++;
       const name = decoder.decode(bytes.subarray(nameStart, i)).toUpperCase();
       const label = `#${id} (${name || '?'})`;
+      if (i >= n) throw new StepSyntaxError(label, 'is not terminated: the file ends inside it (truncated)');
       if (!name) throw new StepSyntaxError(label, 'has no entity type name');
       while (i < n && isSpace(bytes[i]!)) i++;
       if (bytes[i] !== OPEN) throw new StepSyntaxError(label, `has no "(" after ${name}`);
