@@ -32,7 +32,7 @@ export function formatReport(report: BimTilingReport, store?: string): string {
     `storeys          ${report.storeys}`,
     `geometry         ${report.geometries} distinct, ${report.placedGeometries} placed, ${report.gpuInstances} drawn as GPU instances`,
     `tiles            ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB (${(report.bytes / report.elementsWritten).toFixed(0)} bytes per element)`,
-    `property sets    ${report.distinctPropertySets} distinct, ${report.propertySets} over all features${report.elementsLoaded === undefined ? ' (not stored: no --store or ASSETS_DATABASE)' : `, ${report.elementsLoaded} elements in the BIM store ${store ?? ''} as model ${report.modelId}`}`,
+    `property sets    ${report.distinctPropertySets} distinct, ${report.propertySets} over all features${report.elementsLoaded === undefined ? ' (not stored: no --store or ASSETS_DATABASE)' : `, ${report.elementsLoaded} products (features and the storeys, site, aggregates) in the BIM store ${store ?? ''} as model ${report.modelId}`}`,
     `time             ${report.seconds.toFixed(1)} s`,
   ];
   return lines.join('\n');

@@ -69,6 +69,11 @@ export interface BimElementInput {
   objectType: string;
   tag: string;
   propertySets: BimPropertySet[];
+  /**
+   * False for a product that is no feature of the tiles (a storey, the site, an IfcRoof or IfcStair
+   * whose parts are the features): stored so that its property sets can be asked for too. Default true.
+   */
+  inTiles?: boolean;
 }
 
 export class BimInputError extends Error {

@@ -143,12 +143,28 @@ describe.each([sqliteBackend(), postgresBackend()])('BIM store and API on $name'
     expect(lengths.every((p) => p.unit === 'm')).toBe(true);
   });
 
+  it('serves the property sets of a product that is no feature of the tiles: the IfcRoof, whose slabs are', async () => {
+    const [, expressId, globalId] = /#(\d+)=IFCROOF\('([^']{22})'/.exec(duplexText)!;
+    const { status, body } = await get(`/api/bim/models/duplex/elements/${encodeURIComponent(globalId!)}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ globalId, expressId: Number(expressId), ifcClass: 'IfcRoof', inTiles: false });
+    const relation = new RegExp(`IFCRELDEFINESBYPROPERTIES\\([^;]*[(,]#${expressId}[,)][^;]*,#(\\d+)\\);`, 'g');
+    const setNames = [...duplexText.matchAll(relation)].map((m) => new RegExp(`#${m[1]}=IFC(?:PROPERTYSET|ELEMENTQUANTITY)\\('[^']*',#\\d+,'([^']*)'`).exec(duplexText)![1]);
+    expect(setNames.length).toBeGreaterThan(0);
+    expect((body['propertySets'] as { name: string; fromType?: boolean }[]).filter((s) => !s.fromType).map((s) => s.name).sort()).toEqual(setNames.sort());
+    // No opening is stored: they are voids, with nothing of their own to ask for.
+    const opening = /=IFCOPENINGELEMENT\('([^']{22})'/.exec(duplexText)![1]!;
+    expect((await get(`/api/bim/models/duplex/elements/${encodeURIComponent(opening)}`)).status).toBe(404);
+  });
+
   it('lists the models, and the Duplex storey tree with element counts by class', async () => {
+    const features = duplexElements.filter((e) => e.inTiles !== false).length;
+    expect(features).toBe(236);
     const models = (await get('/api/bim/models')).body['models'] as { id: string; elementCount: number; storeyCount: number }[];
-    expect(models.map((m) => [m.id, m.elementCount, m.storeyCount])).toEqual([['duplex', duplexElements.length, 4], ['small', 4, 2]]);
+    expect(models.map((m) => [m.id, m.elementCount, m.storeyCount])).toEqual([['duplex', features, 4], ['small', 4, 2]]);
     const { body } = await get('/api/bim/models/duplex/storeys');
     const storeys = body['storeys'] as { name: string; elementCount: number; classes: Record<string, number> }[];
-    expect(storeys.reduce((total, s) => total + s.elementCount, 0)).toBe(duplexElements.length);
+    expect(storeys.reduce((total, s) => total + s.elementCount, 0)).toBe(features);
     const doors = storeys.reduce((total, s) => total + (s.classes['IfcDoor'] ?? 0), 0);
     expect(doors).toBe(14);
     for (const s of storeys) expect(Object.values(s.classes).reduce((a, b) => a + b, 0)).toBe(s.elementCount);
@@ -177,6 +193,6 @@ describe.each([sqliteBackend(), postgresBackend()])('BIM store and API on $name'
     const replaced = await store.replaceModel(SMALL, [element('C1', 'IfcBeam', 'S2')]);
     expect(replaced).toMatchObject({ model: 'small', elements: 1, replaced: 4 });
     expect(await store.element('small', 'A1')).toBeUndefined();
-    expect((await store.model('duplex'))?.elementCount).toBe(duplexElements.length);
+    expect((await store.model('duplex'))?.elementCount).toBe(duplexElements.filter((e) => e.inTiles !== false).length);
   });
 });

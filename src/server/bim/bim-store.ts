@@ -16,6 +16,7 @@ import { isPostgresLocation } from '../assets/asset-store.ts';
 export { BimInputError } from '../../domain/bim.ts';
 
 export interface BimModelRecord extends BimModelInput {
+  /** Elements that are features of the tiles (products stored without being features are not counted). */
   elementCount: number;
   /** ISO 8601, when the model was loaded. */
   loadedAt: string;
@@ -35,6 +36,8 @@ export interface BimElement {
   objectType: string;
   tag: string;
   propertySets: BimPropertySet[];
+  /** Whether the element is a feature of the model's tiles (false: a storey, an aggregate …). */
+  inTiles: boolean;
 }
 
 export interface BimStoreyNode extends BimStorey {
@@ -62,7 +65,10 @@ export interface BimStore {
   models(): Promise<BimModelSummary[]>;
   model(id: string): Promise<BimModelRecord | undefined>;
   element(model: string, globalId: string): Promise<BimElement | undefined>;
-  /** The model's storeys in elevation order with element counts by class; a last "" storey for elements in none. Undefined if no such model. */
+  /**
+   * The model's storeys in elevation order with counts by class of the elements that are features
+   * of the tiles; a last "" storey for those in none. Undefined if no such model.
+   */
   storeys(model: string): Promise<BimStoreyNode[] | undefined>;
   close(): Promise<void>;
 }

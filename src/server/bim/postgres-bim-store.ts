@@ -4,7 +4,7 @@ import { BimInputError, type BimElementInput, type BimModelInput } from '../../d
 import { BIM_LOAD_BATCH, checkElement, checkModel, storeyTree, type BimElement, type BimLoadReport, type BimModelRecord, type BimModelSummary, type BimStore, type BimStoreyNode } from './bim-store.ts';
 import { elementFromRow } from './sqlite-bim-store.ts';
 
-const ELEMENT_COLUMNS = 11;
+const ELEMENT_COLUMNS = 12;
 
 export class PostgresBimStore implements BimStore {
   readonly backend = 'postgres' as const;
@@ -24,7 +24,7 @@ export class PostgresBimStore implements BimStore {
           CREATE TABLE IF NOT EXISTS bim_elements (
             model text NOT NULL, global_id text NOT NULL, express_id integer NOT NULL, ifc_class text NOT NULL, name text NOT NULL,
             storey text NOT NULL, storey_global_id text NOT NULL, material text NOT NULL, object_type text NOT NULL, tag text NOT NULL,
-            property_sets jsonb NOT NULL, PRIMARY KEY (model, global_id));`);
+            property_sets jsonb NOT NULL, in_tiles boolean NOT NULL, PRIMARY KEY (model, global_id));`);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
@@ -49,12 +49,13 @@ export class PostgresBimStore implements BimStore {
       const replaced = Number((await client.query('SELECT count(*) AS n FROM bim_elements WHERE model = $1', [model.id])).rows[0].n);
       await client.query('DELETE FROM bim_elements WHERE model = $1', [model.id]);
       let index = 0;
+      let inTiles = 0;
       let batch: unknown[] = [];
       const seen = new Set<string>();
       const flush = async () => {
         if (batch.length === 0) return;
         const rows = batch.length / ELEMENT_COLUMNS;
-        const placeholders = Array.from({ length: rows }, (_, r) => `(${Array.from({ length: ELEMENT_COLUMNS }, (_, c) => `$${r * ELEMENT_COLUMNS + c + 1}${c === ELEMENT_COLUMNS - 1 ? '::jsonb' : ''}`).join(', ')})`);
+        const placeholders = Array.from({ length: rows }, (_, r) => `(${Array.from({ length: ELEMENT_COLUMNS }, (_, c) => `$${r * ELEMENT_COLUMNS + c + 1}${c === ELEMENT_COLUMNS - 2 ? '::jsonb' : ''}`).join(', ')})`);
         await client.query(`INSERT INTO bim_elements VALUES ${placeholders.join(', ')}`, batch);
         batch = [];
       };
@@ -62,13 +63,14 @@ export class PostgresBimStore implements BimStore {
         checkElement(e, index++);
         if (seen.has(e.globalId)) throw new BimInputError(`element ${e.globalId}: GlobalId appears twice in model ${model.id}`);
         seen.add(e.globalId);
-        batch.push(model.id, e.globalId, e.expressId, e.ifcClass, e.name, e.storey, e.storeyGlobalId, e.material, e.objectType, e.tag, JSON.stringify(e.propertySets));
+        batch.push(model.id, e.globalId, e.expressId, e.ifcClass, e.name, e.storey, e.storeyGlobalId, e.material, e.objectType, e.tag, JSON.stringify(e.propertySets), e.inTiles !== false);
+        if (e.inTiles !== false) inTiles++;
         if (batch.length >= BIM_LOAD_BATCH * ELEMENT_COLUMNS) await flush();
       }
       await flush();
       await client.query(
         'INSERT INTO bim_models VALUES ($1, $2::jsonb, $3, now()) ON CONFLICT (id) DO UPDATE SET record = excluded.record, element_count = excluded.element_count, loaded_at = excluded.loaded_at',
-        [model.id, JSON.stringify(model), index],
+        [model.id, JSON.stringify(model), inTiles],
       );
       await client.query('COMMIT');
       return { model: model.id, elements: index, replaced, seconds: (performance.now() - started) / 1000 };
@@ -102,7 +104,7 @@ export class PostgresBimStore implements BimStore {
   async storeys(model: string): Promise<BimStoreyNode[] | undefined> {
     const record = await this.model(model);
     if (!record) return undefined;
-    const { rows } = await this.pool.query('SELECT storey_global_id AS storey, ifc_class AS "ifcClass", count(*)::integer AS count FROM bim_elements WHERE model = $1 GROUP BY storey_global_id, ifc_class', [model]);
+    const { rows } = await this.pool.query('SELECT storey_global_id AS storey, ifc_class AS "ifcClass", count(*)::integer AS count FROM bim_elements WHERE model = $1 AND in_tiles GROUP BY storey_global_id, ifc_class', [model]);
     return storeyTree(record.storeys, rows);
   }
 

@@ -17,6 +17,7 @@ interface ElementRow {
   object_type: string;
   tag: string;
   property_sets: string;
+  in_tiles: number | boolean;
 }
 
 export class SqliteBimStore implements BimStore {
@@ -33,28 +34,30 @@ export class SqliteBimStore implements BimStore {
       CREATE TABLE IF NOT EXISTS bim_elements (
         model TEXT NOT NULL, global_id TEXT NOT NULL, express_id INTEGER NOT NULL, ifc_class TEXT NOT NULL, name TEXT NOT NULL,
         storey TEXT NOT NULL, storey_global_id TEXT NOT NULL, material TEXT NOT NULL, object_type TEXT NOT NULL, tag TEXT NOT NULL,
-        property_sets TEXT NOT NULL, PRIMARY KEY (model, global_id)) WITHOUT ROWID;`);
+        property_sets TEXT NOT NULL, in_tiles INTEGER NOT NULL, PRIMARY KEY (model, global_id)) WITHOUT ROWID;`);
     return new SqliteBimStore(db);
   }
 
   async replaceModel(model: BimModelInput, elements: Iterable<BimElementInput>): Promise<BimLoadReport> {
     const started = performance.now();
     checkModel(model);
-    const insert = this.db.prepare('INSERT INTO bim_elements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO bim_elements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const load = this.db.transaction(() => {
       const replaced = (this.db.prepare('SELECT count(*) AS n FROM bim_elements WHERE model = ?').get(model.id) as { n: number }).n;
       this.db.prepare('DELETE FROM bim_elements WHERE model = ?').run(model.id);
       let index = 0;
+      let inTiles = 0;
       for (const e of elements) {
         checkElement(e, index++);
         try {
-          insert.run(model.id, e.globalId, e.expressId, e.ifcClass, e.name, e.storey, e.storeyGlobalId, e.material, e.objectType, e.tag, JSON.stringify(e.propertySets));
+          insert.run(model.id, e.globalId, e.expressId, e.ifcClass, e.name, e.storey, e.storeyGlobalId, e.material, e.objectType, e.tag, JSON.stringify(e.propertySets), e.inTiles === false ? 0 : 1);
+          if (e.inTiles !== false) inTiles++;
         } catch (error) {
           if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new BimInputError(`element ${e.globalId}: GlobalId appears twice in model ${model.id}`);
           throw error;
         }
       }
-      this.db.prepare('INSERT OR REPLACE INTO bim_models VALUES (?, ?, ?, ?)').run(model.id, JSON.stringify(model), index, new Date().toISOString());
+      this.db.prepare('INSERT OR REPLACE INTO bim_models VALUES (?, ?, ?, ?)').run(model.id, JSON.stringify(model), inTiles, new Date().toISOString());
       return { replaced, elements: index };
     });
     const { replaced, elements: count } = load();
@@ -82,7 +85,7 @@ export class SqliteBimStore implements BimStore {
   async storeys(model: string): Promise<BimStoreyNode[] | undefined> {
     const record = await this.model(model);
     if (!record) return undefined;
-    const counts = this.db.prepare('SELECT storey_global_id AS storey, ifc_class AS ifcClass, count(*) AS count FROM bim_elements WHERE model = ? GROUP BY storey_global_id, ifc_class').all(model) as { storey: string; ifcClass: string; count: number }[];
+    const counts = this.db.prepare('SELECT storey_global_id AS storey, ifc_class AS ifcClass, count(*) AS count FROM bim_elements WHERE model = ? AND in_tiles = 1 GROUP BY storey_global_id, ifc_class').all(model) as { storey: string; ifcClass: string; count: number }[];
     return storeyTree(record.storeys, counts);
   }
 
@@ -103,6 +106,7 @@ export function elementFromRow(row: ElementRow & { property_sets: string | unkno
     material: row.material,
     objectType: row.object_type,
     tag: row.tag,
+    inTiles: row.in_tiles === true || row.in_tiles === 1,
     propertySets: typeof row.property_sets === 'string' ? JSON.parse(row.property_sets) : (row.property_sets as BimElement['propertySets']),
   };
 }

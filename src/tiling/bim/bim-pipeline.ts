@@ -191,12 +191,15 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
 
     // 1. Which products become features.
     const candidates: number[] = [];
+    /** Products stored (for their property sets) without being features: all but openings. */
+    const storedOnly: number[] = [];
     for (const id of model.products()) {
       const ifcClass = model.className(id);
       report.products++;
       count(report.productsByClass, ifcClass);
       if (model.isOpening(id)) notWritten(report, 'opening (a void cut from its host element)', ifcClass);
       else if (!model.hasRepresentation(id)) {
+        storedOnly.push(id);
         if (SPATIAL_CLASSES.has(ifcClass)) notWritten(report, 'spatial structure without geometry of its own', ifcClass);
         else if (model.isAggregate(id)) notWritten(report, 'aggregate: its parts are the features', ifcClass);
         else notWritten(report, 'no representation', ifcClass);
@@ -267,6 +270,7 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
           }
           if (instances.length === 0) {
             notWritten(report, 'representation gave no triangles', info.ifcClass);
+            storedOnly.push(id);
             return;
           }
           if (!info.globalId) {
@@ -290,7 +294,11 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
         throw fail(undefined, `web-ifc failed while triangulating products #${chunk[0]}…#${chunk[chunk.length - 1]} (${(error as Error)?.message ?? String(error)})`);
       }
       if (problem) throw problem;
-      for (const id of chunk) if (!meshed.has(id)) notWritten(report, 'representation gave no triangles', model.className(id));
+      for (const id of chunk) {
+        if (meshed.has(id)) continue;
+        notWritten(report, 'representation gave no triangles', model.className(id));
+        storedOnly.push(id);
+      }
       options.log?.(`read ${Math.min(start + chunkSize, candidates.length)} of ${candidates.length} products with a representation`);
     }
     geometries.flush();
@@ -332,6 +340,12 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
         propertySetsSeen.count += propertySets.length;
         for (const set of propertySets) propertySetsSeen.distinct.add(set.globalId ?? `${set.name}@${row.expressId}`);
         yield { globalId: info.globalId, expressId: info.expressId, ifcClass: info.ifcClass, name: info.name, storey: info.storey, storeyGlobalId: info.storeyGlobalId, material: info.material, objectType: info.objectType, tag: info.tag, propertySets };
+      }
+      for (const id of storedOnly) {
+        const info = model.product(id);
+        if (!info.globalId) continue;
+        const propertySets = model.propertySets(id);
+        yield { globalId: info.globalId, expressId: id, ifcClass: info.ifcClass, name: info.name, storey: info.storey, storeyGlobalId: info.storeyGlobalId, material: info.material, objectType: info.objectType, tag: info.tag, propertySets, inTiles: false };
       }
     }
     if (options.loadProperties) {
