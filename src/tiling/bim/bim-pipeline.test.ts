@@ -63,7 +63,7 @@ describe('the Duplex (IFC2X3)', () => {
     const [, expressId, globalId] = door;
     // Its storey by the text alone: the containment relation that lists it, and that storey's name.
     const relation = new RegExp(`IFCRELCONTAINEDINSPATIALSTRUCTURE\\([^;]*[(,]#${expressId}[,)][^;]*,#(\\d+)\\);`).exec(duplexText)!;
-    const storeyName = new RegExp(`#${relation[1]}=IFCBUILDINGSTOREY\\('[^']*',#\\d+,'([^']*)'`).exec(duplexText)![1];
+    const [, storeyId, storeyName] = new RegExp(`#${relation[1]}=IFCBUILDINGSTOREY\\('([^']*)',#\\d+,'([^']*)'`).exec(duplexText)!;
     const tileset = await readTileset(join(work, 'duplex'));
     expect(tileset.extras).toMatchObject({ bim: { model: 'duplex', schema: 'IFC2X3', building: 'B-001' } });
     const rows: Record<string, unknown>[] = [];
@@ -73,7 +73,7 @@ describe('the Duplex (IFC2X3)', () => {
     }
     expect(rows).toHaveLength(duplex.elementsWritten);
     expect(new Set(rows.map((r) => r['id'])).size).toBe(rows.length);
-    expect(rows.find((r) => r['id'] === globalId)).toMatchObject({ ifcClass: 'IfcDoor', expressId: Number(expressId), storey: storeyName, model: 'duplex' });
+    expect(rows.find((r) => r['id'] === globalId)).toMatchObject({ ifcClass: 'IfcDoor', expressId: Number(expressId), storey: storeyName, storeyId, model: 'duplex' });
     expect(rows.filter((r) => r['ifcClass'] === 'IfcSpace')).toHaveLength(21);
   });
 

@@ -97,8 +97,8 @@ export interface BimTilingReport {
 const GENERATOR = 'cim-twin BIM (IFC) tiler';
 /** Tiles hold fewer features than building tiles: an element is many more triangles than a footprint. */
 export const DEFAULT_BIM_FEATURES_PER_TILE = 400;
-/** Properties every tile's table declares, in this order. */
-export const BIM_TILE_PROPERTIES = ['id', 'ifcClass', 'name', 'storey', 'material', 'expressId', 'objectType', 'tag', 'model'] as const;
+/** Properties every tile's table declares, in this order (storeyId: the storey's GlobalId, as names may repeat). */
+export const BIM_TILE_PROPERTIES = ['id', 'ifcClass', 'name', 'storey', 'storeyId', 'material', 'expressId', 'objectType', 'tag', 'model'] as const;
 
 const ecefToLonLat = proj4('+proj=geocent +datum=WGS84 +units=m +no_defs', '+proj=longlat +datum=WGS84 +no_defs');
 
@@ -283,7 +283,7 @@ export async function tileIfc(options: BimTilingOptions): Promise<BimTilingRepor
           }
           seenIds.add(info.globalId);
           report.placedGeometries += instances.length / INSTANCE_STRIDE;
-          const row = { id: info.globalId, ifcClass: info.ifcClass, name: info.name, storey: info.storey, material: info.material, expressId: id, objectType: info.objectType, tag: info.tag, model: modelId };
+          const row = { id: info.globalId, ifcClass: info.ifcClass, name: info.name, storey: info.storey, storeyId: info.storeyGlobalId, material: info.material, expressId: id, objectType: info.objectType, tag: info.tag, model: modelId };
           schemaBuilder.observe(row);
           elements!.add(Float64Array.from(instances), JSON.stringify(row));
           summaries.push(summarise(frame, box));
