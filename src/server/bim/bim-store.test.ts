@@ -42,7 +42,7 @@ const element = (globalId: string, ifcClass: string, storeyGlobalId: string, ext
   propertySets: [{ name: 'Pset_Test', kind: 'property', properties: [{ name: 'Width', value: 0.9, type: 'IFCLENGTHMEASURE', unit: 'm' }] }], ...extra,
 });
 const SMALL: BimModelInput = {
-  id: 'small', name: 'Small', source: 'small.ifc', schema: 'IFC4', placement: { source: 'origin-option', lonDegrees: 117.28, latDegrees: 31.86, heightMetres: 0, headingDegrees: 0 },
+  id: 'small', name: 'Small', building: 'B-001', source: 'small.ifc', schema: 'IFC4', placement: { source: 'origin-option', lonDegrees: 117.28, latDegrees: 31.86, heightMetres: 0, headingDegrees: 0 },
   units: { LENGTHUNIT: 'm' },
   storeys: [{ globalId: 'S2', expressId: 2, name: 'Level 2', elevation: 3, building: 'B' }, { globalId: 'S1', expressId: 1, name: 'Level 1', elevation: 0, building: 'B' }],
 };
@@ -162,6 +162,8 @@ describe.each([sqliteBackend(), postgresBackend()])('BIM store and API on $name'
     expect(features).toBe(236);
     const models = (await get('/api/bim/models')).body['models'] as { id: string; elementCount: number; storeyCount: number }[];
     expect(models.map((m) => [m.id, m.elementCount, m.storeyCount])).toEqual([['duplex', features, 4], ['small', 4, 2]]);
+    expect(((await get('/api/bim/models?building=B-001')).body['models'] as { id: string }[]).map((m) => m.id)).toEqual(['small']);
+    expect((await get('/api/bim/models?building=B-001&building=B-002')).status).toBe(400);
     const { body } = await get('/api/bim/models/duplex/storeys');
     const storeys = body['storeys'] as { name: string; elementCount: number; classes: Record<string, number> }[];
     expect(storeys.reduce((total, s) => total + s.elementCount, 0)).toBe(features);

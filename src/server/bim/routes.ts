@@ -1,7 +1,7 @@
 /**
  * The BIM API over a BimStore (data routes, like the asset API):
  *
- *   GET /api/bim/models                                   every model: ID, name, building, schema, placement, counts
+ *   GET /api/bim/models[?building=ID]                     every model (of one base building): ID, name, building, schema, placement, counts
  *   GET /api/bim/models/{model}                           one model with its units and storeys
  *   GET /api/bim/models/{model}/storeys                   storey tree, elevation order, element counts by class
  *   GET /api/bim/models/{model}/elements/{globalId}       one element: class, name, storey, material,
@@ -44,7 +44,12 @@ export async function registerBimRoutes(app: FastifyInstance, options: { store: 
     store = opened;
   }
 
-  app.get('/api/bim/models', DATA_ROUTE, async () => ({ models: await store.models() }));
+  app.get('/api/bim/models', DATA_ROUTE, async (request) => {
+    const { building } = request.query as { building?: string | string[] };
+    if (Array.isArray(building)) throw new BimApiError(400, 'give building once');
+    const models = await store.models();
+    return { models: building === undefined ? models : models.filter((m) => m.building === building) };
+  });
 
   app.get('/api/bim/models/:model', DATA_ROUTE, async (request) => {
     const model = modelParameter(request.params);
