@@ -11,6 +11,7 @@ const [input, out, origin] = process.argv.slice(2) as [string, string, string | 
 const store = await openBimStore(`${out}.sqlite`);
 const started = performance.now();
 let readSeconds = 0;
+let rssAfterReadBytes = 0;
 const [lon, lat, height] = (origin ?? '').split(',').map(Number);
 const report = await tileIfc({
   sourceName: input,
@@ -18,7 +19,10 @@ const report = await tileIfc({
   modelId: 'bench',
   origin: origin ? { lonDegrees: lon!, latDegrees: lat!, heightMetres: height ?? 0, headingDegrees: 0 } : undefined,
   log: (line) => {
-    if (line.startsWith('read ')) readSeconds = (performance.now() - started) / 1000;
+    if (line.startsWith('read ')) {
+      readSeconds = (performance.now() - started) / 1000;
+      rssAfterReadBytes = process.memoryUsage().rss;
+    }
   },
   loadProperties: async (model, elements) => (await store.replaceModel(model, elements)).elements,
 });
@@ -27,7 +31,7 @@ const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 await store.close();
 console.log(JSON.stringify({
   input, inputBytes: report.inputBytes, products: report.products, elements: report.elementsWritten, geometries: report.geometries, gpuInstances: report.gpuInstances,
-  propertySets: report.propertySets, tiles: report.tiles, bytes: report.bytes, readSeconds, seconds, peakRssBytes,
+  propertySets: report.propertySets, tiles: report.tiles, bytes: report.bytes, readSeconds, seconds, peakRssBytes, rssAfterReadBytes,
 }));
 await rm(out, { recursive: true, force: true });
 await rm(`${out}.sqlite`, { force: true });
