@@ -1,10 +1,9 @@
 /**
- * Where an IFC model stands on the Earth, in this order (issue 18):
- *  1. `--origin` given explicitly (it overrides the file: Revit writes a default site in Chicago);
- *  2. IfcMapConversion to an IfcProjectedCRS (IFC4): eastings, northings, height, x-axis, scale;
- *  3. IfcSite RefLatitude / RefLongitude / RefElevation, turned by the context's TrueNorth;
- *  4. `--origin` from the command line as the fallback … which (1) already is: so without any of
- *     these the model cannot be placed, and the caller says so.
+ * Where an IFC model stands on the Earth (issue 18): IfcMapConversion to an IfcProjectedCRS (IFC4:
+ * eastings, northings, height, x-axis, scale); otherwise IfcSite RefLatitude / RefLongitude /
+ * RefElevation, turned by the context's TrueNorth; otherwise `--origin lon,lat,height --rotation`.
+ * An `--origin` given explicitly overrides the file (Revit writes a default site in Chicago).
+ * Without any of them the model cannot be placed, and the error says to give --origin.
  * A placement maps IFC model coordinates (metres, Z up) to east-north-up metres at its origin.
  * Pure but for proj4 (through crs.ts).
  */
