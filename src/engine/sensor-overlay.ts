@@ -351,6 +351,14 @@ export class SensorOverlay {
     return this.byId.get(datastreamId)?.color.toCssHexString();
   }
 
+  /** Zoomed out, the sensors the clusters count plus those drawn on their own (every sensor, when the clusters are right); undefined close in. */
+  clusteredTotal(): number | undefined {
+    if (!this.clustered) return undefined;
+    let total = this.singles.size;
+    for (let i = 0; i < this.clusterBillboards.length; i++) total += (this.clusterBillboards.get(i).id as ClusterPick).count;
+    return total;
+  }
+
   /** How many sensor points and clusters are drawn, and whether the overlay is on. */
   counts(): { sensors: number; shown: number; clusters: number; alarms: number; visible: boolean } {
     return { sensors: this.byId.size, shown: this.clustered ? this.singles.size : this.byId.size, clusters: this.clusterBillboards.length, alarms: this.alarmed.size, visible: this.visible };

@@ -65,6 +65,11 @@ export class MonitoringService {
     return { bbox: sensorView, watch: selectedSensorId === undefined ? [] : [selectedSensorId] };
   }
 
+  /** Whether the stream's server has the view the map shows now (for tests and automation). */
+  viewInEffect(): boolean {
+    return this.stream?.viewInEffect ?? false;
+  }
+
   private apply(update: StreamUpdate): void {
     const state = this.options.store.getState();
     state.applyObservations(update.observations);

@@ -90,6 +90,11 @@ export class StreamClient {
     this.setState('off');
   }
 
+  /** Whether the server has the current view for this connection (for tests and automation). */
+  get viewInEffect(): boolean {
+    return this.streamId !== undefined && this.view !== undefined && this.sentView === JSON.stringify(viewQuery(this.view));
+  }
+
   /** Move the view: sent on the live connection now, and with every reconnection. */
   setView(view: StreamClientView | undefined): void {
     this.view = view;

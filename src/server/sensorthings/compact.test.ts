@@ -114,7 +114,7 @@ describe('the stream, per view', () => {
     await until(() => client.state === 'live', 5000, 'live');
     client.setView({ bbox: [113.4, 23.0, 113.6, 23.1] });
     // The move is acknowledged when a reading in the new view arrives with its value.
-    await until(() => !!(client as unknown as { sentView?: string }).sentView?.includes('113.4'), 5000, 'the view sent');
+    await until(() => client.viewInEffect, 5000, 'the view sent');
     await observe(server, 3, 2, '2026-12-06T04:00:00Z');
     await observe(server, 1, 2, '2026-12-06T04:00:00Z');
     await observe(server, 1, 2, '2026-12-06T04:01:00Z');
