@@ -151,6 +151,7 @@ export interface CompactOptions {
 export function registerCompactSensors(app: FastifyInstance, options: CompactOptions): void {
   const base = options.basePath ?? '/v1.1';
   const index = new SensorIndex(options.database, options.hub);
+  options.hub.setStateSource(() => index.all());
   app.addHook('onClose', async () => index.close());
   app.get(`${base}/SensorIndex`, DATA_ROUTE, async (request, reply) => {
     const asOfMs = Date.now();

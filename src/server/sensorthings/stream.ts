@@ -171,6 +171,8 @@ export class StreamHub {
   private readonly stateRefreshMilliseconds: number;
   /** Per datastream, once a client has set a view (read from the database then, kept up to date after). */
   private known: Map<number, KnownState> | undefined;
+  /** Where the states come from when first needed; default a read of the database. */
+  private stateSource: () => Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }> = () => latestSensors(this.database);
 
   constructor(private readonly database: MonitoringDatabase, options: StreamOptions = {}) {
     this.maximumBufferedBytes = options.maximumBufferedBytes ?? 4 * 1024 * 1024;
@@ -322,10 +324,15 @@ export class StreamHub {
   private knowStates(): void {
     if (this.known) return;
     const known = new Map<number, KnownState>();
-    for (const sensor of latestSensors(this.database)) {
+    for (const sensor of this.stateSource()) {
       if (sensor.timeMs !== undefined) known.set(sensor.datastreamId, { state: sensor.state, timeMs: sensor.timeMs, sentMs: sensor.timeMs });
     }
     this.known = known;
+  }
+
+  /** Read the states, when first needed, from here (the sensor index, which holds them already). */
+  setStateSource(source: () => Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }>): void {
+    this.stateSource = source;
   }
 
   /** Move a connected stream's view (by the id its hello event gave). False: no such stream. */
