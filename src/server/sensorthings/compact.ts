@@ -161,7 +161,7 @@ export function registerCompactSensors(app: FastifyInstance, options: CompactOpt
     if (typeof accepted === 'string' && /\bgzip\b/.test(accepted)) return reply.header('Content-Encoding', 'gzip').send(await gzipAsync(body, { level: 6 }));
     return reply.send(body);
   });
-  app.post(`${base}/Stream/View`, async (request, reply) => {
+  app.post(`${base}/Stream/View`, { bodyLimit: 64 * 1024 }, async (request, reply) => {
     const parsed = viewSchema.safeParse(request.body);
     if (!parsed.success) return reply.status(400).send({ code: 400, type: 'error', message: `view: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` });
     const { stream, bbox, watch } = parsed.data;
