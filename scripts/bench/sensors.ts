@@ -9,7 +9,7 @@
  *  - The stream under the simulator at 85,000 sensors a reading each every 60 s: SSE bytes per
  *    client per minute with the view the viewer set on the demo district, against a client with
  *    no view (every reading: the old stream), over BENCH_SENSOR_MINUTES simulated minutes
- *    (default 10, one state refresh round); and the minute of a storm burst (every drainage sensor
+ *    (default 10: two state refresh rounds); and the minute of a storm burst (every drainage sensor
  *    into overflow at once).
  */
 import type { Browser, Page } from '@playwright/test';
@@ -186,7 +186,7 @@ export function sensorLines(r: SensorBenchResult): string[] {
     lines.push('error' in m ? `| ${label} | — | — | — | ${m.error} |` : `| ${label} | ${megabytes(m.bytes)} | ${megabytes(m.decodedBytes)} | ${m.requests} | ${(m.sensorsShownMilliseconds / 1000).toFixed(1)} s |`);
   row('compact SensorIndex (gzip)', r.compact);
   row('expanded Things (old)', r.expanded);
-  lines.push('', `SSE bytes per client per minute (mean of ${r.minutes} simulated minutes; view on the demo district: ${r.sensorsInView.toLocaleString('en')} of ${r.sensors.toLocaleString('en')} sensors; states elsewhere refreshed every 10 min)`, '');
+  lines.push('', `SSE bytes per client per minute (mean of ${r.minutes} simulated minutes; view on the demo district: ${r.sensorsInView.toLocaleString('en')} of ${r.sensors.toLocaleString('en')} sensors; states elsewhere refreshed every 5 min)`, '');
   lines.push('| stream | per minute | storm burst minute (' + r.burstDrainageSensors.toLocaleString('en') + ' drainage sensors into overflow) |', '|---|---:|---:|');
   lines.push(`| values in the view, states elsewhere | ${megabytes(r.viewBytesPerMinute)} | ${megabytes(r.burstViewBytes)} |`);
   lines.push(`| every reading (old) | ${megabytes(r.allBytesPerMinute)} | ${megabytes(r.burstAllBytes)} |`);
