@@ -32,6 +32,10 @@
  *    BENCH_ONLY=city: it builds the city (tiles/bench-city, data/bench-city-assets.sqlite) once.
  *  - BIM (IFC) tiling: the Duplex and a synthetic 100,000-element IFC4 model (BENCH_BIM_ELEMENTS),
  *    elements/s, bytes per element against the IFC file, peak RSS. Only with BENCH_ONLY=bim.
+ *  - Sensors at city scale (scripts/bench/sensors.ts): BENCH_SENSORS sensors (default 85,000; 0
+ *    skips) over a Hefei-sized area: bytes and time to sensors shown at start, compact index against
+ *    expanded Things; SSE bytes per client per minute under the simulator (a reading each every
+ *    60 s) with a view on the demo district against every reading (BENCH_ONLY=sensors runs this alone).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -57,6 +61,7 @@ import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/ass
 import { benchCaseStores, caseLines, type CaseBenchResult } from './bench/cases.ts';
 import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
 import { benchCityViewer, cityViewerLines } from './bench/city-viewer.ts';
+import { benchSensors, sensorLines, type SensorBenchResult } from './bench/sensors.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -397,8 +402,29 @@ function overlayLines(o: OverlayFrameResult, rounds: number): string[] {
   return lines;
 }
 
+/** The sensors at city scale, against the production viewer on a static server of its own. */
+async function runSensorBench(): Promise<SensorBenchResult> {
+  await prepareDemo((line) => process.stderr.write(`${line}\n`));
+  buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
+  const server = await createStaticServer();
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  try {
+    return await benchSensors(browser, base);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  // BENCH_ONLY=sensors: the sensors at city scale alone.
+  if (process.env.BENCH_ONLY === 'sensors') {
+    console.log(sensorLines(await runSensorBench()).join('\n'));
+    return;
+  }
   // BENCH_ONLY=overlay: the live-sensor frame benchmark alone (it needs no tiling or other viewer runs).
   if (process.env.BENCH_ONLY === 'overlay') {
     const { overlay } = await benchViewer(rounds, true, 'overlay');
@@ -481,6 +507,7 @@ async function main() {
   const networkSegments = Number(process.env.BENCH_NETWORK_SEGMENTS ?? 200_000);
   const networkRows: NetworkBenchRow[] = networkSegments > 0 ? await benchNetwork(networkSegments) : [];
   const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
+  const sensorBench = monitoring && Number(process.env.BENCH_SENSORS ?? 85_000) > 0 ? await runSensorBench() : undefined;
 
   const lines: string[] = [];
   lines.push(...tilingLines(tiling));
@@ -520,6 +547,7 @@ async function main() {
   }
   if (viewer) lines.push(...endToEndLines(viewer.endToEnd));
   if (viewer?.overlay) lines.push(...overlayLines(viewer.overlay, rounds));
+  if (sensorBench) lines.push(...sensorLines(sensorBench));
   console.log(lines.join('\n'));
 }
 

@@ -8,8 +8,11 @@
  * Zoomed out, the full collection is hidden as a whole (not point by point: 10,000 hidden points
  * still cost their vertex work every frame). What is drawn then is one billboard per cluster, its
  * circle and count in one image from a small cache, plus a copy of each sensor left on its own.
+ *
+ * When the camera stops it tells the store what the map shows (`sensorView`): the live stream
+ * sends values for that part of the city only, and states everywhere.
  */
-import { BillboardCollection, Cartesian3, Color, Math as CesiumMath, PointPrimitiveCollection, type Billboard, type PointPrimitive, type Viewer, VerticalOrigin, HorizontalOrigin, NearFarScalar } from 'cesium';
+import { BillboardCollection, Cartesian3, Color, Math as CesiumMath, Rectangle, PointPrimitiveCollection, type Billboard, type PointPrimitive, type Viewer, VerticalOrigin, HorizontalOrigin, NearFarScalar } from 'cesium';
 import Supercluster from 'supercluster';
 import { SENSOR_STATE_COLOURS, type SensorState } from '../domain/monitoring/warning.ts';
 import type { AppStore } from '../store/index.ts';
@@ -99,7 +102,11 @@ export class SensorOverlay {
       if (state.sensorsVisible !== previous.sensorsVisible) this.setVisible(state.sensorsVisible);
     }));
     if (!store.getState().sensorsVisible) this.setVisible(false);
-    this.cleanups.push(viewer.camera.moveEnd.addEventListener(() => this.scheduleClusters(0)));
+    this.cleanups.push(viewer.camera.moveEnd.addEventListener(() => {
+      this.scheduleClusters(0);
+      this.publishView();
+    }));
+    this.publishView();
     this.applyChanges();
   }
 
@@ -166,6 +173,35 @@ export class SensorOverlay {
       // Readings that leave every colour as it was need no frame (most of a live stream's).
       this.viewer.scene.requestRender();
     }
+  }
+
+  /**
+   * The part of the ground the camera sees, widened by a fifth on each side (a small pan keeps its
+   * values), to 1e-4 degree; looking at the horizon, a box around the camera as wide as it is high, times four.
+   */
+  viewBox(): [number, number, number, number] {
+    const camera = this.viewer.camera;
+    const rectangle = camera.computeViewRectangle(this.viewer.scene.globe.ellipsoid, new Rectangle());
+    let box: [number, number, number, number];
+    if (rectangle && rectangle.east > rectangle.west) {
+      box = [rectangle.west, rectangle.south, rectangle.east, rectangle.north].map(CesiumMath.toDegrees) as [number, number, number, number];
+    } else {
+      const here = camera.positionCartographic;
+      const halfMetres = Math.min(50_000, Math.max(1_000, 4 * here.height));
+      const lat = CesiumMath.toDegrees(here.latitude);
+      const lon = CesiumMath.toDegrees(here.longitude);
+      const dLat = halfMetres / 110_574;
+      const dLon = halfMetres / (111_320 * Math.max(0.1, Math.cos(here.latitude)));
+      box = [lon - dLon, lat - dLat, lon + dLon, lat + dLat];
+    }
+    const padLon = (box[2] - box[0]) / 5;
+    const padLat = (box[3] - box[1]) / 5;
+    const round = (value: number) => Math.round(value * 10_000) / 10_000;
+    return [round(Math.max(-180, box[0] - padLon)), round(Math.max(-90, box[1] - padLat)), round(Math.min(180, box[2] + padLon)), round(Math.min(90, box[3] + padLat))];
+  }
+
+  private publishView(): void {
+    if (!this.destroyed) this.store.getState().setSensorView(this.viewBox());
   }
 
   /** Web-map zoom of the view, from the ground distance one pixel covers at the centre. */
@@ -313,6 +349,14 @@ export class SensorOverlay {
   /** The colour drawn for a sensor now, as CSS (for tests and automation). */
   colourOf(datastreamId: number): string | undefined {
     return this.byId.get(datastreamId)?.color.toCssHexString();
+  }
+
+  /** Zoomed out, the sensors the clusters count plus those drawn on their own (every sensor, when the clusters are right); undefined close in. */
+  clusteredTotal(): number | undefined {
+    if (!this.clustered) return undefined;
+    let total = this.singles.size;
+    for (let i = 0; i < this.clusterBillboards.length; i++) total += (this.clusterBillboards.get(i).id as ClusterPick).count;
+    return total;
   }
 
   /** How many sensor points and clusters are drawn, and whether the overlay is on. */

@@ -3,10 +3,14 @@
  * into the store. The stream is opened first and its updates held until the REST state is in,
  * so nothing that happens during the load is missed; updates older than the loaded state are
  * dropped by the store. A `reset` from the server (too far behind) reloads the state.
+ *
+ * At city scale the sensors come in the server's compact form (`SensorIndex`), and the stream is
+ * told what the map shows (the store's `sensorView`) and which sensor is open: it sends values for
+ * those, and states (alarm, normal, still reporting) everywhere else, and every incident.
  */
 import type { AppStore } from '../store/index.ts';
 import { SensorThingsClient } from './rest-client.ts';
-import { StreamClient } from './stream-client.ts';
+import { StreamClient, type StreamClientView } from './stream-client.ts';
 import type { StreamUpdate } from './types.ts';
 import { errorText } from '../domain/error-text.ts';
 
@@ -23,6 +27,7 @@ export class MonitoringService {
   private stream: StreamClient | undefined;
   private held: StreamUpdate[] | undefined = [];
   private destroyed = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: MonitoringServiceOptions) {
     this.client = new SensorThingsClient(options.baseUrl.replace(/\/$/, ''));
@@ -34,6 +39,7 @@ export class MonitoringService {
     this.stream = new StreamClient({
       url: `${this.client.baseUrl}/Stream`,
       apiKey: this.options.readKey,
+      view: this.view(),
       onUpdate: (update) => {
         if (this.held) this.held.push(update);
         else this.apply(update);
@@ -45,13 +51,29 @@ export class MonitoringService {
         store.getState().setConnection(state, detail);
       },
     });
+    this.unsubscribe = store.subscribe((state, previous) => {
+      if (state.sensorView !== previous.sensorView || state.selectedSensorId !== previous.selectedSensorId) this.stream?.setView(this.view());
+    });
     this.stream.start();
     await this.load();
+  }
+
+  /** What the stream should send values for: the map's view and the sensor open in its panel. Undefined until the map has a view: everything. */
+  private view(): StreamClientView | undefined {
+    const { sensorView, selectedSensorId } = this.options.store.getState();
+    if (!sensorView) return undefined;
+    return { bbox: sensorView, watch: selectedSensorId === undefined ? [] : [selectedSensorId] };
+  }
+
+  /** Whether the stream's server has the view the map shows now (for tests and automation). */
+  viewInEffect(): boolean {
+    return this.stream?.viewInEffect ?? false;
   }
 
   private apply(update: StreamUpdate): void {
     const state = this.options.store.getState();
     state.applyObservations(update.observations);
+    if (update.states?.length) state.applyStates(update.states);
     state.upsertIncidents(update.incidents);
   }
 
@@ -61,7 +83,7 @@ export class MonitoringService {
     for (let attempt = 0; !this.destroyed; attempt++) {
       try {
         const incidentsAvailable = await this.client.hasIncidents();
-        const [{ sensors }, incidents] = await Promise.all([this.client.loadSensors(), incidentsAvailable ? this.client.loadIncidents() : Promise.resolve([])]);
+        const [{ sensors }, incidents] = await Promise.all([this.client.loadSensorIndex(), incidentsAvailable ? this.client.loadIncidents() : Promise.resolve([])]);
         if (this.destroyed) return;
         const state = store.getState();
         state.setIncidentsAvailable(incidentsAvailable);
@@ -81,6 +103,7 @@ export class MonitoringService {
 
   destroy(): void {
     this.destroyed = true;
+    this.unsubscribe?.();
     this.stream?.stop();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { IncidentAction, IncidentLogAction } from '../domain/monitoring/incidents.ts';
 import type { IncidentDocument, SensorRecord } from './types.ts';
+import { decodeCompactSensors, type CompactSensors } from '../domain/monitoring/compact-sensors.ts';
 
 interface ThingJson {
   '@iot.id': number;
@@ -47,6 +48,20 @@ export class SensorThingsClient {
   async hasIncidents(): Promise<boolean> {
     const root = await this.get<{ value: { name: string }[] }>('');
     return root.value.some((v) => v.name === 'Incidents');
+  }
+
+  /**
+   * Every sensor in the compact form of our `SensorIndex` extension (a few MB at 85,000 sensors,
+   * instead of tens as expanded Things); from a server without it (any other SensorThings
+   * server), the expanded Things as `loadSensors` reads them.
+   */
+  async loadSensorIndex(): Promise<{ sensors: SensorRecord[]; compact: boolean }> {
+    const url = `${this.baseUrl}/SensorIndex`;
+    const response = await this.fetcher(url, { cache: 'no-store' });
+    if (response.status === 404 || response.status === 400) return { sensors: (await this.loadSensors()).sensors, compact: false };
+    if (!response.ok) throw new MonitoringApiError(response.status, `${url}: HTTP ${response.status}`);
+    const sensors = decodeCompactSensors((await response.json()) as CompactSensors).map(({ timeMs, ...sensor }): SensorRecord => ({ ...sensor, ...(timeMs === undefined ? {} : { time: new Date(timeMs).toISOString() }) }));
+    return { sensors, compact: true };
   }
 
   /**

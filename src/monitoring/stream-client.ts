@@ -6,6 +6,9 @@
  *  - Observations carry increasing ids; one already seen is dropped, so nothing is applied twice.
  *  - It reconnects with exponential backoff and jitter, and reports its state: connecting, live,
  *    or stale (with the time of the last message, so the UI can show the data's age).
+ *  - With a view (`view`, `setView`), the server sends values only inside it and for the watched
+ *    datastreams, and elsewhere states (`update.states`). The view goes with each connection
+ *    (query) and, when it moves, to the server by the stream's id (POST …/Stream/View).
  */
 import { createParser } from 'eventsource-parser';
 import type { ConnectionState, StreamUpdate } from './types.ts';
@@ -19,6 +22,8 @@ export interface StreamClientOptions {
   bbox?: [number, number, number, number];
   /** Observed-property names and incident types to receive. */
   types?: string[];
+  /** Values only in this view and for these datastreams; states elsewhere. Default: everything. */
+  view?: StreamClientView;
   /** Resume after this cursor (e.g. one saved before a reload). */
   lastEventId?: string;
   onUpdate(update: StreamUpdate): void;
@@ -33,6 +38,16 @@ export interface StreamClientOptions {
   fetch?: typeof fetch;
 }
 
+export interface StreamClientView {
+  /** [minLon, minLat, maxLon, maxLat] degrees; none: values only for `watch`. */
+  bbox?: [number, number, number, number];
+  /** Datastream ids whose values are wanted wherever they are (open in a panel). */
+  watch?: number[];
+}
+
+/** Degrees are sent to 1e-5 (about a metre): enough for a view, and a stable text to compare. */
+const viewQuery = (view: StreamClientView) => ({ view: view.bbox ? view.bbox.map((d) => Number(d.toFixed(5))).join(',') : 'none', watch: (view.watch ?? []).join(',') });
+
 export class StreamClient {
   private abort: AbortController | undefined;
   private stopped = false;
@@ -42,10 +57,16 @@ export class StreamClient {
   private lastMessageAt: number | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private view: StreamClientView | undefined;
+  /** The view the server has for the current connection (its query text), and the connection's id. */
+  private sentView: string | undefined;
+  private streamId: string | undefined;
+  private viewPosting = false;
   state: ConnectionState = 'off';
 
   constructor(private readonly options: StreamClientOptions) {
     this.cursor = options.lastEventId;
+    this.view = options.view;
     const observation = /^(\d+)\./.exec(options.lastEventId ?? '');
     if (observation) this.lastObservationId = Number(observation[1]);
   }
@@ -69,6 +90,38 @@ export class StreamClient {
     this.setState('off');
   }
 
+  /** Whether the server has the current view for this connection (for tests and automation). */
+  get viewInEffect(): boolean {
+    return this.streamId !== undefined && this.view !== undefined && this.sentView === JSON.stringify(viewQuery(this.view));
+  }
+
+  /** Move the view: sent on the live connection now, and with every reconnection. */
+  setView(view: StreamClientView | undefined): void {
+    this.view = view;
+    void this.postView();
+  }
+
+  /** Tell the server the current view, unless it has it already (one request at a time; the newest view wins). */
+  private async postView(): Promise<void> {
+    if (this.viewPosting || !this.streamId || !this.view || this.stopped) return;
+    const text = JSON.stringify(viewQuery(this.view));
+    if (text === this.sentView) return;
+    this.viewPosting = true;
+    const streamId = this.streamId;
+    try {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (this.options.apiKey) headers['X-API-Key'] = this.options.apiKey;
+      const body = { stream: streamId, ...(this.view.bbox ? { bbox: this.view.bbox } : {}), watch: this.view.watch ?? [] };
+      const response = await (this.options.fetch ?? fetch)(`${this.url().split('?')[0]}/View`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (response.ok && streamId === this.streamId) this.sentView = text;
+    } catch {
+      // The connection is going: the next one carries the view in its query.
+    } finally {
+      this.viewPosting = false;
+    }
+    if (streamId === this.streamId && this.sentView !== JSON.stringify(viewQuery(this.view))) void this.postView();
+  }
+
   private setState(state: ConnectionState, error?: string): void {
     this.state = state;
     this.options.onState?.(state, { lastMessageAt: this.lastMessageAt, error, attempt: this.attempt });
@@ -78,6 +131,11 @@ export class StreamClient {
     const url = new URL(this.options.url, typeof location === 'undefined' ? undefined : location.href);
     if (this.options.bbox) url.searchParams.set('bbox', this.options.bbox.join(','));
     if (this.options.types?.length) url.searchParams.set('types', this.options.types.join(','));
+    if (this.view) {
+      const query = viewQuery(this.view);
+      url.searchParams.set('view', query.view);
+      if (query.watch) url.searchParams.set('watch', query.watch);
+    }
     return url.toString();
   }
 
@@ -93,6 +151,8 @@ export class StreamClient {
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream' };
       if (this.cursor) headers['Last-Event-ID'] = this.cursor;
+      this.streamId = undefined;
+      const connectView = this.view ? JSON.stringify(viewQuery(this.view)) : undefined;
       if (this.options.apiKey) headers['X-API-Key'] = this.options.apiKey;
       const response = await (this.options.fetch ?? fetch)(this.url(), { headers, signal: abort.signal, cache: 'no-store' });
       if (!response.ok || !response.body) throw new Error(`stream: HTTP ${response.status}`);
@@ -103,6 +163,10 @@ export class StreamClient {
           this.lastMessageAt = Date.now();
           if (event.event === 'hello') {
             this.attempt = 0;
+            const hello = JSON.parse(event.data) as { stream?: string };
+            this.streamId = hello.stream;
+            this.sentView = connectView;
+            void this.postView(); // the view may have moved while this connection was made
             this.setState('live');
           } else if (event.event === 'reset') {
             this.lastObservationId = Number(/^(\d+)\./.exec(event.id ?? '')?.[1] ?? this.lastObservationId);
@@ -110,9 +174,12 @@ export class StreamClient {
           } else if (event.event === 'update') {
             const update = JSON.parse(event.data) as StreamUpdate;
             // Anything at or before the last observation applied was already applied.
-            const fresh = update.observations.filter((o) => o.id > this.lastObservationId);
-            if (fresh.length) this.lastObservationId = fresh[fresh.length - 1]!.id;
-            if (fresh.length || update.incidents.length) this.options.onUpdate({ observations: fresh, incidents: update.incidents });
+            const after = this.lastObservationId;
+            const fresh = update.observations.filter((o) => o.id > after);
+            const states = (update.states ?? []).filter((s) => s[0] > after);
+            for (const o of fresh) this.lastObservationId = Math.max(this.lastObservationId, o.id);
+            for (const s of states) this.lastObservationId = Math.max(this.lastObservationId, s[0]);
+            if (fresh.length || states.length || update.incidents.length) this.options.onUpdate({ observations: fresh, incidents: update.incidents, ...(states.length ? { states } : {}) });
           }
         },
       });

@@ -6,6 +6,8 @@
  *    (by network distance, not straight-line), with flow rising near the burst;
  *  - rainstorm: drainage levels rise with the rain, the deeper (downstream) wells into overflow;
  *  - settlement: a road point settles slowly, its neighbours less.
+ * And, for load tests, a burst (`createBurst`): a storm over the whole city at once, every
+ * drainage sensor into overflow from the same reading on.
  */
 import type { PipeNetwork } from '../domain/pipelines.ts';
 import { pathLengthMetres } from '../domain/geometry.ts';
@@ -15,7 +17,7 @@ export const SCENARIO_NAMES = ['gas-leak', 'water-main-burst', 'rainstorm', 'set
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Scenario {
-  name: ScenarioName;
+  name: ScenarioName | 'burst';
   startMs: number;
   durationMs: number;
   /** Where it starts (an asset ID). */
@@ -134,4 +136,19 @@ export function createScenario(name: ScenarioName, sites: SensorSite[], network:
       };
     }
   }
+}
+
+/**
+ * The burst: every drainage-level sensor, wherever it is, into overflow (level I–III, by how far
+ * downstream it sits) from one reading to the next, for `durationMs`; then back to normal at once.
+ * What the server and every viewer must take at once when a storm cell covers the city.
+ */
+export function createBurst(startMs: number, durationMs = 5 * 60_000): Scenario {
+  return {
+    name: 'burst',
+    startMs,
+    durationMs,
+    originAssetId: 'city',
+    apply: (site, normal, timeMs) => (site.property === 'drainage-level' && timeMs >= startMs && timeMs < startMs + durationMs ? Math.max(normal, 90 + 15 * (site.downstream ?? 0.5)) : normal),
+  };
 }

@@ -6,7 +6,7 @@
  * `speed` runs simulated time faster than the clock (10 for the soak test).
  */
 import type { PipeNetwork } from '../domain/pipelines.ts';
-import { createScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios.ts';
+import { createBurst, createScenario, SCENARIO_NAMES, type Scenario, type ScenarioName } from './scenarios.ts';
 import { baseline, round } from './signals.ts';
 import { OBSERVED_PROPERTIES, type SensorSite } from './sites.ts';
 
@@ -35,6 +35,28 @@ export interface SimulatorOptions {
   fetch?: typeof fetch;
   /** How a round of readings leaves. Default: one CreateObservations request to `baseUrl`. */
   send?: (readings: Reading[]) => Promise<void>;
+}
+
+/** Readings per CreateObservations request: 85,000 in one would pass the server's 8 MiB body limit. */
+export const READINGS_PER_REQUEST = 10_000;
+
+/** A site's Thing in SensorThings deep-insert form, with its Location and its one Datastream. */
+export function thingOf(site: SensorSite, sensorId: number, observedPropertyId: number) {
+  const property = OBSERVED_PROPERTIES[site.property];
+  return {
+    name: `${property.zh} ${site.assetId}`,
+    description: `${property.sensor} @ ${site.assetId}`,
+    properties: { assetId: site.assetId, assetKind: site.assetKind, ...(site.pipelineType ? { pipelineType: site.pipelineType } : {}), simulator: 'cim-twin', simulatorKey: site.key },
+    Locations: [{ name: site.assetId, description: '', encodingType: 'application/geo+json', location: { type: 'Point' as const, coordinates: [site.lonDegrees, site.latDegrees] as [number, number] } }],
+    Datastreams: [{
+      name: `${property.zh} ${site.assetId}`,
+      description: '',
+      observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
+      unitOfMeasurement: property.unit,
+      Sensor: { '@iot.id': sensorId },
+      ObservedProperty: { '@iot.id': observedPropertyId },
+    }],
+  };
 }
 
 const CYCLE_OFFSETS_MINUTES: Record<ScenarioName, number> = { 'gas-leak': 1, 'water-main-burst': 11, rainstorm: 21, settlement: 30 };
@@ -91,23 +113,7 @@ export class LifelineSimulator {
         sensorIds.set(site.property, sensor['@iot.id']);
         propertyIds.set(site.property, observedProperty['@iot.id']);
       }
-      const thing = (await this.request('Things', {
-        method: 'POST',
-        body: {
-          name: `${property.zh} ${site.assetId}`,
-          description: `${property.sensor} @ ${site.assetId}`,
-          properties: { assetId: site.assetId, assetKind: site.assetKind, ...(site.pipelineType ? { pipelineType: site.pipelineType } : {}), simulator: 'cim-twin', simulatorKey: site.key },
-          Locations: [{ name: site.assetId, description: '', encodingType: 'application/geo+json', location: { type: 'Point', coordinates: [site.lonDegrees, site.latDegrees] } }],
-          Datastreams: [{
-            name: `${property.zh} ${site.assetId}`,
-            description: '',
-            observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
-            unitOfMeasurement: property.unit,
-            Sensor: { '@iot.id': sensorIds.get(site.property)! },
-            ObservedProperty: { '@iot.id': propertyIds.get(site.property)! },
-          }],
-        },
-      })) as { '@iot.id': number };
+      const thing = (await this.request('Things', { method: 'POST', body: thingOf(site, sensorIds.get(site.property)!, propertyIds.get(site.property)!) })) as { '@iot.id': number };
       const datastreams = (await this.request(`Things(${thing['@iot.id']})/Datastreams?$select=id`)) as { value: { '@iot.id': number }[] };
       this.datastreams.set(site.key, datastreams.value[0]!['@iot.id']);
       created++;
@@ -121,6 +127,17 @@ export class LifelineSimulator {
     this.scenarios.push(scenario);
     this.options.log?.(`scenario ${name} from ${scenario.originAssetId}`);
     return scenario;
+  }
+
+  /**
+   * A storm over the whole city now: every drainage sensor into overflow at the next reading,
+   * for `durationMs` (simulated). Returns the number of drainage sensors it hits.
+   */
+  burst(durationMs?: number): number {
+    this.scenarios.push(createBurst(this.now(), durationMs));
+    const hit = this.options.sites.filter((s) => s.property === 'drainage-level').length;
+    this.options.log?.(`burst: ${hit} drainage sensors into overflow at once`);
+    return hit;
   }
 
   /** Every sensor's reading at a simulated time. */
@@ -170,8 +187,10 @@ export class LifelineSimulator {
   }
 
   private async postBatch(readings: Reading[]): Promise<void> {
-    const body = readings.map((r) => ({ Datastream: { '@iot.id': r.datastreamId }, components: ['phenomenonTime', 'result'], dataArray: [[r.phenomenonTime, r.result]] }));
-    await this.request('CreateObservations', { method: 'POST', body });
+    for (let i = 0; i < readings.length; i += READINGS_PER_REQUEST) {
+      const body = readings.slice(i, i + READINGS_PER_REQUEST).map((r) => ({ Datastream: { '@iot.id': r.datastreamId }, components: ['phenomenonTime', 'result'], dataArray: [[r.phenomenonTime, r.result]] }));
+      await this.request('CreateObservations', { method: 'POST', body });
+    }
   }
 
   start(): void {

@@ -98,3 +98,37 @@ export function scaleSites(sites: SensorSite[], count: number): SensorSite[] {
   }
   return scaled;
 }
+
+/**
+ * Spacing of the district-sized patches of a city-scale deployment: 85,000 sensors are 49 copies
+ * of the district's 1,739, in 7 × 7 patches over about 38 km × 38 km, a Hefei-sized city.
+ */
+export const CITY_PATCH_SPACING_METRES = 6000;
+
+/**
+ * A city's sensors, for city-scale tests (85,000: Hefei's lifeline platform): the district's
+ * sites, then copies of them in district-sized patches on a square grid `spacingMetres` apart,
+ * nearest patches first, the demo district one of them (the first). A copy's asset id is the
+ * original's with "~<patch>" (the assets of the other patches are not in the demo's tiles).
+ */
+export function citySites(sites: SensorSite[], count: number, spacingMetres = CITY_PATCH_SPACING_METRES): SensorSite[] {
+  if (count <= sites.length || sites.length === 0) return sites.slice(0, count);
+  const patches = Math.ceil(count / sites.length);
+  const side = Math.ceil(Math.sqrt(patches));
+  const low = -Math.floor((side - 1) / 2);
+  const offsets: [number, number][] = [];
+  for (let i = low; i < low + side; i++) for (let j = low; j < low + side; j++) offsets.push([i, j]);
+  offsets.sort((a, b) => Math.hypot(...a) - Math.hypot(...b) || a[0] - b[0] || a[1] - b[1]);
+  const latitudeRadians = (sites[0]!.latDegrees * Math.PI) / 180;
+  const degreesEast = spacingMetres / (111_320 * Math.cos(latitudeRadians));
+  const degreesNorth = spacingMetres / 110_574;
+  const out = [...sites];
+  for (let patch = 1; out.length < count; patch++) {
+    const [i, j] = offsets[patch]!;
+    for (const site of sites) {
+      if (out.length >= count) break;
+      out.push({ ...site, key: `${site.key}~${patch}`, assetId: `${site.assetId}~${patch}`, lonDegrees: site.lonDegrees + i * degreesEast, latDegrees: site.latDegrees + j * degreesNorth });
+    }
+  }
+  return out;
+}

@@ -46,3 +46,30 @@ describe('monitoring slice', () => {
     expect(filterIncidents(list, { type: 'all', status: 'resolved' }).map((i) => i['@iot.id'])).toEqual([3]);
   });
 });
+
+describe('states out of view', () => {
+  test('a state sets the state and time, keeps the last value, marks the sensor changed; an older one and an unknown sensor are ignored', () => {
+    const store = createAppStore();
+    store.getState().replaceSensors([sensor(1), sensor(2)]);
+    store.getState().sensorChanges.clear();
+    const revision = store.getState().sensorRevision;
+    store.getState().applyStates([[10, 1, Date.parse('2026-11-25T00:05:00Z'), 1], [11, 77, Date.parse('2026-11-25T00:05:00Z'), 2]]);
+    expect(store.getState().sensors.get(1)).toMatchObject({ state: 1, value: 1, time: '2026-11-25T00:05:00.000Z' });
+    expect([...store.getState().sensorChanges]).toEqual([1]);
+    expect(store.getState().sensorRevision).toBe(revision + 1);
+    store.getState().applyStates([[9, 1, Date.parse('2026-11-25T00:04:00Z'), 0]]);
+    expect(store.getState().sensors.get(1)!.state).toBe(1);
+    store.getState().applyStates([[12, 1, Date.parse('2026-11-25T00:06:00Z'), 0]]);
+    expect(store.getState().sensors.get(1)!.state).toBe('normal');
+  });
+
+  test('the view is set only when it changes', () => {
+    const store = createAppStore();
+    const seen: unknown[] = [];
+    store.subscribe((state, previous) => state.sensorView !== previous.sensorView && seen.push(state.sensorView));
+    store.getState().setSensorView([113, 23, 113.1, 23.1]);
+    store.getState().setSensorView([113, 23, 113.1, 23.1]);
+    store.getState().setSensorView([113, 23, 113.2, 23.1]);
+    expect(seen).toEqual([[113, 23, 113.1, 23.1], [113, 23, 113.2, 23.1]]);
+  });
+});

@@ -10,7 +10,7 @@ import { compareIncidents, isOpenStatus, type IncidentStatus, type IncidentType 
 import { evaluateThreshold, type ThresholdRule } from '../domain/monitoring/thresholds.ts';
 import thresholdRulesFile from '../domain/monitoring/threshold-rules.json';
 import type { SensorState } from '../domain/monitoring/warning.ts';
-import type { ConnectionState, IncidentDocument, SensorRecord, StreamObservation } from '../monitoring/types.ts';
+import type { ConnectionState, IncidentDocument, SensorRecord, StreamObservation, StreamStateChange } from '../monitoring/types.ts';
 import { errorText } from '../domain/error-text.ts';
 
 export const THRESHOLD_RULES = new Map((thresholdRulesFile.rules as ThresholdRule[]).map((r) => [r.observedProperty, r]));
@@ -61,6 +61,11 @@ export interface MonitoringSlice {
   setConnection(connection: ConnectionState, detail?: { lastMessageAt?: number; error?: string }): void;
   replaceSensors(sensors: SensorRecord[]): void;
   applyObservations(observations: StreamObservation[]): void;
+  /** Readings out of the view, as states only (the stream sends no values there): state and time change, the value stays the last one received. */
+  applyStates(states: StreamStateChange[]): void;
+  /** What the map shows, [minLon, minLat, maxLon, maxLat] degrees (set by the engine when the camera stops): the stream sends values for it. */
+  sensorView?: [number, number, number, number];
+  setSensorView(view: [number, number, number, number] | undefined): void;
   replaceIncidents(incidents: IncidentDocument[]): void;
   upsertIncidents(incidents: IncidentDocument[]): void;
   selectIncident(id: number | undefined): void;
@@ -122,6 +127,26 @@ export function monitoringSlice<T extends MonitoringSlice>(set: Set_<T>, get: Ge
         sensorChanges.add(o.datastreamId);
       }
       if (observations.length) setPartial({ sensorRevision: get().sensorRevision + 1 });
+    },
+    applyStates: (states) => {
+      const { sensors, sensorChanges } = get();
+      let changed = false;
+      for (const [, datastreamId, timeMs, state] of states) {
+        const record = sensors.get(datastreamId);
+        if (!record) continue; // a sensor registered after the load, out of view: it shows once in view or reloaded
+        const time = new Date(timeMs).toISOString();
+        if (record.time && time < record.time) continue;
+        record.time = time;
+        record.state = state === 0 ? 'normal' : state;
+        sensorChanges.add(datastreamId);
+        changed = true;
+      }
+      if (changed) setPartial({ sensorRevision: get().sensorRevision + 1 });
+    },
+    setSensorView: (sensorView) => {
+      const previous = get().sensorView;
+      if (previous && sensorView && previous.every((v, i) => v === sensorView[i])) return;
+      setPartial({ sensorView });
     },
     replaceIncidents: (incidents) => setPartial({ incidents: sortIncidents([...incidents]) }),
     upsertIncidents: (changed) => {

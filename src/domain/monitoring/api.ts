@@ -33,8 +33,18 @@ export interface IncidentDocument {
   transitions?: IncidentTransition[];
 }
 
+/**
+ * A reading reduced to its state, for a stream client that asked for values only in its view:
+ * [observation id, datastream id, phenomenon time in epoch ms, state (0 normal, 1–4 level I–IV)].
+ * Sent when a sensor out of the view changes state, and now and then while it stays the same
+ * (so the viewer knows it is online).
+ */
+export type StreamStateChange = [observationId: number, datastreamId: number, phenomenonTimeMs: number, state: 0 | WarningLevel];
+
 export interface StreamUpdate {
   observations: StreamObservation[];
   incidents: IncidentDocument[];
+  /** Out-of-view readings as states (only for a client that set a view). */
+  states?: StreamStateChange[];
 }
 

@@ -15,6 +15,7 @@ import { createReadExecutor, type ReadExecutor, type ReadPoolOptions } from './r
 import { registerLifecycle } from '../lifecycle/routes.ts';
 import { StreamHub, type StreamOptions } from './stream.ts';
 import { MqttBinding, type MqttOptions } from './mqtt.ts';
+import { registerCompactSensors } from './compact.ts';
 
 export interface MonitoringOptions {
   /** SQLite file, or ":memory:". */
@@ -71,6 +72,7 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   registerAccess(app, { apiKeys: options.apiKeys, readsNeedKey: options.readsNeedKey });
   registerBoundedJson(app);
   registerSensorThings(app, { database, hub, reads, publicUrl: options.publicUrl, basePath: options.basePath, maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
+  registerCompactSensors(app, { database, hub, basePath: options.basePath });
   // Lifecycle records live in the same database: they change as records do, never with the tiles.
   registerLifecycle(app, { db: database.db, reads, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   const prune = () => {

@@ -14,17 +14,65 @@
  *  - A client that does not read is dropped, replay or not: when its unsent output passes a
  *    limit, or when its socket has not drained for a while. It resumes from its cursor on
  *    reconnect like any other client.
+ *
+ * At city scale (85,000 sensors) a viewer shows a district: a client may set a view (query
+ * `view`/`watch`, or POST …/Stream/View with the id of its hello event). It is then sent values
+ * only inside the view and for the datastreams it watches; elsewhere only each state change,
+ * and every `stateRefreshMilliseconds` that a sensor still reports (as compact `states`); every
+ * incident always. A replay sends, out of the view, each datastream's newest state in a chunk.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MonitoringDatabase, StoredObservation, WriteResult } from './database.ts';
 import type { IncidentChange } from './incident-engine.ts';
-import type { StreamObservation, StreamUpdate } from '../../domain/monitoring/api.ts';
+import type { StreamObservation, StreamStateChange, StreamUpdate } from '../../domain/monitoring/api.ts';
+import type { SensorState } from '../../domain/monitoring/warning.ts';
+import { latestSensors } from './compact.ts';
+
+/**
+ * What a viewer shows: the values of the sensors in its view and of those open in a panel. A
+ * client with a view is sent every incident and every state change (and, now and then, that a
+ * sensor out of view is still reporting: `states`), but values only for these.
+ */
+export interface StreamView {
+  /** [minLon, minLat, maxLon, maxLat] degrees; none: values for the watched datastreams only. */
+  bbox?: [number, number, number, number];
+  /** Datastream ids whose values are wanted wherever they are. */
+  watch: Set<number>;
+}
 
 export interface StreamFilter {
   /** [minLon, minLat, maxLon, maxLat] degrees. */
   bbox?: [number, number, number, number];
   /** Observed-property names and incident types to keep. */
   types?: Set<string>;
+  /** Values only in this view (query `view=minLon,minLat,maxLon,maxLat` or `view=none`, `watch=id,id`; POST …/Stream/View to move it). */
+  view?: StreamView;
+}
+
+/** Parse a stream request's `view` and `watch` query parameters: the view, none, or what is wrong. */
+export function parseView(query: { view?: unknown; watch?: unknown }): StreamView | undefined | string {
+  if (query.view === undefined && query.watch === undefined) return undefined;
+  const watchText = typeof query.watch === 'string' ? query.watch : '';
+  const watch = watchText ? watchText.split(',').map(Number) : [];
+  if (watch.length > 1000 || watch.some((id) => !Number.isSafeInteger(id) || id <= 0)) return 'watch must be up to 1,000 datastream ids, comma-separated';
+  if (query.view === undefined || query.view === 'none') return { watch: new Set(watch) };
+  const bbox = typeof query.view === 'string' ? query.view.split(',').map(Number) : [];
+  if (bbox.length !== 4 || bbox.some((n) => !Number.isFinite(n)) || bbox[0]! > bbox[2]! || bbox[1]! > bbox[3]!) return 'view must be minLon,minLat,maxLon,maxLat (or none)';
+  return { bbox: bbox as [number, number, number, number], watch: new Set(watch) };
+}
+
+function inView(view: StreamView, o: { datastreamId: number; lonDegrees?: number; latDegrees?: number }): boolean {
+  return view.watch.has(o.datastreamId) || (view.bbox !== undefined && inside({ bbox: view.bbox }, o.lonDegrees, o.latDegrees));
+}
+
+const stateChange = (o: StoredObservation): StreamStateChange => [o.id, o.datastreamId, o.phenomenonTimeMs, o.state === 'normal' ? 0 : o.state];
+
+/** What the hub last knew of a datastream: its newest reading's state and time, and when it last went out as a state. */
+interface KnownState {
+  state: SensorState;
+  timeMs: number;
+  sentMs: number;
 }
 
 function toWire(observations: StoredObservation[]): StreamObservation[] {
@@ -35,6 +83,8 @@ interface Client {
   reply: FastifyReply;
   filter: StreamFilter;
   key: string;
+  /** The id a client names its stream by to move its view (in the hello event). */
+  id: string;
   /** Since when its socket has held unsent output (epoch ms), or undefined when drained. */
   pendingSince?: number;
   closed: boolean;
@@ -55,6 +105,13 @@ export interface StreamOptions {
   maximumClients?: number;
   /** Comment lines keep proxies from closing an idle stream. Default 15 s. */
   heartbeatMilliseconds?: number;
+  /**
+   * A sensor out of a client's view whose state stays the same is still sent as a state this
+   * often (phenomenon time), so the viewer counts it online (its window is 15 min). The viewer's
+   * time of such a sensor lags its last reading by up to this much, so one that falls silent may
+   * show offline as much earlier. Default 5 min: a fifth of the readings of a sensor reporting each minute.
+   */
+  stateRefreshMilliseconds?: number;
 }
 
 export function parseCursor(text: string | undefined): { observation: number; incidentEvent: number } | undefined {
@@ -75,6 +132,15 @@ export function filterMessage(filter: StreamFilter, message: StreamUpdate): Stre
     observations: message.observations.filter((o) => (!filter.types || filter.types.has(o.observedProperty)) && inside(filter, o.lonDegrees, o.latDegrees)),
     incidents: message.incidents.filter((i) => (!filter.types || filter.types.has(i.type)) && inside(filter, i.location.coordinates[0], i.location.coordinates[1])),
   };
+}
+
+function newestPerDatastream(observations: StoredObservation[]): Set<StoredObservation> {
+  const newest = new Map<number, StoredObservation>();
+  for (const o of observations) {
+    const seen = newest.get(o.datastreamId);
+    if (!seen || o.phenomenonTimeMs >= seen.phenomenonTimeMs) newest.set(o.datastreamId, o);
+  }
+  return new Set(newest.values());
 }
 
 /** What a `reset` event carries: why, and where to page through what the stream will not replay. */
@@ -104,6 +170,11 @@ export class StreamHub {
   /** Replays refused as too long (a reset sent instead), since start. */
   resets = 0;
   private readonly listeners = new Set<(result: WriteResult) => void>();
+  private readonly stateRefreshMilliseconds: number;
+  /** Per datastream, once a client has set a view (read from the database then, kept up to date after). */
+  private known: Map<number, KnownState> | undefined;
+  /** Where the states come from when first needed; default a read of the database. */
+  private stateSource: () => Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }> = () => latestSensors(this.database);
 
   constructor(private readonly database: MonitoringDatabase, options: StreamOptions = {}) {
     this.maximumBufferedBytes = options.maximumBufferedBytes ?? 4 * 1024 * 1024;
@@ -112,6 +183,7 @@ export class StreamHub {
     this.maximumIncidentReplay = options.maximumIncidentReplay ?? 2_000;
     this.replayChunk = Math.max(1, Math.min(options.replayChunk ?? 1_000, this.maximumReplay));
     this.maximumClients = options.maximumClients ?? 1_000;
+    this.stateRefreshMilliseconds = options.stateRefreshMilliseconds ?? 300_000;
     this.cursor = { observation: database.lastObservationId(), incidentEvent: database.incidents.lastEventId() };
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) this.write(client, ': ping\n\n');
@@ -190,20 +262,92 @@ export class StreamHub {
     if (lastObservation) this.cursor.observation = Math.max(this.cursor.observation, lastObservation.id);
     for (const change of result.incidents) this.cursor.incidentEvent = Math.max(this.cursor.incidentEvent, change.eventId);
     for (const listener of this.listeners) listener(result);
+    // Which readings go to view clients as states: state changes, and the refreshes due.
+    const asStates = this.track(result.observations);
     if (this.clients.size === 0) return;
-    const message: StreamUpdate = { observations: toWire(result.observations), incidents: result.incidents.map((c) => c.incident) };
+    const wire = toWire(result.observations);
+    const message: StreamUpdate = { observations: wire, incidents: result.incidents.map((c) => c.incident) };
     const id = this.cursorText();
     // Clients with the same filter share one serialisation.
     const formatted = new Map<string, string | null>();
     for (const client of this.clients) {
       let text = formatted.get(client.key);
       if (text === undefined) {
-        const filtered = filterMessage(client.filter, message);
-        text = filtered.observations.length || filtered.incidents.length ? StreamHub.format(id, 'update', filtered) : null;
+        const filtered = client.filter.view ? this.viewMessage(client.filter, wire, result.observations, asStates, message.incidents) : filterMessage(client.filter, message);
+        text = filtered.observations.length || filtered.incidents.length || filtered.states?.length ? StreamHub.format(id, 'update', filtered) : null;
         formatted.set(client.key, text);
       }
       if (text) this.write(client, text);
     }
+  }
+
+  /** A view client's share of a write: values in its view, states of the rest that are due, every incident. */
+  private viewMessage(filter: StreamFilter, wire: StreamObservation[], stored: StoredObservation[], asStates: Set<StoredObservation> | undefined, incidents: StreamUpdate['incidents']): StreamUpdate {
+    const view = filter.view!;
+    const passes = (o: { observedProperty: string; lonDegrees?: number; latDegrees?: number }) => (!filter.types || filter.types.has(o.observedProperty)) && inside(filter, o.lonDegrees, o.latDegrees);
+    const observations: StreamObservation[] = [];
+    const states: StreamStateChange[] = [];
+    for (let i = 0; i < stored.length; i++) {
+      const o = stored[i]!;
+      if (!passes(o)) continue;
+      if (inView(view, o)) observations.push(wire[i]!);
+      else if (!asStates || asStates.has(o)) states.push(stateChange(o));
+    }
+    return { observations, incidents: filterMessage(filter, { observations: [], incidents }).incidents, states };
+  }
+
+  /**
+   * Note each reading's state; return the ones a view client must get although out of its view
+   * (undefined: all of them, before anything is known). An older reading arriving late changes nothing.
+   */
+  private track(observations: StoredObservation[]): Set<StoredObservation> | undefined {
+    const known = this.known;
+    if (!known) return undefined;
+    const due = new Set<StoredObservation>();
+    for (const o of observations) {
+      const entry = known.get(o.datastreamId);
+      if (!entry) {
+        known.set(o.datastreamId, { state: o.state, timeMs: o.phenomenonTimeMs, sentMs: o.phenomenonTimeMs });
+        due.add(o);
+        continue;
+      }
+      if (o.phenomenonTimeMs < entry.timeMs) continue;
+      if (o.state !== entry.state || o.phenomenonTimeMs - entry.sentMs >= this.stateRefreshMilliseconds) {
+        due.add(o);
+        entry.sentMs = o.phenomenonTimeMs;
+      }
+      entry.state = o.state;
+      entry.timeMs = o.phenomenonTimeMs;
+    }
+    return due;
+  }
+
+  /** Read every datastream's state once (the first time a client sets a view); kept up to date by `track` after. */
+  private knowStates(): void {
+    if (this.known) return;
+    const known = new Map<number, KnownState>();
+    for (const sensor of this.stateSource()) {
+      if (sensor.timeMs !== undefined) known.set(sensor.datastreamId, { state: sensor.state, timeMs: sensor.timeMs, sentMs: sensor.timeMs });
+    }
+    this.known = known;
+  }
+
+  /** Read the states, when first needed, from here (the sensor index, which holds them already). */
+  setStateSource(source: () => Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }>): void {
+    this.stateSource = source;
+  }
+
+  /** Move a connected stream's view (by the id its hello event gave). False: no such stream. */
+  setView(streamId: string, view: StreamView): boolean {
+    for (const set of [this.clients, this.replaying]) {
+      for (const client of set) {
+        if (client.id !== streamId || client.closed) continue;
+        this.knowStates();
+        client.filter = { ...client.filter, view };
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Publish incident changes made outside an observation write (a person's action). */
@@ -220,6 +364,15 @@ export class StreamHub {
       void reply.status(503).header('Retry-After', '5').send({ code: 503, type: 'error', message: `${this.maximumClients} stream clients are connected, the limit: try again shortly` });
       return;
     }
+    const view = parseView((request.query ?? {}) as { view?: unknown; watch?: unknown });
+    if (typeof view === 'string') {
+      void reply.status(400).send({ code: 400, type: 'error', message: view });
+      return;
+    }
+    if (view) {
+      this.knowStates();
+      filter = { ...filter, view };
+    }
     const headers: Record<string, string | number | string[]> = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
     reply.hijack();
@@ -232,8 +385,10 @@ export class StreamHub {
       'X-Accel-Buffering': 'no',
     });
     raw.socket?.setNoDelay(true);
-    const key = JSON.stringify([filter.bbox ?? null, filter.types ? [...filter.types].sort() : null]);
-    const client: Client = { reply, filter, key, closed: false };
+    const id = randomUUID();
+    // A view is one client's own; clients without one share a serialisation by filter.
+    const key = filter.view ? `view:${id}` : JSON.stringify([filter.bbox ?? null, filter.types ? [...filter.types].sort() : null]);
+    const client: Client = { reply, filter, key, id, closed: false };
     const forget = () => {
       client.closed = true;
       this.clients.delete(client);
@@ -261,7 +416,7 @@ export class StreamHub {
   private join(client: Client, replayed: boolean): void {
     this.replaying.delete(client);
     if (client.closed) return;
-    if (!this.send(client, StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed }))) return;
+    if (!this.send(client, StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed, stream: client.id }))) return;
     this.clients.add(client);
   }
 
@@ -303,9 +458,11 @@ export class StreamHub {
       if (observations.length) observationCursor = observations.at(-1)!.id;
       if (changes.length) incidentCursor = Math.max(incidentCursor, ...changes.map((c) => c.eventId));
       replayed += observations.length;
-      const filtered = filterMessage(client.filter, { observations: toWire(observations), incidents: changes.map((c) => c.incident) });
+      const incidents = changes.map((c) => c.incident);
+      // A view client: out of its view, the newest reading of each datastream in this chunk, as its state.
+      const filtered = client.filter.view ? this.viewMessage(client.filter, toWire(observations), observations, newestPerDatastream(observations), incidents) : filterMessage(client.filter, { observations: toWire(observations), incidents });
       const id = last ? this.cursorText() : `${observationCursor}.${incidentCursor}`;
-      if ((filtered.observations.length || filtered.incidents.length) && !this.send(client, StreamHub.format(id, 'update', filtered))) return;
+      if ((filtered.observations.length || filtered.incidents.length || filtered.states?.length) && !this.send(client, StreamHub.format(id, 'update', filtered))) return;
       if (last) return this.join(client, true);
       if (replayed >= this.maximumReplay) {
         // Writes kept coming faster than this client read: stop replaying, tell it where to page.
