@@ -12,9 +12,8 @@
 import { parseArgs } from 'node:util';
 import { GridInputError } from '../src/domain/grids/grids.ts';
 import { GridFileError, importGrids } from '../src/server/grids/import.ts';
+import { DEFAULT_GRIDS_DATABASE } from '../src/server/grids/grid-store.ts';
 import { displayLocation } from '../src/server/assets/loader.ts';
-
-export const DEFAULT_GRIDS_DATABASE = 'data/grids.sqlite';
 
 /** Run the importer; answers the exit code (0 done, 1 bad input, 2 bad usage). */
 export async function runGridImport(args: string[], log: (line: string) => void = console.log, fail: (line: string) => void = console.error): Promise<number> {

@@ -29,6 +29,9 @@ export interface GridListOptions {
   offset?: number;
 }
 
+/** Where `npm start` and `npm run grids` keep the grids unless GRIDS_DATABASE says otherwise. */
+export const DEFAULT_GRIDS_DATABASE = 'data/grids.sqlite';
+
 export const MAXIMUM_GRID_PAGE = 1_000;
 export const MAXIMUM_GRID_OFFSET = 10_000;
 
