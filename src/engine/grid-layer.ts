@@ -113,8 +113,10 @@ export class GridLayer {
     const request = new AbortController();
     this.request = request;
     this.status = { level, bbox, truncated: false, loading: true };
-    listGrids(base, level, bbox, { limit: GRIDS_PER_VIEW, signal: request.signal }).then(
-      (collection) => {
+    // The ground primitives drawn synchronously need Cesium's approximate terrain heights (a local asset) first.
+    const heights = Promise.all([GroundPrimitive.initializeTerrainHeights(), GroundPolylinePrimitive.initializeTerrainHeights()]);
+    Promise.all([listGrids(base, level, bbox, { limit: GRIDS_PER_VIEW, signal: request.signal }), heights]).then(
+      ([collection]) => {
         if (request.signal.aborted || this.destroyed || !this.store.getState().gridsVisible) return;
         this.features = collection.features;
         this.level = level;
