@@ -74,8 +74,9 @@ test('the grid layer: a click on a unit grid opens its panel with its code and s
   const units = generateGrids(district).filter((g) => g.code.length === 14);
   // A sewage manhole away from the one the case spec uses (the first), with a methane sensor: level II, incident 1.
   const manholes = generateNetwork(district).assets.filter((a) => a.kind === 'manhole' && a.type === 'drainage-sewage');
-  const manhole = manholes[Math.floor(manholes.length * 0.6)]!;
-  const covering = units.filter((g) => inside([manhole.lonDegrees, manhole.latDegrees], ringOf(g)));
+  // Of those inside the grids (the outermost streets run past them), one 60 % along.
+  const placed = manholes.map((m) => ({ m, covering: units.filter((g) => inside([m.lonDegrees, m.latDegrees], ringOf(g))) })).filter((p) => p.covering.length > 0);
+  const { m: manhole, covering } = placed[Math.floor(placed.length * 0.6)]!;
   expect(covering).toHaveLength(1);
   const grid = covering[0]!;
   const ring = ringOf(grid);
