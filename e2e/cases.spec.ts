@@ -65,7 +65,7 @@ test("a grid worker's report becomes a case and is filed, dispatched, handled, s
   await page.getByTestId('case-new').click();
   await signInForCases(page, '网格员 李明', key);
   const form = page.getByTestId('case-form');
-  await expect(form.getByTestId('case-grid-hint')).toContainText('网格图层尚未建设');
+  await expect(form.getByTestId('case-grid-hint')).toContainText('按位置自动匹配');
   await form.getByTestId('case-form-class').selectOption('component:0101');
   await form.getByTestId('case-form-grid').fill(GRID);
   const description = `井盖松动 e2e ${Date.now()}`;

@@ -23,6 +23,8 @@
  *  - The case store (案卷) on SQLite and PostgreSQL: load, a grid's open cases, daily statistics and
  *    actions on BENCH_CASES synthetic cases over 5,000 grids (default 100,000; 0 skips;
  *    BENCH_ONLY=cases runs this alone).
+ *  - The grid store (网格) on SQLite and PostgreSQL + PostGIS: point-in-grid and one view's grids on
+ *    BENCH_GRIDS synthetic unit grids (default 5,000; 0 skips; BENCH_ONLY=grids runs this alone).
  *  - The network analyses at the server on both stores: valve isolation and tracing p50/p95 over
  *    HTTP on a synthetic water grid of BENCH_NETWORK_SEGMENTS segments (default 200,000, about
  *    10,000 km; 0 skips; BENCH_ONLY=network runs this alone).
@@ -59,6 +61,7 @@ import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visu
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
 import { benchCaseStores, caseLines, type CaseBenchResult } from './bench/cases.ts';
+import { benchGridStores, gridLines, type GridBenchResult } from './bench/grids.ts';
 import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
 import { benchCityViewer, cityViewerLines } from './bench/city-viewer.ts';
 import { benchSensors, sensorLines, type SensorBenchResult } from './bench/sensors.ts';
@@ -466,6 +469,12 @@ async function main() {
     console.log(caseLines(await benchCaseStores(caseCount)).join('\n'));
     return;
   }
+  const gridCount = Number(process.env.BENCH_GRIDS ?? 5_000);
+  // BENCH_ONLY=grids: the grid store alone.
+  if (process.env.BENCH_ONLY === 'grids') {
+    console.log(gridLines(await benchGridStores(gridCount)).join('\n'));
+    return;
+  }
   // BENCH_ONLY=city: the viewer on a 1,000,000-building city against the demo district (not in the
   // full run: the city is built once, minutes, then reused; the run itself is a few minutes more).
   if (process.env.BENCH_ONLY === 'city') {
@@ -504,6 +513,7 @@ async function main() {
   }
   const assets: AssetBenchResult[] = assetCount > 0 ? await benchAssetStores(assetCount) : [];
   const cases: CaseBenchResult[] = caseCount > 0 ? await benchCaseStores(caseCount) : [];
+  const gridResults: GridBenchResult[] = gridCount > 0 ? await benchGridStores(gridCount) : [];
   const networkSegments = Number(process.env.BENCH_NETWORK_SEGMENTS ?? 200_000);
   const networkRows: NetworkBenchRow[] = networkSegments > 0 ? await benchNetwork(networkSegments) : [];
   const viewer = rounds > 0 ? await benchViewer(rounds, monitoring) : undefined;
@@ -526,6 +536,7 @@ async function main() {
   }
   lines.push(...assetLines(assets));
   lines.push(...caseLines(cases));
+  lines.push(...gridLines(gridResults));
   lines.push(...networkLines(networkRows));
   if (viewer) {
     lines.push(...viewerLines(viewer.ours, viewer.bare, viewer.bareCulled, rounds));

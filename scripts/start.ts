@@ -20,6 +20,9 @@
  * demo's buildings and pipelines are loaded into it as datasets demo-buildings and demo-pipelines
  * whenever they are tiled, or missing from the store. CASES_DATABASE: the case store (案卷; a SQLite
  * path or a postgres:// URL; default data/cases.sqlite), served at /api/cases with the same write key.
+ * GRIDS_DATABASE: the grid store (网格; a SQLite path or a postgres:// URL with PostGIS; default
+ * data/grids.sqlite), served at /api/grids: filled with the demo district's grids when empty
+ * (`npm run grids -- file` replaces them with yours); new cases are placed in its grids.
  * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
@@ -34,6 +37,9 @@ import { registerAssetRoutes } from '../src/server/assets/routes.ts';
 import { registerBimRoutes } from '../src/server/bim/routes.ts';
 import { openCaseStore } from '../src/server/cases/case-store.ts';
 import { registerCaseRoutes } from '../src/server/cases/routes.ts';
+import { DEFAULT_GRIDS_DATABASE, openGridStore } from '../src/server/grids/grid-store.ts';
+import { registerGridRoutes } from '../src/server/grids/routes.ts';
+import { generateGrids } from '../src/demo/grids.ts';
 import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
@@ -166,11 +172,17 @@ async function main() {
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
   registerLifecycleDates(app, { db: monitoring.database.db, assets });
   console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);
+  const gridsLocation = process.env.GRIDS_DATABASE ?? DEFAULT_GRIDS_DATABASE;
+  const grids = await openGridStore(gridsLocation);
+  app.addHook('onClose', () => grids.close());
+  if ((await grids.count()) === 0) console.log(`grids: ${await grids.replaceAll(generateGrids(demoDistrict()))} demo grids (streets, communities, unit grids)`);
   const casesLocation = process.env.CASES_DATABASE ?? 'data/cases.sqlite';
   const cases = await openCaseStore(casesLocation);
   app.addHook('onClose', () => cases.close());
-  registerCaseRoutes(app, { store: cases, apiKeys: [apiKey] });
+  registerCaseRoutes(app, { store: cases, apiKeys: [apiKey], grids });
   console.log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
+  registerGridRoutes(app, { store: grids, cases, assets, monitoring: monitoring.database.db, apiKeys: [apiKey] });
+  console.log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
   // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
   void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
   await app.listen({ port, host });

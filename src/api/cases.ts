@@ -23,6 +23,10 @@ export interface CaseListFilter {
   status?: CaseStatus | 'open';
   /** Only overdue (超期) cases. */
   overdue?: boolean;
+  /** Only cases placed in this box (W, S, E, N degrees). */
+  bbox?: [number, number, number, number];
+  /** The case made from this monitoring incident. */
+  incidentId?: string;
 }
 
 export interface CaseListPage {
@@ -35,7 +39,8 @@ export interface CaseListPage {
 export interface NewCaseBody {
   source: CaseSource;
   classId?: string;
-  gridCode: string;
+  /** Left out: the server places the case in the grid covering lon/lat. */
+  gridCode?: string;
   description: string;
   lon: number;
   lat: number;
@@ -63,6 +68,8 @@ export function caseListQuery(filter: CaseListFilter, offset: number, limit = CA
     class: text(filter.classId),
     status: filter.status,
     overdue: filter.overdue ? 'true' : undefined,
+    bbox: filter.bbox?.map((n) => n.toFixed(6)).join(','),
+    incidentId: text(filter.incidentId),
     limit,
     offset,
   };

@@ -25,6 +25,7 @@ import type { CameraView, Placement } from '../store/url-state.ts';
 import { AnalysisOverlay } from './analysis-overlay.ts';
 import { ImpactRings } from './impact-rings.ts';
 import { CaseLayer } from './case-layer.ts';
+import { GridLayer } from './grid-layer.ts';
 import { ringRadii } from '../domain/emergency/impact.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
@@ -92,6 +93,7 @@ export class CityViewer {
   readonly sensors: SensorOverlay;
   readonly impactRings: ImpactRings;
   readonly cases: CaseLayer;
+  readonly grids: GridLayer;
   readonly underground: UndergroundView;
   readonly sceneStyle: SceneStyleView;
   /** The rim light of buildings in the dark scene style, made once. */
@@ -131,6 +133,7 @@ export class CityViewer {
     this.sensors = new SensorOverlay(this.viewer, this.store);
     this.impactRings = new ImpactRings(this.viewer, this.store);
     this.cases = new CaseLayer(this.viewer, this.store);
+    this.grids = new GridLayer(this.viewer, this.store);
     this.underground = new UndergroundView(this.viewer);
     this.sceneStyle = new SceneStyleView(this.viewer);
     this.sceneStyle.apply(this.store.getState().sceneStyle, this.store.getState().underground);
@@ -612,6 +615,7 @@ export class CityViewer {
     this.sensors.destroy();
     this.impactRings.destroy();
     this.cases.destroy();
+    this.grids.destroy();
     this.underground.destroy();
     this.sceneStyle.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();

@@ -34,6 +34,7 @@ import { defaultSceneStyle } from '../domain/thematic/scene-style.ts';
 import { caseApiOrigin } from '../api/cases.ts';
 import { CaseList } from './cases/CaseList.tsx';
 import { CasePanel } from './cases/CasePanel.tsx';
+import { GridPanel } from './grids/GridPanel.tsx';
 
 declare global {
   interface Window {
@@ -142,6 +143,9 @@ function Shell() {
         </PanelBoundary>
         <PanelBoundary name="CasePanel">
           <CasePanel />
+        </PanelBoundary>
+        <PanelBoundary name="GridPanel">
+          <GridPanel />
         </PanelBoundary>
         <PanelBoundary name="InfoPanel">
           <InfoPanel />

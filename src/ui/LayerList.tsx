@@ -2,6 +2,7 @@ import { localized } from './i18n.ts';
 import { useApp, useDictionary, useServices } from './context.ts';
 import { PlacementDialog } from './layers/PlacementDialog.tsx';
 import { SCENE_STYLES } from '../domain/thematic/scene-style.ts';
+import { gridDictionaries } from './grids/i18n.ts';
 
 /** Layers from the config file (and ?tileset=), with visibility, zoom-to and load errors. */
 export function LayerList() {
@@ -13,6 +14,8 @@ export function LayerList() {
   const sensorCount = useApp((s) => s.sensors.size);
   const sensorsVisible = useApp((s) => s.sensorsVisible);
   const sceneStyle = useApp((s) => s.sceneStyle);
+  const gridsVisible = useApp((s) => s.gridsVisible);
+  const gridsAvailable = useApp((s) => s.assetsApiUrl !== undefined);
   return (
     <section className="panel layer-list" aria-label={t.layers}>
       <h3>{t.layers}</h3>
@@ -42,6 +45,14 @@ export function LayerList() {
             )}
           </li>
         ))}
+        {gridsAvailable && (
+          <li data-layer="grids">
+            <label>
+              <input type="checkbox" checked={gridsVisible} data-testid="grids-visible" onChange={(e) => store.getState().setGridsVisible(e.target.checked)} />
+              <span>{gridDictionaries[language].layer}</span>
+            </label>
+          </li>
+        )}
         {connection !== 'off' && (
           <li data-layer="sensors">
             <label>

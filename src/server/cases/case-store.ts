@@ -11,7 +11,7 @@
  * the caller, so that tests can cross a Beijing-day boundary.
  */
 import type { CaseAction, CaseDailyStatistics, CaseLogEntry, CaseRecord, CaseStatus, NewCase } from '../../domain/cases/cases.ts';
-import { isPostgresLocation } from '../assets/asset-store.ts';
+import { isPostgresLocation, type Bbox } from '../assets/asset-store.ts';
 
 export interface CaseActionInput {
   action: CaseAction;
@@ -33,6 +33,10 @@ export interface CaseFilter {
   status?: CaseStatus[];
   /** Only overdue cases (true) or only the others (false), as of `nowMs`. */
   overdue?: boolean;
+  /** Cases whose place is in this box (W, S, E, N degrees, edges included). */
+  bbox?: Bbox;
+  /** The case made from this monitoring incident (转为案卷 looks for it before making another). */
+  incidentId?: string;
 }
 
 export interface CasePageOptions {

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { caseRowOf, type CaseDailyStatistics, type NewCase } from '../../domain/cases/cases.ts';
 import type { ActionResult, CaseActionInput, CaseFilter, CasePage, CasePageOptions, CaseStore, CaseWithLog, LoadedCase } from './case-store.ts';
 import {
-  CASE_COLUMNS, checkLoadedCase, INSERT_COLUMNS, insertValues, listQuery, LOG_COLUMNS, logEntryFromRow, planAction, recordFromRow, statisticsFromRow, statisticsQuery, updateStatement,
+  CASE_COLUMNS, checkLoadedCase, INSERT_COLUMNS, insertValues, LATER_INDEXES, listQuery, LOG_COLUMNS, logEntryFromRow, planAction, recordFromRow, statisticsFromRow, statisticsQuery, updateStatement,
   type CaseRow, type LogRow,
 } from './sql.ts';
 
@@ -96,6 +96,7 @@ export class PostgresCaseStore implements CaseStore {
         const version = (await client.query('SELECT version FROM case_store_schema')).rows[0]?.version as number | undefined;
         if (version !== SCHEMA_VERSION) throw new Error(`case store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
       }
+      await client.query(LATER_INDEXES);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});

@@ -5,11 +5,21 @@ import type { CaseDocument } from '../../domain/cases/cases.ts';
 import type { CaseStore } from './case-store.ts';
 import { registerCaseRoutes } from './routes.ts';
 import { caseBackends } from './testing/backends.ts';
+import { openGridStore, type GridStore } from '../grids/grid-store.ts';
+import type { GridInput, Position } from '../../domain/grids/grids.ts';
 
 const KEY = 'test-write-key';
 const NOW = Date.parse('2026-12-06T10:00:00+08:00');
 
 const REPORT = { source: 'grid-worker', classId: 'component:0101', gridCode: '44060400100101', description: '上水井盖缺失', address: '禅城区祖庙路1号', lon: 113.12, lat: 23.03, reporter: '网格员李四' };
+
+const square = (west: number, south: number, size = 0.01): Position[] => [[west, south], [west + size, south], [west + size, south + size], [west, south + size], [west, south]];
+/** Two unit grids sharing the edge lon = 113.13, in one community. */
+const GRIDS: GridInput[] = [
+  { code: '440604001001', name: '普君社区', geometry: { type: 'Polygon', coordinates: [square(113.12, 23.02, 0.02)] } },
+  { code: '44060400100102', name: '二号网格', geometry: { type: 'Polygon', coordinates: [square(113.13, 23.02)] } },
+  { code: '44060400100101', name: '一号网格', geometry: { type: 'Polygon', coordinates: [square(113.12, 23.02)] } },
+];
 
 const BACKENDS = await caseBackends('case-routes');
 
@@ -164,6 +174,9 @@ describe.each(BACKENDS)('case API on $name', (backend) => {
     [`/api/cases?area=${encodeURIComponent("4406' OR 1=1 --")}`, /^area: /],
     ['/api/cases/statistics?day=2026-02-30', /^day: "2026-02-30" is not a calendar date/],
     ['/api/cases/statistics?grid=440604', /^grid: grid code 440604 names a district/],
+    ['/api/cases?bbox=113,23,114', /^bbox: give west,south,east,north/],
+    ['/api/cases?bbox=114,23,113,24', /^bbox: .*west 114 is east of east 113/],
+    ['/api/cases?incidentId=', /^incidentId: 1–50 characters/],
   ])('answers %s with a 400 naming the parameter', async (url, message) => {
     const response = await get(url);
     expect(response.status).toBe(400);
@@ -201,6 +214,59 @@ describe.each(BACKENDS)('case API on $name', (backend) => {
     expect(rows[1]).toContain(`"'@王五"`);
     // No cell of any row starts with a formula character outside quotes-and-apostrophe.
     for (const row of rows) expect(row).not.toMatch(/(^|,)"?[=+\-@\t\r]/);
+  });
+
+  it('finds the case of a monitoring incident, and the cases in a bbox', async () => {
+    await post('/api/cases', { ...REPORT, source: 'monitoring', incidentId: 7, incidentType: 'gas-leak', classId: undefined });
+    await post('/api/cases', { ...REPORT, lon: 113.2 });
+    await post('/api/cases', { ...REPORT, source: 'monitoring', incidentId: '8', incidentType: 'gas-leak', classId: undefined, lon: 113.13 });
+    expect(((await get('/api/cases?incidentId=7')).body.cases as CaseDocument[]).map((c) => c.id)).toEqual(['AJ1']);
+    expect((await get('/api/cases?incidentId=9')).body.cases).toEqual([]);
+    expect(((await get('/api/cases?bbox=113.11,23.02,113.13,23.04')).body.cases as CaseDocument[]).map((c) => c.id)).toEqual(['AJ3', 'AJ1']);
+    expect(((await get('/api/cases?bbox=113.15,23,113.25,23.1')).body.cases as CaseDocument[]).map((c) => c.id)).toEqual(['AJ2']);
+  });
+
+  describe('with a grid store', () => {
+    let grids: GridStore;
+    let gridApp: FastifyInstance;
+    beforeEach(async () => {
+      grids = await openGridStore(':memory:');
+      await grids.replaceAll(GRIDS);
+      gridApp = Fastify();
+      registerCaseRoutes(gridApp, { store, apiKeys: [KEY], now: () => clock, grids });
+      await gridApp.ready();
+    });
+    afterEach(async () => {
+      await gridApp?.close();
+      await grids?.close();
+    });
+    const create = async (body: unknown) => {
+      const response = await gridApp.inject({ method: 'POST', url: '/api/cases', headers: { 'x-api-key': KEY }, payload: body as object });
+      return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+    };
+
+    it('places a case with no grid code in the unit grid covering its place; on a shared edge, the lowest code', async () => {
+      expect((await create({ ...REPORT, gridCode: undefined, lon: 113.135, lat: 23.025 })).body).toMatchObject({ status: 'collected', gridCode: '44060400100102' });
+      expect((await create({ ...REPORT, gridCode: undefined, lon: 113.13, lat: 23.025 })).body).toMatchObject({ gridCode: '44060400100101' });
+      // Inside the community but in no unit grid: the community.
+      expect((await create({ ...REPORT, gridCode: undefined, lon: 113.125, lat: 23.035 })).body).toMatchObject({ gridCode: '440604001001' });
+      // A code given is kept.
+      expect((await create({ ...REPORT, gridCode: '44060400100101', lon: 113.135, lat: 23.025 })).body).toMatchObject({ gridCode: '44060400100101' });
+      expect(await store.count()).toBe(4);
+    });
+
+    it('refuses a grid code the grid store does not hold, and a place no grid covers, storing nothing', async () => {
+      const unknown = await create({ ...REPORT, gridCode: '44060400100109' });
+      expect(unknown).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^gridCode: unknown grid 44060400100109/) } });
+      const nowhere = await create({ ...REPORT, gridCode: undefined, lon: 113.5, lat: 23.5 });
+      expect(nowhere).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^gridCode: required: no unit grid or community of the grid store covers \(113\.5, 23\.5\)/) } });
+      expect(await store.count()).toBe(0);
+    });
+  });
+
+  it('needs a grid code without a grid store', async () => {
+    const response = await post('/api/cases', { ...REPORT, gridCode: undefined });
+    expect(response).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^gridCode: required/) } });
   });
 
   it('serves the classes', async () => {

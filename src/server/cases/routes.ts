@@ -8,8 +8,12 @@
  *   GET  /api/cases/{id}                one case with its log, its overdue flag and the actions it allows
  *   POST /api/cases/{id}/actions        {"action", "by", "note"?, "department"?} → the case after it;
  *                                       409 naming the allowed actions when its status forbids it
- *   GET  /api/cases?grid=&area=&department=&class=&status=&overdue=&limit=&offset=
+ *   GET  /api/cases?grid=&area=&department=&class=&status=&overdue=&bbox=W,S,E,N&incidentId=&limit=&offset=
  *                                       {cases, next?}, newest first
+ *
+ * With a grid store (options.grids, src/server/grids): a new case with a place and no gridCode is
+ * placed in the unit grid covering it (else the community; on a shared edge the lowest code), and
+ * a gridCode the store does not hold is a 400 naming it (while the store holds any grids).
  *   GET  /api/cases.csv?(the same filters)
  *                                       the same as CSV (UTF-8 with BOM), formula text defused
  *   GET  /api/cases/statistics?day=YYYY-MM-DD&grid=|area=
@@ -28,6 +32,7 @@ import { csvRow, CSV_BOM } from '../../domain/cases/csv.ts';
 import { DATA_ROUTE, registerAccess } from '../access.ts';
 import { registerBoundedJson } from '../json-body.ts';
 import { CaseInputError, MAXIMUM_CASE_PAGE, type CaseFilter, type CaseStore } from './case-store.ts';
+import type { GridStore } from '../grids/grid-store.ts';
 
 export interface CaseRoutesOptions {
   store: CaseStore;
@@ -37,6 +42,8 @@ export interface CaseRoutesOptions {
    */
   apiKeys?: string[];
   readsNeedKey?: boolean;
+  /** The grids: a case's grid from its place, and the codes a case may name. */
+  grids?: GridStore;
   /** The clock (epoch ms); tests set it. */
   now?: () => number;
 }
@@ -55,7 +62,7 @@ const name = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const newCaseSchema = z.strictObject({
   source: z.enum(CASE_SOURCES),
   classId: z.string().max(40).optional(),
-  gridCode: z.string().max(20),
+  gridCode: z.string().max(20).optional(),
   description: z.string().min(1, 'must not be empty').max(2_000),
   address: z.string().max(200).optional(),
   lon: z.number().min(-180).max(180),
@@ -91,7 +98,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 type Query = Record<string, string | string[] | undefined>;
 
-const LIST_PARAMETERS = ['grid', 'area', 'department', 'class', 'status', 'overdue', 'limit', 'offset'];
+const LIST_PARAMETERS = ['grid', 'area', 'department', 'class', 'status', 'overdue', 'bbox', 'incidentId', 'limit', 'offset'];
 
 function single(query: Query, key: string): string | undefined {
   const value = query[key];
@@ -127,6 +134,17 @@ function filterOf(query: Query): CaseFilter {
   if (overdue !== undefined) {
     if (overdue !== 'true' && overdue !== 'false') throw new CaseApiError(400, 'overdue: must be true or false');
     filter.overdue = overdue === 'true';
+  }
+  const bbox = single(query, 'bbox');
+  if (bbox !== undefined) {
+    const numbers = bbox.split(',').map((part) => (/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(part) ? Number(part) : Number.NaN));
+    if (numbers.length !== 4 || numbers.some(Number.isNaN)) throw new CaseApiError(400, `bbox: give west,south,east,north in degrees, got ${JSON.stringify(bbox.slice(0, 80))}`);
+    filter.bbox = numbers as [number, number, number, number];
+  }
+  const incidentId = single(query, 'incidentId');
+  if (incidentId !== undefined) {
+    if (!incidentId.trim() || incidentId.length > 50) throw new CaseApiError(400, 'incidentId: 1–50 characters');
+    filter.incidentId = incidentId.trim();
   }
   return filter;
 }
@@ -182,10 +200,24 @@ export function registerCaseRoutes(app: FastifyInstance, options: CaseRoutesOpti
 
   app.get('/api/cases/classes', DATA_ROUTE, async () => caseClassTable());
 
+  /** The grid code of a new case: the one given (known to the grid store, if it has grids), else the grid covering its place. */
+  const gridCodeOf = async (given: string | undefined, lon: number, lat: number): Promise<string | undefined> => {
+    const { grids } = options;
+    if (given !== undefined) return given;
+    if (!grids) throw new CaseApiError(400, 'gridCode: required (this server has no grid store to place the case by its location)');
+    const grid = (await grids.containing(lon, lat, 'unit')) ?? (await grids.containing(lon, lat, 'community'));
+    if (!grid) throw new CaseApiError(400, `gridCode: required: no unit grid or community of the grid store covers (${lon}, ${lat})`);
+    return grid.code;
+  };
+
   app.post('/api/cases', DATA_ROUTE, async (request, reply) => {
     const body = parse(newCaseSchema, request.body);
-    const checked = checkNewCase(body);
+    const gridCode = await gridCodeOf(body.gridCode, body.lon, body.lat);
+    const checked = checkNewCase({ ...body, gridCode: gridCode! });
     if ('field' in checked) throw new CaseApiError(400, `${checked.field}: ${checked.message}`);
+    if (body.gridCode !== undefined && options.grids && (await options.grids.count()) > 0 && !(await options.grids.get(checked.gridCode))) {
+      throw new CaseApiError(400, `gridCode: unknown grid ${checked.gridCode}: the grid store has no such grid (see /api/grids)`);
+    }
     const at = now();
     const { record, log } = await answer(() => store.create(checked, at));
     return reply.status(201).header('location', `/api/cases/${record.id}`).send(caseDocument(record, at, log));

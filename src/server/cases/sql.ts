@@ -7,6 +7,7 @@ import {
   applyCaseAction, beijingDayRange, caseClass, caseIdOf, checkAreaCode, checkCaseGridCode, handlingDeadline, isCaseStatus, rate,
   type CaseAction, type CaseDailyStatistics, type CaseLogEntry, type CaseRecord, type CaseStatus,
 } from '../../domain/cases/cases.ts';
+import { AssetQueryError, checkBbox } from '../../domain/assets.ts';
 import { CaseInputError, MAXIMUM_CASE_OFFSET, MAXIMUM_CASE_PAGE, type CaseActionInput, type CaseFilter, type CasePageOptions, type LoadedCase } from './case-store.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -137,6 +138,11 @@ export function checkLoadedCase(c: LoadedCase, index: number, knownGrids: Set<st
   if (c.status !== 'collected' && c.status !== 'filed' && !c.department) throw new CaseInputError(`${at}.department`, `required for a case that is ${c.status}`);
 }
 
+/** Indexes added after schema version 1 (created when missing, on both backends): the incident and place filters. */
+export const LATER_INDEXES = `
+  CREATE INDEX IF NOT EXISTS cases_incident ON cases (incident_id, id) WHERE incident_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS cases_place ON cases (lon, lat);`;
+
 /** What an allowed action writes: the columns to set and its log entry. */
 export interface ActionPlan {
   from: CaseStatus;
@@ -227,6 +233,18 @@ export function listQuery(dialect: Dialect, filter: CaseFilter, page: CasePageOp
     if (filter.status.length) where.push(`status IN (${statusList(filter.status)})`);
   }
   if (filter.overdue !== undefined) where.push(filter.overdue ? overdueCondition(p, nowMs) : `NOT ${overdueCondition(p, nowMs)}`);
+  if (filter.bbox !== undefined) {
+    let bbox;
+    try {
+      bbox = checkBbox(filter.bbox);
+    } catch (error) {
+      if (error instanceof AssetQueryError) throw new CaseInputError('bbox', error.message);
+      throw error;
+    }
+    const [west, south, east, north] = bbox;
+    where.push(`lon >= ${p(west)} AND lon <= ${p(east)} AND lat >= ${p(south)} AND lat <= ${p(north)}`);
+  }
+  if (filter.incidentId !== undefined) where.push(`incident_id = ${p(filter.incidentId)}`);
   const sql = `SELECT ${CASE_COLUMNS} FROM cases${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p(limit + 1)} OFFSET ${p(offset)}`;
   return { sql, values: params.values, limit };
 }

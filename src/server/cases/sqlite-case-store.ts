@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { caseRowOf, type CaseDailyStatistics, type NewCase } from '../../domain/cases/cases.ts';
 import type { ActionResult, CaseActionInput, CaseFilter, CasePage, CasePageOptions, CaseStore, CaseWithLog, LoadedCase } from './case-store.ts';
 import {
-  CASE_COLUMNS, checkLoadedCase, INSERT_COLUMNS, insertValues, listQuery, LOG_COLUMNS, logEntryFromRow, planAction, recordFromRow, statisticsFromRow, statisticsQuery, updateStatement,
+  CASE_COLUMNS, checkLoadedCase, INSERT_COLUMNS, insertValues, LATER_INDEXES, listQuery, LOG_COLUMNS, logEntryFromRow, planAction, recordFromRow, statisticsFromRow, statisticsQuery, updateStatement,
   type CaseRow, type LogRow,
 } from './sql.ts';
 
@@ -89,6 +89,7 @@ export class SqliteCaseStore implements CaseStore {
       } else if (version !== SCHEMA_VERSION) {
         throw new Error(`case store ${path}: schema version ${version}, this build reads ${SCHEMA_VERSION}`);
       }
+      db.exec(LATER_INDEXES);
     } catch (error) {
       db.close();
       throw error;

@@ -10,8 +10,8 @@ const CLASSES = [...CASE_CLASSES.values()];
 
 /**
  * A new case: a grid worker's report (网格员上报) or a 12345 hotline complaint, at a point picked
- * on the map or typed. The grid code is typed (grids are not a layer yet) and checked by the
- * server; the last one used in this tab is filled in.
+ * on the map or typed. The grid code may be left empty (the server places the case in the grid
+ * at its location) or typed (checked by the server); the last one typed in this tab is filled in.
  */
 export function CaseForm({ onDone }: { onDone(): void }) {
   const t = useCaseDictionary();
@@ -53,7 +53,7 @@ export function CaseForm({ onDone }: { onDone(): void }) {
     const body: NewCaseBody = {
       source,
       classId,
-      gridCode: gridCode.trim(),
+      ...(gridCode.trim() ? { gridCode: gridCode.trim() } : {}),
       description: description.trim(),
       lon: Number(lon),
       lat: Number(lat),
@@ -63,7 +63,7 @@ export function CaseForm({ onDone }: { onDone(): void }) {
     };
     try {
       const created = await createCase(base, body, operator);
-      rememberGridCode(body.gridCode);
+      if (body.gridCode) rememberGridCode(body.gridCode);
       store.getState().selectCase(created.id);
       store.getState().upsertCase(created);
       store.getState().refreshCases();
@@ -97,7 +97,7 @@ export function CaseForm({ onDone }: { onDone(): void }) {
       </label>
       <label>
         {t.gridCode}
-        <input value={gridCode} inputMode="numeric" data-testid="case-form-grid" onChange={(e) => setGridCode(e.target.value)} required />
+        <input value={gridCode} inputMode="numeric" placeholder={t.gridAuto} data-testid="case-form-grid" onChange={(e) => setGridCode(e.target.value)} />
       </label>
       <p className="muted small" data-testid="case-grid-hint">{t.gridHint}</p>
       <label>

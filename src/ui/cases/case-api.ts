@@ -29,7 +29,7 @@ export function useCaseApi(): { base?: string; origin?: string; operator?: Opera
 
 const LAST_GRID_KEY = 'cim-twin.case-grid';
 
-/** The grid code last used in this tab (grids are not a layer yet: the operator types it). */
+/** The grid code last typed in this tab (else the server places a case by its location). */
 export function lastGridCode(): string {
   try {
     return sessionStorage.getItem(LAST_GRID_KEY) ?? '';
