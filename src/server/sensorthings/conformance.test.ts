@@ -6,7 +6,9 @@
  * (Capability3Tests, GeoTests), CreateObservations row by row, and ids past 2^53.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, TEST_KEY, thingPayload, type TestServer } from './testing/test-server.ts';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './schema.ts';
+import { startTestServer, temporaryDatabase, TEST_KEY, thingPayload, type TestServer } from './testing/test-server.ts';
 
 type Entity = Record<string, unknown>;
 type Collection = { value: Entity[]; '@iot.count'?: number; '@iot.nextLink'?: string };
@@ -307,5 +309,33 @@ describe('writes the conformance suite replays', () => {
     expect(await (await server.get(`Things(${big})`)).text()).toContain('still big');
     expect((await send('DELETE', `Things(${big})`)).status).toBe(200);
     expect(await status(`Things(${big})`)).toBe(404);
+  });
+});
+
+describe('schema migration 3', () => {
+  test('a database of schema 2 upgrades: its observations get the FeatureOfInterest of their Thing\'s Location', async () => {
+    const file = temporaryDatabase();
+    const old = new Database(file.path);
+    for (const migration of MIGRATIONS.slice(0, 2)) old.exec(migration);
+    old.pragma('user_version = 2');
+    old.exec(`
+      INSERT INTO things (id, name) VALUES (1, 'old thing');
+      INSERT INTO locations (id, name, encoding_type, location, lon, lat) VALUES (1, 'old place', 'application/geo+json', '{"type":"Point","coordinates":[113.1,23.1]}', 113.1, 23.1);
+      INSERT INTO thing_locations VALUES (1, 1);
+      INSERT INTO sensors (id, name, encoding_type, metadata) VALUES (1, 's', 'text/plain', '');
+      INSERT INTO observed_properties (id, name, definition) VALUES (1, 'methane', 'methane');
+      INSERT INTO datastreams (id, name, observation_type, unit, thing_id, sensor_id, observed_property_id) VALUES (1, 'd', 'o', '{}', 1, 1, 1);
+      INSERT INTO observations (id, datastream_id, phenomenon_time, result_time, result) VALUES (1, 1, 0, NULL, 1.5);`);
+    old.close();
+    const upgraded = await startTestServer({ databasePath: file.path });
+    try {
+      const feature = await upgraded.json('Observations(1)/FeatureOfInterest');
+      expect(feature.feature).toEqual({ type: 'Point', coordinates: [113.1, 23.1] });
+      expect((await upgraded.json('Observations(1)')).result).toBe(1.5);
+      expect(upgraded.monitoring.database.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    } finally {
+      await upgraded.close();
+      file.remove();
+    }
   });
 });

@@ -6,6 +6,7 @@
 import Database, { type Database as SqliteDatabase, type Statement } from 'better-sqlite3';
 import { migrate } from './schema.ts';
 import { instantMilliseconds } from '../instants.ts';
+import { idOf, insertedId, type Id } from './ids.ts';
 import { prepared } from './statements.ts';
 import { observationOf, pointOf, timeValue, type DatastreamPayload, type FeatureOfInterestPayload, type HistoricalLocationPayload, type LocationPayload, type PatchPayload, type PatchSetName, type ThingPayload } from './payloads.ts';
 import { IncidentEngine, type IncidentChange, type IncidentChangeRef } from './incident-engine.ts';
@@ -47,7 +48,7 @@ export interface NewObservation {
   result: unknown;
   parameters?: Record<string, unknown>;
   /** An existing FeatureOfInterest; or one to create (`featureOfInterest`); neither: the one of the Thing's Location. */
-  featureOfInterestId?: number;
+  featureOfInterestId?: Id;
   featureOfInterest?: FeatureOfInterestPayload;
 }
 
@@ -148,57 +149,53 @@ export class MonitoringDatabase {
     return info;
   }
 
-  private requireExisting(table: string, id: number, what: string): void {
+  private requireExisting(table: string, id: Id, what: string): void {
     if (!prepared(this.db, `SELECT 1 FROM ${table} WHERE id = ?`).get(id)) throw new BadRequestError(`${what} ${id} does not exist`);
   }
 
-  private insertLocation(location: LocationPayload): number {
+  private insertLocation(location: LocationPayload): Id {
     const [lon, lat] = pointOf(location.location);
-    return Number(this.statements.insertLocation.run(location.name, location.description, location.encodingType, JSON.stringify(location.location), lon, lat, location.properties ? JSON.stringify(location.properties) : null).lastInsertRowid);
+    return insertedId(this.statements.insertLocation, location.name, location.description, location.encodingType, JSON.stringify(location.location), lon, lat, location.properties ? JSON.stringify(location.properties) : null);
   }
 
-  private insertDatastream(thingId: number, d: DatastreamPayload): number {
+  private insertDatastream(thingId: Id, d: DatastreamPayload): Id {
     const sensorId = '@iot.id' in d.Sensor ? (this.requireExisting('sensors', d.Sensor['@iot.id'], 'Sensor'), d.Sensor['@iot.id']) : this.createSensorRow(d.Sensor);
     const propertyId = '@iot.id' in d.ObservedProperty
       ? (this.requireExisting('observed_properties', d.ObservedProperty['@iot.id'], 'ObservedProperty'), d.ObservedProperty['@iot.id'])
       : this.createObservedPropertyRow(d.ObservedProperty);
-    return Number(this.statements.insertDatastream.run(d.name, d.description, d.observationType, JSON.stringify(d.unitOfMeasurement), d.properties ? JSON.stringify(d.properties) : null, thingId, sensorId, propertyId).lastInsertRowid);
+    return insertedId(this.statements.insertDatastream, d.name, d.description, d.observationType, JSON.stringify(d.unitOfMeasurement), d.properties ? JSON.stringify(d.properties) : null, thingId, sensorId, propertyId);
   }
 
-  private createSensorRow(s: { name: string; description: string; encodingType: string; metadata: string; properties?: Record<string, unknown> }): number {
-    return Number(this.statements.insertSensor.run(s.name, s.description, s.encodingType, s.metadata, s.properties ? JSON.stringify(s.properties) : null).lastInsertRowid);
+  private createSensorRow(s: { name: string; description: string; encodingType: string; metadata: string; properties?: Record<string, unknown> }): Id {
+    return insertedId(this.statements.insertSensor, s.name, s.description, s.encodingType, s.metadata, s.properties ? JSON.stringify(s.properties) : null);
   }
 
-  private createObservedPropertyRow(p: { name: string; definition: string; description: string; properties?: Record<string, unknown> }): number {
-    return Number(this.statements.insertObservedProperty.run(p.name, p.definition, p.description, p.properties ? JSON.stringify(p.properties) : null).lastInsertRowid);
+  private createObservedPropertyRow(p: { name: string; definition: string; description: string; properties?: Record<string, unknown> }): Id {
+    return insertedId(this.statements.insertObservedProperty, p.name, p.definition, p.description, p.properties ? JSON.stringify(p.properties) : null);
   }
 
-  private insertFeatureOfInterest(f: FeatureOfInterestPayload, locationId: number | null = null): number {
+  private insertFeatureOfInterest(f: FeatureOfInterestPayload, locationId: Id | null = null): Id {
     const [lon, lat] = pointOf(f.feature);
-    return Number(
-      prepared(this.db, 'INSERT INTO features_of_interest (name, description, encoding_type, feature, lon, lat, properties, location_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(f.name, f.description, f.encodingType, JSON.stringify(f.feature), lon, lat, f.properties ? JSON.stringify(f.properties) : null, locationId).lastInsertRowid,
-    );
+    const insert = prepared(this.db, 'INSERT INTO features_of_interest (name, description, encoding_type, feature, lon, lat, properties, location_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    return insertedId(insert, f.name, f.description, f.encodingType, JSON.stringify(f.feature), lon, lat, f.properties ? JSON.stringify(f.properties) : null, locationId);
   }
 
   /** The FeatureOfInterest generated from a Location (§ 9.3.1): one per Location, made the first time it is needed. */
-  private featureOfInterestOfLocation(locationId: number): number {
-    const existing = prepared(this.db, 'SELECT id FROM features_of_interest WHERE location_id = ?').get(locationId) as { id: number } | undefined;
-    if (existing) return existing.id;
-    return Number(
-      prepared(this.db, 'INSERT INTO features_of_interest (name, description, encoding_type, feature, lon, lat, location_id) SELECT name, description, encoding_type, location, lon, lat, id FROM locations WHERE id = ?').run(locationId).lastInsertRowid,
-    );
+  private featureOfInterestOfLocation(locationId: Id): Id {
+    const existing = prepared(this.db, 'SELECT CAST(id AS TEXT) AS id FROM features_of_interest WHERE location_id = ?').get(locationId) as { id: string } | undefined;
+    if (existing) return idOf(existing.id);
+    return insertedId(prepared(this.db, 'INSERT INTO features_of_interest (name, description, encoding_type, feature, lon, lat, location_id) SELECT name, description, encoding_type, location, lon, lat, id FROM locations WHERE id = ?'), locationId);
   }
 
   /** A HistoricalLocation of a Thing: where it is from `timeMs` on. */
-  private insertHistoricalLocation(thingId: number, locationIds: number[], timeMs: number): number {
-    const id = Number(prepared(this.db, 'INSERT INTO historical_locations (thing_id, time) VALUES (?, ?)').run(thingId, timeMs).lastInsertRowid);
+  private insertHistoricalLocation(thingId: Id, locationIds: Id[], timeMs: number): Id {
+    const id = insertedId(prepared(this.db, 'INSERT INTO historical_locations (thing_id, time) VALUES (?, ?)'), thingId, timeMs);
     for (const locationId of locationIds) prepared(this.db, 'INSERT OR IGNORE INTO historical_location_locations (historical_location_id, location_id) VALUES (?, ?)').run(id, locationId);
     return id;
   }
 
   /** Make a Thing's Locations exactly these (§ 10.2: a new Location of a Thing writes a HistoricalLocation). */
-  private setThingLocations(thingId: number, locationIds: number[], timeMs: number): void {
+  private setThingLocations(thingId: Id, locationIds: Id[], timeMs: number): void {
     for (const locationId of locationIds) this.requireExisting('locations', locationId, 'Location');
     prepared(this.db, 'DELETE FROM thing_locations WHERE thing_id = ?').run(thingId);
     for (const locationId of locationIds) this.statements.linkLocation.run(thingId, locationId);
@@ -210,16 +207,16 @@ export class MonitoringDatabase {
    * A Thing with its Locations and Datastreams (deep insert, with their Observations), all or
    * nothing. Returns the Thing's id and the observations written, for the stream.
    */
-  createThing(thing: ThingPayload, nowMs = Date.now()): { id: number; written: WriteResult } {
+  createThing(thing: ThingPayload, nowMs = Date.now()): { id: Id; written: WriteResult } {
     return this.db.transaction(() => {
-      const id = Number(this.statements.insertThing.run(thing.name, thing.description, thing.properties ? JSON.stringify(thing.properties) : null).lastInsertRowid);
+      const id = insertedId(this.statements.insertThing, thing.name, thing.description, thing.properties ? JSON.stringify(thing.properties) : null);
       const locationIds = (thing.Locations ?? []).map((location) => ('@iot.id' in location ? (this.requireExisting('locations', location['@iot.id'], 'Location'), location['@iot.id']) : this.insertLocation(location)));
       for (const locationId of locationIds) this.statements.linkLocation.run(id, locationId);
       if (locationIds.length) this.insertHistoricalLocation(id, locationIds, nowMs);
       const observations: NewObservation[] = [];
       for (const datastream of thing.Datastreams ?? []) {
         const datastreamId = this.insertDatastream(id, datastream);
-        observations.push(...this.nestedObservations(datastreamId, datastream, nowMs));
+        observations.push(...this.nestedObservations(Number(datastreamId), datastream, nowMs));
       }
       this.datastreamCache.clear();
       return { id, written: this.insertObservations(observations) };
@@ -235,7 +232,7 @@ export class MonitoringDatabase {
   }
 
   /** A Location, linked to Things when it names them (each gets a HistoricalLocation). */
-  createLocation(location: LocationPayload, nowMs = Date.now()): number {
+  createLocation(location: LocationPayload, nowMs = Date.now()): Id {
     return this.db.transaction(() => {
       const id = this.insertLocation(location);
       for (const thing of location.Things ?? []) {
@@ -248,19 +245,19 @@ export class MonitoringDatabase {
     })();
   }
 
-  createSensor(sensor: Parameters<MonitoringDatabase['createSensorRow']>[0]): number {
+  createSensor(sensor: Parameters<MonitoringDatabase['createSensorRow']>[0]): Id {
     return this.createSensorRow(sensor);
   }
 
-  createObservedProperty(property: Parameters<MonitoringDatabase['createObservedPropertyRow']>[0]): number {
+  createObservedProperty(property: Parameters<MonitoringDatabase['createObservedPropertyRow']>[0]): Id {
     return this.createObservedPropertyRow(property);
   }
 
-  createFeatureOfInterest(feature: FeatureOfInterestPayload): number {
+  createFeatureOfInterest(feature: FeatureOfInterestPayload): Id {
     return this.insertFeatureOfInterest(feature);
   }
 
-  createHistoricalLocation(h: HistoricalLocationPayload, timeMs: number): number {
+  createHistoricalLocation(h: HistoricalLocationPayload, timeMs: number): Id {
     return this.db.transaction(() => {
       this.requireExisting('things', h.Thing['@iot.id'], 'Thing');
       for (const l of h.Locations) this.requireExisting('locations', l['@iot.id'], 'Location');
@@ -268,12 +265,12 @@ export class MonitoringDatabase {
     })();
   }
 
-  createDatastream(thingId: number, datastream: DatastreamPayload, nowMs = Date.now()): { id: number; written: WriteResult } {
+  createDatastream(thingId: Id, datastream: DatastreamPayload, nowMs = Date.now()): { id: Id; written: WriteResult } {
     return this.db.transaction(() => {
       this.requireExisting('things', thingId, 'Thing');
       const id = this.insertDatastream(thingId, datastream);
       this.datastreamCache.clear();
-      return { id, written: this.insertObservations(this.nestedObservations(id, datastream, nowMs)) };
+      return { id, written: this.insertObservations(this.nestedObservations(Number(id), datastream, nowMs)) };
     })();
   }
 
@@ -281,7 +278,7 @@ export class MonitoringDatabase {
    * An observation's FeatureOfInterest: the one it names, the one it brings, or the one of its
    * Thing's Location. A BadRequestError when it has none of these (§ 9.3.1).
    */
-  private featureOfInterestOf(o: NewObservation, info: DatastreamInfo): number {
+  private featureOfInterestOf(o: NewObservation, info: DatastreamInfo): Id {
     if (o.featureOfInterestId !== undefined) {
       this.requireExisting('features_of_interest', o.featureOfInterestId, 'FeatureOfInterest');
       return o.featureOfInterestId;
@@ -350,7 +347,7 @@ export class MonitoringDatabase {
    * transaction. False when it does not exist; a BadRequestError (nothing changed) when a link
    * names an entity that does not exist.
    */
-  update<S extends PatchSetName>(set: S, id: number, patch: PatchPayload<S>, nowMs = Date.now()): boolean {
+  update<S extends PatchSetName>(set: S, id: Id, patch: PatchPayload<S>, nowMs = Date.now()): boolean {
     const table = TABLES[set];
     return this.db.transaction(() => {
       if (!prepared(this.db, `SELECT 1 FROM ${table} WHERE id = ?`).get(id)) return false;
@@ -424,7 +421,7 @@ export class MonitoringDatabase {
    * a FeatureOfInterest its Observations; a Location its HistoricalLocations (those left with no
    * Location). False when it does not exist.
    */
-  delete(set: PatchSetName, id: number): boolean {
+  delete(set: PatchSetName, id: Id): boolean {
     const table = TABLES[set];
     return this.db.transaction(() => {
       if (!prepared(this.db, `SELECT 1 FROM ${table} WHERE id = ?`).get(id)) return false;

@@ -16,6 +16,7 @@ import { QueryError, type FilterNode, type Literal, type QueryOptions } from './
 import { prepared } from './statements.ts';
 import { instantMilliseconds } from '../instants.ts';
 import { readTransitions } from './transitions.ts';
+import { idFromText, idJson, idOf, stringify, type Id } from './ids.ts';
 
 export const DEFAULT_TOP = 100;
 
@@ -255,7 +256,7 @@ export interface CollectionResult {
   value: Record<string, unknown>[];
 }
 
-function selfLink(context: ReadContext, set: EntitySet, id: number): string {
+function selfLink(context: ReadContext, set: EntitySet, id: Id): string {
   return `${context.baseUrl}/${set.name}(${id})`;
 }
 
@@ -265,16 +266,16 @@ function budgetOf(context: ReadContext): ReadBudget {
 }
 
 function entityJson(context: ReadContext, set: EntitySet, row: Record<string, unknown>, options: QueryOptions): Record<string, unknown> {
-  const id = Number(row.id);
+  const id = idOf(row.id_text);
   const link = selfLink(context, set, id);
-  const full: Record<string, unknown> = { '@iot.id': id, '@iot.selfLink': link, ...set.toJson(row) };
+  const full: Record<string, unknown> = { '@iot.id': idJson(id), '@iot.selfLink': link, ...set.toJson(row) };
   for (const name of Object.keys(set.navigation)) full[`${name}@iot.navigationLink`] = `${link}/${name}`;
   budgetOf(context).spendBytes((link.length + 24) * (1 + Object.keys(set.navigation).length));
   let result = full;
   if (options.select) {
     result = {};
     for (const name of options.select) {
-      if (name === 'id' || name === '@iot.id') result['@iot.id'] = id;
+      if (name === 'id' || name === '@iot.id') result['@iot.id'] = idJson(id);
       else if (Object.hasOwn(full, name)) result[name] = full[name];
       else if (Object.hasOwn(full, `${name}@iot.navigationLink`)) result[`${name}@iot.navigationLink`] = full[`${name}@iot.navigationLink`];
       else throw new QueryError(`$select: ${set.name} has no property ${JSON.stringify(name.slice(0, 100))}`);
@@ -297,8 +298,8 @@ function entityJson(context: ReadContext, set: EntitySet, row: Record<string, un
   return result;
 }
 
-function readOne(context: ReadContext, target: EntitySet, navigation: Navigation, parentId: number): Record<string, unknown> | undefined {
-  const row = prepared(context.db, `SELECT ${target.select} FROM ${target.table} WHERE ${navigation.where}`).get(parentId) as Record<string, unknown> | undefined;
+function readOne(context: ReadContext, target: EntitySet, navigation: Navigation, parentId: Id): Record<string, unknown> | undefined {
+  const row = prepared(context.db, `SELECT ${target.select}, CAST(id AS TEXT) AS id_text FROM ${target.table} WHERE ${navigation.where}`).get(parentId) as Record<string, unknown> | undefined;
   if (row) budgetOf(context).spendRow(rowBytes(row));
   return row;
 }
@@ -306,7 +307,7 @@ function readOne(context: ReadContext, target: EntitySet, navigation: Navigation
 /** Restrict a collection to the children of one parent (a navigation property). */
 export interface ParentScope {
   where: string;
-  parameter: number;
+  parameter: Id;
 }
 
 function nextLink(collectionUrl: string, rawQuery: string | undefined, top: number, skip: number): string {
@@ -332,7 +333,7 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
   // the end before any nested query runs (a nested one may use the same statement), spending the
   // budget row by row: a read that would pass it stops in the middle.
   const rows: Record<string, unknown>[] = [];
-  for (const row of prepared(context.db, `SELECT ${set.select} FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`).iterate(...whereParameters, ...order.parameters, top + 1, skip) as IterableIterator<Record<string, unknown>>) {
+  for (const row of prepared(context.db, `SELECT ${set.select}, CAST(id AS TEXT) AS id_text FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`).iterate(...whereParameters, ...order.parameters, top + 1, skip) as IterableIterator<Record<string, unknown>>) {
     rows.push(row);
     if (rows.length <= top) budget.spendRow(rowBytes(row));
   }
@@ -351,9 +352,9 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
 }
 
 /** One entity, or undefined when the id is unknown. */
-export function readEntity(context: ReadContext, setName: EntitySetName, id: number, options: QueryOptions): Record<string, unknown> | undefined {
+export function readEntity(context: ReadContext, setName: EntitySetName, id: Id, options: QueryOptions): Record<string, unknown> | undefined {
   const set = ENTITY_SETS[setName];
-  const row = prepared(context.db, `SELECT ${set.select} FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+  const row = prepared(context.db, `SELECT ${set.select}, CAST(id AS TEXT) AS id_text FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   budgetOf(context).spendRow(rowBytes(row));
   return entityJson(context, set, row, options);
@@ -383,11 +384,13 @@ function errorResponse(status: number, message: string): ReadResponse {
 class ResourceError extends Error {}
 
 /** `Things(12)/Datastreams` → { set, id, navigation }, or undefined for no such resource. */
-export function parseResourcePath(path: string): { set: EntitySetName; id?: number; navigation?: string } | undefined {
-  const match = /^([A-Za-z]+)(?:\((\d{1,15})\))?(?:\/([A-Za-z]+))?$/.exec(path);
+export function parseResourcePath(path: string): { set: EntitySetName; id?: Id; navigation?: string } | undefined {
+  const match = /^([A-Za-z]+)(?:\((\d{1,19})\))?(?:\/([A-Za-z]+))?$/.exec(path);
   if (!match || !isEntitySetName(match[1]!)) return undefined;
   if (match[3] && !match[2]) return undefined;
-  return { set: match[1], id: match[2] ? Number(match[2]) : undefined, navigation: match[3] };
+  const id = match[2] ? idFromText(match[2]) : undefined;
+  if (match[2] && id === undefined) return undefined;
+  return { set: match[1], id, navigation: match[3] };
 }
 
 function withTransitions(context: ReadContext, set: EntitySetName, value: Record<string, unknown>): Record<string, unknown> {
@@ -407,7 +410,7 @@ export function executeRead(db: Database, request: ReadRequest, budget: ReadBudg
   const context: ReadContext = { db, baseUrl: request.baseUrl, budget };
   try {
     const body = db.transaction(() => answer(context, request))();
-    const json = JSON.stringify(body);
+    const json = stringify(body);
     // Exact: the estimate above counts characters, the limit is bytes.
     if (json.length > budget.limits.maximumResponseBytes || Buffer.byteLength(json) > budget.limits.maximumResponseBytes) throw budget.bytesError();
     budget.checkTime();
@@ -434,19 +437,20 @@ function readDataArray(context: ReadContext, options: QueryOptions, scope: Paren
     return canonical as DataArrayComponent;
   });
   const collection = readCollection(context, ENTITY_SETS.Observations, { ...options, select: undefined, resultFormat: undefined }, scope, collectionUrl, rawQuery);
-  const ids = collection.value.map((o) => o['@iot.id'] as number);
-  const links = new Map<number, { datastreamId: number; featureOfInterestId: number | null }>();
-  for (const row of prepared(context.db, 'SELECT id, datastream_id, feature_of_interest_id FROM observations WHERE id IN (SELECT value FROM json_each(?))').iterate(JSON.stringify(ids)) as IterableIterator<{ id: number; datastream_id: number; feature_of_interest_id: number | null }>) {
+  // Ids as text: exact past 2^53.
+  const ids = collection.value.map((o) => String(idOf(String(o['@iot.selfLink']).slice(String(o['@iot.selfLink']).lastIndexOf('(') + 1, -1))));
+  const links = new Map<string, { datastreamId: string; featureOfInterestId: string | null }>();
+  for (const row of prepared(context.db, 'SELECT CAST(id AS TEXT) AS id, CAST(datastream_id AS TEXT) AS datastream_id, CAST(feature_of_interest_id AS TEXT) AS feature_of_interest_id FROM observations WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))').iterate(JSON.stringify(ids)) as IterableIterator<{ id: string; datastream_id: string; feature_of_interest_id: string | null }>) {
     links.set(row.id, { datastreamId: row.datastream_id, featureOfInterestId: row.feature_of_interest_id });
   }
-  const groups = new Map<number, unknown[][]>();
-  for (const observation of collection.value) {
-    const id = observation['@iot.id'] as number;
-    const link = links.get(id)!;
+  const groups = new Map<string, unknown[][]>();
+  collection.value.forEach((observation, i) => {
+    const link = links.get(ids[i]!)!;
     let rows = groups.get(link.datastreamId);
     if (!rows) groups.set(link.datastreamId, (rows = []));
-    rows.push(components.map((c) => (c === 'id' ? id : c === 'FeatureOfInterest/id' ? link.featureOfInterestId : (observation[c] ?? null))));
-  }
+    const featureOfInterestId = link.featureOfInterestId === null ? null : idJson(idOf(link.featureOfInterestId));
+    rows.push(components.map((c) => (c === 'id' ? observation['@iot.id'] : c === 'FeatureOfInterest/id' ? featureOfInterestId : (observation[c] ?? null))));
+  });
   const value = [...groups].map(([datastreamId, dataArray]) => ({
     'Datastream@iot.navigationLink': `${context.baseUrl}/Datastreams(${datastreamId})`,
     components,
@@ -487,7 +491,7 @@ function answer(context: ReadContext, request: ReadRequest): unknown {
   if (!prepared(context.db, `SELECT 1 FROM ${ENTITY_SETS[set].table} WHERE id = ?`).get(id)) throw new ResourceError(`${set}(${id}) does not exist`);
   const target = ENTITY_SETS[nav.target];
   if (nav.many) return readCollection(context, target, options, { where: nav.where, parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
-  const row = prepared(context.db, `SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
+  const row = prepared(context.db, `SELECT CAST(id AS TEXT) AS id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: string } | undefined;
   if (!row) throw new ResourceError(`${set}(${id})/${navigation} does not exist`);
-  return readEntity(context, nav.target, row.id, options);
+  return readEntity(context, nav.target, idOf(row.id), options);
 }

@@ -25,6 +25,7 @@ import { STANDARD_ENTITY_SETS, type EntitySetName } from './entities.ts';
 import { parseOptions, queryParameters, QueryError } from './odata.ts';
 import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, featureOfInterestSchema, historicalLocationSchema, incidentActionSchema, isPatchSetName, locationSchema, observationSchema, observedPropertySchema, patchSchemas, sensorSchema, thingSchema, type TimeRules } from './payloads.ts';
 import { instantMilliseconds } from '../instants.ts';
+import { idFromText, stringify, type Id } from './ids.ts';
 import { readEntity, type ReadContext } from './read.ts';
 import { sendReadAnswer, type ReadExecutor } from './read-pool.ts';
 import type { StreamHub } from './stream.ts';
@@ -80,9 +81,10 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     void reply.status(status).send({ code: status, type: 'error', message: status === 500 ? 'internal error' : error.message });
   });
 
-  const reply201 = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: number) => {
+  const reply201 = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: Id) => {
     const entity = readEntity(context(request), set, id, {});
-    return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).send(entity);
+    // stringify: ids past 2^53 keep their digits.
+    return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).type('application/json; charset=utf-8').send(stringify(entity));
   };
 
   const serviceRoot = (request: FastifyRequest) => ({
@@ -137,7 +139,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return result;
   };
   /** A create that may have written observations (a deep insert): they go to the stream after the commit. */
-  const created = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, outcome: { id: number; written: WriteResult }) => {
+  const created = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, outcome: { id: Id; written: WriteResult }) => {
     if (outcome.written.observations.length) hub.publish(outcome.written);
     return reply201(reply, request, set, outcome.id);
   };
@@ -208,8 +210,10 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
   /** `Things(12)` → the set and id of an entity that PATCH and DELETE may reach. */
   const entityOf = (request: FastifyRequest, verb: string) => {
     const path = (request.params as { '*': string })['*'];
-    const match = /^([A-Za-z]+)\((\d{1,15})\)$/.exec(path);
-    if (match && isPatchSetName(match[1]!)) return { set: match[1], id: Number(match[2]) };
+    const match = /^([A-Za-z]+)\((\d{1,19})\)$/.exec(path);
+    const id = match ? idFromText(match[2]!) : undefined;
+    if (match && id === undefined) throw new HttpError(404, `${path.slice(0, 200)} does not exist`);
+    if (match && isPatchSetName(match[1]!)) return { set: match[1], id: id! };
     if (match?.[1] === 'Incidents') throw new HttpError(405, `cannot ${verb} ${path.slice(0, 200)}: incidents change through their Actions`);
     throw new HttpError(404, `cannot ${verb} ${path.slice(0, 200)}`);
   };
@@ -224,7 +228,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     }
     if (!database.update(set, id, body as never)) throw new HttpError(404, `${set}(${id}) does not exist`);
     const entity = readEntity(context(request), set, id, {});
-    return reply.status(200).send(entity);
+    return reply.status(200).type('application/json; charset=utf-8').send(stringify(entity));
   });
 
   app.delete(`${base}/*`, DATA_ROUTE, async (request, reply) => {
