@@ -285,6 +285,21 @@ describe('writes the conformance suite replays', () => {
     expect(((expanded.Datastreams as Entity[])[0]!.Observations as Entity[]).map((o) => o.result)).toEqual([3]);
   });
 
+  test('a deep insert refused for one bad Observation stores nothing, and the same insert without it then works', async () => {
+    const payload = thingPayload('DI-3', 'methane', 113.9, 23.9);
+    const bad = { ...payload, Datastreams: payload.Datastreams.map((d) => ({ ...d, Observations: [{ result: 1 }, { result: 2, FeatureOfInterest: { '@iot.id': 999999 } }] })) };
+    const before = { things: server.monitoring.database.count('things'), observations: server.monitoring.database.count('observations') };
+    const refused = await server.post('Things', bad);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/FeatureOfInterest 999999 does not exist/);
+    expect({ things: server.monitoring.database.count('things'), observations: server.monitoring.database.count('observations') }).toEqual(before);
+    const good = { ...payload, Datastreams: payload.Datastreams.map((d) => ({ ...d, Observations: [{ result: 1 }] })) };
+    const thing = await created('Things', good);
+    const observation = (await server.json<Collection>(`Things(${thing})?$expand=Datastreams/Observations/FeatureOfInterest`)) as unknown as Entity;
+    const feature = (((observation.Datastreams as Entity[])[0]!.Observations as Entity[])[0]!.FeatureOfInterest as Entity);
+    expect(feature.feature).toEqual({ type: 'Point', coordinates: [113.9, 23.9] });
+  });
+
   test('CreateObservations takes the FeatureOfInterest/id component', async () => {
     const { datastream } = await thingWithDatastream('CO-1');
     const feature = await created('FeaturesOfInterest', { name: 'well', encodingType: 'application/geo+json', feature: { type: 'Point', coordinates: [113.1, 23.1] } });

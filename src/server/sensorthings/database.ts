@@ -37,6 +37,8 @@ export interface DatastreamInfo {
   latDegrees?: number;
   /** The Thing's newest Location: where an observation's FeatureOfInterest comes from when it names none. */
   locationId?: number;
+  /** That Location's FeatureOfInterest, once known (the cache is dropped on every change and rollback). */
+  featureOfInterestId?: Id;
 }
 
 export interface NewObservation {
@@ -208,7 +210,7 @@ export class MonitoringDatabase {
    * nothing. Returns the Thing's id and the observations written, for the stream.
    */
   createThing(thing: ThingPayload, nowMs = Date.now()): { id: Id; written: WriteResult } {
-    return this.db.transaction(() => {
+    return this.rollingBack(() => this.db.transaction(() => {
       const id = insertedId(this.statements.insertThing, thing.name, thing.description, thing.properties ? JSON.stringify(thing.properties) : null);
       const locationIds = (thing.Locations ?? []).map((location) => ('@iot.id' in location ? (this.requireExisting('locations', location['@iot.id'], 'Location'), location['@iot.id']) : this.insertLocation(location)));
       for (const locationId of locationIds) this.statements.linkLocation.run(id, locationId);
@@ -220,7 +222,7 @@ export class MonitoringDatabase {
       }
       this.datastreamCache.clear();
       return { id, written: this.insertObservations(observations) };
-    })();
+    })());
   }
 
   private nestedObservations(datastreamId: number, datastream: DatastreamPayload, nowMs: number): NewObservation[] {
@@ -266,12 +268,12 @@ export class MonitoringDatabase {
   }
 
   createDatastream(thingId: Id, datastream: DatastreamPayload, nowMs = Date.now()): { id: Id; written: WriteResult } {
-    return this.db.transaction(() => {
+    return this.rollingBack(() => this.db.transaction(() => {
       this.requireExisting('things', thingId, 'Thing');
       const id = this.insertDatastream(thingId, datastream);
       this.datastreamCache.clear();
       return { id, written: this.insertObservations(this.nestedObservations(Number(id), datastream, nowMs)) };
-    })();
+    })());
   }
 
   /**
@@ -285,7 +287,8 @@ export class MonitoringDatabase {
     }
     if (o.featureOfInterest) return this.insertFeatureOfInterest(o.featureOfInterest);
     if (info.locationId === undefined) throw new BadRequestError(`FeatureOfInterest: the Thing of Datastream ${o.datastreamId} has no Location to take it from; give one ({"@iot.id": n} or a new one)`);
-    return this.featureOfInterestOf({ ...o, featureOfInterestId: this.featureOfInterestOfLocation(info.locationId) }, info);
+    info.featureOfInterestId ??= this.featureOfInterestOfLocation(info.locationId);
+    return info.featureOfInterestId;
   }
 
   /** Store one checked observation inside the caller's transaction. */
@@ -311,12 +314,22 @@ export class MonitoringDatabase {
    * either every observation is stored or none is.
    */
   insertObservations(observations: NewObservation[]): WriteResult {
-    return this.db.transaction(() => {
+    return this.rollingBack(() => this.db.transaction(() => {
       const stored: StoredObservation[] = [];
       const changes = new Map<number, IncidentChangeRef>();
       for (const o of observations) this.storeObservation(o, stored, changes);
       return { observations: stored, incidents: this.incidentChanges(changes) };
-    })();
+    })());
+  }
+
+  /** Run a write; when it fails (and rolls back), forget the cached facts it may have added (a FeatureOfInterest made inside it). */
+  private rollingBack<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      this.datastreamCache.clear();
+      throw error;
+    }
   }
 
   /**
@@ -325,7 +338,7 @@ export class MonitoringDatabase {
    * FeatureOfInterest) is answered with its error; the others are stored.
    */
   insertObservationRows(rows: (NewObservation | string)[]): { outcomes: RowOutcome[]; written: WriteResult } {
-    return this.db.transaction(() => {
+    return this.rollingBack(() => this.db.transaction(() => {
       const stored: StoredObservation[] = [];
       const changes = new Map<number, IncidentChangeRef>();
       const outcomes = rows.map((row): RowOutcome => {
@@ -339,7 +352,7 @@ export class MonitoringDatabase {
         }
       });
       return { outcomes, written: { observations: stored, incidents: this.incidentChanges(changes) } };
-    })();
+    })());
   }
 
   /**
