@@ -44,10 +44,13 @@ export class SensorThingsClient {
     return (await response.json()) as T;
   }
 
-  /** Does the server offer the incidents extension? */
+  /**
+   * Does the server offer the incidents extension? Ours names it under `serverSettings.extensions`
+   * (the root's `value` lists the standard's entity sets only); servers from before listed it there.
+   */
   async hasIncidents(): Promise<boolean> {
-    const root = await this.get<{ value: { name: string }[] }>('');
-    return root.value.some((v) => v.name === 'Incidents');
+    const root = await this.get<{ value: { name: string }[]; serverSettings?: { extensions?: Record<string, unknown> } }>('');
+    return Object.hasOwn(root.serverSettings?.extensions ?? {}, 'Incidents') || root.value.some((v) => v.name === 'Incidents');
   }
 
   /**

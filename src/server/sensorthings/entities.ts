@@ -4,14 +4,23 @@
  * SensorThings 1.1 JSON with `@iot.id`, `@iot.selfLink` and navigation links.
  */
 
-export type EntitySetName = 'Things' | 'Locations' | 'Sensors' | 'ObservedProperties' | 'Datastreams' | 'Observations' | 'Incidents';
+export type EntitySetName = 'Things' | 'Locations' | 'HistoricalLocations' | 'Sensors' | 'ObservedProperties' | 'Datastreams' | 'Observations' | 'FeaturesOfInterest' | 'Incidents';
 
-export type ColumnType = 'id' | 'text' | 'number' | 'time' | 'json';
+/** The entity sets of SensorThings 1.1 itself (the service root lists these; Incidents is our extension). */
+export const STANDARD_ENTITY_SETS: readonly EntitySetName[] = ['Things', 'Locations', 'HistoricalLocations', 'Datastreams', 'Sensors', 'ObservedProperties', 'Observations', 'FeaturesOfInterest'];
+
+/**
+ * `interval`: a time that may be an interval (phenomenonTime): `sql` is its start, `endSql` its
+ * end (null for an instant). `point`: a GeoJSON point stored as `sql` (longitude) and `latSql`.
+ */
+export type ColumnType = 'id' | 'text' | 'number' | 'time' | 'json' | 'interval' | 'point';
 
 export interface Column {
   /** SQL expression (never built from request text). */
   sql: string;
   type: ColumnType;
+  endSql?: string;
+  latSql?: string;
 }
 
 export interface Navigation {
@@ -36,6 +45,8 @@ export interface EntitySet {
 }
 
 const iso = (ms: unknown) => (ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString());
+/** An instant, or an ISO 8601 interval `start/end`. */
+const isoTime = (start: unknown, end: unknown) => (end === null || end === undefined ? iso(start) : `${iso(start)}/${iso(end)}`);
 const json = (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : undefined);
 const idColumn: Column = { sql: 'id', type: 'id' };
 
@@ -49,6 +60,7 @@ export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
     navigation: {
       Locations: { target: 'Locations', many: true, where: 'id IN (SELECT location_id FROM thing_locations WHERE thing_id = ?)' },
       Datastreams: { target: 'Datastreams', many: true, where: 'thing_id = ?' },
+      HistoricalLocations: { target: 'HistoricalLocations', many: true, where: 'thing_id = ?' },
     },
     select: 'id, name, description, properties',
     toJson: (r) => ({ name: r.name, description: r.description, properties: json(r.properties) ?? {} }),
@@ -57,11 +69,37 @@ export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
     name: 'Locations',
     singular: 'Location',
     table: 'locations',
-    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' }, encodingType: { sql: 'encoding_type', type: 'text' } },
+    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' }, encodingType: { sql: 'encoding_type', type: 'text' }, location: { sql: 'lon', latSql: 'lat', type: 'point' } },
     jsonColumns: { properties: 'properties' },
-    navigation: { Things: { target: 'Things', many: true, where: 'id IN (SELECT thing_id FROM thing_locations WHERE location_id = ?)' } },
+    navigation: {
+      Things: { target: 'Things', many: true, where: 'id IN (SELECT thing_id FROM thing_locations WHERE location_id = ?)' },
+      HistoricalLocations: { target: 'HistoricalLocations', many: true, where: 'id IN (SELECT historical_location_id FROM historical_location_locations WHERE location_id = ?)' },
+    },
     select: 'id, name, description, encoding_type, location, properties',
     toJson: (r) => ({ name: r.name, description: r.description, encodingType: r.encoding_type, location: json(r.location), ...(r.properties ? { properties: json(r.properties) } : {}) }),
+  },
+  HistoricalLocations: {
+    name: 'HistoricalLocations',
+    singular: 'HistoricalLocation',
+    table: 'historical_locations',
+    columns: { '@iot.id': idColumn, id: idColumn, time: { sql: 'time', type: 'time' }, 'Thing/@iot.id': { sql: 'thing_id', type: 'id' } },
+    jsonColumns: {},
+    navigation: {
+      Thing: { target: 'Things', many: false, where: 'id = (SELECT thing_id FROM historical_locations WHERE id = ?)' },
+      Locations: { target: 'Locations', many: true, where: 'id IN (SELECT location_id FROM historical_location_locations WHERE historical_location_id = ?)' },
+    },
+    select: 'id, time',
+    toJson: (r) => ({ time: iso(r.time) }),
+  },
+  FeaturesOfInterest: {
+    name: 'FeaturesOfInterest',
+    singular: 'FeatureOfInterest',
+    table: 'features_of_interest',
+    columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' }, encodingType: { sql: 'encoding_type', type: 'text' }, feature: { sql: 'lon', latSql: 'lat', type: 'point' } },
+    jsonColumns: { properties: 'properties' },
+    navigation: { Observations: { target: 'Observations', many: true, where: 'feature_of_interest_id = ?' } },
+    select: 'id, name, description, encoding_type, feature, properties',
+    toJson: (r) => ({ name: r.name, description: r.description, encodingType: r.encoding_type, feature: json(r.feature), ...(r.properties ? { properties: json(r.properties) } : {}) }),
   },
   Sensors: {
     name: 'Sensors',
@@ -115,16 +153,21 @@ export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
     columns: {
       '@iot.id': idColumn,
       id: idColumn,
-      phenomenonTime: { sql: 'phenomenon_time', type: 'time' },
+      phenomenonTime: { sql: 'phenomenon_time', endSql: 'phenomenon_time_end', type: 'interval' },
       resultTime: { sql: 'result_time', type: 'time' },
       result: { sql: 'result', type: 'number' },
       'Datastream/@iot.id': { sql: 'datastream_id', type: 'id' },
+      'FeatureOfInterest/@iot.id': { sql: 'feature_of_interest_id', type: 'id' },
+      'FeatureOfInterest/feature': { sql: '(SELECT f.lon FROM features_of_interest f WHERE f.id = feature_of_interest_id)', latSql: '(SELECT f.lat FROM features_of_interest f WHERE f.id = feature_of_interest_id)', type: 'point' },
     },
     jsonColumns: { parameters: 'parameters' },
-    navigation: { Datastream: { target: 'Datastreams', many: false, where: 'id = (SELECT datastream_id FROM observations WHERE id = ?)' } },
-    select: 'id, phenomenon_time, result_time, result, parameters',
+    navigation: {
+      Datastream: { target: 'Datastreams', many: false, where: 'id = (SELECT datastream_id FROM observations WHERE id = ?)' },
+      FeatureOfInterest: { target: 'FeaturesOfInterest', many: false, where: 'id = (SELECT feature_of_interest_id FROM observations WHERE id = ?)' },
+    },
+    select: 'id, phenomenon_time, phenomenon_time_end, result_time, result, parameters, datastream_id, feature_of_interest_id',
     toJson: (r) => ({
-      phenomenonTime: iso(r.phenomenon_time),
+      phenomenonTime: isoTime(r.phenomenon_time, r.phenomenon_time_end),
       resultTime: iso(r.result_time),
       result: typeof r.result === 'string' && r.result.startsWith('json:') ? JSON.parse(r.result.slice(5)) : r.result,
       ...(r.parameters ? { parameters: json(r.parameters) } : {}),

@@ -15,10 +15,10 @@ import { executeRead, ReadBudget } from './read.ts';
 import { defaultThresholdRules } from './index.ts';
 import { startTestServer, TEST_KEY, thingPayload, type TestServer } from './testing/test-server.ts';
 
-const SETS = ['Things', 'Locations', 'Sensors', 'ObservedProperties', 'Datastreams', 'Observations', 'Incidents'];
-const NAVIGATIONS = ['Locations', 'Datastreams', 'Things', 'Thing', 'Sensor', 'ObservedProperty', 'Observations', 'Datastream'];
+const SETS = ['Things', 'Locations', 'HistoricalLocations', 'Sensors', 'ObservedProperties', 'Datastreams', 'Observations', 'FeaturesOfInterest', 'Incidents'];
+const NAVIGATIONS = ['Locations', 'Datastreams', 'Things', 'Thing', 'Sensor', 'ObservedProperty', 'Observations', 'Datastream', 'FeatureOfInterest', 'HistoricalLocations'];
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf'];
-const PROPERTIES = ['id', '@iot.id', 'name', 'description', 'result', 'phenomenonTime', 'resultTime', 'properties/assetId', 'properties/a/b', 'Datastream/@iot.id', 'status', 'level', 'assetIds', 'raisedAt', 'unitOfMeasurement/symbol', 'ObservedProperty/name', ...PROTOTYPE_NAMES, 'properties/__proto__', 'secret'];
+const PROPERTIES = ['id', '@iot.id', 'name', 'description', 'result', 'phenomenonTime', 'resultTime', 'properties/assetId', 'properties/a/b', 'Datastream/@iot.id', 'Datastream/id', 'FeatureOfInterest/id', 'location', 'FeatureOfInterest/feature', 'time', 'status', 'level', 'assetIds', 'raisedAt', 'unitOfMeasurement/symbol', 'ObservedProperty/name', ...PROTOTYPE_NAMES, 'properties/__proto__', 'secret'];
 
 const name = fc.oneof(fc.constantFrom(...PROPERTIES), fc.stringMatching(/^[A-Za-z_@][\w@./]{0,12}$/));
 const dateTime = fc.oneof(
@@ -39,6 +39,8 @@ const { filter } = fc.letrec<{ filter: string; comparison: string }>((tie) => ({
     fc.tuple(name, fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le', 'has', 'eqq'), literal).map(([n, op, v]) => `${n} ${op} ${v}`),
     fc.tuple(fc.constantFrom('startswith', 'endswith', 'substringof', 'contains', 'length', 'exec'), name, literal).map(([f, n, v]) => (f === 'substringof' ? `${f}(${v},${n})` : `${f}(${n},${v})`)),
     fc.tuple(literal, fc.constantFrom('eq', 'lt'), name).map(([v, op, n]) => `${v} ${op} ${n}`),
+    fc.tuple(name, fc.constantFrom('add', 'sub', 'mul', 'div', 'mod', 'pow'), literal, fc.constantFrom('eq', 'gt'), literal).map(([n, op, v, cmp, w]) => `${n} ${op} ${v} ${cmp} ${w}`),
+    fc.tuple(name, fc.constantFrom("geography'POLYGON((113 23, 114 23, 114 24, 113 23))'", "geography'POLYGON((1 1))'", "geography'POINT(1 2)'", "'x'", 'geography')).map(([n, g]) => `st_within(${n}, ${g})`),
   ),
   filter: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -71,6 +73,7 @@ const option = fc.oneof(
   select.map((v) => ['$select', v] as const),
   expand.map((v) => ['$expand', v] as const),
   fc.tuple(fc.constantFrom('$bogus', '$resultFormat', 'bbox', '$Top', '%24top'), fc.string({ maxLength: 8 })),
+  fc.constant(['$resultFormat', 'dataArray'] as const),
 );
 const queryString = fc.array(option, { maxLength: 4 }).map((options) => options.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
 const resourcePath = fc.oneof(
@@ -162,6 +165,10 @@ describe('over HTTP', () => {
     ['POST', 'v1.1/CreateObservations', [{ Datastream: { '@iot.id': 1 }, components: ['phenomenonTime', 'result', 'parameters'], dataArray: [['2026-11-25T08:00:00Z', 1, { a: 1 }]] }]],
     ['POST', 'v1.1/Things', thingPayload('F-9', 'methane', 113.12, 23.01)],
     ['POST', 'v1.1/Incidents(1)/Actions', { action: 'note', by: 'fuzz', note: 'x' }],
+    ['POST', 'v1.1/FeaturesOfInterest', { name: 'f', encodingType: 'application/geo+json', feature: { type: 'Point', coordinates: [113.1, 23.1] }, properties: { a: 1 } }],
+    ['PATCH', 'v1.1/Things(1)', { name: 'x', properties: { assetId: 'F-1' }, Locations: [{ '@iot.id': 1 }] }],
+    ['PATCH', 'v1.1/Observations(1)', { result: 2, phenomenonTime: '2026-11-25T08:00:00Z/2026-11-25T09:00:00Z', resultTime: null, FeatureOfInterest: { '@iot.id': 1 } }],
+    ['PATCH', 'v1.1/Datastreams(1)', { name: 'd', unitOfMeasurement: { name: 'x', symbol: 'x', definition: null }, Sensor: { '@iot.id': 1 } }],
     ['POST', 'api/lifecycle/import', [{ buildingId: 'FZ-1', stages: [{ stage: 'project-approval', date: '2009-03-02' }], parties: [], inspections: [] }]],
     ['PUT', 'api/buildings/FZ-1/lifecycle', { buildingId: 'FZ-1', stages: [{ stage: 'project-approval', date: '2009-03-02' }], parties: [], inspections: [{ date: '2010-01-01', result: 'pass', inspector: 'x' }] }],
   ];

@@ -61,7 +61,7 @@ export function defaultThresholdRules(): ThresholdRule[] {
 export const MAXIMUM_BODY_BYTES = 8 * 1024 * 1024;
 
 export function registerMonitoring(app: FastifyInstance, options: MonitoringOptions): Monitoring {
-  const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules() });
+  const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   const hub = new StreamHub(database, options.stream);
   const reads = createReadExecutor(options.databasePath, database.db, { log: (message) => app.log.warn(message), ...options.reads });
   if (options.mqtt && !options.publicUrl) throw new Error('mqtt: set publicUrl (the server\'s public …/v1.1 address): notifications carry @iot.selfLink');

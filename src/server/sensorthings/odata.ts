@@ -43,7 +43,11 @@ export type FilterNode =
   | { kind: 'compare'; operator: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; left: FilterNode; right: FilterNode }
   | { kind: 'logical'; operator: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode }
-  | { kind: 'call'; name: 'startswith' | 'endswith' | 'substringof' | 'contains'; args: FilterNode[] };
+  | { kind: 'arithmetic'; operator: ArithmeticOperator; left: FilterNode; right: FilterNode }
+  | { kind: 'geography'; ring: [number, number][] }
+  | { kind: 'call'; name: 'startswith' | 'endswith' | 'substringof' | 'contains' | 'st_within'; args: FilterNode[] };
+
+export type ArithmeticOperator = 'add' | 'sub' | 'mul' | 'div' | 'mod';
 
 type Token = { type: 'string' | 'number' | 'word' | 'dateTime' | '(' | ')' | ','; text: string; at: number };
 
@@ -108,7 +112,32 @@ function tokenize(text: string): Token[] {
 }
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
-const FUNCTIONS = new Set(['startswith', 'endswith', 'substringof', 'contains']);
+const FUNCTIONS = new Set(['startswith', 'endswith', 'substringof', 'contains', 'st_within']);
+const ADDITIVE = new Set(['add', 'sub']);
+const MULTIPLICATIVE = new Set(['mul', 'div', 'mod']);
+
+/** Vertices of a closed polygon ring: 4 (a triangle) to this many. */
+const MAXIMUM_POLYGON_VERTICES = 1_000;
+
+/**
+ * The outer ring of a WKT `POLYGON((x y, x y, …))` in longitude/latitude (the OData
+ * `geography'…'` literal, SRID 4326). Holes and other geometry types are a QueryError.
+ */
+export function parsePolygon(wkt: string): [number, number][] {
+  const match = /^\s*(?:SRID=4326;)?\s*POLYGON\s*\(\s*\(([^()]*)\)\s*\)\s*$/i.exec(wkt);
+  if (!match) throw new QueryError(`$filter: geography'…' must be a POLYGON((lon lat, …)) without holes, not ${JSON.stringify(wkt.slice(0, 60))}`);
+  const ring = match[1]!.split(',').map((pair) => {
+    const numbers = pair.trim().split(/\s+/).map(Number);
+    if (numbers.length < 2 || numbers.length > 3 || numbers.some((n) => !Number.isFinite(n))) throw new QueryError(`$filter: cannot read the polygon vertex ${JSON.stringify(pair.trim().slice(0, 40))}`);
+    const [lon, lat] = numbers as [number, number];
+    if (lon < -180 || lon > 180 || lat < -90 || lat > 90) throw new QueryError(`$filter: polygon vertex ${lon} ${lat} is not a longitude and latitude`);
+    return [lon, lat] as [number, number];
+  });
+  const [first, last] = [ring[0]!, ring[ring.length - 1]!];
+  if (ring.length < 4 || first[0] !== last[0] || first[1] !== last[1]) throw new QueryError('$filter: a polygon ring needs at least 4 vertices, the last the same as the first');
+  if (ring.length > MAXIMUM_POLYGON_VERTICES) throw new QueryError(`$filter: a polygon of more than ${MAXIMUM_POLYGON_VERTICES} vertices, the limit`);
+  return ring;
+}
 
 /** Parse a $filter expression: comparisons, and/or/not, parentheses, string functions. */
 export function parseFilter(text: string): FilterNode {
@@ -162,6 +191,7 @@ export function parseFilter(text: string): FilterNode {
       case 'word': {
         if (token.text === 'true' || token.text === 'false') return { kind: 'literal', value: token.text === 'true' };
         if (token.text === 'null') return { kind: 'literal', value: null };
+        if (token.text === 'geography' && peek()?.type === 'string' && peek()!.at === token.at + token.text.length) return { kind: 'geography', ring: parsePolygon(tokens[position++]!.text) };
         if (peek()?.type === '(') {
           if (!FUNCTIONS.has(token.text)) throw new QueryError(`$filter: unsupported function ${token.text}`);
           term();
@@ -189,14 +219,27 @@ export function parseFilter(text: string): FilterNode {
       position++;
       return nested(() => ({ kind: 'not', operand: comparison() }));
     }
-    const left = primary();
+    const left = additive();
     const token = peek();
     if (token?.type === 'word' && COMPARISONS.has(token.text)) {
       position++;
       term();
-      return { kind: 'compare', operator: token.text as 'eq', left, right: primary() };
+      return { kind: 'compare', operator: token.text as 'eq', left, right: additive() };
     }
     return left;
+  }
+  // Arithmetic (OData 4.0 §5.1.1.2): mul, div and mod bind tighter than add and sub; each left to right.
+  function binary(operators: Set<string>, operand: () => FilterNode): FilterNode {
+    let left = operand();
+    for (let token = peek(); token?.type === 'word' && operators.has(token.text); token = peek()) {
+      position++;
+      term();
+      left = { kind: 'arithmetic', operator: token.text as ArithmeticOperator, left, right: operand() };
+    }
+    return left;
+  }
+  function additive(): FilterNode {
+    return binary(ADDITIVE, () => binary(MULTIPLICATIVE, primary));
   }
   function and(): FilterNode {
     let left = comparison();
@@ -249,6 +292,8 @@ export interface QueryOptions {
   orderBy?: OrderTerm[];
   select?: string[];
   expand?: ExpandItem[];
+  /** `$resultFormat=dataArray` (§14.3), on a request's own collection of Observations. */
+  resultFormat?: 'dataArray';
 }
 
 export interface ExpandItem {
@@ -386,7 +431,10 @@ export function parseOptions(query: Iterable<[string, string | undefined]> | Rec
         options.expand = parseExpand(value, level);
         break;
       case '$resultFormat':
-        throw new QueryError('$resultFormat is not supported');
+        if (value !== 'dataArray') throw new QueryError('$resultFormat: only dataArray is supported');
+        if (level > 0) throw new QueryError('$resultFormat: only on the requested collection, not inside $expand');
+        options.resultFormat = 'dataArray';
+        break;
       default:
         throw new QueryError(`unknown query option ${key.slice(0, 40)}`);
     }

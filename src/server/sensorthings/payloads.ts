@@ -12,19 +12,74 @@ const text = z.string().max(10_000);
 const jsonObject = z.record(z.string(), z.unknown());
 
 const point = z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]).or(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90), z.number()])) });
+const geoJson = point.or(z.object({ type: z.literal('Feature'), geometry: point, properties: jsonObject.nullable().optional() }));
+const geoEncoding = z.literal('application/geo+json').or(z.literal('application/vnd.geo+json'));
+
+/** [lon, lat] of a GeoJSON point or point feature. */
+export function pointOf(geometry: z.infer<typeof geoJson>): [number, number] {
+  const p = geometry.type === 'Feature' ? geometry.geometry : geometry;
+  return [p.coordinates[0], p.coordinates[1]];
+}
+
+// Each entity's properties without defaults: PATCH takes any of them, a create fills in the defaults.
+const locationShape = { name: text.min(1), description: text, encodingType: geoEncoding, location: geoJson, properties: jsonObject };
+const sensorShape = { name: text.min(1), description: text, encodingType: text.min(1), metadata: text, properties: jsonObject };
+const observedPropertyShape = { name: text.min(1), definition: text.min(1), description: text, properties: jsonObject };
+const featureShape = { name: text.min(1), description: text, encodingType: geoEncoding, feature: geoJson, properties: jsonObject };
+const thingShape = { name: text.min(1), description: text, properties: jsonObject };
 
 export const locationSchema = z.object({
-  name: text.min(1),
+  ...locationShape,
   description: text.default(''),
-  encodingType: z.literal('application/geo+json').or(z.literal('application/vnd.geo+json')),
-  location: point.or(z.object({ type: z.literal('Feature'), geometry: point })),
   properties: jsonObject.optional(),
+  /** Link the new Location to Things (each gets a HistoricalLocation). */
+  Things: z.array(reference).max(100).optional(),
 }).strict();
 
-export const sensorSchema = z.object({ name: text.min(1), description: text.default(''), encodingType: text.min(1), metadata: text, properties: jsonObject.optional() }).strict();
-export const observedPropertySchema = z.object({ name: text.min(1), definition: text.min(1), description: text.default(''), properties: jsonObject.optional() }).strict();
+export const sensorSchema = z.object({ ...sensorShape, description: text.default(''), properties: jsonObject.optional() }).strict();
+export const observedPropertySchema = z.object({ ...observedPropertyShape, description: text.default(''), properties: jsonObject.optional() }).strict();
+export const featureOfInterestSchema = z.object({ ...featureShape, description: text.default(''), properties: jsonObject.optional() }).strict();
 
 const unitOfMeasurement = z.object({ name: z.string().nullable(), symbol: z.string().nullable(), definition: z.string().nullable() });
+
+/**
+ * A phenomenon time: an instant, or an ISO 8601 interval `start/end` (§ 9.2.2, TM_Period) whose
+ * end is not before its start.
+ */
+export function timeValue(value: unknown): { startMs: number; endMs: number | null } | undefined {
+  if (typeof value !== 'string' || value.length > 81) return undefined;
+  const slash = value.indexOf('/');
+  if (slash < 0) {
+    const ms = instantMilliseconds(value);
+    return ms === undefined ? undefined : { startMs: ms, endMs: null };
+  }
+  const startMs = instantMilliseconds(value.slice(0, slash));
+  const endMs = instantMilliseconds(value.slice(slash + 1));
+  if (startMs === undefined || endMs === undefined || endMs < startMs) return undefined;
+  return { startMs, endMs };
+}
+
+const TIME_MESSAGE = `${INSTANT_MESSAGE}, or an interval start/end of two such instants, the end not before the start`;
+
+/** An instant (ISO 8601 with a zone). */
+const instant = z.string().refine((s) => instantMilliseconds(s) !== undefined, INSTANT_MESSAGE);
+/** An instant or an interval. */
+const timeText = z.string().refine((s) => timeValue(s) !== undefined, TIME_MESSAGE);
+
+const result = z.union([z.number().finite(), z.string().max(10_000), z.boolean(), jsonObject, z.array(z.unknown())]);
+
+const observationShape = {
+  phenomenonTime: timeText,
+  resultTime: instant.nullable(),
+  result,
+  parameters: jsonObject,
+  FeatureOfInterest: reference.or(featureOfInterestSchema),
+};
+
+/** An Observation inside a Datastream's deep insert: its Datastream is the one around it. */
+const nestedObservation = z.object({ ...observationShape, phenomenonTime: timeText.optional(), resultTime: instant.nullable().optional(), parameters: jsonObject.optional(), FeatureOfInterest: observationShape.FeatureOfInterest.optional() }).strict();
+
+export const observationSchema = nestedObservation.extend({ Datastream: reference.optional() }).strict();
 
 export const datastreamBody = z.object({
   name: text.min(1),
@@ -34,32 +89,39 @@ export const datastreamBody = z.object({
   properties: jsonObject.optional(),
   Sensor: reference.or(sensorSchema),
   ObservedProperty: reference.or(observedPropertySchema),
+  Observations: z.array(nestedObservation).max(1000).optional(),
 }).strict();
 
 export const datastreamSchema = datastreamBody.extend({ Thing: reference });
 
 export const thingSchema = z.object({
-  name: text.min(1),
+  ...thingShape,
   description: text.default(''),
   properties: jsonObject.optional(),
-  Locations: z.array(reference.or(locationSchema)).max(10).optional(),
+  Locations: z.array(reference.or(locationSchema.omit({ Things: true }))).max(10).optional(),
   Datastreams: z.array(datastreamBody).max(100).optional(),
 }).strict();
 
-export { instantMilliseconds };
+export const historicalLocationSchema = z.object({ time: instant, Thing: reference, Locations: z.array(reference).min(1).max(10) }).strict();
 
-/** An instant (ISO 8601 with a zone). Intervals are not supported by this server. */
-const instant = z.string().refine((s) => instantMilliseconds(s) !== undefined, INSTANT_MESSAGE);
+/** PATCH bodies (§10.3): any of the entity's own properties, and links to other entities by id. */
+export const patchSchemas = {
+  Things: z.object({ ...thingShape, Locations: z.array(reference).max(10) }).partial().strict(),
+  Locations: z.object(locationShape).partial().strict(),
+  Sensors: z.object(sensorShape).partial().strict(),
+  ObservedProperties: z.object(observedPropertyShape).partial().strict(),
+  FeaturesOfInterest: z.object(featureShape).partial().strict(),
+  Datastreams: z.object({ name: text.min(1), description: text, observationType: text.min(1), unitOfMeasurement, properties: jsonObject, Thing: reference, Sensor: reference, ObservedProperty: reference }).partial().strict(),
+  Observations: z.object({ ...observationShape, FeatureOfInterest: reference, Datastream: reference }).partial().strict(),
+  HistoricalLocations: z.object({ time: instant, Thing: reference, Locations: z.array(reference).min(1).max(10) }).partial().strict(),
+};
 
-const result = z.union([z.number().finite(), z.string().max(10_000), z.boolean(), jsonObject, z.array(z.unknown())]);
+export type PatchSetName = keyof typeof patchSchemas;
+export type PatchPayload<S extends PatchSetName> = z.infer<(typeof patchSchemas)[S]>;
 
-export const observationSchema = z.object({
-  phenomenonTime: instant.optional(),
-  resultTime: instant.nullable().optional(),
-  result,
-  parameters: jsonObject.optional(),
-  Datastream: reference.optional(),
-}).strict();
+export function isPatchSetName(name: string): name is PatchSetName {
+  return Object.hasOwn(patchSchemas, name);
+}
 
 /** How far ahead of the server's clock a time may be. */
 export interface TimeRules {
@@ -71,26 +133,36 @@ export interface TimeRules {
 /**
  * A checked Observation body as a new observation of its datastream: the one in the path
  * (`Datastreams(n)/Observations`) or the body's own `Datastream`. Returns the problem in words
- * when neither names one, or when a time lies further ahead than the allowed clock skew. Times
- * not given are `now`. Used by POST and by MQTT creates alike.
+ * when neither names one, or when a time lies further ahead than the allowed clock skew. A
+ * phenomenon time not given is `now`; a result time not given stays null (§ 9.2.2: the server
+ * does not make one up). Used by POST and by MQTT creates alike.
  */
 export function observationOf(body: z.infer<typeof observationSchema>, pathDatastreamId: number | undefined, rules: TimeRules): NewObservation | string {
   const datastreamId = pathDatastreamId ?? body.Datastream?.['@iot.id'];
   if (datastreamId === undefined) return 'Datastream: an Observation needs its Datastream ({"@iot.id": n})';
   const { now } = rules;
   const skew = rules.maximumFutureSkewMilliseconds ?? DEFAULT_FUTURE_SKEW_MILLISECONDS;
-  const phenomenonTimeMs = body.phenomenonTime === undefined ? now : instantMilliseconds(body.phenomenonTime)!;
-  const resultTimeMs = body.resultTime === null ? null : body.resultTime === undefined ? now : instantMilliseconds(body.resultTime)!;
-  const problem = futureProblem('phenomenonTime', phenomenonTimeMs, now, skew) ?? (resultTimeMs === null ? undefined : futureProblem('resultTime', resultTimeMs, now, skew));
+  const time = body.phenomenonTime === undefined ? { startMs: now, endMs: null } : timeValue(body.phenomenonTime)!;
+  const resultTimeMs = body.resultTime === null || body.resultTime === undefined ? null : instantMilliseconds(body.resultTime)!;
+  const problem = futureProblem('phenomenonTime', time.endMs ?? time.startMs, now, skew) ?? (resultTimeMs === null ? undefined : futureProblem('resultTime', resultTimeMs, now, skew));
   if (problem) return problem;
-  return { datastreamId, phenomenonTimeMs, resultTimeMs, result: body.result, parameters: body.parameters };
+  const foi = body.FeatureOfInterest;
+  return {
+    datastreamId,
+    phenomenonTimeMs: time.startMs,
+    phenomenonTimeEndMs: time.endMs,
+    resultTimeMs,
+    result: body.result,
+    parameters: body.parameters,
+    ...(foi ? ('@iot.id' in foi ? { featureOfInterestId: foi['@iot.id'] } : { featureOfInterest: foi }) : {}),
+  };
 }
 
 /** The data-array form of SensorThings 1.1 §14.4 (CreateObservations). */
 export const createObservationsSchema = z.array(
   z.object({
     Datastream: reference,
-    components: z.array(z.enum(['phenomenonTime', 'resultTime', 'result', 'parameters'])).min(1),
+    components: z.array(z.enum(['phenomenonTime', 'resultTime', 'result', 'parameters', 'FeatureOfInterest/id', 'FeatureOfInterest/@iot.id'])).min(1),
     'dataArray@iot.count': z.number().int().optional(),
     // Rows are checked one by one in the route (fast path: a batch has thousands of rows).
     dataArray: z.array(z.unknown()).max(100_000),
@@ -100,24 +172,26 @@ export const createObservationsSchema = z.array(
 /**
  * One row of a data array as an observation of its datastream, checked and read in one pass
  * without a zod parse per row (a batch has thousands). Returns the problem in words when the row
- * is not valid, or a time lies further ahead than the allowed clock skew. Times not given are `now`.
+ * is not valid, or a time lies further ahead than the allowed clock skew. A phenomenon time not
+ * given is `now`, a result time not given null.
  */
 export function readDataArrayRow(components: readonly string[], values: unknown, datastreamId: number, rules: TimeRules): NewObservation | string {
   const { now } = rules;
   const skew = rules.maximumFutureSkewMilliseconds ?? DEFAULT_FUTURE_SKEW_MILLISECONDS;
   if (!Array.isArray(values)) return 'must be an array of values, one per component';
   if (values.length !== components.length) return `has ${values.length} values for ${components.length} components`;
-  const observation: NewObservation = { datastreamId, phenomenonTimeMs: now, resultTimeMs: now, result: undefined };
+  const observation: NewObservation = { datastreamId, phenomenonTimeMs: now, resultTimeMs: null, result: undefined };
   let hasResult = false;
   for (let i = 0; i < components.length; i++) {
     const value = values[i];
     switch (components[i]) {
       case 'phenomenonTime': {
-        const ms = instantMilliseconds(value);
-        if (ms === undefined) return `phenomenonTime: ${INSTANT_MESSAGE}`;
-        const future = futureProblem('phenomenonTime', ms, now, skew);
+        const time = timeValue(value);
+        if (time === undefined) return `phenomenonTime: ${TIME_MESSAGE}`;
+        const future = futureProblem('phenomenonTime', time.endMs ?? time.startMs, now, skew);
         if (future) return future;
-        observation.phenomenonTimeMs = ms;
+        observation.phenomenonTimeMs = time.startMs;
+        observation.phenomenonTimeEndMs = time.endMs;
         break;
       }
       case 'resultTime': {
@@ -137,6 +211,11 @@ export function readDataArrayRow(components: readonly string[], values: unknown,
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'parameters: must be an object';
         observation.parameters = value as Record<string, unknown>;
         break;
+      case 'FeatureOfInterest/id':
+      case 'FeatureOfInterest/@iot.id':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) return 'FeatureOfInterest/id: must be the id of a FeatureOfInterest';
+        observation.featureOfInterestId = value;
+        break;
     }
   }
   return hasResult ? observation : 'components: must include result';
@@ -153,7 +232,9 @@ export const incidentActionSchema = z.discriminatedUnion('action', [
 ]);
 
 export type ThingPayload = z.infer<typeof thingSchema>;
-export type LocationPayload = z.infer<typeof locationSchema>;
+export type LocationPayload = Omit<z.infer<typeof locationSchema>, 'Things'> & { Things?: { '@iot.id': number }[] };
+export type FeatureOfInterestPayload = z.infer<typeof featureOfInterestSchema>;
+export type HistoricalLocationPayload = z.infer<typeof historicalLocationSchema>;
 export type DatastreamPayload = z.infer<typeof datastreamBody>;
 export type ObservationPayload = z.infer<typeof observationSchema>;
 

@@ -16,6 +16,7 @@ import { QueryError, type FilterNode, type Literal, type QueryOptions } from './
 import { prepared } from './statements.ts';
 import { instantMilliseconds } from '../instants.ts';
 import { readTransitions } from './transitions.ts';
+import { idFromText, idJson, idOf, stringify, type Id } from './ids.ts';
 
 export const DEFAULT_TOP = 100;
 
@@ -95,7 +96,8 @@ interface Sql {
 }
 
 function resolveColumn(set: EntitySet, path: string): Column & { jsonPath?: string } {
-  const column = own(set.columns, path);
+  // `Datastream/id` is `Datastream/@iot.id` (both spellings are in use).
+  const column = own(set.columns, path) ?? (path.endsWith('/id') ? own(set.columns, `${path.slice(0, -3)}/@iot.id`) : undefined);
   if (column) return column;
   const slash = path.indexOf('/');
   if (slash > 0) {
@@ -111,7 +113,7 @@ function resolveColumn(set: EntitySet, path: string): Column & { jsonPath?: stri
 
 function literalParameter(value: Literal, type: Column['type'] | undefined): unknown {
   if (value !== null && typeof value === 'object') return value.ms;
-  if (type === 'time' && typeof value === 'string') {
+  if ((type === 'time' || type === 'interval') && typeof value === 'string') {
     const ms = instantMilliseconds(value);
     if (ms === undefined) throw new QueryError(`not a real date-time: ${JSON.stringify(value.slice(0, 40))}`);
     return ms;
@@ -121,6 +123,32 @@ function literalParameter(value: Literal, type: Column['type'] | undefined): unk
 }
 
 const SQL_OPERATORS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+const ARITHMETIC_SQL = { add: '+', sub: '-', mul: '*', div: '/', mod: '%' } as const;
+/** `a op b` read from the other side: `5 lt x` is `x gt 5`. */
+const FLIPPED = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' } as const;
+
+/**
+ * A comparison of a phenomenon time that may be an interval [start, end] with an instant:
+ * `gt`/`ge` look at its start, `lt`/`le` at its end (an interval is before a time when all of it
+ * is); `eq` holds for an instant at that time only. The start's test comes first, so the index on
+ * (datastream_id, phenomenon_time) still serves.
+ */
+function intervalComparison(column: Column, operator: keyof typeof SQL_OPERATORS, value: Sql): Sql {
+  const end = `coalesce(${column.endSql}, ${column.sql})`;
+  const p = value.parameters;
+  switch (operator) {
+    case 'gt':
+    case 'ge':
+      return { text: `(${column.sql} ${SQL_OPERATORS[operator]} ${value.text})`, parameters: p };
+    case 'lt':
+    case 'le':
+      return { text: `(${column.sql} ${SQL_OPERATORS[operator]} ${value.text} AND ${end} ${SQL_OPERATORS[operator]} ${value.text})`, parameters: [...p, ...p] };
+    case 'eq':
+      return { text: `(${column.sql} = ${value.text} AND ${column.endSql} IS NULL)`, parameters: p };
+    case 'ne':
+      return { text: `(${column.sql} <> ${value.text} OR ${column.endSql} IS NOT NULL)`, parameters: p };
+  }
+}
 
 function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -131,8 +159,10 @@ export function filterToSql(set: EntitySet, node: FilterNode): Sql {
   const operand = (n: FilterNode, otherType?: Column['type']): Sql & { type?: Column['type'] } => {
     if (n.kind === 'property') {
       const column = resolveColumn(set, n.path);
+      if (column.type === 'point') throw new QueryError(`$filter: ${n.path} is a geometry: use it in st_within(${n.path}, geography'POLYGON((…))')`);
       return { text: column.sql, parameters: column.jsonPath ? [column.jsonPath] : [], type: column.type };
     }
+    if (n.kind === 'geography') throw new QueryError("$filter: a geography'…' literal goes in st_within");
     if (n.kind === 'literal') {
       if (n.value === null) return { text: 'NULL', parameters: [] };
       return { text: '?', parameters: [literalParameter(n.value, otherType)] };
@@ -146,6 +176,11 @@ export function filterToSql(set: EntitySet, node: FilterNode): Sql {
       const left = operand(node.left, rightType);
       const right = operand(node.right, leftType);
       const isNull = (n: FilterNode) => n.kind === 'literal' && n.value === null;
+      // A phenomenon time against a value (not null): see intervalComparison.
+      if (!isNull(node.left) && !isNull(node.right)) {
+        if (leftType === 'interval' && node.left.kind === 'property' && rightType !== 'interval') return intervalComparison(resolveColumn(set, node.left.path), node.operator, right);
+        if (rightType === 'interval' && node.right.kind === 'property' && leftType !== 'interval') return intervalComparison(resolveColumn(set, node.right.path), FLIPPED[node.operator], left);
+      }
       if (isNull(node.left) || isNull(node.right)) {
         if (node.operator !== 'eq' && node.operator !== 'ne') throw new QueryError('null can only be compared with eq or ne');
         const other = isNull(node.left) ? right : left;
@@ -162,7 +197,23 @@ export function filterToSql(set: EntitySet, node: FilterNode): Sql {
       const inner = filterToSql(set, node.operand);
       return { text: `(NOT ${inner.text})`, parameters: inner.parameters };
     }
+    case 'arithmetic': {
+      // Numbers: div is a real division (14 div 4 is 3.5), mod the real remainder (SQLite's math functions).
+      const left = operand(node.left, 'number');
+      const right = operand(node.right, 'number');
+      const parameters = [...left.parameters, ...right.parameters];
+      if (node.operator === 'div') return { text: `(CAST(${left.text} AS REAL) / ${right.text})`, parameters };
+      if (node.operator === 'mod') return { text: `mod(${left.text}, ${right.text})`, parameters };
+      return { text: `(${left.text} ${ARITHMETIC_SQL[node.operator]} ${right.text})`, parameters };
+    }
     case 'call': {
+      if (node.name === 'st_within') {
+        // SQLite's own Geopoly: the point of a Location or FeatureOfInterest inside the polygon.
+        const [geometry, polygon] = node.args as [FilterNode, FilterNode];
+        const column = geometry.kind === 'property' ? resolveColumn(set, geometry.path) : undefined;
+        if (!column || column.type !== 'point' || polygon.kind !== 'geography') throw new QueryError(`$filter: st_within takes a geometry property of ${set.name} and a geography'POLYGON((…))' literal`);
+        return { text: `(geopoly_contains_point(geopoly_ccw(?), ${column.sql}, ${column.latSql}) = 2)`, parameters: [JSON.stringify(polygon.ring)] };
+      }
       // substringof(needle, haystack); the others are f(haystack, needle).
       const [haystackNode, needleNode] = node.name === 'substringof' ? [node.args[1]!, node.args[0]!] : [node.args[0]!, node.args[1]!];
       if (needleNode.kind !== 'literal' || typeof needleNode.value !== 'string') throw new QueryError(`${node.name}: the text to look for must be a string literal`);
@@ -182,6 +233,7 @@ function orderToSql(set: EntitySet, options: QueryOptions): Sql {
   const parameters: unknown[] = [];
   for (const term of terms) {
     const column = resolveColumn(set, term.path);
+    if (column.type === 'point') throw new QueryError(`$orderby: ${set.name} cannot be sorted by the geometry ${term.path}`);
     parts.push(`${column.sql} ${term.descending ? 'DESC' : 'ASC'}`);
     if (column.jsonPath) parameters.push(column.jsonPath);
   }
@@ -204,7 +256,7 @@ export interface CollectionResult {
   value: Record<string, unknown>[];
 }
 
-function selfLink(context: ReadContext, set: EntitySet, id: number): string {
+function selfLink(context: ReadContext, set: EntitySet, id: Id): string {
   return `${context.baseUrl}/${set.name}(${id})`;
 }
 
@@ -214,16 +266,16 @@ function budgetOf(context: ReadContext): ReadBudget {
 }
 
 function entityJson(context: ReadContext, set: EntitySet, row: Record<string, unknown>, options: QueryOptions): Record<string, unknown> {
-  const id = Number(row.id);
+  const id = idOf(row.id_text);
   const link = selfLink(context, set, id);
-  const full: Record<string, unknown> = { '@iot.id': id, '@iot.selfLink': link, ...set.toJson(row) };
+  const full: Record<string, unknown> = { '@iot.id': idJson(id), '@iot.selfLink': link, ...set.toJson(row) };
   for (const name of Object.keys(set.navigation)) full[`${name}@iot.navigationLink`] = `${link}/${name}`;
   budgetOf(context).spendBytes((link.length + 24) * (1 + Object.keys(set.navigation).length));
   let result = full;
   if (options.select) {
     result = {};
     for (const name of options.select) {
-      if (name === 'id' || name === '@iot.id') result['@iot.id'] = id;
+      if (name === 'id' || name === '@iot.id') result['@iot.id'] = idJson(id);
       else if (Object.hasOwn(full, name)) result[name] = full[name];
       else if (Object.hasOwn(full, `${name}@iot.navigationLink`)) result[`${name}@iot.navigationLink`] = full[`${name}@iot.navigationLink`];
       else throw new QueryError(`$select: ${set.name} has no property ${JSON.stringify(name.slice(0, 100))}`);
@@ -246,8 +298,8 @@ function entityJson(context: ReadContext, set: EntitySet, row: Record<string, un
   return result;
 }
 
-function readOne(context: ReadContext, target: EntitySet, navigation: Navigation, parentId: number): Record<string, unknown> | undefined {
-  const row = prepared(context.db, `SELECT ${target.select} FROM ${target.table} WHERE ${navigation.where}`).get(parentId) as Record<string, unknown> | undefined;
+function readOne(context: ReadContext, target: EntitySet, navigation: Navigation, parentId: Id): Record<string, unknown> | undefined {
+  const row = prepared(context.db, `SELECT ${target.select}, CAST(id AS TEXT) AS id_text FROM ${target.table} WHERE ${navigation.where}`).get(parentId) as Record<string, unknown> | undefined;
   if (row) budgetOf(context).spendRow(rowBytes(row));
   return row;
 }
@@ -255,7 +307,7 @@ function readOne(context: ReadContext, target: EntitySet, navigation: Navigation
 /** Restrict a collection to the children of one parent (a navigation property). */
 export interface ParentScope {
   where: string;
-  parameter: number;
+  parameter: Id;
 }
 
 function nextLink(collectionUrl: string, rawQuery: string | undefined, top: number, skip: number): string {
@@ -281,7 +333,7 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
   // the end before any nested query runs (a nested one may use the same statement), spending the
   // budget row by row: a read that would pass it stops in the middle.
   const rows: Record<string, unknown>[] = [];
-  for (const row of prepared(context.db, `SELECT ${set.select} FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`).iterate(...whereParameters, ...order.parameters, top + 1, skip) as IterableIterator<Record<string, unknown>>) {
+  for (const row of prepared(context.db, `SELECT ${set.select}, CAST(id AS TEXT) AS id_text FROM ${set.table} ${whereText} ORDER BY ${order.text} LIMIT ? OFFSET ?`).iterate(...whereParameters, ...order.parameters, top + 1, skip) as IterableIterator<Record<string, unknown>>) {
     rows.push(row);
     if (rows.length <= top) budget.spendRow(rowBytes(row));
   }
@@ -300,9 +352,9 @@ export function readCollection(context: ReadContext, set: EntitySet, options: Qu
 }
 
 /** One entity, or undefined when the id is unknown. */
-export function readEntity(context: ReadContext, setName: EntitySetName, id: number, options: QueryOptions): Record<string, unknown> | undefined {
+export function readEntity(context: ReadContext, setName: EntitySetName, id: Id, options: QueryOptions): Record<string, unknown> | undefined {
   const set = ENTITY_SETS[setName];
-  const row = prepared(context.db, `SELECT ${set.select} FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+  const row = prepared(context.db, `SELECT ${set.select}, CAST(id AS TEXT) AS id_text FROM ${set.table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   budgetOf(context).spendRow(rowBytes(row));
   return entityJson(context, set, row, options);
@@ -332,11 +384,13 @@ function errorResponse(status: number, message: string): ReadResponse {
 class ResourceError extends Error {}
 
 /** `Things(12)/Datastreams` → { set, id, navigation }, or undefined for no such resource. */
-export function parseResourcePath(path: string): { set: EntitySetName; id?: number; navigation?: string } | undefined {
-  const match = /^([A-Za-z]+)(?:\((\d{1,15})\))?(?:\/([A-Za-z]+))?$/.exec(path);
+export function parseResourcePath(path: string): { set: EntitySetName; id?: Id; navigation?: string } | undefined {
+  const match = /^([A-Za-z]+)(?:\((\d{1,19})\))?(?:\/([A-Za-z]+))?$/.exec(path);
   if (!match || !isEntitySetName(match[1]!)) return undefined;
   if (match[3] && !match[2]) return undefined;
-  return { set: match[1], id: match[2] ? Number(match[2]) : undefined, navigation: match[3] };
+  const id = match[2] ? idFromText(match[2]) : undefined;
+  if (match[2] && id === undefined) return undefined;
+  return { set: match[1], id, navigation: match[3] };
 }
 
 function withTransitions(context: ReadContext, set: EntitySetName, value: Record<string, unknown>): Record<string, unknown> {
@@ -356,7 +410,7 @@ export function executeRead(db: Database, request: ReadRequest, budget: ReadBudg
   const context: ReadContext = { db, baseUrl: request.baseUrl, budget };
   try {
     const body = db.transaction(() => answer(context, request))();
-    const json = JSON.stringify(body);
+    const json = stringify(body);
     // Exact: the estimate above counts characters, the limit is bytes.
     if (json.length > budget.limits.maximumResponseBytes || Buffer.byteLength(json) > budget.limits.maximumResponseBytes) throw budget.bytesError();
     budget.checkTime();
@@ -368,11 +422,60 @@ export function executeRead(db: Database, request: ReadRequest, budget: ReadBudg
   }
 }
 
+const DATA_ARRAY_COMPONENTS = ['id', 'phenomenonTime', 'resultTime', 'result', 'parameters', 'FeatureOfInterest/id'] as const;
+type DataArrayComponent = (typeof DATA_ARRAY_COMPONENTS)[number];
+
+/**
+ * A collection of Observations in the data-array form of §14.3: one item per Datastream with its
+ * `components` (from $select, or all) and one array of values per observation, in the order read.
+ */
+function readDataArray(context: ReadContext, options: QueryOptions, scope: ParentScope | undefined, collectionUrl: string | undefined, rawQuery: string): unknown {
+  if (options.expand) throw new QueryError('$resultFormat=dataArray: $expand cannot be combined with it');
+  const components = (options.select ?? [...DATA_ARRAY_COMPONENTS]).map((name): DataArrayComponent => {
+    const canonical = name === '@iot.id' ? 'id' : name === 'FeatureOfInterest/@iot.id' ? 'FeatureOfInterest/id' : name;
+    if (!(DATA_ARRAY_COMPONENTS as readonly string[]).includes(canonical)) throw new QueryError(`$select with $resultFormat=dataArray: one of ${DATA_ARRAY_COMPONENTS.join(', ')}, not ${JSON.stringify(name.slice(0, 100))}`);
+    return canonical as DataArrayComponent;
+  });
+  const collection = readCollection(context, ENTITY_SETS.Observations, { ...options, select: undefined, resultFormat: undefined }, scope, collectionUrl, rawQuery);
+  // Ids as text: exact past 2^53.
+  const ids = collection.value.map((o) => String(idOf(String(o['@iot.selfLink']).slice(String(o['@iot.selfLink']).lastIndexOf('(') + 1, -1))));
+  const links = new Map<string, { datastreamId: string; featureOfInterestId: string | null }>();
+  for (const row of prepared(context.db, 'SELECT CAST(id AS TEXT) AS id, CAST(datastream_id AS TEXT) AS datastream_id, CAST(feature_of_interest_id AS TEXT) AS feature_of_interest_id FROM observations WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))').iterate(JSON.stringify(ids)) as IterableIterator<{ id: string; datastream_id: string; feature_of_interest_id: string | null }>) {
+    links.set(row.id, { datastreamId: row.datastream_id, featureOfInterestId: row.feature_of_interest_id });
+  }
+  const groups = new Map<string, unknown[][]>();
+  collection.value.forEach((observation, i) => {
+    const link = links.get(ids[i]!)!;
+    let rows = groups.get(link.datastreamId);
+    if (!rows) groups.set(link.datastreamId, (rows = []));
+    const featureOfInterestId = link.featureOfInterestId === null ? null : idJson(idOf(link.featureOfInterestId));
+    rows.push(components.map((c) => (c === 'id' ? observation['@iot.id'] : c === 'FeatureOfInterest/id' ? featureOfInterestId : (observation[c] ?? null))));
+  });
+  const value = [...groups].map(([datastreamId, dataArray]) => ({
+    'Datastream@iot.navigationLink': `${context.baseUrl}/Datastreams(${datastreamId})`,
+    components,
+    'dataArray@iot.count': dataArray.length,
+    dataArray,
+  }));
+  return {
+    ...(collection['@iot.count'] !== undefined ? { '@iot.count': collection['@iot.count'] } : {}),
+    ...(collection['@iot.nextLink'] ? { '@iot.nextLink': collection['@iot.nextLink'] } : {}),
+    value,
+  };
+}
+
 function answer(context: ReadContext, request: ReadRequest): unknown {
   const resource = parseResourcePath(request.path);
   if (!resource) throw new ResourceError(`no such resource: ${request.path.slice(0, 200)}`);
   const { set, id, navigation } = resource;
   const { options } = request;
+  if (options.resultFormat) {
+    const observations = set === 'Observations' ? id === undefined : navigation !== undefined && own(ENTITY_SETS[set].navigation, navigation)?.target === 'Observations' && own(ENTITY_SETS[set].navigation, navigation)!.many;
+    if (!observations) throw new QueryError('$resultFormat=dataArray: only on a collection of Observations');
+    if (id === undefined) return readDataArray(context, options, undefined, undefined, request.rawQuery);
+    if (!prepared(context.db, `SELECT 1 FROM ${ENTITY_SETS[set].table} WHERE id = ?`).get(id)) throw new ResourceError(`${set}(${id}) does not exist`);
+    return readDataArray(context, options, { where: ENTITY_SETS[set].navigation[navigation!]!.where, parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
+  }
   if (id === undefined) {
     const result = readCollection(context, ENTITY_SETS[set], options, undefined, undefined, request.rawQuery);
     result.value.forEach((v) => withTransitions(context, set, v));
@@ -388,7 +491,7 @@ function answer(context: ReadContext, request: ReadRequest): unknown {
   if (!prepared(context.db, `SELECT 1 FROM ${ENTITY_SETS[set].table} WHERE id = ?`).get(id)) throw new ResourceError(`${set}(${id}) does not exist`);
   const target = ENTITY_SETS[nav.target];
   if (nav.many) return readCollection(context, target, options, { where: nav.where, parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
-  const row = prepared(context.db, `SELECT id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: number } | undefined;
+  const row = prepared(context.db, `SELECT CAST(id AS TEXT) AS id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: string } | undefined;
   if (!row) throw new ResourceError(`${set}(${id})/${navigation} does not exist`);
-  return readEntity(context, nav.target, row.id, options);
+  return readEntity(context, nav.target, idOf(row.id), options);
 }

@@ -6,7 +6,9 @@
  *   GET  /v1.1/{Set}[(id)[/{Navigation}]]         $top $skip $count $orderby $filter $select $expand
  *   POST /v1.1/{Things|Locations|Sensors|ObservedProperties|Datastreams|Observations}
  *   POST /v1.1/Datastreams(id)/Observations
- *   POST /v1.1/CreateObservations                 data arrays (§14.4), one transaction
+ *   POST /v1.1/{FeaturesOfInterest|HistoricalLocations}
+ *   PATCH, DELETE /v1.1/{Set}(id)                 §10.3, §10.4 (DELETE with the standard's cascade)
+ *   POST /v1.1/CreateObservations                 data arrays (§14.4): each row its selfLink or "error"
  *   POST /v1.1/Incidents(id)/Actions              {"action": "acknowledge", "by": "张工"}; the emergency log:
  *                                                 {"action": "notify"|"arrive", "unit": "gas-company", "by": …},
  *                                                 {"action": "note", "note": "…", "by": …}
@@ -18,10 +20,12 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BadRequestError, type MonitoringDatabase, type NewObservation } from './database.ts';
-import { ENTITY_SETS, type EntitySetName } from './entities.ts';
+import { BadRequestError, type MonitoringDatabase, type NewObservation, type WriteResult } from './database.ts';
+import { STANDARD_ENTITY_SETS, type EntitySetName } from './entities.ts';
 import { parseOptions, queryParameters, QueryError } from './odata.ts';
-import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, incidentActionSchema, locationSchema, observationSchema, observedPropertySchema, sensorSchema, thingSchema, type TimeRules } from './payloads.ts';
+import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, featureOfInterestSchema, historicalLocationSchema, incidentActionSchema, isPatchSetName, locationSchema, observationSchema, observedPropertySchema, patchSchemas, sensorSchema, thingSchema, type TimeRules } from './payloads.ts';
+import { instantMilliseconds } from '../instants.ts';
+import { idFromText, stringify, type Id } from './ids.ts';
 import { readEntity, type ReadContext } from './read.ts';
 import { sendReadAnswer, type ReadExecutor } from './read-pool.ts';
 import type { StreamHub } from './stream.ts';
@@ -77,22 +81,27 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     void reply.status(status).send({ code: status, type: 'error', message: status === 500 ? 'internal error' : error.message });
   });
 
-  const reply201 = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: number) => {
+  const reply201 = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: Id) => {
     const entity = readEntity(context(request), set, id, {});
-    return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).send(entity);
+    // stringify: ids past 2^53 keep their digits.
+    return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).type('application/json; charset=utf-8').send(stringify(entity));
   };
 
   const serviceRoot = (request: FastifyRequest) => ({
-    value: Object.keys(ENTITY_SETS).map((name) => ({ name, url: `${baseUrlOf(request)}/${name}` })),
+    // The standard's entity sets only: the extensions (Incidents, Stream) are named under serverSettings.
+    value: STANDARD_ENTITY_SETS.map((name) => ({ name, url: `${baseUrlOf(request)}/${name}` })),
     serverSettings: {
       conformance: [
         'http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel',
         'http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities',
         'http://www.opengis.net/spec/iot_sensing/1.1/req/request-data',
-        'http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete/create-entity',
+        'http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete',
         'http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array',
       ],
-      extensions: { Incidents: 'lifeline incidents with their lifecycle (cim-twin)', Stream: 'Server-Sent Events of observations and incidents (cim-twin)' },
+      extensions: {
+        Incidents: { description: 'lifeline incidents with their lifecycle (cim-twin)', url: `${baseUrlOf(request)}/Incidents` },
+        Stream: { description: 'Server-Sent Events of observations and incidents (cim-twin)', url: `${baseUrlOf(request)}/Stream` },
+      },
     },
   });
   app.get(base, DATA_ROUTE, async (request) => serviceRoot(request));
@@ -129,24 +138,29 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     hub.publish(result);
     return result;
   };
+  /** A create that may have written observations (a deep insert): they go to the stream after the commit. */
+  const created = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, outcome: { id: Id; written: WriteResult }) => {
+    if (outcome.written.observations.length) hub.publish(outcome.written);
+    return reply201(reply, request, set, outcome.id);
+  };
 
   app.post(`${base}/*`, DATA_ROUTE, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     if (path === 'CreateObservations') {
+      // A malformed body is a 400; a bad row is answered in its place (§14.4: "error"), the others are stored.
       const groups = parse(createObservationsSchema, request.body);
       const rules = timeRules();
-      const observations: NewObservation[] = [];
+      const rows: (NewObservation | string)[] = [];
       for (const [g, group] of groups.entries()) {
         if (!group.components.includes('result')) throw new HttpError(400, `${g}.components: must include result`);
-        for (let row = 0; row < group.dataArray.length; row++) {
-          const observation = readDataArrayRow(group.components, group.dataArray[row], group.Datastream['@iot.id'], rules);
-          if (typeof observation === 'string') throw new HttpError(400, `${g}.dataArray.${row}: ${observation}`);
-          observations.push(observation);
-        }
+        for (let row = 0; row < group.dataArray.length; row++) rows.push(readDataArrayRow(group.components, group.dataArray[row], group.Datastream['@iot.id'], rules));
       }
-      const result = ingest(observations);
+      const { outcomes, written } = database.insertObservationRows(rows);
+      hub.publish(written);
       const baseUrl = baseUrlOf(request);
-      return reply.status(201).send(result.observations.map((o) => `${baseUrl}/Observations(${o.id})`));
+      const failures = outcomes.filter((o) => 'error' in o).length;
+      if (failures) request.log.info(`CreateObservations: ${failures} of ${outcomes.length} rows refused, first: ${(outcomes.find((o) => 'error' in o) as { error: string }).error}`);
+      return reply.status(201).send(outcomes.map((o) => ('id' in o ? `${baseUrl}/Observations(${o.id})` : 'error')));
     }
     const incidentAction = /^Incidents\((\d{1,15})\)\/Actions$/.exec(path);
     if (incidentAction) {
@@ -171,7 +185,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     }
     switch (path) {
       case 'Things':
-        return reply201(reply, request, 'Things', database.createThing(parse(thingSchema, request.body)));
+        return created(reply, request, 'Things', database.createThing(parse(thingSchema, request.body)));
       case 'Locations':
         return reply201(reply, request, 'Locations', database.createLocation(parse(locationSchema, request.body)));
       case 'Sensors':
@@ -180,10 +194,46 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
         return reply201(reply, request, 'ObservedProperties', database.createObservedProperty(parse(observedPropertySchema, request.body)));
       case 'Datastreams': {
         const body = parse(datastreamSchema, request.body);
-        return reply201(reply, request, 'Datastreams', database.createDatastream(body.Thing['@iot.id'], body));
+        return created(reply, request, 'Datastreams', database.createDatastream(body.Thing['@iot.id'], body));
+      }
+      case 'FeaturesOfInterest':
+        return reply201(reply, request, 'FeaturesOfInterest', database.createFeatureOfInterest(parse(featureOfInterestSchema, request.body)));
+      case 'HistoricalLocations': {
+        const body = parse(historicalLocationSchema, request.body);
+        return reply201(reply, request, 'HistoricalLocations', database.createHistoricalLocation(body, instantMilliseconds(body.time)!));
       }
       default:
         throw new HttpError(path.startsWith('Incidents') ? 405 : 404, `cannot POST to ${path.slice(0, 200)}`);
     }
+  });
+
+  /** `Things(12)` → the set and id of an entity that PATCH and DELETE may reach. */
+  const entityOf = (request: FastifyRequest, verb: string) => {
+    const path = (request.params as { '*': string })['*'];
+    const match = /^([A-Za-z]+)\((\d{1,19})\)$/.exec(path);
+    const id = match ? idFromText(match[2]!) : undefined;
+    if (match && id === undefined) throw new HttpError(404, `${path.slice(0, 200)} does not exist`);
+    if (match && isPatchSetName(match[1]!)) return { set: match[1], id: id! };
+    if (match?.[1] === 'Incidents') throw new HttpError(405, `cannot ${verb} ${path.slice(0, 200)}: incidents change through their Actions`);
+    throw new HttpError(404, `cannot ${verb} ${path.slice(0, 200)}`);
+  };
+
+  app.patch(`${base}/*`, DATA_ROUTE, async (request, reply) => {
+    const { set, id } = entityOf(request, 'PATCH');
+    const body = parse(patchSchemas[set] as z.ZodType<Record<string, unknown>>, request.body);
+    if ('phenomenonTime' in body || 'resultTime' in body) {
+      // The same bound on future times as a create.
+      const observation = observationOf({ result: 0, ...body } as Parameters<typeof observationOf>[0], 0, timeRules());
+      if (typeof observation === 'string') throw new HttpError(400, observation);
+    }
+    if (!database.update(set, id, body as never)) throw new HttpError(404, `${set}(${id}) does not exist`);
+    const entity = readEntity(context(request), set, id, {});
+    return reply.status(200).type('application/json; charset=utf-8').send(stringify(entity));
+  });
+
+  app.delete(`${base}/*`, DATA_ROUTE, async (request, reply) => {
+    const { set, id } = entityOf(request, 'DELETE');
+    if (!database.delete(set, id)) throw new HttpError(404, `${set}(${id}) does not exist`);
+    return reply.status(200).send();
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: SensorThings entities, observations, incidents.
   `
   CREATE TABLE things (
@@ -67,6 +67,35 @@ const MIGRATIONS: string[] = [
   // 2: the linked unit of an emergency-log entry (notify, arrive).
   `
   ALTER TABLE incident_events ADD COLUMN unit TEXT;
+  `,
+  // 3: FeaturesOfInterest (one generated per Location, reused), HistoricalLocations, phenomenon-time
+  // intervals (an end; null for an instant). Observations stored before get their Thing's FOI.
+  `
+  CREATE TABLE features_of_interest (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    encoding_type TEXT NOT NULL, feature TEXT NOT NULL, lon REAL, lat REAL, properties TEXT,
+    location_id INTEGER REFERENCES locations (id) ON DELETE SET NULL
+  );
+  CREATE UNIQUE INDEX features_of_interest_location ON features_of_interest (location_id) WHERE location_id IS NOT NULL;
+  ALTER TABLE observations ADD COLUMN phenomenon_time_end INTEGER;
+  ALTER TABLE observations ADD COLUMN feature_of_interest_id INTEGER REFERENCES features_of_interest (id) ON DELETE CASCADE;
+  CREATE INDEX observations_feature_of_interest ON observations (feature_of_interest_id);
+  CREATE TABLE historical_locations (
+    id INTEGER PRIMARY KEY, thing_id INTEGER NOT NULL REFERENCES things (id) ON DELETE CASCADE, time INTEGER NOT NULL
+  );
+  CREATE INDEX historical_locations_thing ON historical_locations (thing_id, time);
+  CREATE TABLE historical_location_locations (
+    historical_location_id INTEGER NOT NULL REFERENCES historical_locations (id) ON DELETE CASCADE,
+    location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    PRIMARY KEY (historical_location_id, location_id)
+  );
+  CREATE INDEX historical_location_locations_location ON historical_location_locations (location_id);
+  INSERT INTO features_of_interest (name, description, encoding_type, feature, lon, lat, location_id)
+    SELECT name, description, encoding_type, location, lon, lat, id FROM locations WHERE id IN (SELECT location_id FROM thing_locations);
+  UPDATE observations SET feature_of_interest_id = (
+    SELECT f.id FROM datastreams d JOIN features_of_interest f
+      ON f.location_id = (SELECT max(location_id) FROM thing_locations WHERE thing_id = d.thing_id)
+    WHERE d.id = observations.datastream_id);
   `,
 ];
 
