@@ -33,10 +33,10 @@ export function seedSensors(database: MonitoringDatabase, sites: readonly Sensor
       if (existing.has(site.key)) continue;
       const property = OBSERVED_PROPERTIES[site.property];
       if (!sensorIds.has(site.property)) {
-        sensorIds.set(site.property, database.createSensor({ name: property.sensor, description: `${property.zh}（模拟）`, encodingType: 'text/plain', metadata: 'cim-twin lifeline simulator' }));
-        propertyIds.set(site.property, database.createObservedProperty({ name: site.property, definition: `urn:cim-twin:observed-property:${site.property}`, description: property.zh }));
+        sensorIds.set(site.property, Number(database.createSensor({ name: property.sensor, description: `${property.zh}（模拟）`, encodingType: 'text/plain', metadata: 'cim-twin lifeline simulator' })));
+        propertyIds.set(site.property, Number(database.createObservedProperty({ name: site.property, definition: `urn:cim-twin:observed-property:${site.property}`, description: property.zh })));
       }
-      const thingId = database.createThing(thingSchema.parse(thingOf(site, sensorIds.get(site.property)!, propertyIds.get(site.property)!)));
+      const { id: thingId } = database.createThing(thingSchema.parse(thingOf(site, sensorIds.get(site.property)!, propertyIds.get(site.property)!)));
       created++;
       if (options.readingAtMs !== undefined) {
         const { id } = db.prepare('SELECT id FROM datastreams WHERE thing_id = ?').get(thingId) as { id: number };
