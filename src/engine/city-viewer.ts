@@ -28,7 +28,7 @@ import { CaseLayer } from './case-layer.ts';
 import { ringRadii } from '../domain/emergency/impact.ts';
 import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
-import { isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
+import { DESIRED_TILES_ONLY, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
@@ -236,7 +236,7 @@ export class CityViewer {
           this.store.getState().setPendingTiles(total);
         },
         onContentFailed: (message) => this.store.getState().setLayerStatus(config.id, 'ready', message),
-      });
+      }, config.kind === 'pipelines' ? DESIRED_TILES_ONLY : {});
       if (this.destroyed) {
         layer.destroy();
         return;

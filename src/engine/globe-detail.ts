@@ -21,10 +21,24 @@ export const CESIUM_GLOBE_SCREEN_SPACE_ERROR = 2;
 export const GLOBE_SCREEN_SPACE_ERROR = 8;
 
 /** Set the globe's error; returns the function that puts Cesium's default back. */
+/** Cesium's default: more tiles of a subtree still loading than this, and their ancestor is loaded and drawn first. */
+export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
+/**
+ * Ours: more than the tiles of any view (about 30 under a street, at the level cap), so the globe loads the
+ * tiles in view at once instead of each ancestor level first. Cesium's limit shows something
+ * coarse sooner; here every level costs frames that take a second each in software WebGL, and
+ * the picture the user waits for is the finished one.
+ */
+export const LOADING_DESCENDANT_LIMIT = 200;
+
+/** Set the globe's error and loading limit; returns the function that puts Cesium's defaults back. */
 export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN_SPACE_ERROR): () => void {
   viewer.scene.globe.maximumScreenSpaceError = screenSpaceError;
+  viewer.scene.globe.loadingDescendantLimit = LOADING_DESCENDANT_LIMIT;
   return () => {
-    if (!viewer.isDestroyed()) viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
+    if (viewer.isDestroyed()) return;
+    viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
+    viewer.scene.globe.loadingDescendantLimit = CESIUM_LOADING_DESCENDANT_LIMIT;
   };
 }
 
@@ -48,6 +62,17 @@ export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
 
   override getLevelMaximumGeometricError(level: number): number {
     return level >= this.detailLevel ? 0 : super.getLevelMaximumGeometricError(level);
+  }
+
+  /**
+   * Every tile of the ellipsoid exists. Cesium's own provider answers "unknown", and the globe
+   * then refines a tile only after its own mesh has arrived (GlobeSurfaceTileProvider.canRefine),
+   * one level per few frames: 8 m under a street, fourteen levels of round trips through the
+   * mesh worker, each a frame of over a second in software WebGL, before the tiles in view could
+   * even be asked for. Known availability lets the traversal reach the tiles in view at once.
+   */
+  override getTileDataAvailable(_x: number, _y: number, _level: number): boolean {
+    return true;
   }
 }
 
