@@ -23,7 +23,10 @@ export interface TilesetLayerCallbacks {
  * Cesium's default traversal loads every level on the way down, so under a street it fetched and
  * decoded the whole network's top line tile (1.5 MB) and the four below it (1.6 MB), none of
  * them drawn there once the tube tiles were in, about half the tiles it loaded. While a new view's tiles load, the
- * pipes there appear at once instead of coarse first.
+ * pipes there appear at once instead of coarse first. Cesium turned skipping off by default
+ * (CesiumGS/cesium#8631, #8636) for artifacts where a loaded ancestor is drawn under its
+ * descendants: with only the desired tiles loaded that happens only while moving, and lines under
+ * their own tubes are the mildest case of it. The buildings (additive, 20 tiles) keep the default.
  */
 export const DESIRED_TILES_ONLY = { skipLevelOfDetail: true, immediatelyLoadDesiredLevelOfDetail: true } as const;
 
