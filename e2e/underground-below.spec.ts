@@ -51,7 +51,7 @@ test('below the ground at street level the view is calm earth under the horizon,
   expect(scene.globeError).toBeGreaterThan(2);
   expect(scene.globeTiles).toBeLessThan(100);
   // Nor past the level where the smooth ellipsoid has any detail left (it went to 19–21 before: src/engine/globe-detail.ts).
-  expect(scene.globeLevel).toBeLessThanOrEqual(14);
+  expect(scene.globeLevel).toBeLessThanOrEqual(12);
   const shot = await expectCanvasRendered(page, 0.05);
   // Below the horizon, between the side panels: an even earth colour, not black noise.
   const below = regionStatistics(shot, 280, 330, 900, 640);

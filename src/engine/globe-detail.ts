@@ -24,7 +24,7 @@ export const GLOBE_SCREEN_SPACE_ERROR = 8;
 /** Cesium's default: more tiles of a subtree still loading than this, and their ancestor is loaded and drawn first. */
 export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
 /**
- * Ours: more than the tiles of any view (about 30 under a street, at the level cap), so the globe loads the
+ * Ours: more than the tiles of any view (about 30 under a street with the cap at level 14), so the globe loads the
  * tiles in view at once instead of each ancestor level first. Cesium's limit shows something
  * coarse sooner; here every level costs frames that take a second each in software WebGL, and
  * the picture the user waits for is the finished one.
@@ -47,12 +47,15 @@ export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN
  * errors as if it were a 64-post heightmap (78 km at level 0, halving per level), so with no
  * terrain at all the globe near a camera a few metres from the ground still refines level after
  * level: 8 m under a street it went down to level 19–21, each level costing a few software-WebGL
- * frames of loading before the next could start. A level-14 tile is about 2.4 km across and its
- * 16 × 16 mesh is off the ellipsoid by under 0.2 mm (chord sagitta of its 160 m cells), far under
- * a pixel from any camera; and the ground image is one texture whatever the level. The opening view
- * (1,350 m up) needs level 13 at most, so above the ground nothing changes.
+ * frames of loading before the next could start. A level-12 tile is about 4.9 km across and its
+ * 16 × 16 mesh is off the ellipsoid by about 2 mm (chord sagitta of its 330 m cells): from 8 m
+ * away a quarter of a pixel, from farther less; and the ground image is one texture whatever the
+ * level. Each level below the cap adds a ring of tiles around the camera: under a street the cap
+ * at 14 left about 30 globe tiles to load and to draw twice (front and back faces), at 12 about a
+ * third of that. The opening view (1,350 m up) used level 13 at most: it gets one level coarser,
+ * the same picture.
  */
-export const ELLIPSOID_DETAIL_LEVEL = 14;
+export const ELLIPSOID_DETAIL_LEVEL = 12;
 
 /** The ellipsoid, with no refinement below ELLIPSOID_DETAIL_LEVEL (its error there is 0). */
 export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
