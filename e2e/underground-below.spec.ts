@@ -47,6 +47,7 @@ test('below the ground at street level the view is calm earth under the horizon,
   // Under the surface there is no sky to draw: the star box showed through as white speckles and
   // the atmosphere as a yellow band across the middle.
   expect(scene).toMatchObject({ atmosphere: false, stars: false, sun: false });
+  test.info().annotations.push({ type: 'globe tiles', description: `${scene.globeTiles}, deepest level ${scene.globeLevel}` });
   // The ground near the camera no longer refines without end (199 globe tiles over levels 9–21 before).
   expect(scene.globeError).toBeGreaterThan(2);
   expect(scene.globeTiles).toBeLessThan(100);
