@@ -107,6 +107,8 @@ export class CityViewer {
   private groundSettled = false;
   private cameraSettled = false;
   private layersSettled = false;
+  /** Frames drawn in a row with everything in view loaded (see checkReady). */
+  private completeFrames = 0;
   private destroyed = false;
 
   constructor(private readonly options: CityViewerOptions) {
@@ -263,7 +265,17 @@ export class CityViewer {
     if (layersLoading || !scene.globe.tilesLoaded) scene.requestRender();
     // Ready means the picture is complete: the globe tiles in view are in, though Cesium may still
     // be preloading their ancestors (which nobody sees until zooming out).
-    if (layersLoading || !globeViewLoaded(scene.globe)) return;
+    if (layersLoading || !globeViewLoaded(scene.globe)) {
+      this.completeFrames = 0;
+      return;
+    }
+    // The globe finishes loading tiles after the frame is drawn (QuadtreePrimitive.endFrame), so
+    // the frame that first finds its queues empty does not show its last tiles yet: the next one
+    // does (measured under a street: ready one 2 s frame before the picture was complete).
+    if (++this.completeFrames < 2) {
+      scene.requestRender();
+      return;
+    }
     const state = this.store.getState();
     // Sensors are part of the picture when their layer is shown: ready waits for their first load
     // (or for the connection to have failed, which the banner shows), so it means what is seen is complete.
