@@ -24,7 +24,7 @@ export const GLOBE_SCREEN_SPACE_ERROR = 8;
 /** Cesium's default: more tiles of a subtree still loading than this, and their ancestor is loaded and drawn first. */
 export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
 /**
- * Ours: more than the tiles of any view (about 30 under a street with the cap at level 14), so the globe loads the
+ * Ours: more than the tiles of any view (32 under a street with the cap at level 14, 24 at 12), so the globe loads the
  * tiles in view at once instead of each ancestor level first. Cesium's limit shows something
  * coarse sooner; here every level costs frames that take a second each in software WebGL, and
  * the picture the user waits for is the finished one.
@@ -51,8 +51,8 @@ export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN
  * 16 × 16 mesh is off the ellipsoid by about 2 mm (chord sagitta of its 330 m cells): from 8 m
  * away a quarter of a pixel, from farther less; and the ground image is one texture whatever the
  * level. Each level below the cap adds a ring of tiles around the camera: under a street the cap
- * at 14 left about 30 globe tiles to load and to draw twice (front and back faces), at 12 about a
- * third of that. The opening view (1,350 m up) used level 13 at most: it gets one level coarser,
+ * at 14 left 32 globe tiles to load and to draw twice (front and back faces), at 12 there are 24
+ * (levels 7–12). The opening view (1,350 m up) used level 13 at most: it gets one level coarser,
  * the same picture.
  */
 export const ELLIPSOID_DETAIL_LEVEL = 12;
