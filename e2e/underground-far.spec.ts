@@ -3,6 +3,7 @@ import { PNG } from 'pngjs';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts';
+import { pipePixels } from './pipe-pixels.ts';
 
 /**
  * The underground view from the opening camera (about 1,350 m up, pitch −35°): the network must be
@@ -10,42 +11,6 @@ import { expect, expectCanvasRendered, test, waitForReady } from './fixtures.ts'
  * The same view with the pipelines layer hidden is the reference: pixels that change between the
  * two and have a CJJ 61 hue are pipe pixels.
  */
-
-/** Hues (degrees) of the saturated CJJ 61 colours of the demo's types (src/domain/pipelines.ts). */
-const CJJ61_HUES = { water: 180, gas: 300, telecom: 120, power: 0, 'heat or drainage brown': 30 } as const;
-
-function hueAndChroma(r: number, g: number, b: number): { hue: number; chroma: number } {
-  const max = Math.max(r, g, b);
-  const min = Math.min(r, g, b);
-  const chroma = max - min;
-  if (chroma === 0) return { hue: 0, chroma };
-  let hue = max === r ? ((g - b) / chroma) % 6 : max === g ? (b - r) / chroma + 2 : (r - g) / chroma + 4;
-  hue *= 60;
-  return { hue: hue < 0 ? hue + 360 : hue, chroma };
-}
-
-/** Pixels that differ between the two pictures and have a CJJ 61 hue in the first, by type; and where they are. */
-function pipePixels(withPipes: Buffer, withoutPipes: Buffer): { counts: Record<string, number>; at: [number, number][] } {
-  const a = PNG.sync.read(withPipes);
-  const b = PNG.sync.read(withoutPipes);
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  const counts: Record<string, number> = Object.fromEntries(Object.keys(CJJ61_HUES).map((k) => [k, 0]));
-  const at: [number, number][] = [];
-  for (let i = 0; i < a.data.length; i += 4) {
-    const difference = Math.abs(a.data[i]! - b.data[i]!) + Math.abs(a.data[i + 1]! - b.data[i + 1]!) + Math.abs(a.data[i + 2]! - b.data[i + 2]!);
-    if (difference < 45) continue;
-    const { hue, chroma } = hueAndChroma(a.data[i]!, a.data[i + 1]!, a.data[i + 2]!);
-    if (chroma < 40) continue;
-    for (const [type, target] of Object.entries(CJJ61_HUES)) {
-      const off = Math.min(Math.abs(hue - target), 360 - Math.abs(hue - target));
-      if (off <= 20) {
-        counts[type]!++;
-        at.push([(i / 4) % a.width, Math.floor(i / 4 / a.width)]);
-      }
-    }
-  }
-  return { counts, at };
-}
 
 async function settledShot(page: Page): Promise<Buffer> {
   await page.waitForFunction(() => window.__cimTwin!.store.getState().pendingTiles === 0 && document.body.dataset.ready === 'tiles', null, { timeout: 180_000, polling: 250 });

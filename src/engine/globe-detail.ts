@@ -21,10 +21,24 @@ export const CESIUM_GLOBE_SCREEN_SPACE_ERROR = 2;
 export const GLOBE_SCREEN_SPACE_ERROR = 8;
 
 /** Set the globe's error; returns the function that puts Cesium's default back. */
+/** Cesium's default: more tiles of a subtree still loading than this, and their ancestor is loaded and drawn first. */
+export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
+/**
+ * Ours: more than the tiles of any view (32 under a street with the cap at level 14, 24 at 12), so the globe loads the
+ * tiles in view at once instead of each ancestor level first. Cesium's limit shows something
+ * coarse sooner; here every level costs frames that take a second each in software WebGL, and
+ * the picture the user waits for is the finished one.
+ */
+export const LOADING_DESCENDANT_LIMIT = 200;
+
+/** Set the globe's error and loading limit; returns the function that puts Cesium's defaults back. */
 export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN_SPACE_ERROR): () => void {
   viewer.scene.globe.maximumScreenSpaceError = screenSpaceError;
+  viewer.scene.globe.loadingDescendantLimit = LOADING_DESCENDANT_LIMIT;
   return () => {
-    if (!viewer.isDestroyed()) viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
+    if (viewer.isDestroyed()) return;
+    viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
+    viewer.scene.globe.loadingDescendantLimit = CESIUM_LOADING_DESCENDANT_LIMIT;
   };
 }
 
@@ -33,12 +47,15 @@ export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN
  * errors as if it were a 64-post heightmap (78 km at level 0, halving per level), so with no
  * terrain at all the globe near a camera a few metres from the ground still refines level after
  * level: 8 m under a street it went down to level 19–21, each level costing a few software-WebGL
- * frames of loading before the next could start. A level-14 tile is about 2.4 km across and its
- * 16 × 16 mesh is off the ellipsoid by under 0.2 mm (chord sagitta of its 160 m cells), far under
- * a pixel from any camera; and the ground image is one texture whatever the level. The opening view
- * (1,350 m up) needs level 13 at most, so above the ground nothing changes.
+ * frames of loading before the next could start. A level-12 tile is about 4.9 km across and its
+ * 16 × 16 mesh is off the ellipsoid by about 2 mm (chord sagitta of its 330 m cells): from 8 m
+ * away a quarter of a pixel, from farther less; and the ground image is one texture whatever the
+ * level. Each level below the cap adds a ring of tiles around the camera: under a street the cap
+ * at 14 left 32 globe tiles to load and to draw twice (front and back faces), at 12 there are 24
+ * (levels 7–12). The opening view (1,350 m up) used level 13 at most: it gets one level coarser,
+ * the same picture.
  */
-export const ELLIPSOID_DETAIL_LEVEL = 14;
+export const ELLIPSOID_DETAIL_LEVEL = 12;
 
 /** The ellipsoid, with no refinement below ELLIPSOID_DETAIL_LEVEL (its error there is 0). */
 export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
@@ -48,6 +65,17 @@ export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
 
   override getLevelMaximumGeometricError(level: number): number {
     return level >= this.detailLevel ? 0 : super.getLevelMaximumGeometricError(level);
+  }
+
+  /**
+   * Every tile of the ellipsoid exists. Cesium's own provider answers "unknown", and the globe
+   * then refines a tile only after its own mesh has arrived (GlobeSurfaceTileProvider.canRefine),
+   * one level per few frames: 8 m under a street, fourteen levels of round trips through the
+   * mesh worker, each a frame of over a second in software WebGL, before the tiles in view could
+   * even be asked for. Known availability lets the traversal reach the tiles in view at once.
+   */
+  override getTileDataAvailable(_x: number, _y: number, _level: number): boolean {
+    return true;
   }
 }
 

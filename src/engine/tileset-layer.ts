@@ -18,6 +18,19 @@ export interface TilesetLayerCallbacks {
 }
 
 /**
+ * Load only the tiles the view wants, not the levels above them (Cesium's skipLevelOfDetail with
+ * immediatelyLoadDesiredLevelOfDetail). For the pipelines, whose levels replace one another:
+ * Cesium's default traversal loads every level on the way down, so under a street it fetched and
+ * decoded the whole network's top line tile (1.5 MB) and the four below it (1.6 MB), none of
+ * them drawn there once the tube tiles were in, about half the tiles it loaded. While a new view's tiles load, the
+ * pipes there appear at once instead of coarse first. Cesium turned skipping off by default
+ * (CesiumGS/cesium#8631, #8636) for artifacts where a loaded ancestor is drawn under its
+ * descendants: with only the desired tiles loaded that happens only while moving, and lines under
+ * their own tubes are the mildest case of it. The buildings (additive, 20 tiles) keep the default.
+ */
+export const DESIRED_TILES_ONLY = { skipLevelOfDetail: true, immediatelyLoadDesiredLevelOfDetail: true } as const;
+
+/**
  * Whether a feature's tile content is still loaded. Cesium unloads tiles as the camera moves;
  * a feature kept from an earlier pick must not be touched after that. (`content` is marked
  * private in Cesium's types, though it is the documented way to reach a feature's tile.)
@@ -73,10 +86,11 @@ export class TilesetLayer {
   ) {}
 
   /** Load a tileset. Rejects with an Error whose message names the URL. */
-  static async load(viewer: Viewer, id: string, url: string, idProperty: string, callbacks: TilesetLayerCallbacks): Promise<TilesetLayer> {
+  static async load(viewer: Viewer, id: string, url: string, idProperty: string, callbacks: TilesetLayerCallbacks, loading: Partial<typeof DESIRED_TILES_ONLY> = {}): Promise<TilesetLayer> {
     let tileset: Cesium3DTileset;
     try {
       tileset = await Cesium3DTileset.fromUrl(url, {
+        ...loading,
         maximumScreenSpaceError: 16,
         // Bounded cache: command-centre displays run for days (see DOMAIN.md).
         cacheBytes: 384 * 1024 * 1024,

@@ -1,9 +1,14 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { SENSOR_STATE_COLOURS, WARNING_LEVEL_NAMES, type WarningLevel } from '../../domain/monitoring/warning.ts';
 import { THRESHOLD_RULES } from '../../store/monitoring.ts';
 import { useApp, useMonitoringDictionary, useServices } from '../context.ts';
 import { timeOfDay } from './labels.tsx';
-import { SensorChart } from './SensorChart.tsx';
+
+/**
+ * The chart and ECharts with it (half of the viewer's own script) load when a sensor is first
+ * opened: the opening view does not need them, and evaluating them delayed the first tile requests.
+ */
+const SensorChart = lazy(() => import('./SensorChart.tsx').then((module) => ({ default: module.SensorChart })));
 
 const DAY_MS = 86_400_000;
 
@@ -87,7 +92,9 @@ export function SensorPanel() {
       ) : 'error' in history ? (
         <p className="error">{`${m.historyFailed}: ${history.error}`}</p>
       ) : (
-        <SensorChart points={history.points} unit={record.unitSymbol} rule={rule} />
+        <Suspense fallback={<p className="muted">{m.historyLoading}</p>}>
+          <SensorChart points={history.points} unit={record.unitSymbol} rule={rule} />
+        </Suspense>
       )}
       {record.assetId && (
         <button type="button" className="link" onClick={() => store.getState().select({ id: record.assetId! })}>
