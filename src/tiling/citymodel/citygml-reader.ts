@@ -47,6 +47,8 @@ export async function openCityGml(file: string): Promise<CityModelSource> {
     const ready: CityFeature[] = [];
     const stack: string[] = [];
     let sawRoot = false;
+    /** The last top-level object opened: malformed XML is reported in it (saxes may have unwound the stack). */
+    let lastTopId: string | undefined;
     // The top-level feature being read, its nested objects, and the geometry context.
     let top: { feature: CityFeature; all: OpenObject[]; byId: Map<string, PolygonRecord[]>; hrefs: { object: OpenObject; lod: string; id: string }[] } | undefined;
     const objects: OpenObject[] = [];
@@ -88,6 +90,7 @@ export async function openCityGml(file: string): Promise<CityModelSource> {
         if (top === undefined) {
           if (!id) throw fail(`a ${name} has no gml:id`);
           top = { feature: { ...input, parts: [] }, all: [], byId: new Map(), hrefs: [] };
+          lastTopId = id;
           objects.push({ input: top.feature, depth, byLod: new Map() });
         } else {
           if (!input.id) input.id = `${top.feature.id}-part-${top.feature.parts.length + 1}`;
@@ -225,7 +228,7 @@ export async function openCityGml(file: string): Promise<CityModelSource> {
       parser.close();
     } catch (error) {
       if (error instanceof CityModelError) throw error;
-      throw new CityModelError(file, objects.at(-1)?.input.id ?? top?.feature.id, `malformed XML: ${(error as Error).message}`);
+      throw new CityModelError(file, top?.feature.id ?? lastTopId, `malformed XML: ${(error as Error).message}`);
     } finally {
       stream.destroy();
     }
