@@ -1,8 +1,9 @@
 /**
  * One city-model tile's content: every surface of every city object triangulated (earcut on its
  * best-fit plane) in a local frame at the tile's centre, with flat normals; `_FEATURE_ID_0` is the
- * object's row in the `cityObject` table, `_FEATURE_ID_1` its surface's row in the tile's
- * `surface` table (one row per semantic surface type present in the tile: `surfaceType`).
+ * object's row in the `cityObject` table, `_FEATURE_ID_1` its surface's semantic type: the row of
+ * the `surface` table, which is SURFACE_TYPES in every tile (so the value means the same type in
+ * every tile and a shader can colour roofs and walls from it: 1 roof, 2 wall, 3 ground, …).
  * A pure job (plain data in, bytes out) so it can run in a worker thread.
  */
 import type { TileMesh } from '../extrude.ts';
@@ -26,21 +27,17 @@ export interface CityTileContentJob {
 }
 
 /** The `surface` class: one property, the CityGML/CityJSON semantic surface type ("" for none). */
+const SURFACE_ROWS = SURFACE_TYPES.map((surfaceType) => ({ surfaceType }));
+
 export const SURFACE_SCHEMA: MetadataSchema = { schemaId: 'cim_twin_citymodel', classId: 'surface', className: 'surface', properties: [{ id: 'surfaceType', sourceName: 'surfaceType', kind: 'STRING' }] };
 
-export interface CityTileMesh extends TileMesh {
-  /** The surface types of the tile's `surface` table, in row order. */
-  surfaceTypes: string[];
-}
-
-export function buildCityTileMesh(job: Pick<CityTileContentJob, 'centreLonDegrees' | 'centreLatDegrees' | 'objects'>): CityTileMesh {
+export function buildCityTileMesh(job: Pick<CityTileContentJob, 'centreLonDegrees' | 'centreLatDegrees' | 'objects'>): TileMesh {
   const frame = new LocalFrame(job.centreLonDegrees, job.centreLatDegrees);
   const positions: number[] = [];
   const normals: number[] = [];
   const featureIds: number[] = [];
   const surfaceIds: number[] = [];
   const indices: number[] = [];
-  const surfaceRows = new Map<number, number>();
   job.objects.forEach((packed, featureId) => {
     for (const surface of unpackSurfaces(packed)) {
       const local = surface.rings.map((ring) => {
@@ -50,11 +47,6 @@ export function buildCityTileMesh(job: Pick<CityTileContentJob, 'centreLonDegree
       });
       const { normal, points, indices: triangles } = triangulatePolygon(local);
       if (triangles.length === 0) continue;
-      let row = surfaceRows.get(surface.code);
-      if (row === undefined) {
-        row = surfaceRows.size;
-        surfaceRows.set(surface.code, row);
-      }
       const first = positions.length / 3;
       // Only the points the triangles use, in local ENU → glTF Y-up (e, u, −n).
       const used = new Map<number, number>();
@@ -66,7 +58,7 @@ export function buildCityTileMesh(job: Pick<CityTileContentJob, 'centreLonDegree
           positions.push(points[3 * p]!, points[3 * p + 2]!, -points[3 * p + 1]!);
           normals.push(normal[0], normal[2], -normal[1]);
           featureIds.push(featureId);
-          surfaceIds.push(row);
+          surfaceIds.push(surface.code);
         }
         indices.push(v);
       }
@@ -79,20 +71,16 @@ export function buildCityTileMesh(job: Pick<CityTileContentJob, 'centreLonDegree
     featureIds: job.objects.length < 65536 ? Uint16Array.from(featureIds) : Uint32Array.from(featureIds),
     surfaceIds: Uint16Array.from(surfaceIds),
     indices: vertexCount < 65536 ? Uint16Array.from(indices) : Uint32Array.from(indices),
-    surfaceTypes: [...surfaceRows.keys()].map((code) => SURFACE_TYPES[code] ?? ''),
   };
 }
 
 export async function buildCityTileContent(job: CityTileContentJob): Promise<Uint8Array> {
   const frame = new LocalFrame(job.centreLonDegrees, job.centreLatDegrees);
-  const { surfaceTypes, ...mesh } = buildCityTileMesh(job);
+  const mesh = buildCityTileMesh(job);
   const rows = job.rowsJson.map((json) => JSON.parse(json) as Record<string, unknown>);
-  // A tile with no semantic surface at all (LoD1 blocks) gets no surface feature IDs: a table whose only column is empty would have no properties.
-  const semantic = surfaceTypes.some((t) => t !== '');
-  if (!semantic) delete mesh.surfaceIds;
   return buildContentGlb(mesh, frame.gltfNodeMatrix(), job.schema, rows, {
     compress: job.compress,
     doubleSided: true,
-    secondaryTable: semantic ? { schema: job.surfaceSchema, rows: surfaceTypes.map((surfaceType) => ({ surfaceType })), label: 'surface' } : undefined,
+    secondaryTable: { schema: job.surfaceSchema, rows: SURFACE_ROWS, label: 'surface' },
   });
 }

@@ -11,7 +11,7 @@ import { contentTiles, readTile, readTileset, type ReadTile } from '../testing/r
 import { cityGmlFixture, cityJsonFixture, cityJsonSeqFixture, HOUSE_AREAS, ORIGIN } from '../testing/citymodel-fixtures.ts';
 import { openCityGml } from './citygml-reader.ts';
 import { tileCityModel, type CityModelReport, type CityModelTilingOptions } from './citymodel-pipeline.ts';
-import type { CityFeature } from './model.ts';
+import { SURFACE_TYPES, type CityFeature } from './model.ts';
 import { detectInputKind, openCityModel } from './open-city-model.ts';
 import { polygonArea3d } from './triangulate.ts';
 
@@ -115,7 +115,10 @@ describe('CityGML 2.0 (saxes stream)', () => {
     expect(report.tiled).toEqual({ Building: 2 });
     expect(report.partsJoined).toEqual({ BuildingPart: 1 });
     expect(report.surfaces).toEqual({ GroundSurface: 1, WallSurface: 4, RoofSurface: 2, '': 6 });
-    const objects = objectsOf(await tilesOf(out));
+    const tiles = await tilesOf(out);
+    // The surface table is the same in every tile: a _FEATURE_ID_1 value is a surface type anywhere.
+    for (const tile of tiles) expect(tile.tables[1]!.surfaceType).toEqual([...SURFACE_TYPES]);
+    const objects = objectsOf(tiles);
     expect([...objects.keys()].sort()).toEqual(['block-2', 'house-1']);
     const house = objects.get('house-1')!;
     expectHouseAreas(house.areas);
