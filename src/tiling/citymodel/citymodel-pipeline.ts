@@ -101,6 +101,9 @@ export function assetKind(type: string): string {
   return type.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
+const WGS84_A = 6_378_137;
+const WGS84_E2 = 0.00669437999014;
+
 interface Footprint {
   parts: FootprintPart[];
   squareMetres: number;
@@ -112,14 +115,16 @@ interface Footprint {
  */
 function footprintOf(surfaces: readonly PackedSurface[]): Footprint {
   const ground = surfaces.filter((s) => s.code === surfaceCode('GroundSurface'));
-  let latitude = 0;
-  for (const s of surfaces) latitude = s.rings[0]![1]!;
-  const sx = 111_320 * Math.cos((latitude * Math.PI) / 180);
+  // Local metres per degree from the WGS84 ellipsoid's radii of curvature at the object's latitude.
+  const latitude = ((surfaces[0]?.rings[0]?.[1] ?? 0) * Math.PI) / 180;
+  const w = 1 - WGS84_E2 * Math.sin(latitude) ** 2;
+  const metresPerDegreeLat = (Math.PI / 180) * ((WGS84_A * (1 - WGS84_E2)) / w ** 1.5);
+  const metresPerDegreeLon = (Math.PI / 180) * (WGS84_A / Math.sqrt(w)) * Math.cos(latitude);
   const metric = (ring: Float64Array) => {
     const out = new Float64Array(ring.length);
     for (let i = 0; i < ring.length; i += 3) {
-      out[i] = ring[i]! * sx;
-      out[i + 1] = ring[i + 1]! * 110_574;
+      out[i] = ring[i]! * metresPerDegreeLon;
+      out[i + 1] = ring[i + 1]! * metresPerDegreeLat;
       out[i + 2] = ring[i + 2]!;
     }
     return out;

@@ -12,6 +12,7 @@ import { cityGmlFixture, cityJsonFixture, cityJsonSeqFixture, HOUSE_AREAS, ORIGI
 import { openCityGml } from './citygml-reader.ts';
 import { tileCityModel, type CityModelReport, type CityModelTilingOptions } from './citymodel-pipeline.ts';
 import { SURFACE_TYPES, type CityFeature } from './model.ts';
+import type { AssetInput } from '../../domain/assets.ts';
 import { detectInputKind, openCityModel } from './open-city-model.ts';
 import { polygonArea3d } from './triangulate.ts';
 
@@ -186,6 +187,23 @@ describe('CityJSON 1.1, 2.0 and CityJSONSeq', () => {
       expect(objects.get('lawn-3')!.areas['']).toBeCloseTo(100, 0);
     });
   }
+
+  it('each top-level CityObject ID is its identity in the asset store and the search index', async () => {
+    const loaded: AssetInput[] = [];
+    const { out } = await tileText('assets.city.json', JSON.stringify(cityJsonFixture()), {
+      loadAssets: async (assets) => {
+        for (const asset of assets) loaded.push(asset);
+        return loaded.length;
+      },
+    });
+    expect(loaded.map((a) => [a.id, a.kind]).sort()).toEqual([['block-2', 'building'], ['house-1', 'building'], ['lawn-3', 'plant-cover']]);
+    const house = loaded.find((a) => a.id === 'house-1')!;
+    expect(house.name).toBe('山墙屋');
+    expect(house.attributes).toMatchObject({ roofType: 'gabled', parts: 'house-1-0', footprint: 100 });
+    expect(house.geometry.type).toBe('Polygon');
+    const index = JSON.parse(await readFile(join(out, 'search-index.json'), 'utf8')) as { fields: string[]; rows: unknown[][] };
+    expect(index.rows.map((r) => r[0]).sort()).toEqual(['block-2', 'house-1', 'lawn-3']);
+  });
 
   it('a vertex index out of range: error naming the file, the object and the index; nothing written', async () => {
     await expect(tileText('bad.city.json', JSON.stringify(cityJsonFixture({ badIndex: 9999 })))).rejects.toThrow(/bad\.city\.json: city object "house-1-0": vertex index 9999 is out of range \(the vertices are numbered 0 to 21\)/);
