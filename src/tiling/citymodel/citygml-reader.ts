@@ -85,7 +85,10 @@ export async function openCityGml(file: string): Promise<CityModelSource> {
       if (typeof srsDimension === 'string') dimension = Number.parseInt(srsDimension, 10) || 3;
       const id = (tag.attributes['gml:id'] ?? tag.attributes['id']) as string | undefined;
 
-      if (CITY_OBJECT_TYPES.has(name) && (top === undefined || objects.length > 0)) {
+      // A top-level object is whatever a cityObjectMember holds (so the report counts every one); nested ones are the known types.
+      const parent = stack[depth - 1];
+      const topLevel = top === undefined && (parent === 'cityObjectMember' || parent === 'featureMember');
+      if (topLevel || (top !== undefined && objects.length > 0 && CITY_OBJECT_TYPES.has(name))) {
         const input: CityObjectInput = { id: id ?? '', type: name, attributes: {}, geometries: [] };
         if (top === undefined) {
           if (!id) throw fail(`a ${name} has no gml:id`);
