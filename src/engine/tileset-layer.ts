@@ -9,7 +9,7 @@ import type { BuildingAppearance } from '../domain/thematic/appearance.ts';
 import type { BuildingAttributes } from '../domain/thematic/themes.ts';
 import type { PropertyEntry } from '../store/index.ts';
 import { errorText } from '../domain/error-text.ts';
-import { isCityModelTileset } from './surface-style.ts';
+import { cityModelShader, isCityModelTileset } from './surface-style.ts';
 
 export const SELECTED_COLOUR_CSS = '#ffc61a';
 
@@ -73,6 +73,9 @@ export class TilesetLayer {
     readonly idProperty: string,
   ) {
     this.cityModel = isCityModelTileset(tileset);
+    // Roofs and walls apart in any layer kind (a ?tileset= layer is "external"); buildings layers
+    // swap it for the dark-style variant in CityViewer.applyThematic.
+    if (this.cityModel) tileset.customShader = cityModelShader(false);
   }
 
   /** A CityJSON/CityGML tileset: surfaces carry their semantic type (feature ID set 1, label `surface`). */
