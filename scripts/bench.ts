@@ -38,6 +38,9 @@
  *    skips) over a Hefei-sized area: bytes and time to sensors shown at start, compact index against
  *    expanded Things; SSE bytes per client per minute under the simulator (a reading each every
  *    60 s) with a view on the demo district against every reading (BENCH_ONLY=sensors runs this alone).
+ *  - City-model tiling: the Delft CityJSON and 3DBAG CityJSONSeq files (when ../shared/data is
+ *    there) and a synthetic LoD2 city of BENCH_CITYMODELS houses (default 100,000; 0 skips) written
+ *    as CityJSONSeq on the fly: objects/s, bytes per object, peak RSS (BENCH_ONLY=citymodels alone).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -65,6 +68,7 @@ import { benchGridStores, gridLines, type GridBenchResult } from './bench/grids.
 import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
 import { benchCityViewer, cityViewerLines } from './bench/city-viewer.ts';
 import { benchSensors, sensorLines, type SensorBenchResult } from './bench/sensors.ts';
+import { benchCityModels, cityModelLines, type CityModelBenchRow } from './bench/citymodels.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { benchEndToEnd, benchFanOut, benchIngest, benchOverlayFrames, type EndToEndResult, type FanOutResult, type FrameMeasure, type IngestResult, type OverlayFrameResult } from './bench/monitoring.ts';
@@ -487,6 +491,11 @@ async function main() {
     console.log(bimLines(await benchBim()).join('\n'));
     return;
   }
+  // BENCH_ONLY=citymodels: city-model tiling alone.
+  if (process.env.BENCH_ONLY === 'citymodels') {
+    console.log(cityModelLines(await benchCityModels()).join('\n'));
+    return;
+  }
   // BENCH_ONLY=network: the network analyses at the server alone.
   if (process.env.BENCH_ONLY === 'network') {
     console.log(networkLines(await benchNetwork()).join('\n'));
@@ -499,6 +508,7 @@ async function main() {
     console.log(tilingLines(tiling).join('\n'));
     return;
   }
+  const cityModels: CityModelBenchRow[] = await benchCityModels();
   const pipes = await benchPipelines();
   const clearance = benchClearance();
   const isolation = [benchIsolation('demo water network', generateNetwork(generateDistrict())), benchIsolation('synthetic grid', syntheticGrid(100_000))];
@@ -521,6 +531,7 @@ async function main() {
 
   const lines: string[] = [];
   lines.push(...tilingLines(tiling));
+  lines.push(...cityModelLines(cityModels));
   lines.push('', 'Pipeline tiling (three.js meshes, meshopt, metadata)', '');
   lines.push('| network | km | segments + assets | tiles | seconds | km/s | bytes/km |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const { label, report: r } of pipes) {

@@ -5,6 +5,12 @@
  *   npm run tiles -- <buildings.geojson> --out tiles/<name> [--crs EPSG:4547] [--height-property height]
  *        [--floors-property floors] [--storey-height 3] [--default-height 10] [--id-property id]
  *        [--max-features 500] [--skip-invalid] [--assets <store.sqlite | postgres://…> [--dataset NAME]]
+ *   npm run tiles -- <model.city.json | model.city.jsonl | model.gml> --out tiles/<name> [--lod 2] [--crs …]
+ *        [--max-features 500] [--skip-invalid] [--assets …]
+ *
+ * The input kind is told from its content: CityJSON (1.1, 2.0), CityJSONSeq and CityGML 2.0 are
+ * tiled as city models (every surface, with its semantic type: see src/tiling/citymodel/); other
+ * JSON as GeoJSON footprints. --lod chooses a city model's LoD (default: each object's highest).
  *
  * --assets also loads every building (ID, name, address, attributes, footprint) into the asset
  * store, as dataset NAME (default: the --out directory's name), replacing that dataset only. The
@@ -18,8 +24,11 @@ import { SingleBar, Presets } from 'cli-progress';
 import { parseArgs } from 'node:util';
 import { openGeoJson, tileBuildings, TilingInputError, type TilingReport } from '../src/tiling/index.ts';
 import { AssetStoreError, datasetFor, openAssetLoader, type OpenedAssetLoader } from '../src/server/assets/loader.ts';
+import { tileCityModel, type CityModelReport } from '../src/tiling/citymodel/citymodel-pipeline.ts';
+import { CityModelError } from '../src/tiling/citymodel/model.ts';
+import { detectInputKind, openCityModel } from '../src/tiling/citymodel/open-city-model.ts';
 
-const usage = 'usage: npm run tiles -- <buildings.geojson> --out <directory> [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--assets <store.sqlite|postgres://…> [--dataset NAME]] [--quiet]';
+const usage = 'usage: npm run tiles -- <buildings.geojson | model.city.json | model.city.jsonl | model.gml> --out <directory> [--lod N] [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--assets <store.sqlite|postgres://…> [--dataset NAME]] [--quiet]';
 
 export function formatReport(report: TilingReport, assets?: { dataset: string; location: string }): string {
   const lines = [
@@ -39,6 +48,32 @@ export function formatReport(report: TilingReport, assets?: { dataset: string; l
   return lines.join('\n');
 }
 
+/** The city-model report: every object accounted for, by type (tiled, joined as a part, skipped with its reason). */
+export function formatCityReport(report: CityModelReport, assets?: { dataset: string; location: string }): string {
+  const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const byType = (r: Record<string, number>) => Object.entries(r).map(([type, count]) => `  ${type.padEnd(30)} ${count}`);
+  const lines = [
+    `input            ${report.input} (${report.format}, ${report.crs})`,
+    `heights          ${report.heightReference}`,
+    `LoD              ${report.lod}`,
+    `objects read     ${total(report.objectsRead)}`,
+    ...byType(report.objectsRead),
+    `tiled            ${total(report.tiled)} (one feature each)`,
+    ...byType(report.tiled),
+    `parts joined     ${total(report.partsJoined)} (to their top-level object)`,
+    ...byType(report.partsJoined),
+    `skipped          ${total(report.skipped)}${report.partsSkipped ? ` (and ${report.partsSkipped} parts of them)` : ''}`,
+    ...byType(report.skipped),
+    `surfaces         ${Object.entries(report.surfaces).map(([type, count]) => `${type || '(no semantics)'} ${count}`).join(', ')}`,
+    `tiles            ${report.tiles}`,
+    `tileset files    ${report.tilesetFiles} (tileset.json ${report.rootTilesetBytes} bytes)`,
+    ...(report.assetsLoaded === undefined ? [] : [`asset store      ${report.assetsLoaded} objects as dataset ${assets?.dataset ?? '?'} in ${assets?.location ?? '?'}`]),
+    `bytes            ${report.bytes} (${report.featuresWritten ? (report.bytes / report.featuresWritten).toFixed(0) : '-'} per object)`,
+    `seconds          ${report.seconds.toFixed(2)}`,
+  ];
+  return lines.join('\n');
+}
+
 async function main(): Promise<number> {
   let parsed;
   try {
@@ -53,6 +88,7 @@ async function main(): Promise<number> {
         'default-height': { type: 'string' },
         'id-property': { type: 'string' },
         'max-features': { type: 'string' },
+        lod: { type: 'string' },
         'skip-invalid': { type: 'boolean', default: false },
         assets: { type: 'string' },
         dataset: { type: 'string' },
@@ -89,7 +125,30 @@ async function main(): Promise<number> {
       console.error(`--dataset names the asset-store dataset: give --assets too\n${usage}`);
       return 2;
     }
+    if (values.lod !== undefined && !/^[0-4](\.[0-3])?$/.test(values.lod)) {
+      console.error(`--lod must be a LoD such as 1, 2 or 2.2, got "${values.lod}"\n${usage}`);
+      return 2;
+    }
+    const kind = await detectInputKind(input);
     if (values.assets !== undefined) assets = await openAssetLoader(values.assets, datasetFor(values.out, values.dataset));
+    if (kind !== 'geojson') {
+      const cityModel = await openCityModel(input, kind);
+      const report = await tileCityModel(cityModel, {
+        sourceName: input,
+        outputDirectory: values.out,
+        crs: values.crs,
+        lod: values.lod,
+        maximumFeaturesPerTile: numberOption('max-features', values['max-features']),
+        skipInvalid: values['skip-invalid'],
+        loadAssets: assets?.load,
+      });
+      if (!values.quiet) console.log(formatCityReport(report, assets));
+      return 0;
+    }
+    if (values.lod !== undefined) {
+      console.error(`--lod is for city models (CityJSON, CityGML); ${input} is GeoJSON\n${usage}`);
+      return 2;
+    }
     const source = await openGeoJson(input);
     const report = await tileBuildings(source.features, {
       sourceName: input,
@@ -121,7 +180,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();
-    if (error instanceof TilingInputError || error instanceof AssetStoreError) {
+    if (error instanceof TilingInputError || error instanceof AssetStoreError || error instanceof CityModelError) {
       console.error(`error: ${error.message}`);
       return 1;
     }

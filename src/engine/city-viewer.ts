@@ -31,6 +31,7 @@ import { addGroundLayer } from './ground-layer.ts';
 import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { DESIRED_TILES_ONLY, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { describedProperties, layerMetadata } from './feature-metadata.ts';
+import { cityModelShader } from './surface-style.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
@@ -98,6 +99,8 @@ export class CityViewer {
   readonly sceneStyle: SceneStyleView;
   /** The rim light of buildings in the dark scene style, made once. */
   private darkShader: CustomShader | undefined;
+  /** City-model shaders (roofs and walls apart), original and dark scene style. */
+  private cityShaders: Partial<Record<'original' | 'dark', CustomShader>> = {};
   private tints = new Map<string, string>();
   /** Layers with no georeference: the placement applied to each ("" for none). */
   private readonly appliedPlacements = new Map<string, string>();
@@ -364,7 +367,9 @@ export class CityViewer {
       if (layerState.config.kind !== 'buildings') continue;
       const layer = this.layers.get(layerState.config.id);
       layer?.setAppearanceRule(rule);
-      if (layer && layer.tileset.customShader !== shader) layer.tileset.customShader = shader;
+      const dark = state.sceneStyle === 'dark';
+      const layerShader = layer?.cityModel ? (this.cityShaders[dark ? 'dark' : 'original'] ??= cityModelShader(dark)) : shader;
+      if (layer && layer.tileset.customShader !== layerShader) layer.tileset.customShader = layerShader;
     }
   }
 
@@ -537,7 +542,7 @@ export class CityViewer {
       return;
     }
     const feature = this.pickFeature(position);
-    this.selectFeature(feature);
+    this.selectFeature(feature, position);
   }
 
   /** Longitude and latitude (degrees) of the ground under a window position. */
@@ -556,8 +561,11 @@ export class CityViewer {
     return p ? { x: p.x, y: p.y } : undefined;
   }
 
-  /** Select a picked feature (undefined clears the selection). */
-  selectFeature(feature: Cesium3DTileFeature | undefined): void {
+  /**
+   * Select a picked feature (undefined clears the selection). With the window position it was
+   * picked at, a city model's picked surface type (roof, wall…) goes first in its properties.
+   */
+  selectFeature(feature: Cesium3DTileFeature | undefined, position?: Cartesian2): void {
     const { select } = this.store.getState();
     this.clearPickedWithoutId();
     if (!feature) {
@@ -570,6 +578,9 @@ export class CityViewer {
     const properties = describedProperties(feature);
     const metadata = layerMetadata(feature);
     const id = layer?.featureId(feature);
+    // Only after the feature is read: the surface pick switches the tileset's feature table for a frame.
+    const surfaceType = position && layer ? layer.pickSurfaceType(position) : undefined;
+    if (surfaceType !== undefined) properties.unshift({ id: 'surfaceType', value: surfaceType });
     if (id !== undefined) {
       select({ id, layerId: layer?.id, properties, metadata });
     } else {

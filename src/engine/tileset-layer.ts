@@ -3,12 +3,13 @@
  * EXT_mesh_features/EXT_structural_metadata, implicit tiling, Draco or meshopt), reports load
  * state and failures naming the URL, highlights the selected asset by its ID with a style.
  */
-import { Color, Cesium3DTileFeature, Cesium3DTileset, type Cesium3DTile, type Viewer } from 'cesium';
+import { Color, Cesium3DTileFeature, Cesium3DTileset, type Cartesian2, type Cesium3DTile, type Viewer } from 'cesium';
 import { assetStyle } from './asset-style.ts';
 import type { BuildingAppearance } from '../domain/thematic/appearance.ts';
 import type { BuildingAttributes } from '../domain/thematic/themes.ts';
 import type { PropertyEntry } from '../store/index.ts';
 import { errorText } from '../domain/error-text.ts';
+import { cityModelShader, isCityModelTileset } from './surface-style.ts';
 
 export const SELECTED_COLOUR_CSS = '#ffc61a';
 
@@ -83,7 +84,36 @@ export class TilesetLayer {
     readonly url: string,
     readonly tileset: Cesium3DTileset,
     readonly idProperty: string,
-  ) {}
+  ) {
+    this.cityModel = isCityModelTileset(tileset);
+    // Roofs and walls apart in any layer kind (a ?tileset= layer is "external"); buildings layers
+    // swap it for the dark-style variant in CityViewer.applyThematic.
+    if (this.cityModel) tileset.customShader = cityModelShader(false);
+  }
+
+  /** A CityJSON/CityGML tileset: surfaces carry their semantic type (feature ID set 1, label `surface`). */
+  readonly cityModel: boolean;
+
+  /**
+   * The semantic surface type ("RoofSurface", "WallSurface", …) at a window position, for a city
+   * model: picked through the `surface` feature ID set, then picking goes back to the objects.
+   * Switching the set rebuilds the tiles' draw commands, so this is for a click, not for hover.
+   */
+  pickSurfaceType(position: Cartesian2): string | undefined {
+    if (!this.cityModel) return undefined;
+    const tileset = this.tileset;
+    const objects = tileset.featureIdLabel;
+    tileset.featureIdLabel = 'surface';
+    try {
+      const picked = this.viewer.scene.pick(position) as unknown;
+      if (!(picked instanceof Cesium3DTileFeature) || picked.tileset !== tileset) return undefined;
+      const type = picked.getProperty('surfaceType') as unknown;
+      return typeof type === 'string' && type !== '' ? type : undefined;
+    } finally {
+      tileset.featureIdLabel = objects;
+      this.viewer.scene.requestRender();
+    }
+  }
 
   /** Load a tileset. Rejects with an Error whose message names the URL. */
   static async load(viewer: Viewer, id: string, url: string, idProperty: string, callbacks: TilesetLayerCallbacks, loading: Partial<typeof DESIRED_TILES_ONLY> = {}): Promise<TilesetLayer> {

@@ -111,7 +111,7 @@ function textOf(...values: unknown[]): string {
 }
 
 /** A compact search index: { fields, rows } with one row per building, in tile order independent. */
-function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): string {
+export function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): string {
   const rows: unknown[][] = [];
   for (let i = 0; i < store.size; i++) {
     const p = JSON.parse(store.get(i).json) as Record<string, unknown>;

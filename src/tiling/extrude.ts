@@ -15,6 +15,8 @@ export interface TileMesh {
   indices: Uint16Array | Uint32Array;
   /** Optional per-vertex colour, RGBA 0–255 (sRGB): pipes carry their CJJ 61 colour this way. */
   colours?: Uint8Array;
+  /** Optional second feature ID per vertex (`_FEATURE_ID_1`): city models' semantic surface type, a row of the `surface` table. */
+  surfaceIds?: Uint16Array;
 }
 
 /** Bases higher than this get a floor (a podium-raised part is visible from below). */

@@ -33,6 +33,20 @@ export interface ContentOptions {
   compress?: boolean;
   /** Unlit (KHR_materials_unlit) and double-sided: lines drawn in their exact colours, seen from either side. */
   unlit?: boolean;
+  /** Double-sided material (city-model surfaces whose orientation the input does not guarantee). */
+  doubleSided?: boolean;
+  /**
+   * A second feature ID set (the mesh's `surfaceIds`, `_FEATURE_ID_1`) and the property table its
+   * values index: city models' semantic surfaces.
+   */
+  secondaryTable?: SecondaryTable;
+}
+
+export interface SecondaryTable {
+  schema: MetadataSchema;
+  rows: ReadonlyArray<Record<string, unknown>>;
+  /** The feature ID set's label ("surface"). */
+  label: string;
 }
 
 function srgbToLinear(c: number): number {
@@ -40,7 +54,7 @@ function srgbToLinear(c: number): number {
 }
 
 /** The glTF-Transform document of one tile: the mesh in a local frame, its node carrying the frame to ECEF. */
-export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: Pick<ContentOptions, 'baseColor' | 'unlit'> = {}): Document {
+export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: Pick<ContentOptions, 'baseColor' | 'unlit' | 'doubleSided'> = {}): Document {
   const document = new Document();
   document.setLogger(quietLogger);
   const buffer = document.createBuffer();
@@ -50,6 +64,7 @@ export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: P
     .setBaseColorFactor(options.baseColor ?? [0.82, 0.8, 0.76, 1])
     .setRoughnessFactor(0.9)
     .setMetallicFactor(0);
+  if (options.doubleSided) material.setDoubleSided(true);
   if (options.unlit) material.setDoubleSided(true).setExtension('KHR_materials_unlit', document.createExtension(KHRMaterialsUnlit).createUnlit());
   const primitive = document
     .createPrimitive()
@@ -58,6 +73,7 @@ export function contentDocument(mesh: TileMesh, nodeMatrix: number[], options: P
     .setAttribute('_FEATURE_ID_0', accessor('SCALAR', mesh.featureIds))
     .setIndices(accessor('SCALAR', mesh.indices))
     .setMaterial(material);
+  if (mesh.surfaceIds) primitive.setAttribute('_FEATURE_ID_1', accessor('SCALAR', mesh.surfaceIds));
   if (mesh.colours) {
     // glTF vertex colours are linear; ours are sRGB bytes, so convert (normalized unsigned bytes).
     const linear = new Uint8Array(mesh.colours.length);
@@ -81,7 +97,7 @@ export async function buildContentGlb(
   // 16-bit positions: 3 cm steps across a 2 km tile (14 bits would be 12 cm).
   if (options.compress !== false) await document.transform(meshopt({ encoder: MeshoptEncoder, level: 'high', quantizePosition: 16 }));
   const glb = await (await getIo()).writeBinary(document);
-  return addMetadata(glb, schema, rows);
+  return addMetadata(glb, schema, rows, options.secondaryTable);
 }
 
 interface GltfJson {
@@ -133,10 +149,11 @@ export function writeGlb(json: unknown, bin: Uint8Array): Uint8Array {
 }
 
 /**
- * Append EXT_structural_metadata (one property table), EXT_mesh_features to every primitive with
- * per-vertex feature IDs, and EXT_instance_features to every instancing node with per-instance ones.
+ * Append EXT_structural_metadata (one property table, and a second one when given: city models'
+ * semantic surfaces), EXT_mesh_features to every primitive with per-vertex feature IDs, and
+ * EXT_instance_features to every instancing node with per-instance ones.
  */
-export function addMetadata(glb: Uint8Array, schema: MetadataSchema, rows: ReadonlyArray<Record<string, unknown>>): Uint8Array {
+export function addMetadata(glb: Uint8Array, schema: MetadataSchema, rows: ReadonlyArray<Record<string, unknown>>, secondary?: SecondaryTable): Uint8Array {
   const { json, bin } = readGlb(glb);
   const buffers = json.buffers ?? (json.buffers = []);
   // The GLB-stored buffer is the one without a uri that is not meshopt's fallback buffer.
@@ -145,9 +162,13 @@ export function addMetadata(glb: Uint8Array, schema: MetadataSchema, rows: Reado
     buffers.push({ byteLength: 0 });
     binIndex = buffers.length - 1;
   }
-  const encoded = encodePropertyTable(schema, rows);
   const bufferViews = json.bufferViews ?? (json.bufferViews = []);
-  const firstView = bufferViews.length;
+  const tables = [{ schema, encoded: encodePropertyTable(schema, rows), firstView: bufferViews.length }];
+  if (secondary) {
+    const first = tables[0]!;
+    tables.push({ schema: secondary.schema, encoded: encodePropertyTable(secondary.schema, secondary.rows), firstView: first.firstView + first.encoded.bufferViews.length });
+  }
+  const encoded = { bufferViews: tables.flatMap((t) => t.encoded.bufferViews) };
   let length = bin.length;
   const placements: number[] = [];
   for (const view of encoded.bufferViews) {
@@ -162,20 +183,24 @@ export function addMetadata(glb: Uint8Array, schema: MetadataSchema, rows: Reado
     bufferViews.push({ buffer: binIndex, byteOffset: placements[i]!, byteLength: view.length });
   });
   buffers[binIndex]!.byteLength = newBin.length;
-  const tableProperties: Record<string, Record<string, unknown>> = {};
-  for (const [id, property] of Object.entries(encoded.table.properties)) {
-    const shifted: Record<string, unknown> = { ...property };
-    for (const key of ['values', 'stringOffsets'] as const) if (typeof property[key] === 'number') shifted[key] = (property[key] as number) + firstView;
-    tableProperties[id] = shifted;
-  }
+  const propertyTables = tables.map(({ schema: tableSchema, encoded: table, firstView }) => {
+    const tableProperties: Record<string, Record<string, unknown>> = {};
+    for (const [id, property] of Object.entries(table.table.properties)) {
+      const shifted: Record<string, unknown> = { ...property };
+      for (const key of ['values', 'stringOffsets'] as const) if (typeof property[key] === 'number') shifted[key] = (property[key] as number) + firstView;
+      tableProperties[id] = shifted;
+    }
+    return { name: tableSchema.className, class: table.table.class, count: table.table.count, properties: tableProperties };
+  });
+  const schemaObject = schemaJson(schema) as { classes: Record<string, unknown> };
+  if (secondary) Object.assign(schemaObject.classes, (schemaJson(secondary.schema) as { classes: Record<string, unknown> }).classes);
   json.extensions = {
     ...json.extensions,
-    EXT_structural_metadata: {
-      schema: schemaJson(schema),
-      propertyTables: [{ name: schema.className, class: encoded.table.class, count: encoded.table.count, properties: tableProperties }],
-    },
+    EXT_structural_metadata: { schema: schemaObject, propertyTables },
   };
-  const featureIds = { featureIds: [{ featureCount: rows.length, attribute: 0, propertyTable: 0, label: 'feature' }] };
+  const featureIdSets: Record<string, unknown>[] = [{ featureCount: rows.length, attribute: 0, propertyTable: 0, label: 'feature' }];
+  if (secondary) featureIdSets.push({ featureCount: secondary.rows.length, attribute: 1, propertyTable: 1, label: secondary.label });
+  const featureIds = { featureIds: featureIdSets };
   const used = ['EXT_mesh_features', 'EXT_structural_metadata'];
   for (const mesh of json.meshes ?? []) {
     for (const primitive of mesh.primitives) {

@@ -17,6 +17,12 @@ import { lonLatHeightToEcef } from './crs.ts';
 import { openGeoJson } from './geojson-reader.ts';
 import { readTilesetFiles } from './testing/read-tiles.ts';
 import { FIXTURE_BUILDINGS, FIXTURE_CENTRE, fixtureCollection, syntheticBuildings } from './testing/fixtures.ts';
+import { cityGmlFixture, cityJsonSeqFixture } from './testing/citymodel-fixtures.ts';
+import { tileCityModel } from './citymodel/citymodel-pipeline.ts';
+import { openCityModel } from './citymodel/open-city-model.ts';
+
+/** The city-model fixtures' place, near Delft (RD 85000, 447000). */
+const DELFT = { lonDegrees: 4.3701, latDegrees: 52.0076 };
 
 const globals = globalThis as Record<string, unknown>;
 globals.requestAnimationFrame ??= (callback: (t: number) => void) => setTimeout(() => callback(performance.now()), 0);
@@ -50,6 +56,12 @@ beforeAll(async () => {
   await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines'), maximumFeaturesPerTile: 100 });
   await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines-deep'), maximumFeaturesPerTile: 10 });
   await tilePipeNetwork({ segments: network.segments.slice(0, 400), assets: network.assets.slice(0, 400) }, { outputDirectory: join(work, 'pipelines-split'), maximumFeaturesPerTile: 10, maximumTilesPerTilesetFile: 8 });
+  // City models: the CityGML fixture (lod2Solid with semantics) and the CityJSONSeq fixture.
+  for (const [name, text, kind] of [['citygml', cityGmlFixture(), 'citygml'], ['cityjsonseq', cityJsonSeqFixture(), 'cityjson']] as const) {
+    const input = join(work, `${name}.input`);
+    await writeFile(input, text);
+    await tileCityModel(await openCityModel(input, kind), { sourceName: input, outputDirectory: join(work, name) });
+  }
   server = await createStaticServer({ distDirectory: work, tilesDirectory: work });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address() as { port: number };
@@ -64,6 +76,8 @@ afterAll(async () => {
 
 interface LoadResult {
   errors: string[];
+  /** Surface types read through the second feature ID set (`_feature_id_1`) and property table 1. */
+  surfaceTypes: Set<string>;
   ids: Set<string>;
   rows: Map<string, Record<string, unknown>>;
   meshes: number;
@@ -72,7 +86,7 @@ interface LoadResult {
   tilesetsLoaded: number;
 }
 
-async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadResult> {
+async function loadInThree(url: string, cameraHeightMetres = 800, centre: { lonDegrees: number; latDegrees: number } = FIXTURE_CENTRE): Promise<LoadResult> {
   const three = await import('three');
   const { TilesRenderer } = await import('3d-tiles-renderer');
   const { GLTFExtensionsPlugin } = await import('3d-tiles-renderer/plugins');
@@ -87,8 +101,8 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
   tiles.addEventListener('load-model', () => tilesLoaded++);
   tiles.addEventListener('load-tileset', () => tilesetsLoaded++);
   const camera = new three.PerspectiveCamera(60, 1, 1, 1e8);
-  const [x, y, z] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, cameraHeightMetres);
-  const [tx, ty, tz] = lonLatHeightToEcef(FIXTURE_CENTRE.lonDegrees, FIXTURE_CENTRE.latDegrees, 0);
+  const [x, y, z] = lonLatHeightToEcef(centre.lonDegrees, centre.latDegrees, cameraHeightMetres);
+  const [tx, ty, tz] = lonLatHeightToEcef(centre.lonDegrees, centre.latDegrees, 0);
   camera.position.set(x, y, z);
   camera.up.set(0, 0, 1);
   camera.lookAt(tx, ty, tz);
@@ -106,6 +120,7 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
   }
   const ids = new Set<string>();
   const rows = new Map<string, Record<string, unknown>>();
+  const surfaceTypes = new Set<string>();
   let meshes = 0;
   tiles.group.traverse((object: unknown) => {
     const mesh = object as { isMesh?: boolean; geometry?: { getAttribute(name: string): { array: ArrayLike<number> } | undefined }; userData: { structuralMetadata?: { getPropertyTableData(t: number, r: number): Record<string, unknown> } } };
@@ -122,9 +137,11 @@ async function loadInThree(url: string, cameraHeightMetres = 800): Promise<LoadR
       ids.add(String(data.id));
       rows.set(String(data.id), data);
     }
+    const surfaceIds = mesh.geometry?.getAttribute('_feature_id_1');
+    if (surfaceIds) for (const row of new Set(Array.from(surfaceIds.array))) surfaceTypes.add(String(metadata.getPropertyTableData(1, row).surfaceType));
   });
   tiles.dispose();
-  return { errors, ids, rows, meshes, tilesLoaded, tilesetsLoaded };
+  return { errors, ids, rows, meshes, tilesLoaded, tilesetsLoaded, surfaceTypes };
 }
 
 describe('3d-tiles-renderer reads our tilesets', () => {
@@ -176,6 +193,16 @@ describe('3d-tiles-renderer reads our tilesets', () => {
     const result = await loadInThree(`${baseUrl}/bare/tileset.json`);
     expect(result.errors).toEqual([]);
     expect(result.rows.get('bare-1')).toMatchObject({ id: 'bare-1', name: '', height: 12 });
+  });
+
+  it('city models (CityGML, CityJSONSeq): every object by its CityObject ID, and the surface type of each surface', async () => {
+    for (const name of ['citygml', 'cityjsonseq']) {
+      const result = await loadInThree(`${baseUrl}/${name}/tileset.json`, 300, DELFT);
+      expect(result.errors).toEqual([]);
+      expect([...result.ids].sort()).toEqual(name === 'citygml' ? ['block-2', 'house-1'] : ['block-2', 'house-1', 'lawn-3']);
+      expect(result.rows.get('house-1')).toMatchObject({ name: '山墙屋', cityObjectType: 'Building' });
+      expect([...result.surfaceTypes].sort()).toEqual(['', 'GroundSurface', 'RoofSurface', 'WallSurface']);
+    }
   });
 
   it('reports a corrupt tile as a load error (the check above can fail)', async () => {

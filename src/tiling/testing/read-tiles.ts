@@ -17,6 +17,12 @@ export interface ReadTile {
   featureIds: ArrayLike<number>;
   /** Vertex positions in ECEF metres (x, y, z interleaved). */
   positionsEcef: Float64Array;
+  /** Triangle vertex indices of the first primitive. */
+  indices: ArrayLike<number>;
+  /** The second feature ID set (`_FEATURE_ID_1`: city models' surface rows), if any. */
+  surfaceIds?: ArrayLike<number>;
+  /** Columns of every property table, in order (the first is `columns`). */
+  tables: Record<string, unknown[]>[];
   json: Record<string, unknown>;
 }
 
@@ -84,13 +90,13 @@ export async function readTile(directory: string, uri: string): Promise<ReadTile
     gltf: { loadBuffers: true, decompressMeshes: true },
   } as never);
   const gltf = postProcessGLTF(raw as never) as unknown as {
-    meshes: { primitives: { attributes: Record<string, { value: ArrayLike<number>; normalized?: boolean; componentType: number }> }[] }[];
+    meshes: { primitives: { attributes: Record<string, { value: ArrayLike<number>; normalized?: boolean; componentType: number }>; indices?: { value: ArrayLike<number> } }[] }[];
     nodes: { matrix?: number[]; translation?: number[]; rotation?: number[]; scale?: number[] }[];
     extensions?: { EXT_structural_metadata?: { propertyTables: { count: number; properties: Record<string, { data: unknown[] }> }[] } };
   };
+  const tables = (gltf.extensions?.EXT_structural_metadata?.propertyTables ?? []).map((t) => Object.fromEntries(Object.entries(t.properties).map(([id, property]) => [id, Array.from(property.data)])));
   const table = gltf.extensions?.EXT_structural_metadata?.propertyTables[0];
-  const columns: Record<string, unknown[]> = {};
-  for (const [id, property] of Object.entries(table?.properties ?? {})) columns[id] = Array.from(property.data);
+  const columns: Record<string, unknown[]> = tables[0] ?? {};
   const primitive = gltf.meshes[0]!.primitives[0]!;
   const node = gltf.nodes[0]!;
   const nodeMatrix = node.matrix
@@ -109,5 +115,15 @@ export async function readTile(directory: string, uri: string): Promise<ReadTile
     positionsEcef[3 * i + 1] = v.y;
     positionsEcef[3 * i + 2] = v.z;
   }
-  return { uri, columns, rowCount: table?.count ?? 0, featureIds: primitive.attributes._FEATURE_ID_0!.value, positionsEcef, json: gltf as unknown as Record<string, unknown> };
+  return {
+    uri,
+    columns,
+    rowCount: table?.count ?? 0,
+    featureIds: primitive.attributes._FEATURE_ID_0!.value,
+    positionsEcef,
+    indices: primitive.indices?.value ?? Array.from({ length: count }, (_, i) => i),
+    surfaceIds: primitive.attributes._FEATURE_ID_1?.value,
+    tables,
+    json: gltf as unknown as Record<string, unknown>,
+  };
 }
