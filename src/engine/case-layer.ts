@@ -9,6 +9,7 @@ import { Cartesian2, Cartesian3, Cartographic, Color, Math as CesiumMath, NearFa
 import type { CaseDocument, CaseStatus } from '../domain/cases/cases.ts';
 import type { AppState, AppStore } from '../store/index.ts';
 import { casesOnMap } from '../store/cases.ts';
+import { pointerMode } from '../store/measure.ts';
 
 /** Status colours (the list's dots in src/ui/cases/cases.css are the same). */
 export const CASE_STATUS_COLOURS: Record<CaseStatus, string> = {
@@ -80,6 +81,8 @@ export class CaseLayer {
 
   private onClick(position: Cartesian2): void {
     const state = this.store.getState();
+    // A measuring tool takes the click (one pointer mode at a time, src/store/measure.ts).
+    if (pointerMode(state) === 'measure') return;
     if (state.casePicking) {
       const point = this.groundPosition(position);
       if (point) state.setCasePickedPoint(point);

@@ -9,6 +9,7 @@ import {
   Cartesian3,
   Cesium3DTileFeature,
   Color,
+  type Cesium3DTileset,
   HeadingPitchRange,
   Cartographic,
   JulianDate,
@@ -42,6 +43,10 @@ import { appearanceRule, isThematicActive, type ThematicState } from '../domain/
 import { errorText } from '../domain/error-text.ts';
 import { darkSceneRule } from '../domain/thematic/scene-style.ts';
 import { darkBuildingShader, SceneStyleView } from './scene-style.ts';
+import { MeasureLayer } from './measure-layer.ts';
+import { SwipeCompare } from './swipe-compare.ts';
+import { pointerMode } from '../store/measure.ts';
+import type { SnapTarget } from '../domain/measure.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /**
@@ -94,6 +99,8 @@ export class CityViewer {
   readonly cases: CaseLayer;
   readonly underground: UndergroundView;
   readonly sceneStyle: SceneStyleView;
+  readonly measure: MeasureLayer;
+  readonly swipe: SwipeCompare;
   /** The rim light of buildings in the dark scene style, made once. */
   private darkShader: CustomShader | undefined;
   private tints = new Map<string, string>();
@@ -134,6 +141,8 @@ export class CityViewer {
     this.underground = new UndergroundView(this.viewer);
     this.sceneStyle = new SceneStyleView(this.viewer);
     this.sceneStyle.apply(this.store.getState().sceneStyle, this.store.getState().underground);
+    this.measure = new MeasureLayer(this.viewer, this.store, (tileset) => this.snapOfTileset(tileset));
+    this.swipe = new SwipeCompare(this.viewer, this.store, () => this.layers);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
@@ -180,7 +189,8 @@ export class CityViewer {
       state.underground !== previous.underground ||
       state.groundOpacity !== previous.groundOpacity ||
       state.buildingsAppearance !== previous.buildingsAppearance ||
-      state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
+      state.hiddenPipelineTypes !== previous.hiddenPipelineTypes ||
+      state.swipeMode !== previous.swipeMode
     ) {
       this.applyLayerAppearance();
     }
@@ -283,8 +293,9 @@ export class CityViewer {
       if (!layer) continue;
       const isBuildings = layerState.config.kind === 'buildings';
       const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide';
-      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only.
-      const pipesAboveGround = layerState.config.kind === 'pipelines' && !state.underground;
+      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only,
+      // or on their side of the swipe compare of buildings and pipelines.
+      const pipesAboveGround = layerState.config.kind === 'pipelines' && !state.underground && state.swipeMode !== 'layers';
       layer.setVisible(layerState.visible && !hiddenUnderground && !pipesAboveGround);
       const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' ? BUILDINGS_UNDERGROUND_ALPHA : 1;
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
@@ -466,7 +477,18 @@ export class CityViewer {
 
   private layerOf(feature: Cesium3DTileFeature): TilesetLayer | undefined {
     for (const layer of this.layers.values()) if (layer.tileset === feature.tileset) return layer;
-    return undefined;
+    return this.swipe.layerOf(feature.tileset);
+  }
+
+  /** What a measurement point on this tileset snaps to: a building, a pipe or another model. */
+  private snapOfTileset(tileset: Cesium3DTileset): SnapTarget {
+    if (this.swipe.layerOf(tileset)) return 'building';
+    for (const [id, layer] of this.layers) {
+      if (layer.tileset !== tileset) continue;
+      const kind = this.store.getState().layers.find((l) => l.config.id === id)?.config.kind;
+      return kind === 'buildings' ? 'building' : kind === 'pipelines' ? 'pipe' : 'other';
+    }
+    return 'other';
   }
 
   private pickFeature(position: Cartesian2): Cesium3DTileFeature | undefined {
@@ -504,7 +526,10 @@ export class CityViewer {
 
   private pickAndSelect(position: Cartesian2): void {
     const state = this.store.getState();
-    if (state.tool === 'section') {
+    const mode = pointerMode(state);
+    // Measuring and picking a case's place take the click in their own handlers: nothing is selected.
+    if (mode === 'measure' || mode === 'case-pick') return;
+    if (mode === 'section') {
       // Drawing a section line: clicks put its ends on the ground.
       const ground = this.groundPosition(position);
       if (ground) state.addSectionPoint(ground);
@@ -614,6 +639,8 @@ export class CityViewer {
     this.cases.destroy();
     this.underground.destroy();
     this.sceneStyle.destroy();
+    this.measure.destroy();
+    this.swipe.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

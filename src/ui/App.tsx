@@ -34,6 +34,8 @@ import { defaultSceneStyle } from '../domain/thematic/scene-style.ts';
 import { caseApiOrigin } from '../api/cases.ts';
 import { CaseList } from './cases/CaseList.tsx';
 import { CasePanel } from './cases/CasePanel.tsx';
+import { MeasureToolbar } from './measure/MeasureToolbar.tsx';
+import { SwipeSplit } from './measure/SwipeSplit.tsx';
 
 declare global {
   interface Window {
@@ -113,6 +115,9 @@ function Shell() {
           {t.languageToggle}
         </button>
       </header>
+      <PanelBoundary name="SwipeSplit">
+        <SwipeSplit />
+      </PanelBoundary>
       <div className="left-column">
         <PanelBoundary name="LayerList">
           <LayerList />
@@ -155,6 +160,9 @@ function Shell() {
           <IncidentList />
         </PanelBoundary>
       </div>
+      <PanelBoundary name="MeasureToolbar">
+        <MeasureToolbar />
+      </PanelBoundary>
       <PanelBoundary name="TimeSlider">
         <TimeSlider />
       </PanelBoundary>
