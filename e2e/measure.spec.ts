@@ -48,7 +48,7 @@ function offset([lon, lat]: [number, number], dx: number, dy: number): [number, 
  * A one-part rectangular building 30–80 m tall, and a ground point 8 m outside the middle of
  * one of its sides that lies in no building (3 m clear in every direction).
  */
-function buildingWithGroundBeside(): { id: string; height: number; roof: [number, number]; ground: [number, number] } {
+function buildingWithGroundBeside(): { id: string; height: number; roof: [number, number]; ground: [number, number]; corners: [number, number][] } {
   const buildings = (source('buildings.geojson').features as SourceBuilding[]);
   const parts = new Map<string, number>();
   for (const b of buildings) parts.set(b.properties.id, (parts.get(b.properties.id) ?? 0) + 1);
@@ -65,7 +65,7 @@ function buildingWithGroundBeside(): { id: string; height: number; roof: [number
       const [mx, my] = [(ax! + bx!) / 2, (ay! + by!) / 2];
       const length = Math.hypot(mx - cx, my - cy);
       const ground = toWgs84(mx + ((mx - cx) / length) * 8, my + ((my - cy) / length) * 8) as [number, number];
-      if (free(ground)) return { id: b.properties.id, height: b.properties.height, roof: toWgs84(cx, cy) as [number, number], ground };
+      if (free(ground)) return { id: b.properties.id, height: b.properties.height, roof: toWgs84(cx, cy) as [number, number], ground, corners: corners as [number, number][] };
     }
   }
   throw new Error('no building with free ground beside it in the demo source');
@@ -88,7 +88,7 @@ async function screenOf(page: Page, [lon, lat]: [number, number], height: number
 
 const measurements = (page: Page) => page.evaluate(() => window.__cimTwin!.store.getState().measurements);
 
-test("高差 from the ground beside a building to its roof is the building's height; measuring clicks select nothing", async ({ page }) => {
+test("高差 from the ground beside a building to its roof is the building's height, 面积 of its roof; measuring and case-pick clicks select nothing", async ({ page }) => {
   const building = buildingWithGroundBeside();
   await page.goto(`/?view=${building.roof[0]},${building.roof[1]},${building.height + 220},0,-90`);
   await waitForReady(page);
@@ -108,6 +108,7 @@ test("高差 from the ground beside a building to its roof is the building's hei
   await page.mouse.click(roof.x, roof.y);
   await expect(page.getByTestId('measurement')).toHaveCount(1);
   const [measured] = await measurements(page);
+  console.log(`高差 ${building.id}: measured ${measured!.metres} m, generator ${building.height} m`);
   expect(measured!.kind).toBe('height');
   expect(measured!.snaps).toEqual(['ground', 'building']);
   // Tolerance 0.25 m: the roof comes from the depth buffer (24-bit, logarithmic, on SwiftShader)
@@ -125,6 +126,47 @@ test("高差 from the ground beside a building to its roof is the building's hei
   await expect(page.getByTestId('measure-hint')).toHaveCount(0);
   await page.mouse.click(roof.x, roof.y);
   await expect(page.getByTestId('info-id')).toHaveText(building.id);
+
+  // 面积 of the roof: its corners, 1.5 m in from the edges (a depth pick on the very edge may
+  // fall past it), against the same inset rectangle's area in the generator's plane.
+  await page.evaluate(() => window.__cimTwin!.store.getState().select(undefined));
+  await page.getByTestId('measure-area').click();
+  const [cx, cy] = [building.corners.reduce((s, c) => s + c[0], 0) / 4, building.corners.reduce((s, c) => s + c[1], 0) / 4];
+  const inset = building.corners.map(([x, y]) => {
+    const d = Math.hypot(x - cx, y - cy);
+    return [x + ((cx - x) / d) * 1.5 * Math.SQRT2, y + ((cy - y) / d) * 1.5 * Math.SQRT2] as [number, number];
+  });
+  let expectedArea = 0;
+  for (let i = 0; i < 4; i++) expectedArea += (inset[i]![0] * inset[(i + 1) % 4]![1] - inset[(i + 1) % 4]![0] * inset[i]![1]) / 2;
+  expectedArea = Math.abs(expectedArea);
+  const cornersOnScreen = [];
+  for (const [x, y] of inset) cornersOnScreen.push(await screenOf(page, toWgs84(x, y) as [number, number], building.height));
+  for (const corner of cornersOnScreen) await page.mouse.click(corner.x, corner.y);
+  await expect(page.getByTestId('measure-hint')).toContainText('已选 4 点');
+  await page.getByTestId('measure-finish').click();
+  await expect(page.getByTestId('measurement')).toHaveCount(2);
+  const area = (await measurements(page))[1]!;
+  console.log(`面积 ${building.id}: measured ${area.area!.horizontal} m² (surface ${area.area!.surface}), expected ${expectedArea} m²`);
+  expect(area.snaps).toEqual(['building', 'building', 'building', 'building']);
+  // Tolerance: each corner within about a pixel's ground size (the roof is flat, seen from above),
+  // so the area within the perimeter × that size.
+  let perimeter = 0;
+  for (let i = 0; i < 4; i++) perimeter += Math.hypot(inset[i]![0] - inset[(i + 1) % 4]![0], inset[i]![1] - inset[(i + 1) % 4]![1]);
+  const metresPerPixel = Math.hypot(inset[1]![0] - inset[0]![0], inset[1]![1] - inset[0]![1]) / Math.hypot(cornersOnScreen[1]!.x - cornersOnScreen[0]!.x, cornersOnScreen[1]!.y - cornersOnScreen[0]!.y);
+  expect(Math.abs(area.area!.horizontal - expectedArea)).toBeLessThan(perimeter * metresPerPixel);
+  // A flat roof: its surface area is its horizontal area.
+  expect(Math.abs(area.area!.surface - area.area!.horizontal)).toBeLessThan(0.01 * expectedArea);
+  expect(await page.evaluate(() => window.__cimTwin!.store.getState().selection)).toBeUndefined();
+
+  // Picking a new case's place (the case form's 在地图上选点) is a pointer mode too: the click gives the point, nothing is selected.
+  await page.getByTestId('measure-area').click();
+  await page.evaluate(() => window.__cimTwin!.store.getState().setCasePicking(true));
+  expect(await page.evaluate(() => window.__cimTwin!.store.getState().measureTool), 'a case pick closes the measuring tool').toBeUndefined();
+  await page.mouse.click(roof.x, roof.y);
+  await page.waitForFunction(() => window.__cimTwin!.store.getState().casePickedPoint !== undefined);
+  const picked = await page.evaluate(() => window.__cimTwin!.store.getState().casePickedPoint!);
+  expect(Math.abs(picked[0] - building.roof[0]) + Math.abs(picked[1] - building.roof[1])).toBeLessThan(0.001);
+  expect(await page.evaluate(() => window.__cimTwin!.store.getState().selection)).toBeUndefined();
 
   // 清除 removes the measurements and their labels.
   await page.getByTestId('measure-clear').click();
@@ -152,6 +194,7 @@ test('水平距离 across a street is its width in the generator', async ({ page
   await page.mouse.click(q.x, q.y);
   await expect(page.getByTestId('measurement')).toHaveCount(1);
   const [measured] = await measurements(page);
+  console.log(`水平距离 ${street.properties.name}: measured ${measured!.metres} m, generator ${street.properties.widthMetres} m`);
   expect(measured!.kind).toBe('horizontal');
   expect(measured!.snaps).toEqual(['ground', 'ground']);
   // Tolerance: a pixel's ground size at each end (the clicks land on whole or fractional CSS
@@ -198,6 +241,7 @@ test('卷帘 shows the city as tiled on the left and as of an earlier date on th
   // (Boxes keep clear of the line itself.)
   const left = changedShare(before, after, { x0: 0.05, x1: 0.45, y0: 0.15, y1: 0.9 });
   const right = changedShare(before, after, { x0: 0.55, x1: 0.95, y0: 0.15, y1: 0.9 });
+  console.log(`swipe: changed share left ${left}, right ${right}`);
   expect(left, 'left of the line unchanged').toBeLessThan(0.01);
   expect(right, 'right of the line shows the earlier date').toBeGreaterThan(0.05);
 
@@ -210,6 +254,13 @@ test('卷帘 shows the city as tiled on the left and as of an earlier date on th
   const position = await page.evaluate(() => ({ store: window.__cimTwin!.store.getState().swipePosition, scene: window.__cimTwin!.engine()!.viewer.scene.splitPosition }));
   expect(position.store).toBeCloseTo(0.3, 1);
   expect(position.scene).toBe(position.store);
+
+  // Buildings beside pipes: the underground view, buildings left, pipes right, no second tileset.
+  await page.getByTestId('swipe-mode').selectOption('layers');
+  await expect(split).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('swipe-left-label')).toContainText('建筑');
+  const sides = await page.evaluate(() => ({ sides: window.__cimTwin!.engine()!.swipe.sides(), underground: window.__cimTwin!.store.getState().underground }));
+  expect(sides).toEqual({ sides: { 'demo-buildings': 'left', 'demo-pipelines': 'right' }, underground: true });
 
   // Off: one picture again.
   await page.getByTestId('swipe-mode').selectOption('');

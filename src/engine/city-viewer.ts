@@ -292,12 +292,14 @@ export class CityViewer {
       const layer = this.layers.get(layerState.config.id);
       if (!layer) continue;
       const isBuildings = layerState.config.kind === 'buildings';
-      const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide';
-      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only,
-      // or on their side of the swipe compare of buildings and pipelines.
-      const pipesAboveGround = layerState.config.kind === 'pipelines' && !state.underground && state.swipeMode !== 'layers';
+      // The swipe compare of buildings and pipes shows each whole on its own side.
+      const comparingLayers = state.swipeMode === 'layers';
+      const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide' && !comparingLayers;
+      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only
+      // (the swipe compare of buildings and pipes turns it on).
+      const pipesAboveGround = layerState.config.kind === 'pipelines' && !state.underground;
       layer.setVisible(layerState.visible && !hiddenUnderground && !pipesAboveGround);
-      const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' ? BUILDINGS_UNDERGROUND_ALPHA : 1;
+      const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' && !comparingLayers ? BUILDINGS_UNDERGROUND_ALPHA : 1;
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
     this.viewer.scene.requestRender();
@@ -492,7 +494,7 @@ export class CityViewer {
   }
 
   private pickFeature(position: Cartesian2): Cesium3DTileFeature | undefined {
-    const picked = this.viewer.scene.pick(position) as unknown;
+    const picked = this.measure.hiddenWhile(() => this.viewer.scene.pick(position) as unknown);
     return picked instanceof Cesium3DTileFeature ? picked : undefined;
   }
 
@@ -535,7 +537,7 @@ export class CityViewer {
       if (ground) state.addSectionPoint(ground);
       return;
     }
-    const picked = this.viewer.scene.pick(position) as { id?: SensorPick | ClusterPick } | undefined;
+    const picked = this.measure.hiddenWhile(() => this.viewer.scene.pick(position) as { id?: SensorPick | ClusterPick } | undefined);
     if (picked?.id?.kind === 'sensor') {
       state.selectSensor(picked.id.datastreamId);
       return;

@@ -106,13 +106,11 @@ export class MeasureLayer {
    */
   snapAt(position: Cartesian2): SnappedPoint | undefined {
     const scene = this.viewer.scene;
-    const collections = [this.points, this.lines, this.labels];
-    const shown = collections.map((c) => c.show);
-    for (const c of collections) c.show = false;
-    try {
+    return this.hiddenWhile(() => {
       if (scene.pickPositionSupported) {
         const picked = scene.pick(position) as unknown;
-        const tileset = picked instanceof Cesium3DTileFeature ? picked.tileset : (picked as { primitive?: unknown } | undefined)?.primitive instanceof Cesium3DTileset ? ((picked as { primitive: Cesium3DTileset }).primitive) : undefined;
+        const primitive = (picked as { primitive?: unknown } | undefined)?.primitive;
+        const tileset = picked instanceof Cesium3DTileFeature ? picked.tileset : primitive instanceof Cesium3DTileset ? primitive : undefined;
         if (tileset) {
           const cartesian = scene.pickPosition(position);
           if (cartesian) return { position: cartesian, snap: this.snapOfTileset(tileset) };
@@ -120,7 +118,20 @@ export class MeasureLayer {
       }
       const ray = this.viewer.camera.getPickRay(position);
       const ground = (ray && scene.globe.pick(ray, scene)) ?? this.viewer.camera.pickEllipsoid(position, scene.globe.ellipsoid);
-      return ground ? { position: ground, snap: 'ground' } : undefined;
+      return ground ? { position: ground, snap: 'ground' as const } : undefined;
+    });
+  }
+
+  /**
+   * Run a pick with the measurements' marks hidden: they are notes on the scene, never what a
+   * click selects or snaps to.
+   */
+  hiddenWhile<T>(pick: () => T): T {
+    const collections = [this.points, this.lines, this.labels];
+    const shown = collections.map((c) => c.show);
+    for (const c of collections) c.show = false;
+    try {
+      return pick();
     } finally {
       collections.forEach((c, i) => (c.show = shown[i]!));
     }

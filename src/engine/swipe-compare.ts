@@ -4,8 +4,8 @@
  * sandcastle). Two dates of the 4D view need two instances of the buildings tileset: the
  * layer's own on the left (as of the 4D view's date, or as tiled), a second one on the right
  * styled as of the compare date with the same appearance rule (src/domain/thematic/appearance.ts).
- * Two layers: the buildings on the left, the pipelines on the right (the city viewer shows the
- * pipes above ground while this is on). Listens to the store; plain class with destroy().
+ * Two layers: the buildings on the left, the pipelines on the right (in the underground view,
+ * with the buildings not faded). Listens to the store; plain class with destroy().
  */
 import { SplitDirection, type Cesium3DTileset, type Viewer } from 'cesium';
 import type { AppState, AppStore } from '../store/index.ts';
@@ -112,6 +112,15 @@ export class SwipeCompare {
     if (!this.compare) return;
     this.compare.destroy();
     this.compare = undefined;
+  }
+
+  /** Which side each layer is drawn on (for tests and automation). */
+  sides(): Record<string, 'left' | 'right' | 'both'> {
+    const side = (direction: SplitDirection) => (direction === SplitDirection.LEFT ? 'left' : direction === SplitDirection.RIGHT ? 'right' : 'both');
+    const sides: Record<string, 'left' | 'right' | 'both'> = {};
+    for (const [id, layer] of this.layers()) sides[id] = side(layer.tileset.splitDirection);
+    if (this.compare) sides[this.compare.id] = side(this.compare.tileset.splitDirection);
+    return sides;
   }
 
   /** Ready once the compare side's tiles in view are in (request-render mode: keep drawing until then). */

@@ -65,5 +65,7 @@ describe('measure slice', () => {
     expect(s().swipeStatus).toBe('ready');
     s().setSwipeMode('layers');
     expect(s().swipeStatus).toBeUndefined();
+    // Buildings beside pipes: in the underground view, where the pipes are seen.
+    expect(s().underground).toBe(true);
   });
 });

@@ -27,7 +27,7 @@ export interface MeasureDraft {
 /**
  * The swipe compare: left and right of a vertical line. 'dates': the buildings as of the 4D
  * view's date (or as tiled) on the left, as of `swipeDate` on the right; 'layers': the buildings
- * on the left, the pipelines on the right.
+ * on the left, the pipelines on the right (in the underground view, which it turns on).
  */
 export type SwipeMode = 'dates' | 'layers';
 
@@ -80,7 +80,7 @@ type Set_<T> = StoreApi<T>['setState'];
 type Get<T> = StoreApi<T>['getState'];
 
 export function measureSlice<T extends MeasureSlice & PointerState>(set: Set_<T>, get: Get<T>): MeasureSlice {
-  const setPartial = set as unknown as Set_<MeasureSlice & { casePicking: boolean }>;
+  const setPartial = set as unknown as Set_<MeasureSlice & { casePicking: boolean; underground: boolean }>;
   let nextId = 1;
   return {
     measureTool: undefined,
@@ -95,8 +95,10 @@ export function measureSlice<T extends MeasureSlice & PointerState>(set: Set_<T>
     setMeasureDraft: (measureDraft) => setPartial({ measureDraft }),
     addMeasurement: (measurement) => setPartial({ measurements: [...get().measurements, { ...measurement, id: nextId++ }], measureDraft: undefined }),
     clearMeasurements: () => setPartial({ measurements: [], measureDraft: undefined }),
+    // Buildings beside pipes: the pipes lie under the ground, seen in the underground view (turned on, and left on after).
     setSwipeMode: (swipeMode) => {
-      if (swipeMode !== get().swipeMode) setPartial({ swipeMode, swipeStatus: undefined });
+      if (swipeMode === get().swipeMode) return;
+      setPartial(swipeMode === 'layers' ? { swipeMode, swipeStatus: undefined, underground: true } : { swipeMode, swipeStatus: undefined });
     },
     setSwipePosition: (position) => setPartial({ swipePosition: Math.min(1, Math.max(0, Number.isFinite(position) ? position : 0.5)) }),
     setSwipeDate: (swipeDate) => {
