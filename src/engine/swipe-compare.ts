@@ -37,7 +37,8 @@ export class SwipeCompare {
           state.theme !== previous.theme ||
           state.filter !== previous.filter ||
           state.layers !== previous.layers ||
-          state.underground !== previous.underground
+          state.underground !== previous.underground ||
+          state.buildingsAppearance !== previous.buildingsAppearance
         ) {
           this.apply();
         }
@@ -72,7 +73,9 @@ export class SwipeCompare {
     if (mode === 'dates' && buildings) {
       if (this.compare === undefined && this.loadingFor === undefined) void this.loadCompare(buildings);
       if (this.compare) {
-        this.compare.tileset.show = buildings.tileset.show;
+        // Shown as the layer is (read from the store: the city viewer may apply the same change after this).
+        const visible = state.layers.find((l) => l.config.id === buildings.id)?.visible ?? true;
+        this.compare.setVisible(visible && !(state.underground && state.buildingsAppearance === 'hide'));
         this.compare.tileset.splitDirection = SplitDirection.RIGHT;
         this.compare.setAppearanceRule(appearanceRule({ theme: state.theme, filter: state.filter, asOfDate: state.swipeDate, lifecycleDates: state.lifecycleDates }));
       }
