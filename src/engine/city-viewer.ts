@@ -145,7 +145,7 @@ export class CityViewer {
     this.swipe = new SwipeCompare(this.viewer, this.store, () => this.layers);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
-    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
+    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.onClick(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
     this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden() || this.sceneStyle.skyHidden()));
     this.cleanups.push(adaptGlobeDetail(this.viewer));
@@ -526,11 +526,24 @@ export class CityViewer {
     }
   }
 
-  private pickAndSelect(position: Cartesian2): void {
+  /**
+   * Every click on the map comes here and goes where the pointer mode says (read once, before
+   * any handler changes it): measuring and picking a case's place select nothing.
+   */
+  private onClick(position: Cartesian2): void {
+    const mode = pointerMode(this.store.getState());
+    if (mode === 'measure') {
+      this.measure.click(position);
+      return;
+    }
+    // A case's place, or (selecting) a click on a case's point.
+    this.cases.click(position);
+    if (mode === 'case-pick') return;
+    this.pickAndSelect(position, mode);
+  }
+
+  private pickAndSelect(position: Cartesian2, mode: 'select' | 'section'): void {
     const state = this.store.getState();
-    const mode = pointerMode(state);
-    // Measuring and picking a case's place take the click in their own handlers: nothing is selected.
-    if (mode === 'measure' || mode === 'case-pick') return;
     if (mode === 'section') {
       // Drawing a section line: clicks put its ends on the ground.
       const ground = this.groundPosition(position);

@@ -75,7 +75,6 @@ export class MeasureLayer {
     this.indicator = this.points.add({ show: false, pixelSize: 12, outlineColor: Color.BLACK, outlineWidth: 2, disableDepthTestDistance: Number.POSITIVE_INFINITY });
     this.indicatorLabel = this.labels.add({ show: false, position: Cartesian3.ZERO, ...labelStyle(), pixelOffset: new Cartesian2(12, -12), horizontalOrigin: HorizontalOrigin.LEFT, font: '13px sans-serif' });
     this.handler = new ScreenSpaceEventHandler(viewer.scene.canvas);
-    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.onClick(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.handler.setInputAction(() => this.finish(), ScreenSpaceEventType.RIGHT_CLICK);
     this.handler.setInputAction((move: ScreenSpaceEventHandler.MotionEvent) => this.onMove(move.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.cleanups.push(viewer.scene.preRender.addEventListener(() => this.applyMove()));
@@ -172,7 +171,8 @@ export class MeasureLayer {
 
   // --- drawing a measurement ---------------------------------------------------------------
 
-  private onClick(position: Cartesian2): void {
+  /** A click on the map, routed here by the city viewer while measuring. */
+  click(position: Cartesian2): void {
     const state = this.store.getState();
     const kind = state.measureTool;
     if (kind === undefined || pointerMode(state) !== 'measure') return;
