@@ -5,7 +5,7 @@
  * being picked, a click on the map gives the point instead. Listens to the store; plain class
  * with destroy().
  */
-import { Cartesian2, Cartesian3, Cartographic, Color, Math as CesiumMath, NearFarScalar, PointPrimitiveCollection, ScreenSpaceEventHandler, ScreenSpaceEventType, type Viewer } from 'cesium';
+import { Cartesian2, Cartesian3, Cartographic, Color, Math as CesiumMath, NearFarScalar, PointPrimitiveCollection, type Viewer } from 'cesium';
 import type { CaseDocument, CaseStatus } from '../domain/cases/cases.ts';
 import type { AppState, AppStore } from '../store/index.ts';
 import { casesOnMap } from '../store/cases.ts';
@@ -33,7 +33,6 @@ export interface CasePick {
 
 export class CaseLayer {
   private readonly points: PointPrimitiveCollection;
-  private readonly handler: ScreenSpaceEventHandler;
   private readonly unsubscribe: () => void;
   private drawnKey = '';
   private readonly drawn = new Map<string, { colour: string; overdue: boolean }>();
@@ -47,8 +46,6 @@ export class CaseLayer {
     this.unsubscribe = store.subscribe((state, previous) => {
       if (state.casePage !== previous.casePage || state.selectedCase !== previous.selectedCase || state.selectedCaseId !== previous.selectedCaseId) this.draw(state);
     });
-    this.handler = new ScreenSpaceEventHandler(viewer.scene.canvas);
-    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.onClick(click.position), ScreenSpaceEventType.LEFT_CLICK);
   }
 
   private draw(state: AppState): void {
@@ -78,7 +75,8 @@ export class CaseLayer {
     this.drawn.set(c.id, { colour, overdue: c.overdue });
   }
 
-  private onClick(position: Cartesian2): void {
+  /** A click on the map, routed here by the city viewer (one handler for every pointer mode). */
+  click(position: Cartesian2): void {
     const state = this.store.getState();
     if (state.casePicking) {
       const point = this.groundPosition(position);
@@ -105,7 +103,6 @@ export class CaseLayer {
 
   destroy(): void {
     this.unsubscribe();
-    if (!this.handler.isDestroyed()) this.handler.destroy();
     if (!this.viewer.isDestroyed()) this.viewer.scene.primitives.remove(this.points);
   }
 }

@@ -9,6 +9,7 @@ import {
   Cartesian3,
   Cesium3DTileFeature,
   Color,
+  type Cesium3DTileset,
   HeadingPitchRange,
   Cartographic,
   JulianDate,
@@ -44,6 +45,10 @@ import { appearanceRule, isThematicActive, type ThematicState } from '../domain/
 import { errorText } from '../domain/error-text.ts';
 import { darkSceneRule } from '../domain/thematic/scene-style.ts';
 import { darkBuildingShader, SceneStyleView } from './scene-style.ts';
+import { MeasureLayer } from './measure-layer.ts';
+import { SwipeCompare } from './swipe-compare.ts';
+import { pointerMode } from '../store/measure.ts';
+import type { SnapTarget } from '../domain/measure.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 /**
@@ -97,6 +102,8 @@ export class CityViewer {
   readonly grids: GridLayer;
   readonly underground: UndergroundView;
   readonly sceneStyle: SceneStyleView;
+  readonly measure: MeasureLayer;
+  readonly swipe: SwipeCompare;
   /** The rim light of buildings in the dark scene style, made once. */
   private darkShader: CustomShader | undefined;
   /** City-model shaders (roofs and walls apart), original and dark scene style. */
@@ -142,9 +149,11 @@ export class CityViewer {
     this.underground = new UndergroundView(this.viewer);
     this.sceneStyle = new SceneStyleView(this.viewer);
     this.sceneStyle.apply(this.store.getState().sceneStyle, this.store.getState().underground);
+    this.measure = new MeasureLayer(this.viewer, this.store, (tileset) => this.snapOfTileset(tileset));
+    this.swipe = new SwipeCompare(this.viewer, this.store, () => this.layers);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
-    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.pickAndSelect(click.position), ScreenSpaceEventType.LEFT_CLICK);
+    this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.onClick(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
     this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden() || this.sceneStyle.skyHidden()));
     this.cleanups.push(adaptGlobeDetail(this.viewer));
@@ -188,7 +197,8 @@ export class CityViewer {
       state.underground !== previous.underground ||
       state.groundOpacity !== previous.groundOpacity ||
       state.buildingsAppearance !== previous.buildingsAppearance ||
-      state.hiddenPipelineTypes !== previous.hiddenPipelineTypes
+      state.hiddenPipelineTypes !== previous.hiddenPipelineTypes ||
+      state.swipeMode !== previous.swipeMode
     ) {
       this.applyLayerAppearance();
     }
@@ -300,11 +310,14 @@ export class CityViewer {
       const layer = this.layers.get(layerState.config.id);
       if (!layer) continue;
       const isBuildings = layerState.config.kind === 'buildings';
-      const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide';
-      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only.
+      // The swipe compare of buildings and pipes shows each whole on its own side.
+      const comparingLayers = state.swipeMode === 'layers';
+      const hiddenUnderground = isBuildings && state.underground && state.buildingsAppearance === 'hide' && !comparingLayers;
+      // Pipes lie under the opaque ground: they are drawn (and their tiles loaded) in the underground view only
+      // (the swipe compare of buildings and pipes turns it on).
       const pipesAboveGround = layerState.config.kind === 'pipelines' && !state.underground;
       layer.setVisible(layerState.visible && !hiddenUnderground && !pipesAboveGround);
-      const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' ? BUILDINGS_UNDERGROUND_ALPHA : 1;
+      const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' && !comparingLayers ? BUILDINGS_UNDERGROUND_ALPHA : 1;
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
     this.viewer.scene.requestRender();
@@ -486,11 +499,22 @@ export class CityViewer {
 
   private layerOf(feature: Cesium3DTileFeature): TilesetLayer | undefined {
     for (const layer of this.layers.values()) if (layer.tileset === feature.tileset) return layer;
-    return undefined;
+    return this.swipe.layerOf(feature.tileset);
+  }
+
+  /** What a measurement point on this tileset snaps to: a building, a pipe or another model. */
+  private snapOfTileset(tileset: Cesium3DTileset): SnapTarget {
+    if (this.swipe.layerOf(tileset)) return 'building';
+    for (const [id, layer] of this.layers) {
+      if (layer.tileset !== tileset) continue;
+      const kind = this.store.getState().layers.find((l) => l.config.id === id)?.config.kind;
+      return kind === 'buildings' ? 'building' : kind === 'pipelines' ? 'pipe' : 'other';
+    }
+    return 'other';
   }
 
   private pickFeature(position: Cartesian2): Cesium3DTileFeature | undefined {
-    const picked = this.viewer.scene.pick(position) as unknown;
+    const picked = this.measure.hiddenWhile(() => this.viewer.scene.pick(position) as unknown);
     return picked instanceof Cesium3DTileFeature ? picked : undefined;
   }
 
@@ -522,15 +546,31 @@ export class CityViewer {
     }
   }
 
-  private pickAndSelect(position: Cartesian2): void {
+  /**
+   * Every click on the map comes here and goes where the pointer mode says (read once, before
+   * any handler changes it): measuring and picking a case's place select nothing.
+   */
+  private onClick(position: Cartesian2): void {
+    const mode = pointerMode(this.store.getState());
+    if (mode === 'measure') {
+      this.measure.click(position);
+      return;
+    }
+    // A case's place, or (selecting) a click on a case's point.
+    this.cases.click(position);
+    if (mode === 'case-pick') return;
+    this.pickAndSelect(position, mode);
+  }
+
+  private pickAndSelect(position: Cartesian2, mode: 'select' | 'section'): void {
     const state = this.store.getState();
-    if (state.tool === 'section') {
+    if (mode === 'section') {
       // Drawing a section line: clicks put its ends on the ground.
       const ground = this.groundPosition(position);
       if (ground) state.addSectionPoint(ground);
       return;
     }
-    const picked = this.viewer.scene.pick(position) as { id?: SensorPick | ClusterPick } | undefined;
+    const picked = this.measure.hiddenWhile(() => this.viewer.scene.pick(position) as { id?: SensorPick | ClusterPick } | undefined);
     if (picked?.id?.kind === 'sensor') {
       state.selectSensor(picked.id.datastreamId);
       return;
@@ -641,6 +681,8 @@ export class CityViewer {
     this.grids.destroy();
     this.underground.destroy();
     this.sceneStyle.destroy();
+    this.measure.destroy();
+    this.swipe.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

@@ -1,6 +1,6 @@
 /**
  * The app store: one zustand store built from slices (layers, selection, ui, underground,
- * analysis, monitoring, thematic, cases, grids). React reads it
+ * analysis, monitoring, thematic, cases, grids, measure). React reads it
  * with hooks; the engine listens with `subscribe`, so per-frame work never re-renders React.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -14,6 +14,7 @@ import { monitoringSlice, type MonitoringSlice } from './monitoring.ts';
 import { thematicSlice, type ThematicSlice } from './thematic.ts';
 import { casesSlice, type CasesSlice } from './cases.ts';
 import { gridsSlice, type GridsSlice } from './grids.ts';
+import { measureSlice, type MeasureSlice } from './measure.ts';
 import { errorText } from '../domain/error-text.ts';
 import type { SceneStyle } from '../domain/thematic/scene-style.ts';
 
@@ -134,7 +135,7 @@ export interface UiSlice {
   dismissMessage(index: number): void;
 }
 
-export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice & CasesSlice & GridsSlice;
+export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice & CasesSlice & GridsSlice & MeasureSlice;
 type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
 
 const layersSlice: Slice<LayersSlice> = (set) => ({
@@ -187,7 +188,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
 });
 
 export function createAppStore(): StoreApi<AppState> {
-  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set), ...casesSlice(set, get), ...gridsSlice(set) }));
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set), ...casesSlice(set, get), ...gridsSlice(set), ...measureSlice(set, get) }));
 }
 
 export type AppStore = StoreApi<AppState>;

@@ -35,6 +35,8 @@ import { caseApiOrigin } from '../api/cases.ts';
 import { CaseList } from './cases/CaseList.tsx';
 import { CasePanel } from './cases/CasePanel.tsx';
 import { GridPanel } from './grids/GridPanel.tsx';
+import { MeasureToolbar } from './measure/MeasureToolbar.tsx';
+import { SwipeSplit } from './measure/SwipeSplit.tsx';
 
 declare global {
   interface Window {
@@ -114,6 +116,9 @@ function Shell() {
           {t.languageToggle}
         </button>
       </header>
+      <PanelBoundary name="SwipeSplit">
+        <SwipeSplit />
+      </PanelBoundary>
       <div className="left-column">
         <PanelBoundary name="LayerList">
           <LayerList />
@@ -159,6 +164,9 @@ function Shell() {
           <IncidentList />
         </PanelBoundary>
       </div>
+      <PanelBoundary name="MeasureToolbar">
+        <MeasureToolbar />
+      </PanelBoundary>
       <PanelBoundary name="TimeSlider">
         <TimeSlider />
       </PanelBoundary>

@@ -29,12 +29,13 @@ export function TimeSlider() {
   const datesError = useApp((s) => s.lifecycleDatesError);
   const datesView = useApp((s) => s.lifecycleDatesView);
   const theme = useApp((s) => s.theme);
+  const comparingDates = useApp((s) => s.swipeMode === 'dates');
   const hasBuildings = useApp((s) => s.layers.some((l) => l.config.kind === 'buildings'));
   const apiUrl = lifecycleApiUrl();
 
-  // The 4D view and the stage theme read the dates of the buildings in view (this panel is always
-  // mounted, so it asks for both).
-  useViewLifecycleDates(asOfDate !== undefined || theme === 'stage');
+  // The 4D view, the stage theme and the swipe compare of two dates read the dates of the buildings
+  // in view (this panel is always mounted, so it asks for them all).
+  useViewLifecycleDates(asOfDate !== undefined || theme === 'stage' || comparingDates);
 
   useEffect(() => {
     if (!playing) return;
