@@ -46,6 +46,12 @@ describe('grid geometry', () => {
     expect(geometryProblem(geometry)).toMatch(message);
   });
 
+  it('says where rings cross', () => {
+    expect(geometryProblem(polygon([[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]))).toBe('ring 0 intersects itself at [0.5, 0.5]');
+    expect(geometryProblem(polygon(square(0, 0, 2), [[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]))).toMatch(/^rings 0 and 1 intersect at \[(2, 1|1, 2)\]$/);
+    expect(geometryProblem({ type: 'MultiPolygon', coordinates: [[square(0, 0)], [[[5, 5], [6, 6], [6, 5], [5, 6], [5, 5]]]] })).toBe('polygon 1, ring 0 intersects itself at [5.5, 5.5]');
+  });
+
   it('accepts a valid polygon with a hole, with a repeated position', () => {
     expect(geometryProblem(polygon([[0, 0], [4, 0], [4, 0], [4, 4], [0, 4], [0, 0]], square(1, 1, 2)))).toBeUndefined();
   });
@@ -59,6 +65,13 @@ describe('grid geometry', () => {
     expect(geometriesOverlap(polygon(square(0, 0, 3), square(1, 1)), polygon(square(1, 1)))).toBe(false); // in the hole
     // A T-junction: one edge against two.
     expect(geometriesOverlap(polygon(square(0, 0, 2)), polygon([[2, 0], [3, 0], [3, 1], [2, 1], [2, 0]]))).toBe(false);
+  });
+
+  it('takes a sliver under 1 m² for a shared boundary, and a larger one for an overlap', () => {
+    const strip = (west: number, width: number): GridGeometry => polygon([[west, 23], [west + width, 23], [west + width, 23.01], [west, 23.01], [west, 23]]);
+    // 0.01° (about 1.1 km) long: 1e-9° (0.1 mm) wide is about 0.1 m², 1e-5° (1 m) wide about 1,100 m².
+    expect(geometriesOverlap(strip(113, 0.01), strip(113.01 - 1e-9, 0.01))).toBe(false);
+    expect(geometriesOverlap(strip(113, 0.01), strip(113.01 - 1e-5, 0.01))).toBe(true);
   });
 
   it('checks a set: overlaps only within a level', () => {

@@ -9,7 +9,10 @@
  * two unit grids share is covered by both, and is assigned to the one with the lowest code
  * (GRID_TIE_RULE), on both stores.
  */
-import earcut from 'earcut';
+import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
+import { featureCollection, feature } from '@turf/helpers';
+import { intersect } from '@turf/intersect';
+import { kinks } from '@turf/kinks';
 import { parseGridCode, type GridLevel } from '../cases/grid-codes.ts';
 import type { Bbox } from '../assets.ts';
 
@@ -90,57 +93,14 @@ export function bboxOf(geometry: GridGeometry): Bbox {
   return [west, south, east, north];
 }
 
-const orient = (a: Position, b: Position, c: Position) => (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
-
-function onSegment(p: Position, a: Position, b: Position): boolean {
-  return orient(a, b, p) === 0 && Math.min(a[0], b[0]) <= p[0] && p[0] <= Math.max(a[0], b[0]) && Math.min(a[1], b[1]) <= p[1] && p[1] <= Math.max(a[1], b[1]);
-}
-
-/** Distance from p to the segment a–b (in degrees: for the overlap test's tolerance only). */
-function distanceToSegment(p: Position, a: Position, b: Position): number {
-  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const lengthSquared = dx * dx + dy * dy;
-  const t = lengthSquared === 0 ? 0 : Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / lengthSquared));
-  return Math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy);
-}
-
-/**
- * 1 inside the ring, 0 on its boundary, −1 outside (crossing number, boundary first). With a
- * tolerance (degrees), a point that near an edge counts as on it.
- */
-export function pointInRing(p: Position, ring: readonly Position[], tolerance = 0): 1 | 0 | -1 {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const a = ring[j]!;
-    const b = ring[i]!;
-    if (tolerance === 0 ? onSegment(p, a, b) : distanceToSegment(p, a, b) <= tolerance) return 0;
-    if (a[1] > p[1] !== b[1] > p[1]) {
-      const x = a[0] + ((p[1] - a[1]) * (b[0] - a[0])) / (b[1] - a[1]);
-      if (p[0] < x) inside = !inside;
-    }
-  }
-  return inside ? 1 : -1;
-}
-
-/** 1 inside the polygon (outer ring minus holes), 0 on a boundary, −1 outside. */
-export function pointInPolygon(p: Position, polygon: readonly (readonly Position[])[], tolerance = 0): 1 | 0 | -1 {
-  const outer = pointInRing(p, polygon[0]!, tolerance);
-  if (outer !== 1) return outer;
-  for (const hole of polygon.slice(1)) {
-    const inHole = pointInRing(p, hole, tolerance);
-    if (inHole === 0) return 0;
-    if (inHole === 1) return -1;
-  }
-  return 1;
-}
-
-/** 1 inside, 0 on the boundary, −1 outside the geometry. */
+/** 1 inside the geometry, 0 on its boundary (an outer ring's or a hole's), −1 outside (@turf/boolean-point-in-polygon). */
 export function pointInGeometry(p: Position, geometry: GridGeometry): 1 | 0 | -1 {
   let best: 1 | 0 | -1 = -1;
   for (const polygon of polygonsOf(geometry)) {
-    const where = pointInPolygon(p, polygon);
-    if (where === 1) return 1;
-    if (where === 0) best = 0;
+    const shape = { type: 'Polygon' as const, coordinates: polygon };
+    if (!booleanPointInPolygon(p, shape)) continue;
+    if (booleanPointInPolygon(p, shape, { ignoreBoundary: true })) return 1;
+    best = 0;
   }
   return best;
 }
@@ -157,21 +117,7 @@ export function pickCovering<T extends { code: string; geometry: GridGeometry }>
   return best;
 }
 
-/** Segments a–b and c–d cross at a point inside both (not at an end, not collinear). */
-function crossProperly(a: Position, b: Position, c: Position, d: Position): boolean {
-  const o1 = orient(a, b, c);
-  const o2 = orient(a, b, d);
-  const o3 = orient(c, d, a);
-  const o4 = orient(c, d, b);
-  return ((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0));
-}
-
-/** Segments a–b and c–d share any point. */
-function touch(a: Position, b: Position, c: Position, d: Position): boolean {
-  if (crossProperly(a, b, c, d)) return true;
-  return onSegment(c, a, b) || onSegment(d, a, b) || onSegment(a, c, d) || onSegment(b, c, d);
-}
-
+/** Shoelace area of a closed ring (degrees², signed): zero for a flat ring. */
 function signedArea(ring: readonly Position[]): number {
   let area = 0;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) area += (ring[j]![0] - ring[i]![0]) * (ring[j]![1] + ring[i]![1]);
@@ -224,97 +170,72 @@ export function geometryProblem(geometry: unknown): string | undefined {
       if (clean.length < 4) return `${where} has ${clean.length} distinct positions; a ring needs at least 4 (closed)`;
     }
     const rings = (polygon as unknown[][]).map(cleanRing);
-    const crossing = selfIntersection(rings);
+    const crossing = ringIntersection(rings);
     if (crossing) return `${at}${crossing}`;
     for (const [r, ring] of rings.entries()) if (signedArea(ring) === 0) return `${at}ring ${r} has no area`;
+    const outer = { type: 'Polygon' as const, coordinates: [rings[0]!] };
     for (const [h, hole] of rings.slice(1).entries()) {
-      if (pointInRing(hole[0]!, rings[0]!) !== 1) return `${at}hole ${h + 1} is not inside the outer ring`;
+      // The rings do not touch (above), so a hole's first position is strictly inside the outer ring or outside it.
+      if (!booleanPointInPolygon(hole[0]!, outer, { ignoreBoundary: true })) return `${at}hole ${h + 1} is not inside the outer ring`;
     }
   }
   return undefined;
 }
 
-/** Where the rings of one polygon intersect themselves or each other, or undefined. */
-function selfIntersection(rings: Position[][]): string | undefined {
-  const segments: { ring: number; index: number; a: Position; b: Position; count: number }[] = [];
-  rings.forEach((ring, r) => {
-    for (let i = 0; i < ring.length - 1; i++) segments.push({ ring: r, index: i, a: ring[i]!, b: ring[i + 1]!, count: ring.length - 1 });
-  });
-  const sorted = [...segments].sort((s, t) => Math.min(s.a[0], s.b[0]) - Math.min(t.a[0], t.b[0]));
-  for (let i = 0; i < sorted.length; i++) {
-    const s = sorted[i]!;
-    const sEast = Math.max(s.a[0], s.b[0]);
-    for (let j = i + 1; j < sorted.length; j++) {
-      const t = sorted[j]!;
-      if (Math.min(t.a[0], t.b[0]) > sEast) break;
-      if (Math.max(s.a[1], s.b[1]) < Math.min(t.a[1], t.b[1]) || Math.max(t.a[1], t.b[1]) < Math.min(s.a[1], s.b[1])) continue;
-      if (s.ring === t.ring) {
-        const gap = Math.abs(s.index - t.index);
-        const adjacent = gap === 1 || gap === s.count - 1;
-        if (adjacent) {
-          // Neighbours share one end; they must not fold back over each other.
-          const [first, second] = t.index === s.index + 1 ? [s, t] : s.index === t.index + 1 ? [t, s] : s.index === s.count - 1 ? [s, t] : [t, s];
-          const shared = first.b;
-          if (orient(first.a, shared, second.b) === 0 && (second.b[0] - shared[0]) * (first.a[0] - shared[0]) + (second.b[1] - shared[1]) * (first.a[1] - shared[1]) > 0) return `ring ${s.ring} folds back on itself at [${shared[0]}, ${shared[1]}]`;
-          continue;
-        }
-      }
-      if (touch(s.a, s.b, t.a, t.b)) {
-        return s.ring === t.ring ? `ring ${s.ring} intersects itself (edges ${Math.min(s.index, t.index)} and ${Math.max(s.index, t.index)})` : `rings ${s.ring} and ${t.ring} intersect`;
-      }
+const kinkAt = (found: ReturnType<typeof kinks>) => {
+  const [lon, lat] = found.features[0]!.geometry.coordinates;
+  return `[${lon}, ${lat}]`;
+};
+
+/**
+ * Where the rings of one polygon cross or touch themselves or each other (@turf/kinks), or
+ * undefined. One pass over the whole polygon; only when it finds something, ring by ring and
+ * pair by pair to name the rings.
+ */
+function ringIntersection(rings: Position[][]): string | undefined {
+  if (kinks({ type: 'Polygon', coordinates: rings }).features.length === 0) return undefined;
+  for (const [r, ring] of rings.entries()) {
+    const found = kinks({ type: 'LineString', coordinates: ring });
+    if (found.features.length > 0) return `ring ${r} intersects itself at ${kinkAt(found)}`;
+  }
+  for (let r = 0; r < rings.length; r++) {
+    for (let t = r + 1; t < rings.length; t++) {
+      const found = kinks({ type: 'MultiLineString', coordinates: [rings[r]!, rings[t]!] });
+      if (found.features.length > 0) return `rings ${r} and ${t} intersect at ${kinkAt(found)}`;
     }
   }
-  return undefined;
-}
-
-/** A point inside a polygon (the centroid of its largest triangle), for the overlap test. */
-function interiorPoint(polygon: Position[][]): Position {
-  const flat: number[] = [];
-  const holes: number[] = [];
-  for (const [r, ring] of polygon.entries()) {
-    if (r > 0) holes.push(flat.length / 2);
-    for (const [lon, lat] of ring.slice(0, -1)) flat.push(lon, lat);
-  }
-  const triangles = earcut(flat, holes);
-  let best: Position = polygon[0]![0]!;
-  let bestArea = -1;
-  for (let i = 0; i < triangles.length; i += 3) {
-    const [a, b, c] = [triangles[i]!, triangles[i + 1]!, triangles[i + 2]!].map((k) => [flat[2 * k]!, flat[2 * k + 1]!] as Position);
-    const area = Math.abs(orient(a!, b!, c!));
-    if (area > bestArea) {
-      bestArea = area;
-      best = [(a![0] + b![0] + c![0]) / 3, (a![1] + b![1] + c![1]) / 3];
-    }
-  }
-  return best;
-}
-
-/** About 1 cm: closer to a boundary than this is on it, for the overlap test (not for point location). */
-const OVERLAP_TOLERANCE_DEGREES = 1e-7;
-
-function polygonsOverlap(p: Position[][], q: Position[][]): boolean {
-  const edges = (polygon: Position[][]) => polygon.flatMap((ring) => ring.slice(0, -1).map((a, i) => [a, ring[i + 1]!] as [Position, Position]));
-  const pEdges = edges(p);
-  const qEdges = edges(q);
-  for (const [a, b] of pEdges) for (const [c, d] of qEdges) if (crossProperly(a, b, c, d)) return true;
-  // Midpoints of a shared edge are computed, so not exactly on it: within OVERLAP_TOLERANCE counts as on it.
-  const strictlyInside = (point: Position, polygon: Position[][]) => pointInPolygon(point, polygon, OVERLAP_TOLERANCE_DEGREES) === 1;
-  for (const [a, b] of pEdges) if (strictlyInside(a, q) || strictlyInside([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2], q)) return true;
-  for (const [a, b] of qEdges) if (strictlyInside(a, p) || strictlyInside([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2], p)) return true;
-  return strictlyInside(interiorPoint(p), q) || strictlyInside(interiorPoint(q), p);
+  return 'its rings intersect';
 }
 
 /**
- * Whether the interiors of two valid grid geometries intersect (sharing an edge or a corner is
- * not an overlap): an edge crossing, or a vertex, an edge's midpoint or an interior point of one
- * strictly inside the other.
+ * Two grids may share an edge or a corner but not area. Their intersection (@turf/intersect) of
+ * less than this is taken as a shared boundary: a T-junction vertex reprojected from a projected
+ * CRS lands within about a millimetre of the other grid's edge, which leaves a sliver of well under
+ * 1 m² (1 mm × 1 km = 1 m²) — about what the former 1 cm distance tolerance let through along a
+ * 100 m edge; a real overlap of two grids drawn on a map is far larger.
+ */
+const OVERLAP_TOLERANCE_SQUARE_METRES = 1;
+const METRES_PER_DEGREE = 111_319.49;
+
+/** Area of a polygonal geometry in m² (shoelace in degrees², scaled at its middle latitude: for small areas). */
+function areaSquareMetres(geometry: GridGeometry): number {
+  const [, south, , north] = bboxOf(geometry);
+  let degrees = 0;
+  for (const polygon of polygonsOf(geometry)) for (const [r, ring] of polygon.entries()) degrees += (r === 0 ? 1 : -1) * Math.abs(signedArea(ring));
+  return degrees * METRES_PER_DEGREE ** 2 * Math.cos((((south + north) / 2) * Math.PI) / 180);
+}
+
+/**
+ * Whether the interiors of two valid grid geometries intersect: their intersection
+ * (@turf/intersect) has an area of at least OVERLAP_TOLERANCE_SQUARE_METRES. Sharing an edge or a
+ * corner is not an overlap.
  */
 export function geometriesOverlap(g: GridGeometry, h: GridGeometry): boolean {
   const [w1, s1, e1, n1] = bboxOf(g);
   const [w2, s2, e2, n2] = bboxOf(h);
   if (w1 >= e2 || w2 >= e1 || s1 >= n2 || s2 >= n1) return false;
-  for (const p of polygonsOf(g)) for (const q of polygonsOf(h)) if (polygonsOverlap(p, q)) return true;
-  return false;
+  const shared = intersect(featureCollection([feature(g), feature(h)]));
+  return shared !== null && areaSquareMetres(shared.geometry as GridGeometry) >= OVERLAP_TOLERANCE_SQUARE_METRES;
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '');
