@@ -17,6 +17,7 @@ import { SqliteAssetStore } from './sqlite-asset-store.ts';
 import { PostgresAssetStore } from './postgres-asset-store.ts';
 import { syntheticAssets } from '../../../scripts/bench/assets.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
+import { storeBackends } from '../testing/store-backends.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a small district in Hefei (lon ≈ 117.28, lat ≈ 31.86).
@@ -54,62 +55,9 @@ const ids = (assets: readonly { id: string }[]) => assets.map((a) => a.id);
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-interface Backend {
-  name: string;
-  /** Undefined when the backend can run; else why it is skipped. */
-  skipReason?: string;
-  setUp(): Promise<void>;
-  /** A fresh, empty store and its location. */
-  fresh(): Promise<{ store: AssetStore; location: string }>;
-  tearDown(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  let directory = '';
-  let n = 0;
-  return {
-    name: 'SQLite',
-    async setUp() {
-      directory = mkdtempSync(join(tmpdir(), 'asset-store-'));
-    },
-    async fresh() {
-      const location = join(directory, `assets-${n++}.sqlite`);
-      return { store: await openAssetStore(location), location };
-    },
-    async tearDown() {
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
-
+const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
+/** For the PostgreSQL-only blocks below. */
 const reachability = await postgresReachable();
-if (!reachability.reachable) {
-  if (process.env.CI) throw new Error(`CI must run the PostgreSQL asset-store tests: ${reachability.reason}`);
-  console.warn(`asset-store tests: skipping PostgreSQL + PostGIS: ${reachability.reason}`);
-}
-
-function postgresBackend(): Backend {
-  let database: TestDatabase | undefined;
-  return {
-    name: 'PostgreSQL + PostGIS',
-    skipReason: reachability.reachable ? undefined : reachability.reason,
-    async setUp() {
-      database = await createTestDatabase();
-    },
-    async fresh() {
-      const client = new pg.Client({ connectionString: database!.url });
-      await client.connect();
-      await client.query('DROP TABLE IF EXISTS assets, asset_store_schema');
-      await client.end();
-      return { store: await openAssetStore(database!.url), location: database!.url };
-    },
-    async tearDown() {
-      await database?.drop();
-    },
-  };
-}
-
-const BACKENDS = [sqliteBackend(), postgresBackend()];
 
 describe.each(BACKENDS)('asset store on $name', (backend) => {
   let store: AssetStore;

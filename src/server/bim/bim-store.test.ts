@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BimElementInput, BimModelInput } from '../../domain/bim.ts';
 import { tileIfc } from '../../tiling/bim/bim-pipeline.ts';
-import { createTestDatabase, postgresReachable, type TestDatabase } from '../assets/testing/postgres.ts';
+import { storeBackends } from '../testing/store-backends.ts';
 import { BimInputError, openBimStore, type BimStore } from './bim-store.ts';
 import { registerBimRoutes } from './routes.ts';
 
@@ -47,54 +47,9 @@ const SMALL: BimModelInput = {
   storeys: [{ globalId: 'S2', expressId: 2, name: 'Level 2', elevation: 3, building: 'B' }, { globalId: 'S1', expressId: 1, name: 'Level 1', elevation: 0, building: 'B' }],
 };
 
-interface Backend {
-  name: string;
-  skipReason?: string;
-  setUp(): Promise<void>;
-  fresh(): Promise<BimStore>;
-  tearDown(): Promise<void>;
-}
+const BACKENDS = await storeBackends('BIM-store', { prefix: 'bim', open: openBimStore, extensions: [], tables: ['bim_elements', 'bim_models'] });
 
-function sqliteBackend(): Backend {
-  let n = 0;
-  return {
-    name: 'SQLite',
-    async setUp() {},
-    fresh: () => openBimStore(join(scratch, `bim-${n++}.sqlite`)),
-    async tearDown() {},
-  };
-}
-
-const reachability = await postgresReachable();
-if (!reachability.reachable) {
-  if (process.env.CI) throw new Error(`CI must run the PostgreSQL BIM-store tests: ${reachability.reason}`);
-  console.warn(`BIM-store tests: skipping PostgreSQL: ${reachability.reason}`);
-}
-
-function postgresBackend(): Backend {
-  let database: TestDatabase | undefined;
-  return {
-    name: 'PostgreSQL',
-    skipReason: reachability.reachable ? undefined : reachability.reason,
-    async setUp() {
-      database = await createTestDatabase([]);
-    },
-    async fresh() {
-      const store = await openBimStore(database!.url);
-      const pg = (await import('pg')).default;
-      const client = new pg.Client({ connectionString: database!.url });
-      await client.connect();
-      await client.query('TRUNCATE bim_models, bim_elements');
-      await client.end();
-      return store;
-    },
-    async tearDown() {
-      await database?.drop();
-    },
-  };
-}
-
-describe.each([sqliteBackend(), postgresBackend()])('BIM store and API on $name', (backend) => {
+describe.each(BACKENDS)('BIM store and API on $name', (backend) => {
   let store: BimStore;
   let app: FastifyInstance;
 
@@ -106,7 +61,7 @@ describe.each([sqliteBackend(), postgresBackend()])('BIM store and API on $name'
   });
   beforeEach(async (context) => {
     if (backend.skipReason) context.skip(backend.skipReason);
-    store = await backend.fresh();
+    ({ store } = await backend.fresh());
     await store.replaceModel(duplexModel, duplexElements);
     await store.replaceModel(SMALL, [element('A1', 'IfcWall', 'S1'), element('A2', 'IfcWall', 'S1'), element('A3', 'IfcDoor', 'S2'), element('A4', 'IfcSite', '')]);
     app = Fastify();
