@@ -57,7 +57,8 @@ export interface BimModelInput {
   storeys: BimStorey[];
 }
 
-export interface BimElementInput {
+/** What identifies and describes one IFC product, in the tiles and in the property store. */
+export interface BimProductInfo {
   globalId: string;
   expressId: number;
   ifcClass: string;
@@ -68,6 +69,9 @@ export interface BimElementInput {
   material: string;
   objectType: string;
   tag: string;
+}
+
+export interface BimElementInput extends BimProductInfo {
   propertySets: BimPropertySet[];
   /**
    * False for a product that is no feature of the tiles (a storey, the site, an IfcRoof or IfcStair

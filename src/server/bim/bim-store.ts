@@ -10,7 +10,7 @@
  *
  * By default it lives beside the asset store (ASSETS_DATABASE), in tables of its own.
  */
-import { BimInputError, checkModelId, isAcceptableGlobalId, type BimElementInput, type BimModelInput, type BimPropertySet, type BimStorey } from '../../domain/bim.ts';
+import { BimInputError, checkModelId, isAcceptableGlobalId, type BimElementInput, type BimModelInput, type BimProductInfo, type BimPropertySet, type BimStorey } from '../../domain/bim.ts';
 import { isPostgresLocation } from '../assets/asset-store.ts';
 
 export { BimInputError } from '../../domain/bim.ts';
@@ -24,17 +24,8 @@ export interface BimModelRecord extends BimModelInput {
 
 export type BimModelSummary = Omit<BimModelRecord, 'storeys' | 'units'> & { storeyCount: number };
 
-export interface BimElement {
+export interface BimElement extends BimProductInfo {
   model: string;
-  globalId: string;
-  expressId: number;
-  ifcClass: string;
-  name: string;
-  storey: string;
-  storeyGlobalId: string;
-  material: string;
-  objectType: string;
-  tag: string;
   propertySets: BimPropertySet[];
   /** Whether the element is a feature of the model's tiles (false: a storey, an aggregate …). */
   inTiles: boolean;

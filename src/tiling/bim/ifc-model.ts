@@ -5,7 +5,7 @@
  * Relations are read once into maps of express IDs (numbers), never as objects per element.
  */
 import * as WebIfc from 'web-ifc';
-import type { BimProperty, BimPropertySet, BimStorey } from '../../domain/bim.ts';
+import type { BimProductInfo, BimProperty, BimPropertySet, BimStorey } from '../../domain/bim.ts';
 import type { MapConversionInput, SiteReferenceInput } from './placement.ts';
 
 type Line = Record<string, unknown> & { expressID: number; type: number };
@@ -49,17 +49,8 @@ function numberOf(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export interface ProductInfo {
-  expressId: number;
-  globalId: string;
-  ifcClass: string;
-  name: string;
-  storey: string;
-  storeyGlobalId: string;
-  material: string;
-  objectType: string;
-  tag: string;
-}
+/** A product as the tiler reads it. */
+export type ProductInfo = BimProductInfo;
 
 /** Products the tiler does not turn into features, and why. */
 export const SPATIAL_CLASSES = new Set(['IfcProject', 'IfcSite', 'IfcBuilding', 'IfcBuildingStorey', 'IfcFacility', 'IfcFacilityPart', 'IfcBridge', 'IfcRoad', 'IfcRailway', 'IfcMarineFacility', 'IfcBridgePart']);
