@@ -165,6 +165,6 @@ describe('health routes', () => {
   test('a check that hangs counts as failed after the timeout', async () => {
     const results = await runChecks({ stuck: () => new Promise(() => {}), quick: async () => 1 }, 100);
     expect(results.stuck).toMatchObject({ ok: false, error: 'no answer within 100 ms' });
-    expect(results.quick.ok).toBe(true);
+    expect(results.quick?.ok).toBe(true);
   });
 });
