@@ -55,7 +55,7 @@ const ids = (assets: readonly { id: string }[]) => assets.map((a) => a.id);
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
+const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['asset_search', 'assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
 /** For the PostgreSQL-only blocks below. */
 const reachability = await postgresReachable();
 
@@ -563,35 +563,59 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
   it('gives the same pages as ranking every match', async (context) => {
     if (!reachability.reachable) context.skip(reachability.reason);
     const full = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 1e9 });
-    const tiered = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 10 });
+    // A broad tier is found among the shortest names, or ranked whole (up to a cap), or walked
+    // without a bound: each way alone, and the three in turn (a short prefix, a small cap).
+    const tieredStores = await Promise.all([
+      { tierWalkPrefix: 0, tierSortCap: 0 },
+      { tierWalkPrefix: 0, tierSortCap: 1e9 },
+      { tierWalkPrefix: 1e9, tierSortCap: 0 },
+      { tierWalkPrefix: 20, tierSortCap: 30 },
+    ].map((tiers) => PostgresAssetStore.open(database!.url, { broadSearchMatches: 10, ...tiers })));
     try {
       await full.replaceDataset('district-buildings', BUILDINGS);
       await full.replaceDataset('synthetic', syntheticAssets(1_500));
-      for (const text of QUERIES) {
-        for (const page of PAGES) {
-          const expected = await full.search(text, page);
-          const got = await tiered.search(text, page);
-          expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+      for (const tiered of tieredStores) {
+        for (const text of QUERIES) {
+          for (const page of PAGES) {
+            const expected = await full.search(text, page);
+            const got = await tiered.search(text, page);
+            expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+          }
         }
+        expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
       }
-      expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
       expect(full.statistics.broadSearches).toBe(0);
     } finally {
-      await tiered.close();
-      await full.close();
+      for (const store of [full, ...tieredStores]) await store.close();
     }
   });
-  it('migrates a schema-2 store to 3: the trigram index on names that rank 3 is counted with', async (context) => {
+  it('migrates a schema-3 store to 4: the search text moves to asset_search, and searches find the same', async (context) => {
     if (!reachability.reachable) context.skip(reachability.reason);
     const client = new pg.Client({ connectionString: database!.url });
     await client.connect();
     try {
-      await (await PostgresAssetStore.open(database!.url)).close();
-      await client.query('DROP INDEX assets_name_search; UPDATE asset_store_schema SET version = 2');
+      const store = await PostgresAssetStore.open(database!.url);
+      await store.replaceDataset('district-buildings', BUILDINGS);
+      const before = await Promise.all(['花园', '长江西路', 's1'].map(async (q) => ids((await store.search(q, { limit: 50 })).assets)));
+      await store.close();
+      // Schema 3: the search text a generated column of assets, with its indexes there.
+      await client.query(`DROP TABLE asset_search;
+        ALTER TABLE assets ADD COLUMN search_text text GENERATED ALWAYS AS (lower(id || E'\\n' || name || E'\\n' || address)) STORED;
+        CREATE INDEX assets_search ON assets USING gin (search_text gin_trgm_ops);
+        CREATE INDEX assets_name_search ON assets USING gin (lower(name) gin_trgm_ops);
+        UPDATE asset_store_schema SET version = 3`);
       const reopened = await PostgresAssetStore.open(database!.url);
-      await reopened.close();
-      expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 3 }]);
-      expect((await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'assets_name_search'")).rows[0]?.indexdef).toMatch(/gin \(lower\(name\) gin_trgm_ops\)/);
+      try {
+        expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 4 }]);
+        expect((await client.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'assets' AND column_name = 'search_text'")).rows).toEqual([{ n: 0 }]);
+        expect((await client.query('SELECT count(*)::int AS n FROM asset_search')).rows).toEqual((await client.query('SELECT count(*)::int AS n FROM assets')).rows);
+        expect((await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'asset_search_text'")).rows[0]?.indexdef).toMatch(/gin \(search_text gin_trgm_ops\)/);
+        const after = await Promise.all(['花园', '长江西路', 's1'].map(async (q) => ids((await reopened.search(q, { limit: 50 })).assets)));
+        expect(after).toEqual(before);
+        expect(after.flat().length).toBeGreaterThan(0);
+      } finally {
+        await reopened.close();
+      }
     } finally {
       await client.end();
     }
