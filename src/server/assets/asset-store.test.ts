@@ -55,7 +55,7 @@ const ids = (assets: readonly { id: string }[]) => assets.map((a) => a.id);
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['asset_search', 'assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
+const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['asset_datasets', 'asset_search', 'assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
 /** For the PostgreSQL-only blocks below. */
 const reachability = await postgresReachable();
 
@@ -364,6 +364,17 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect(await store.countMatching('', { kinds: ['valve'] })).toBe(2);
     });
 
+    it('counts filter matches among some IDs only (what the 4D date leaves out), bounded', async () => {
+      const among = ['B-001', 'B-002', 'B-005', 'W-P1', 'W-V1', 'nope', "B-001' OR '1'='1"];
+      expect(await store.countMatching('', { ids: among })).toBe(5);
+      expect(await store.countMatching('use!=residential', { ids: among })).toBe(2); // B-001 education, B-005 industrial
+      expect(await store.countMatching('use=residential', { ids: among, kinds: ['building'], bbox: [117.2795, 31.8595, 117.2815, 31.861] })).toBe(1); // B-002
+      expect(await store.countMatching('', { ids: [] })).toBe(0);
+      expect(await store.countMatching('', { ids: Array.from({ length: 10_000 }, (_, i) => `B-00${i}`) })).toBe(7); // B-001…B-006 and B-0010 ("B-00" + "10")
+      await expect(store.countMatching('', { ids: Array.from({ length: 10_001 }, (_, i) => `X${i}`) })).rejects.toThrow(/at most 10000 IDs/);
+      await expect(store.countMatching('', { ids: [1, 2] as unknown as string[] })).rejects.toThrow(AssetQueryError);
+    });
+
     it.each([
       ['use=castle', /filter: clause 1: "castle" is not a use/],
       ["floors>'; DROP TABLE assets; --", /floors needs a number/],
@@ -503,7 +514,7 @@ describe('SQLite: 1–2 character terms', () => {
     await store.close();
     const reopened = await SqliteAssetStore.open(path);
     try {
-      expect(reopened.db.pragma('user_version', { simple: true })).toBe(3);
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(4);
       expect(ids((await reopened.search('合肥')).assets)).toEqual(['B-003', 'B-001', 'B-002']);
       expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
     } finally {
@@ -589,7 +600,7 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
       for (const store of [full, ...tieredStores]) await store.close();
     }
   });
-  it('migrates a schema-3 store to 4: the search text moves to asset_search, and searches find the same', async (context) => {
+  it('migrates a schema-3 store to 5: the search text moves to asset_search, searches find the same, datasets get generations', async (context) => {
     if (!reachability.reachable) context.skip(reachability.reason);
     const client = new pg.Client({ connectionString: database!.url });
     await client.connect();
@@ -599,14 +610,15 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
       const before = await Promise.all(['花园', '长江西路', 's1'].map(async (q) => ids((await store.search(q, { limit: 50 })).assets)));
       await store.close();
       // Schema 3: the search text a generated column of assets, with its indexes there.
-      await client.query(`DROP TABLE asset_search;
+      await client.query(`DROP TABLE asset_search, asset_datasets;
         ALTER TABLE assets ADD COLUMN search_text text GENERATED ALWAYS AS (lower(id || E'\\n' || name || E'\\n' || address)) STORED;
         CREATE INDEX assets_search ON assets USING gin (search_text gin_trgm_ops);
         CREATE INDEX assets_name_search ON assets USING gin (lower(name) gin_trgm_ops);
         UPDATE asset_store_schema SET version = 3`);
       const reopened = await PostgresAssetStore.open(database!.url);
       try {
-        expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 4 }]);
+        expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 5 }]);
+        expect([...(await reopened.datasetGenerations()).keys()].sort()).toEqual((await reopened.datasets()).map((d) => d.dataset).sort());
         expect((await client.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'assets' AND column_name = 'search_text'")).rows).toEqual([{ n: 0 }]);
         expect((await client.query('SELECT count(*)::int AS n FROM asset_search')).rows).toEqual((await client.query('SELECT count(*)::int AS n FROM assets')).rows);
         expect((await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'asset_search_text'")).rows[0]?.indexdef).toMatch(/gin \(search_text gin_trgm_ops\)/);

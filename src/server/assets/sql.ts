@@ -3,7 +3,7 @@
  * search ranking and the row → Asset decoding. Every value goes in as a parameter; the only text
  * put into SQL is placeholders and fixed column names.
  */
-import { escapeLike, INDEXED_ATTRIBUTES, type Asset, type AssetGeometry, type SearchQuery } from '../../domain/assets.ts';
+import { AssetQueryError, escapeLike, INDEXED_ATTRIBUTES, type Asset, type AssetGeometry, type SearchQuery } from '../../domain/assets.ts';
 import type { FilterAttribute, FilterClause, FilterOperator } from '../../domain/thematic/filter.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -132,6 +132,14 @@ const SQL_OPERATORS: Record<FilterOperator, string> = { '=': '=', '!=': '<>', '<
  */
 export function filterConditions(clauses: readonly FilterClause[] | undefined, p: Parameters['p']): string[] {
   return (clauses ?? []).map((c) => `a.${ATTRIBUTE_COLUMNS[c.attribute]} ${SQL_OPERATORS[c.operator]} ${p(c.value)}`);
+}
+
+/** An `ids` option: undefined, or at most `maximum` strings. */
+export function checkIdList(ids: unknown, maximum: number): readonly string[] | undefined {
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new AssetQueryError('ids must be a list of asset IDs');
+  if (ids.length > maximum) throw new AssetQueryError(`ids: at most ${maximum} IDs, got ${ids.length}`);
+  return ids as string[];
 }
 
 /** `a.kind IN (…)` for a kinds option, or nothing. */
