@@ -80,6 +80,27 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
   });
 
   describe('loading and lookup', () => {
+    it("gives each dataset a generation that every load of it changes, and nothing else does", async () => {
+      const first = await store.datasetGenerations();
+      expect([...first.keys()].sort()).toEqual(['district-buildings', 'district-water']);
+      await store.replaceDataset('district-water', PIPES.slice(0, 2));
+      const second = await store.datasetGenerations();
+      expect(second.get('district-water')).not.toBe(first.get('district-water'));
+      expect(second.get('district-buildings')).toBe(first.get('district-buildings'));
+      // A failed load changes nothing; a load of an empty dataset still counts as a change.
+      await expect(store.replaceDataset('district-water', [{ id: 'X' } as AssetInput])).rejects.toThrow(AssetInputError);
+      expect(await store.datasetGenerations()).toEqual(second);
+      await store.replaceDataset('district-water', []);
+      expect((await store.datasetGenerations()).get('district-water')).not.toBe(second.get('district-water'));
+      // Another client of the same store sees the change (a server beside the loader).
+      const other = await openAssetStore(location);
+      try {
+        expect(await other.datasetGenerations()).toEqual(await store.datasetGenerations());
+      } finally {
+        await other.close();
+      }
+    });
+
     it('opens the backend its location names', () => {
       expect(store.backend).toBe(location.startsWith('postgres://') ? 'postgres' : 'sqlite');
     });

@@ -97,7 +97,7 @@ function migrate(db: SqliteDatabase): void {
 }
 
 /** A load's bump of its dataset's generation (`?`): past every generation so far, so never a value it had. */
-const BUMP_GENERATION = `INSERT INTO asset_datasets (dataset, generation) VALUES (?1, (SELECT coalesce(max(generation), 0) + 1 FROM asset_datasets))
+const BUMP_GENERATION = `INSERT INTO asset_datasets (dataset, generation) VALUES (?, (SELECT coalesce(max(generation), 0) + 1 FROM asset_datasets))
   ON CONFLICT (dataset) DO UPDATE SET generation = excluded.generation`;
 
 /** An FTS5 string: the term in double quotes (doubled inside), so no character is an operator. */
