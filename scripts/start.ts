@@ -51,6 +51,7 @@ import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { lifecycleCount, storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { registerLifecycleDates } from '../src/server/lifecycle/dates-route.ts';
+import { buildingsHiddenAsOf } from '../src/server/lifecycle/hidden.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
@@ -167,7 +168,8 @@ async function main() {
   const assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE;
   const assets = await openAssetStore(assetsLocation);
   app.addHook('onClose', () => assets.close());
-  registerAssetRoutes(app, { store: assets });
+  // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).
+  registerAssetRoutes(app, { store: assets, hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.database.db, date, pageSize) });
   await registerBimRoutes(app, { location: assetsLocation }); // /api/bim: what `npm run bim -- … --store` loaded beside the assets
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
   registerLifecycleDates(app, { db: monitoring.database.db, assets });

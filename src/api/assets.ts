@@ -27,9 +27,12 @@ export async function getAsset(base: string, id: string): Promise<Asset | undefi
   }
 }
 
-/** How many assets meet a filter (the filter box's text) over the whole store, or within a bbox. */
-export async function countMatching(base: string, filter: string, options: { bbox?: Bbox; kinds?: string[]; signal?: AbortSignal } = {}): Promise<number> {
-  const body = await getJson<{ count: number }>(apiUrl(base, 'assets', { count: 'filter', filter, bbox: options.bbox?.join(','), kinds: options.kinds?.join(',') }), { signal: options.signal });
+/**
+ * How many assets meet a filter (the filter box's text) over the whole store, or within a bbox;
+ * with `asOf` (the 4D date, YYYY-MM-DD), less the buildings the 4D view hides on that date.
+ */
+export async function countMatching(base: string, filter: string, options: { bbox?: Bbox; kinds?: string[]; asOf?: string; signal?: AbortSignal } = {}): Promise<number> {
+  const body = await getJson<{ count: number }>(apiUrl(base, 'assets', { count: 'filter', filter, bbox: options.bbox?.join(','), kinds: options.kinds?.join(','), asOf: options.asOf }), { signal: options.signal });
   return body.count;
 }
 

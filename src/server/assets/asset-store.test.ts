@@ -55,7 +55,7 @@ const ids = (assets: readonly { id: string }[]) => assets.map((a) => a.id);
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
+const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['asset_datasets', 'asset_search', 'assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
 /** For the PostgreSQL-only blocks below. */
 const reachability = await postgresReachable();
 
@@ -80,6 +80,27 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
   });
 
   describe('loading and lookup', () => {
+    it("gives each dataset a generation that every load of it changes, and nothing else does", async () => {
+      const first = await store.datasetGenerations();
+      expect([...first.keys()].sort()).toEqual(['district-buildings', 'district-water']);
+      await store.replaceDataset('district-water', PIPES.slice(0, 2));
+      const second = await store.datasetGenerations();
+      expect(second.get('district-water')).not.toBe(first.get('district-water'));
+      expect(second.get('district-buildings')).toBe(first.get('district-buildings'));
+      // A failed load changes nothing; a load of an empty dataset still counts as a change.
+      await expect(store.replaceDataset('district-water', [{ id: 'X' } as AssetInput])).rejects.toThrow(AssetInputError);
+      expect(await store.datasetGenerations()).toEqual(second);
+      await store.replaceDataset('district-water', []);
+      expect((await store.datasetGenerations()).get('district-water')).not.toBe(second.get('district-water'));
+      // Another client of the same store sees the change (a server beside the loader).
+      const other = await openAssetStore(location);
+      try {
+        expect(await other.datasetGenerations()).toEqual(await store.datasetGenerations());
+      } finally {
+        await other.close();
+      }
+    });
+
     it('opens the backend its location names', () => {
       expect(store.backend).toBe(location.startsWith('postgres://') ? 'postgres' : 'sqlite');
     });
@@ -364,6 +385,17 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect(await store.countMatching('', { kinds: ['valve'] })).toBe(2);
     });
 
+    it('counts filter matches among some IDs only (what the 4D date leaves out), bounded', async () => {
+      const among = ['B-001', 'B-002', 'B-005', 'W-P1', 'W-V1', 'nope', "B-001' OR '1'='1"];
+      expect(await store.countMatching('', { ids: among })).toBe(5);
+      expect(await store.countMatching('use!=residential', { ids: among })).toBe(2); // B-001 education, B-005 industrial
+      expect(await store.countMatching('use=residential', { ids: among, kinds: ['building'], bbox: [117.2795, 31.8595, 117.2815, 31.861] })).toBe(1); // B-002
+      expect(await store.countMatching('', { ids: [] })).toBe(0);
+      expect(await store.countMatching('', { ids: Array.from({ length: 10_000 }, (_, i) => `B-00${i}`) })).toBe(7); // B-001…B-006 and B-0010 ("B-00" + "10")
+      await expect(store.countMatching('', { ids: Array.from({ length: 10_001 }, (_, i) => `X${i}`) })).rejects.toThrow(/at most 10000 IDs/);
+      await expect(store.countMatching('', { ids: [1, 2] as unknown as string[] })).rejects.toThrow(AssetQueryError);
+    });
+
     it.each([
       ['use=castle', /filter: clause 1: "castle" is not a use/],
       ["floors>'; DROP TABLE assets; --", /floors needs a number/],
@@ -503,7 +535,7 @@ describe('SQLite: 1–2 character terms', () => {
     await store.close();
     const reopened = await SqliteAssetStore.open(path);
     try {
-      expect(reopened.db.pragma('user_version', { simple: true })).toBe(3);
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(4);
       expect(ids((await reopened.search('合肥')).assets)).toEqual(['B-003', 'B-001', 'B-002']);
       expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
     } finally {
@@ -563,35 +595,60 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
   it('gives the same pages as ranking every match', async (context) => {
     if (!reachability.reachable) context.skip(reachability.reason);
     const full = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 1e9 });
-    const tiered = await PostgresAssetStore.open(database!.url, { broadSearchMatches: 10 });
+    // A broad tier is found among the shortest names, or ranked whole (up to a cap), or walked
+    // without a bound: each way alone, and the three in turn (a short prefix, a small cap).
+    const tieredStores = await Promise.all([
+      { tierWalkPrefix: 0, tierSortCap: 0 },
+      { tierWalkPrefix: 0, tierSortCap: 1e9 },
+      { tierWalkPrefix: 1e9, tierSortCap: 0 },
+      { tierWalkPrefix: 20, tierSortCap: 30 },
+    ].map((tiers) => PostgresAssetStore.open(database!.url, { broadSearchMatches: 10, ...tiers })));
     try {
       await full.replaceDataset('district-buildings', BUILDINGS);
       await full.replaceDataset('synthetic', syntheticAssets(1_500));
-      for (const text of QUERIES) {
-        for (const page of PAGES) {
-          const expected = await full.search(text, page);
-          const got = await tiered.search(text, page);
-          expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+      for (const tiered of tieredStores) {
+        for (const text of QUERIES) {
+          for (const page of PAGES) {
+            const expected = await full.search(text, page);
+            const got = await tiered.search(text, page);
+            expect({ ids: ids(got.assets), truncated: got.truncated }, `${text} ${JSON.stringify(page)}`).toEqual({ ids: ids(expected.assets), truncated: expected.truncated });
+          }
         }
+        expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
       }
-      expect(tiered.statistics.broadSearches).toBeGreaterThan(QUERIES.length * 2);
       expect(full.statistics.broadSearches).toBe(0);
     } finally {
-      await tiered.close();
-      await full.close();
+      for (const store of [full, ...tieredStores]) await store.close();
     }
   });
-  it('migrates a schema-2 store to 3: the trigram index on names that rank 3 is counted with', async (context) => {
+  it('migrates a schema-3 store to 5: the search text moves to asset_search, searches find the same, datasets get generations', async (context) => {
     if (!reachability.reachable) context.skip(reachability.reason);
     const client = new pg.Client({ connectionString: database!.url });
     await client.connect();
     try {
-      await (await PostgresAssetStore.open(database!.url)).close();
-      await client.query('DROP INDEX assets_name_search; UPDATE asset_store_schema SET version = 2');
+      const store = await PostgresAssetStore.open(database!.url);
+      await store.replaceDataset('district-buildings', BUILDINGS);
+      const before = await Promise.all(['花园', '长江西路', 's1'].map(async (q) => ids((await store.search(q, { limit: 50 })).assets)));
+      await store.close();
+      // Schema 3: the search text a generated column of assets, with its indexes there.
+      await client.query(`DROP TABLE asset_search, asset_datasets;
+        ALTER TABLE assets ADD COLUMN search_text text GENERATED ALWAYS AS (lower(id || E'\\n' || name || E'\\n' || address)) STORED;
+        CREATE INDEX assets_search ON assets USING gin (search_text gin_trgm_ops);
+        CREATE INDEX assets_name_search ON assets USING gin (lower(name) gin_trgm_ops);
+        UPDATE asset_store_schema SET version = 3`);
       const reopened = await PostgresAssetStore.open(database!.url);
-      await reopened.close();
-      expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 3 }]);
-      expect((await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'assets_name_search'")).rows[0]?.indexdef).toMatch(/gin \(lower\(name\) gin_trgm_ops\)/);
+      try {
+        expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 5 }]);
+        expect([...(await reopened.datasetGenerations()).keys()].sort()).toEqual((await reopened.datasets()).map((d) => d.dataset).sort());
+        expect((await client.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'assets' AND column_name = 'search_text'")).rows).toEqual([{ n: 0 }]);
+        expect((await client.query('SELECT count(*)::int AS n FROM asset_search')).rows).toEqual((await client.query('SELECT count(*)::int AS n FROM assets')).rows);
+        expect((await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'asset_search_text'")).rows[0]?.indexdef).toMatch(/gin \(search_text gin_trgm_ops\)/);
+        const after = await Promise.all(['花园', '长江西路', 's1'].map(async (q) => ids((await reopened.search(q, { limit: 50 })).assets)));
+        expect(after).toEqual(before);
+        expect(after.flat().length).toBeGreaterThan(0);
+      } finally {
+        await reopened.close();
+      }
     } finally {
       await client.end();
     }

@@ -2,9 +2,13 @@
  * The asset store on PostgreSQL + PostGIS (`pg`), for production:
  * - `assets.geometry` (PostGIS geometry, SRID 4326) with a GiST index, for bbox queries;
  * - `assets.position` (geography point) with a GiST index, for radius queries in metres;
- * - `assets.search_text` (lower-cased ID, name and address) with a pg_trgm GIN index, so that
- *   LIKE '%term%' finds Chinese substrings through the index (terms of 3+ characters; shorter
- *   ones have no trigram and PostgreSQL scans);
+ * - `asset_search`, a narrow table beside `assets` (one row per asset: its lower-cased ID, name,
+ *   name length, and `search_text`, the lower-cased ID, name and address) with pg_trgm GIN
+ *   indexes, so that LIKE '%term%' finds Chinese substrings through the index (terms of 3+
+ *   characters; shorter ones have no trigram and PostgreSQL scans). Every match is rechecked on
+ *   the table's rows: on this table of ~130 bytes a row instead of `assets` (~560 bytes with the
+ *   geometry and the attributes), a road name in 50,000 addresses is rechecked in a third of the
+ *   time (EXPLAIN ANALYZE at 1M: 2,258 pages instead of 5,112);
  * - the filter attributes in indexed columns, the full record as jsonb.
  *
  * The database needs the postgis and pg_trgm extensions (the store creates them when it may)
@@ -18,29 +22,74 @@ import {
   AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, escapeLike, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
   type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
-import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
+import type { AssetPage, AssetStore, CountOptions, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, checkIdList, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 5;
+/** Each dataset's generation, bumped by every load of it (schema 5). */
+const DATASETS_SQL = 'CREATE TABLE IF NOT EXISTS asset_datasets (dataset text PRIMARY KEY, generation bigint NOT NULL)';
+/** A load's bump of its dataset's generation ($1): past every generation so far. */
+const BUMP_GENERATION = `INSERT INTO asset_datasets (dataset, generation) VALUES ($1, (SELECT coalesce(max(generation), 0) + 1 FROM asset_datasets))
+  ON CONFLICT (dataset) DO UPDATE SET generation = excluded.generation`;
 /**
  * Matches above which a search is ranked in tiers (see broadSearch), as in the SQLite store.
  * Profiled at 1M buildings (EXPLAIN ANALYZE): a road name in 5 % of the addresses and in no name
  * ranked every match in ~150 ms; of the tiers, 180 ms went to counting the names containing the
- * text by rechecking all 50,000 matched rows, which the trigram index on lower(name) (schema 3)
- * answers in under 1 ms.
+ * text by rechecking all 50,000 matched rows, which the trigram index on the lower-cased name
+ * (schema 3) answers in under 1 ms.
  */
 const BROAD_SEARCH_MATCHES = 5_000;
 /**
- * Indexes of the search's tiers: exact ID, ID prefix, exact name (schema 2); names in length
- * order (schema 2); names containing the text (schema 3).
+ * A broad tier (rank 3 or 4) is first looked for among this many shortest names (a bounded walk
+ * of the name-length index): enough when the tier's matches are common among short names.
  */
-const SEARCH_INDEXES = `
-  CREATE INDEX IF NOT EXISTS assets_lower_id ON assets ((lower(id)) COLLATE "C");
-  CREATE INDEX IF NOT EXISTS assets_lower_name ON assets (lower(name));
-  CREATE INDEX IF NOT EXISTS assets_name_length ON assets (length(name), (id COLLATE "C"));
-  CREATE INDEX IF NOT EXISTS assets_name_search ON assets USING gin (lower(name) gin_trgm_ops);`;
+const TIER_WALK_PREFIX = 2_000;
+/**
+ * Otherwise, a tier of at most this many matches is ranked whole (its matches found through the
+ * trigram index and rechecked on asset_search, then a top-N sort): ~25 ms for 50,000 at 1M. The
+ * walk of the name-length index without a bound (schema 3's only way) is left for a tier larger
+ * than this, where matches are dense: it passed 286,000 shorter names (280 ms) before the first
+ * match of a road in 5 % of the addresses whose buildings all have longer names.
+ */
+const TIER_SORT_CAP = 100_000;
+
+/**
+ * The search table (schema 4): the search's text and the tiers' keys, out of the wide `assets`
+ * rows. Exact ID, ID prefix, exact name from B-trees; names in length order for the walks; names
+ * and all the text containing the search text from trigram indexes.
+ */
+const SEARCH_SCHEMA = `
+  CREATE TABLE asset_search (
+    id text PRIMARY KEY,
+    lower_id text COLLATE "C" NOT NULL,
+    lower_name text NOT NULL,
+    name_length integer NOT NULL,
+    search_text text NOT NULL
+  );
+  CREATE INDEX asset_search_lower_id ON asset_search (lower_id);
+  CREATE INDEX asset_search_lower_name ON asset_search (lower_name);
+  CREATE INDEX asset_search_order ON asset_search (name_length, (id COLLATE "C"));
+  CREATE INDEX asset_search_name ON asset_search USING gin (lower_name gin_trgm_ops);
+  CREATE INDEX asset_search_text ON asset_search USING gin (search_text gin_trgm_ops);`;
+
+/** The search rows of a dataset's assets (`$1`), from `assets`. */
+const FILL_SEARCH = `INSERT INTO asset_search (id, lower_id, lower_name, name_length, search_text)
+  SELECT id, lower(id), lower(name), length(name), lower(id || E'\\n' || name || E'\\n' || address) FROM assets`;
+
+/** Schema 1–3 kept the search text and the tiers' indexes on `assets`: move them to asset_search. */
+const MIGRATE_TO_SEARCH_TABLE = `
+  DROP INDEX IF EXISTS assets_lower_id, assets_lower_name, assets_name_length, assets_name_search;
+  ALTER TABLE assets DROP COLUMN IF EXISTS search_text;
+  ${SEARCH_SCHEMA}
+  ${FILL_SEARCH};
+  ANALYZE asset_search;`;
+
+/** The rank's columns and the ranked page's source on asset_search (aliased `a`). */
+const RANK_COLUMNS = { lowerId: 'a.lower_id', lowerName: 'a.lower_name' };
+const SEARCH_SOURCE = { from: 'asset_search a', nameLength: 'a.name_length' };
+const SEARCH_ORDER = 'a.name_length, a.id COLLATE "C"';
 
 const GEOMETRY_JSON = 'ST_AsGeoJSON(a.geometry, 15)';
 const ID_ORDER = 'id COLLATE "C"';
@@ -58,15 +107,15 @@ const SCHEMA = `
     geometry geometry NOT NULL CHECK (ST_SRID(geometry) = 4326),
     position geography(Point, 4326) NOT NULL,
     min_lon double precision NOT NULL, min_lat double precision NOT NULL, max_lon double precision NOT NULL, max_lat double precision NOT NULL,
-    lon double precision NOT NULL, lat double precision NOT NULL,
-    search_text text GENERATED ALWAYS AS (lower(id || E'\\n' || name || E'\\n' || address)) STORED
+    lon double precision NOT NULL, lat double precision NOT NULL
   );
   CREATE INDEX assets_dataset ON assets (dataset);
   CREATE INDEX assets_kind ON assets (kind);
   ${INDEXED_COLUMNS.map((c) => `CREATE INDEX assets_${c} ON assets (${c}) WHERE ${c} IS NOT NULL;`).join('\n')}
   CREATE INDEX assets_geometry ON assets USING gist (geometry);
   CREATE INDEX assets_position ON assets USING gist (position);
-  CREATE INDEX assets_search ON assets USING gin (search_text gin_trgm_ops);
+  ${SEARCH_SCHEMA}
+  ${DATASETS_SQL};
   CREATE TABLE asset_store_schema (version integer NOT NULL);
   INSERT INTO asset_store_schema VALUES (${SCHEMA_VERSION});`;
 
@@ -84,6 +133,11 @@ const INSERT_SQL = `INSERT INTO assets (id, dataset, kind, name, address, ${INDE
   ON CONFLICT (id) DO NOTHING
   RETURNING id`;
 
+/** Rows of asset_search (`a`) containing every term. */
+function matching(terms: readonly string[], p: Parameters['p']): string {
+  return terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`).join(' AND ');
+}
+
 function loadRow(asset: Asset): unknown[] {
   const [west, south, east, north] = asset.bounds;
   return [asset.id, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
@@ -100,10 +154,15 @@ export class PostgresAssetStore implements AssetStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly broadSearchMatches: number,
+    private readonly tierWalkPrefix: number,
+    private readonly tierSortCap: number,
   ) {}
 
-  /** `broadSearchMatches`: matches above which a search is ranked in tiers (default: never). */
-  static async open(url: string, options: { broadSearchMatches?: number } = {}): Promise<PostgresAssetStore> {
+  /**
+   * `broadSearchMatches`: matches above which a search is ranked in tiers (default 5,000);
+   * `tierWalkPrefix` and `tierSortCap`: how a broad tier is found (TIER_WALK_PREFIX, TIER_SORT_CAP).
+   */
+  static async open(url: string, options: { broadSearchMatches?: number; tierWalkPrefix?: number; tierSortCap?: number } = {}): Promise<PostgresAssetStore> {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     // An idle client's error (the server restarting) must not crash the process; the next query reports it.
     pool.on('error', () => {});
@@ -113,7 +172,7 @@ export class PostgresAssetStore implements AssetStore {
       await pool.end();
       throw error;
     }
-    return new PostgresAssetStore(pool, options.broadSearchMatches ?? BROAD_SEARCH_MATCHES);
+    return new PostgresAssetStore(pool, options.broadSearchMatches ?? BROAD_SEARCH_MATCHES, options.tierWalkPrefix ?? TIER_WALK_PREFIX, options.tierSortCap ?? TIER_SORT_CAP);
   }
 
   private static async migrate(pool: pg.Pool): Promise<void> {
@@ -134,12 +193,13 @@ export class PostgresAssetStore implements AssetStore {
       const table = await client.query("SELECT to_regclass('asset_store_schema') AS name");
       if (table.rows[0].name === null) {
         await client.query(SCHEMA);
-        await client.query(SEARCH_INDEXES);
       } else {
         const { rows } = await client.query('SELECT version FROM asset_store_schema');
         const version = rows[0]?.version as number | undefined;
-        if (version === 1 || version === 2) {
-          await client.query(SEARCH_INDEXES);
+        if (version === 1 || version === 2 || version === 3 || version === 4) {
+          if (version !== 4) await client.query(MIGRATE_TO_SEARCH_TABLE);
+          await client.query(DATASETS_SQL);
+          await client.query('INSERT INTO asset_datasets (dataset, generation) SELECT dataset, 1 FROM assets GROUP BY dataset ON CONFLICT DO NOTHING');
           await client.query('UPDATE asset_store_schema SET version = $1', [SCHEMA_VERSION]);
         } else if (version !== SCHEMA_VERSION) throw new Error(`asset store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
       }
@@ -160,6 +220,7 @@ export class PostgresAssetStore implements AssetStore {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`cim-twin assets ${dataset}`]);
       const replaced = Number((await client.query('SELECT count(*) AS n FROM assets WHERE dataset = $1', [dataset])).rows[0].n);
+      await client.query('DELETE FROM asset_search s USING assets a WHERE a.dataset = $1 AND s.id = a.id', [dataset]);
       await client.query('DELETE FROM assets WHERE dataset = $1', [dataset]);
       let batch: Asset[] = [];
       let index = 0;
@@ -189,10 +250,12 @@ export class PostgresAssetStore implements AssetStore {
         if (batch.length >= LOAD_BATCH) await flush();
       }
       await flush();
+      await client.query(`${FILL_SEARCH} WHERE dataset = $1`, [dataset]);
+      await client.query(BUMP_GENERATION, [dataset]);
       await client.query('COMMIT');
       // Fresh statistics, so the planner walks the ID index for a stream's pages (streamAssets) instead of
       // sorting the dataset for each one: 143,000 network assets streamed in 6.6 s before, 1.2 s after.
-      await client.query('ANALYZE assets');
+      await client.query('ANALYZE assets, asset_search');
       return { dataset, loaded: index, replaced, seconds: (performance.now() - started) / 1000 };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -214,87 +277,111 @@ export class PostgresAssetStore implements AssetStore {
     if (query.terms.length === 0) return { assets: [], truncated: false };
     const params = new Parameters('postgres');
     const { p } = params;
-    const rank = searchRank(query, p);
+    const rank = searchRank(query, p, RANK_COLUMNS);
     const wanted = page.offset + page.limit + 1;
-    if (Number.isFinite(this.broadSearchMatches) && wanted * 2 <= this.broadSearchMatches && (await this.matchCount(query.terms, this.broadSearchMatches)) > this.broadSearchMatches) {
-      return this.broadSearch(query, page);
-    }
-    const where = query.terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`);
-    const { rows } = await this.pool.query<AssetRow>(rankedPage(where.join(' AND '), rank, GEOMETRY_JSON, ' COLLATE "C"', p(page.limit + 1), p(page.offset)), params.values);
-    return { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
-  }
-
-  /** Matches of the terms, counted up to `cap` + 1. */
-  private async matchCount(terms: readonly string[], cap: number): Promise<number> {
-    const params = new Parameters('postgres');
-    const where = terms.map((term) => `a.search_text LIKE ${params.p(containing(term))} ESCAPE '\\'`);
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM assets a WHERE ${where.join(' AND ')} LIMIT ${params.p(cap + 1)}) m`;
-    return Number((await this.pool.query(sql, params.values)).rows[0].n);
-  }
-
-  /** Names containing the text, counted up to `cap` + 1 (the trigram index on lower(name)). */
-  private async nameMatchCount(text: string, cap: number): Promise<number> {
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM assets a WHERE lower(a.name) LIKE $1 ESCAPE '\\' LIMIT $2) m`;
-    return Number((await this.pool.query(sql, [`%${escapeLike(text)}%`, cap + 1])).rows[0].n);
-  }
-
-  /**
-   * A search matching more than `broadSearchMatches` rows, ranked in tiers so that it never ranks
-   * every match (as the SQLite store's broadSearch): ranks 0–2 from the indexes on lower(id) and
-   * lower(name); rank 3 (name containing the text) and rank 4 each by a walk of the index on
-   * (length(name), id) that stops at the page when the tier is broad (bitmap scans off for that
-   * statement, as GIN has no other), else its few rows, sorted. The rank is the same expression.
-   */
-  private async broadSearch(query: SearchQuery, page: { limit: number; offset: number }): Promise<AssetPage> {
-    this.statistics.broadSearches++;
-    const wanted = page.offset + page.limit + 1;
-    const threshold = this.broadSearchMatches;
+    // One read-only transaction, without parallel workers: a search reads a few thousand rows
+    // at most (the capped counts, a page, a tier), and starting workers for that cost more than
+    // the scan on a busy machine (a capped count of 花园: 23 ms with two workers, 11 ms without).
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN READ ONLY');
-      const ranked = async (sql: (p: Parameters['p']) => string): Promise<RankedRow[]> => {
-        const params = new Parameters('postgres');
-        const text = sql(params.p);
-        return (await client.query<RankedRow>(text, params.values)).rows;
-      };
-      const columns = (p: Parameters['p']) => `a.id AS id, ${searchRank(query, p)} AS rank, length(a.name) AS name_length`;
-      const match = (p: Parameters['p']) => query.terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`).join(' AND ');
-      const w = query.whole;
-      const rows = (await ranked((p) => `SELECT ${columns(p)} FROM assets a
-        WHERE (((lower(a.id)) COLLATE "C" >= ${p(w)} AND (lower(a.id)) COLLATE "C" < ${p(`${w}\u{10FFFF}`)}) OR lower(a.name) = ${p(w)}) AND ${match(p)}`)).sort(compareRanked);
-      const walk = async (rank: 3 | 4, need: number) => {
-        await client.query('SET LOCAL enable_bitmapscan = off');
-        await client.query('SET LOCAL enable_seqscan = off');
-        const found = await ranked((p) => `SELECT ${columns(p)} FROM assets a WHERE ${match(p)} AND (${searchRank(query, p)}) = ${rank}
-          ORDER BY length(a.name), a.id COLLATE "C" LIMIT ${p(need)}`);
-        await client.query('RESET enable_bitmapscan');
-        await client.query('RESET enable_seqscan');
-        return found;
-      };
-      if (rows.length < wanted) {
-        // A name containing the whole text meets every term (the terms are parts of the text, the
-        // name is part of search_text), so rank 3 is found by the name alone, on its own index.
-        const inNames = await this.nameMatchCount(w, threshold);
-        if (inNames > threshold) rows.push(...(await walk(3, wanted - rows.length)));
-        else if (inNames > 0) {
-          const tier = await ranked((p) => `SELECT * FROM (SELECT ${columns(p)} FROM assets a WHERE lower(a.name) LIKE ${p(`%${escapeLike(w)}%`)} ESCAPE '\\') t WHERE rank = 3`);
-          rows.push(...tier.sort(compareRanked).slice(0, wanted - rows.length));
-        }
+      await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+      let answer: AssetPage;
+      if (Number.isFinite(this.broadSearchMatches) && wanted * 2 <= this.broadSearchMatches && (await this.matchCount(client, query.terms, this.broadSearchMatches)) > this.broadSearchMatches) {
+        answer = await this.broadSearch(client, query, page);
+      } else {
+        const sql = rankedPage(matching(query.terms, p), rank, GEOMETRY_JSON, ' COLLATE "C"', p(page.limit + 1), p(page.offset), SEARCH_SOURCE);
+        const { rows } = await client.query<AssetRow>(sql, params.values);
+        answer = { assets: rows.slice(0, page.limit).map(assetFromRow), truncated: rows.length > page.limit };
       }
-      if (rows.length < wanted) rows.push(...(await walk(4, wanted - rows.length)));
       await client.query('COMMIT');
-      const pageRows = rows.slice(page.offset, page.offset + page.limit + 1);
-      if (pageRows.length === 0) return { assets: [], truncated: false };
-      const { rows: full } = await this.pool.query<AssetRow>(`SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a WHERE a.id = ANY($1::text[])`, [pageRows.map((r) => r.id)]);
-      const byId = new Map(full.map((r) => [r.id, r]));
-      const assets = pageRows.map((r) => assetFromRow(byId.get(r.id)!));
-      return { assets: assets.slice(0, page.limit), truncated: assets.length > page.limit };
+      return answer;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  /** Matches of the terms, counted up to `cap` + 1. */
+  private async matchCount(client: pg.PoolClient, terms: readonly string[], cap: number): Promise<number> {
+    const params = new Parameters('postgres');
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM asset_search a WHERE ${matching(terms, params.p)} LIMIT ${params.p(cap + 1)}) m`;
+    return Number((await client.query(sql, params.values)).rows[0].n);
+  }
+
+  /** Names containing the text, counted up to `cap` + 1 (the trigram index on the lower-cased name). */
+  private async nameMatchCount(client: pg.PoolClient, text: string, cap: number): Promise<number> {
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM asset_search a WHERE a.lower_name LIKE $1 ESCAPE '\\' LIMIT $2) m`;
+    return Number((await client.query(sql, [`%${escapeLike(text)}%`, cap + 1])).rows[0].n);
+  }
+
+  /**
+   * A search matching more than `broadSearchMatches` rows, ranked in tiers so that it never ranks
+   * every match (as the SQLite store's broadSearch): ranks 0–2 from the B-trees on the lower-cased
+   * ID and name; rank 3 (name containing the text) from the trigram index on names when it is
+   * small, and rank 3 when broad and rank 4 each as a broad tier (see `tier`). The rank is the
+   * same expression as the full ranking's, so both give the same page.
+   */
+  private async broadSearch(client: pg.PoolClient, query: SearchQuery, page: { limit: number; offset: number }): Promise<AssetPage> {
+    this.statistics.broadSearches++;
+    const wanted = page.offset + page.limit + 1;
+    const threshold = this.broadSearchMatches;
+    const ranked = async (sql: (p: Parameters['p']) => string): Promise<(RankedRow & { matches?: string })[]> => {
+      const params = new Parameters('postgres');
+      const text = sql(params.p);
+      return (await client.query<RankedRow & { matches?: string }>(text, params.values)).rows;
+    };
+    const rankOf = (p: Parameters['p']) => searchRank(query, p, RANK_COLUMNS);
+    const columns = (p: Parameters['p']) => `a.id AS id, ${rankOf(p)} AS rank, a.name_length AS name_length`;
+    const match = (p: Parameters['p']) => matching(query.terms, p);
+    const w = query.whole;
+    const rows: RankedRow[] = (await ranked((p) => `SELECT ${columns(p)} FROM asset_search a
+      WHERE ((a.lower_id >= ${p(w)} AND a.lower_id < ${p(`${w}\u{10FFFF}`)}) OR a.lower_name = ${p(w)}) AND ${match(p)}`)).sort(compareRanked);
+    /**
+     * The first `need` rows of a broad tier in (name length, ID) order: among the shortest
+     * names (a bounded walk); else the whole tier, when it has at most tierSortCap matches,
+     * ranked by a top-N sort; else a walk of the name-length index that stops at `need`.
+     */
+    const tier = async (rank: 3 | 4, need: number): Promise<RankedRow[]> => {
+      if (this.tierWalkPrefix > 0) {
+        const found = await ranked((p) => `SELECT ${columns(p)} FROM (SELECT * FROM asset_search ORDER BY name_length, id COLLATE "C" LIMIT ${p(this.tierWalkPrefix)}) a
+          WHERE ${match(p)} AND (${rankOf(p)}) = ${rank} ORDER BY ${SEARCH_ORDER} LIMIT ${p(need)}`);
+        if (found.length === need) return found;
+      }
+      if (this.tierSortCap > 0) {
+        await client.query("SET LOCAL work_mem = '32MB'");
+        const found = await ranked((p) => `WITH m AS MATERIALIZED (SELECT ${columns(p)} FROM asset_search a WHERE ${match(p)} AND (${rankOf(p)}) = ${rank} LIMIT ${p(this.tierSortCap + 1)})
+          SELECT id, rank, name_length, (SELECT count(*) FROM m) AS matches FROM m ORDER BY name_length, id COLLATE "C" LIMIT ${p(need)}`);
+        await client.query('RESET work_mem');
+        if (found.length === 0 || Number(found[0]!.matches) <= this.tierSortCap) return found;
+      }
+      await client.query('SET LOCAL enable_bitmapscan = off');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const found = await ranked((p) => `SELECT ${columns(p)} FROM asset_search a WHERE ${match(p)} AND (${rankOf(p)}) = ${rank}
+        ORDER BY ${SEARCH_ORDER} LIMIT ${p(need)}`);
+      await client.query('RESET enable_bitmapscan');
+      await client.query('RESET enable_seqscan');
+      return found;
+    };
+    if (rows.length < wanted) {
+      // A name containing the whole text meets every term (the terms are parts of the text, the
+      // name is part of search_text), so rank 3 is found by the name alone, on its own index.
+      const inNames = await this.nameMatchCount(client, w, threshold);
+      if (inNames > threshold) rows.push(...(await tier(3, wanted - rows.length)));
+      else if (inNames > 0) {
+        const found = await ranked((p) => `SELECT * FROM (SELECT ${columns(p)} FROM asset_search a WHERE a.lower_name LIKE ${p(`%${escapeLike(w)}%`)} ESCAPE '\\') t WHERE rank = 3`);
+        rows.push(...found.sort(compareRanked).slice(0, wanted - rows.length));
+      }
+    }
+    if (rows.length < wanted) rows.push(...(await tier(4, wanted - rows.length)));
+    const pageRows = rows.slice(page.offset, page.offset + page.limit + 1);
+    if (pageRows.length === 0) return { assets: [], truncated: false };
+    const { rows: full } = await client.query<AssetRow>(`SELECT ${selectColumns(GEOMETRY_JSON)} FROM assets a WHERE a.id = ANY($1::text[])`, [pageRows.map((r) => r.id)]);
+    const byId = new Map(full.map((r) => [r.id, r]));
+    const assets = pageRows.map((r) => assetFromRow(byId.get(r.id)!));
+    return { assets: assets.slice(0, page.limit), truncated: assets.length > page.limit };
   }
 
   /** The GiST look-up and the exact double-bounds check of a bbox, on `assets a`. */
@@ -349,13 +436,15 @@ export class PostgresAssetStore implements AssetStore {
     return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
   }
 
-  async countMatching(filterText: string, options: { bbox?: Bbox; kinds?: string[] } = {}): Promise<number> {
+  async countMatching(filterText: string, options: CountOptions = {}): Promise<number> {
     const filter = checkFilter(filterText);
     const kinds = checkKinds(options.kinds);
     const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    const ids = checkIdList(options.ids, MAXIMUM_ID_PAGE);
+    if (ids?.length === 0) return 0;
     const params = new Parameters('postgres');
     const { p } = params;
-    const where = [...(bbox ? this.bboxConditions(bbox, p) : []), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const where = [...(ids ? [`a.id = ANY(${p(ids)}::text[])`] : []), ...(bbox ? this.bboxConditions(bbox, p) : []), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
     const { rows } = await this.pool.query(`SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`, params.values);
     return Number(rows[0].n);
   }
@@ -393,6 +482,11 @@ export class PostgresAssetStore implements AssetStore {
   async datasets(): Promise<{ dataset: string; count: number }[]> {
     const { rows } = await this.pool.query(`SELECT dataset, count(*) AS n FROM assets GROUP BY dataset ORDER BY dataset COLLATE "C"`);
     return rows.map((r: { dataset: string; n: string }) => ({ dataset: r.dataset, count: Number(r.n) }));
+  }
+
+  async datasetGenerations(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ dataset: string; generation: string }>('SELECT dataset, generation FROM asset_datasets');
+    return new Map(rows.map((r) => [r.dataset, Number(r.generation)]));
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,10 @@
  *   GET /api/assets?q=合肥[&limit=20][&offset=0]                   search, best first; `next` link
  *   GET /api/assets?bbox=W,S,E,N[&kinds=a,b][&filter=…][&limit=N]  bounds intersecting the bbox, by ID
  *   GET /api/assets?lon=&lat=&radius=M[&kinds=][&filter=][&limit=] within M metres, nearest first
- *   GET /api/assets?count=filter&filter=use=residential[&bbox=][&kinds=]   {count} of filter matches
+ *   GET /api/assets?count=filter&filter=use=residential[&bbox=][&kinds=][&asOf=YYYY-MM-DD]
+ *                                                                  {count} of filter matches; with
+ *                                                                  asOf, less the buildings the 4D
+ *                                                                  view hides on that date
  *   GET /api/assets/{id}                                           one asset; 404 naming the ID
  *
  * `filter` is the filter box's text (use=residential;floors>12). Bad input (search text over the
@@ -15,8 +18,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AssetQueryError } from '../../domain/assets.ts';
+import { isCalendarDate } from '../../domain/lifecycle/lifecycle.ts';
 import { DATA_ROUTE } from '../access.ts';
-import type { AssetStore } from './asset-store.ts';
+import { MAXIMUM_ID_PAGE, type AssetStore } from './asset-store.ts';
 
 class AssetApiError extends Error {
   constructor(readonly statusCode: number, message: string) {
@@ -61,8 +65,18 @@ function bboxParameter(query: Query): [number, number, number, number] | undefin
   return text.split(',').map((part) => (/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(part) ? Number(part) : Number.NaN)) as [number, number, number, number];
 }
 
-export function registerAssetRoutes(app: FastifyInstance, options: { store: AssetStore }): void {
-  const { store } = options;
+export interface AssetRoutesOptions {
+  store: AssetStore;
+  /**
+   * The IDs of the buildings the 4D view hides on a date (not there yet, or demolished), in pages
+   * of at most `pageSize`: from the lifecycle records (buildingsHiddenAsOf). Without it a date
+   * hides nothing, as the viewer shows buildings without records as built.
+   */
+  hiddenAsOf?: (date: string, pageSize: number) => Iterable<readonly string[]> | AsyncIterable<readonly string[]>;
+}
+
+export function registerAssetRoutes(app: FastifyInstance, options: AssetRoutesOptions): void {
+  const { store, hiddenAsOf } = options;
 
   app.get('/api/assets', DATA_ROUTE, async (request) => {
     const query = request.query as Query;
@@ -75,7 +89,18 @@ export function registerAssetRoutes(app: FastifyInstance, options: { store: Asse
     const limit = numberParameter(query, 'limit');
     if (count !== undefined) {
       if (count !== 'filter') throw new AssetApiError(400, 'count must be "filter" (count=filter&filter=…)');
-      return { count: await answer(() => store.countMatching(filter ?? '', { bbox, kinds })) };
+      const asOf = single(query, 'asOf');
+      if (asOf !== undefined && !isCalendarDate(asOf)) throw new AssetApiError(400, `asOf must be a date YYYY-MM-DD, got ${JSON.stringify(asOf.slice(0, 40))}`);
+      return {
+        count: await answer(async () => {
+          let matches = await store.countMatching(filter ?? '', { bbox, kinds });
+          // The hidden buildings that meet the filter are left out, a page of IDs at a time.
+          if (asOf !== undefined && hiddenAsOf && matches > 0) {
+            for await (const ids of hiddenAsOf(asOf, MAXIMUM_ID_PAGE)) matches -= await store.countMatching(filter ?? '', { bbox, kinds, ids });
+          }
+          return matches;
+        }),
+      };
     }
     const asked = [q !== undefined, bbox !== undefined, radius !== undefined].filter(Boolean).length;
     if (asked !== 1) throw new AssetApiError(400, 'give one of q (search), bbox=west,south,east,north, or lon, lat and radius (metres)');

@@ -3,7 +3,7 @@
  * search ranking and the row → Asset decoding. Every value goes in as a parameter; the only text
  * put into SQL is placeholders and fixed column names.
  */
-import { escapeLike, INDEXED_ATTRIBUTES, type Asset, type AssetGeometry, type SearchQuery } from '../../domain/assets.ts';
+import { AssetQueryError, escapeLike, INDEXED_ATTRIBUTES, type Asset, type AssetGeometry, type SearchQuery } from '../../domain/assets.ts';
 import type { FilterAttribute, FilterClause, FilterOperator } from '../../domain/thematic/filter.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -90,23 +90,32 @@ export function assetFromRow(row: AssetRow): Asset {
  * The search rank of a row (alias `a`), as in src/search/search-index.ts: 0 exact ID, 1 ID
  * prefix, 2 exact name, 3 name containing the whole text, 4 the rest.
  */
-export function searchRank(query: SearchQuery, p: Parameters['p']): string {
+export function searchRank(query: SearchQuery, p: Parameters['p'], columns: RankColumns = LOWER_COLUMNS): string {
   const whole = query.whole;
-  return `CASE WHEN lower(a.id) = ${p(whole)} THEN 0
-    WHEN lower(a.id) LIKE ${p(`${escapeLike(whole)}%`)} ESCAPE '\\' THEN 1
-    WHEN lower(a.name) = ${p(whole)} THEN 2
-    WHEN lower(a.name) LIKE ${p(`%${escapeLike(whole)}%`)} ESCAPE '\\' THEN 3
+  return `CASE WHEN ${columns.lowerId} = ${p(whole)} THEN 0
+    WHEN ${columns.lowerId} LIKE ${p(`${escapeLike(whole)}%`)} ESCAPE '\\' THEN 1
+    WHEN ${columns.lowerName} = ${p(whole)} THEN 2
+    WHEN ${columns.lowerName} LIKE ${p(`%${escapeLike(whole)}%`)} ESCAPE '\\' THEN 3
     ELSE 4 END`;
 }
+
+/** What the rank reads of a row: its lower-cased ID and name (computed, or stored by a backend). */
+export interface RankColumns {
+  lowerId: string;
+  lowerName: string;
+}
+
+const LOWER_COLUMNS: RankColumns = { lowerId: 'lower(a.id)', lowerName: 'lower(a.name)' };
 
 /**
  * A page of search results best first: rank and order over the matching IDs only, then fetch the
  * full rows of the page (a common term matches thousands; decoding them all would dominate).
- * `where` filters rows of `assets a`; `collate` is the ID's byte-order collation clause, if any.
+ * `where` filters rows of `assets a` (or of `source.from`, aliased `a`, with an `id` and the name's
+ * length); `collate` is the ID's byte-order collation clause, if any.
  */
-export function rankedPage(where: string, rank: string, geometryJson: string, collate: string, limit: string, offset: string): string {
+export function rankedPage(where: string, rank: string, geometryJson: string, collate: string, limit: string, offset: string, source: { from: string; nameLength: string } = { from: 'assets a', nameLength: 'length(a.name)' }): string {
   const order = (t: string) => `${t}rank, CASE WHEN ${t}rank >= 2 THEN ${t}name_length ELSE 0 END, ${t}id${collate}`;
-  return `WITH ranked AS (SELECT a.id AS id, ${rank} AS rank, length(a.name) AS name_length FROM assets a WHERE ${where}),
+  return `WITH ranked AS (SELECT a.id AS id, ${rank} AS rank, ${source.nameLength} AS name_length FROM ${source.from} WHERE ${where}),
     page AS (SELECT * FROM ranked ORDER BY ${order('')} LIMIT ${limit} OFFSET ${offset})
     SELECT ${selectColumns(geometryJson)} FROM page JOIN assets a ON a.id = page.id ORDER BY ${order('page.')}`;
 }
@@ -123,6 +132,14 @@ const SQL_OPERATORS: Record<FilterOperator, string> = { '=': '=', '!=': '<>', '<
  */
 export function filterConditions(clauses: readonly FilterClause[] | undefined, p: Parameters['p']): string[] {
   return (clauses ?? []).map((c) => `a.${ATTRIBUTE_COLUMNS[c.attribute]} ${SQL_OPERATORS[c.operator]} ${p(c.value)}`);
+}
+
+/** An `ids` option: undefined, or at most `maximum` strings. */
+export function checkIdList(ids: unknown, maximum: number): readonly string[] | undefined {
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new AssetQueryError('ids must be a list of asset IDs');
+  if (ids.length > maximum) throw new AssetQueryError(`ids: at most ${maximum} IDs, got ${ids.length}`);
+  return ids as string[];
 }
 
 /** `a.kind IN (…)` for a kinds option, or nothing. */

@@ -24,12 +24,14 @@ import {
   AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
-import type { AssetPage, AssetStore, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
-import { ATTRIBUTE_COLUMNS, assetFromRow, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
+import type { AssetPage, AssetStore, CountOptions, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
+import { ATTRIBUTE_COLUMNS, assetFromRow, checkIdList, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
+/** Each dataset's generation, bumped by every load of it (schema 4). */
+const DATASETS_SQL = 'CREATE TABLE IF NOT EXISTS asset_datasets (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID';
 /** Appended to every value in the full-text index (see the header). */
 const END_SQL = 'char(1, 1)';
 /** Most trigrams a short term is expanded to before it falls back to LIKE. */
@@ -83,7 +85,9 @@ function migrate(db: SqliteDatabase): void {
         CREATE VIRTUAL TABLE assets_trigrams USING fts5vocab(assets_text, 'row');
         INSERT INTO assets_text (rowid, id, name, address) SELECT row, id || ${END_SQL}, name || ${END_SQL}, address || ${END_SQL} FROM assets;`);
     }
-    db.exec(SEARCH_INDEXES);
+    if (version <= 2) db.exec(SEARCH_INDEXES);
+    db.exec(DATASETS_SQL);
+    db.exec('INSERT OR IGNORE INTO asset_datasets (dataset, generation) SELECT dataset, 1 FROM assets GROUP BY dataset');
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (error) {
@@ -91,6 +95,10 @@ function migrate(db: SqliteDatabase): void {
     throw error;
   }
 }
+
+/** A load's bump of its dataset's generation (`?`): past every generation so far, so never a value it had. */
+const BUMP_GENERATION = `INSERT INTO asset_datasets (dataset, generation) VALUES (?, (SELECT coalesce(max(generation), 0) + 1 FROM asset_datasets))
+  ON CONFLICT (dataset) DO UPDATE SET generation = excluded.generation`;
 
 /** An FTS5 string: the term in double quotes (doubled inside), so no character is an operator. */
 const ftsString = (term: string) => `"${term.replaceAll('"', '""')}"`;
@@ -173,6 +181,7 @@ export class SqliteAssetStore implements AssetStore {
         db.exec(`INSERT INTO assets (${COLUMN_NAMES.join(', ')}) SELECT ${COLUMN_NAMES.join(', ')} FROM temp.staging ORDER BY id`);
         db.prepare(`INSERT INTO assets_text (rowid, id, name, address) SELECT a.row, a.id || ${END_SQL}, a.name || ${END_SQL}, a.address || ${END_SQL} FROM assets a WHERE a.dataset = ?`).run(dataset);
         db.prepare('INSERT INTO assets_bounds (row, min_lon, max_lon, min_lat, max_lat) SELECT a.row, s.bounds_west, s.bounds_east, s.bounds_south, s.bounds_north FROM assets a JOIN temp.staging s ON s.id = a.id WHERE a.dataset = ?').run(dataset);
+        db.prepare(BUMP_GENERATION).run(dataset);
         return { dataset, loaded: index, replaced, seconds: 0 };
       })();
       return { ...report, seconds: (performance.now() - started) / 1000 };
@@ -350,13 +359,15 @@ export class SqliteAssetStore implements AssetStore {
     return { hits: rows.slice(0, limit).map((row) => ({ asset: assetFromRow(row), distanceMetres: row.distance })), truncated: rows.length > limit };
   }
 
-  async countMatching(filterText: string, options: { bbox?: Bbox; kinds?: string[] } = {}): Promise<number> {
+  async countMatching(filterText: string, options: CountOptions = {}): Promise<number> {
     const filter = checkFilter(filterText);
     const kinds = checkKinds(options.kinds);
     const bbox = options.bbox === undefined ? undefined : checkBbox(options.bbox);
+    const ids = checkIdList(options.ids, MAXIMUM_ID_PAGE);
+    if (ids?.length === 0) return 0;
     const params = new Parameters('sqlite');
     const { p } = params;
-    const conditions = () => [...kindCondition(kinds, p), ...filterConditions(filter, p)];
+    const conditions = () => [...(ids ? [`a.id IN (SELECT value FROM json_each(${p(JSON.stringify(ids))}))`] : []), ...kindCondition(kinds, p), ...filterConditions(filter, p)];
     let sql: string;
     if (bbox) {
       const { from, where } = this.spatial(bbox, true, p, conditions);
@@ -401,6 +412,11 @@ export class SqliteAssetStore implements AssetStore {
 
   async datasets(): Promise<{ dataset: string; count: number }[]> {
     return this.db.prepare('SELECT dataset, count(*) AS count FROM assets GROUP BY dataset ORDER BY dataset').all() as { dataset: string; count: number }[];
+  }
+
+  async datasetGenerations(): Promise<Map<string, number>> {
+    const rows = this.db.prepare('SELECT dataset, generation FROM asset_datasets').all() as { dataset: string; generation: number }[];
+    return new Map(rows.map((r) => [r.dataset, r.generation]));
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 /**
- * The pipe networks on the server (issue 16): read once from the asset store when the server
- * starts, one network per dataset (its segments, kind "pipe", and its point assets: valves,
+ * The pipe networks on the server (issue 16): read from the asset store when the server starts,
+ * and again for a dataset that was loaded again since (its generation in the store changed:
+ * `refreshed`), one network per dataset (its segments, kind "pipe", and its point assets: valves,
  * manholes, wells, hydrants, service connections…), with the NetworkIndex, one graph per pipeline
- * type and an R-tree over the segments' and assets' bounds, all kept for the life of the server.
+ * type and an R-tree over the segments' and assets' bounds, kept until the dataset changes.
  * The analyses (analyses.ts) run the pure modules of src/domain on them unchanged.
  *
  * This is the inverse of the tilers' `networkAssets` (src/tiling/assets.ts): a segment is an asset
@@ -99,35 +100,67 @@ export interface NetworkSummary {
   seconds: number;
 }
 
-/** The networks of every dataset in a store, loaded once. */
+/** The networks of every dataset in a store, as they were at one generation of each dataset. */
 export class NetworkService {
   private constructor(
     readonly networks: readonly DatasetNetwork[],
     readonly summary: NetworkSummary,
+    /** The store's dataset generations the networks were read at (empty: not from a store). */
+    readonly generations: ReadonlyMap<string, number> = new Map(),
+    private readonly skippedOf: ReadonlyMap<string, number> = new Map(),
   ) {}
 
-  /** Read every dataset's network from the store (streamed, one dataset at a time). */
-  static async load(store: AssetStore): Promise<NetworkService> {
+  /**
+   * Read every dataset's network from the store (streamed, one dataset at a time). With
+   * `previous`, a dataset whose generation has not changed since keeps its network as built.
+   */
+  static async load(store: AssetStore, previous?: NetworkService): Promise<NetworkService> {
     const started = performance.now();
+    // Read before the assets: a load that commits meanwhile is seen by the next refresh.
+    const generations = await store.datasetGenerations();
     const networks: DatasetNetwork[] = [];
+    const skippedOf = new Map<string, number>();
     let skipped = 0;
     for (const { dataset } of await store.datasets()) {
+      const generation = generations.get(dataset);
+      if (previous && generation !== undefined && previous.generations.get(dataset) === generation) {
+        const kept = previous.networks.find((n) => n.dataset === dataset);
+        if (kept) networks.push(kept);
+        const keptSkipped = previous.skippedOf.get(dataset) ?? 0;
+        skippedOf.set(dataset, keptSkipped);
+        skipped += keptSkipped;
+        continue;
+      }
+      let datasetSkipped = 0;
       const network: PipeNetwork = { segments: [], assets: [] };
       for await (const asset of store.streamAssets({ dataset, kinds: [...NETWORK_KINDS] })) {
         if (asset.kind === 'pipe') {
           const segment = segmentFromAsset(asset);
           if (segment) network.segments.push(segment);
-          else skipped++;
+          else datasetSkipped++;
         } else {
           const point = pointAssetFromAsset(asset);
           if (point) network.assets.push(point);
-          else skipped++;
+          else datasetSkipped++;
         }
       }
+      skippedOf.set(dataset, datasetSkipped);
+      skipped += datasetSkipped;
       if (network.segments.length || network.assets.length) networks.push(new DatasetNetwork(dataset, network));
     }
     const summary = { datasets: networks.map((n) => ({ dataset: n.dataset, segments: n.network.segments.length, assets: n.network.assets.length })), skipped, seconds: (performance.now() - started) / 1000 };
-    return new NetworkService(networks, summary);
+    return new NetworkService(networks, summary, generations, skippedOf);
+  }
+
+  /** Whether the store's datasets are still at the generations these networks were read at (one small query). */
+  async isCurrent(store: AssetStore): Promise<boolean> {
+    const now = await store.datasetGenerations();
+    return now.size === this.generations.size && [...now].every(([dataset, generation]) => this.generations.get(dataset) === generation);
+  }
+
+  /** This service when the store has not changed; else a new one, reading only the datasets loaded since. */
+  async refreshed(store: AssetStore): Promise<NetworkService> {
+    return (await this.isCurrent(store)) ? this : NetworkService.load(store, this);
   }
 
   /** A service over networks already in memory (tests, benchmarks). */

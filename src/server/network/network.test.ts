@@ -309,14 +309,70 @@ describe.each(BACKENDS)('network routes on $name', (backend) => {
   });
 });
 
-/** A two-segment water line with a valve, as a second dataset. */
-function smallNetwork(): PipeNetwork {
+describe.each(BACKENDS)('a network loaded again while the server runs, on $name', (backend) => {
+  it('is seen without a restart; an unchanged dataset keeps its graphs, an emptied one goes', async (context) => {
+    if (backend.skipReason) context.skip(backend.skipReason);
+    const opened = await backend.open();
+    const app = Fastify();
+    try {
+      const { store } = opened;
+      await store.replaceDataset('other-water', networkAssets(smallNetwork()));
+      await store.replaceDataset('second-water', networkAssets(smallNetwork('SW')));
+      // Every request may look for a change (the default is at most once a second).
+      const routes = registerNetworkRoutes(app, { store, checkMilliseconds: 0 });
+      const before = await routes.ready();
+      await app.ready();
+      const get = async (url: string) => {
+        const response = await app.inject({ method: 'GET', url });
+        return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+      };
+      expect((await get('/api/network')).body).toMatchObject({ segments: 4, assets: 2 });
+      expect((await get('/api/network/isolation?segment=OW-3')).status).toBe(404);
+      // Nothing changed: the same networks.
+      expect(await routes.refresh()).toBe(before);
+
+      // The line extended by a segment behind a second valve, loaded by another client of the store.
+      await store.replaceDataset('other-water', networkAssets(extendedNetwork()));
+      await expect.poll(async () => (await get('/api/network')).body.segments, { timeout: 10_000 }).toBe(5);
+      const isolation = await get('/api/network/isolation?segment=OW-3');
+      expect(isolation.status).toBe(200);
+      expect((isolation.body as unknown as IsolationAnswer).valvesToClose).toEqual(isolateBreak(extendedNetwork(), 'OW-3').valvesToClose);
+      const after = await routes.ready();
+      expect(after).not.toBe(before);
+      // The dataset that was not loaded again keeps the network (and graphs) built for it.
+      expect(after.networks.find((n) => n.dataset === 'second-water')).toBe(before.networks.find((n) => n.dataset === 'second-water'));
+      expect(after.networks.find((n) => n.dataset === 'other-water')).not.toBe(before.networks.find((n) => n.dataset === 'other-water'));
+
+      // A dataset emptied by a load is no longer served.
+      await store.replaceDataset('second-water', []);
+      const emptied = await routes.refresh();
+      expect(emptied.summary.datasets.map((d) => d.dataset)).toEqual(['other-water']);
+      expect((await get('/api/network/isolation?segment=SW-1')).status).toBe(404);
+    } finally {
+      await app.close();
+      await opened.close();
+    }
+  });
+});
+
+/** smallNetwork with a third segment past a second valve (OW-V2), as a reload changes it. */
+function extendedNetwork(): PipeNetwork {
+  const small = smallNetwork();
+  const third = { ...small.segments[1]!, id: 'OW-3', fromNodeId: 'OW-V2', toNodeId: 'OW-N3', path: [[117.202, 31.8], [117.203, 31.8]] as [number, number][] };
+  return {
+    segments: [...small.segments.map((s) => (s.id === 'OW-2' ? { ...s, toNodeId: 'OW-V2' } : s)), third],
+    assets: [...small.assets, { ...small.assets[0]!, id: 'OW-V2', lonDegrees: 117.202 }],
+  };
+}
+
+/** A two-segment water line with a valve, as a second dataset (IDs prefixed `prefix`). */
+function smallNetwork(prefix = 'OW'): PipeNetwork {
   const segment = (id: string, from: string, to: string, lon: number) => ({
-    id, type: 'water' as const, shape: { kind: 'circular' as const, diameterMillimetres: 300 }, path: [[lon, 31.8], [lon + 0.001, 31.8]] as [number, number][],
-    fromNodeId: from, toNodeId: to, start: { depthMetres: 1.2 }, end: { depthMetres: 1.2 },
+    id: `${prefix}-${id}`, type: 'water' as const, shape: { kind: 'circular' as const, diameterMillimetres: 300 }, path: [[lon, 31.8], [lon + 0.001, 31.8]] as [number, number][],
+    fromNodeId: `${prefix}-${from}`, toNodeId: `${prefix}-${to}`, start: { depthMetres: 1.2 }, end: { depthMetres: 1.2 },
   });
   return {
-    segments: [segment('OW-1', 'OW-N0', 'OW-V1', 117.2), segment('OW-2', 'OW-V1', 'OW-N2', 117.201)],
-    assets: [{ id: 'OW-V1', kind: 'valve', type: 'water', lonDegrees: 117.201, latDegrees: 31.8, groundElevationMetres: 0, valveState: 'open' }],
+    segments: [segment('1', 'N0', 'V1', 117.2), segment('2', 'V1', 'N2', 117.201)],
+    assets: [{ id: `${prefix}-V1`, kind: 'valve', type: 'water', lonDegrees: 117.201, latDegrees: 31.8, groundElevationMetres: 0, valveState: 'open' }],
   };
 }

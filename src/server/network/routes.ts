@@ -1,7 +1,11 @@
 /**
  * The network analyses and impact rings as an API, beside the asset API (issue 16). The networks
- * are read from the asset store once (NetworkService.load, started when the routes are
- * registered; a request before it is done waits for it). Every route is a data route (access.ts).
+ * are read from the asset store when the routes are registered (NetworkService.load; a request
+ * before it is done waits for it), and again when a dataset is loaded again while the server
+ * runs: a request looks at the store's dataset generations (one small query, at most once a
+ * second) and, when one changed, the changed datasets are read and their graphs built in the
+ * background while requests keep the networks they had; the new ones replace them when built.
+ * Every route is a data route (access.ts).
  *
  *   GET /api/network                                         the datasets loaded: {datasets, segments, assets}
  *   GET /api/network/connections/{id}                        a segment's or asset's ends, joined segments, buildings served
@@ -90,20 +94,53 @@ function limitParameter(query: Query, fallback: number, maximum = MAXIMUM_FINDIN
 export interface NetworkRoutes {
   /** Resolves when the networks are loaded (rejects when they could not be). */
   ready(): Promise<NetworkService>;
+  /** Look at the store now and, if a dataset changed, read it again; resolves with the networks then served. */
+  refresh(): Promise<NetworkService>;
 }
+
+/** How often (at most) a request looks whether the store's datasets changed. */
+export const NETWORK_CHECK_MILLISECONDS = 1_000;
 
 /**
  * Register the network and impact routes over an asset store; the networks are loaded now, in
- * the background (or pass `network` to use one already loaded).
+ * the background, and read again when a dataset changes (or pass `network` to use one already
+ * loaded, kept as it is). `checkMilliseconds`: how often a request may look for a change.
  */
-export function registerNetworkRoutes(app: FastifyInstance, options: { store: AssetStore; network?: NetworkService }): NetworkRoutes {
+export function registerNetworkRoutes(app: FastifyInstance, options: { store: AssetStore; network?: NetworkService; checkMilliseconds?: number }): NetworkRoutes {
   const { store } = options;
-  const loading = options.network ? Promise.resolve(options.network) : NetworkService.load(store);
-  // Reported by the routes that need it (a 503); never an unhandled rejection.
-  loading.catch(() => {});
-  const analyses = loading.then((service) => new NetworkAnalyses(service));
-  analyses.catch(() => {});
+  const checkMilliseconds = options.checkMilliseconds ?? NETWORK_CHECK_MILLISECONDS;
+  const serve = (loading: Promise<NetworkService>) => {
+    const analyses = loading.then((service) => new NetworkAnalyses(service));
+    // Reported by the routes that need it (a 503); never an unhandled rejection.
+    analyses.catch(() => {});
+    return analyses;
+  };
+  let analyses = serve(options.network ? Promise.resolve(options.network) : NetworkService.load(store));
+  let lastCheck = performance.now();
+  let refreshing: Promise<void> | undefined;
+  /** Read the changed datasets again (or everything, when the last load failed), once at a time. */
+  const refresh = (): Promise<void> => {
+    refreshing ??= (async () => {
+      let current: NetworkAnalyses | undefined;
+      try {
+        current = await analyses;
+      } catch {
+        current = undefined;
+      }
+      const next = current ? await current.service.refreshed(store) : await NetworkService.load(store);
+      if (next !== current?.service) analyses = serve(Promise.resolve(next));
+    })()
+      .catch(() => {}) // the networks served stay; the next check tries again
+      .finally(() => {
+        refreshing = undefined;
+      });
+    return refreshing;
+  };
   const ready = async (): Promise<NetworkAnalyses> => {
+    if (!options.network && performance.now() - lastCheck >= checkMilliseconds) {
+      lastCheck = performance.now();
+      void refresh();
+    }
     try {
       return await analyses;
     } catch (error) {
@@ -187,12 +224,18 @@ export function registerNetworkRoutes(app: FastifyInstance, options: { store: As
     if (!Number.isInteger(offset) || offset < 0 || offset > 100_000) throw new NetworkInputError(`offset must be an integer from 0 to 100000, got ${offset}`);
     let service: NetworkService | undefined;
     try {
-      service = (await analyses).service;
+      service = (await ready()).service;
     } catch {
       service = undefined; // buildings only: the rings do not need the network
     }
     return incidentImpact(store, service, { lon: lon!, lat: lat!, type, limit, offset });
   });
 
-  return { ready: async () => (await ready()).service };
+  return {
+    ready: async () => (await ready()).service,
+    refresh: async () => {
+      if (!options.network) await refresh();
+      return (await ready()).service;
+    },
+  };
 }

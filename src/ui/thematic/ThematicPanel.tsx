@@ -21,9 +21,9 @@ type CountState = { status: 'counting' } | { status: 'failed'; message: string }
 /**
  * Thematic views (专题图): colour the buildings by stage, age, use, height or live risk, with the
  * legend; an attribute filter built from conditions, with the number of buildings it matches over
- * the whole city, counted by the asset API (GET /assets?count=filter). The 4D date is not in that
- * count: the lifecycle dates live in another store than the attributes, and joining them for the
- * whole city is not a bounded read; the count says so while a date is set.
+ * the whole city, counted by the asset API (GET /assets?count=filter), on the 4D date when one is
+ * set (asOf: the buildings not there yet or demolished by then are not counted, as the map hides
+ * them).
  */
 export function ThematicPanel() {
   const { store, assetsApiUrl, lifecycleApiUrl } = useServices();
@@ -52,23 +52,24 @@ export function ThematicPanel() {
     if (formatFilter(drafts as unknown as FilterClause[]) !== formatFilter(filter)) setDrafts(filter.map((c) => ({ ...c, value: String(c.value) })));
   }
 
-  // The count of the last valid filter over the whole city, from the server; the buildings'
-  // total beside it. A newer filter cancels the count of an older one.
+  // The count of the last valid filter over the whole city on the 4D date, from the server; the
+  // buildings' total on that date beside it. A newer filter or date cancels the older count.
   const needCount = filter.length > 0;
   const filterKey = formatFilter(filter);
+  const countKey = `${assetsUrl}|${filterKey}|${asOfDate ?? ''}`;
   useEffect(() => {
     if (!needCount || !assetsUrl) return;
     const controller = new AbortController();
-    const key = `${assetsUrl}|${filterKey}`;
-    const options = { kinds: ['building'], signal: controller.signal };
+    const key = `${assetsUrl}|${filterKey}|${asOfDate ?? ''}`;
+    const options = { kinds: ['building'], asOf: asOfDate, signal: controller.signal };
     Promise.all([countMatching(assetsUrl, filterKey, options), countMatching(assetsUrl, '', options)])
       .then(([shown, total]) => setAnswered({ key, count: { status: 'ready', shown, total } }))
       .catch((error: unknown) => {
         if (!controller.signal.aborted) setAnswered({ key, count: { status: 'failed', message: error instanceof Error ? error.message : String(error) } });
       });
     return () => controller.abort();
-  }, [needCount, assetsUrl, filterKey]);
-  const count: CountState = answered?.key === `${assetsUrl}|${filterKey}` ? answered.count : { status: 'counting' };
+  }, [needCount, assetsUrl, filterKey, asOfDate]);
+  const count: CountState = answered?.key === countKey ? answered.count : { status: 'counting' };
 
   if (buildingLayers.length === 0) return null;
   const actions = store.getState();
@@ -187,7 +188,7 @@ export function ThematicPanel() {
           data-total={count.status === 'ready' ? count.total : undefined}
         >
           {!assetsUrl ? t.noAssetsApi : count.status === 'ready' ? t.matches(count.shown, count.total) : count.status === 'failed' ? `${t.countFailed}: ${count.message}` : t.counting}
-          {assetsUrl && count.status === 'ready' && asOfDate !== undefined && <span className="note" data-testid="filter-count-no-date"> {t.countWithoutDate}</span>}
+          {assetsUrl && count.status === 'ready' && asOfDate !== undefined && <span className="note" data-testid="filter-count-date"> {t.countAsOf(asOfDate)}</span>}
         </p>
       )}
     </section>

@@ -29,7 +29,7 @@ const zh = {
   noAssetsApi: '未配置资产服务：无法统计全城数量',
   noDatesRoute: '建设档案服务未提供视野内日期查询（需配置资产服务）：按已建成显示',
   countFailed: '全城数量统计失败',
-  countWithoutDate: '（全城按属性统计，未计入 4D 日期）',
+  countAsOf: (date: string) => `（截至 ${date}，未建成或已拆除的不计）`,
   ghostNote: '半透明：已立项或在建（规划方案）',
 };
 
@@ -59,7 +59,7 @@ const en: typeof zh = {
   noAssetsApi: 'No asset API configured: no city-wide count',
   noDatesRoute: 'The lifecycle API does not serve the dates in view (it needs the asset store): shown as built',
   countFailed: 'The city-wide count failed',
-  countWithoutDate: '(city-wide, by attributes; the 4D date is not counted)',
+  countAsOf: (date) => `(as of ${date}: buildings not yet there or demolished are not counted)`,
   ghostNote: 'Translucent: approved or under construction (proposals)',
 };
 
