@@ -74,12 +74,14 @@ describe.each(backends)('kill -9 during ingest ($name)', (backend) => {
           });
         }
       };
-      const writers = [singleWriter(1), singleWriter(2), batchWriter(3), batchWriter(4)];
+      const failures: unknown[] = [];
+      const writers = [singleWriter(1), singleWriter(2), batchWriter(3), batchWriter(4)].map((w) => w.catch((error: unknown) => void failures.push(error)));
       // Kill once a good share has been acknowledged, with every writer mid-request.
-      while (acknowledged.size < 2_000) await new Promise((r) => setTimeout(r, 5));
+      while (acknowledged.size < 2_000 && failures.length === 0) await new Promise((r) => setTimeout(r, 5));
       await server.kill();
       stopped = true;
       await Promise.all(writers);
+      if (failures.length) throw failures[0];
       const before = acknowledged.size;
       expect(before).toBeGreaterThanOrEqual(2_000);
 

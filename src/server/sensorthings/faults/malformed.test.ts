@@ -96,17 +96,21 @@ describe.each(backends)('a malformed batch in the middle of a valid stream ($nam
         ['{"Datastream": {"@iot.id": 1}, "components": ["result"], "dataArray": [[1]', 400], // truncated JSON
         [{ Datastream: { '@iot.id': a }, components: ['result'], dataArray: [[7.77]] }, 400], // not an array of groups
         [[{ Datastream: { '@iot.id': a }, components: ['phenomenonTime'], dataArray: [['2026-01-01T00:00:00Z']] }], 400], // no result component
-        [[{ Datastream: { '@iot.id': a }, components: ['result'], dataArray: [[7.78], 'oops'] }], 400], // a row that is no array
+        [[{ Datastream: { '@iot.id': a }, components: ['result'], dataArray: 'oops' }], 400], // a data array that is none
       ];
       for (const [body, status] of malformed) {
         const response = await post(server.base, 'CreateObservations', body);
         expect(response.status, JSON.stringify(body)).toBe(status);
         expect(((await response.json()) as { message: string }).message.length).toBeGreaterThan(0);
       }
-      // A well-formed batch whose every row names no Datastream: each row answered "error", none stored.
-      const strays = await post(server.base, 'CreateObservations', [{ Datastream: { '@iot.id': 999_999 }, components: ['result'], dataArray: [[7.79], [7.8]] }]);
+      // A well-formed batch whose every row is bad (no such Datastream, a time that is none): each
+      // row answered "error" in its place (§14.4), none stored.
+      const strays = await post(server.base, 'CreateObservations', [
+        { Datastream: { '@iot.id': 999_999 }, components: ['result'], dataArray: [[7.79], [7.8]] },
+        { Datastream: { '@iot.id': a }, components: ['phenomenonTime', 'result'], dataArray: [['yesterday', 7.84]] },
+      ]);
       expect(strays.status).toBe(201);
-      expect(await strays.json()).toEqual(['error', 'error']);
+      expect(await strays.json()).toEqual(['error', 'error', 'error']);
       const badPayloads = ['{"result": 7.81', JSON.stringify({ phenomenonTime: '2026-01-01T00:00:00Z' }), JSON.stringify({ result: 7.82, phenomenonTime: 'yesterday' }), JSON.stringify({ result: 7.83, Datastream: { '@iot.id': 999_999 } })];
       await mqtt.publishAsync(`${prefix}/Datastreams(${a})/Observations`, badPayloads[0]!, { qos: 1 });
       await mqtt.publishAsync(`${prefix}/Datastreams(${a})/Observations`, badPayloads[1]!, { qos: 1 });

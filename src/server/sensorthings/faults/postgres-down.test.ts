@@ -82,20 +82,25 @@ describe('PostgreSQL stopped during ingest', () => {
           }
         }
       };
-      const writers = [write(), write()];
-      await until(() => acknowledged.size >= 200, 30_000, '200 readings stored');
+      const failures: unknown[] = [];
+      const writers = [write(), write()].map((w) => w.catch((error: unknown) => void failures.push(error)));
+      const healthy = () => {
+        if (failures.length) throw failures[0];
+      };
+      await until(() => (healthy(), acknowledged.size >= 200), 30_000, '200 readings stored');
       phase = 'down';
       await cluster.stop('fast');
       const refusedBefore = refused.length;
-      await until(() => refused.length >= refusedBefore + 20, 30_000, 'writes refused with 503 while PostgreSQL is down');
+      await until(() => (healthy(), refused.length >= refusedBefore + 20), 30_000, 'writes refused with 503 while PostgreSQL is down');
       const storedWhileUp = acknowledged.size;
       await new Promise((r) => setTimeout(r, 2_000));
       await cluster.start();
       phase = 'back';
       // Reconnects by itself: writes succeed again without a restart of the server.
-      await until(() => acknowledged.size >= storedWhileUp + 200, 60_000, 'writes stored again after PostgreSQL is back');
+      await until(() => (healthy(), acknowledged.size >= storedWhileUp + 200), 60_000, 'writes stored again after PostgreSQL is back');
       stopped = true;
       await Promise.all(writers);
+      healthy();
 
       // "Down" here began when the stop returned: writes in flight as it stopped may have been
       // stored before; the count of 201s while down is only reported.

@@ -25,7 +25,8 @@ interface Reader {
   response: IncomingMessage;
   /** Observation part of the last cursor seen. */
   lastObservation: number;
-  updates: number;
+  /** Observation part of every update's cursor. */
+  cursors: number[];
   closed: boolean;
   lastAt: number;
 }
@@ -34,15 +35,15 @@ function connect(url: string, read: boolean): Promise<Reader> {
   return new Promise((resolve, reject) => {
     const request = get(url, { agent: false }, (response) => {
       if (response.statusCode !== 200) return reject(new Error(`Stream: ${response.statusCode}`));
-      const reader: Reader = { response, lastObservation: 0, updates: 0, closed: false, lastAt: 0 };
+      const reader: Reader = { response, lastObservation: 0, cursors: [], closed: false, lastAt: 0 };
       let tail = '';
       const onData = (chunk: Buffer) => {
         const text = tail + chunk.toString('utf8');
         const end = text.lastIndexOf('\n');
         tail = text.slice(end + 1);
         for (const match of text.slice(0, end + 1).matchAll(/^id: (\d+)\.\d+\nevent: update$/gm)) {
-          reader.updates++;
           reader.lastObservation = Number(match[1]);
+          reader.cursors.push(reader.lastObservation);
           reader.lastAt = Date.now();
         }
       };
@@ -64,11 +65,12 @@ describe.each(backends)('a slow SSE client among 200 ($name)', (backend) => {
       const slow = await connect(`${server.base}/Stream`, false);
       for (let i = 0; i < FAST_CLIENTS; i++) readers.push(await connect(`${server.base}/Stream`, true));
       // Every reader is attached before the first write (a hello or a ping would not show it: post and watch).
+      let lastProbe = 0;
       await until(async () => {
-        await post(server.base, 'Observations', { Datastream: { '@iot.id': datastream }, result: 0.1 });
-        return readers.every((r) => r.updates > 0);
+        const response = await post(server.base, 'Observations', { Datastream: { '@iot.id': datastream }, result: 0.1 });
+        lastProbe = ((await response.json()) as { '@iot.id': number })['@iot.id'];
+        return readers.every((r) => r.cursors.length > 0);
       }, 20_000, 'every reader attached');
-      const updatesBefore = readers.map((r) => r.updates);
       let posts = 0;
       let lastId = 0;
       const started = Date.now();
@@ -89,7 +91,9 @@ describe.each(backends)('a slow SSE client among 200 ($name)', (backend) => {
       expect(behind, 'the slowest reader got the last update this long after it was posted').toBeLessThan(10_000);
       readers.forEach((r, i) => {
         expect(r.closed, `reader ${i} was disconnected`).toBe(false);
-        expect(r.updates - updatesBefore[i]!, `reader ${i}'s updates`).toBe(posts);
+        const batches = r.cursors.filter((c) => c > lastProbe);
+        expect(batches.length, `reader ${i}'s updates after the probes`).toBe(posts);
+        expect(batches.every((c, j) => j === 0 || c > batches[j - 1]!), `reader ${i}'s updates in order`).toBe(true);
       });
       // The one that never read: reading now, its stream ends, short of the last update.
       slow.response.resume();
