@@ -41,6 +41,9 @@
  *  - City-model tiling: the Delft CityJSON and 3DBAG CityJSONSeq files (when ../shared/data is
  *    there) and a synthetic LoD2 city of BENCH_CITYMODELS houses (default 100,000; 0 skips) written
  *    as CityJSONSeq on the fly: objects/s, bytes per object, peak RSS (BENCH_ONLY=citymodels alone).
+ *  - Ingest at city scale (scripts/bench/sensors-ingest.ts, only with BENCH_ONLY=sensors-ingest):
+ *    burst over HTTP, MQTT QoS 1 creates, 85,000 sensors a minute sustained (lag, server RSS) and
+ *    POST → SSE latency under it, a column per backend (BENCH_SHORT=1 for a shorter run).
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -454,6 +457,12 @@ async function main() {
   if (process.env.BENCH_ONLY === 'latency') {
     const { endToEnd } = await benchViewer(rounds, true, 'latency');
     console.log(endToEndLines(endToEnd).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=sensors-ingest: ingest at city scale, per backend (scripts/bench/sensors-ingest.ts; not in the full run).
+  if (process.env.BENCH_ONLY === 'sensors-ingest') {
+    const { benchSensorsIngest, sensorsIngestLines } = await import('./bench/sensors-ingest.ts');
+    console.log(sensorsIngestLines(await benchSensorsIngest()).join('\n'));
     return;
   }
   // BENCH_ONLY=ingest: the ingest benchmark alone.

@@ -11,6 +11,7 @@
  *   --mqtt URL        also publish observations and incidents through this MQTT broker
  *                     (SensorThings' MQTT binding; needs --public-url)
  *   --mqtt-creates    and take observations published to it (let the broker's ACL decide who may)
+ *   --mqtt-topic-prefix P  what every MQTT topic starts with (default v1.1; a shared broker may put levels before it)
  *   --cors-origins L  origins whose pages may read this server (comma-separated, e.g. the viewer's
  *                     http://10.0.0.5:8080; * for any); default none: same origin only. Env CORS_ORIGINS.
  *   --max-future-skew T  how far ahead of this server's clock a reading's time may be: seconds, or
@@ -37,6 +38,7 @@ async function main() {
       'public-url': { type: 'string' },
       mqtt: { type: 'string' },
       'mqtt-creates': { type: 'boolean', default: false },
+      'mqtt-topic-prefix': { type: 'string' },
       'cors-origins': { type: 'string', default: process.env.CORS_ORIGINS },
       'max-future-skew': { type: 'string', default: process.env.MONITORING_MAX_FUTURE_SKEW },
       'read-workers': { type: 'string', default: process.env.MONITORING_READ_WORKERS ?? '2' },
@@ -55,7 +57,7 @@ async function main() {
   if (apiKeys.length === 0) throw new Error('set MONITORING_API_KEY: writes need a key, and none is built in');
   if (values.durability !== 'normal' && values.durability !== 'full') throw new Error('--durability is normal or full');
   if (values.database !== ':memory:') mkdirSync(dirname(values.database), { recursive: true });
-  const mqtt = values.mqtt ? { url: values.mqtt, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: values['mqtt-creates'] } : undefined;
+  const mqtt = values.mqtt ? { url: values.mqtt, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: values['mqtt-creates'], topicPrefix: values['mqtt-topic-prefix'] } : undefined;
   const { app } = await createMonitoringServer({
     databasePath: values.database,
     apiKeys,

@@ -1,0 +1,428 @@
+/**
+ * Ingest at city scale for `npm run bench` (BENCH_ONLY=sensors-ingest), issue 17's §4 and ingest
+ * targets, per backend (SQLite; PostgreSQL once the server stores there, see
+ * src/server/sensorthings/faults/harness.ts), the server in a process of its own, with
+ * BENCH_INGEST_SENSORS sensors (default 85,000, the simulator's city layout) registered:
+ *  (a) burst: 4 writers posting CreateObservations of 1,000 readings back to back for
+ *      BENCH_INGEST_BURST_SECONDS (default 60): observations/s stored (target ≥ 5,000 on PostgreSQL);
+ *  (b) MQTT creates, QoS 1, through the server's binding (same checks as a POST), for
+ *      BENCH_INGEST_MQTT_SECONDS (default 30): a third with 4 publishers at full speed (stored
+ *      against published: the broker acknowledges QoS 1 itself, and drops what passes its queue
+ *      for a subscriber that falls behind), two thirds in windows of 800 publishes each waited
+ *      for until stored (observations/s the server takes);
+ *  (c) sustained: every sensor a reading a minute (at 85,000, 1,417 a second: one
+ *      CreateObservations a second with the sensors due), for BENCH_INGEST_SUSTAINED_SECONDS
+ *      (default 600): lag (acknowledged − due) in the first and last fifth, and the server's RSS;
+ *  (d) POST → SSE event latency during (c): one POST a second on a probe sensor, an SSE client
+ *      whose bbox holds only it (target p95 ≤ 200 ms).
+ * (c) and (d) run first, on the freshly started server; then (a) and (b).
+ * BENCH_SHORT=1 shortens (a) to 20 s, (b) to 15 s and (c) to 120 s.
+ */
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { connectAsync } from 'mqtt';
+import { generateDistrict } from '../../src/demo/district.ts';
+import { generateNetwork } from '../../src/demo/network.ts';
+import { StreamClient } from '../../src/monitoring/stream-client.ts';
+import { MonitoringDatabase } from '../../src/server/sensorthings/database.ts';
+import { freePort, getJson, monitoringBackends, post, startServerProcess, type MonitoringBackend, type ServerProcess } from '../../src/server/sensorthings/faults/harness.ts';
+import { defaultThresholdRules } from '../../src/server/sensorthings/index.ts';
+import { thingPayload } from '../../src/server/sensorthings/testing/test-server.ts';
+import { seedSensors } from '../../src/simulator/seed.ts';
+import { baseline, round } from '../../src/simulator/signals.ts';
+import { thingOf } from '../../src/simulator/simulator.ts';
+import { citySites, planSites, type SensorSite, OBSERVED_PROPERTIES } from '../../src/simulator/sites.ts';
+
+const BROKER = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const short = !!process.env.BENCH_SHORT;
+const seconds = (name: string, full: number, shortened: number) => Number(process.env[name] ?? (short ? shortened : full));
+
+export interface IngestScale {
+  sensors: number;
+  burstSeconds: number;
+  mqttSeconds: number;
+  sustainedSeconds: number;
+}
+
+export function ingestScale(): IngestScale {
+  return {
+    sensors: Number(process.env.BENCH_INGEST_SENSORS ?? 85_000),
+    burstSeconds: seconds('BENCH_INGEST_BURST_SECONDS', 60, 20),
+    mqttSeconds: seconds('BENCH_INGEST_MQTT_SECONDS', 30, 15),
+    sustainedSeconds: seconds('BENCH_INGEST_SUSTAINED_SECONDS', 600, 120),
+  };
+}
+
+export interface BackendIngest {
+  backend: string;
+  /** Why it did not run. */
+  skipped?: string;
+  registerSeconds?: number;
+  burstPerSecond?: number;
+  mqtt?: MqttMeasure;
+  /** Server RSS peak during the burst and MQTT phases, MB. */
+  rssPeakAfter?: number;
+  sustainedRate?: number;
+  /** Lag acknowledged − due, ms: p50/p95 of the first and last fifth, and the maximum. */
+  lagFirst?: [number, number];
+  lagLast?: [number, number];
+  lagMax?: number;
+  /** Server RSS, MB: median of the first and the last fifth, and the peak. */
+  rssFirst?: number;
+  rssLast?: number;
+  rssPeak?: number;
+  sseP50?: number;
+  sseP95?: number;
+  sseSamples?: number;
+  /** Probes posted (acknowledged or not): those never seen on the stream are the difference. */
+  sseProbes?: number;
+  sustainedFailures?: number;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const median = (values: number[]) => percentile(values, 50);
+const fifth = <T>(values: T[], which: 'first' | 'last') => (which === 'first' ? values.slice(0, Math.max(1, Math.floor(values.length / 5))) : values.slice(-Math.max(1, Math.floor(values.length / 5))));
+
+/** The server process's resident set, MB (Linux /proc). */
+function rssMegabytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+function sites(count: number): SensorSite[] {
+  const district = generateDistrict();
+  return citySites(planSites(district, generateNetwork(district)), count);
+}
+
+/** Each site's Datastream id, written straight into a SQLite file (the simulator's --seed-database). */
+function seedSqlite(path: string, all: SensorSite[]): Map<string, number> {
+  const database = new MonitoringDatabase({ path, rules: defaultThresholdRules() });
+  try {
+    seedSensors(database, all, { readingAtMs: Date.now() - 60_000 });
+  } finally {
+    database.close();
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT d.id AS id, json_extract(t.properties, '$.simulatorKey') AS key FROM datastreams d JOIN things t ON t.id = d.thing_id").all() as { id: number; key: string }[];
+    return new Map(rows.map((r) => [r.key, r.id]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Each site's Datastream id, registered over HTTP (4 in flight): any backend. */
+async function registerOverHttp(base: string, all: SensorSite[]): Promise<Map<string, number>> {
+  const sensorIds = new Map<string, number>();
+  const propertyIds = new Map<string, number>();
+  for (const property of new Set(all.map((s) => s.property))) {
+    const p = OBSERVED_PROPERTIES[property];
+    const sensor = (await (await post(base, 'Sensors', { name: p.sensor, description: p.zh, encodingType: 'text/plain', metadata: 'bench' })).json()) as { '@iot.id': number };
+    const observed = (await (await post(base, 'ObservedProperties', { name: property, definition: `urn:cim-twin:observed-property:${property}`, description: p.zh })).json()) as { '@iot.id': number };
+    sensorIds.set(property, sensor['@iot.id']);
+    propertyIds.set(property, observed['@iot.id']);
+  }
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < all.length) {
+      const site = all[next++]!;
+      const response = await post(base, 'Things', thingOf(site, sensorIds.get(site.property)!, propertyIds.get(site.property)!));
+      if (response.status !== 201) throw new Error(`register ${site.key}: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    }
+  }));
+  const ids = new Map<string, number>();
+  let page: string | undefined = `Things?$select=id,properties&$expand=${encodeURIComponent('Datastreams($select=id)')}&$top=5000`;
+  while (page) {
+    const body: { value: { properties: { simulatorKey?: string }; Datastreams: { '@iot.id': number }[] }[]; '@iot.nextLink'?: string } = await getJson(base, page);
+    for (const thing of body.value) if (thing.properties.simulatorKey && thing.Datastreams[0]) ids.set(thing.properties.simulatorKey, thing.Datastreams[0]['@iot.id']);
+    page = body['@iot.nextLink'] ? body['@iot.nextLink'].slice(body['@iot.nextLink'].indexOf('/Things') + 1) : undefined;
+  }
+  return ids;
+}
+
+/** The highest Observation id stored (ids only grow): how far ingest has got, without a $count. */
+async function lastObservationId(base: string): Promise<number> {
+  const page = await getJson<{ value: { '@iot.id': number }[] }>(base, 'Observations?$select=id&$orderby=id%20desc&$top=1');
+  return page.value[0]?.['@iot.id'] ?? 0;
+}
+
+interface Sensor {
+  site: SensorSite;
+  datastreamId: number;
+}
+
+const readingOf = (s: Sensor, timeMs: number, step: number) => [new Date(timeMs).toISOString(), round(s.site, baseline(s.site, timeMs, step))];
+
+/** Readings of these sensors as CreateObservations groups (one group per sensor). */
+function createObservations(sensors: Sensor[], timeMs: number, step: number) {
+  return sensors.map((s) => ({ Datastream: { '@iot.id': s.datastreamId }, components: ['phenomenonTime', 'result'], dataArray: [readingOf(s, timeMs, step)] }));
+}
+
+async function burst(base: string, sensors: Sensor[], durationSeconds: number): Promise<number> {
+  let offset = 0;
+  let stored = 0;
+  let step = 1;
+  const until = performance.now() + durationSeconds * 1000;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (performance.now() < until) {
+      const slice: Sensor[] = [];
+      for (let i = 0; i < 1000; i++) slice.push(sensors[(offset + i) % sensors.length]!);
+      offset += 1000;
+      const text = JSON.stringify(createObservations(slice, Date.now() - 1000, step++));
+      const response = await post(base, 'CreateObservations', text);
+      if (response.status !== 201) throw new Error(`burst: ${response.status} ${await response.text()}`);
+      const links = (await response.json()) as string[];
+      stored += links.filter((l) => l !== 'error').length;
+    }
+  }));
+  return stored / ((performance.now() - started) / 1000);
+}
+
+/** Wait until the last stored id stops moving for `quietMilliseconds`; the last id and when it last moved. */
+async function settle(base: string, quietMilliseconds: number): Promise<{ last: number; movedAt: number }> {
+  let last = await lastObservationId(base);
+  let movedAt = performance.now();
+  while (performance.now() - movedAt < quietMilliseconds) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await lastObservationId(base);
+    if (now !== last) {
+      last = now;
+      movedAt = performance.now();
+    }
+  }
+  return { last, movedAt };
+}
+
+export interface MqttMeasure {
+  /** Open loop: 4 publishers as fast as the broker acknowledges (PUBACK), for a third of the time. */
+  openPublished: number;
+  openStored: number;
+  /** Closed loop: windows of 800 publishes (200 per publisher), each waited for until stored. */
+  closedPerSecond: number;
+  closedPublished: number;
+  closedStored: number;
+}
+
+async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durationSeconds: number): Promise<MqttMeasure> {
+  const clients = await Promise.all(Array.from({ length: 4 }, () => connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0 })));
+  let offset = 0;
+  const publishSome = (client: (typeof clients)[number], count: number) => {
+    const sent: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+      const s = sensors[offset++ % sensors.length]!;
+      const [phenomenonTime, result] = readingOf(s, Date.now() - 1000, offset);
+      sent.push(client.publishAsync(`${prefix}/Datastreams(${s.datastreamId})/Observations`, JSON.stringify({ phenomenonTime, result }), { qos: 1 }));
+    }
+    return Promise.all(sent);
+  };
+  try {
+    // Open loop: QoS 1 is acknowledged by the broker, not by the server.
+    const openBefore = await lastObservationId(base);
+    let openPublished = 0;
+    const openUntil = performance.now() + (durationSeconds / 3) * 1000;
+    await Promise.all(clients.map(async (client) => {
+      while (performance.now() < openUntil) {
+        await publishSome(client, 1000);
+        openPublished += 1000;
+      }
+    }));
+    const open = await settle(base, 3_000);
+    // Closed loop: the rate the server takes them at, without overrunning the broker's queue for it.
+    let closedPublished = 0;
+    const closedBefore = open.last;
+    const started = performance.now();
+    const closedUntil = started + ((durationSeconds * 2) / 3) * 1000;
+    let expected = closedBefore;
+    while (performance.now() < closedUntil) {
+      await Promise.all(clients.map((client) => publishSome(client, 200)));
+      closedPublished += 800;
+      expected += 800;
+      const windowStarted = performance.now();
+      let last = await lastObservationId(base);
+      while (last < expected && performance.now() - windowStarted < 5_000) {
+        await new Promise((r) => setTimeout(r, 10));
+        last = await lastObservationId(base);
+      }
+      expected = last; // a window that lost messages does not hold up the next one
+    }
+    const closed = await settle(base, 1_000);
+    return {
+      openPublished,
+      openStored: open.last - openBefore,
+      closedPerSecond: (closed.last - closedBefore) / ((closed.movedAt - started) / 1000),
+      closedPublished,
+      closedStored: closed.last - closedBefore,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync()));
+  }
+}
+
+async function sustained(server: ServerProcess, sensors: Sensor[], probeDatastream: number, durationSeconds: number, result: BackendIngest): Promise<void> {
+  const perSecond = sensors.length / 60;
+  const base = server.base;
+  const lags: number[] = [];
+  const rss: number[] = [];
+  const latencies: number[] = [];
+  const probes = new Map<number, number>();
+  let failures = 0;
+  const stream = new StreamClient({
+    url: `${base}/Stream?bbox=${encodeURIComponent('99.99,9.99,100.01,10.01')}`,
+    onUpdate: (u) => {
+      const at = performance.now();
+      for (const o of u.observations) {
+        const sent = probes.get(o.result as number);
+        if (sent !== undefined) latencies.push(at - sent);
+      }
+    },
+  });
+  stream.start();
+  const started = performance.now();
+  while (stream.state !== 'live') {
+    if (performance.now() - started > 20_000) throw new Error('sustained: the stream did not go live');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const rssTimer = setInterval(() => rss.push(rssMegabytes(server.child.pid!)), 2_000);
+  const inFlight = new Set<Promise<void>>();
+  let cursor = 0;
+  const begin = performance.now();
+  try {
+    for (let second = 0; second < durationSeconds; second++) {
+      const due = begin + second * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // Never more than 8 seconds' requests in flight: past that the server is not keeping up.
+      while (inFlight.size >= 8) await Promise.race(inFlight);
+      const count = Math.round((second + 1) * perSecond) - Math.round(second * perSecond);
+      const slice = Array.from({ length: count }, (_, i) => sensors[(cursor + i) % sensors.length]!);
+      cursor += count;
+      const text = JSON.stringify(createObservations(slice, Date.now(), second));
+      const request = (async () => {
+        const response = await post(base, 'CreateObservations', text);
+        if (response.status !== 201) failures++;
+        await response.arrayBuffer();
+        lags.push(performance.now() - due);
+      })();
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+      // The probe: POST → the SSE event.
+      const marker = 1 + second / 1e6;
+      probes.set(marker, performance.now());
+      void post(base, 'Observations', { Datastream: { '@iot.id': probeDatastream }, result: marker }).then((r) => {
+        if (r.status !== 201) failures++;
+        return r.arrayBuffer();
+      });
+    }
+    await Promise.all(inFlight);
+    await new Promise((r) => setTimeout(r, 1_000));
+  } finally {
+    clearInterval(rssTimer);
+    stream.stop();
+  }
+  result.sustainedRate = perSecond;
+  result.lagFirst = [percentile(fifth(lags, 'first'), 50), percentile(fifth(lags, 'first'), 95)];
+  result.lagLast = [percentile(fifth(lags, 'last'), 50), percentile(fifth(lags, 'last'), 95)];
+  result.lagMax = Math.max(...lags);
+  result.rssFirst = median(fifth(rss, 'first'));
+  result.rssLast = median(fifth(rss, 'last'));
+  result.rssPeak = Math.max(...rss);
+  result.sseP50 = percentile(latencies, 50);
+  result.sseP95 = percentile(latencies, 95);
+  result.sseSamples = latencies.length;
+  result.sseProbes = probes.size;
+  result.sustainedFailures = failures;
+}
+
+async function benchBackend(backend: MonitoringBackend, scale: IngestScale, all: SensorSite[], log: (line: string) => void): Promise<BackendIngest> {
+  const result: BackendIngest = { backend: backend.name };
+  if (backend.skipReason) return { ...result, skipped: backend.skipReason };
+  const location = await backend.fresh();
+  const registerStarted = performance.now();
+  let ids: Map<string, number> | undefined;
+  if (backend.name === 'SQLite') {
+    log(`${backend.name}: seeding ${all.length.toLocaleString('en')} sensors …`);
+    ids = seedSqlite(location, all);
+  }
+  const port = await freePort();
+  const prefix = `stafaults-bench-${port}/v1.1`;
+  const server = await startServerProcess(location, { port, args: ['--mqtt', BROKER, '--mqtt-creates', '--mqtt-topic-prefix', prefix, '--public-url', `http://127.0.0.1:${port}/v1.1`] });
+  try {
+    if (!ids) {
+      log(`${backend.name}: registering ${all.length.toLocaleString('en')} sensors over HTTP …`);
+      ids = await registerOverHttp(server.base, all);
+    }
+    result.registerSeconds = (performance.now() - registerStarted) / 1000;
+    const sensors = all.map((site) => ({ site, datastreamId: ids!.get(site.key)! }));
+    if (sensors.some((s) => !s.datastreamId)) throw new Error(`${backend.name}: some sensors were not registered`);
+    // The probe sensor, far from every other one, for the SSE latency.
+    const probe = await post(server.base, 'Things', thingPayload('BENCH-PROBE', 'methane', 100, 10));
+    const probeThing = (await probe.json()) as { '@iot.id': number };
+    const probeDatastream = (await getJson<{ value: { '@iot.id': number }[] }>(server.base, `Things(${probeThing['@iot.id']})/Datastreams?$select=id`)).value[0]!['@iot.id'];
+
+    // The sustained load first, on the server as it starts: its RSS is the server's own, not what a burst left.
+    log(`${backend.name}: sustained, ${(sensors.length / 60).toFixed(0)}/s for ${scale.sustainedSeconds} s …`);
+    await sustained(server, sensors, probeDatastream, scale.sustainedSeconds, result);
+    const rss: number[] = [];
+    const rssTimer = setInterval(() => rss.push(rssMegabytes(server.child.pid!)), 1_000);
+    try {
+      log(`${backend.name}: burst, 4 writers, ${scale.burstSeconds} s …`);
+      result.burstPerSecond = await burst(server.base, sensors, scale.burstSeconds);
+      log(`${backend.name}: MQTT QoS 1, ${scale.mqttSeconds} s …`);
+      try {
+        result.mqtt = await mqttIngest(server.base, prefix, sensors, scale.mqttSeconds);
+      } catch (error) {
+        log(`${backend.name}: MQTT not measured: ${(error as Error).message}`);
+      }
+    } finally {
+      clearInterval(rssTimer);
+    }
+    result.rssPeakAfter = Math.max(...rss);
+    return result;
+  } finally {
+    await server.kill();
+    await backend.tearDown();
+  }
+}
+
+export async function benchSensorsIngest(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<{ scale: IngestScale; results: BackendIngest[] }> {
+  const scale = ingestScale();
+  const all = sites(scale.sensors);
+  const results: BackendIngest[] = [];
+  for (const backend of await monitoringBackends('sensors-ingest bench')) results.push(await benchBackend(backend, scale, all, log));
+  return { scale, results };
+}
+
+/** The table: one column per backend. */
+export function sensorsIngestLines({ scale, results }: { scale: IngestScale; results: BackendIngest[] }): string[] {
+  const n = (v: number | undefined, digits = 0) => (v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const cell = (r: BackendIngest, text: string) => (r.skipped ? 'not run' : text);
+  const row = (label: string, target: string, value: (r: BackendIngest) => string) => `| ${label} | ${target} | ${results.map((r) => cell(r, value(r))).join(' | ')} |`;
+  const lines = [
+    '',
+    `Ingest at city scale (${scale.sensors.toLocaleString('en')} sensors, the simulator's city layout; server in its own process on loopback; burst ${scale.burstSeconds} s, MQTT ${scale.mqttSeconds} s, sustained ${scale.sustainedSeconds} s)`,
+    '',
+    `| measure | target | ${results.map((r) => r.backend).join(' | ')} |`,
+    `|---|---|${results.map(() => '---:').join('|')}|`,
+    row('burst: CreateObservations of 1,000, 4 writers, observations/s', '≥ 5,000 (PostgreSQL)', (r) => n(r.burstPerSecond)),
+    row('MQTT creates, QoS 1, 4 publishers, windows of 800 waited for: observations/s stored', '–', (r) => n(r.mqtt?.closedPerSecond)),
+    row('MQTT, windows waited for: stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.closedStored)} / ${n(r.mqtt.closedPublished)}` : '–')),
+    row('MQTT, publishers at full speed (PUBACK from the broker): stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.openStored)} / ${n(r.mqtt.openPublished)}` : '–')),
+    row('sustained: readings/s (every sensor once a minute)', '≈ 1,417', (r) => n(r.sustainedRate)),
+    row('sustained: lag p50 / p95, first fifth, ms', 'flat', (r) => `${n(r.lagFirst?.[0])} / ${n(r.lagFirst?.[1])}`),
+    row('sustained: lag p50 / p95, last fifth, ms', 'flat', (r) => `${n(r.lagLast?.[0])} / ${n(r.lagLast?.[1])}`),
+    row('sustained: lag max, ms', '–', (r) => n(r.lagMax)),
+    row('sustained: server RSS first fifth → last fifth (peak), MB', 'flat', (r) => `${n(r.rssFirst)} → ${n(r.rssLast)} (${n(r.rssPeak)})`),
+    row('sustained: failed requests', '0', (r) => n(r.sustainedFailures)),
+    row('server RSS peak during the burst and MQTT phases (after the sustained one), MB', '–', (r) => n(r.rssPeakAfter)),
+    row('POST → SSE event during the sustained load, p50 / p95, ms', 'p95 ≤ 200', (r) => `${n(r.sseP50)} / ${n(r.sseP95)} (${n(r.sseSamples)} of ${n(r.sseProbes)} probes seen)`),
+    row('sensors registered in, s', '–', (r) => n(r.registerSeconds, 1)),
+  ];
+  for (const r of results) if (r.skipped) lines.push('', `${r.backend} not run: ${r.skipped}`);
+  return lines;
+}
