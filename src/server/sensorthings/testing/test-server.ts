@@ -3,6 +3,7 @@
  * 'postgres') a throwaway PostgreSQL database, dropped when the server closes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMonitoringServer, type Monitoring, type MonitoringOptions } from '../index.ts';
@@ -34,6 +35,8 @@ export interface TestServer {
   /** `database`: the SQLite one (undefined on PostgreSQL). */
   monitoring: Monitoring & { database: MonitoringDatabase };
   backend: Backend;
+  /** Run SQL on the server's database directly (a test's set-up of what the API cannot make). */
+  sql(text: string): Promise<void>;
   /** Authorised JSON request. */
   post(path: string, body: unknown, key?: string | null): Promise<Response>;
   get(path: string): Promise<Response>;
@@ -60,6 +63,19 @@ export async function startTestServer(options: Partial<MonitoringOptions> & { po
     databasePath,
     monitoring: monitoring as TestServer['monitoring'],
     backend,
+    sql: async (text) => {
+      if (backend === 'sqlite') {
+        (monitoring as TestServer['monitoring']).database.db.exec(text);
+        return;
+      }
+      const client = new pg.Client({ connectionString: databasePath });
+      await client.connect();
+      try {
+        await client.query(text);
+      } finally {
+        await client.end();
+      }
+    },
     close: async () => {
       await app.close();
       await postgres?.drop();
