@@ -47,6 +47,8 @@ export interface PostgresStoreSettings {
   exactCountLimit: number;
   /** Months of observation partitions made ahead. Default 3. */
   partitionMonthsAhead: number;
+  /** A GET's statement timeout. Default: the read budget's time (5 s), at most `statementTimeoutMilliseconds`. */
+  readTimeoutMilliseconds?: number;
 }
 
 export interface PostgresStoreOptions extends Partial<PostgresStoreSettings> {
@@ -65,6 +67,21 @@ const TYPES = {
     return pg.types.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
 };
+
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * A connection from the pool. A connection lost while checked out emits an 'error' of its own:
+ * the query in flight fails with it (and the caller answers 503), so the event itself is noted only.
+ */
+async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => {});
+  }
+  return client;
+}
 
 /** Errors that mean the database is not there (or went away), not that the request was wrong. */
 function unavailable(error: unknown): boolean {
@@ -155,6 +172,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
       connectionTimeoutMilliseconds: options.connectionTimeoutMilliseconds ?? 5_000,
       exactCountLimit: options.exactCountLimit ?? 100_000,
       partitionMonthsAhead: options.partitionMonthsAhead ?? 3,
+      readTimeoutMilliseconds: options.readTimeoutMilliseconds,
     };
     for (const rule of options.rules) this.rules.set(rule.observedProperty, rule);
     this.maintenance = setInterval(() => void this.makePartitionsAhead().catch(() => {}), 3_600_000);
@@ -173,7 +191,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
     // An idle connection the server dropped: the pool forgets it and makes a new one when asked.
     pool.on('error', () => {});
     const store = new PostgresMonitoringStore(pool, options);
-    const client = await pool.connect();
+    const client = await acquire(pool);
     try {
       await migratePostgres(client);
       const { rows } = await client.query<{ datastream_id: number }>(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ${OPEN}`);
@@ -209,7 +227,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
     return this.serial(async () => {
       let client: Client;
       try {
-        client = await this.pool.connect();
+        client = await acquire(this.pool);
       } catch (error) {
         throw storeError(error);
       }
@@ -255,7 +273,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
   private async readOnly<T>(work: (client: Client) => Promise<T>): Promise<T> {
     let client: Client;
     try {
-      client = await this.pool.connect();
+      client = await acquire(this.pool);
     } catch (error) {
       throw storeError(error);
     }
@@ -910,10 +928,10 @@ export class PostgresReads implements ReadExecutor {
       if (!this.lifecycle) return errorAnswer(404, 'no lifecycle records on this server');
       return this.lifecycle.read(job);
     }
-    const timeout = Math.min(this.limits.maximumReadMilliseconds, this.store.settings.statementTimeoutMilliseconds);
+    const timeout = this.store.settings.readTimeoutMilliseconds ?? Math.min(this.limits.maximumReadMilliseconds, this.store.settings.statementTimeoutMilliseconds);
     let client: pg.PoolClient;
     try {
-      client = await this.store.pool.connect();
+      client = await acquire(this.store.pool);
     } catch (error) {
       return errorAnswer(503, `the database is unreachable (${(error as Error).message}): try again shortly`);
     }
