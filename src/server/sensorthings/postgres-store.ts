@@ -157,7 +157,13 @@ export class PostgresMonitoringStore implements MonitoringStore {
   readonly settings: PostgresStoreSettings;
   private publish: (result: WriteResult) => void = () => {};
   private readonly rules = new Map<string, ThresholdRule>();
-  private readonly openSources = new Set<number>();
+  /**
+   * Each Datastream that is a source of an open incident: that incident and the source's state.
+   * A reading whose state is the one recorded then needs no query (a storm keeps sensors over
+   * their thresholds for thousands of readings). Read again after a rollback or a closing action.
+   */
+  private openSources = new Map<number, { id: number; state: number }>();
+  private openSourcesStale = false;
   private readonly datastreamCache = new Map<number, DatastreamInfo>();
   /** Month partitions known to exist, by their first epoch ms. */
   private readonly partitions = new Set<number>();
@@ -194,13 +200,18 @@ export class PostgresMonitoringStore implements MonitoringStore {
     const client = await acquire(pool);
     try {
       await migratePostgres(client);
-      const { rows } = await client.query<{ datastream_id: number }>(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ${OPEN}`);
-      for (const row of rows) store.openSources.add(row.datastream_id);
+      await store.readOpenSources(client);
     } finally {
       client.release();
     }
     await store.makePartitionsAhead();
     return store;
+  }
+
+  private async readOpenSources(client: pg.ClientBase): Promise<void> {
+    const { rows } = await client.query<{ datastream_id: number; id: number; state: number }>(`SELECT DISTINCT ON (s.datastream_id) s.datastream_id, i.id, s.state FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ${OPEN} ORDER BY s.datastream_id, i.id DESC`);
+    this.openSources = new Map(rows.map((r) => [r.datastream_id, { id: r.id, state: r.state }]));
+    this.openSourcesStale = false;
   }
 
   /** Month partitions from last month to `partitionMonthsAhead` ahead. */
@@ -241,6 +252,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
           await client.query('COMMIT');
         } catch (error) {
           this.datastreamCache.clear();
+          this.openSourcesStale = true;
           await client.query('ROLLBACK').catch(() => (broken = true));
           throw error;
         }
@@ -704,12 +716,15 @@ export class PostgresMonitoringStore implements MonitoringStore {
     const rule = this.rules.get(info.observedProperty);
     if (!rule) return { state: 'normal' };
     const state = evaluateThreshold(rule, value);
+    if (this.openSourcesStale) await this.readOpenSources(client);
     if (state === 'normal' && !this.openSources.has(info.id)) return { state };
-    const open = (await client.query<{ id: number; state: number }>(`SELECT i.id, s.state FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE s.datastream_id = $1 AND i.status IN ${OPEN} ORDER BY i.id DESC LIMIT 1`, [info.id])).rows[0];
+    const open = this.openSources.get(info.id);
     if (open) {
       if (open.state === stateToNumber(state)) return { state };
+      const previous = open.state;
       await this.upsertSource(client, open.id, info.id, stateToNumber(state));
-      if (state !== 'normal' && (open.state === 0 || state < open.state)) await this.linkObservation(client, open.id, observationId);
+      open.state = stateToNumber(state);
+      if (state !== 'normal' && (previous === 0 || state < previous)) await this.linkObservation(client, open.id, observationId);
       return { state, change: await this.recompute(client, open.id, timeMs) };
     }
     if (state === 'normal' || info.lonDegrees === undefined || info.latDegrees === undefined) return { state };
@@ -719,8 +734,8 @@ export class PostgresMonitoringStore implements MonitoringStore {
       .map((row) => ({ row, distance: pathLengthMetres([[row.lon, row.lat], [info.lonDegrees!, info.latDegrees!]]) }))
       .filter((c) => c.distance <= rule.groupingRadiusMetres)
       .sort((a, b) => a.distance - b.distance)[0];
-    this.openSources.add(info.id);
     if (nearby) {
+      this.openSources.set(info.id, { id: nearby.row.id, state: stateToNumber(state) });
       const incident = nearby.row;
       const assets = JSON.parse(incident.asset_ids) as string[];
       if (info.assetId && !assets.includes(info.assetId)) {
@@ -736,6 +751,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
       type, state, 'raised', info.lonDegrees, info.latDegrees, JSON.stringify(info.assetId ? [info.assetId] : []), timeMs, timeMs,
     ]);
     const id = rows[0]!.id;
+    this.openSources.set(info.id, { id, state: stateToNumber(state) });
     await this.upsertSource(client, id, info.id, stateToNumber(state));
     await this.linkObservation(client, id, observationId);
     const eventId = await this.insertEvent(client, id, 'raised', 'raised', state as number, 'system', timeMs, `${info.observedProperty} ${value} ${rule.unit}`, null);
@@ -790,10 +806,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
       if ('error' in next) return next;
       await this.updateIncident(client, incident.level, next.status, incident.asset_ids, incident.alarm_active, timeMs, id);
       const eventId = await this.insertEvent(client, id, action, next.status, incident.level, by, timeMs, note ?? null, null);
-      if (!isOpenStatus(next.status)) {
-        this.openSources.clear();
-        for (const row of (await client.query<{ datastream_id: number }>(`SELECT s.datastream_id FROM incident_sources s JOIN incidents i ON i.id = s.incident_id WHERE i.status IN ${OPEN}`)).rows) this.openSources.add(row.datastream_id);
-      }
+      if (!isOpenStatus(next.status)) await this.readOpenSources(client);
       return { incidentId: id, eventId, incident: (await this.incidentJson(client, id))! };
     }, (r) => this.incidentChange(r));
   }
@@ -839,7 +852,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
   }
 
   lastObservationId(): Promise<number> {
-    // The sequence's last value is the newest id given (every id is given in a committed write, one writer at a time).
+    // Ids are given in commit order (one writer at a time): the largest is the newest committed.
     return this.readOnly(async (client) => (await client.query<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM observations')).rows[0]!.n);
   }
 
