@@ -465,6 +465,12 @@ async function main() {
     console.log(sensorsIngestLines(await benchSensorsIngest()).join('\n'));
     return;
   }
+  // BENCH_ONLY=sta-pg: the SensorThings store on SQLite and PostgreSQL side by side (not in the full run).
+  if (process.env.BENCH_ONLY === 'sta-pg') {
+    const { benchStaPostgres, staPostgresLines } = await import('./bench/sta-pg.ts');
+    console.log(staPostgresLines(await benchStaPostgres()).join('\n'));
+    return;
+  }
   // BENCH_ONLY=ingest: the ingest benchmark alone.
   if (process.env.BENCH_ONLY === 'ingest') {
     console.log(ingestLines(await benchIngest()).join('\n'));

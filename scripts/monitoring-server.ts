@@ -1,9 +1,13 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm run monitoring`: the reference monitoring server on its own (SensorThings API 1.1 at
- * /v1.1, on SQLite), for a viewer or simulator elsewhere.
+ * /v1.1, on SQLite or PostgreSQL), for a viewer or simulator elsewhere.
  *
- *   --database FILE   SQLite file (default data/monitoring.sqlite)
+ *   --database FILE   SQLite file (default data/monitoring.sqlite), or a PostgreSQL URL
+ *                     (postgres://user@host:5432/db, PostGIS available; env MONITORING_DATABASE)
+ *   --lifecycle-database FILE  with PostgreSQL: the SQLite file of the building lifecycle records
+ *                     (default data/monitoring-lifecycle.sqlite)
+ *   --statement-timeout MS  with PostgreSQL: every statement's bound (default 10000; reads: their 5 s budget)
  *   --port N          default 8090          --host H   default 127.0.0.1
  *   --durability full survive power loss too (default: survive a killed process)
  *   --reads-need-key  reads need the API key too
@@ -24,13 +28,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMonitoringServer } from '../src/server/sensorthings/index.ts';
+import { isPostgresLocation } from '../src/server/sensorthings/store.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
 async function main() {
   const { values } = parseArgs({
     options: {
-      database: { type: 'string', default: 'data/monitoring.sqlite' },
+      database: { type: 'string', default: process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite' },
+      'lifecycle-database': { type: 'string', default: 'data/monitoring-lifecycle.sqlite' },
+      'statement-timeout': { type: 'string', default: '10000' },
       port: { type: 'string', default: '8090' },
       host: { type: 'string', default: '127.0.0.1' },
       durability: { type: 'string', default: 'normal' },
@@ -56,7 +63,11 @@ async function main() {
   const apiKeys = (process.env.MONITORING_API_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
   if (apiKeys.length === 0) throw new Error('set MONITORING_API_KEY: writes need a key, and none is built in');
   if (values.durability !== 'normal' && values.durability !== 'full') throw new Error('--durability is normal or full');
-  if (values.database !== ':memory:') mkdirSync(dirname(values.database), { recursive: true });
+  const postgres = isPostgresLocation(values.database);
+  const statementTimeout = Number(values['statement-timeout']);
+  if (!Number.isInteger(statementTimeout) || statementTimeout < 1) throw new Error(`--statement-timeout ${values['statement-timeout']}: give a whole number of milliseconds`);
+  const sqliteFile = postgres ? values['lifecycle-database'] : values.database;
+  if (sqliteFile !== ':memory:') mkdirSync(dirname(sqliteFile), { recursive: true });
   const mqtt = values.mqtt ? { url: values.mqtt, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: values['mqtt-creates'], topicPrefix: values['mqtt-topic-prefix'] } : undefined;
   const { app } = await createMonitoringServer({
     databasePath: values.database,
@@ -68,9 +79,10 @@ async function main() {
     corsOrigins,
     maximumFutureSkewMilliseconds,
     reads: { workers },
+    ...(postgres ? { lifecycleDatabasePath: values['lifecycle-database'], postgres: { statementTimeoutMilliseconds: statementTimeout } } : {}),
   });
   await app.listen({ port: Number(values.port), host: values.host });
-  console.log(`monitoring server: http://${values.host}:${values.port}/v1.1 (database ${values.database})`);
+  console.log(`monitoring server: http://${values.host}:${values.port}/v1.1 (database ${postgres ? values.database.replace(/\/\/[^@/]*@/, '//') : values.database})`);
   console.log(`  reads ${values['reads-need-key'] ? 'need' : 'do not need'} a key; cross-origin reads from ${corsOrigins.length ? corsOrigins.join(', ') : 'no other origin'}`);
   if (mqtt) console.log(`monitoring over MQTT: ${mqtt.url}${mqtt.acceptCreates ? ' (creates on)' : ''}`);
   const stop = () => void app.close().then(() => process.exit(0));

@@ -9,7 +9,7 @@
  *
  * Environment: PORT (default 8080), HOST (default 127.0.0.1); MONITORING_API_KEY (default: a key
  * made on first start and kept in data/monitoring-api-key); MONITORING_DATABASE (default
- * data/monitoring.sqlite); SIMULATOR=off to serve without simulated sensors; SIMULATOR_INTERVAL
+ * data/monitoring.sqlite; a postgres://… URL puts the monitoring data in PostgreSQL); SIMULATOR=off to serve without simulated sensors; SIMULATOR_INTERVAL
  * (seconds, default 10). MQTT_URL (e.g. mqtt://127.0.0.1:1883) to also publish observations and
  * incidents through that broker (SensorThings' MQTT binding), with MQTT_USERNAME/MQTT_PASSWORD if
  * it wants them and MQTT_CREATES=on to take observations published to it as well.
@@ -45,7 +45,7 @@ import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { writeDemoData } from './demo-data.ts';
-import { registerMonitoring } from '../src/server/sensorthings/index.ts';
+import { openMonitoring } from '../src/server/sensorthings/index.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
@@ -149,30 +149,32 @@ async function main() {
   const app = await createStaticServer({ corsOrigins });
   const apiKey = monitoringKey();
   const databasePath = process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite';
-  mkdirSync(dirname(databasePath), { recursive: true });
+  // PostgreSQL (MONITORING_DATABASE=postgres://…): the lifecycle records stay in a SQLite file beside the others.
+  const postgresMonitoring = isPostgresLocation(databasePath);
+  mkdirSync(postgresMonitoring ? 'data' : dirname(databasePath), { recursive: true });
   // The demo keeps two days of readings; a deployment sets its own retention.
   const buildingIds = demoBuildingIds();
   const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
   const mqtt = process.env.MQTT_URL
     ? { url: process.env.MQTT_URL, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: process.env.MQTT_CREATES === 'on' }
     : undefined;
-  const monitoring = registerMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined, maximumFutureSkewMilliseconds });
+  const monitoring = await openMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined, maximumFutureSkewMilliseconds, ...(postgresMonitoring ? { lifecycleDatabasePath: 'data/monitoring-lifecycle.sqlite' } : {}) });
   // The district (seeded, the same every time) serves the lifecycle records and the simulator's sites.
   let district: ReturnType<typeof generateDistrict> | undefined;
   const demoDistrict = () => (district ??= generateDistrict());
-  if (lifecycleCount(monitoring.database.db) === 0) {
+  if (lifecycleCount(monitoring.lifecycleDb) === 0) {
     const records = generateLifecycles(demoDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
-    storeLifecycles(monitoring.database.db, records);
+    storeLifecycles(monitoring.lifecycleDb, records);
     console.log(`lifecycle records: ${records.length} demo buildings`);
   }
   const assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE;
   const assets = await openAssetStore(assetsLocation);
   app.addHook('onClose', () => assets.close());
   // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).
-  registerAssetRoutes(app, { store: assets, hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.database.db, date, pageSize) });
+  registerAssetRoutes(app, { store: assets, hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize) });
   await registerBimRoutes(app, { location: assetsLocation }); // /api/bim: what `npm run bim -- … --store` loaded beside the assets
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
-  registerLifecycleDates(app, { db: monitoring.database.db, assets });
+  registerLifecycleDates(app, { db: monitoring.lifecycleDb, assets });
   console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);
   const gridsLocation = process.env.GRIDS_DATABASE ?? DEFAULT_GRIDS_DATABASE;
   const grids = await openGridStore(gridsLocation);
@@ -183,7 +185,8 @@ async function main() {
   app.addHook('onClose', () => cases.close());
   registerCaseRoutes(app, { store: cases, apiKeys: [apiKey], grids });
   console.log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
-  registerGridRoutes(app, { store: grids, cases, assets, monitoring: monitoring.database.db, apiKeys: [apiKey] });
+  // A grid's sensor figures read the SQLite monitoring tables: none yet with PostgreSQL.
+  registerGridRoutes(app, { store: grids, cases, assets, monitoring: postgresMonitoring ? undefined : monitoring.lifecycleDb, apiKeys: [apiKey] });
   console.log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
   // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
   void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));

@@ -20,9 +20,12 @@ import { DATA_ROUTE } from '../access.ts';
 import { encodeCompactSensors, type CompactSensor } from '../../domain/monitoring/compact-sensors.ts';
 import { evaluateThreshold } from '../../domain/monitoring/thresholds.ts';
 import type { SensorState } from '../../domain/monitoring/warning.ts';
-import type { MonitoringDatabase } from './database.ts';
+import type { Database } from 'better-sqlite3';
+import type { MonitoringDatabase, WriteResult } from './database.ts';
 import { prepared } from './statements.ts';
 import type { StreamHub } from './stream.ts';
+import type { MonitoringStore } from './store.ts';
+import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -37,7 +40,7 @@ const LATEST_SQL = `
   WHERE l.lon IS NOT NULL AND l.lat IS NOT NULL
   ORDER BY d.id`;
 
-interface LatestRow {
+export interface LatestRow {
   datastreamId: number;
   thingId: number;
   name: string;
@@ -53,12 +56,22 @@ interface LatestRow {
 
 const textOf = (value: unknown): string | undefined => (value === null || value === undefined ? undefined : String(value));
 
-/** Every located sensor with its latest reading and that reading's state under the server's rules. */
-export function latestSensors(database: MonitoringDatabase): CompactSensor[] {
-  const rows = prepared(database.db, LATEST_SQL).all() as LatestRow[];
+/** Every located sensor with its latest reading and that reading's state under the server's rules (SQLite). */
+export function latestSensorsOf(database: MonitoringDatabase): CompactSensor[] {
+  return compactSensorsOf(prepared(database.db, LATEST_SQL).all() as LatestRow[], (p) => database.incidents.ruleFor(p));
+}
+
+/** The signature of the SQLite tables the sensor index depends on. */
+export function sqliteSensorSignature(db: Database): string {
+  const row = prepared(db, 'SELECT (SELECT max(id) FROM datastreams) AS d, (SELECT max(rowid) FROM thing_locations) AS l, (SELECT max(id) FROM locations) AS p').get() as { d: number | null; l: number | null; p: number | null };
+  return `${row.d}.${row.l}.${row.p}`;
+}
+
+/** Rows of the latest readings as compact sensors, each with its state under the rules. */
+export function compactSensorsOf(rows: LatestRow[], ruleFor: (observedProperty: string) => ThresholdRule | undefined): CompactSensor[] {
   return rows.map((r) => {
     const value = typeof r.result === 'number' ? r.result : undefined;
-    const rule = database.incidents.ruleFor(r.observedProperty);
+    const rule = ruleFor(r.observedProperty);
     const state: SensorState = rule && value !== undefined ? evaluateThreshold(rule, value) : 'normal';
     const assetId = textOf(r.assetId);
     const assetKind = textOf(r.assetKind);
@@ -91,41 +104,59 @@ export class SensorIndex {
   private signature = '';
   private readAtMs = 0;
   private stale = true;
+  private reading: Promise<CompactSensor[]> | undefined;
   private readonly stop: () => void;
 
-  constructor(private readonly database: MonitoringDatabase, hub: StreamHub, private readonly maximumAgeMilliseconds = 300_000) {
+  constructor(private readonly store: MonitoringStore, hub: StreamHub, private readonly maximumAgeMilliseconds = 300_000) {
     this.stop = hub.onPublish((result) => {
-      for (const o of result.observations) {
-        const sensor = this.sensors.get(o.datastreamId);
-        if (!sensor) {
-          this.stale = true;
-          continue;
-        }
-        if (sensor.timeMs !== undefined && o.phenomenonTimeMs < sensor.timeMs) continue; // an older reading arriving late
-        if (typeof o.result === 'number') sensor.value = o.result;
-        else delete sensor.value;
-        sensor.timeMs = o.phenomenonTimeMs;
-        sensor.state = o.state;
-      }
+      for (const buffer of this.buffers) buffer.push(result);
+      if (result.observations.some((o) => !this.sensors.has(o.datastreamId))) this.stale = true;
+      this.apply(result);
     });
   }
 
-  private currentSignature(): string {
-    const row = prepared(this.database.db, 'SELECT (SELECT max(id) FROM datastreams) AS d, (SELECT max(rowid) FROM thing_locations) AS l, (SELECT max(id) FROM locations) AS p').get() as { d: number | null; l: number | null; p: number | null };
-    return `${row.d}.${row.l}.${row.p}`;
+  /** What the index holds now, without reading (empty before the first read). */
+  current(): CompactSensor[] {
+    return this.ordered;
   }
 
   /** Every located sensor, by datastream id. */
-  all(): CompactSensor[] {
-    const signature = this.currentSignature();
+  async all(): Promise<CompactSensor[]> {
+    const signature = await this.store.sensorSignature();
     if (this.stale || signature !== this.signature || Date.now() - this.readAtMs > this.maximumAgeMilliseconds) {
-      this.ordered = latestSensors(this.database);
+      // One read at a time; the writes published while it runs are applied after (newer times win).
+      this.reading ??= this.store.latestSensors().finally(() => (this.reading = undefined));
+      const published: WriteResult[] = [];
+      const stopBuffering = this.hubBuffer(published);
+      try {
+        this.ordered = await this.reading;
+      } finally {
+        stopBuffering();
+      }
       this.sensors = new Map(this.ordered.map((s) => [s.datastreamId, s]));
+      for (const result of published) this.apply(result);
       this.signature = signature;
       this.readAtMs = Date.now();
       this.stale = false;
     }
     return this.ordered;
+  }
+
+  private buffers = new Set<WriteResult[]>();
+  private hubBuffer(into: WriteResult[]): () => void {
+    this.buffers.add(into);
+    return () => this.buffers.delete(into);
+  }
+
+  private apply(result: WriteResult): void {
+    for (const o of result.observations) {
+      const sensor = this.sensors.get(o.datastreamId);
+      if (!sensor || (sensor.timeMs !== undefined && o.phenomenonTimeMs < sensor.timeMs)) continue;
+      if (typeof o.result === 'number') sensor.value = o.result;
+      else delete sensor.value;
+      sensor.timeMs = o.phenomenonTimeMs;
+      sensor.state = o.state;
+    }
   }
 
   close(): void {
@@ -143,19 +174,19 @@ const viewSchema = z
   .strict();
 
 export interface CompactOptions {
-  database: MonitoringDatabase;
+  store: MonitoringStore;
   hub: StreamHub;
   basePath?: string;
 }
 
 export function registerCompactSensors(app: FastifyInstance, options: CompactOptions): void {
   const base = options.basePath ?? '/v1.1';
-  const index = new SensorIndex(options.database, options.hub);
+  const index = new SensorIndex(options.store, options.hub);
   options.hub.setStateSource(() => index.all());
   app.addHook('onClose', async () => index.close());
   app.get(`${base}/SensorIndex`, DATA_ROUTE, async (request, reply) => {
     const asOfMs = Date.now();
-    const body = Buffer.from(JSON.stringify(encodeCompactSensors(index.all(), asOfMs)));
+    const body = Buffer.from(JSON.stringify(encodeCompactSensors(await index.all(), asOfMs)));
     void reply.header('Content-Type', 'application/json; charset=utf-8').header('Cache-Control', 'no-store').header('Vary', 'Accept-Encoding');
     const accepted = request.headers['accept-encoding'];
     if (typeof accepted === 'string' && /\bgzip\b/.test(accepted)) return reply.header('Content-Encoding', 'gzip').send(await gzipAsync(body, { level: 6 }));

@@ -6,7 +6,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { MonitoringDatabase } from './database.ts';
+import { isPostgresLocation, SqliteMonitoringStore, type MonitoringStore } from './store.ts';
+import type { PostgresStoreSettings } from './postgres-store.ts';
 import { registerSensorThings } from './routes.ts';
 import { hasValidKey, registerAccess } from '../access.ts';
 import { originOf, registerCors } from '../cors.ts';
@@ -18,8 +21,12 @@ import { MqttBinding, type MqttOptions } from './mqtt.ts';
 import { registerCompactSensors } from './compact.ts';
 
 export interface MonitoringOptions {
-  /** SQLite file, or ":memory:". */
+  /** SQLite file, or ":memory:", or a PostgreSQL URL (postgres://…). */
   databasePath: string;
+  /** PostgreSQL backend: the SQLite file of the lifecycle records (default in memory). */
+  lifecycleDatabasePath?: string;
+  /** PostgreSQL backend: pool and timeout settings (postgres-store.ts). */
+  postgres?: Partial<PostgresStoreSettings>;
   /** Keys accepted for writes. */
   apiKeys: string[];
   readsNeedKey?: boolean;
@@ -45,7 +52,11 @@ export interface MonitoringOptions {
 }
 
 export interface Monitoring {
-  database: MonitoringDatabase;
+  store: MonitoringStore;
+  /** The SQLite database (SQLite backend only): tests and the lifecycle records. */
+  database?: MonitoringDatabase;
+  /** The SQLite database of the lifecycle records: the monitoring one, or (PostgreSQL backend) a file beside it. */
+  lifecycleDb: SqliteDatabase;
   hub: StreamHub;
   reads: ReadExecutor;
   /** The MQTT binding, when configured. */
@@ -60,30 +71,58 @@ export function defaultThresholdRules(): ThresholdRule[] {
 /** Largest request body: a CreateObservations batch of 10,000 sensors fits in well under this. */
 export const MAXIMUM_BODY_BYTES = 8 * 1024 * 1024;
 
-export function registerMonitoring(app: FastifyInstance, options: MonitoringOptions): Monitoring {
-  const database = new MonitoringDatabase({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
-  const hub = new StreamHub(database, options.stream);
-  const reads = createReadExecutor(options.databasePath, database.db, { log: (message) => app.log.warn(message), ...options.reads });
+/** The SQLite monitoring server (synchronous: the file is opened at once). For PostgreSQL use `openMonitoring`. */
+export function registerMonitoring(app: FastifyInstance, options: MonitoringOptions): Monitoring & { database: MonitoringDatabase } {
+  if (isPostgresLocation(options.databasePath)) throw new Error('registerMonitoring: a PostgreSQL database is opened with openMonitoring (async)');
+  const store = new SqliteMonitoringStore({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
+  const reads = createReadExecutor(options.databasePath, store.db, { log: (message) => app.log.warn(message), ...options.reads });
+  const cursor = { observation: store.database.lastObservationId(), incidentEvent: store.database.incidents.lastEventId() };
+  return { ...registerWithStore(app, options, store, reads, store.db, cursor), database: store.database };
+}
+
+/**
+ * The monitoring server on either backend: `databasePath` a SQLite file (or ":memory:"), or a
+ * `postgres://…` URL (schema made or brought up to date on open; the lifecycle records then
+ * stay in SQLite, in `lifecycleDatabasePath`).
+ */
+export async function openMonitoring(app: FastifyInstance, options: MonitoringOptions): Promise<Monitoring> {
+  if (!isPostgresLocation(options.databasePath)) return registerMonitoring(app, options);
+  const { PostgresMonitoringStore } = await import('./postgres-store.ts');
+  const store = await PostgresMonitoringStore.open({ url: options.databasePath, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds, ...options.postgres });
+  const lifecyclePath = options.lifecycleDatabasePath ?? ':memory:';
+  const lifecycle = new MonitoringDatabase({ path: lifecyclePath, rules: [] });
+  const lifecycleReads = createReadExecutor(lifecyclePath, lifecycle.db, { log: (message) => app.log.warn(message), ...options.reads });
+  const reads = store.readExecutor(options.reads?.budget, lifecycleReads);
+  const cursor = { observation: await store.lastObservationId(), incidentEvent: await store.lastIncidentEventId() };
+  const monitoring = registerWithStore(app, options, store, reads, lifecycle.db, cursor);
+  app.addHook('onClose', async () => lifecycle.close());
+  return monitoring;
+}
+
+function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycleDb: SqliteDatabase, cursor: { observation: number; incidentEvent: number }): Monitoring {
+  const hub = new StreamHub(store, cursor, options.stream);
+  store.setPublisher((result) => hub.publish(result));
   if (options.mqtt && !options.publicUrl) throw new Error('mqtt: set publicUrl (the server\'s public …/v1.1 address): notifications carry @iot.selfLink');
   const mqtt = options.mqtt
-    ? new MqttBinding(options.mqtt, { database, hub, publicUrl: options.publicUrl!, log: (message) => app.log.warn(message), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds })
+    ? new MqttBinding(options.mqtt, { store, hub, publicUrl: options.publicUrl!, log: (message) => app.log.warn(message), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds })
     : undefined;
   // One access rule for every data route, on the route the router matched; JSON bodies bounded as they are read.
   registerAccess(app, { apiKeys: options.apiKeys, readsNeedKey: options.readsNeedKey });
   registerBoundedJson(app);
-  registerSensorThings(app, { database, hub, reads, publicUrl: options.publicUrl, basePath: options.basePath, maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
-  registerCompactSensors(app, { database, hub, basePath: options.basePath });
+  registerSensorThings(app, { store, hub, reads, publicUrl: options.publicUrl, basePath: options.basePath, maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
+  registerCompactSensors(app, { store, hub, basePath: options.basePath });
   // Lifecycle records live in the same database: they change as records do, never with the tiles.
-  registerLifecycle(app, { db: database.db, reads, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
+  registerLifecycle(app, { db: lifecycleDb, reads, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   const prune = () => {
-    if (options.retentionDays) database.pruneObservations(Date.now() - options.retentionDays * 86_400_000);
+    if (options.retentionDays) store.pruneObservations(Date.now() - options.retentionDays * 86_400_000).catch((error: unknown) => app.log.warn(`retention: ${error instanceof Error ? error.message : String(error)}`));
   };
   prune();
   const pruneTimer = setInterval(prune, 3_600_000);
   pruneTimer.unref();
   let closed = false;
-  const monitoring = {
-    database,
+  const monitoring: Monitoring = {
+    store,
+    lifecycleDb,
     hub,
     reads,
     mqtt,
@@ -94,7 +133,7 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
       clearInterval(pruneTimer);
       hub.close();
       void reads.close();
-      database.close();
+      void store.close();
     },
   };
   // Streams never end by themselves: end them before the server waits for its connections.
@@ -115,6 +154,6 @@ export async function createMonitoringServer(options: MonitoringOptions & { logg
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAXIMUM_BODY_BYTES });
   const publicOrigin = originOf(options.publicUrl);
   await registerCors(app, [...(options.corsOrigins ?? []), ...(publicOrigin ? [publicOrigin] : [])]);
-  const monitoring = registerMonitoring(app, options);
+  const monitoring = await openMonitoring(app, options);
   return { app, monitoring };
 }

@@ -20,8 +20,8 @@
  * only behind a broker whose ACL limits publishing on those topics to the sensors' accounts.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { BadRequestError, type MonitoringDatabase, type WriteResult } from './database.ts';
-import { readEntity } from './read.ts';
+import { BadRequestError, type NewObservation, type WriteResult } from './database.ts';
+import { StoreUnavailableError, type MonitoringStore } from './store.ts';
 import { describeIssues, observationOf, observationSchema } from './payloads.ts';
 import type { StreamHub } from './stream.ts';
 import { parseBoundedJson } from '../json-body.ts';
@@ -46,7 +46,7 @@ export interface MqttOptions {
 }
 
 export interface MqttBindingContext {
-  database: MonitoringDatabase;
+  store: MonitoringStore;
   hub: StreamHub;
   /** The server's public base URL with its version path (…/v1.1), for `@iot.selfLink`. */
   publicUrl: string;
@@ -95,8 +95,8 @@ export class MqttBinding {
     this.connected = new Promise((resolve) => this.client.once('connect', () => resolve()));
     this.client.on('connect', () => void this.subscribe());
     this.client.on('error', (error) => this.log(`mqtt ${options.url}: ${error.message}`));
-    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    this.stopListening = context.hub.onPublish((result) => this.notify(result));
+    this.client.on('message', (topic, payload) => void this.onMessage(topic, payload));
+    this.stopListening = context.hub.onPublish((result) => void this.notify(result).catch((error: unknown) => this.log(`mqtt notify: ${error instanceof Error ? error.message : String(error)}`)));
   }
 
   /** Resolves once connected and, with creates on, subscribed. */
@@ -128,17 +128,17 @@ export class MqttBinding {
     this.stats.published++;
   }
 
-  private notify(result: WriteResult): void {
+  private async notify(result: WriteResult): Promise<void> {
     if (!this.client.connected) return;
-    const read = { db: this.context.database.db, baseUrl: this.context.publicUrl };
+    const { store, publicUrl } = this.context;
     for (const observation of result.observations) {
-      const entity = readEntity(read, 'Observations', observation.id, {});
+      const entity = await store.readEntity('Observations', observation.id, publicUrl);
       if (!entity) continue;
       this.publish(`${this.prefix}/Observations`, entity);
       this.publish(`${this.prefix}/Datastreams(${observation.datastreamId})/Observations`, entity);
     }
     for (const change of result.incidents) {
-      const entity = readEntity(read, 'Incidents', change.incidentId, {});
+      const entity = await store.readEntity('Incidents', change.incidentId, publicUrl);
       if (!entity) continue;
       entity.transitions = change.incident.transitions;
       if (change.incident.transitions.length === 1) this.publish(`${this.prefix}/Incidents`, entity);
@@ -151,7 +151,7 @@ export class MqttBinding {
     this.publish(this.rejectionTopic, { topic, message, at: new Date().toISOString() });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer): void | Promise<void> {
     if (this.closing) return;
     if (!topic.startsWith(`${this.prefix}/`)) return;
     const levels = topic.slice(this.prefix.length + 1).split('/');
@@ -175,14 +175,33 @@ export class MqttBinding {
     if (!parsed.success) return this.reject(topic, describeIssues(parsed.error));
     const observation = observationOf(parsed.data, pathDatastreamId, { now: Date.now(), maximumFutureSkewMilliseconds: this.context.maximumFutureSkewMilliseconds });
     if (typeof observation === 'string') return this.reject(topic, observation);
+    return this.create(topic, observation);
+  }
+
+  /** Creates waiting for the next batch: the ones that arrive in the same turn of the event loop are stored together. */
+  private batch: { topic: string; observation: NewObservation }[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+
+  /** Queue one checked observation; a batch goes to the store as CreateObservations rows (each stored or refused on its own). */
+  private create(topic: string, observation: NewObservation): Promise<void> {
+    this.batch.push({ topic, observation });
+    if (this.batch.length === 1) this.flushing = new Promise((resolve) => setImmediate(() => void this.flush().then(resolve)));
+    return this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
     try {
-      const result = this.context.database.insertObservations([observation]);
-      this.stats.created++;
-      this.context.hub.publish(result);
+      const { outcomes } = await this.context.store.insertObservationRows(batch.map((b) => b.observation));
+      outcomes.forEach((outcome, i) => {
+        if ('id' in outcome) this.stats.created++;
+        else this.reject(batch[i]!.topic, outcome.error);
+      });
     } catch (error) {
-      if (error instanceof BadRequestError) return this.reject(topic, error.message);
-      this.log(`mqtt create on ${topic}: ${error instanceof Error ? error.message : String(error)}`);
-      return this.reject(topic, 'internal error');
+      const message = error instanceof BadRequestError ? error.message : error instanceof StoreUnavailableError ? `not stored: ${error.message}` : 'internal error';
+      if (!(error instanceof BadRequestError)) this.log(`mqtt create of ${batch.length}: ${error instanceof Error ? error.message : String(error)}`);
+      for (const b of batch) this.reject(b.topic, message);
     }
   }
 

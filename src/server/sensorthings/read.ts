@@ -76,7 +76,7 @@ export class ReadBudget {
 }
 
 /** A rough size of a row's JSON: its text and numbers. A lower bound is enough: the serialised response is checked exactly. */
-function rowBytes(row: Record<string, unknown>): number {
+export function rowBytes(row: Record<string, unknown>): number {
   let bytes = 16;
   for (const key in row) {
     const value = row[key];
@@ -86,16 +86,46 @@ function rowBytes(row: Record<string, unknown>): number {
 }
 
 /** An own property of one of our records, never one inherited from Object.prototype. */
-function own<T>(record: Record<string, T>, key: string): T | undefined {
+export function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-interface Sql {
+export interface Sql {
   text: string;
   parameters: unknown[];
 }
 
-function resolveColumn(set: EntitySet, path: string): Column & { jsonPath?: string } {
+/**
+ * What differs between the SQL of the two backends. Placeholders are `?` in both (the PostgreSQL
+ * reader numbers them at the end); SQLite's is the text this module always wrote.
+ */
+export interface SqlDialect {
+  /** A JSON member of a text column: `as` 'value' for comparing with a literal, 'text' for LIKE. */
+  jsonMember(column: string, as: 'value' | 'text'): string;
+  jsonPath(members: string[]): unknown;
+  /** A literal's placeholder (with its type where the backend needs one); `json`: compared with a JSON member. */
+  placeholder(value: unknown, json: boolean): string;
+  div(left: string, right: string): string;
+  mod(left: string, right: string): string;
+  /** st_within of a point column (its `sql` and `latSql`) and a polygon ring. */
+  within(column: Column, ring: [number, number][]): Sql;
+  like: string;
+  orderTerm(sql: string, descending: boolean): string;
+}
+
+export const SQLITE_DIALECT: SqlDialect = {
+  jsonMember: (column) => `json_extract(${column}, ?)`,
+  jsonPath: (members) => `$.${members.map((m) => `"${m}"`).join('.')}`,
+  placeholder: () => '?',
+  div: (left, right) => `(CAST(${left} AS REAL) / ${right})`,
+  mod: (left, right) => `mod(${left}, ${right})`,
+  // SQLite's own Geopoly: the point of a Location or FeatureOfInterest inside the polygon.
+  within: (column, ring) => ({ text: `(geopoly_contains_point(geopoly_ccw(?), ${column.sql}, ${column.latSql}) = 2)`, parameters: [JSON.stringify(ring)] }),
+  like: 'LIKE',
+  orderTerm: (sql, descending) => `${sql} ${descending ? 'DESC' : 'ASC'}`,
+};
+
+export function resolveColumn(set: EntitySet, path: string, dialect: SqlDialect = SQLITE_DIALECT, as: 'value' | 'text' = 'value'): Column & { jsonPath?: unknown } {
   // `Datastream/id` is `Datastream/@iot.id` (both spellings are in use).
   const column = own(set.columns, path) ?? (path.endsWith('/id') ? own(set.columns, `${path.slice(0, -3)}/@iot.id`) : undefined);
   if (column) return column;
@@ -105,7 +135,7 @@ function resolveColumn(set: EntitySet, path: string): Column & { jsonPath?: stri
     const member = path.slice(slash + 1);
     if (jsonColumn && /^[A-Za-z_][\w]*(\/[A-Za-z_][\w]*)*$/.test(member)) {
       // The JSON path is a parameter too; only the column name (from our whitelist) is spliced in.
-      return { sql: `json_extract(${jsonColumn}, ?)`, type: 'json', jsonPath: `$.${member.split('/').map((m) => `"${m}"`).join('.')}` };
+      return { sql: dialect.jsonMember(jsonColumn, as), type: 'json', jsonPath: dialect.jsonPath(member.split('/')) };
     }
   }
   throw new QueryError(`${set.name} has no property ${JSON.stringify(path.slice(0, 100))} to filter or sort on`);
@@ -155,19 +185,20 @@ function likeEscape(text: string): string {
 }
 
 /** A filter tree as SQL over one entity set. */
-export function filterToSql(set: EntitySet, node: FilterNode): Sql {
-  const operand = (n: FilterNode, otherType?: Column['type']): Sql & { type?: Column['type'] } => {
+export function filterToSql(set: EntitySet, node: FilterNode, dialect: SqlDialect = SQLITE_DIALECT): Sql {
+  const operand = (n: FilterNode, otherType?: Column['type'], as: 'value' | 'text' = 'value'): Sql & { type?: Column['type'] } => {
     if (n.kind === 'property') {
-      const column = resolveColumn(set, n.path);
+      const column = resolveColumn(set, n.path, dialect, as);
       if (column.type === 'point') throw new QueryError(`$filter: ${n.path} is a geometry: use it in st_within(${n.path}, geography'POLYGON((…))')`);
       return { text: column.sql, parameters: column.jsonPath ? [column.jsonPath] : [], type: column.type };
     }
     if (n.kind === 'geography') throw new QueryError("$filter: a geography'…' literal goes in st_within");
     if (n.kind === 'literal') {
       if (n.value === null) return { text: 'NULL', parameters: [] };
-      return { text: '?', parameters: [literalParameter(n.value, otherType)] };
+      const value = literalParameter(n.value, otherType);
+      return { text: dialect.placeholder(value, otherType === 'json'), parameters: [value] };
     }
-    return filterToSql(set, n);
+    return filterToSql(set, n, dialect);
   };
   switch (node.kind) {
     case 'compare': {
@@ -189,12 +220,12 @@ export function filterToSql(set: EntitySet, node: FilterNode): Sql {
       return { text: `(${left.text} ${SQL_OPERATORS[node.operator]} ${right.text})`, parameters: [...left.parameters, ...right.parameters] };
     }
     case 'logical': {
-      const left = filterToSql(set, node.left);
-      const right = filterToSql(set, node.right);
+      const left = filterToSql(set, node.left, dialect);
+      const right = filterToSql(set, node.right, dialect);
       return { text: `(${left.text} ${node.operator.toUpperCase()} ${right.text})`, parameters: [...left.parameters, ...right.parameters] };
     }
     case 'not': {
-      const inner = filterToSql(set, node.operand);
+      const inner = filterToSql(set, node.operand, dialect);
       return { text: `(NOT ${inner.text})`, parameters: inner.parameters };
     }
     case 'arithmetic': {
@@ -202,39 +233,38 @@ export function filterToSql(set: EntitySet, node: FilterNode): Sql {
       const left = operand(node.left, 'number');
       const right = operand(node.right, 'number');
       const parameters = [...left.parameters, ...right.parameters];
-      if (node.operator === 'div') return { text: `(CAST(${left.text} AS REAL) / ${right.text})`, parameters };
-      if (node.operator === 'mod') return { text: `mod(${left.text}, ${right.text})`, parameters };
+      if (node.operator === 'div') return { text: dialect.div(left.text, right.text), parameters };
+      if (node.operator === 'mod') return { text: dialect.mod(left.text, right.text), parameters };
       return { text: `(${left.text} ${ARITHMETIC_SQL[node.operator]} ${right.text})`, parameters };
     }
     case 'call': {
       if (node.name === 'st_within') {
-        // SQLite's own Geopoly: the point of a Location or FeatureOfInterest inside the polygon.
         const [geometry, polygon] = node.args as [FilterNode, FilterNode];
-        const column = geometry.kind === 'property' ? resolveColumn(set, geometry.path) : undefined;
+        const column = geometry.kind === 'property' ? resolveColumn(set, geometry.path, dialect) : undefined;
         if (!column || column.type !== 'point' || polygon.kind !== 'geography') throw new QueryError(`$filter: st_within takes a geometry property of ${set.name} and a geography'POLYGON((…))' literal`);
-        return { text: `(geopoly_contains_point(geopoly_ccw(?), ${column.sql}, ${column.latSql}) = 2)`, parameters: [JSON.stringify(polygon.ring)] };
+        return dialect.within(column, polygon.ring);
       }
       // substringof(needle, haystack); the others are f(haystack, needle).
       const [haystackNode, needleNode] = node.name === 'substringof' ? [node.args[1]!, node.args[0]!] : [node.args[0]!, node.args[1]!];
       if (needleNode.kind !== 'literal' || typeof needleNode.value !== 'string') throw new QueryError(`${node.name}: the text to look for must be a string literal`);
-      const haystack = operand(haystackNode);
+      const haystack = operand(haystackNode, undefined, 'text');
       const needle = likeEscape(needleNode.value);
       const pattern = node.name === 'startswith' ? `${needle}%` : node.name === 'endswith' ? `%${needle}` : `%${needle}%`;
-      return { text: `(${haystack.text} LIKE ? ESCAPE '\\')`, parameters: [...haystack.parameters, pattern] };
+      return { text: `(${haystack.text} ${dialect.like} ${dialect.placeholder(pattern, false)} ESCAPE '\\')`, parameters: [...haystack.parameters, pattern] };
     }
     default:
       throw new QueryError('$filter: a condition must compare something (e.g. result gt 5)');
   }
 }
 
-function orderToSql(set: EntitySet, options: QueryOptions): Sql {
+export function orderToSql(set: EntitySet, options: QueryOptions, dialect: SqlDialect = SQLITE_DIALECT): Sql {
   const terms = options.orderBy ?? [];
   const parts: string[] = [];
   const parameters: unknown[] = [];
   for (const term of terms) {
-    const column = resolveColumn(set, term.path);
+    const column = resolveColumn(set, term.path, dialect);
     if (column.type === 'point') throw new QueryError(`$orderby: ${set.name} cannot be sorted by the geometry ${term.path}`);
-    parts.push(`${column.sql} ${term.descending ? 'DESC' : 'ASC'}`);
+    parts.push(dialect.orderTerm(column.sql, term.descending));
     if (column.jsonPath) parameters.push(column.jsonPath);
   }
   // A stable order makes $skip paging exact.
@@ -310,7 +340,7 @@ export interface ParentScope {
   parameter: Id;
 }
 
-function nextLink(collectionUrl: string, rawQuery: string | undefined, top: number, skip: number): string {
+export function nextLink(collectionUrl: string, rawQuery: string | undefined, top: number, skip: number): string {
   const params = new URLSearchParams(rawQuery ?? '');
   params.set('$top', String(top));
   params.set('$skip', String(skip + top));
@@ -376,12 +406,12 @@ export interface ReadResponse {
   json: string;
 }
 
-function errorResponse(status: number, message: string): ReadResponse {
+export function errorResponse(status: number, message: string): ReadResponse {
   return { status, json: JSON.stringify({ code: status, type: 'error', message }) };
 }
 
 /** No such resource (404). */
-class ResourceError extends Error {}
+export class ResourceError extends Error {}
 
 /** `Things(12)/Datastreams` → { set, id, navigation }, or undefined for no such resource. */
 export function parseResourcePath(path: string): { set: EntitySetName; id?: Id; navigation?: string } | undefined {
@@ -422,8 +452,8 @@ export function executeRead(db: Database, request: ReadRequest, budget: ReadBudg
   }
 }
 
-const DATA_ARRAY_COMPONENTS = ['id', 'phenomenonTime', 'resultTime', 'result', 'parameters', 'FeatureOfInterest/id'] as const;
-type DataArrayComponent = (typeof DATA_ARRAY_COMPONENTS)[number];
+export const DATA_ARRAY_COMPONENTS = ['id', 'phenomenonTime', 'resultTime', 'result', 'parameters', 'FeatureOfInterest/id'] as const;
+export type DataArrayComponent = (typeof DATA_ARRAY_COMPONENTS)[number];
 
 /**
  * A collection of Observations in the data-array form of §14.3: one item per Datastream with its

@@ -20,13 +20,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BadRequestError, type MonitoringDatabase, type NewObservation, type WriteResult } from './database.ts';
+import { BadRequestError, type NewObservation, type WriteResult } from './database.ts';
+import { StoreUnavailableError, type MonitoringStore } from './store.ts';
 import { STANDARD_ENTITY_SETS, type EntitySetName } from './entities.ts';
 import { parseOptions, queryParameters, QueryError } from './odata.ts';
 import { createObservationsSchema, observationOf, readDataArrayRow, datastreamSchema, describeIssues, featureOfInterestSchema, historicalLocationSchema, incidentActionSchema, isPatchSetName, locationSchema, observationSchema, observedPropertySchema, patchSchemas, sensorSchema, thingSchema, type TimeRules } from './payloads.ts';
 import { instantMilliseconds } from '../instants.ts';
 import { idFromText, stringify, type Id } from './ids.ts';
-import { readEntity, type ReadContext } from './read.ts';
 import { sendReadAnswer, type ReadExecutor } from './read-pool.ts';
 import type { StreamHub } from './stream.ts';
 import { DATA_ROUTE, hasValidKey } from '../access.ts';
@@ -34,7 +34,7 @@ import { DATA_ROUTE, hasValidKey } from '../access.ts';
 export { hasValidKey };
 
 export interface RoutesOptions {
-  database: MonitoringDatabase;
+  store: MonitoringStore;
   hub: StreamHub;
   /** Where GETs run (worker threads, or in-process for ":memory:"). */
   reads: ReadExecutor;
@@ -66,23 +66,24 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export function registerSensorThings(app: FastifyInstance, options: RoutesOptions): void {
   const base = options.basePath ?? '/v1.1';
-  const { database, hub, reads } = options;
+  const { store, hub, reads } = options;
   const baseUrlOf = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}${base}`;
-  const context = (request: FastifyRequest): ReadContext => ({ db: database.db, baseUrl: baseUrlOf(request) });
   const timeRules = (): TimeRules => ({ now: Date.now(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     let status = 500;
     if (error instanceof HttpError) status = error.statusCode;
+    else if (error instanceof StoreUnavailableError) status = 503;
     else if (error instanceof QueryError || error instanceof BadRequestError) status = 400;
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
     else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) status = error.statusCode;
     if (status === 500) request.log.error(error);
+    if (status === 503) void reply.header('Retry-After', '5');
     void reply.status(status).send({ code: status, type: 'error', message: status === 500 ? 'internal error' : error.message });
   });
 
-  const reply201 = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: Id) => {
-    const entity = readEntity(context(request), set, id, {});
+  const reply201 = async (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: Id) => {
+    const entity = await store.readEntity(set, id, baseUrlOf(request));
     // stringify: ids past 2^53 keep their digits.
     return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).type('application/json; charset=utf-8').send(stringify(entity));
   };
@@ -132,17 +133,8 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
     return sendReadAnswer(reply, answer);
   });
 
-  /** Store observations, then send them to the stream (after the commit). */
-  const ingest = (observations: NewObservation[]) => {
-    const result = database.insertObservations(observations);
-    hub.publish(result);
-    return result;
-  };
-  /** A create that may have written observations (a deep insert): they go to the stream after the commit. */
-  const created = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, outcome: { id: Id; written: WriteResult }) => {
-    if (outcome.written.observations.length) hub.publish(outcome.written);
-    return reply201(reply, request, set, outcome.id);
-  };
+  // The store sends every committed write to the stream (in commit order): a deep insert's observations too.
+  const created = (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, outcome: { id: Id; written: WriteResult }) => reply201(reply, request, set, outcome.id);
 
   app.post(`${base}/*`, DATA_ROUTE, async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
@@ -155,8 +147,7 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
         if (!group.components.includes('result')) throw new HttpError(400, `${g}.components: must include result`);
         for (let row = 0; row < group.dataArray.length; row++) rows.push(readDataArrayRow(group.components, group.dataArray[row], group.Datastream['@iot.id'], rules));
       }
-      const { outcomes, written } = database.insertObservationRows(rows);
-      hub.publish(written);
+      const { outcomes } = await store.insertObservationRows(rows);
       const baseUrl = baseUrlOf(request);
       const failures = outcomes.filter((o) => 'error' in o).length;
       if (failures) request.log.info(`CreateObservations: ${failures} of ${outcomes.length} rows refused, first: ${(outcomes.find((o) => 'error' in o) as { error: string }).error}`);
@@ -168,11 +159,10 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       const id = Number(incidentAction[1]);
       const change =
         body.action === 'notify' || body.action === 'arrive' || body.action === 'note'
-          ? database.incidents.log(id, body.action, body.by, { unit: 'unit' in body ? body.unit : undefined, note: body.note }, Date.now())
-          : database.incidents.act(id, body.action, body.by, body.note, Date.now());
+          ? await store.incidentLog(id, body.action, body.by, { unit: 'unit' in body ? body.unit : undefined, note: body.note }, Date.now())
+          : await store.incidentAct(id, body.action, body.by, body.note, Date.now());
       if (!change) throw new HttpError(404, `Incidents(${incidentAction[1]}) does not exist`);
       if ('error' in change) throw new HttpError(409, change.error);
-      hub.publishIncident(change);
       return change.incident;
     }
     const datastreamObservations = /^Datastreams\((\d{1,15})\)\/Observations$/.exec(path);
@@ -180,27 +170,27 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       const body = parse(observationSchema, request.body);
       const observation = observationOf(body, datastreamObservations ? Number(datastreamObservations[1]) : undefined, timeRules());
       if (typeof observation === 'string') throw new HttpError(400, observation);
-      const result = ingest([observation]);
+      const result = await store.insertObservations([observation]);
       return reply201(reply, request, 'Observations', result.observations[0]!.id);
     }
     switch (path) {
       case 'Things':
-        return created(reply, request, 'Things', database.createThing(parse(thingSchema, request.body)));
+        return created(reply, request, 'Things', await store.createThing(parse(thingSchema, request.body)));
       case 'Locations':
-        return reply201(reply, request, 'Locations', database.createLocation(parse(locationSchema, request.body)));
+        return reply201(reply, request, 'Locations', await store.createLocation(parse(locationSchema, request.body)));
       case 'Sensors':
-        return reply201(reply, request, 'Sensors', database.createSensor(parse(sensorSchema, request.body)));
+        return reply201(reply, request, 'Sensors', await store.createSensor(parse(sensorSchema, request.body)));
       case 'ObservedProperties':
-        return reply201(reply, request, 'ObservedProperties', database.createObservedProperty(parse(observedPropertySchema, request.body)));
+        return reply201(reply, request, 'ObservedProperties', await store.createObservedProperty(parse(observedPropertySchema, request.body)));
       case 'Datastreams': {
         const body = parse(datastreamSchema, request.body);
-        return created(reply, request, 'Datastreams', database.createDatastream(body.Thing['@iot.id'], body));
+        return created(reply, request, 'Datastreams', await store.createDatastream(body.Thing['@iot.id'], body));
       }
       case 'FeaturesOfInterest':
-        return reply201(reply, request, 'FeaturesOfInterest', database.createFeatureOfInterest(parse(featureOfInterestSchema, request.body)));
+        return reply201(reply, request, 'FeaturesOfInterest', await store.createFeatureOfInterest(parse(featureOfInterestSchema, request.body)));
       case 'HistoricalLocations': {
         const body = parse(historicalLocationSchema, request.body);
-        return reply201(reply, request, 'HistoricalLocations', database.createHistoricalLocation(body, instantMilliseconds(body.time)!));
+        return reply201(reply, request, 'HistoricalLocations', await store.createHistoricalLocation(body, instantMilliseconds(body.time)!));
       }
       default:
         throw new HttpError(path.startsWith('Incidents') ? 405 : 404, `cannot POST to ${path.slice(0, 200)}`);
@@ -226,14 +216,14 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       const observation = observationOf({ result: 0, ...body } as Parameters<typeof observationOf>[0], 0, timeRules());
       if (typeof observation === 'string') throw new HttpError(400, observation);
     }
-    if (!database.update(set, id, body as never)) throw new HttpError(404, `${set}(${id}) does not exist`);
-    const entity = readEntity(context(request), set, id, {});
+    if (!(await store.update(set, id, body as never))) throw new HttpError(404, `${set}(${id}) does not exist`);
+    const entity = await store.readEntity(set, id, baseUrlOf(request));
     return reply.status(200).type('application/json; charset=utf-8').send(stringify(entity));
   });
 
   app.delete(`${base}/*`, DATA_ROUTE, async (request, reply) => {
     const { set, id } = entityOf(request, 'DELETE');
-    if (!database.delete(set, id)) throw new HttpError(404, `${set}(${id}) does not exist`);
+    if (!(await store.delete(set, id))) throw new HttpError(404, `${set}(${id}) does not exist`);
     return reply.status(200).send();
   });
 }

@@ -23,11 +23,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { MonitoringDatabase, StoredObservation, WriteResult } from './database.ts';
+import type { StoredObservation, WriteResult } from './database.ts';
+import type { MonitoringStore } from './store.ts';
 import type { IncidentChange } from './incident-engine.ts';
 import type { StreamObservation, StreamStateChange, StreamUpdate } from '../../domain/monitoring/api.ts';
 import type { SensorState } from '../../domain/monitoring/warning.ts';
-import { latestSensors } from './compact.ts';
 
 /**
  * What a viewer shows: the values of the sensors in its view and of those open in a panel. A
@@ -88,6 +88,8 @@ interface Client {
   /** Since when its socket has held unsent output (epoch ms), or undefined when drained. */
   pendingSince?: number;
   closed: boolean;
+  /** While replaying: the writes published meanwhile, sent on joining past what the replay read. */
+  missed?: WriteResult[];
 }
 
 export interface StreamOptions {
@@ -152,6 +154,8 @@ export interface StreamReset {
   resume: { observations: string; incidents?: string };
 }
 
+type StateSource = Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }> | Promise<Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }>>;
+
 export class StreamHub {
   private readonly clients = new Set<Client>();
   private cursor: { observation: number; incidentEvent: number };
@@ -174,9 +178,10 @@ export class StreamHub {
   /** Per datastream, once a client has set a view (read from the database then, kept up to date after). */
   private known: Map<number, KnownState> | undefined;
   /** Where the states come from when first needed; default a read of the database. */
-  private stateSource: () => Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }> = () => latestSensors(this.database);
+  private stateSource: () => StateSource = () => this.store.latestSensors();
 
-  constructor(private readonly database: MonitoringDatabase, options: StreamOptions = {}) {
+  /** `cursor`: the newest observation and incident event stored when the hub starts. */
+  constructor(private readonly store: MonitoringStore, cursor: { observation: number; incidentEvent: number }, options: StreamOptions = {}) {
     this.maximumBufferedBytes = options.maximumBufferedBytes ?? 4 * 1024 * 1024;
     this.stallMilliseconds = options.stallMilliseconds ?? 10_000;
     this.maximumReplay = options.maximumReplay ?? 20_000;
@@ -184,7 +189,7 @@ export class StreamHub {
     this.replayChunk = Math.max(1, Math.min(options.replayChunk ?? 1_000, this.maximumReplay));
     this.maximumClients = options.maximumClients ?? 1_000;
     this.stateRefreshMilliseconds = options.stateRefreshMilliseconds ?? 300_000;
-    this.cursor = { observation: database.lastObservationId(), incidentEvent: database.incidents.lastEventId() };
+    this.cursor = { ...cursor };
     this.heartbeat = setInterval(() => {
       for (const client of this.clients) this.write(client, ': ping\n\n');
     }, options.heartbeatMilliseconds ?? 15_000);
@@ -262,6 +267,7 @@ export class StreamHub {
     if (lastObservation) this.cursor.observation = Math.max(this.cursor.observation, lastObservation.id);
     for (const change of result.incidents) this.cursor.incidentEvent = Math.max(this.cursor.incidentEvent, change.eventId);
     for (const listener of this.listeners) listener(result);
+    for (const client of this.replaying) client.missed?.push(result);
     // Which readings go to view clients as states: state changes, and the refreshes due.
     const asStates = this.track(result.observations);
     if (this.clients.size === 0) return;
@@ -301,7 +307,7 @@ export class StreamHub {
    * (undefined: all of them, before anything is known). An older reading arriving late changes nothing.
    */
   private track(observations: StoredObservation[]): Set<StoredObservation> | undefined {
-    const known = this.known;
+    const known = this.known ?? (this.knowing ? this.pendingKnown : undefined);
     if (!known) return undefined;
     const due = new Set<StoredObservation>();
     for (const o of observations) {
@@ -322,18 +328,34 @@ export class StreamHub {
     return due;
   }
 
-  /** Read every datastream's state once (the first time a client sets a view); kept up to date by `track` after. */
+  /**
+   * Read every datastream's state once (the first time a client sets a view); kept up to date by
+   * `track` after. A source that answers at once (the sensor index, SQLite) is known in this same
+   * step; until an asynchronous one answers, every reading goes out as a state.
+   */
   private knowStates(): void {
-    if (this.known) return;
-    const known = new Map<number, KnownState>();
-    for (const sensor of this.stateSource()) {
-      if (sensor.timeMs !== undefined) known.set(sensor.datastreamId, { state: sensor.state, timeMs: sensor.timeMs, sentMs: sensor.timeMs });
-    }
-    this.known = known;
+    if (this.known || this.knowing) return;
+    const apply = (sensors: Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }>) => {
+      const known = new Map<number, KnownState>();
+      for (const sensor of sensors) {
+        if (sensor.timeMs !== undefined) known.set(sensor.datastreamId, { state: sensor.state, timeMs: sensor.timeMs, sentMs: sensor.timeMs });
+      }
+      // Readings tracked while it was read are newer: keep them.
+      for (const [id, state] of this.pendingKnown) known.set(id, state);
+      this.pendingKnown.clear();
+      this.known = known;
+    };
+    const source = this.stateSource();
+    if (!(source instanceof Promise)) return apply(source);
+    this.knowing = true;
+    source.then(apply, () => {}).finally(() => (this.knowing = false));
   }
 
+  private knowing = false;
+  private readonly pendingKnown = new Map<number, KnownState>();
+
   /** Read the states, when first needed, from here (the sensor index, which holds them already). */
-  setStateSource(source: () => Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }>): void {
+  setStateSource(source: () => StateSource): void {
     this.stateSource = source;
   }
 
@@ -399,35 +421,64 @@ export class StreamHub {
     this.send(client, 'retry: 1000\n\n');
     const from = parseCursor(lastEventId);
     if (!from) return this.join(client, false);
-    const farBehind = this.database.observationIdAfter(from.observation, this.maximumReplay) !== undefined;
-    // Events first (one bounded index read), then the incidents they touch (a GROUP BY over at most that many events).
-    const incidentsFarBehind =
-      this.database.incidents.eventIdAfter(from.incidentEvent, 10 * this.maximumIncidentReplay) !== undefined ||
-      this.database.incidents.changesAfter(from.incidentEvent, this.maximumIncidentReplay + 1).length > this.maximumIncidentReplay;
-    if (farBehind || incidentsFarBehind) {
-      this.reset(client, from, baseUrl, farBehind ? `more than ${this.maximumReplay} observations behind, the limit of one replay` : `more than ${this.maximumIncidentReplay} incident changes behind, the limit of one replay`);
-      return this.join(client, true);
-    }
+    // From here on, writes published while the store is read are kept for this client.
+    client.missed = [];
     this.replaying.add(client);
-    void this.replay(client, from, baseUrl);
+    void this.resume(client, from, baseUrl).catch(() => {
+      client.closed = true;
+      this.replaying.delete(client);
+      client.reply.raw.destroy();
+    });
   }
 
-  /** Join the live set, in the same synchronous step as the last read of a replay: no write falls between. */
-  private join(client: Client, replayed: boolean): void {
+  private async resume(client: Client, from: { observation: number; incidentEvent: number }, baseUrl: string): Promise<void> {
+    const farBehind = (await this.store.observationIdAfter(from.observation, this.maximumReplay)) !== undefined;
+    // Events first (one bounded index read), then the incidents they touch (a GROUP BY over at most that many events).
+    const incidentsFarBehind =
+      (await this.store.incidentEventIdAfter(from.incidentEvent, 10 * this.maximumIncidentReplay)) !== undefined ||
+      (await this.store.incidentChangesAfter(from.incidentEvent, this.maximumIncidentReplay + 1)).length > this.maximumIncidentReplay;
+    if (farBehind || incidentsFarBehind) {
+      await this.reset(client, from, baseUrl, farBehind ? `more than ${this.maximumReplay} observations behind, the limit of one replay` : `more than ${this.maximumIncidentReplay} incident changes behind, the limit of one replay`);
+      return this.join(client, true);
+    }
+    await this.replay(client, from, baseUrl);
+  }
+
+  /**
+   * Join the live set. A replaying client is first sent what was published while its last read
+   * ran, past what that read gave (`from`): nothing falls between, and nothing comes twice.
+   */
+  private join(client: Client, replayed: boolean, from?: { observation: number; incidentEvent: number }): void {
     this.replaying.delete(client);
+    const missed = client.missed;
+    client.missed = undefined;
     if (client.closed) return;
+    if (missed && from) {
+      for (const result of missed) {
+        const observations = result.observations.filter((o) => o.id > from.observation);
+        const incidents = result.incidents.filter((c) => c.eventId > from.incidentEvent);
+        if (!observations.length && !incidents.length) continue;
+        const wire = toWire(observations);
+        const update: StreamUpdate = { observations: wire, incidents: incidents.map((c) => c.incident) };
+        const filtered = client.filter.view ? this.viewMessage(client.filter, wire, observations, newestPerDatastream(observations), update.incidents) : filterMessage(client.filter, update);
+        const id = `${Math.max(from.observation, observations.at(-1)?.id ?? 0)}.${Math.max(from.incidentEvent, ...incidents.map((c) => c.eventId))}`;
+        if ((filtered.observations.length || filtered.incidents.length || filtered.states?.length) && !this.send(client, StreamHub.format(id, 'update', filtered))) return;
+      }
+    }
     if (!this.send(client, StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed, stream: client.id }))) return;
     this.clients.add(client);
   }
 
-  private reset(client: Client, from: { observation: number; incidentEvent: number }, baseUrl: string, reason: string): void {
+  private async reset(client: Client, from: { observation: number; incidentEvent: number }, baseUrl: string, reason: string): Promise<void> {
     this.resets++;
+    const firstMissedEvent = await this.store.incidentEventTimeAfter(from.incidentEvent);
     const cursor = this.cursorText();
     const observations = `${baseUrl}/Observations?$filter=${encodeURIComponent(`id gt ${from.observation} and id le ${this.cursor.observation}`)}&$orderby=id&$top=1000`;
-    const firstMissedEvent = this.database.incidents.eventTimeAfter(from.incidentEvent);
     const incidents = firstMissedEvent === undefined ? undefined : `${baseUrl}/Incidents?$filter=${encodeURIComponent(`updatedAt ge ${new Date(firstMissedEvent).toISOString()}`)}&$orderby=updatedAt&$top=1000`;
     const data: StreamReset = { reason: `${reason}: reload the current state, and page through the REST queries for what was missed`, cursor, resume: { observations, ...(incidents ? { incidents } : {}) } };
     this.send(client, StreamHub.format(cursor, 'reset', data));
+    // What was published while this was read is in the reset's REST queries.
+    client.missed = undefined;
   }
 
   /** Wait until the client's socket has taken what it holds (or it closes, or is dropped). */
@@ -452,8 +503,9 @@ export class StreamHub {
     for (;;) {
       if (client.closed) return;
       // One chunk per step; a short chunk means this step reached the present: join in this same step.
-      const observations = this.database.observationsAfter(observationCursor, this.replayChunk);
-      const changes = this.database.incidents.changesAfter(incidentCursor, this.maximumIncidentReplay);
+      const observations = await this.store.observationsAfter(observationCursor, this.replayChunk);
+      const changes = await this.store.incidentChangesAfter(incidentCursor, this.maximumIncidentReplay);
+      if (client.closed) return;
       const last = observations.length < this.replayChunk;
       if (observations.length) observationCursor = observations.at(-1)!.id;
       if (changes.length) incidentCursor = Math.max(incidentCursor, ...changes.map((c) => c.eventId));
@@ -461,12 +513,12 @@ export class StreamHub {
       const incidents = changes.map((c) => c.incident);
       // A view client: out of its view, the newest reading of each datastream in this chunk, as its state.
       const filtered = client.filter.view ? this.viewMessage(client.filter, toWire(observations), observations, newestPerDatastream(observations), incidents) : filterMessage(client.filter, { observations: toWire(observations), incidents });
-      const id = last ? this.cursorText() : `${observationCursor}.${incidentCursor}`;
+      const id = `${observationCursor}.${incidentCursor}`;
       if ((filtered.observations.length || filtered.incidents.length || filtered.states?.length) && !this.send(client, StreamHub.format(id, 'update', filtered))) return;
-      if (last) return this.join(client, true);
+      if (last) return this.join(client, true, { observation: observationCursor, incidentEvent: incidentCursor });
       if (replayed >= this.maximumReplay) {
         // Writes kept coming faster than this client read: stop replaying, tell it where to page.
-        this.reset(client, { observation: observationCursor, incidentEvent: incidentCursor }, baseUrl, `still behind after ${replayed} observations, the limit of one replay`);
+        await this.reset(client, { observation: observationCursor, incidentEvent: incidentCursor }, baseUrl, `still behind after ${replayed} observations, the limit of one replay`);
         return this.join(client, true);
       }
       await this.drained(client);

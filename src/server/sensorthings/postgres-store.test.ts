@@ -1,0 +1,210 @@
+/**
+ * What only the PostgreSQL store has: monthly partitions of the observations (made ahead, and on
+ * demand for a month far away), retention by dropping whole partitions, the latest-observation
+ * row per Datastream kept in the insert's transaction (and read by the SensorIndex), the
+ * estimated `$count`, the statement timeout as a 503, and writes while the database is
+ * unreachable (a 503, nothing stored; the pool reconnects by itself).
+ *
+ * Runs on a throwaway database of the PostgreSQL server at TEST_POSTGRES_URL; skipped with the
+ * reason when none answers (CI must have one). The shared cluster is never stopped: "unreachable"
+ * is a TCP relay in front of it that the test closes and opens again.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import pg from 'pg';
+import { startTestServer, testBackends, thingPayload, type TestServer } from './testing/test-server.ts';
+import { createTestDatabase, type TestDatabase } from '../assets/testing/postgres.ts';
+
+type Collection = { value: Record<string, unknown>[]; '@iot.count'?: number; '@cim-twin.countEstimated'?: boolean };
+
+const POSTGRES = (await testBackends('PostgreSQL store')).filter((b) => b.backend === 'postgres' && !b.skipReason);
+
+async function sql<R extends Record<string, unknown>>(url: string, text: string, parameters: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, parameters)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const observe = (server: TestServer, datastream: number, result: number, time: string) => server.post('Observations', { Datastream: { '@iot.id': datastream }, result, phenomenonTime: time });
+
+describe.each(POSTGRES)('PostgreSQL store', () => {
+  describe('partitions, retention and the latest observation', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({ backend: 'postgres' });
+      expect((await server.post('Things', thingPayload('PG-1', 'methane', 113.12, 23.01))).status).toBe(201);
+      expect((await server.post('Things', thingPayload('PG-2', 'methane', 113.13, 23.01))).status).toBe(201);
+    });
+    afterAll(() => server.close());
+
+    test('the months around now are partitioned ahead; an observation far away gets its own month, never the default partition', async () => {
+      const months = await sql<{ partition: string }>(server.databasePath, 'SELECT partition FROM observation_partitions ORDER BY from_ms');
+      const now = new Date();
+      const name = (d: Date) => `observations_p${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+      expect(months.map((m) => m.partition)).toContain(name(now));
+      expect(months.map((m) => m.partition)).toContain(name(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 3, 1))));
+      expect((await observe(server, 1, 1, '2019-03-15T12:00:00Z')).status).toBe(201);
+      expect((await observe(server, 1, 2, '2026-11-25T00:00:00Z')).status).toBe(201);
+      const placed = await sql<{ partition: string; result: number }>(server.databasePath, 'SELECT tableoid::regclass::text AS partition, result FROM observations ORDER BY phenomenon_time');
+      expect(placed).toEqual([
+        { partition: 'observations_p201903', result: 1 },
+        { partition: 'observations_p202611', result: 2 },
+      ]);
+      expect((await sql<{ n: number }>(server.databasePath, 'SELECT count(*)::int AS n FROM observations_default'))[0]!.n).toBe(0);
+      // The partition key (phenomenon time) is changed by a PATCH too: the row moves to its new month.
+      const id = ((await server.json<Collection>('Observations?$orderby=phenomenonTime&$top=1')).value[0]!['@iot.id']) as number;
+      const patched = await fetch(`${server.base}/Observations(${id})`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', 'X-API-Key': 'test-key-5f1c' }, body: JSON.stringify({ phenomenonTime: '2018-07-01T00:00:00Z' }) });
+      expect(patched.status).toBe(200);
+      expect((await sql<{ partition: string }>(server.databasePath, `SELECT tableoid::regclass::text AS partition FROM observations WHERE id = ${id}`))[0]!.partition).toBe('observations_p201807');
+    });
+
+    test('the latest observation of each Datastream is kept with the insert: an older reading arriving late leaves it; a refused batch leaves it; a delete reads it again', async () => {
+      const latest = async () => (await sql<{ datastream_id: number; result: number; phenomenon_time: number }>(server.databasePath, 'SELECT datastream_id, result, phenomenon_time FROM datastream_latest ORDER BY datastream_id')).map((r) => [Number(r.datastream_id), r.result, new Date(Number(r.phenomenon_time)).toISOString()]);
+      const batch = await server.post('CreateObservations', [
+        { Datastream: { '@iot.id': 2 }, components: ['phenomenonTime', 'result'], dataArray: [['2026-11-25T01:02:00Z', 7], ['2026-11-25T01:00:00Z', 5], ['2026-11-25T01:01:00Z', 6]] },
+      ]);
+      expect(batch.status).toBe(201);
+      expect(await latest()).toEqual([
+        [1, 2, '2026-11-25T00:00:00.000Z'],
+        [2, 7, '2026-11-25T01:02:00.000Z'],
+      ]);
+      expect((await observe(server, 2, 4, '2026-11-25T00:30:00Z')).status).toBe(201);
+      // A deep insert refused for one bad observation: nothing of it, its latest row neither.
+      const refused = await server.post('Datastreams', { ...thingPayload('PG-3', 'methane', 113.14, 23.01).Datastreams[0]!, Thing: { '@iot.id': 2 }, Observations: [{ result: 9, phenomenonTime: '2026-11-25T02:00:00Z' }, { result: 9, FeatureOfInterest: { '@iot.id': 999999 } }] });
+      expect(refused.status).toBe(400);
+      expect(await latest()).toEqual([
+        [1, 2, '2026-11-25T00:00:00.000Z'],
+        [2, 7, '2026-11-25T01:02:00.000Z'],
+      ]);
+      // The index the viewer loads reads it.
+      const index = (await server.json<{ datastreamIds: number[]; values: (number | null)[] }>('SensorIndex')) as unknown as Record<string, unknown>;
+      expect(JSON.stringify(index)).toContain('7');
+      const newest = (await server.json<Collection>('Datastreams(2)/Observations?$orderby=phenomenonTime desc&$top=1')).value[0]!['@iot.id'] as number;
+      expect((await fetch(`${server.base}/Observations(${newest})`, { method: 'DELETE', headers: { 'X-API-Key': 'test-key-5f1c' } })).status).toBe(200);
+      expect(await latest()).toEqual([
+        [1, 2, '2026-11-25T00:00:00.000Z'],
+        [2, 6, '2026-11-25T01:01:00.000Z'],
+      ]);
+    });
+
+    test('retention drops whole month partitions before a time (a function of the schema, and the store\'s prune)', async () => {
+      expect((await server.json<Collection>('Observations?$count=true&$top=0'))['@iot.count']).toBe(5);
+      const dropped = await server.monitoring.store.pruneObservations(Date.parse('2020-01-01T00:00:00Z'));
+      expect(dropped).toBe(2); // 2018-07 and 2019-03
+      const left = await sql<{ partition: string }>(server.databasePath, "SELECT partition FROM observation_partitions WHERE partition < 'observations_p2020'");
+      expect(left).toEqual([]);
+      expect((await sql<{ n: number }>(server.databasePath, "SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('observations_p201807', 'observations_p201903')"))[0]!.n).toBe(0);
+      // The one reading before 2020 (moved to 2018-07 above) went with its partition.
+      expect((await server.json<Collection>('Observations?$count=true&$top=0'))['@iot.count']).toBe(4);
+      // A month in the partition's range is made again when a reading for it comes.
+      expect((await observe(server, 1, 3, '2019-03-16T00:00:00Z')).status).toBe(201);
+      expect((await sql<{ n: number }>(server.databasePath, 'SELECT sta_drop_observation_partitions($1) AS n', [Date.parse('2019-04-01T00:00:00Z')]))[0]!.n).toBe(1);
+    });
+  });
+
+  describe('$count and the statement timeout', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({ backend: 'postgres', postgres: { exactCountLimit: 1_000 } });
+      await server.post('Things', thingPayload('CNT-1', 'methane', 113.12, 23.01));
+      await server.post('Observations', { Datastream: { '@iot.id': 1 }, result: 1, phenomenonTime: '2026-11-01T00:00:00Z' });
+      // 50,000 more readings in one statement, then the planner's statistics.
+      await server.sql(`INSERT INTO observations (datastream_id, phenomenon_time, result, feature_of_interest_id)
+        SELECT 1, ${Date.parse('2026-11-01T00:00:00Z')} + i * 1000, i % 100, (SELECT feature_of_interest_id FROM observations LIMIT 1) FROM generate_series(1, 50000) AS i;
+        ANALYZE observations`);
+    });
+    afterAll(() => server.close());
+
+    test('exact up to the limit; past it the planner\'s estimate, marked as one', async () => {
+      const small = await server.json<Collection>(`Observations?$count=true&$top=1&$filter=${encodeURIComponent('result eq 7')}`);
+      expect(small['@iot.count']).toBe(500);
+      expect(small['@cim-twin.countEstimated']).toBeUndefined();
+      const big = await server.json<Collection>('Observations?$count=true&$top=1');
+      expect(big['@cim-twin.countEstimated']).toBe(true);
+      // The estimate is the planner's (from ANALYZE): near the truth, and never below the limit.
+      expect(big['@iot.count']).toBeGreaterThan(1_000);
+      expect(Math.abs(big['@iot.count']! - 50_001) / 50_001).toBeLessThan(0.2);
+    });
+
+    test('a read that passes the statement timeout is a 503 with a message, at once, and the server goes on', async () => {
+      const tight = await startTestServer({ backend: 'postgres', databasePath: server.databasePath, postgres: { readTimeoutMilliseconds: 1 } });
+      try {
+        const started = Date.now();
+        const response = await tight.get(`Observations?$count=true&$filter=${encodeURIComponent('result mul 3 add phenomenonTime div 7 gt 1e300')}`);
+        expect(response.status).toBe(503);
+        expect(((await response.json()) as { message: string }).message).toMatch(/statement timeout/);
+        expect(Date.now() - started).toBeLessThan(3_000);
+      } finally {
+        await tight.close();
+      }
+      expect((await server.get('Things(1)')).status).toBe(200);
+    });
+  });
+
+  describe('the database unreachable', () => {
+    let database: TestDatabase;
+    let relay: Server;
+    let port: number;
+    const sockets = new Set<Socket>();
+    /** A TCP relay to the PostgreSQL server, on a fixed port: closing it is the database going away. */
+    const openRelay = () =>
+      new Promise<void>((resolve) => {
+        relay = createServer((client) => {
+          const upstream = connect(5432, '127.0.0.1');
+          sockets.add(client).add(upstream);
+          client.pipe(upstream).pipe(client);
+          const end = () => {
+            client.destroy();
+            upstream.destroy();
+          };
+          client.on('error', end).on('close', end);
+          upstream.on('error', end).on('close', end);
+        });
+        relay.listen(port, '127.0.0.1', () => resolve());
+      });
+    const closeRelay = () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        sockets.clear();
+        relay.close(() => resolve());
+      });
+
+    beforeAll(async () => {
+      database = await createTestDatabase(['postgis']);
+      port = 30_000 + Math.floor(Math.random() * 20_000);
+      await openRelay();
+    });
+    afterAll(async () => {
+      await closeRelay().catch(() => {});
+      await database.drop();
+    });
+
+    test('writes get a 503 with a message while it is away, nothing is stored, and the server reconnects by itself', async () => {
+      const url = new URL(database.url);
+      url.host = `127.0.0.1:${port}`;
+      const server = await startTestServer({ backend: 'postgres', databasePath: url.toString(), postgres: { connectionTimeoutMilliseconds: 1_000 } });
+      try {
+        expect((await server.post('Things', thingPayload('DOWN-1', 'methane', 113.12, 23.01))).status).toBe(201);
+        expect((await observe(server, 1, 1, '2026-11-25T00:00:00Z')).status).toBe(201);
+        await closeRelay();
+        const refused = await observe(server, 1, 2, '2026-11-25T00:01:00Z');
+        expect(refused.status).toBe(503);
+        expect(((await refused.json()) as { message: string }).message).toMatch(/unreachable.*nothing was stored/);
+        const batch = await server.post('CreateObservations', [{ Datastream: { '@iot.id': 1 }, components: ['phenomenonTime', 'result'], dataArray: [['2026-11-25T00:02:00Z', 3]] }]);
+        expect(batch.status).toBe(503);
+        const read = await server.get('Observations');
+        expect(read.status).toBe(503);
+        await openRelay();
+        expect((await observe(server, 1, 4, '2026-11-25T00:03:00Z')).status).toBe(201);
+        const stored = await sql<{ result: number }>(database.url, 'SELECT result FROM observations ORDER BY id');
+        expect(stored.map((r) => r.result)).toEqual([1, 4]);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+});

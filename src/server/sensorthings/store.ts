@@ -1,0 +1,191 @@
+/**
+ * The monitoring server's storage behind one asynchronous interface, with two backends:
+ *  - SQLite (better-sqlite3, `database.ts`), the embedded default: this wraps the synchronous
+ *    class, so its writes still run in one synchronous transaction each (no await inside);
+ *  - PostgreSQL (`postgres-store.ts`), selected by a `postgres://…` location.
+ * Routes, the stream, the sensor index and the MQTT binding use only this interface.
+ *
+ * Every committed write is handed to the publisher (the stream hub) by the store, in commit
+ * order, before the write's promise resolves: the stream's cursor (the last observation id)
+ * then never runs ahead of a write that is not yet sent.
+ */
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { CompactSensor } from '../../domain/monitoring/compact-sensors.ts';
+import type { IncidentAction, IncidentLogAction } from '../../domain/monitoring/incidents.ts';
+import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
+import type { SensorState } from '../../domain/monitoring/warning.ts';
+import { MonitoringDatabase, type DatabaseOptions, type DatastreamInfo, type NewObservation, type RowOutcome, type StoredObservation, type WriteResult } from './database.ts';
+import type { IncidentChange } from './incident-engine.ts';
+import type { Id } from './ids.ts';
+import type { DatastreamPayload, FeatureOfInterestPayload, HistoricalLocationPayload, LocationPayload, PatchPayload, PatchSetName, ThingPayload } from './payloads.ts';
+import { readEntity } from './read.ts';
+import type { EntitySetName } from './entities.ts';
+import { latestSensorsOf, sqliteSensorSignature } from './compact.ts';
+
+export type CountedTable = 'observations' | 'things' | 'datastreams' | 'incidents' | 'incident_events' | 'locations';
+
+/** The store is unreachable or refused to work for a reason that is not the request's: a 503. */
+export class StoreUnavailableError extends Error {}
+
+export interface MonitoringStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where committed writes go (the stream hub), in commit order. */
+  setPublisher(publish: (result: WriteResult) => void): void;
+
+  createThing(thing: ThingPayload, nowMs?: number): Promise<{ id: Id; written: WriteResult }>;
+  createLocation(location: LocationPayload, nowMs?: number): Promise<Id>;
+  createSensor(sensor: { name: string; description: string; encodingType: string; metadata: string; properties?: Record<string, unknown> }): Promise<Id>;
+  createObservedProperty(property: { name: string; definition: string; description: string; properties?: Record<string, unknown> }): Promise<Id>;
+  createFeatureOfInterest(feature: FeatureOfInterestPayload): Promise<Id>;
+  createHistoricalLocation(h: HistoricalLocationPayload, timeMs: number): Promise<Id>;
+  createDatastream(thingId: Id, datastream: DatastreamPayload, nowMs?: number): Promise<{ id: Id; written: WriteResult }>;
+  /** All or nothing; a BadRequestError names the first bad observation. */
+  insertObservations(observations: NewObservation[]): Promise<WriteResult>;
+  /** CreateObservations (§14.4): each row stored or answered with its error. */
+  insertObservationRows(rows: (NewObservation | string)[]): Promise<{ outcomes: RowOutcome[]; written: WriteResult }>;
+  update<S extends PatchSetName>(set: S, id: Id, patch: PatchPayload<S>, nowMs?: number): Promise<boolean>;
+  delete(set: PatchSetName, id: Id): Promise<boolean>;
+  incidentAct(id: number, action: IncidentAction, by: string, note: string | undefined, timeMs: number): Promise<IncidentChange | { error: string } | undefined>;
+  incidentLog(id: number, action: IncidentLogAction, by: string, entry: { unit?: string; note?: string }, timeMs: number): Promise<IncidentChange | { error: string } | undefined>;
+
+  /** One entity as a GET returns it (for a 201 and the MQTT notifications). */
+  readEntity(set: EntitySetName, id: Id, baseUrl: string): Promise<Record<string, unknown> | undefined>;
+  count(table: CountedTable): Promise<number>;
+  /** Observations after an id, oldest first (a resuming stream). */
+  observationsAfter(afterId: number, limit: number): Promise<StoredObservation[]>;
+  observationIdAfter(afterId: number, offset: number): Promise<number | undefined>;
+  lastObservationId(): Promise<number>;
+  incidentChangesAfter(afterEventId: number, limit?: number): Promise<IncidentChange[]>;
+  incidentEventIdAfter(afterEventId: number, offset: number): Promise<number | undefined>;
+  incidentEventTimeAfter(afterEventId: number): Promise<number | undefined>;
+  lastIncidentEventId(): Promise<number>;
+  /** Every located sensor with its latest reading (PostgreSQL: one read of the latest-observation table). */
+  latestSensors(): Promise<CompactSensor[]>;
+  /** Changes when datastreams or Thing locations were added (the sensor index reads again). */
+  sensorSignature(): Promise<string>;
+  /** Retention: drop observations older than a time. Returns how many went. */
+  pruneObservations(beforeMs: number): Promise<number>;
+  stateOf(info: DatastreamInfo, value: number): SensorState;
+  ruleFor(observedProperty: string): ThresholdRule | undefined;
+  close(): Promise<void>;
+}
+
+/** The SQLite backend: the synchronous MonitoringDatabase, each call one synchronous transaction. */
+export class SqliteMonitoringStore implements MonitoringStore {
+  readonly backend = 'sqlite' as const;
+  readonly database: MonitoringDatabase;
+  private publish: (result: WriteResult) => void = () => {};
+
+  constructor(options: DatabaseOptions | MonitoringDatabase) {
+    this.database = options instanceof MonitoringDatabase ? options : new MonitoringDatabase(options);
+  }
+
+  get db(): SqliteDatabase {
+    return this.database.db;
+  }
+
+  setPublisher(publish: (result: WriteResult) => void): void {
+    this.publish = publish;
+  }
+
+  private published<T extends { written: WriteResult }>(outcome: T): T {
+    this.publish(outcome.written);
+    return outcome;
+  }
+
+  async createThing(thing: ThingPayload, nowMs?: number) {
+    return this.published(this.database.createThing(thing, nowMs));
+  }
+  async createLocation(location: LocationPayload, nowMs?: number) {
+    return this.database.createLocation(location, nowMs);
+  }
+  async createSensor(sensor: Parameters<MonitoringStore['createSensor']>[0]) {
+    return this.database.createSensor(sensor);
+  }
+  async createObservedProperty(property: Parameters<MonitoringStore['createObservedProperty']>[0]) {
+    return this.database.createObservedProperty(property);
+  }
+  async createFeatureOfInterest(feature: FeatureOfInterestPayload) {
+    return this.database.createFeatureOfInterest(feature);
+  }
+  async createHistoricalLocation(h: HistoricalLocationPayload, timeMs: number) {
+    return this.database.createHistoricalLocation(h, timeMs);
+  }
+  async createDatastream(thingId: Id, datastream: DatastreamPayload, nowMs?: number) {
+    return this.published(this.database.createDatastream(thingId, datastream, nowMs));
+  }
+  async insertObservations(observations: NewObservation[]) {
+    const written = this.database.insertObservations(observations);
+    this.publish(written);
+    return written;
+  }
+  async insertObservationRows(rows: (NewObservation | string)[]) {
+    return this.published(this.database.insertObservationRows(rows));
+  }
+  async update<S extends PatchSetName>(set: S, id: Id, patch: PatchPayload<S>, nowMs?: number) {
+    return this.database.update(set, id, patch, nowMs);
+  }
+  async delete(set: PatchSetName, id: Id) {
+    return this.database.delete(set, id);
+  }
+  async incidentAct(id: number, action: IncidentAction, by: string, note: string | undefined, timeMs: number) {
+    const change = this.database.incidents.act(id, action, by, note, timeMs);
+    if (change && !('error' in change)) this.publish({ observations: [], incidents: [change] });
+    return change;
+  }
+  async incidentLog(id: number, action: IncidentLogAction, by: string, entry: { unit?: string; note?: string }, timeMs: number) {
+    const change = this.database.incidents.log(id, action, by, entry, timeMs);
+    if (change && !('error' in change)) this.publish({ observations: [], incidents: [change] });
+    return change;
+  }
+  async readEntity(set: EntitySetName, id: Id, baseUrl: string) {
+    return readEntity({ db: this.database.db, baseUrl }, set, id, {});
+  }
+  async count(table: CountedTable) {
+    return this.database.count(table);
+  }
+  async observationsAfter(afterId: number, limit: number) {
+    return this.database.observationsAfter(afterId, limit);
+  }
+  async observationIdAfter(afterId: number, offset: number) {
+    return this.database.observationIdAfter(afterId, offset);
+  }
+  async lastObservationId() {
+    return this.database.lastObservationId();
+  }
+  async incidentChangesAfter(afterEventId: number, limit?: number) {
+    return this.database.incidents.changesAfter(afterEventId, limit);
+  }
+  async incidentEventIdAfter(afterEventId: number, offset: number) {
+    return this.database.incidents.eventIdAfter(afterEventId, offset);
+  }
+  async incidentEventTimeAfter(afterEventId: number) {
+    return this.database.incidents.eventTimeAfter(afterEventId);
+  }
+  async lastIncidentEventId() {
+    return this.database.incidents.lastEventId();
+  }
+  async latestSensors() {
+    return latestSensorsOf(this.database);
+  }
+  async sensorSignature() {
+    return sqliteSensorSignature(this.database.db);
+  }
+  async pruneObservations(beforeMs: number) {
+    return this.database.pruneObservations(beforeMs);
+  }
+  stateOf(info: DatastreamInfo, value: number) {
+    return this.database.incidents.stateOf(info, value);
+  }
+  ruleFor(observedProperty: string) {
+    return this.database.incidents.ruleFor(observedProperty);
+  }
+  async close() {
+    this.database.close();
+  }
+}
+
+/** Whether a monitoring database location names a PostgreSQL server. */
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
