@@ -69,9 +69,14 @@ export class UndergroundView {
     scene.requestRender();
   }
 
-  /** Whether the sky is hidden: the underground view is on and the camera is below the surface. */
-  skyHidden(): boolean {
+  /** Whether the underground view is on and the camera is below the surface. */
+  belowSurface(): boolean {
     return this.enabled && this.viewer.scene.camera.positionCartographic.height < 0;
+  }
+
+  /** Whether the sky is hidden: below the surface in the underground view. */
+  skyHidden(): boolean {
+    return this.belowSurface();
   }
 
   /** The globe's limit while the ground is translucent (undefined: the whole globe). For tests and automation. */
