@@ -14,7 +14,8 @@
  * the globe's underside far from the camera are one dark soil colour. From below, the ground
  * overhead shows its streets near the camera and fades into the soil with distance, so the pipes,
  * shafts and tunnels are the brightest things in view, with no sky, stars or atmosphere band
- * (those stay off under the surface: see `skyHidden`).
+ * (those stay off under the surface: see `skyHidden`). Below the surface the globe is also coarser
+ * (`belowSurface`, read by globe-detail.ts's `adaptGlobeDetail`): past 40 m its detail fades into soil.
  */
 import { Color, NearFarScalar, Rectangle, type Viewer } from 'cesium';
 import { horizonRectangleDegrees, type DegreesRectangle } from '../domain/geometry.ts';
