@@ -156,7 +156,7 @@ export class CityViewer {
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.onClick(click.position), ScreenSpaceEventType.LEFT_CLICK);
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
     this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden() || this.sceneStyle.skyHidden()));
-    this.cleanups.push(adaptGlobeDetail(this.viewer));
+    this.cleanups.push(adaptGlobeDetail(this.viewer, () => this.underground.belowSurface()));
     this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
     this.cleanups.push(
       this.viewer.camera.moveEnd.addEventListener(() => {

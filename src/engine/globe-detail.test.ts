@@ -1,7 +1,7 @@
-import { EllipsoidTerrainProvider } from 'cesium';
-import { describe, expect, it } from 'vitest';
+import { EllipsoidTerrainProvider, HeightmapTerrainData } from 'cesium';
+import { describe, expect, it, vi } from 'vitest';
 import type { Viewer } from 'cesium';
-import { adaptGlobeDetail, CESIUM_LOADING_DESCENDANT_LIMIT, ELLIPSOID_DETAIL_LEVEL, ellipsoidMeshErrorMetres, GLOBE_SCREEN_SPACE_ERROR, LOADING_DESCENDANT_LIMIT, SmoothEllipsoidTerrainProvider } from './globe-detail.ts';
+import { adaptGlobeDetail, CESIUM_LOADING_DESCENDANT_LIMIT, ELLIPSOID_DETAIL_LEVEL, ellipsoidMeshErrorMetres, GLOBE_SCREEN_SPACE_ERROR, globeDetailFor, LOADING_DESCENDANT_LIMIT, SmoothEllipsoidTerrainProvider, UNDERGROUND_DETAIL_LEVEL } from './globe-detail.ts';
 
 describe('globe detail', () => {
   it("keeps Cesium's ellipsoid errors above the detail level and stops refining at it", () => {
@@ -36,14 +36,55 @@ describe('globe detail', () => {
     for (const [x, y, level] of [[0, 0, 1], [3405, 1200, 12], [27244, 9600, ELLIPSOID_DETAIL_LEVEL + 1]] as const) expect(smooth.getTileDataAvailable(x, y, level)).toBe(true);
   });
 
-  it("lets the globe load a view's tiles at once, and puts Cesium's defaults back", () => {
+  it("lets the globe load a view's tiles at once, coarser below the surface, and puts Cesium's defaults back", () => {
     const globe = { maximumScreenSpaceError: 2, loadingDescendantLimit: CESIUM_LOADING_DESCENDANT_LIMIT };
-    const viewer = { scene: { globe }, isDestroyed: () => false } as unknown as Viewer;
-    const restore = adaptGlobeDetail(viewer);
+    const listeners = new Set<() => void>();
+    const preRender = { addEventListener: (f: () => void) => (listeners.add(f), () => listeners.delete(f)) };
+    const terrainProvider = new SmoothEllipsoidTerrainProvider();
+    const viewer = { scene: { globe, preRender }, terrainProvider, isDestroyed: () => false } as unknown as Viewer;
+    let below = false;
+    const restore = adaptGlobeDetail(viewer, () => below);
     expect(globe).toEqual({ maximumScreenSpaceError: GLOBE_SCREEN_SPACE_ERROR, loadingDescendantLimit: LOADING_DESCENDANT_LIMIT });
+    expect(terrainProvider.detailLevel).toBe(ELLIPSOID_DETAIL_LEVEL);
     // More than the globe tiles of the view under a street (about 30 with the cap at level 14).
     expect(LOADING_DESCENDANT_LIMIT).toBeGreaterThan(100);
+    // The camera goes below the surface in the underground view: the next frame uses the coarser globe …
+    below = true;
+    for (const f of listeners) f();
+    expect(globe.maximumScreenSpaceError).toBeGreaterThan(GLOBE_SCREEN_SPACE_ERROR);
+    expect(terrainProvider.detailLevel).toBe(UNDERGROUND_DETAIL_LEVEL);
+    expect(terrainProvider.getLevelMaximumGeometricError(UNDERGROUND_DETAIL_LEVEL)).toBe(0);
+    // … and back above, the usual one.
+    below = false;
+    for (const f of listeners) f();
+    expect(globe.maximumScreenSpaceError).toBe(GLOBE_SCREEN_SPACE_ERROR);
+    expect(terrainProvider.getLevelMaximumGeometricError(UNDERGROUND_DETAIL_LEVEL)).toBeGreaterThan(0);
     restore();
+    expect(listeners.size).toBe(0);
     expect(globe).toEqual({ maximumScreenSpaceError: 2, loadingDescendantLimit: CESIUM_LOADING_DESCENDANT_LIMIT });
+  });
+
+  it('below the surface stops a few levels higher, still within a few centimetres of the ellipsoid', () => {
+    const above = globeDetailFor(false);
+    const below = globeDetailFor(true);
+    expect(above).toEqual({ maximumScreenSpaceError: GLOBE_SCREEN_SPACE_ERROR, detailLevel: ELLIPSOID_DETAIL_LEVEL });
+    expect(below.detailLevel).toBeLessThanOrEqual(ELLIPSOID_DETAIL_LEVEL - 2);
+    expect(below.maximumScreenSpaceError).toBeGreaterThanOrEqual(4 * GLOBE_SCREEN_SPACE_ERROR);
+    // Seen from 8 m below, the ground near the camera (where it has not yet faded into soil) is off by under 5 cm.
+    expect(ellipsoidMeshErrorMetres(below.detailLevel)).toBeLessThan(0.05);
+  });
+
+  it('makes its meshes without the throttle of five at a time', async () => {
+    // The mesh itself is made in Cesium's worker (none in Node): see what the globe's request becomes.
+    const createMesh = vi.spyOn(HeightmapTerrainData.prototype as unknown as { createMesh(o: object): unknown }, 'createMesh').mockReturnValue(undefined);
+    try {
+      const data = (await new SmoothEllipsoidTerrainProvider().requestTileGeometry(3405, 1200, 12)) as unknown as { createMesh(o: object): unknown };
+      expect(data).toBeInstanceOf(HeightmapTerrainData);
+      // As GlobeSurfaceTile asks for it: throttled.
+      data.createMesh({ x: 3405, y: 1200, level: 12, throttle: true });
+      expect(createMesh).toHaveBeenCalledWith(expect.objectContaining({ x: 3405, level: 12, throttle: false }));
+    } finally {
+      createMesh.mockRestore();
+    }
   });
 });

@@ -14,13 +14,12 @@
  * A deployment that drapes detailed imagery (an orthophoto pyramid) would lower it again, since
  * Cesium picks imagery levels to match the globe tile's level.
  */
-import { EllipsoidTerrainProvider, type Viewer } from 'cesium';
+import { EllipsoidTerrainProvider, HeightmapTerrainData, type TerrainData, type Viewer } from 'cesium';
 
 /** Cesium's default, for comparison. */
 export const CESIUM_GLOBE_SCREEN_SPACE_ERROR = 2;
 export const GLOBE_SCREEN_SPACE_ERROR = 8;
 
-/** Set the globe's error; returns the function that puts Cesium's default back. */
 /** Cesium's default: more tiles of a subtree still loading than this, and their ancestor is loaded and drawn first. */
 export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
 /**
@@ -31,15 +30,70 @@ export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
  */
 export const LOADING_DESCENDANT_LIMIT = 200;
 
-/** Set the globe's error and loading limit; returns the function that puts Cesium's defaults back. */
-export function adaptGlobeDetail(viewer: Viewer, screenSpaceError = GLOBE_SCREEN_SPACE_ERROR): () => void {
-  viewer.scene.globe.maximumScreenSpaceError = screenSpaceError;
-  viewer.scene.globe.loadingDescendantLimit = LOADING_DESCENDANT_LIMIT;
-  return () => {
-    if (viewer.isDestroyed()) return;
-    viewer.scene.globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
-    viewer.scene.globe.loadingDescendantLimit = CESIUM_LOADING_DESCENDANT_LIMIT;
+/** The globe's settings for where the camera is. */
+export interface GlobeDetail {
+  maximumScreenSpaceError: number;
+  /** The level past which the smooth ellipsoid is not refined (see ELLIPSOID_DETAIL_LEVEL). */
+  detailLevel: number;
+}
+
+/**
+ * Below the surface in the underground view the ground is seen from underneath, and past 40 m it
+ * fades into the soil colour (fully soil at 600 m: see underground-view.ts), so the globe's tiles
+ * there carry no detail anyone sees; near the camera what shows is the ground image, one texture
+ * whatever the tile's level. Level 10 tiles (19.6 km across) are within 3.3 cm of the ellipsoid
+ * (chord sagitta of their 1.3 km cells: from 8 m below, under a tenth of a pixel at 40 m), and an
+ * error of 64 px keeps the tiles around the camera's own from refining. Under a street this took
+ * the globe from 24 tiles (levels 7–12) to the few that hold the camera's surroundings.
+ */
+export const UNDERGROUND_DETAIL_LEVEL = 10;
+export const UNDERGROUND_SCREEN_SPACE_ERROR = 64;
+
+/** The globe's settings: coarser below the surface in the underground view, where the ground seen from below fades into soil. */
+export function globeDetailFor(belowSurface: boolean): GlobeDetail {
+  return belowSurface
+    ? { maximumScreenSpaceError: UNDERGROUND_SCREEN_SPACE_ERROR, detailLevel: UNDERGROUND_DETAIL_LEVEL }
+    : { maximumScreenSpaceError: GLOBE_SCREEN_SPACE_ERROR, detailLevel: ELLIPSOID_DETAIL_LEVEL };
+}
+
+/**
+ * Set the globe's error and loading limit, and before each frame the settings for where the camera
+ * is (`belowSurface`: under the surface in the underground view); returns the function that puts
+ * Cesium's defaults back.
+ */
+export function adaptGlobeDetail(viewer: Viewer, belowSurface: () => boolean = () => false): () => void {
+  const globe = viewer.scene.globe;
+  globe.loadingDescendantLimit = LOADING_DESCENDANT_LIMIT;
+  const apply = () => {
+    const detail = globeDetailFor(belowSurface());
+    globe.maximumScreenSpaceError = detail.maximumScreenSpaceError;
+    const terrain = viewer.terrainProvider;
+    if (terrain instanceof SmoothEllipsoidTerrainProvider) terrain.detailLevel = detail.detailLevel;
   };
+  apply();
+  const remove = viewer.scene.preRender.addEventListener(apply);
+  return () => {
+    remove();
+    if (viewer.isDestroyed()) return;
+    globe.maximumScreenSpaceError = CESIUM_GLOBE_SCREEN_SPACE_ERROR;
+    globe.loadingDescendantLimit = CESIUM_LOADING_DESCENDANT_LIMIT;
+  };
+}
+
+/**
+ * An ellipsoid tile's heightmap whose mesh is made in Cesium's worker without its throttle. Cesium
+ * makes at most five globe meshes at a time (TerrainData.maximumAsynchronousTasks) and starts the
+ * next ones only in a later frame: with frames of 1–2 s in software WebGL, the 24 tiles under a
+ * street took seven frames. A 16 × 16 ellipsoid mesh is a fraction of a millisecond of the worker's time.
+ */
+class UnthrottledHeightmapTerrainData extends HeightmapTerrainData {
+  constructor(options: ConstructorParameters<typeof HeightmapTerrainData>[0]) {
+    super(options);
+    // createMesh is the globe's (marked private in CesiumJS's documentation, absent from its types).
+    const own = this as unknown as { createMesh(options: { throttle?: boolean }): unknown };
+    const createMesh = own.createMesh.bind(this);
+    own.createMesh = (meshOptions) => createMesh({ ...meshOptions, throttle: false });
+  }
 }
 
 /**
@@ -59,8 +113,13 @@ export const ELLIPSOID_DETAIL_LEVEL = 12;
 
 /** The ellipsoid, with no refinement below ELLIPSOID_DETAIL_LEVEL (its error there is 0). */
 export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
-  constructor(private readonly detailLevel = ELLIPSOID_DETAIL_LEVEL) {
+  /** Read by the globe every frame, so a change takes effect at the next one. */
+  constructor(public detailLevel = ELLIPSOID_DETAIL_LEVEL) {
     super();
+  }
+
+  override requestTileGeometry(_x: number, _y: number, _level: number): Promise<TerrainData> {
+    return Promise.resolve(new UnthrottledHeightmapTerrainData({ buffer: new Uint8Array(16 * 16), width: 16, height: 16 }));
   }
 
   override getLevelMaximumGeometricError(level: number): number {

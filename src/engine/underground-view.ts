@@ -14,7 +14,8 @@
  * the globe's underside far from the camera are one dark soil colour. From below, the ground
  * overhead shows its streets near the camera and fades into the soil with distance, so the pipes,
  * shafts and tunnels are the brightest things in view, with no sky, stars or atmosphere band
- * (those stay off under the surface: see `skyHidden`).
+ * (those stay off under the surface: see `skyHidden`). Below the surface the globe is also coarser
+ * (`belowSurface`, read by globe-detail.ts's `adaptGlobeDetail`): past 40 m its detail fades into soil.
  */
 import { Color, NearFarScalar, Rectangle, type Viewer } from 'cesium';
 import { horizonRectangleDegrees, type DegreesRectangle } from '../domain/geometry.ts';
@@ -69,9 +70,14 @@ export class UndergroundView {
     scene.requestRender();
   }
 
-  /** Whether the sky is hidden: the underground view is on and the camera is below the surface. */
-  skyHidden(): boolean {
+  /** Whether the underground view is on and the camera is below the surface. */
+  belowSurface(): boolean {
     return this.enabled && this.viewer.scene.camera.positionCartographic.height < 0;
+  }
+
+  /** Whether the sky is hidden: below the surface in the underground view. */
+  skyHidden(): boolean {
+    return this.belowSurface();
   }
 
   /** The globe's limit while the ground is translucent (undefined: the whole globe). For tests and automation. */
