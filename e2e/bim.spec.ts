@@ -21,14 +21,14 @@ interface Element {
   storeyId: string;
 }
 
-/** Draw a fresh frame now and take the canvas as a PNG. */
+/** Draw a fresh frame now and take the canvas as a PNG, the panels over it masked (the same in every shot). */
 async function freshShot(page: Page): Promise<Buffer> {
   await page.evaluate(() => {
     const viewer = window.__cimTwin!.engine()!.viewer;
     viewer.scene.requestRender();
     viewer.render();
   });
-  return page.locator('.cesium-widget canvas').screenshot();
+  return page.locator('.cesium-widget canvas').screenshot({ mask: [page.locator('.shell > *')] });
 }
 
 const elementShown = (page: Page, globalId: string) => page.evaluate((id) => window.__cimTwin!.engine()!.bim.elementAppearance(id)?.shown, globalId);

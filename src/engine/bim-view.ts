@@ -29,10 +29,10 @@ import { errorText } from '../domain/error-text.ts';
 
 const PICKED_COLOUR = Color.fromCssColorString('#ffc61a');
 const SECTION_EDGE_COLOUR = Color.fromCssColorString('#e4002b');
-/** How the camera looks at a model that opens: from the south-west, above, a few radii away. */
-const OPEN_PITCH_RADIANS = CesiumMath.toRadians(-30);
+/** How the camera looks at a model that opens: from the south-west, steeply enough to see over its neighbours (the demo plot has 6-storey blocks around it). */
+const OPEN_PITCH_RADIANS = CesiumMath.toRadians(-50);
 const OPEN_HEADING_RADIANS = CesiumMath.toRadians(35);
-const OPEN_RANGE_FACTOR = 2.6;
+const OPEN_RANGE_FACTOR = 3.6;
 
 interface SavedCamera {
   position: Cartesian3;
