@@ -44,6 +44,9 @@
  *  - Ingest at city scale (scripts/bench/sensors-ingest.ts, only with BENCH_ONLY=sensors-ingest):
  *    burst over HTTP, MQTT QoS 1 creates, 85,000 sensors a minute sustained (lag, server RSS) and
  *    POST → SSE latency under it, a column per backend (BENCH_SHORT=1 for a shorter run).
+ *  - The BIM model in the viewer (scripts/bench/bim-viewer.ts): "open BIM model" to visually
+ *    complete, and the frame time inside the model against the city view of the same page (the
+ *    demo's Duplex; BENCH_ROUNDS pages). Only with BENCH_ONLY=bim-viewer.
  * Timing targets live here, never in tests: these machines are noisy.
  */
 import { chromium, type Browser } from '@playwright/test';
@@ -63,6 +66,8 @@ import { tilePipeNetwork, type PipeTilingReport } from '../src/tiling/pipes/pipe
 import { buildViewerIfStale, prepareDemo } from './start.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 import { benchThematic, type ThematicResult } from './bench/thematic.ts';
+import { benchBimViewer, bimViewerLines, type BimViewerResult } from './bench/bim-viewer.ts';
+import { registerBimRoutes } from '../src/server/bim/routes.ts';
 import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visual-complete.ts';
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
@@ -428,8 +433,37 @@ async function runSensorBench(): Promise<SensorBenchResult> {
   }
 }
 
+/** BENCH_ONLY=bim-viewer: open the demo's BIM model from the city view, `rounds` pages. */
+async function benchBimViewerPages(rounds: number): Promise<BimViewerResult[]> {
+  await prepareDemo((line) => process.stderr.write(`${line}\n`));
+  buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
+  const server = await createStaticServer();
+  const bim = await registerBimRoutes(server, { location: process.env.ASSETS_DATABASE ?? 'data/assets.sqlite' });
+  const model = (await bim.models()).find((m) => m.id === 'duplex' && m.building && m.tileset);
+  if (!model) throw new Error('the demo has no BIM model (../shared/data/bim/Duplex_A_20110907.ifc absent?)');
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  try {
+    const runs: BimViewerResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(`BIM viewer round ${round + 1}/${rounds} …\n`);
+      runs.push(await benchBimViewer(browser, base, model.building!, { id: model.id, name: model.name, tileset: model.tileset! }));
+    }
+    return runs;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  // BENCH_ONLY=bim-viewer: opening the BIM model and its frame time against the city view, alone.
+  if (process.env.BENCH_ONLY === 'bim-viewer') {
+    console.log(bimViewerLines(await benchBimViewerPages(rounds)).join('\n'));
+    return;
+  }
   // BENCH_ONLY=sensors: the sensors at city scale alone.
   if (process.env.BENCH_ONLY === 'sensors') {
     console.log(sensorLines(await runSensorBench()).join('\n'));

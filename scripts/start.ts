@@ -27,14 +27,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
 import { createStaticServer } from '../src/server/static-server.ts';
 import { displayLocation } from '../src/server/assets/loader.ts';
 import { isPostgresLocation, openAssetStore, type AssetInput } from '../src/server/assets/asset-store.ts';
 import { registerAssetRoutes } from '../src/server/assets/routes.ts';
 import { registerBimRoutes } from '../src/server/bim/routes.ts';
+import { openBimStore } from '../src/server/bim/bim-store.ts';
+import { tileIfc } from '../src/tiling/bim/bim-pipeline.ts';
+import { bimOrigin, DEMO_BIM_MODEL, DEMO_BIM_SOURCE, DEMO_BIM_TILES, pickBimPlot, withCompletionModel, type ModelExtent } from '../src/demo/bim.ts';
+import type { BuildingLifecycle } from '../src/domain/lifecycle/lifecycle.ts';
+import type { Database } from 'better-sqlite3';
 import { openCaseStore } from '../src/server/cases/case-store.ts';
 import { registerCaseRoutes } from '../src/server/cases/routes.ts';
 import { DEFAULT_GRIDS_DATABASE, openGridStore } from '../src/server/grids/grid-store.ts';
@@ -106,6 +112,86 @@ export async function prepareDemo(log: (line: string) => void = console.log, ass
   } finally {
     await store.close();
   }
+  await prepareDemoBim(log, assetsLocation, Math.max(...DEMO_INPUTS.map(newestModification)));
+}
+
+const EARTH_RADIUS_METRES = 6_378_137;
+
+/** The model's extent in its own metres, from a tileset placed at a known origin with no rotation. */
+function extentOfTileset(tilesetPath: string, lonDegrees: number, latDegrees: number): ModelExtent {
+  const { root } = JSON.parse(readFileSync(tilesetPath, 'utf8')) as { root: { boundingVolume: { region: number[] } } };
+  const [west, south, east, north] = root.boundingVolume.region as [number, number, number, number];
+  const lon0 = (lonDegrees * Math.PI) / 180;
+  const lat0 = (latDegrees * Math.PI) / 180;
+  const x = (lon: number) => (lon - lon0) * EARTH_RADIUS_METRES * Math.cos(lat0);
+  const y = (lat: number) => (lat - lat0) * EARTH_RADIUS_METRES;
+  return { minimumX: x(west), maximumX: x(east), minimumY: y(south), maximumY: y(north) };
+}
+
+/**
+ * The demo's completion model (竣工模型): the shared Duplex IFC sample placed by `--origin` on the
+ * plot of one demo building (see src/demo/bim.ts), tiled to tiles/demo/bim/duplex with its
+ * elements in the BIM store beside the assets, linked to that building. Only when the sample is
+ * there (CI always has it), and when it is newer than the tiles or the store lacks the model.
+ */
+export async function prepareDemoBim(log: (line: string) => void, assetsLocation: string, inputsChanged: number): Promise<void> {
+  if (!existsSync(DEMO_BIM_SOURCE)) {
+    log(`the BIM sample ${DEMO_BIM_SOURCE} is absent: the demo goes on without its completion model (竣工模型)`);
+    return;
+  }
+  const tileset = join(DEMO_BIM_TILES, 'tileset.json');
+  const store = await openBimStore(assetsLocation);
+  try {
+    const changed = Math.max(inputsChanged, newestModification(DEMO_BIM_SOURCE));
+    if (existsSync(tileset) && statSync(tileset).mtimeMs >= changed && (await store.model(DEMO_BIM_MODEL))?.building) return;
+    log(`placing the BIM sample ${basename(DEMO_BIM_SOURCE)} on a demo plot …`);
+    // First its extent in its own metres (tiled once at a known origin, unrotated), then the plot and the placement.
+    const probe = mkdtempSync(join(tmpdir(), 'cim-twin-bim-'));
+    let extent: ModelExtent;
+    try {
+      const [lon, lat] = [113.12, 23.02];
+      await tileIfc({ sourceName: DEMO_BIM_SOURCE, outputDirectory: join(probe, DEMO_BIM_MODEL), modelId: DEMO_BIM_MODEL, origin: { lonDegrees: lon, latDegrees: lat, heightMetres: 0, headingDegrees: 0 } });
+      extent = extentOfTileset(join(probe, DEMO_BIM_MODEL, 'tileset.json'), lon, lat);
+    } finally {
+      rmSync(probe, { recursive: true, force: true });
+    }
+    const district = generateDistrict();
+    const completed = new Set(generateLifecycles(district).filter((r) => r.stages.some((s) => s.stage === 'completion-acceptance') && !r.stages.some((s) => s.stage === 'demolition')).map((r) => r.buildingId));
+    const plot = pickBimPlot(district, extent, (id) => completed.has(id));
+    if (!plot) {
+      log('  no demo building can take the BIM sample: the demo goes on without its completion model');
+      return;
+    }
+    const origin = bimOrigin(plot, extent);
+    const report = await tileIfc({
+      sourceName: DEMO_BIM_SOURCE,
+      outputDirectory: DEMO_BIM_TILES,
+      modelId: DEMO_BIM_MODEL,
+      origin,
+      building: plot.buildingId,
+      tilesetPath: `${DEMO_BIM_TILES.replace(/^tiles\//, '')}/tileset.json`,
+      loadProperties: async (model, elements) => (await store.replaceModel(model, elements)).elements,
+    });
+    log(`  ${report.elementsWritten} elements (${report.storeys} storeys) on ${plot.buildingId} ${plot.name}, ${report.placement.description}; ${report.elementsLoaded} products in the BIM store; ${report.seconds.toFixed(1)} s`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The demo building's lifecycle record names its completion model (竣工模型), once the model is in the store. */
+async function linkCompletionModel(db: Database, assetsLocation: string): Promise<void> {
+  const store = await openBimStore(assetsLocation);
+  try {
+    const model = await store.model(DEMO_BIM_MODEL);
+    if (!model?.building) return;
+    const row = db.prepare('SELECT record FROM building_lifecycles WHERE building_id = ?').get(model.building) as { record: string } | undefined;
+    if (!row) return;
+    const record = JSON.parse(row.record) as BuildingLifecycle;
+    const linked = withCompletionModel(record, { modelId: model.id, source: model.source });
+    if (linked !== record) storeLifecycles(db, [linked]);
+  } finally {
+    await store.close();
+  }
 }
 
 export function buildViewerIfStale(log: (line: string) => void = console.log): void {
@@ -168,6 +254,7 @@ async function main() {
     console.log(`lifecycle records: ${records.length} demo buildings`);
   }
   const assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE;
+  await linkCompletionModel(monitoring.lifecycleDb, assetsLocation);
   const assets = await openAssetStore(assetsLocation);
   app.addHook('onClose', () => assets.close());
   // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).

@@ -41,16 +41,20 @@ import { applyPlacement, hasNoGeoreference, sphereCentre } from './placement.ts'
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
 import { SENSOR_STATE_COLOURS, type WarningLevel } from '../domain/monitoring/warning.ts';
-import { appearanceRule, isThematicActive, type ThematicState } from '../domain/thematic/appearance.ts';
+import { appearanceRule, isThematicActive, type BuildingAppearance, type ThematicState } from '../domain/thematic/appearance.ts';
+import type { BuildingAttributes } from '../domain/thematic/themes.ts';
 import { errorText } from '../domain/error-text.ts';
 import { darkSceneRule } from '../domain/thematic/scene-style.ts';
 import { darkBuildingShader, SceneStyleView } from './scene-style.ts';
 import { MeasureLayer } from './measure-layer.ts';
 import { SwipeCompare } from './swipe-compare.ts';
 import { pointerMode } from '../store/measure.ts';
+import { BimView } from './bim-view.ts';
 import type { SnapTarget } from '../domain/measure.ts';
 
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
+const HIDDEN_BUILDING: BuildingAppearance = Object.freeze({ show: false, alpha: 0 });
+const SHOWN_BUILDING: BuildingAppearance = Object.freeze({ show: true, alpha: 1 });
 /**
  * Whether the globe tiles of the current view are loaded: Cesium's `tilesLoaded` also waits for its
  * low-priority queue, the ancestors it preloads and culled level-0 tiles, none of which is drawn
@@ -104,6 +108,7 @@ export class CityViewer {
   readonly sceneStyle: SceneStyleView;
   readonly measure: MeasureLayer;
   readonly swipe: SwipeCompare;
+  readonly bim: BimView;
   /** The rim light of buildings in the dark scene style, made once. */
   private darkShader: CustomShader | undefined;
   /** City-model shaders (roofs and walls apart), original and dark scene style. */
@@ -151,6 +156,7 @@ export class CityViewer {
     this.sceneStyle.apply(this.store.getState().sceneStyle, this.store.getState().underground);
     this.measure = new MeasureLayer(this.viewer, this.store, (tileset) => this.snapOfTileset(tileset));
     this.swipe = new SwipeCompare(this.viewer, this.store, () => this.layers);
+    this.bim = new BimView(this.viewer, this.store);
     this.handler = new ScreenSpaceEventHandler(scene.canvas);
     this.handler.setInputAction((movement: ScreenSpaceEventHandler.MotionEvent) => this.queueHover(movement.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
     this.handler.setInputAction((click: ScreenSpaceEventHandler.PositionedEvent) => this.onClick(click.position), ScreenSpaceEventType.LEFT_CLICK);
@@ -186,6 +192,7 @@ export class CityViewer {
       state.asOfDate !== previous.asOfDate ||
       state.lifecycleDates !== previous.lifecycleDates ||
       state.sceneStyle !== previous.sceneStyle ||
+      state.bimModel?.building !== previous.bimModel?.building ||
       (state.theme === 'risk' && state.incidents !== previous.incidents)
     ) {
       this.applyThematic();
@@ -374,7 +381,10 @@ export class CityViewer {
     const state = this.store.getState();
     const thematic: ThematicState = { theme: state.theme, filter: state.filter, asOfDate: state.asOfDate, lifecycleDates: state.lifecycleDates, risk: this.risk };
     // With no theme, the dark scene style shades the buildings by height; a theme's colours win.
-    const rule = isThematicActive(thematic) ? appearanceRule(thematic) : state.sceneStyle === 'dark' ? darkSceneRule : undefined;
+    const themeRule = isThematicActive(thematic) ? appearanceRule(thematic) : state.sceneStyle === 'dark' ? darkSceneRule : undefined;
+    // An open BIM model stands in for its building's LoD block.
+    const bimBuilding = state.bimModel?.building;
+    const rule = bimBuilding === undefined ? themeRule : (attributes: BuildingAttributes) => (attributes.id === bimBuilding ? HIDDEN_BUILDING : (themeRule?.(attributes) ?? SHOWN_BUILDING));
     const shader = state.sceneStyle === 'dark' ? (this.darkShader ??= darkBuildingShader()) : undefined;
     for (const layerState of state.layers) {
       if (layerState.config.kind !== 'buildings') continue;
@@ -556,6 +566,10 @@ export class CityViewer {
       this.measure.click(position);
       return;
     }
+    if (mode === 'bim') {
+      this.bim.click(position);
+      return;
+    }
     // A case's place, or (selecting) a click on a case's point.
     this.cases.click(position);
     if (mode === 'case-pick') return;
@@ -683,6 +697,7 @@ export class CityViewer {
     this.sceneStyle.destroy();
     this.measure.destroy();
     this.swipe.destroy();
+    this.bim.destroy();
     if (!this.handler.isDestroyed()) this.handler.destroy();
     for (const layer of this.layers.values()) layer.destroy();
     this.layers.clear();

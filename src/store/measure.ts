@@ -33,8 +33,8 @@ export type SwipeMode = 'dates' | 'layers';
 
 export type SwipeStatus = 'loading' | 'ready' | 'error';
 
-/** What a click on the map does: select (the default), measure, pick a new case's place, draw a section line. */
-export type PointerMode = 'select' | 'measure' | 'case-pick' | 'section';
+/** What a click on the map does: select (the default), measure, pick a new case's place, draw a section line, pick a BIM element. */
+export type PointerMode = 'select' | 'measure' | 'case-pick' | 'section' | 'bim';
 
 export interface MeasureSlice {
   measureTool?: MeasureKind;
@@ -63,13 +63,19 @@ interface PointerState {
   measureTool?: MeasureKind;
   casePicking: boolean;
   tool?: string;
+  /** A BIM model is open (src/store/bim.ts). */
+  bimModel?: unknown;
 }
 
-/** What a click on the map does now. A measuring tool takes clicks first; then a case pick; then a section line. */
+/**
+ * What a click on the map does now. A measuring tool takes clicks first; then a case pick; then a
+ * section line; then, inside an open BIM model, picking its elements.
+ */
 export function pointerMode(state: PointerState): PointerMode {
   if (state.measureTool !== undefined) return 'measure';
   if (state.casePicking) return 'case-pick';
   if (state.tool === 'section') return 'section';
+  if (state.bimModel !== undefined) return 'bim';
   return 'select';
 }
 

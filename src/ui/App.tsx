@@ -37,6 +37,7 @@ import { CasePanel } from './cases/CasePanel.tsx';
 import { GridPanel } from './grids/GridPanel.tsx';
 import { MeasureToolbar } from './measure/MeasureToolbar.tsx';
 import { SwipeSplit } from './measure/SwipeSplit.tsx';
+import { BimPanel } from './bim/BimPanel.tsx';
 
 declare global {
   interface Window {
@@ -151,6 +152,9 @@ function Shell() {
         </PanelBoundary>
         <PanelBoundary name="GridPanel">
           <GridPanel />
+        </PanelBoundary>
+        <PanelBoundary name="BimPanel">
+          <BimPanel />
         </PanelBoundary>
         <PanelBoundary name="InfoPanel">
           <InfoPanel />

@@ -4,6 +4,7 @@ import { PropertyTable } from './PropertyTable.tsx';
 import { PipeConnections } from './PipeConnections.tsx';
 import { LifecycleTimeline } from './lifecycle/LifecycleTimeline.tsx';
 import { BuildingMonitoring } from './monitoring/BuildingMonitoring.tsx';
+import { BimSection } from './bim/BimSection.tsx';
 
 /**
  * Side panel with every property of the selected feature, read from the tile metadata and shown as
@@ -16,7 +17,9 @@ export function InfoPanel() {
   const { store } = services;
   const lifecycleApiUrl = services.lifecycleApiUrl();
   const layerKind = useApp((s) => s.layers.find((l) => l.config.id === s.selection?.layerId)?.config.kind);
-  if (!selection) return null;
+  // An open BIM model has its own panel (src/ui/bim/BimPanel.tsx).
+  const bimOpen = useApp((s) => s.bimModel !== undefined);
+  if (!selection || bimOpen) return null;
   const name = selection.properties?.find((p) => p.id === 'name')?.value;
   const isPipeline = selection.properties?.some((p) => p.id === 'pipelineType') ?? false;
   return (
@@ -33,6 +36,7 @@ export function InfoPanel() {
       {selection.properties ? <PropertyTable entries={selection.properties} testId="info-properties" /> : <p className="muted">{t.lookingUp}</p>}
       {selection.properties && selection.layerId && <LayerMetadata layerId={selection.layerId} sections={selection.metadata} />}
       {isPipeline && <PipeConnections id={selection.id} />}
+      {layerKind === 'buildings' && selection.properties && <BimSection buildingId={selection.id} />}
       {layerKind === 'buildings' && selection.properties && lifecycleApiUrl && <LifecycleTimeline buildingId={selection.id} apiUrl={lifecycleApiUrl} />}
       {layerKind === 'buildings' && selection.properties && <BuildingMonitoring buildingId={selection.id} />}
     </aside>
