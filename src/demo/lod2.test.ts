@@ -1,7 +1,11 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readTile } from '../tiling/testing/read-tiles.ts';
 import { generateDistrict, localToGaussKruger } from './district.ts';
 import { blockSurfaces, lod2Building, lod2CityJson, lod2PatchBuildings, pitchedSurfaces, type Surface } from './lod2.ts';
-import { levelsTileset } from './lod2-tiles.ts';
+import { buildLod2Demo, levelsTileset } from './lod2-tiles.ts';
 import type { TilesetJson } from '../tiling/tileset.ts';
 
 type P = [number, number, number];
@@ -137,5 +141,30 @@ describe('demo LoD2 roofs', () => {
     const twoTiles = single('content/0/0_0.glb');
     twoTiles.root.children = [{ boundingVolume: { region }, geometricError: 0, content: { uri: 'content/1/0_0.glb' } }];
     expect(() => levelsTileset(twoTiles, single('x.glb'))).toThrow(/single tile/);
+  });
+
+  it('the demo patch tiled: LoD1 and LoD2 tiles hold the same building IDs as the district, LoD2 with more roofs, every surface typed', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'cim-twin-lod2-'));
+    try {
+      const district = generateDistrict();
+      const report = await buildLod2Demo(district, join(work, 'patch.city.json'), join(work, 'levels'));
+      const ids = lod2PatchBuildings(district).map((b) => b.properties.id).sort();
+      expect(report.buildings).toBe(ids.length);
+      expect(report.lod2.skipped).toEqual({});
+      const levels = JSON.parse(await readFile(join(work, 'levels', 'tileset.json'), 'utf8')) as TilesetJson;
+      const far = await readTile(join(work, 'levels'), levels.root.content!.uri);
+      const near = await readTile(join(work, 'levels'), levels.root.children![0]!.content!.uri);
+      expect([...(far.columns.id as string[])].sort()).toEqual(ids);
+      expect([...(near.columns.id as string[])].sort()).toEqual(ids);
+      expect(new Set(far.columns.lod)).toEqual(new Set(['1']));
+      expect(new Set(near.columns.lod)).toEqual(new Set(['2']));
+      // Surface rows: every vertex typed roof, wall or ground; LoD2 has more roof surfaces than LoD1 (the slopes).
+      const types = (tile: typeof far) => new Set(Array.from(tile.surfaceIds!, (row) => String(tile.tables[1]!.surfaceType![row])));
+      expect(types(far)).toEqual(new Set(['RoofSurface', 'WallSurface', 'GroundSurface']));
+      expect(types(near)).toEqual(new Set(['RoofSurface', 'WallSurface', 'GroundSurface']));
+      expect(report.lod2.surfaces.RoofSurface!).toBeGreaterThan(report.lod1.surfaces.RoofSurface! * 1.5);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });

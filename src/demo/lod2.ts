@@ -203,7 +203,6 @@ export function lod2CityJson(buildings: readonly DemoBuilding[], convert: (p: Po
         measuredHeight: model.ridgeMetres,
         eaveHeight: model.eaveMetres,
         roofType: model.roof,
-        storeysAboveGround: building.properties.floors,
       },
       geometry: [solid('1', model.lod1), solid('2', model.lod2)],
     };
