@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Page } from '@playwright/test';
 import { expect, test, waitForReady } from './fixtures.ts';
@@ -90,6 +92,7 @@ test('LoD2 patch near: roofs and walls coloured apart, one building drawn once a
   await expect.poll(() => drawnLevels(page, HOUSE_ID)).toEqual({ [LAYER]: ['2'] });
 
   // Roofs terracotta and walls light: many pixels of each, far more roof than with the LoD2 layer off.
+  await writeFile(join(import.meta.dirname, 'screenshots', 'lod2-patch.png'), await page.locator('.cesium-widget canvas').screenshot());
   const withRoofs = await roofAndWallPixels(page);
   expect(withRoofs.roof / withRoofs.total, `roof pixels ${JSON.stringify(withRoofs)}`).toBeGreaterThan(0.02);
   expect(withRoofs.wall / withRoofs.total, `wall pixels ${JSON.stringify(withRoofs)}`).toBeGreaterThan(0.02);
