@@ -83,7 +83,7 @@ async function roofAndWallPixels(page: Page): Promise<{ roof: number; wall: numb
 }
 
 test('LoD2 patch near: roofs and walls coloured apart, one building drawn once at LoD2, picked with its ID and surface (屋顶 / 墙面)', async ({ page }) => {
-  await page.goto(`/?view=${viewFromSouth(45, 22, -18)}`);
+  await page.goto(`/?view=${viewFromSouth(110, 45, -24)}`);
   await waitForReady(page);
   await expect(page.locator(`[data-layer="${LAYER}"]`)).toHaveAttribute('data-status', 'ready');
   await settle(page);
