@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `npm start`: build what is missing, then serve the full demo.
- *  1. the demo district (tiles/demo/source) and its tiles (tiles/demo/buildings), if absent or stale;
+ *  1. the demo district (tiles/demo/source) and its tiles (tiles/demo/buildings, and the LoD2
+ *     patch tiles/demo/buildings-lod2), if absent or stale;
  *  2. the production build of the viewer (dist/), if absent or older than its sources;
  *  3. the server: viewer at /, tiles at /tiles/, the monitoring API (SensorThings 1.1 on SQLite) at /v1.1;
  *  4. the lifeline simulator, posting readings of the demo district's sensors to that API, with its
@@ -51,6 +52,7 @@ import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { writeDemoData } from './demo-data.ts';
+import { prepareLod2Demo } from '../src/demo/lod2-tiles.ts';
 import { openMonitoring } from '../src/server/sensorthings/index.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
@@ -64,6 +66,7 @@ import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/insta
 const DEMO_SOURCE = 'tiles/demo/source';
 const DEMO_BUILDINGS = 'tiles/demo/buildings';
 const DEMO_PIPELINES = 'tiles/demo/pipelines';
+const DEMO_BUILDINGS_LOD2 = 'tiles/demo/buildings-lod2';
 /** The demo's datasets in the asset store: the layer IDs of public/config.json. */
 export const DEMO_BUILDINGS_DATASET = 'demo-buildings';
 export const DEMO_PIPELINES_DATASET = 'demo-pipelines';
@@ -108,6 +111,13 @@ export async function prepareDemo(log: (line: string) => void = console.log, ass
       const network = generateNetwork(generateDistrict());
       const report = await tilePipeNetwork(network, { outputDirectory: DEMO_PIPELINES, loadAssets: loader(DEMO_PIPELINES_DATASET) });
       log(`  ${report.kilometres.toFixed(0)} km of lines, ${report.segments} segments, ${report.assets} assets in ${report.tiles} tiles, ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s; ${report.assetsLoaded} in the asset store`);
+    }
+    // The LoD2 patch of old-town roofs (issue 18 §4): LoD1 far, LoD2 near, the same building IDs (src/demo/lod2-tiles.ts).
+    const lod2Tileset = join(DEMO_BUILDINGS_LOD2, 'tileset.json');
+    if (!existsSync(lod2Tileset) || statSync(lod2Tileset).mtimeMs < inputsChanged) {
+      log('tiling the demo LoD2 patch …');
+      const report = await prepareLod2Demo(join(DEMO_SOURCE, 'lod2-patch.city.json'), DEMO_BUILDINGS_LOD2);
+      log(`  ${report.buildings} buildings, LoD1 and LoD2 (${Object.entries(report.lod2.surfaces).map(([type, n]) => `${n} ${type}`).join(', ')}), ${(report.bytes / 1024).toFixed(0)} KiB, ${report.seconds.toFixed(1)} s`);
     }
   } finally {
     await store.close();

@@ -33,6 +33,7 @@ import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { DESIRED_TILES_ONLY, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { cityModelShader } from './surface-style.ts';
+import { detailLayerIds } from './lod-levels.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
@@ -68,6 +69,7 @@ export function globeViewLoaded(globe: Globe): boolean {
   return surface._tileLoadQueueHigh.length === 0 && surface._tileLoadQueueMedium.length === 0;
 }
 
+const NONE_HIDDEN: ReadonlySet<string> = new Set();
 /** Buildings seen through in the underground view. */
 const BUILDINGS_UNDERGROUND_ALPHA = 0.3;
 /** Default daylight: 09:30 China Standard Time at the equinox, a low sun that lights the walls. */
@@ -95,6 +97,8 @@ export interface CityViewerOptions {
 export class CityViewer {
   readonly viewer: Viewer;
   private readonly layers = new Map<string, TilesetLayer>();
+  /** Detail layers (config `detailOf`, see lod-levels.ts): the building IDs each holds. */
+  private readonly detailIds = new Map<string, ReadonlySet<string>>();
   private readonly store: AppStore;
   private readonly handler: ScreenSpaceEventHandler;
   private readonly cleanups: (() => void)[] = [];
@@ -253,6 +257,8 @@ export class CityViewer {
   private async loadLayer(config: LayerConfig): Promise<void> {
     const { setLayerStatus } = this.store.getState();
     try {
+      // A detail layer's IDs first: it must not draw a building its base layer still draws.
+      if (config.detailOf) this.detailIds.set(config.id, await detailLayerIds(config.url, config.idProperty ?? 'id'));
       const layer = await TilesetLayer.load(this.viewer, config.id, config.url, config.idProperty ?? 'id', {
         onPending: (pending) => {
           this.pendingByLayer.set(config.id, pending);
@@ -327,7 +333,35 @@ export class CityViewer {
       const alpha = isBuildings && state.underground && state.buildingsAppearance === 'fade' && !comparingLayers ? BUILDINGS_UNDERGROUND_ALPHA : 1;
       layer.setAppearance(alpha, layerState.config.kind === 'pipelines' ? state.hiddenPipelineTypes : []);
     }
+    this.applyDetailLayers();
     this.viewer.scene.requestRender();
+  }
+
+  /** Levels by distance across layers: a shown detail layer's buildings are hidden in its base layer (lod-levels.ts). */
+  private applyDetailLayers(): void {
+    const hidden = new Map<string, ReadonlySet<string>>();
+    for (const layerState of this.store.getState().layers) {
+      const base = layerState.config.detailOf;
+      const ids = this.detailIds.get(layerState.config.id);
+      if (!base || !ids || !this.layers.get(layerState.config.id)?.tileset.show) continue;
+      const earlier = hidden.get(base);
+      hidden.set(base, earlier ? new Set([...earlier, ...ids]) : ids);
+    }
+    for (const [id, layer] of this.layers) layer.setHiddenIds(hidden.get(id) ?? NONE_HIDDEN);
+  }
+
+  /**
+   * Where a building is drawn in the last rendered frame, by layer: the levels of the drawn tiles
+   * that show it ("1", "2" for city models, "" for plain blocks). For tests and automation: more
+   * than one entry in all is a doubled building.
+   */
+  drawnLevelsOf(id: string): Record<string, string[]> {
+    const drawn: Record<string, string[]> = {};
+    for (const [layerId, layer] of this.layers) {
+      const levels = layer.drawnLevelsOf(id);
+      if (levels.length > 0) drawn[layerId] = levels;
+    }
+    return drawn;
   }
 
   /** Whether a layer can be seen where it is: it has a georeference, or the user placed it. */
@@ -401,12 +435,15 @@ export class CityViewer {
    * its colour and alpha; undefined when no loaded tile holds it. For tests and automation.
    */
   buildingAppearance(id: string): { shown: boolean; colour: string; alpha: number } | undefined {
+    // Where a detail layer draws the building, its base layer hides it: the drawn one answers.
+    let hidden: { shown: boolean; colour: string; alpha: number } | undefined;
     for (const [layerId, layer] of this.layers) {
       if (this.store.getState().layers.find((l) => l.config.id === layerId)?.config.kind !== 'buildings') continue;
       const appearance = layer.featureAppearance(id);
-      if (appearance) return appearance;
+      if (appearance?.shown) return appearance;
+      hidden ??= appearance;
     }
-    return undefined;
+    return hidden;
   }
 
   /** What the analysis overlay draws (for tests and automation). */

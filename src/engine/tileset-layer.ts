@@ -10,6 +10,7 @@ import type { BuildingAttributes } from '../domain/thematic/themes.ts';
 import type { PropertyEntry } from '../store/index.ts';
 import { errorText } from '../domain/error-text.ts';
 import { cityModelShader, isCityModelTileset } from './surface-style.ts';
+import { DrawnTiles } from './lod-levels.ts';
 
 export const SELECTED_COLOUR_CSS = '#ffc61a';
 
@@ -76,7 +77,10 @@ export class TilesetLayer {
   private hiddenTypes: string[] = [];
   /** Asset ID → CSS colour: assets tied to active incidents, tinted by level. */
   private tints = new Map<string, string>();
+  /** Buildings drawn by a detail layer (see lod-levels.ts): hidden here whatever the style says. */
+  private hiddenIds: ReadonlySet<string> = new Set();
   private readonly removeListeners: (() => void)[] = [];
+  private readonly drawnTiles: DrawnTiles;
 
   private constructor(
     private readonly viewer: Viewer,
@@ -86,6 +90,7 @@ export class TilesetLayer {
     readonly idProperty: string,
   ) {
     this.cityModel = isCityModelTileset(tileset);
+    this.drawnTiles = new DrawnTiles(viewer.scene, tileset);
     // Roofs and walls apart in any layer kind (a ?tileset= layer is "external"); buildings layers
     // swap it for the dark-style variant in CityViewer.applyThematic.
     if (this.cityModel) tileset.customShader = cityModelShader(false);
@@ -183,6 +188,32 @@ export class TilesetLayer {
     this.applyStyle();
   }
 
+  /** Hide these buildings (by ID) in this layer: a detail layer draws them (see lod-levels.ts). */
+  setHiddenIds(ids: ReadonlySet<string>): void {
+    if (ids === this.hiddenIds || (ids.size === 0 && this.hiddenIds.size === 0)) return;
+    this.hiddenIds = ids;
+    this.applyStyle();
+  }
+
+  /**
+   * Where a building is drawn in this layer in the last rendered frame: one entry per drawn tile
+   * that shows it, with the level its tile holds (the city model's `lod`, "" for plain blocks).
+   * For tests and automation: two entries, or entries in two layers, would be a doubled building.
+   */
+  drawnLevelsOf(id: string): string[] {
+    const levels: string[] = [];
+    if (!this.tileset.show) return levels;
+    for (const tile of this.drawnTiles.drawn) {
+      const content = (tile as unknown as { contentReady: boolean }).contentReady ? tile.content : undefined;
+      if (!content) continue;
+      for (let i = 0; i < content.featuresLength; i++) {
+        const feature = content.getFeature(i);
+        if (feature.show && this.featureId(feature) === id) levels.push(String((feature.getProperty('lod') as unknown) ?? ''));
+      }
+    }
+    return levels;
+  }
+
   /** How a loaded feature is drawn after the current style (for tests and automation); undefined if not loaded. */
   featureAppearance(id: string): { shown: boolean; colour: string; alpha: number } | undefined {
     const feature = this.findLoadedFeature(id);
@@ -193,8 +224,8 @@ export class TilesetLayer {
 
   /** One Cesium style for the selection, the incident tints, the fade, the hidden types and the theme (see asset-style.ts). */
   private applyStyle(): void {
-    const plain = this.rule === undefined && this.selectedId === undefined && this.tints.size === 0 && this.alpha === 1 && this.hiddenTypes.length === 0;
-    this.tileset.style = plain
+    const plain = this.rule === undefined && this.selectedId === undefined && this.tints.size === 0 && this.alpha === 1 && this.hiddenTypes.length === 0 && this.hiddenIds.size === 0;
+    const style = plain
       ? undefined
       : assetStyle({
           idOf: (feature) => this.featureId(feature as Cesium3DTileFeature),
@@ -207,6 +238,17 @@ export class TilesetLayer {
           rule: this.rule,
           colourCache: this.colours,
         });
+    if (style && this.hiddenIds.size > 0) {
+      const hidden = this.hiddenIds;
+      const show = style.show as unknown as { evaluate(feature: Cesium3DTileFeature): boolean };
+      style.show = {
+        evaluate: (feature: Cesium3DTileFeature) => {
+          const id = this.featureId(feature);
+          return (id === undefined || !hidden.has(id)) && show.evaluate(feature);
+        },
+      } as unknown as typeof style.show;
+    }
+    this.tileset.style = style;
     this.viewer.scene.requestRender();
   }
 
@@ -235,6 +277,7 @@ export class TilesetLayer {
 
   destroy(): void {
     for (const remove of this.removeListeners) remove();
+    this.drawnTiles.destroy();
     if (!this.viewer.isDestroyed() && !this.tileset.isDestroyed()) this.viewer.scene.primitives.remove(this.tileset);
   }
 }

@@ -35,6 +35,11 @@ export interface LayerConfig {
   flyTo?: boolean;
   /** Property holding the asset ID. Default "id". */
   idProperty?: string;
+  /**
+   * The buildings layer this one draws finer levels of (e.g. a LoD2 patch of "demo-buildings"):
+   * while this layer is shown, the buildings it holds (by ID) are hidden in that one.
+   */
+  detailOf?: string;
 }
 
 export type LayerStatus = 'loading' | 'ready' | 'error';

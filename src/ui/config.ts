@@ -12,6 +12,7 @@ const layerSchema = z.object({
   url: z.string().min(1),
   flyTo: z.boolean().optional(),
   idProperty: z.string().optional(),
+  detailOf: z.string().min(1).optional(),
 });
 
 const configSchema = z.object({
