@@ -15,6 +15,7 @@ import { thematicSlice, type ThematicSlice } from './thematic.ts';
 import { casesSlice, type CasesSlice } from './cases.ts';
 import { gridsSlice, type GridsSlice } from './grids.ts';
 import { measureSlice, type MeasureSlice } from './measure.ts';
+import { checkupSlice, type CheckupSlice } from './checkup.ts';
 import { errorText } from '../domain/error-text.ts';
 import type { SceneStyle } from '../domain/thematic/scene-style.ts';
 
@@ -135,7 +136,7 @@ export interface UiSlice {
   dismissMessage(index: number): void;
 }
 
-export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice & CasesSlice & GridsSlice & MeasureSlice;
+export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice & CasesSlice & GridsSlice & MeasureSlice & CheckupSlice;
 type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
 
 const layersSlice: Slice<LayersSlice> = (set) => ({
@@ -188,7 +189,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
 });
 
 export function createAppStore(): StoreApi<AppState> {
-  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set), ...casesSlice(set, get), ...gridsSlice(set), ...measureSlice(set, get) }));
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set), ...casesSlice(set, get), ...gridsSlice(set), ...measureSlice(set, get), ...checkupSlice(set) }));
 }
 
 export type AppStore = StoreApi<AppState>;
