@@ -41,6 +41,7 @@ function CheckupDetail({ asked }: { asked: string | undefined }) {
   const [read, setRead] = useState<{ key: string; figures: CheckupAnswer; trend: CheckupTrend }>();
   const [units, setUnits] = useState<{ code: string; name: string }[]>([]);
   const [error, setError] = useState<string>();
+  const [reads, setReads] = useState(0);
   const level = code ? levelOf(code) : 'district';
 
   // No area named: the first district holding facts.
@@ -67,7 +68,7 @@ function CheckupDetail({ asked }: { asked: string | undefined }) {
     const controller = new AbortController();
     Promise.all([checkupFigures(base, code, month, controller.signal), checkupTrend(base, code, monthsBefore(month, 11), month, controller.signal)]).then(
       ([answer, months]) => {
-        setRead({ key: `${code}|${month}`, figures: answer, trend: months });
+        setRead({ key: `${code}|${month}|${reads}`, figures: answer, trend: months });
         setError(undefined);
       },
       (caught: unknown) => {
@@ -75,7 +76,7 @@ function CheckupDetail({ asked }: { asked: string | undefined }) {
       },
     );
     return () => controller.abort();
-  }, [base, code, month, t.failed]);
+  }, [base, code, month, reads, t.failed]);
 
   const chooseLevel = async (next: CheckupLevel) => {
     if (!base || !code) return;
@@ -89,14 +90,14 @@ function CheckupDetail({ asked }: { asked: string | undefined }) {
   };
 
   // What was read for another area or month is not shown.
-  const current = read?.key === `${code}|${month}` ? read : undefined;
+  const current = read?.key === `${code}|${month}|${reads}` ? read : undefined;
   const figures = current?.figures;
   const trend = current?.trend;
   const series = useMemo(() => (trend ? INDICATORS.map((d) => ({ name: d.name[language], unit: d.unit, values: trend.months.map((m) => m.values[d.id] ?? null) })) : []), [trend, language]);
   const values = new Map(figures?.indicators.map((i) => [i.id, i.value]));
 
   return (
-    <aside className="panel detail-panel checkup-panel" data-testid="checkup-panel" data-code={code ?? ''} data-month={month} data-loaded={figures ? 'true' : 'false'} aria-label={t.title}>
+    <aside className="panel detail-panel checkup-panel" data-testid="checkup-panel" data-code={code ?? ''} data-month={month} data-loaded={figures ? 'true' : 'false'} data-computed-at={figures?.computedAt ?? ''} aria-label={t.title}>
       <header>
         <div>
           <h2>{t.title}</h2>
@@ -167,6 +168,7 @@ function CheckupDetail({ asked }: { asked: string | undefined }) {
           )}
           {base && code && (
             <div className="actions">
+              <button type="button" className="link" data-testid="checkup-refresh" onClick={() => setReads((n) => n + 1)}>{t.refresh}</button>
               <a className="button" data-testid="checkup-export" href={checkupCsvUrl(base, code, monthsBefore(month, 11), month)} download={`checkup-${code}-${month}.csv`}>{t.exportCsv}</a>
             </div>
           )}

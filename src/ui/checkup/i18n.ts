@@ -26,6 +26,7 @@ export interface CheckupDictionary {
   reconstructed: string;
   noSensorSnapshot: string;
   computedAt: string;
+  refresh: string;
 }
 
 export const checkupDictionaries: Record<'zh' | 'en', CheckupDictionary> = {
@@ -54,6 +55,7 @@ export const checkupDictionaries: Record<'zh' | 'en', CheckupDictionary> = {
     reconstructed: '由历史记录重算',
     noSensorSnapshot: '该月无设备在线快照(在线状态无法事后重算)',
     computedAt: '计算时间',
+    refresh: '刷新',
   },
   en: {
     title: 'City check-up',
@@ -80,5 +82,6 @@ export const checkupDictionaries: Record<'zh' | 'en', CheckupDictionary> = {
     reconstructed: 'reconstructed from records',
     noSensorSnapshot: 'No sensor snapshot this month (online state cannot be recomputed afterwards)',
     computedAt: 'Computed',
+    refresh: 'Refresh',
   },
 };
