@@ -24,6 +24,9 @@
  * GRIDS_DATABASE: the grid store (网格; a SQLite path or a postgres:// URL with PostGIS; default
  * data/grids.sqlite), served at /api/grids: filled with the demo district's grids when empty
  * (`npm run grids -- file` replaces them with yours); new cases are placed in its grids.
+ * CHECKUP_DATABASE: the check-up store (城市体检; a SQLite path or a postgres:// URL; default
+ * data/checkup.sqlite), served at /api/checkup: its job runs at start, a minute later (the
+ * simulator's sensors online) and every hour (src/server/checkup/job.ts).
  * Flags: --prepare-only (build, don't serve).
  */
 import { execFileSync } from 'node:child_process';
@@ -46,6 +49,9 @@ import { openCaseStore } from '../src/server/cases/case-store.ts';
 import { registerCaseRoutes } from '../src/server/cases/routes.ts';
 import { DEFAULT_GRIDS_DATABASE, openGridStore } from '../src/server/grids/grid-store.ts';
 import { registerGridRoutes } from '../src/server/grids/routes.ts';
+import { DEFAULT_CHECKUP_DATABASE, openCheckupStore } from '../src/server/checkup/checkup-store.ts';
+import { runCheckupJob } from '../src/server/checkup/job.ts';
+import { registerCheckupRoutes } from '../src/server/checkup/routes.ts';
 import { generateGrids } from '../src/demo/grids.ts';
 import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
@@ -285,6 +291,25 @@ async function main() {
   // A grid's sensor figures read the SQLite monitoring tables: none yet with PostgreSQL.
   registerGridRoutes(app, { store: grids, cases, assets, monitoring: postgresMonitoring ? undefined : monitoring.lifecycleDb, apiKeys: [apiKey] });
   console.log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
+  const checkupLocation = process.env.CHECKUP_DATABASE ?? DEFAULT_CHECKUP_DATABASE;
+  const checkup = await openCheckupStore(checkupLocation);
+  registerCheckupRoutes(app, { store: checkup, grids, apiKeys: [apiKey] });
+  // With the monitoring data in PostgreSQL only the lifecycle file is SQLite: no sensor or incident figures yet (the job skips absent tables).
+  const checkupSources = { grids, assets, monitoring: monitoring.database?.db ?? monitoring.lifecycleDb, casesLocation };
+  const runCheckup = async () => {
+    const report = await runCheckupJob(checkup, checkupSources, { nowMs: Date.now() });
+    console.log(`check-up (城市体检): ${report.months.map((m) => m.month).join(', ')} computed in ${report.seconds.toFixed(1)} s (${report.placed.buildings.toLocaleString('en')} buildings, ${report.placed.pipes.toLocaleString('en')} pipes placed in grids)`);
+  };
+  const checkupFailed = (error: unknown) => console.error(`check-up: ${(error as Error).message}`);
+  await runCheckup().catch(checkupFailed);
+  const checkupTimers = [setTimeout(() => void runCheckup().catch(checkupFailed), 60_000), setInterval(() => void runCheckup().catch(checkupFailed), 3_600_000)];
+  for (const timer of checkupTimers) timer.unref();
+  app.addHook('onClose', async () => {
+    clearTimeout(checkupTimers[0]);
+    clearInterval(checkupTimers[1]);
+    await checkup.close();
+  });
+  console.log(`check-up API (城市体检): ${origin}/api/checkup (${displayLocation(checkupLocation)})`);
   // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
   void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
   await app.listen({ port, host });

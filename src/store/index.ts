@@ -16,6 +16,7 @@ import { casesSlice, type CasesSlice } from './cases.ts';
 import { gridsSlice, type GridsSlice } from './grids.ts';
 import { measureSlice, type MeasureSlice } from './measure.ts';
 import { bimSlice, type BimSlice } from './bim.ts';
+import { checkupSlice, type CheckupSlice } from './checkup.ts';
 import { errorText } from '../domain/error-text.ts';
 import type { SceneStyle } from '../domain/thematic/scene-style.ts';
 
@@ -141,7 +142,7 @@ export interface UiSlice {
   dismissMessage(index: number): void;
 }
 
-export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice & CasesSlice & GridsSlice & MeasureSlice & BimSlice;
+export type AppState = LayersSlice & SelectionSlice & UiSlice & UndergroundSlice & AnalysisSlice & MonitoringSlice & ThematicSlice & CasesSlice & GridsSlice & MeasureSlice & BimSlice & CheckupSlice;
 type Slice<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState']) => T;
 
 const layersSlice: Slice<LayersSlice> = (set) => ({
@@ -194,7 +195,7 @@ const uiSlice: Slice<UiSlice> = (set) => ({
 });
 
 export function createAppStore(): StoreApi<AppState> {
-  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set), ...casesSlice(set, get), ...gridsSlice(set), ...measureSlice(set, get), ...bimSlice(set, get) }));
+  return createStore<AppState>()((set, get) => ({ ...layersSlice(set, get), ...selectionSlice(set, get), ...uiSlice(set, get), ...undergroundSlice(set, get), ...analysisSlice(set, get), ...monitoringSlice(set, get), ...thematicSlice(set), ...casesSlice(set, get), ...gridsSlice(set), ...measureSlice(set, get), ...bimSlice(set, get), ...checkupSlice(set) }));
 }
 
 export type AppStore = StoreApi<AppState>;

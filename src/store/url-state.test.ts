@@ -110,4 +110,13 @@ describe('URL state', () => {
     expect(formatUrlState({ sceneStyle: 'dark' }, '?lang=en')).toBe('?lang=en&style=dark');
     expect(formatUrlState({ sceneStyle: undefined }, '?style=dark')).toBe('');
   });
+
+  it('grid=<code> names a street, community or unit grid code; anything else is ignored', () => {
+    expect(parseUrlState('?grid=44060400100101').grid).toBe('44060400100101');
+    expect(parseUrlState('?grid=440604001').grid).toBe('440604001');
+    expect(parseUrlState('?grid=440604').grid).toBeUndefined();
+    expect(parseUrlState('?grid=4406040010010x').grid).toBeUndefined();
+    expect(formatUrlState({ grid: '440604001001' }, '?lang=en')).toBe('?lang=en&grid=440604001001');
+    expect(formatUrlState({ grid: undefined }, '?grid=440604001001')).toBe('');
+  });
 });

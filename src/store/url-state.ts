@@ -11,6 +11,7 @@
  *   &incident=<id>      open onto an incident
  *   &sensor=<id>        open a sensor's panel: the SensorThings @iot.id of its Datastream
  *   &case=<id>          open a case's panel (案卷, AJ + its number)
+ *   &grid=<code>        open a grid's panel (网格: a street, community or unit grid code), the grid layer on, framed
  *   &place=<layer id>,<lon>,<lat>,<height>   (repeatable) where a tileset with no georeference is
  *                       placed: its local frame's origin at lon/lat (degrees) and height (metres)
  *   &lifecycle=<url>    the lifecycle API (…/api) instead of the config's
@@ -67,6 +68,8 @@ export interface UrlState {
   sensor?: number;
   /** The selected case (案卷): AJ + its number. */
   caseId?: string;
+  /** The selected grid (网格): a street (9 digits), community (12) or unit grid (14) code. */
+  grid?: string;
   /** Placements of tilesets that have no georeference, by layer ID. */
   placements?: LayerPlacement[];
   lifecycle?: string;
@@ -152,6 +155,8 @@ export function parseUrlState(search: string): UrlState {
   if (Number.isInteger(sensor) && sensor > 0) state.sensor = sensor;
   const caseId = params.get('case');
   if (caseId && /^AJ[1-9]\d{0,14}$/.test(caseId)) state.caseId = caseId;
+  const grid = params.get('grid');
+  if (grid && /^(\d{9}|\d{12}|\d{14})$/.test(grid)) state.grid = grid;
   const placements = params.getAll('place').map(parsePlacement).filter((p) => p !== undefined);
   if (placements.length) state.placements = placements;
   const theme = params.get('theme');
@@ -189,6 +194,7 @@ export function formatUrlState(state: Partial<UrlState>, previousSearch = ''): s
   }
   if ('sensor' in state) set('sensor', state.sensor === undefined ? undefined : String(state.sensor));
   if ('caseId' in state) set('case', state.caseId);
+  if ('grid' in state) set('grid', state.grid);
   if ('theme' in state) set('theme', state.theme === 'none' ? undefined : state.theme);
   if ('filter' in state) set('filter', state.filter || undefined);
   if ('asOfDate' in state) set('asof', state.asOfDate);

@@ -35,6 +35,9 @@ import { caseApiOrigin } from '../api/cases.ts';
 import { CaseList } from './cases/CaseList.tsx';
 import { CasePanel } from './cases/CasePanel.tsx';
 import { GridPanel } from './grids/GridPanel.tsx';
+import { CheckupPanel } from './checkup/CheckupPanel.tsx';
+import { checkupDictionaries } from './checkup/i18n.ts';
+import { getGrid } from '../api/grids.ts';
 import { MeasureToolbar } from './measure/MeasureToolbar.tsx';
 import { SwipeSplit } from './measure/SwipeSplit.tsx';
 import { BimPanel } from './bim/BimPanel.tsx';
@@ -110,6 +113,9 @@ function Shell() {
         <PanelBoundary name="ConnectionBanner">
           <ConnectionBanner />
         </PanelBoundary>
+        <button type="button" className="language" data-testid="open-checkup" onClick={() => store.getState().openCheckup(store.getState().selectedGridCode)}>
+          {checkupDictionaries[language].open}
+        </button>
         <button type="button" className="language export" data-testid="export-png" title={t.exportPng} onClick={() => exportPng(engine())}>
           {t.exportPng}
         </button>
@@ -155,6 +161,9 @@ function Shell() {
         </PanelBoundary>
         <PanelBoundary name="BimPanel">
           <BimPanel />
+        </PanelBoundary>
+        <PanelBoundary name="CheckupPanel">
+          <CheckupPanel />
         </PanelBoundary>
         <PanelBoundary name="InfoPanel">
           <InfoPanel />
@@ -239,6 +248,7 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       if (state.selectedIncidentId !== previous.selectedIncidentId) replaceSearch({ incident: state.selectedIncidentId });
       if (state.selectedSensorId !== previous.selectedSensorId) replaceSearch({ sensor: state.selectedSensorId });
       if (state.selectedCaseId !== previous.selectedCaseId) replaceSearch({ caseId: state.selectedCaseId });
+      if (state.selectedGridCode !== previous.selectedGridCode) replaceSearch({ grid: state.selectedGridCode });
       if (pendingCaseFlight !== undefined && state.selectedCase !== previous.selectedCase && state.selectedCase?.id === pendingCaseFlight) {
         pendingCaseFlight = undefined;
         void engineRef.current?.flyToPosition(state.selectedCase.lon, state.selectedCase.lat, 40);
@@ -334,6 +344,22 @@ export function App({ store, urlState, configUrl }: { store: AppStore; urlState:
       setLifecycleApiUrl(urlState.lifecycle ? new URL(urlState.lifecycle, window.location.href).href : config.lifecycle?.url);
       setAssetsApiUrl(config.assets?.url);
       store.getState().setAssetsApiUrl(config.assets?.url);
+      // A deep link to a grid (?grid=code): the grid layer on, its panel open, and (without a view in the link) framed.
+      if (generation === 0 && urlState.grid !== undefined && config.assets?.url) {
+        const code = urlState.grid;
+        const base = config.assets.url;
+        store.getState().setGridsVisible(true);
+        store.getState().selectGrid(code);
+        if (!urlState.view) {
+          void readyOrNow(store)
+            .then(() => getGrid(base, code))
+            .then(({ bbox: [west, south, east, north] }) => {
+              // Half the diagonal in metres: the sphere the camera frames.
+              const radius = Math.hypot((east - west) * 111_320 * Math.cos(((south + north) / 2) * (Math.PI / 180)), (north - south) * 110_574) / 2;
+              return engineRef.current?.flyToPosition((west + east) / 2, (south + north) / 2, radius);
+            }, () => undefined);
+        }
+      }
       // The operator signed in for the case API (the same …/api base) in this tab, if any.
       store.getState().setCaseOperator(config.assets ? restoreOperator(caseApiOrigin(config.assets.url)) : undefined);
       const monitoringUrl = urlState.monitoring === 'off' ? undefined : urlState.monitoring ? new URL(urlState.monitoring, window.location.href).href : config.monitoring?.url;

@@ -3,6 +3,7 @@ import { getGrid, gridStats, type GridFeature, type GridStats } from '../../api/
 import { errorText } from '../../domain/error-text.ts';
 import { useApp, useServices } from '../context.ts';
 import { gridDictionaries } from './i18n.ts';
+import { checkupDictionaries } from '../checkup/i18n.ts';
 
 /**
  * One grid (网格): its code, name, level and grid workers, and what is in it from /stats: open and
@@ -87,6 +88,7 @@ function GridDetail({ code }: { code: string }) {
       )}
       <div className="actions">
         <button type="button" className="link" data-testid="grid-refresh" onClick={() => setReads((n) => n + 1)}>{t.refresh}</button>
+        <button type="button" className="link" data-testid="grid-checkup" onClick={() => store.getState().openCheckup(code)}>{checkupDictionaries[language].open}</button>
       </div>
       {error && <p className="error" role="alert" data-testid="grid-error">{error}</p>}
     </aside>

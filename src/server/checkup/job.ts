@@ -1,0 +1,200 @@
+/**
+ * The check-up job: computes a month's facts per grid from what the platform holds and writes
+ * them to the check-up store. Run at start and every hour (scripts/start.ts).
+ *
+ * - The month in progress is recomputed at every run: its row is the month's snapshot, and the
+ *   last run inside a month is what that month keeps.
+ * - Past months missing from the store are reconstructed (kind 'reconstructed') from stored
+ *   timestamps: pipes by install year, buildings by their completion, demolition and every
+ *   inspection date (the lifecycle records keep them all), cases by deadline, handling and
+ *   closing times, incidents by the time raised. Sensors online cannot be: it is a state at an
+ *   instant (the latest reading within 15 minutes), and old readings are compacted; those
+ *   months have no sensor figures (null), and say so (sensorsObserved: false).
+ * - What is assumed of the past: the asset store holds today's pipes and buildings (one removed
+ *   since is not counted in a past month), and a case's handling time is its latest (a send-back
+ *   clears it).
+ *
+ * Each building, pipe and incident is placed in the lowest grid covering its position (the
+ * grid store's own spatial query: unit grid, else community, else street); one outside every
+ * grid is counted in no area. Cases carry their grid code.
+ */
+import type { Database } from 'better-sqlite3';
+import {
+  addPipe, emptyFacts, inspectionStateOn, installYearOf, LIFELINE_INCIDENT_TYPES, lineLengthMetres, monthOf, monthRange, monthsBetween, pipeClassOf,
+  referenceDate, SENSOR_ONLINE_WINDOW_MS, WATERLOGGING_INCIDENT_TYPE, waterloggingPointKey, type CheckupFacts,
+} from '../../domain/checkup/indicators.ts';
+import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
+import type { AssetStore } from '../assets/asset-store.ts';
+import type { GridStore } from '../grids/grid-store.ts';
+import { readCaseFacts } from './case-facts.ts';
+import type { CheckupStore } from './checkup-store.ts';
+
+export interface CheckupSources {
+  grids: GridStore;
+  assets?: AssetStore;
+  /** The monitoring database in this process (SQLite: SensorThings things and incidents, lifecycle records). */
+  monitoring?: Database;
+  /** The case store's location (a SQLite path or a postgres:// URL). */
+  casesLocation?: string;
+}
+
+export interface CheckupJobOptions {
+  nowMs: number;
+  /** Past months to reconstruct when missing (default 11: a year with the month in progress). */
+  backfillMonths?: number;
+}
+
+export interface CheckupJobReport {
+  months: { month: string; kind: 'snapshot' | 'reconstructed'; rows: number }[];
+  placed: { buildings: number; pipes: number; incidents: number; outside: number };
+  seconds: number;
+}
+
+function tableExists(db: Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+function lineLength(geometry: { type: string; coordinates: unknown }): number {
+  if (geometry.type === 'LineString') return lineLengthMetres(geometry.coordinates as number[][]);
+  if (geometry.type === 'MultiLineString') return (geometry.coordinates as number[][][]).reduce((sum, line) => sum + lineLengthMetres(line), 0);
+  return 0;
+}
+
+export async function runCheckupJob(store: CheckupStore, sources: CheckupSources, options: CheckupJobOptions): Promise<CheckupJobReport> {
+  const started = performance.now();
+  const { nowMs } = options;
+  const current = monthOf(nowMs);
+  const back = options.backfillMonths ?? 11;
+  const [y, m] = [Number(current.slice(0, 4)), Number(current.slice(5))];
+  const firstIndex = y * 12 + (m - 1) - back;
+  const first = `${Math.floor(firstIndex / 12)}-${String((firstIndex % 12) + 1).padStart(2, '0')}`;
+  const known = new Set((await store.months()).map((k) => k.month));
+  const months = monthsBetween(first, current).filter((month) => month === current || !known.has(month));
+
+  const perMonth = new Map<string, Map<string, CheckupFacts>>(months.map((month) => [month, new Map()]));
+  const factsOf = (month: string, code: string) => {
+    const grids = perMonth.get(month)!;
+    let facts = grids.get(code);
+    if (!facts) grids.set(code, (facts = emptyFacts(month === current)));
+    return facts;
+  };
+  const placed = { buildings: 0, pipes: 0, incidents: 0, outside: 0 };
+  const placeCache = new Map<string, string | undefined>();
+  const placeOf = async (lon: number, lat: number): Promise<string | undefined> => {
+    const key = `${lon},${lat}`;
+    if (placeCache.has(key)) return placeCache.get(key);
+    const grid = (await sources.grids.containing(lon, lat, 'unit')) ?? (await sources.grids.containing(lon, lat, 'community')) ?? (await sources.grids.containing(lon, lat, 'street'));
+    if (placeCache.size < 100_000) placeCache.set(key, grid?.code);
+    if (!grid) placed.outside++;
+    return grid?.code;
+  };
+
+  // Buildings: their grid by position; their state each month from the lifecycle records.
+  const buildingGrid = new Map<string, string>();
+  if (sources.assets) {
+    for await (const asset of sources.assets.streamAssets({ kinds: ['building'] })) {
+      const code = await placeOf(asset.position[0], asset.position[1]);
+      if (code) buildingGrid.set(asset.id, code);
+    }
+    placed.buildings = buildingGrid.size;
+    // Pipes: length by class and age, each month.
+    for await (const asset of sources.assets.streamAssets({ kinds: ['pipe'] })) {
+      const pipeClass = pipeClassOf(asset.attributes.type);
+      if (!pipeClass) continue;
+      const code = await placeOf(asset.position[0], asset.position[1]);
+      if (!code) continue;
+      placed.pipes++;
+      const metres = lineLength(asset.geometry);
+      const year = installYearOf(asset.attributes.installYear);
+      for (const month of months) addPipe(factsOf(month, code), pipeClass, metres, year, month);
+    }
+  }
+
+  const db = sources.monitoring;
+  if (db && tableExists(db, 'building_lifecycles') && buildingGrid.size > 0) {
+    const dates = months.map((month) => [month, referenceDate(month, nowMs)] as const);
+    const page = db.prepare('SELECT building_id, record FROM building_lifecycles WHERE building_id > ? ORDER BY building_id LIMIT 1000');
+    for (let after = '', rows = page.all(after) as { building_id: string; record: string }[]; rows.length > 0; rows = page.all(after) as typeof rows) {
+      for (const row of rows) {
+        const code = buildingGrid.get(row.building_id);
+        if (!code) continue;
+        const record = JSON.parse(row.record) as BuildingLifecycle;
+        for (const [month, date] of dates) {
+          const state = inspectionStateOn(record, date);
+          if (state === 'not-in-use') continue;
+          const facts = factsOf(month, code);
+          facts.buildingsInUse++;
+          if (state === 'overdue') facts.buildingsOverdue++;
+        }
+      }
+      after = rows[rows.length - 1]!.building_id;
+    }
+  }
+
+  if (db && tableExists(db, 'incidents')) {
+    const [start] = monthRange(months[0]!);
+    const [, end] = monthRange(current);
+    const types = [...new Set([...LIFELINE_INCIDENT_TYPES, WATERLOGGING_INCIDENT_TYPE])];
+    const incidents = db.prepare(`SELECT type, lon, lat, raised_at FROM incidents WHERE raised_at >= ? AND raised_at < ? AND type IN (${types.map(() => '?').join(', ')})`).all(start, end, ...types) as { type: string; lon: number; lat: number; raised_at: number }[];
+    const points = new Map<string, Set<string>>();
+    for (const incident of incidents) {
+      const month = monthOf(incident.raised_at);
+      if (!perMonth.has(month)) continue;
+      const code = await placeOf(incident.lon, incident.lat);
+      if (!code) continue;
+      placed.incidents++;
+      const facts = factsOf(month, code);
+      if (LIFELINE_INCIDENT_TYPES.includes(incident.type)) facts.lifelineIncidents++;
+      if (incident.type === WATERLOGGING_INCIDENT_TYPE) {
+        const key = `${month}|${code}`;
+        let set = points.get(key);
+        if (!set) points.set(key, (set = new Set()));
+        set.add(waterloggingPointKey(incident.lon, incident.lat));
+      }
+    }
+    for (const [key, set] of points) {
+      const [month, code] = key.split('|') as [string, string];
+      factsOf(month, code).waterloggingPoints = set.size;
+    }
+  }
+
+  // Sensors: the snapshot of the month in progress only.
+  let sensorsObserved = false;
+  if (db && tableExists(db, 'things') && tableExists(db, 'observations')) {
+    sensorsObserved = true;
+    const things = db.prepare(`SELECT t.id AS id, l.lon AS lon, l.lat AS lat,
+        (SELECT max((SELECT max(o.phenomenon_time) FROM observations o WHERE o.datastream_id = d.id)) FROM datastreams d WHERE d.thing_id = t.id) AS last
+      FROM things t JOIN thing_locations tl ON tl.thing_id = t.id AND tl.location_id = (SELECT max(location_id) FROM thing_locations WHERE thing_id = t.id)
+      JOIN locations l ON l.id = tl.location_id WHERE l.lon IS NOT NULL AND l.lat IS NOT NULL`).all() as { id: number; lon: number; lat: number; last: number | null }[];
+    for (const thing of things) {
+      const code = await placeOf(thing.lon, thing.lat);
+      if (!code) continue;
+      const facts = factsOf(current, code);
+      facts.sensors = (facts.sensors ?? 0) + 1;
+      const online = thing.last !== null && thing.last <= nowMs && nowMs - thing.last <= SENSOR_ONLINE_WINDOW_MS;
+      facts.sensorsOnline = (facts.sensorsOnline ?? 0) + (online ? 1 : 0);
+    }
+  }
+
+  if (sources.casesLocation) {
+    for (const month of months) {
+      for (const row of await readCaseFacts(sources.casesLocation, month, nowMs)) {
+        const facts = factsOf(month, row.gridCode);
+        facts.casesDue += row.due;
+        facts.casesDueClosed += row.closed;
+        facts.casesDueClosedOnTime += row.onTime;
+      }
+    }
+  }
+
+  const report: CheckupJobReport = { months: [], placed, seconds: 0 };
+  for (const month of months) {
+    const isCurrent = month === current;
+    const rows = [...perMonth.get(month)!].map(([code, facts]) => ({ code, facts: isCurrent && sensorsObserved ? { ...facts, sensors: facts.sensors ?? 0, sensorsOnline: facts.sensorsOnline ?? 0 } : { ...facts, sensors: null, sensorsOnline: null } }));
+    const kind = isCurrent ? 'snapshot' : 'reconstructed';
+    await store.putMonth({ month, computedAtMs: nowMs, sensorsObserved: isCurrent && sensorsObserved, kind }, rows);
+    report.months.push({ month, kind, rows: rows.length });
+  }
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}
