@@ -59,7 +59,8 @@ import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
 import { writeDemoData } from './demo-data.ts';
 import { prepareLod2Demo } from '../src/demo/lod2-tiles.ts';
-import { openMonitoring } from '../src/server/sensorthings/index.ts';
+import { monitoringHealthChecks, openMonitoring } from '../src/server/sensorthings/index.ts';
+import { registerHealth } from '../src/server/cluster/health.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
@@ -291,6 +292,8 @@ async function main() {
   // A grid's sensor figures read the SQLite monitoring tables: none yet with PostgreSQL.
   registerGridRoutes(app, { store: grids, cases, assets, monitoring: postgresMonitoring ? undefined : monitoring.lifecycleDb, apiKeys: [apiKey] });
   console.log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
+  // /healthz (up) and /readyz (its databases and broker answer), for a load balancer in front of several servers.
+  registerHealth(app, { checks: { ...monitoringHealthChecks(monitoring), assetDatabase: () => assets.get('readyz') } });
   const checkupLocation = process.env.CHECKUP_DATABASE ?? DEFAULT_CHECKUP_DATABASE;
   const checkup = await openCheckupStore(checkupLocation);
   registerCheckupRoutes(app, { store: checkup, grids, apiKeys: [apiKey] });

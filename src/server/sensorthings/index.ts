@@ -3,6 +3,7 @@
  * rules and a resumable live stream; and the building lifecycle records (/api/…). `registerMonitoring` adds it to a Fastify app (the demo
  * server of `npm start`); `createMonitoringServer` makes a stand-alone one.
  */
+import { registerHealth, type HealthCheck } from '../cluster/health.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
@@ -62,6 +63,18 @@ export interface Monitoring {
   /** The MQTT binding, when configured. */
   mqtt?: MqttBinding;
   close(): void;
+}
+
+/** Readiness checks of the monitoring server: its database answers, and its broker (when configured) is connected. */
+export function monitoringHealthChecks(monitoring: Monitoring): Record<string, HealthCheck> {
+  const checks: Record<string, HealthCheck> = { monitoringDatabase: () => monitoring.store.ping() };
+  const mqtt = monitoring.mqtt;
+  if (mqtt) {
+    checks.broker = async () => {
+      if (!mqtt.isConnected) throw new Error('not connected to the MQTT broker');
+    };
+  }
+  return checks;
 }
 
 export function defaultThresholdRules(): ThresholdRule[] {
@@ -155,5 +168,6 @@ export async function createMonitoringServer(options: MonitoringOptions & { logg
   const publicOrigin = originOf(options.publicUrl);
   await registerCors(app, [...(options.corsOrigins ?? []), ...(publicOrigin ? [publicOrigin] : [])]);
   const monitoring = await openMonitoring(app, options);
+  registerHealth(app, { checks: monitoringHealthChecks(monitoring) });
   return { app, monitoring };
 }

@@ -73,6 +73,11 @@ export class MqttBinding {
   private readonly stopListening: () => void;
   private readonly connected: Promise<void>;
 
+  /** Whether the broker connection is up now (readiness: /readyz). */
+  get isConnected(): boolean {
+    return this.client.connected;
+  }
+
   constructor(
     private readonly options: MqttOptions,
     private readonly context: MqttBindingContext,

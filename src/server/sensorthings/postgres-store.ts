@@ -919,6 +919,10 @@ export class PostgresMonitoringStore implements MonitoringStore {
     return new PostgresReads(this, { ...DEFAULT_READ_BUDGET, ...budget }, lifecycle);
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -40,6 +40,25 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('on $name', ({ backend }) =
     });
     afterAll(() => server.close());
 
+    test('/healthz answers while the process is up; /readyz is 200 while the database answers, 503 naming it when not', async () => {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.monitoringDatabase?.ok).toBe(true);
+      const other = await startTestServer({ backend });
+      try {
+        await other.monitoring.store.close();
+        const down = await fetch(`${other.url}/readyz`);
+        expect(down.status).toBe(503);
+        const body = (await down.json()) as { checks: Record<string, { ok: boolean; error?: string }> };
+        expect(body.checks.monitoringDatabase?.ok).toBe(false);
+        expect(body.checks.monitoringDatabase?.error).toBeTruthy();
+        expect((await fetch(`${other.url}/healthz`)).status).toBe(200);
+      } finally {
+        await other.close().catch(() => {});
+      }
+    });
+
     test('entities carry @iot.id, @iot.selfLink and navigation links', async () => {
       const thing = await server.json('Things(1)');
       expect(thing['@iot.id']).toBe(1);

@@ -67,6 +67,8 @@ export interface MonitoringStore {
   pruneObservations(beforeMs: number): Promise<number>;
   stateOf(info: DatastreamInfo, value: number): SensorState;
   ruleFor(observedProperty: string): ThresholdRule | undefined;
+  /** Resolves when the database answers (readiness: /readyz); throws when it does not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -179,6 +181,9 @@ export class SqliteMonitoringStore implements MonitoringStore {
   }
   ruleFor(observedProperty: string) {
     return this.database.incidents.ruleFor(observedProperty);
+  }
+  async ping() {
+    this.database.db.prepare('SELECT 1').get();
   }
   async close() {
     this.database.close();

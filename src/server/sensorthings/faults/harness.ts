@@ -22,7 +22,7 @@ import { createTestDatabase, postgresReachable, type TestDatabase } from '../../
 import { thingPayload } from '../testing/test-server.ts';
 
 /** Switch to true once the server stores in PostgreSQL (MONITORING_DATABASE=postgres://…). */
-export const POSTGRES_BACKEND_EXPECTED = false;
+export const POSTGRES_BACKEND_EXPECTED = true;
 
 export const REPOSITORY = resolve(import.meta.dirname, '../../../..');
 export const FAULT_KEY = 'stafaults-key-7d2e';
