@@ -3,6 +3,7 @@
  * in a database of its own (created and dropped here). Without a reachable PostgreSQL server the
  * PostgreSQL half skips with a message, except under CI, where it fails.
  */
+import { POSTGRES_ASSET_TABLES } from './postgres-asset-store.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +56,7 @@ const ids = (assets: readonly { id: string }[]) => assets.map((a) => a.id);
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['asset_datasets', 'asset_search', 'assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
+const BACKENDS = await storeBackends('asset-store', { prefix: 'assets', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: POSTGRES_ASSET_TABLES, postgresName: 'PostgreSQL + PostGIS' });
 /** For the PostgreSQL-only blocks below. */
 const reachability = await postgresReachable();
 

@@ -4,6 +4,7 @@
  * left out, so the count is what the map shows (the domain's countShown over the same buildings
  * and records).
  */
+import { POSTGRES_ASSET_TABLES } from './postgres-asset-store.ts';
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ function shownOnMap(filter: string, asOfDate: string): number {
   return countShown({ theme: 'none', filter: parseFilter(filter), asOfDate, lifecycleDates }, attributes).shown;
 }
 
-const BACKENDS = await storeBackends('filter count on a date', { prefix: 'count-as-of', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: ['asset_datasets', 'asset_search', 'assets', 'asset_store_schema'], postgresName: 'PostgreSQL + PostGIS' });
+const BACKENDS = await storeBackends('filter count on a date', { prefix: 'count-as-of', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: POSTGRES_ASSET_TABLES, postgresName: 'PostgreSQL + PostGIS' });
 
 describe.each(BACKENDS)('the filter count on a 4D date, on $name', (backend) => {
   let store: AssetStore;

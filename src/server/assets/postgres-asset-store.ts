@@ -144,6 +144,9 @@ function loadRow(asset: Asset): unknown[] {
     JSON.stringify(asset.attributes), JSON.stringify(asset.geometry), west, south, east, north, asset.position[0], asset.position[1]];
 }
 
+/** The store's PostgreSQL tables, children first (tests drop them for a fresh store). */
+export const POSTGRES_ASSET_TABLES = ['asset_datasets', 'asset_search', 'assets', 'asset_store_schema'] as const;
+
 export class PostgresAssetStore implements AssetStore {
   readonly backend = 'postgres' as const;
   private closed = false;

@@ -4,6 +4,7 @@
  * each has its file. The monitoring database (SensorThings, lifecycle records) is SQLite only, as
  * in the server. The facts are hand-made, so every figure below is worked out by hand.
  */
+import { POSTGRES_ASSET_TABLES } from '../assets/postgres-asset-store.ts';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ const BACKENDS = await storeBackends('checkup', {
   prefix: 'checkup',
   open: openCheckupStore,
   extensions: ['postgis', 'pg_trgm'],
-  tables: ['checkup_facts', 'checkup_months', 'grids', 'grid_store_schema', 'case_log', 'cases', 'case_store_schema', 'assets', 'asset_store_schema'],
+  tables: ['checkup_facts', 'checkup_months', 'grids', 'grid_store_schema', 'case_log', 'cases', 'case_store_schema', ...POSTGRES_ASSET_TABLES],
 });
 
 const square = (west: number, south: number, size: number): Position[] => [[west, south], [west + size, south], [west + size, south + size], [west, south + size], [west, south]];
