@@ -9,6 +9,7 @@ import {
   Cartesian3,
   Cesium3DTileFeature,
   Color,
+  type Cesium3DTile,
   type Cesium3DTileset,
   HeadingPitchRange,
   Cartographic,
@@ -33,7 +34,7 @@ import { offlineViewerOptions } from './offline-viewer-options.ts';
 import { DESIRED_TILES_ONLY, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer } from './tileset-layer.ts';
 import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { cityModelShader } from './surface-style.ts';
-import { detailLayerIds } from './lod-levels.ts';
+import { tileIds } from './lod-levels.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
@@ -257,8 +258,6 @@ export class CityViewer {
   private async loadLayer(config: LayerConfig): Promise<void> {
     const { setLayerStatus } = this.store.getState();
     try {
-      // A detail layer's IDs first: it must not draw a building its base layer still draws.
-      if (config.detailOf) this.detailIds.set(config.id, await detailLayerIds(config.url, config.idProperty ?? 'id'));
       const layer = await TilesetLayer.load(this.viewer, config.id, config.url, config.idProperty ?? 'id', {
         onPending: (pending) => {
           this.pendingByLayer.set(config.id, pending);
@@ -273,6 +272,19 @@ export class CityViewer {
         return;
       }
       this.layers.set(config.id, layer);
+      // A detail layer's buildings are hidden in its base layer as its tiles load (each new ID makes a new set, so the base re-styles).
+      if (config.detailOf) {
+        this.detailIds.set(config.id, new Set());
+        const idProperty = config.idProperty ?? 'id';
+        layer.tileset.tileLoad.addEventListener((tile: Cesium3DTile) => {
+          const known = this.detailIds.get(config.id) ?? new Set<string>();
+          const fresh = tileIds(tile, idProperty).filter((id) => !known.has(id));
+          if (fresh.length === 0) return;
+          this.detailIds.set(config.id, new Set([...known, ...fresh]));
+          this.applyDetailLayers();
+          this.viewer.scene.requestRender();
+        });
+      }
       if (hasNoGeoreference(layer.tileset)) this.store.getState().setLayerUnplaced(config.id, true);
       this.applyPlacements(false);
       setLayerStatus(config.id, 'ready');

@@ -5,20 +5,28 @@
  * base layer hides those buildings by ID, so each building is drawn once: by the base layer when
  * the detail layer is off, else by the detail layer at the level its distance calls for.
  *
- * The IDs come from the detail tileset's search-index.json (beside its tileset.json), read once.
+ * The IDs come from the detail layer's tiles as they load (`tileIds`): a detail tile can only be
+ * drawn once loaded, and the base layer hides its buildings from then on.
  */
 import type { Cesium3DTile, Cesium3DTileset, Scene } from 'cesium';
 
-/** The IDs of the buildings in a tileset, from the search index beside its tileset.json. */
-export async function detailLayerIds(tilesetUrl: string, idField = 'id'): Promise<Set<string>> {
-  const url = new URL('search-index.json', tilesetUrl).href;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  const index = (await response.json()) as { fields?: unknown; rows?: unknown };
-  const fields = Array.isArray(index.fields) ? index.fields : [];
-  const column = fields.indexOf(idField);
-  if (column < 0 || !Array.isArray(index.rows)) throw new Error(`${url}: not a search index with an "${idField}" field`);
-  return new Set((index.rows as unknown[][]).map((row) => String(row[column])));
+/**
+ * The building IDs a loaded tile holds (its features' `idProperty`), read from the tile's own
+ * metadata, so a detail layer's IDs are known tile by tile as its tiles load and nothing
+ * whole-dataset is fetched for them (a city's LoD2 would be a whole-city ID list).
+ */
+export function tileIds(tile: Cesium3DTile, idProperty = 'id'): string[] {
+  const ids: string[] = [];
+  const visit = (content: { featuresLength?: number; getFeature?: (i: number) => { getProperty(name: string): unknown }; innerContents?: unknown[] } | undefined) => {
+    if (!content) return;
+    for (let i = 0; i < (content.featuresLength ?? 0); i++) {
+      const id = content.getFeature?.(i).getProperty(idProperty);
+      if (id !== undefined && id !== null && id !== '') ids.push(String(id));
+    }
+    for (const inner of content.innerContents ?? []) visit(inner as Parameters<typeof visit>[0]);
+  };
+  visit(tile.content as unknown as Parameters<typeof visit>[0]);
+  return ids;
 }
 
 /**
