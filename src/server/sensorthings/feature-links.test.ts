@@ -125,6 +125,25 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('on $name', ({ backend }) =
   });
 });
 
+describe('SQLite: the cache of links and a rollback', () => {
+  test('a write that rolls back after linking a pair forgets it: the next observation of that pair is linked and found', async () => {
+    server = await startTestServer();
+    try {
+      const datastream = await datastreamOf('FL-8', 113.52);
+      const feature = await created('FeaturesOfInterest', point(113.53, 23.4));
+      const database = server.monitoring.database;
+      const observation = { datastreamId: datastream, phenomenonTimeMs: Date.UTC(2026, 10, 25), resultTimeMs: null, result: 1, featureOfInterestId: feature };
+      // All or nothing: the second row names no Datastream, the first (linked in the transaction) is rolled back too.
+      expect(() => database.insertObservations([observation, { ...observation, datastreamId: 999999 }])).toThrow(/Datastream 999999 does not exist/);
+      await expectObservationsOf(feature, []);
+      const [stored] = database.insertObservations([observation]).observations;
+      await expectObservationsOf(feature, [stored!.id]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('schema migration 4 (SQLite)', () => {
   test('a database of schema 3 upgrades: each FeatureOfInterest has the same Observations as before, and the index is gone', async () => {
     const file = temporaryDatabase();
