@@ -24,8 +24,54 @@ function realDay(year: number, month: number, day: number): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
+/** The number of two digits at `at`, or -1 when they are not digits. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
+/**
+ * The canonical UTC form (`2026-11-25T08:00:00Z`, `2026-11-25T08:00:00.123Z`: what
+ * `toISOString` writes, nearly every sensor's form) read without a regular expression or
+ * `Date.parse`: its epoch ms, undefined when it is that form on no real day or time, or null
+ * when it is not that form (the general reading decides).
+ */
+function canonicalUtcMilliseconds(value: string): number | undefined | null {
+  const length = value.length;
+  if ((length !== 20 && length !== 24) || value.charCodeAt(length - 1) !== 90 /* Z */) return null;
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return null;
+  const century = twoDigits(value, 0);
+  const yearOfCentury = twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const hour = twoDigits(value, 11);
+  const minute = twoDigits(value, 14);
+  const second = twoDigits(value, 17);
+  if (century < 0 || yearOfCentury < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  let milliseconds = 0;
+  if (length === 24) {
+    const hundreds = value.charCodeAt(20) - 48;
+    const rest = twoDigits(value, 21);
+    if (value.charCodeAt(19) !== 46 /* . */ || hundreds < 0 || hundreds > 9 || rest < 0) return null;
+    milliseconds = hundreds * 100 + rest;
+  }
+  const year = century * 100 + yearOfCentury;
+  // Date.UTC reads years 0-99 as 1900-1999: those take the general path.
+  if (year < 100) return null;
+  if (!realDay(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, milliseconds);
+}
+
 /** Epoch milliseconds of an ISO 8601 instant with a zone on a real day and time, or undefined. */
 export function instantMilliseconds(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const canonical = canonicalUtcMilliseconds(value);
+  return canonical === null ? generalInstantMilliseconds(value) : canonical;
+}
+
+/** `instantMilliseconds` without its fast path for the canonical UTC form (exported for its test). */
+export function generalInstantMilliseconds(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.length > 40) return undefined;
   const match = INSTANT.exec(value);
   if (!match) return undefined;

@@ -39,6 +39,8 @@ export interface DatastreamInfo {
   locationId?: number;
   /** That Location's FeatureOfInterest, once known (the cache is dropped on every change and rollback). */
   featureOfInterestId?: Id;
+  /** FeaturesOfInterest known to be in `datastream_features` with this datastream (schema.ts, migration 4). */
+  linkedFeatures?: Set<Id>;
 }
 
 export interface NewObservation {
@@ -104,6 +106,7 @@ export class MonitoringDatabase {
   private readonly maximumFutureSkewMilliseconds?: number;
   private readonly statements: {
     insertObservation: Statement;
+    linkFeature: Statement;
     datastreamInfo: Statement;
     insertThing: Statement;
     insertLocation: Statement;
@@ -123,6 +126,7 @@ export class MonitoringDatabase {
     migrate(this.db);
     this.statements = {
       insertObservation: this.db.prepare('INSERT INTO observations (datastream_id, phenomenon_time, phenomenon_time_end, result_time, result, parameters, feature_of_interest_id) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      linkFeature: this.db.prepare('INSERT OR IGNORE INTO datastream_features (datastream_id, feature_of_interest_id) VALUES (?, ?)'),
       datastreamInfo: this.db.prepare(`
         SELECT d.id, d.thing_id AS thingId, json_extract(t.properties, '$.assetId') AS assetId, json_extract(t.properties, '$.assetKind') AS assetKind,
                o.name AS observedProperty, l.lon AS lonDegrees, l.lat AS latDegrees, l.id AS locationId
@@ -297,6 +301,12 @@ export class MonitoringDatabase {
     if (!info) throw new BadRequestError(`Datastream ${o.datastreamId} does not exist`);
     const featureOfInterestId = this.featureOfInterestOf(o, info);
     const id = Number(this.statements.insertObservation.run(o.datastreamId, o.phenomenonTimeMs, o.phenomenonTimeEndMs ?? null, o.resultTimeMs, storedResult(o.result), o.parameters ? JSON.stringify(o.parameters) : null, featureOfInterestId).lastInsertRowid);
+    // The datastream's link to this FeatureOfInterest, once per pair while the cache lives.
+    const linked = (info.linkedFeatures ??= new Set());
+    if (!linked.has(featureOfInterestId)) {
+      this.statements.linkFeature.run(o.datastreamId, featureOfInterestId);
+      linked.add(featureOfInterestId);
+    }
     const value = typeof o.result === 'number' ? o.result : Number.NaN;
     const { state, change } = this.incidents.observe(info, id, value, o.phenomenonTimeMs);
     if (change) changes.set(change.incidentId, change);
@@ -423,6 +433,10 @@ export class MonitoringDatabase {
         // Column names come from our own tables above, never from the request.
         prepared(this.db, `UPDATE ${table} SET ${assignments.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`).run(...assignments.map(([, value]) => value), id);
       }
+      // An observation moved to another Datastream or FeatureOfInterest: link the new pair.
+      if (set === 'Observations') {
+        prepared(this.db, 'INSERT OR IGNORE INTO datastream_features (datastream_id, feature_of_interest_id) SELECT datastream_id, feature_of_interest_id FROM observations WHERE id = ? AND feature_of_interest_id IS NOT NULL').run(id);
+      }
       this.datastreamCache.clear();
       return true;
     })();
@@ -435,6 +449,7 @@ export class MonitoringDatabase {
    * Location). False when it does not exist.
    */
   delete(set: PatchSetName, id: Id): boolean {
+    if (set === 'FeaturesOfInterest') return this.deleteFeatureOfInterest(id);
     const table = TABLES[set];
     return this.db.transaction(() => {
       if (!prepared(this.db, `SELECT 1 FROM ${table} WHERE id = ?`).get(id)) return false;
@@ -448,6 +463,31 @@ export class MonitoringDatabase {
       this.datastreamCache.clear();
       return true;
     })();
+  }
+
+  /**
+   * A FeatureOfInterest and its Observations. No index has observations by FeatureOfInterest
+   * (schema.ts, migration 4), so the foreign key's own cascade would read every observation: the
+   * observations go first through `datastream_features` and the (datastream_id, phenomenon_time)
+   * index, then the row with foreign keys off for that one statement, its links by hand. (Inside a
+   * caller's transaction the pragma cannot change: the foreign key then cascades, correct but slow.)
+   */
+  private deleteFeatureOfInterest(id: Id): boolean {
+    const remove = this.db.transaction(() => {
+      if (!prepared(this.db, 'SELECT 1 FROM features_of_interest WHERE id = ?').get(id)) return false;
+      prepared(this.db, 'DELETE FROM observations WHERE datastream_id IN (SELECT datastream_id FROM datastream_features WHERE feature_of_interest_id = ?) AND feature_of_interest_id = ?').run(id, id);
+      prepared(this.db, 'DELETE FROM datastream_features WHERE feature_of_interest_id = ?').run(id);
+      prepared(this.db, 'DELETE FROM features_of_interest WHERE id = ?').run(id);
+      this.datastreamCache.clear();
+      return true;
+    });
+    if (this.db.inTransaction) return remove();
+    this.db.pragma('foreign_keys = OFF');
+    try {
+      return remove();
+    } finally {
+      this.db.pragma('foreign_keys = ON');
+    }
   }
 
   count(table: 'observations' | 'things' | 'datastreams' | 'incidents' | 'incident_events' | 'locations'): number {

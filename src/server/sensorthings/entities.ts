@@ -28,6 +28,13 @@ export interface Navigation {
   many: boolean;
   /** WHERE clause over the target's table with one parameter: the parent's id. */
   where: string;
+  /** The same for SQLite where its tables differ from PostgreSQL's (read it with `sqliteWhere`). */
+  sqlite?: string;
+}
+
+/** A navigation's WHERE clause on SQLite. */
+export function sqliteWhere(navigation: Navigation): string {
+  return navigation.sqlite ?? navigation.where;
 }
 
 export interface EntitySet {
@@ -97,7 +104,16 @@ export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
     table: 'features_of_interest',
     columns: { '@iot.id': idColumn, id: idColumn, name: { sql: 'name', type: 'text' }, description: { sql: 'description', type: 'text' }, encodingType: { sql: 'encoding_type', type: 'text' }, feature: { sql: 'lon', latSql: 'lat', type: 'point' } },
     jsonColumns: { properties: 'properties' },
-    navigation: { Observations: { target: 'Observations', many: true, where: 'feature_of_interest_id = ?' } },
+    navigation: {
+      Observations: {
+        target: 'Observations',
+        many: true,
+        where: 'feature_of_interest_id = ?',
+        // SQLite has no index of observations by FeatureOfInterest (schema.ts, migration 4): the
+        // datastreams that have it, then their observations by the (datastream_id, …) index.
+        sqlite: '(datastream_id, feature_of_interest_id) IN (SELECT datastream_id, feature_of_interest_id FROM datastream_features WHERE feature_of_interest_id = ?)',
+      },
+    },
     select: 'id, name, description, encoding_type, feature, properties',
     toJson: (r) => ({ name: r.name, description: r.description, encodingType: r.encoding_type, feature: json(r.feature), ...(r.properties ? { properties: json(r.properties) } : {}) }),
   },

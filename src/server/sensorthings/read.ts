@@ -11,7 +11,7 @@
  * our whitelists only: `constructor`, `__proto__` and the like name nothing.
  */
 import type { Database } from 'better-sqlite3';
-import { ENTITY_SETS, isEntitySetName, type Column, type EntitySet, type EntitySetName, type Navigation } from './entities.ts';
+import { ENTITY_SETS, isEntitySetName, sqliteWhere, type Column, type EntitySet, type EntitySetName, type Navigation } from './entities.ts';
 import { QueryError, type FilterNode, type Literal, type QueryOptions } from './odata.ts';
 import { prepared } from './statements.ts';
 import { instantMilliseconds } from '../instants.ts';
@@ -316,7 +316,7 @@ function entityJson(context: ReadContext, set: EntitySet, row: Record<string, un
     if (!navigation) throw new QueryError(`$expand: ${set.name} has no navigation property ${JSON.stringify(item.navigation.slice(0, 100))}`);
     const target = ENTITY_SETS[navigation.target];
     if (navigation.many) {
-      const collection = readCollection(context, target, item.options, { where: navigation.where, parameter: id }, `${link}/${item.navigation}`);
+      const collection = readCollection(context, target, item.options, { where: sqliteWhere(navigation), parameter: id }, `${link}/${item.navigation}`);
       result[item.navigation] = collection.value;
       if (collection['@iot.nextLink']) result[`${item.navigation}@iot.nextLink`] = collection['@iot.nextLink'];
       if (collection['@iot.count'] !== undefined) result[`${item.navigation}@iot.count`] = collection['@iot.count'];
@@ -329,7 +329,7 @@ function entityJson(context: ReadContext, set: EntitySet, row: Record<string, un
 }
 
 function readOne(context: ReadContext, target: EntitySet, navigation: Navigation, parentId: Id): Record<string, unknown> | undefined {
-  const row = prepared(context.db, `SELECT ${target.select}, CAST(id AS TEXT) AS id_text FROM ${target.table} WHERE ${navigation.where}`).get(parentId) as Record<string, unknown> | undefined;
+  const row = prepared(context.db, `SELECT ${target.select}, CAST(id AS TEXT) AS id_text FROM ${target.table} WHERE ${sqliteWhere(navigation)}`).get(parentId) as Record<string, unknown> | undefined;
   if (row) budgetOf(context).spendRow(rowBytes(row));
   return row;
 }
@@ -504,7 +504,7 @@ function answer(context: ReadContext, request: ReadRequest): unknown {
     if (!observations) throw new QueryError('$resultFormat=dataArray: only on a collection of Observations');
     if (id === undefined) return readDataArray(context, options, undefined, undefined, request.rawQuery);
     if (!prepared(context.db, `SELECT 1 FROM ${ENTITY_SETS[set].table} WHERE id = ?`).get(id)) throw new ResourceError(`${set}(${id}) does not exist`);
-    return readDataArray(context, options, { where: ENTITY_SETS[set].navigation[navigation!]!.where, parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
+    return readDataArray(context, options, { where: sqliteWhere(ENTITY_SETS[set].navigation[navigation!]!), parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
   }
   if (id === undefined) {
     const result = readCollection(context, ENTITY_SETS[set], options, undefined, undefined, request.rawQuery);
@@ -520,8 +520,8 @@ function answer(context: ReadContext, request: ReadRequest): unknown {
   if (!nav) throw new ResourceError(`${set} has no navigation property ${navigation}`);
   if (!prepared(context.db, `SELECT 1 FROM ${ENTITY_SETS[set].table} WHERE id = ?`).get(id)) throw new ResourceError(`${set}(${id}) does not exist`);
   const target = ENTITY_SETS[nav.target];
-  if (nav.many) return readCollection(context, target, options, { where: nav.where, parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
-  const row = prepared(context.db, `SELECT CAST(id AS TEXT) AS id FROM ${target.table} WHERE ${nav.where}`).get(id) as { id: string } | undefined;
+  if (nav.many) return readCollection(context, target, options, { where: sqliteWhere(nav), parameter: id }, `${context.baseUrl}/${set}(${id})/${navigation}`, request.rawQuery);
+  const row = prepared(context.db, `SELECT CAST(id AS TEXT) AS id FROM ${target.table} WHERE ${sqliteWhere(nav)}`).get(id) as { id: string } | undefined;
   if (!row) throw new ResourceError(`${set}(${id})/${navigation} does not exist`);
   return readEntity(context, nav.target, idOf(row.id), options);
 }
