@@ -319,16 +319,19 @@ describe.each(POSTGRES)('PostgreSQL store', () => {
       await locker.connect();
       try {
         expect((await server.post('Things', thingPayload('CUT-1', 'gc-level', 113.12, 23.01))).status).toBe(201);
-        expect((await observe(server, 2, 1, '2026-11-25T00:00:00Z')).status).toBe(201);
+        const ds = (await sql<{ id: number }>(database.url, 'SELECT max(id)::int AS id FROM datastreams'))[0]!.id;
+        expect((await observe(server, ds, 1, '2026-11-25T00:00:00Z')).status).toBe(201);
         const store = pgStore(server);
-        // The group's last write waits for a lock; the connection goes while it waits, after the first two were written.
-        await locker.query('BEGIN; LOCK TABLE sensors IN ACCESS EXCLUSIVE MODE');
+        // The group's last write waits for a row lock; the connection goes while it waits, after the first two were written.
+        const sensor = (await sql<{ id: number }>(database.url, 'SELECT max(id)::int AS id FROM sensors'))[0]!.id;
+        await locker.query(`BEGIN; SELECT 1 FROM sensors WHERE id = ${sensor} FOR UPDATE`);
         const group = [
-          store.insertObservations([reading(2, 2)]),
-          store.insertObservations([reading(2, 3)]),
-          store.createSensor({ name: 'cut', description: '', encodingType: 'text/plain', metadata: '' }),
+          store.insertObservations([reading(ds, 2)]),
+          store.insertObservations([reading(ds, 3)]),
+          store.update('Sensors', sensor, { name: 'cut' }),
         ].map((p) => p.then(() => undefined, (error: unknown) => error));
-        await until(async () => (await locker.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO sensors%'")).rowCount === 1, 'the group waiting for the lock');
+        // Waiting on the locker's transaction (its row lock).
+        await until(async () => (await locker.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid))')).rowCount === 1, 'the group waiting for the lock');
         await closeRelay();
         const errors = await Promise.all(group);
         for (const error of errors) {
@@ -337,13 +340,14 @@ describe.each(POSTGRES)('PostgreSQL store', () => {
         }
         await locker.query('ROLLBACK');
         // Over HTTP too, a burst while it is away: a 503 each.
-        const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => observe(server, 2, 10 + i, '2026-11-25T00:05:00Z')));
+        const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => observe(server, ds, 10 + i, '2026-11-25T00:05:00Z')));
         expect(burst.map((r) => r.status)).toEqual(Array(10).fill(503));
         await openRelay();
-        expect((await observe(server, 2, 4, '2026-11-25T00:03:00Z')).status).toBe(201);
-        const stored = await sql<{ result: number }>(database.url, 'SELECT result FROM observations WHERE datastream_id = 2 ORDER BY id');
+        expect((await observe(server, ds, 4, '2026-11-25T00:03:00Z')).status).toBe(201);
+        const stored = await sql<{ result: number }>(database.url, 'SELECT result FROM observations WHERE datastream_id = $1 ORDER BY id', [ds]);
         expect(stored.map((r) => r.result)).toEqual([1, 4]);
         expect((await sql<{ n: number }>(database.url, "SELECT count(*)::int AS n FROM sensors WHERE name = 'cut'"))[0]!.n).toBe(0);
+        expect(store.groupStatistics.largest).toBe(1);
       } finally {
         await locker.end();
         await server.close();
