@@ -1,7 +1,8 @@
 /**
  * BENCH_ONLY=sta-pg: the SensorThings server on SQLite and on PostgreSQL, side by side, over HTTP
  * on loopback (the same routes and stores the server runs):
- *  - ingest: CreateObservations bodies of 1,000 rows from 4 writers at once, and single POSTs;
+ *  - ingest: CreateObservations bodies of 1,000 rows from 4 writers at once, and single POSTs
+ *    (2,000 from 4 writers, then 2,000 from 16);
  *  - current state of every sensor: the store's read of each Datastream's latest reading
  *    (PostgreSQL: the `datastream_latest` table; SQLite: the newest row per Datastream);
  *  - history: one sensor's 24 h chart query (`Datastreams(n)/Observations?$filter=phenomenonTime
@@ -19,6 +20,7 @@ import pg from 'pg';
 import { createMonitoringServer } from '../../src/server/sensorthings/index.ts';
 import { createTestDatabase, postgresReachable } from '../../src/server/assets/testing/postgres.ts';
 import { thingPayload } from '../../src/server/sensorthings/testing/test-server.ts';
+import { PostgresMonitoringStore } from '../../src/server/sensorthings/postgres-store.ts';
 
 const KEY = 'bench-sta-pg';
 
@@ -28,6 +30,10 @@ export interface StaBackendResult {
   history: number;
   batchObservationsPerSecond: number;
   singleObservationsPerSecond: number;
+  single16ObservationsPerSecond: number;
+  /** PostgreSQL's group commit: writes per transaction in those runs. */
+  singleWritesPerCommit?: number;
+  single16WritesPerCommit?: number;
   currentStateMs: number;
   historyP50Ms: number;
   historyP95Ms: number;
@@ -94,17 +100,26 @@ async function benchBackend(name: 'SQLite' | 'PostgreSQL', sensors: number, hist
       }
     }));
     const batchObservationsPerSecond = (bodies.length * 1000) / ((performance.now() - batchStarted) / 1000);
-    const singles = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ Datastream: { '@iot.id': 1 + (i % sensors) }, result: 0.3, phenomenonTime: new Date(now + 200_000 + i).toISOString() }));
-    next = 0;
-    const singleStarted = performance.now();
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < singles.length) {
-        const response = await post('Observations', singles[next++]!);
-        if (response.status !== 201) throw new Error(`Observations: ${response.status}`);
-        await response.arrayBuffer();
-      }
-    }));
-    const singleObservationsPerSecond = singles.length / ((performance.now() - singleStarted) / 1000);
+    // Single POSTs, 4 writers then 16 (PostgreSQL: group commit gathers the writes that wait).
+    const singlesPerSecond = async (writers: number, offset: number) => {
+      const singles = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ Datastream: { '@iot.id': 1 + (i % sensors) }, result: 0.3, phenomenonTime: new Date(now + offset + i).toISOString() }));
+      let taken = 0;
+      const before = groups ? { ...groups } : undefined;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: writers }, async () => {
+        while (taken < singles.length) {
+          const response = await post('Observations', singles[taken++]!);
+          if (response.status !== 201) throw new Error(`Observations: ${response.status}`);
+          await response.arrayBuffer();
+        }
+      }));
+      const perSecond = singles.length / ((performance.now() - started) / 1000);
+      const perCommit = groups && before ? (groups.writes - before.writes) / Math.max(1, groups.groups - before.groups) : undefined;
+      return { perSecond, perCommit };
+    };
+    const groups = monitoring.store instanceof PostgresMonitoringStore ? monitoring.store.groupStatistics : undefined;
+    const single4 = await singlesPerSecond(4, 200_000);
+    const single16 = await singlesPerSecond(16, 300_000);
     // Current state of every sensor.
     const stateTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -134,7 +149,10 @@ async function benchBackend(name: 'SQLite' | 'PostgreSQL', sensors: number, hist
       sensors,
       history: perSensor * sensors,
       batchObservationsPerSecond,
-      singleObservationsPerSecond,
+      singleObservationsPerSecond: single4.perSecond,
+      single16ObservationsPerSecond: single16.perSecond,
+      singleWritesPerCommit: single4.perCommit,
+      single16WritesPerCommit: single16.perCommit,
       currentStateMs: percentile(stateTimes, 0.5),
       historyP50Ms: percentile(historyTimes, 0.5),
       historyP95Ms: percentile(historyTimes, 0.95),
@@ -160,10 +178,13 @@ export async function benchStaPostgres(): Promise<StaBackendResult[]> {
   return results;
 }
 
+const perCommit = (writes: number | undefined) => (writes === undefined ? '' : ` (${writes.toFixed(1)} writes/commit)`);
+
 export function staPostgresLines(results: StaBackendResult[]): string[] {
   const rows: [string, (r: StaBackendResult) => string][] = [
     ['ingest, CreateObservations ×1,000 rows, 4 writers (obs/s)', (r) => Math.round(r.batchObservationsPerSecond).toLocaleString('en')],
-    ['ingest, single POSTs, 4 writers (obs/s)', (r) => Math.round(r.singleObservationsPerSecond).toLocaleString('en')],
+    ['ingest, single POSTs, 4 writers (obs/s)', (r) => `${Math.round(r.singleObservationsPerSecond).toLocaleString('en')}${perCommit(r.singleWritesPerCommit)}`],
+    ['ingest, single POSTs, 16 writers (obs/s)', (r) => `${Math.round(r.single16ObservationsPerSecond).toLocaleString('en')}${perCommit(r.single16WritesPerCommit)}`],
     [`current state of all sensors (ms, median of 5)`, (r) => r.currentStateMs.toFixed(1)],
     ['one sensor, 24 h chart query p50 (ms)', (r) => r.historyP50Ms.toFixed(1)],
     ['one sensor, 24 h chart query p95 (ms)', (r) => r.historyP95Ms.toFixed(1)],

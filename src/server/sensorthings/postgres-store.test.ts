@@ -14,6 +14,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
 import { startTestServer, testBackends, thingPayload, type TestServer } from './testing/test-server.ts';
 import { createTestDatabase, type TestDatabase } from '../assets/testing/postgres.ts';
+import { StreamClient } from '../../monitoring/stream-client.ts';
+import type { StreamObservation } from '../../monitoring/types.ts';
+import { BadRequestError, type NewObservation } from './database.ts';
+import { PostgresMonitoringStore } from './postgres-store.ts';
+import { StoreUnavailableError } from './store.ts';
 
 type Collection = { value: Record<string, unknown>[]; '@iot.count'?: number; '@cim-twin.countEstimated'?: boolean };
 
@@ -28,6 +33,26 @@ async function sql<R extends Record<string, unknown>>(url: string, text: string,
     await client.end();
   }
 }
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMilliseconds = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMilliseconds) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The live stream's observations, as a client receives them. */
+async function streamed(server: TestServer) {
+  const received: StreamObservation[] = [];
+  const client = new StreamClient({ url: `${server.base}/Stream`, onUpdate: (u) => received.push(...u.observations) });
+  client.start();
+  await until(() => client.state === 'live', 'the stream live');
+  return { client, received };
+}
+
+const pgStore = (server: TestServer) => server.monitoring.store as PostgresMonitoringStore;
+const reading = (datastreamId: number, result: number, extra: Partial<NewObservation> = {}): NewObservation => ({ datastreamId, result, phenomenonTimeMs: Date.parse('2026-11-20T00:00:00Z') + result * 1000, resultTimeMs: null, ...extra });
 
 const observe = (server: TestServer, datastream: number, result: number, time: string) => server.post('Observations', { Datastream: { '@iot.id': datastream }, result, phenomenonTime: time });
 
@@ -145,6 +170,86 @@ describe.each(POSTGRES)('PostgreSQL store', () => {
     });
   });
 
+  describe('group commit', () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer({ backend: 'postgres' });
+      // A property without a threshold rule: no incidents, only the readings.
+      expect((await server.post('Things', thingPayload('GC-1', 'gc-level', 113.12, 23.01))).status).toBe(201);
+      expect((await server.post('Things', thingPayload('GC-2', 'gc-level', 113.13, 23.01))).status).toBe(201);
+    });
+    afterAll(() => server.close());
+
+    test('200 single POSTs at once: each stored and answered with its own id, sharing commits; the stream gets each once, in id order', async () => {
+      const stream = await streamed(server);
+      try {
+        const before = { ...pgStore(server).groupStatistics };
+        const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => observe(server, 1 + (i % 2), i, new Date(Date.parse('2026-11-21T00:00:00Z') + i * 1000).toISOString())));
+        expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201));
+        const answered = await Promise.all(responses.map(async (r) => (await r.json()) as { '@iot.id': number; result: number }));
+        // Each answer is its own request's observation: its id holds its result.
+        expect(answered.map((a) => a.result)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+        const ids = answered.map((a) => a['@iot.id']);
+        expect(new Set(ids).size).toBe(200);
+        const stored = await sql<{ id: number; result: number; datastream_id: number }>(server.databasePath, 'SELECT id::int AS id, result, datastream_id::int AS datastream_id FROM observations WHERE phenomenon_time >= $1 ORDER BY id', [Date.parse('2026-11-21T00:00:00Z')]);
+        expect(stored.length).toBe(200);
+        for (const a of answered) expect(stored.find((r) => r.id === a['@iot.id'])).toMatchObject({ result: a.result, datastream_id: 1 + (a.result % 2) });
+        // The writes shared transactions: fewer commits than writes.
+        const after = pgStore(server).groupStatistics;
+        expect(after.writes - before.writes).toBe(200);
+        expect(after.groups - before.groups).toBeLessThan(200);
+        expect(after.largest).toBeGreaterThan(1);
+        // The stream: every one, once, in id (commit) order.
+        await until(() => stream.received.length >= 200, 'the 200 observations on the stream');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(stream.received.map((o) => o.id)).toEqual([...ids].sort((a, b) => a - b));
+      } finally {
+        stream.client.stop();
+      }
+    });
+
+    test('in one group, a write that fails (a violated constraint, a value out of range, an unknown Datastream) gets its error alone; the others commit together and are streamed in order', async () => {
+      // A third sensor with one reading (the store now knows its Datastream), then deleted behind the store's back:
+      // its next reading passes the store's checks and breaks the foreign key in the database.
+      expect((await server.post('Things', thingPayload('GC-3', 'gc-level', 113.14, 23.01))).status).toBe(201);
+      expect((await server.post('Observations', { Datastream: { '@iot.id': 3 }, result: 1, phenomenonTime: '2026-11-19T00:00:00Z' })).status).toBe(201);
+      await server.sql('DELETE FROM datastreams WHERE id = 3');
+      const stream = await streamed(server);
+      try {
+        const store = pgStore(server);
+        const before = { ...store.groupStatistics };
+        // Called in one go: they queue together and run as one group.
+        const outcomes = await Promise.allSettled([
+          store.insertObservations([reading(1, 1001)]),
+          store.insertObservations([reading(3, 1900)]),
+          store.insertObservations([reading(2, 1002)]),
+          store.insertObservations([reading(1, 1901, { featureOfInterestId: 10n ** 20n })]),
+          store.insertObservations([reading(999, 1902)]),
+          store.insertObservations([reading(2, 1003), reading(1, 1004)]),
+        ]);
+        expect(store.groupStatistics.groups - before.groups).toBe(1);
+        expect(store.groupStatistics.writes - before.writes).toBe(6);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+        for (const error of errors) expect(error).toBeInstanceOf(BadRequestError);
+        expect(errors[0]!.message).toMatch(/linked entity does not exist/);
+        expect(errors[1]!.message).toMatch(/out of range/);
+        expect(errors[2]!.message).toMatch(/Datastream 999 does not exist/);
+        const answeredIds = outcomes.flatMap((o) => (o.status === 'fulfilled' ? o.value.observations.map((x) => x.id) : []));
+        const stored = await sql<{ id: number; result: number }>(server.databasePath, 'SELECT id::int AS id, result FROM observations WHERE result >= 1000 ORDER BY id');
+        expect(stored.map((r) => r.result)).toEqual([1001, 1002, 1003, 1004]);
+        expect(stored.map((r) => r.id)).toEqual(answeredIds);
+        await until(() => stream.received.length >= 4, 'the 4 stored observations on the stream');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(stream.received.map((o) => [o.id, o.result])).toEqual(stored.map((r) => [r.id, r.result]));
+        // The store goes on: the next write is stored.
+        expect((await observe(server, 1, 1005, '2026-11-22T00:00:00Z')).status).toBe(201);
+      } finally {
+        stream.client.stop();
+      }
+    });
+  });
+
   describe('the database unreachable', () => {
     let database: TestDatabase;
     let relay: Server;
@@ -203,6 +308,48 @@ describe.each(POSTGRES)('PostgreSQL store', () => {
         const stored = await sql<{ result: number }>(database.url, 'SELECT result FROM observations ORDER BY id');
         expect(stored.map((r) => r.result)).toEqual([1, 4]);
       } finally {
+        await server.close();
+      }
+    });
+    test('a group cut off in the middle: every write of it gets the 503, nothing of it is stored', async () => {
+      const url = new URL(database.url);
+      url.host = `127.0.0.1:${port}`;
+      const server = await startTestServer({ backend: 'postgres', databasePath: url.toString(), postgres: { connectionTimeoutMilliseconds: 1_000 } });
+      const locker = new pg.Client({ connectionString: database.url });
+      await locker.connect();
+      try {
+        expect((await server.post('Things', thingPayload('CUT-1', 'gc-level', 113.12, 23.01))).status).toBe(201);
+        const ds = (await sql<{ id: number }>(database.url, 'SELECT max(id)::int AS id FROM datastreams'))[0]!.id;
+        expect((await observe(server, ds, 1, '2026-11-25T00:00:00Z')).status).toBe(201);
+        const store = pgStore(server);
+        // The group's last write waits for a row lock; the connection goes while it waits, after the first two were written.
+        const sensor = (await sql<{ id: number }>(database.url, 'SELECT max(id)::int AS id FROM sensors'))[0]!.id;
+        await locker.query(`BEGIN; SELECT 1 FROM sensors WHERE id = ${sensor} FOR UPDATE`);
+        const group = [
+          store.insertObservations([reading(ds, 2)]),
+          store.insertObservations([reading(ds, 3)]),
+          store.update('Sensors', sensor, { name: 'cut' }),
+        ].map((p) => p.then(() => undefined, (error: unknown) => error));
+        // Waiting on the locker's transaction (its row lock).
+        await until(async () => (await locker.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid))')).rowCount === 1, 'the group waiting for the lock');
+        await closeRelay();
+        const errors = await Promise.all(group);
+        for (const error of errors) {
+          expect(error).toBeInstanceOf(StoreUnavailableError);
+          expect((error as Error).message).toMatch(/unreachable.*nothing was stored/);
+        }
+        await locker.query('ROLLBACK');
+        // Over HTTP too, a burst while it is away: a 503 each.
+        const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => observe(server, ds, 10 + i, '2026-11-25T00:05:00Z')));
+        expect(burst.map((r) => r.status)).toEqual(Array(10).fill(503));
+        await openRelay();
+        expect((await observe(server, ds, 4, '2026-11-25T00:03:00Z')).status).toBe(201);
+        const stored = await sql<{ result: number }>(database.url, 'SELECT result FROM observations WHERE datastream_id = $1 ORDER BY id', [ds]);
+        expect(stored.map((r) => r.result)).toEqual([1, 4]);
+        expect((await sql<{ n: number }>(database.url, "SELECT count(*)::int AS n FROM sensors WHERE name = 'cut'"))[0]!.n).toBe(0);
+        expect(store.groupStatistics.largest).toBe(1);
+      } finally {
+        await locker.end();
         await server.close();
       }
     });

@@ -2,9 +2,11 @@
  * The monitoring server's storage on PostgreSQL (node-postgres, PostGIS): the same behaviour as
  * the SQLite backend (database.ts, incident-engine.ts), behind MonitoringStore.
  *
- *  - Writes run one at a time, each in one transaction (a single writer, as with SQLite): ids
- *    are given in commit order, so the stream's cursor (the last observation id) is exact, and
- *    the incident engine's view of open incidents stays the database's.
+ *  - Writes run one group at a time (a single writer, as with SQLite), with group commit: the
+ *    writes queued while a group commits make the next group, one transaction with a savepoint
+ *    per write (a failing write is rolled back and answered alone), one commit for all. Ids are
+ *    given in commit order, so the stream's cursor (the last observation id) is exact, and the
+ *    incident engine's view of open incidents stays the database's.
  *  - Observations are written in batches: one INSERT of arrays (unnest) per write, whatever its
  *    size (a CreateObservations body, an MQTT burst, a deep insert), and one upsert of each
  *    Datastream's newest reading into `datastream_latest`, in the same transaction.
@@ -49,6 +51,14 @@ export interface PostgresStoreSettings {
   partitionMonthsAhead: number;
   /** A GET's statement timeout. Default: the read budget's time (5 s), at most `statementTimeoutMilliseconds`. */
   readTimeoutMilliseconds?: number;
+  /**
+   * Group commit: at most this many queued writes in one transaction. Default 64, PostgreSQL's
+   * cache of subtransaction ids per backend (a savepoint each; past 64, other sessions' snapshots
+   * would look them up in pg_subtrans).
+   */
+  groupCommitRequests: number;
+  /** Group commit: a group takes no more writes once it holds this many observations (one write of more is a group alone). Default 10,000. */
+  groupCommitRows: number;
 }
 
 export interface PostgresStoreOptions extends Partial<PostgresStoreSettings> {
@@ -152,6 +162,17 @@ const MONTH_MS = 31 * 86_400_000;
 
 type Client = pg.PoolClient;
 
+/** A write waiting for its group. */
+interface QueuedWrite {
+  work: (client: Client) => Promise<unknown>;
+  written?: (result: unknown) => WriteResult | undefined;
+  /** Its observations' phenomenon times (their month partitions; their count bounds the group). */
+  months: number[];
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+  settled?: boolean;
+}
+
 export class PostgresMonitoringStore implements MonitoringStore {
   readonly backend = 'postgres' as const;
   readonly settings: PostgresStoreSettings;
@@ -168,6 +189,11 @@ export class PostgresMonitoringStore implements MonitoringStore {
   /** Month partitions known to exist, by their first epoch ms. */
   private readonly partitions = new Set<number>();
   private writes: Promise<unknown> = Promise.resolve();
+  /** Writes waiting for the next group (group commit). */
+  private readonly queue: QueuedWrite[] = [];
+  private groupScheduled = false;
+  /** Groups committed, the writes in them, the largest group (tests and the bench read it). */
+  readonly groupStatistics = { groups: 0, writes: 0, largest: 0 };
   private readonly maintenance: NodeJS.Timeout;
   private closed = false;
 
@@ -179,6 +205,8 @@ export class PostgresMonitoringStore implements MonitoringStore {
       exactCountLimit: options.exactCountLimit ?? 100_000,
       partitionMonthsAhead: options.partitionMonthsAhead ?? 3,
       readTimeoutMilliseconds: options.readTimeoutMilliseconds,
+      groupCommitRequests: Math.max(1, options.groupCommitRequests ?? 64),
+      groupCommitRows: options.groupCommitRows ?? 10_000,
     };
     for (const rule of options.rules) this.rules.set(rule.observedProperty, rule);
     this.maintenance = setInterval(() => void this.makePartitionsAhead().catch(() => {}), 3_600_000);
@@ -226,46 +254,133 @@ export class PostgresMonitoringStore implements MonitoringStore {
     this.publish = publish;
   }
 
-  /** Run writes one at a time. */
+  /** Run writes (groups of them), partition making and retention one at a time. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.writes.then(work, work);
     this.writes = run.catch(() => {});
     return run;
   }
 
-  /** One write: its own transaction on one connection, one at a time; published after the commit, before the next write. */
+  /**
+   * One write: queued, then run in the next group (`runGroup`): its own savepoint in the group's
+   * transaction; published after the group's commit, in order, before its promise resolves.
+   */
   private write<T>(work: (client: Client) => Promise<T>, written?: (result: T) => WriteResult | undefined, months: number[] = []): Promise<T> {
-    return this.serial(async () => {
-      let client: Client;
-      try {
-        client = await acquire(this.pool);
-      } catch (error) {
-        throw storeError(error);
-      }
-      let broken = false;
-      try {
-        await this.ensureMonths(client, months);
-        await client.query('BEGIN');
-        let result: T;
-        try {
-          result = await work(client);
-          await client.query('COMMIT');
-        } catch (error) {
-          this.datastreamCache.clear();
-          this.openSourcesStale = true;
-          await client.query('ROLLBACK').catch(() => (broken = true));
-          throw error;
-        }
-        const published = written?.(result);
-        if (published && (published.observations.length || published.incidents.length)) this.publish(published);
-        return result;
-      } catch (error) {
-        if (unavailable(error)) broken = true;
-        throw storeError(error);
-      } finally {
-        client.release(broken);
-      }
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, written, months, resolve, reject } as QueuedWrite);
+      this.scheduleGroup();
     });
+  }
+
+  /** A group runs after the writes before it (the chain); the writes that come meanwhile wait in the queue for the next. */
+  private scheduleGroup(): void {
+    if (this.groupScheduled || !this.queue.length) return;
+    this.groupScheduled = true;
+    void this.serial(async () => {
+      this.groupScheduled = false;
+      const group = this.takeGroup();
+      // More than one group's worth waiting: the next group goes on the chain now.
+      this.scheduleGroup();
+      await this.runGroup(group);
+    });
+  }
+
+  /** The queued writes, oldest first, up to `groupCommitRequests` of them and about `groupCommitRows` observations (at least one write). */
+  private takeGroup(): QueuedWrite[] {
+    const group: QueuedWrite[] = [];
+    let rows = 0;
+    while (this.queue.length && group.length < this.settings.groupCommitRequests) {
+      const next = this.queue[0]!;
+      if (group.length && rows + next.months.length > this.settings.groupCommitRows) break;
+      rows += next.months.length;
+      group.push(this.queue.shift()!);
+    }
+    return group;
+  }
+
+  /**
+   * Group commit: every write of the group in one transaction on one connection, each behind a
+   * savepoint (when the group has more than one), so one commit (one fsync) serves them all.
+   *  - A write that fails (a 400, a violated constraint, its statement timeout) is rolled back to
+   *    its savepoint and answered with its error alone; the others go on.
+   *  - The database unreachable (or the commit refused): every write of the group is answered
+   *    with the 503 and nothing of the group is stored.
+   *  - After the commit, each write's result is published, in the group's order (ids are given in
+   *    that order, and groups run one at a time: ids stay in commit order), then answered.
+   */
+  private async runGroup(group: QueuedWrite[]): Promise<void> {
+    if (!group.length) return;
+    const failAll = (error: unknown) => {
+      for (const w of group) if (!w.settled) w.reject(storeError(error));
+    };
+    let client: Client;
+    try {
+      client = await acquire(this.pool);
+    } catch (error) {
+      failAll(error);
+      return;
+    }
+    let broken = false;
+    let open = false;
+    const forget = () => {
+      this.datastreamCache.clear();
+      this.openSourcesStale = true;
+    };
+    try {
+      // The month partitions, before the transaction (DDL outside the group): a write whose months cannot be made fails alone.
+      const running: QueuedWrite[] = [];
+      for (const w of group) {
+        try {
+          await this.ensureMonths(client, w.months);
+          running.push(w);
+        } catch (error) {
+          if (unavailable(error)) throw error;
+          w.settled = true;
+          w.reject(storeError(error));
+        }
+      }
+      if (!running.length) return;
+      const savepoints = running.length > 1;
+      await client.query(savepoints ? 'BEGIN; SAVEPOINT w' : 'BEGIN');
+      open = true;
+      const done: { w: QueuedWrite; result: unknown }[] = [];
+      for (let i = 0; i < running.length; i++) {
+        const w = running[i]!;
+        if (i > 0) await client.query('RELEASE SAVEPOINT w; SAVEPOINT w');
+        try {
+          done.push({ w, result: await w.work(client) });
+        } catch (error) {
+          if (!savepoints || unavailable(error)) throw error;
+          forget();
+          await client.query('ROLLBACK TO SAVEPOINT w');
+          w.settled = true;
+          w.reject(storeError(error));
+        }
+      }
+      await client.query('COMMIT');
+      open = false;
+      this.groupStatistics.groups++;
+      this.groupStatistics.writes += running.length;
+      this.groupStatistics.largest = Math.max(this.groupStatistics.largest, running.length);
+      for (const { w, result } of done) {
+        w.settled = true;
+        try {
+          const published = w.written?.(result);
+          if (published && (published.observations.length || published.incidents.length)) this.publish(published);
+        } catch (error) {
+          w.reject(error);
+          continue;
+        }
+        w.resolve(result);
+      }
+    } catch (error) {
+      forget();
+      if (unavailable(error)) broken = true;
+      if (open) await client.query('ROLLBACK').catch(() => (broken = true));
+      failAll(error);
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** Make the month partitions of these times, before the write's transaction. */
@@ -927,7 +1042,12 @@ export class PostgresMonitoringStore implements MonitoringStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.maintenance);
-    await this.writes.catch(() => {});
+    // Every queued write answered first (a group may put the next on the chain while it runs).
+    let last: Promise<unknown>;
+    do {
+      last = this.writes;
+      await last.catch(() => {});
+    } while (last !== this.writes);
     await this.pool.end();
   }
 }
