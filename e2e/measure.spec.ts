@@ -255,12 +255,12 @@ test('卷帘 shows the city as tiled on the left and as of an earlier date on th
   expect(position.store).toBeCloseTo(0.3, 1);
   expect(position.scene).toBe(position.store);
 
-  // Buildings beside pipes: the underground view, buildings left, pipes right, no second tileset.
+  // Buildings beside pipes: the underground view, buildings (LoD1 and the LoD2 patch) left, pipes right, no second tileset.
   await page.getByTestId('swipe-mode').selectOption('layers');
   await expect(split).toHaveAttribute('data-status', 'ready');
   await expect(page.getByTestId('swipe-left-label')).toContainText('建筑');
   const sides = await page.evaluate(() => ({ sides: window.__cimTwin!.engine()!.swipe.sides(), underground: window.__cimTwin!.store.getState().underground }));
-  expect(sides).toEqual({ sides: { 'demo-buildings': 'left', 'demo-pipelines': 'right' }, underground: true });
+  expect(sides).toEqual({ sides: { 'demo-buildings': 'left', 'demo-buildings-lod2': 'left', 'demo-pipelines': 'right' }, underground: true });
 
   // Off: one picture again.
   await page.getByTestId('swipe-mode').selectOption('');
