@@ -71,7 +71,8 @@ export interface WriteResult {
 }
 
 /** The table of each entity set that PATCH and DELETE reach. */
-const TABLES: Record<PatchSetName, string> = {
+/** Each PATCHable entity set's table (both backends). */
+export const TABLES: Record<PatchSetName, string> = {
   Things: 'things',
   Locations: 'locations',
   Sensors: 'sensors',
@@ -83,7 +84,7 @@ const TABLES: Record<PatchSetName, string> = {
 };
 
 /** The plain properties PATCH sets, by their column (objects are stored as JSON text). */
-const PATCH_COLUMNS: Record<PatchSetName, Record<string, string>> = {
+export const PATCH_COLUMNS: Record<PatchSetName, Record<string, string>> = {
   Things: { name: 'name', description: 'description', properties: 'properties' },
   Locations: { name: 'name', description: 'description', encodingType: 'encoding_type', location: 'location', properties: 'properties' },
   Sensors: { name: 'name', description: 'description', encodingType: 'encoding_type', metadata: 'metadata', properties: 'properties' },

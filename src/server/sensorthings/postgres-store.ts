@@ -25,7 +25,7 @@ import type { CompactSensor } from '../../domain/monitoring/compact-sensors.ts';
 import { pathLengthMetres } from '../../domain/geometry.ts';
 import { logEntryProblem } from '../../domain/emergency/linkage.ts';
 import { instantMilliseconds } from '../instants.ts';
-import { BadRequestError, type DatastreamInfo, type NewObservation, type RowOutcome, type StoredObservation, type WriteResult } from './database.ts';
+import { BadRequestError, PATCH_COLUMNS, TABLES, type DatastreamInfo, type NewObservation, type RowOutcome, type StoredObservation, type WriteResult } from './database.ts';
 import type { IncidentChange, IncidentChangeRef, IncidentJson } from './incident-engine.ts';
 import { idOf, type Id } from './ids.ts';
 import { observationOf, pointOf, timeValue, type DatastreamPayload, type FeatureOfInterestPayload, type HistoricalLocationPayload, type LocationPayload, type PatchPayload, type PatchSetName, type ThingPayload } from './payloads.ts';
@@ -110,27 +110,6 @@ function storeError(error: unknown): Error {
   return error as Error;
 }
 
-const TABLES: Record<PatchSetName, string> = {
-  Things: 'things',
-  Locations: 'locations',
-  Sensors: 'sensors',
-  ObservedProperties: 'observed_properties',
-  FeaturesOfInterest: 'features_of_interest',
-  Datastreams: 'datastreams',
-  Observations: 'observations',
-  HistoricalLocations: 'historical_locations',
-};
-
-const PATCH_COLUMNS: Record<PatchSetName, Record<string, string>> = {
-  Things: { name: 'name', description: 'description', properties: 'properties' },
-  Locations: { name: 'name', description: 'description', encodingType: 'encoding_type', location: 'location', properties: 'properties' },
-  Sensors: { name: 'name', description: 'description', encodingType: 'encoding_type', metadata: 'metadata', properties: 'properties' },
-  ObservedProperties: { name: 'name', definition: 'definition', description: 'description', properties: 'properties' },
-  FeaturesOfInterest: { name: 'name', description: 'description', encodingType: 'encoding_type', feature: 'feature', properties: 'properties' },
-  Datastreams: { name: 'name', description: 'description', observationType: 'observation_type', unitOfMeasurement: 'unit', properties: 'properties' },
-  Observations: { parameters: 'parameters' },
-  HistoricalLocations: {},
-};
 
 /** A result as stored: a number in `result`, anything else as JSON in `result_json`. */
 function resultColumns(result: unknown): [number | null, string | null] {
