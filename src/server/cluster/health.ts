@@ -13,6 +13,8 @@ export interface HealthOptions {
   checks: Record<string, HealthCheck>;
   /** How long one check may take before it counts as failed. Default 2 s. */
   timeoutMilliseconds?: number;
+  /** The cluster singletons this process holds now (shown by /healthz). */
+  roles?: () => string[];
 }
 
 export interface CheckResult {
@@ -48,7 +50,7 @@ export async function runChecks(checks: Record<string, HealthCheck>, timeoutMill
 export function registerHealth(app: FastifyInstance, options: HealthOptions): void {
   app.get('/healthz', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    return { status: 'ok' };
+    return { status: 'ok', ...(options.roles ? { roles: options.roles() } : {}) };
   });
   app.get('/readyz', async (_request, reply) => {
     const checks = await runChecks(options.checks, options.timeoutMilliseconds);

@@ -4,6 +4,8 @@
  * server of `npm start`); `createMonitoringServer` makes a stand-alone one.
  */
 import { registerHealth, type HealthCheck } from '../cluster/health.ts';
+import { ClusterLeader } from '../cluster/leader.ts';
+import { STREAM_CHANNEL, StreamFeed, type FeedSource } from '../cluster/stream-feed.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
@@ -62,12 +64,20 @@ export interface Monitoring {
   reads: ReadExecutor;
   /** The MQTT binding, when configured. */
   mqtt?: MqttBinding;
+  /** PostgreSQL: the process's part in a cluster: the stream feed of every process's writes, and the maintenance singleton. */
+  cluster?: { feed: StreamFeed; maintenance: ClusterLeader };
   close(): void;
 }
 
 /** Readiness checks of the monitoring server: its database answers, and its broker (when configured) is connected. */
 export function monitoringHealthChecks(monitoring: Monitoring): Record<string, HealthCheck> {
   const checks: Record<string, HealthCheck> = { monitoringDatabase: () => monitoring.store.ping() };
+  const feed = monitoring.cluster?.feed;
+  if (feed) {
+    checks.streamFeed = async () => {
+      if (!feed.listening) throw new Error(`the stream feed is not listening to the database${feed.lastError ? ` (${feed.lastError})` : ''}`);
+    };
+  }
   const mqtt = monitoring.mqtt;
   if (mqtt) {
     checks.broker = async () => {
@@ -101,20 +111,40 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
 export async function openMonitoring(app: FastifyInstance, options: MonitoringOptions): Promise<Monitoring> {
   if (!isPostgresLocation(options.databasePath)) return registerMonitoring(app, options);
   const { PostgresMonitoringStore } = await import('./postgres-store.ts');
-  const store = await PostgresMonitoringStore.open({ url: options.databasePath, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds, ...options.postgres });
+  const store = await PostgresMonitoringStore.open({ url: options.databasePath, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds, partitionTimer: false, ...options.postgres });
   const lifecyclePath = options.lifecycleDatabasePath ?? ':memory:';
   const lifecycle = new MonitoringDatabase({ path: lifecyclePath, rules: [] });
   const lifecycleReads = createReadExecutor(lifecyclePath, lifecycle.db, { log: (message) => app.log.warn(message), ...options.reads });
   const reads = store.readExecutor(options.reads?.budget, lifecycleReads);
   const cursor = { observation: await store.lastObservationId(), incidentEvent: await store.lastIncidentEventId() };
-  const monitoring = registerWithStore(app, options, store, reads, lifecycle.db, cursor);
+  const monitoring = registerWithStore(app, options, store, reads, lifecycle.db, cursor, { url: options.databasePath, source: store });
   app.addHook('onClose', async () => lifecycle.close());
+  try {
+    await monitoring.cluster!.feed.start();
+    await monitoring.cluster!.maintenance.start();
+  } catch (error) {
+    monitoring.close();
+    throw error;
+  }
   return monitoring;
 }
 
-function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycleDb: SqliteDatabase, cursor: { observation: number; incidentEvent: number }): Monitoring {
+/** How often the cluster's singleton does its rounds: partitions ahead, then retention. */
+const MAINTENANCE_MILLISECONDS = 3_600_000;
+
+function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycleDb: SqliteDatabase, cursor: { observation: number; incidentEvent: number }, postgres?: { url: string; source: FeedSource & { makePartitionsAhead(): Promise<number> } }): Monitoring {
   const hub = new StreamHub(store, cursor, options.stream);
-  store.setPublisher((result) => hub.publish(result));
+  const log = (message: string) => app.log.warn(message);
+  // PostgreSQL: the server may be one of several processes on the database (issue 21). Every
+  // process's writes reach this hub through the database (cluster/stream-feed.ts); this process's
+  // own writes go to its listeners (MQTT) here, once.
+  const feed = postgres ? new StreamFeed({ url: postgres.url, channel: STREAM_CHANNEL, source: postgres.source, target: hub, cursor, log }) : undefined;
+  if (feed) {
+    store.setPublisher((result) => {
+      hub.notifyListeners(result);
+      return feed.until(result);
+    });
+  } else store.setPublisher((result) => hub.publish(result));
   if (options.mqtt && !options.publicUrl) throw new Error('mqtt: set publicUrl (the server\'s public …/v1.1 address): notifications carry @iot.selfLink');
   const mqtt = options.mqtt
     ? new MqttBinding(options.mqtt, { store, hub, publicUrl: options.publicUrl!, log: (message) => app.log.warn(message), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds })
@@ -126,12 +156,39 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
   registerCompactSensors(app, { store, hub, basePath: options.basePath });
   // Lifecycle records live in the same database: they change as records do, never with the tiles.
   registerLifecycle(app, { db: lifecycleDb, reads, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
-  const prune = () => {
-    if (options.retentionDays) store.pruneObservations(Date.now() - options.retentionDays * 86_400_000).catch((error: unknown) => app.log.warn(`retention: ${error instanceof Error ? error.message : String(error)}`));
+  const prune = async () => {
+    if (options.retentionDays) await store.pruneObservations(Date.now() - options.retentionDays * 86_400_000).catch((error: unknown) => log(`retention: ${error instanceof Error ? error.message : String(error)}`));
   };
-  prune();
-  const pruneTimer = setInterval(prune, 3_600_000);
-  pruneTimer.unref();
+  // Retention (and, on PostgreSQL, the partitions ahead) run in one process of a cluster, chosen
+  // by the database (cluster/leader.ts), and move to another when it dies. Alone: here.
+  let maintenanceTimer: NodeJS.Timeout | undefined;
+  const startMaintenance = (round: () => Promise<void>) => {
+    void round();
+    maintenanceTimer = setInterval(() => void round(), MAINTENANCE_MILLISECONDS);
+    maintenanceTimer.unref();
+  };
+  const stopMaintenance = () => {
+    clearInterval(maintenanceTimer);
+    maintenanceTimer = undefined;
+  };
+  const maintenance = postgres
+    ? new ClusterLeader({
+        url: postgres.url,
+        name: 'monitoring-maintenance',
+        onElected: () => {
+          log('this process now runs the monitoring maintenance (partitions ahead, retention)');
+          startMaintenance(async () => {
+            await postgres.source.makePartitionsAhead().catch((error: unknown) => log(`partitions: ${error instanceof Error ? error.message : String(error)}`));
+            await prune();
+          });
+        },
+        onDeposed: (reason) => {
+          log(`monitoring maintenance handed on: ${reason}`);
+          stopMaintenance();
+        },
+      })
+    : undefined;
+  if (!maintenance) startMaintenance(prune);
   let closed = false;
   const monitoring: Monitoring = {
     store,
@@ -139,11 +196,14 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
     hub,
     reads,
     mqtt,
+    ...(feed && maintenance ? { cluster: { feed, maintenance } } : {}),
     close: () => {
       if (closed) return;
       closed = true;
       void mqtt?.close();
-      clearInterval(pruneTimer);
+      stopMaintenance();
+      void maintenance?.stop();
+      void feed?.close();
       hub.close();
       void reads.close();
       void store.close();
@@ -168,6 +228,6 @@ export async function createMonitoringServer(options: MonitoringOptions & { logg
   const publicOrigin = originOf(options.publicUrl);
   await registerCors(app, [...(options.corsOrigins ?? []), ...(publicOrigin ? [publicOrigin] : [])]);
   const monitoring = await openMonitoring(app, options);
-  registerHealth(app, { checks: monitoringHealthChecks(monitoring) });
+  registerHealth(app, { checks: monitoringHealthChecks(monitoring), roles: () => (monitoring.cluster?.maintenance.isLeader ? ['monitoring-maintenance'] : []) });
   return { app, monitoring };
 }

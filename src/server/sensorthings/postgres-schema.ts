@@ -13,6 +13,12 @@
  */
 import type pg from 'pg';
 
+/** The advisory lock (one bigint key) under which month partitions are made and dropped. */
+const PARTITION_LOCK = 727272;
+
+/** The advisory lock (one bigint key) every write group holds until its commit: one writer at a time across processes, so ids are given in commit order everywhere. */
+export const WRITE_LOCK = 727273;
+
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE EXTENSION IF NOT EXISTS postgis;
@@ -154,6 +160,46 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     RETURN n;
   END $$;
   `,
+  // 2: more than one server process on one database (issue 21). Every write group of every process
+  // counts itself here under one advisory lock, so a process sees that another wrote (its caches of
+  // open incidents and of datastreams are then read again); partitions are made and dropped under
+  // a lock of their own, so two processes making the same month do not collide.
+  `
+  CREATE TABLE sta_write_epoch (id integer PRIMARY KEY CHECK (id = 1), writes bigint NOT NULL, entities bigint NOT NULL);
+  INSERT INTO sta_write_epoch VALUES (1, 0, 0);
+
+  CREATE OR REPLACE FUNCTION sta_ensure_observation_partition(at_ms bigint) RETURNS text LANGUAGE plpgsql AS $$
+  DECLARE
+    month_start timestamp := date_trunc('month', to_timestamp(at_ms / 1000.0) AT TIME ZONE 'UTC');
+    name text := 'observations_p' || to_char(month_start, 'YYYYMM');
+    from_ms bigint := (extract(epoch FROM month_start) * 1000)::bigint;
+    to_ms bigint := (extract(epoch FROM month_start + interval '1 month') * 1000)::bigint;
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM observation_partitions p WHERE p.partition = name) THEN
+      PERFORM pg_advisory_xact_lock(${PARTITION_LOCK});
+      IF NOT EXISTS (SELECT 1 FROM observation_partitions p WHERE p.partition = name) THEN
+        EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF observations FOR VALUES FROM (%s) TO (%s)', name, from_ms, to_ms);
+        INSERT INTO observation_partitions VALUES (name, from_ms, to_ms) ON CONFLICT DO NOTHING;
+      END IF;
+    END IF;
+    RETURN name;
+  END $$;
+
+  CREATE OR REPLACE FUNCTION sta_drop_observation_partitions(before_ms bigint) RETURNS integer LANGUAGE plpgsql AS $$
+  DECLARE
+    p record;
+    n integer := 0;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(${PARTITION_LOCK});
+    FOR p IN SELECT partition FROM observation_partitions WHERE to_ms <= before_ms ORDER BY from_ms LOOP
+      EXECUTE format('DROP TABLE IF EXISTS %I', p.partition);
+      DELETE FROM observation_partitions WHERE partition = p.partition;
+      n := n + 1;
+    END LOOP;
+    DELETE FROM observations_default WHERE phenomenon_time < before_ms;
+    RETURN n;
+  END $$;
+  `,
 ];
 
 /** Bring a database up to the newest schema, under an advisory lock (servers starting at once). Returns the migrations run. */
@@ -185,5 +231,5 @@ export async function migratePostgres(client: pg.ClientBase): Promise<number> {
 /** The tables of the schema, children first (tests drop them between fresh stores). */
 export const POSTGRES_TABLES = [
   'datastream_latest', 'incident_observations', 'incident_sources', 'incident_events', 'incidents', 'historical_location_locations', 'historical_locations',
-  'observations', 'observation_partitions', 'features_of_interest', 'datastreams', 'thing_locations', 'observed_properties', 'sensors', 'locations', 'things', 'sta_schema_version',
+  'observations', 'observation_partitions', 'features_of_interest', 'datastreams', 'thing_locations', 'observed_properties', 'sensors', 'locations', 'things', 'sta_write_epoch', 'sta_schema_version',
 ] as const;

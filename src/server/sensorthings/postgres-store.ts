@@ -31,7 +31,8 @@ import { idOf, type Id } from './ids.ts';
 import { observationOf, pointOf, timeValue, type DatastreamPayload, type FeatureOfInterestPayload, type HistoricalLocationPayload, type LocationPayload, type PatchPayload, type PatchSetName, type ThingPayload } from './payloads.ts';
 import { StoreUnavailableError, type CountedTable, type MonitoringStore } from './store.ts';
 import { compactSensorsOf, type LatestRow } from './compact.ts';
-import { migratePostgres } from './postgres-schema.ts';
+import { migratePostgres, WRITE_LOCK } from './postgres-schema.ts';
+import { STREAM_CHANNEL } from '../cluster/stream-feed.ts';
 import { executeReadPg, readEntityPg, readTransitionsPg, type CountPolicy } from './postgres-read.ts';
 import { DEFAULT_READ_BUDGET, ReadBudget, type ReadBudgetLimits } from './read.ts';
 import type { ReadAnswer, ReadExecutor } from './read-pool.ts';
@@ -59,6 +60,8 @@ export interface PostgresStoreSettings {
   groupCommitRequests: number;
   /** Group commit: a group takes no more writes once it holds this many observations (one write of more is a group alone). Default 10,000. */
   groupCommitRows: number;
+  /** Make the next months' partitions every hour from this process. Default true; a cluster gives it to one process (index.ts). */
+  partitionTimer: boolean;
 }
 
 export interface PostgresStoreOptions extends Partial<PostgresStoreSettings> {
@@ -155,7 +158,7 @@ interface QueuedWrite {
 export class PostgresMonitoringStore implements MonitoringStore {
   readonly backend = 'postgres' as const;
   readonly settings: PostgresStoreSettings;
-  private publish: (result: WriteResult) => void = () => {};
+  private publish: (result: WriteResult) => void | Promise<void> = () => {};
   private readonly rules = new Map<string, ThresholdRule>();
   /**
    * Each Datastream that is a source of an open incident: that incident and the source's state.
@@ -165,6 +168,10 @@ export class PostgresMonitoringStore implements MonitoringStore {
   private openSources = new Map<number, { id: number; state: number }>();
   private openSourcesStale = false;
   private readonly datastreamCache = new Map<number, DatastreamInfo>();
+  /** The cluster's write counters (sta_write_epoch) as this process last left them: another process wrote when they moved. */
+  private epoch: { writes: number; entities: number } | undefined;
+  /** A write of the running group changed Things, Locations or Datastreams (other processes read theirs again). */
+  private groupChangedEntities = false;
   /** Month partitions known to exist, by their first epoch ms. */
   private readonly partitions = new Set<number>();
   private writes: Promise<unknown> = Promise.resolve();
@@ -173,7 +180,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
   private groupScheduled = false;
   /** Groups committed, the writes in them, the largest group (tests and the bench read it). */
   readonly groupStatistics = { groups: 0, writes: 0, largest: 0 };
-  private readonly maintenance: NodeJS.Timeout;
+  private readonly maintenance: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(readonly pool: pg.Pool, private readonly options: PostgresStoreOptions) {
@@ -186,10 +193,13 @@ export class PostgresMonitoringStore implements MonitoringStore {
       readTimeoutMilliseconds: options.readTimeoutMilliseconds,
       groupCommitRequests: Math.max(1, options.groupCommitRequests ?? 64),
       groupCommitRows: options.groupCommitRows ?? 10_000,
+      partitionTimer: options.partitionTimer ?? true,
     };
     for (const rule of options.rules) this.rules.set(rule.observedProperty, rule);
-    this.maintenance = setInterval(() => void this.makePartitionsAhead().catch(() => {}), 3_600_000);
-    this.maintenance.unref();
+    if (this.settings.partitionTimer) {
+      this.maintenance = setInterval(() => void this.makePartitionsAhead().catch(() => {}), 3_600_000);
+      this.maintenance.unref();
+    }
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresMonitoringStore> {
@@ -229,8 +239,29 @@ export class PostgresMonitoringStore implements MonitoringStore {
     });
   }
 
-  setPublisher(publish: (result: WriteResult) => void): void {
+  setPublisher(publish: (result: WriteResult) => void | Promise<void>): void {
     this.publish = publish;
+  }
+
+  /** A write changed what the datastream cache holds: forget it here, and tell the other processes through the group's epoch. */
+  private entitiesChanged(): void {
+    this.datastreamCache.clear();
+    this.groupChangedEntities = true;
+  }
+
+  /**
+   * The cluster's write counters as a group finds them under the write lock: when they moved since
+   * this process's last group, another process wrote in between, so what this one keeps of open
+   * incidents (and of datastreams, when entities changed) is read again before use.
+   */
+  private noteEpoch(epoch: { writes: number; entities: number }): void {
+    if (!this.epoch || epoch.writes !== this.epoch.writes) this.openSourcesStale = true;
+    if (!this.epoch || epoch.entities !== this.epoch.entities) this.datastreamCache.clear();
+  }
+
+  /** Another process's group changed entities (its notification says so): the datastream cache is read again (the stream feed calls this). */
+  noteRemoteEntities(entities: number): void {
+    if (!this.epoch || entities !== this.epoch.entities) this.datastreamCache.clear();
   }
 
   /** Run writes (groups of them), partition making and retention one at a time. */
@@ -320,8 +351,15 @@ export class PostgresMonitoringStore implements MonitoringStore {
       }
       if (!running.length) return;
       const savepoints = running.length > 1;
-      await client.query(savepoints ? 'BEGIN; SAVEPOINT w' : 'BEGIN');
+      // One group at a time across every process on this database: ids are then given in commit
+      // order everywhere (the stream's global cursor), and the incident engine sees every earlier
+      // group's incidents (one incident per condition, whichever process took the reading). The
+      // counters are read in a statement after the lock's, so its snapshot includes the last holder's commit.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
       open = true;
+      this.noteEpoch((await client.query<{ writes: number; entities: number }>('SELECT writes, entities FROM sta_write_epoch')).rows[0]!);
+      this.groupChangedEntities = false;
+      if (savepoints) await client.query('SAVEPOINT w');
       const done: { w: QueuedWrite; result: unknown }[] = [];
       for (let i = 0; i < running.length; i++) {
         const w = running[i]!;
@@ -336,21 +374,41 @@ export class PostgresMonitoringStore implements MonitoringStore {
           w.reject(storeError(error));
         }
       }
+      // What the group gives the stream; every process's feed reads it back after the commit (cluster/stream-feed.ts).
+      const outputs: { w: QueuedWrite; result: unknown; published?: WriteResult }[] = [];
+      let lastObservation = 0;
+      let lastEvent = 0;
+      for (const { w, result } of done) {
+        try {
+          const published = w.written?.(result);
+          for (const o of published?.observations ?? []) lastObservation = Math.max(lastObservation, o.id);
+          for (const c of published?.incidents ?? []) lastEvent = Math.max(lastEvent, c.eventId);
+          outputs.push({ w, result, published });
+        } catch (error) {
+          w.settled = true;
+          w.reject(error);
+        }
+      }
+      const epoch = (await client.query<{ writes: number; entities: number }>('UPDATE sta_write_epoch SET writes = writes + 1, entities = entities + $1 RETURNING writes, entities', [this.groupChangedEntities ? 1 : 0])).rows[0]!;
+      if (lastObservation || lastEvent) await client.query('SELECT pg_notify($1, $2)', [STREAM_CHANNEL, JSON.stringify({ o: lastObservation, e: lastEvent, entities: epoch.entities })]);
       await client.query('COMMIT');
       open = false;
+      this.epoch = epoch;
       this.groupStatistics.groups++;
       this.groupStatistics.writes += running.length;
       this.groupStatistics.largest = Math.max(this.groupStatistics.largest, running.length);
-      for (const { w, result } of done) {
+      for (const { w, result, published } of outputs) {
         w.settled = true;
+        let delivered: void | Promise<void> = undefined;
         try {
-          const published = w.written?.(result);
-          if (published && (published.observations.length || published.incidents.length)) this.publish(published);
+          if (published && (published.observations.length || published.incidents.length)) delivered = this.publish(published);
         } catch (error) {
           w.reject(error);
           continue;
         }
-        w.resolve(result);
+        // Answered once the stream has it: a client never sees its write answered before the stream sends it.
+        if (delivered) delivered.then(() => w.resolve(result), () => w.resolve(result));
+        else w.resolve(result);
       }
     } catch (error) {
       forget();
@@ -513,7 +571,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
         const datastreamId = await this.insertDatastream(client, id, datastream);
         observations.push(...this.nestedObservations(Number(datastreamId), datastream, nowMs));
       }
-      this.datastreamCache.clear();
+      this.entitiesChanged();
       return { id, written: await this.storeAll(client, observations) };
     }, (r) => r.written, PostgresMonitoringStore.nestedTimes(thing.Datastreams));
   }
@@ -526,7 +584,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
         await this.linkLocation(client, thing['@iot.id'], id);
         await this.insertHistoricalLocation(client, thing['@iot.id'], [id], nowMs);
       }
-      this.datastreamCache.clear();
+      this.entitiesChanged();
       return id;
     });
   }
@@ -555,7 +613,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
     return this.write(async (client) => {
       await this.requireExisting(client, 'things', thingId, 'Thing');
       const id = await this.insertDatastream(client, thingId, datastream);
-      this.datastreamCache.clear();
+      this.entitiesChanged();
       return { id, written: await this.storeAll(client, this.nestedObservations(Number(id), datastream, nowMs)) };
     }, (r) => r.written, PostgresMonitoringStore.nestedTimes([datastream]));
   }
@@ -752,7 +810,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
         const after = (await client.query<{ d: string }>('SELECT CAST(datastream_id AS TEXT) AS d FROM observations WHERE id = $1', [String(id)])).rows.map((r) => idOf(r.d));
         await this.recomputeLatest(client, [...new Set([...datastreamsBefore, ...after])]);
       }
-      this.datastreamCache.clear();
+      this.entitiesChanged();
       return true;
     }, undefined, time ? [time.startMs] : []);
   }
@@ -773,7 +831,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
       // The rest follows the foreign keys (ON DELETE CASCADE).
       await client.query(`DELETE FROM ${table} WHERE id = $1`, [String(id)]);
       await this.recomputeLatest(client, datastreams);
-      this.datastreamCache.clear();
+      this.entitiesChanged();
       return true;
     });
   }
@@ -927,9 +985,9 @@ export class PostgresMonitoringStore implements MonitoringStore {
     return this.readOnly(async (client) => (await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
   }
 
-  observationsAfter(afterId: number, limit: number): Promise<StoredObservation[]> {
+  observationsAfter(afterId: number, limit: number, upToId?: number): Promise<StoredObservation[]> {
     return this.readOnly(async (client) => {
-      const { rows } = await client.query<{ id: number; datastream_id: number; phenomenon_time: number; result: number | null; result_json: string | null }>('SELECT id, datastream_id, phenomenon_time, result, result_json FROM observations WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+      const { rows } = await client.query<{ id: number; datastream_id: number; phenomenon_time: number; result: number | null; result_json: string | null }>('SELECT id, datastream_id, phenomenon_time, result, result_json FROM observations WHERE id > $1 AND ($3::bigint IS NULL OR id <= $3) ORDER BY id LIMIT $2', [afterId, limit, upToId ?? null]);
       const out: StoredObservation[] = [];
       for (const r of rows) {
         const info = await this.datastream(client, r.datastream_id);
@@ -950,9 +1008,9 @@ export class PostgresMonitoringStore implements MonitoringStore {
     return this.readOnly(async (client) => (await client.query<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM observations')).rows[0]!.n);
   }
 
-  incidentChangesAfter(afterEventId: number, limit = -1): Promise<IncidentChange[]> {
+  incidentChangesAfter(afterEventId: number, limit = -1, upToEventId?: number): Promise<IncidentChange[]> {
     return this.readOnly(async (client) => {
-      const { rows } = await client.query<{ incident_id: number; event_id: number }>('SELECT incident_id, max(id) AS event_id FROM incident_events WHERE id > $1 GROUP BY incident_id ORDER BY event_id LIMIT $2', [afterEventId, limit < 0 ? null : limit]);
+      const { rows } = await client.query<{ incident_id: number; event_id: number }>('SELECT incident_id, max(id) AS event_id FROM incident_events WHERE id > $1 AND ($3::bigint IS NULL OR id <= $3) GROUP BY incident_id ORDER BY event_id LIMIT $2', [afterEventId, limit < 0 ? null : limit, upToEventId ?? null]);
       const changes: IncidentChange[] = [];
       for (const r of rows) changes.push({ incidentId: r.incident_id, eventId: r.event_id, incident: (await this.incidentJson(client, r.incident_id))! });
       return changes;
@@ -965,6 +1023,22 @@ export class PostgresMonitoringStore implements MonitoringStore {
 
   incidentEventTimeAfter(afterEventId: number): Promise<number | undefined> {
     return this.readOnly(async (client) => (await client.query<{ at: number }>('SELECT at FROM incident_events WHERE id > $1 ORDER BY id LIMIT 1', [afterEventId])).rows[0]?.at);
+  }
+
+  /**
+   * What the write groups committed between two stream cursors (exclusive, inclusive), as the
+   * stream publishes it: the cluster's feed reads each group's share back with this.
+   */
+  async streamBetween(from: { observation: number; incidentEvent: number }, to: { observation: number; incidentEvent: number }): Promise<WriteResult> {
+    const observations: StoredObservation[] = [];
+    for (let after = from.observation; after < to.observation; ) {
+      const chunk = await this.observationsAfter(after, 10_000, to.observation);
+      if (!chunk.length) break;
+      observations.push(...chunk);
+      after = chunk.at(-1)!.id;
+    }
+    const incidents = to.incidentEvent > from.incidentEvent ? await this.incidentChangesAfter(from.incidentEvent, -1, to.incidentEvent) : [];
+    return { observations, incidents };
   }
 
   lastIncidentEventId(): Promise<number> {

@@ -29,8 +29,8 @@ export class StoreUnavailableError extends Error {}
 
 export interface MonitoringStore {
   readonly backend: 'sqlite' | 'postgres';
-  /** Where committed writes go (the stream hub), in commit order. */
-  setPublisher(publish: (result: WriteResult) => void): void;
+  /** Where committed writes go (the stream hub), in commit order; a write is answered once a returned promise settles (PostgreSQL). */
+  setPublisher(publish: (result: WriteResult) => void | Promise<void>): void;
 
   createThing(thing: ThingPayload, nowMs?: number): Promise<{ id: Id; written: WriteResult }>;
   createLocation(location: LocationPayload, nowMs?: number): Promise<Id>;
@@ -86,8 +86,8 @@ export class SqliteMonitoringStore implements MonitoringStore {
     return this.database.db;
   }
 
-  setPublisher(publish: (result: WriteResult) => void): void {
-    this.publish = publish;
+  setPublisher(publish: (result: WriteResult) => void | Promise<void>): void {
+    this.publish = (result) => void publish(result);
   }
 
   private published<T extends { written: WriteResult }>(outcome: T): T {

@@ -267,13 +267,32 @@ export class StreamHub {
     return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   }
 
-  /** Send a committed write to every client whose filter it passes. Call after the transaction commits. */
+  /** The newest observation and incident event sent (the cursor of the next message). */
+  get position(): { observation: number; incidentEvent: number } {
+    return { ...this.cursor };
+  }
+
+  /** Send a committed write to every client whose filter it passes, and to the listeners (MQTT). Call after the transaction commits. */
   publish(result: WriteResult): void {
+    if (result.observations.length === 0 && result.incidents.length === 0) return;
+    this.notifyListeners(result);
+    this.deliver(result);
+  }
+
+  /** Hand a committed write of this process to the listeners only (a cluster: the feed delivers it to the clients, cluster/stream-feed.ts). */
+  notifyListeners(result: WriteResult): void {
+    for (const listener of this.listeners) listener(result);
+  }
+
+  /**
+   * Send a committed write to every client whose filter it passes, without the listeners: a
+   * cluster's feed calls this with every process's writes, in commit order, each once.
+   */
+  deliver(result: WriteResult): void {
     if (result.observations.length === 0 && result.incidents.length === 0) return;
     const lastObservation = result.observations.at(-1);
     if (lastObservation) this.cursor.observation = Math.max(this.cursor.observation, lastObservation.id);
     for (const change of result.incidents) this.cursor.incidentEvent = Math.max(this.cursor.incidentEvent, change.eventId);
-    for (const listener of this.listeners) listener(result);
     for (const client of this.replaying) client.missed?.push(result);
     // Which readings go to view clients as states: state changes, and the refreshes due.
     const asStates = this.track(result.observations);

@@ -1,0 +1,194 @@
+/**
+ * The stream of a cluster (issue 21): every server process on one PostgreSQL database sends its
+ * SSE clients every process's writes, in one order, each once. PostgreSQL does the work:
+ *  - every write group holds one advisory lock until its commit (postgres-store.ts), so ids are
+ *    given in commit order across the processes: the stream cursor ("<observation id>.<incident
+ *    event id>") is global, and a client moved to another process resumes from it with no gap;
+ *  - each group sends `NOTIFY sta_stream` with its last ids, delivered at commit, in commit order;
+ *  - each process LISTENs, reads what lies between its cursor and the notified ids back from the
+ *    database, and hands it to its hub. Its own writes come back the same way, so every process
+ *    sends the same messages in the same order; notifications that arrive while a read runs are
+ *    taken together by the next read.
+ * A lost LISTEN connection is made again every `reconnectMilliseconds`, and what was committed
+ * meanwhile is read up to the database's newest ids, so nothing is lost while it was away.
+ */
+import pg from 'pg';
+import type { WriteResult } from '../sensorthings/database.ts';
+
+/** The channel of the write groups' notifications, `{"o": last observation id, "e": last incident event id, "entities": n}`, sent at commit. */
+export const STREAM_CHANNEL = 'sta_stream';
+
+export interface StreamCursor {
+  observation: number;
+  incidentEvent: number;
+}
+
+/** What the feed reads from (the PostgreSQL monitoring store). */
+export interface FeedSource {
+  streamBetween(from: StreamCursor, to: StreamCursor): Promise<WriteResult>;
+  lastObservationId(): Promise<number>;
+  lastIncidentEventId(): Promise<number>;
+  /** Another process's group changed Things, Locations or Datastreams: cached datastreams are read again. */
+  noteRemoteEntities(entities: number): void;
+}
+
+/** Where the feed delivers (the stream hub). */
+export interface FeedTarget {
+  deliver(result: WriteResult): void;
+}
+
+export interface StreamFeedOptions {
+  /** postgres:// URL of the cluster's database. */
+  url: string;
+  /** The channel the write groups notify (postgres-store.ts STREAM_CHANNEL). */
+  channel: string;
+  source: FeedSource;
+  target: FeedTarget;
+  /** The hub's cursor when the feed starts. */
+  cursor: StreamCursor;
+  log?: (message: string) => void;
+  /** Between attempts to listen again. Default 1 s. */
+  reconnectMilliseconds?: number;
+  /** How long a write waits for the stream to send it before it is answered anyway. Default 2 s. */
+  waitMilliseconds?: number;
+}
+
+const after = (a: StreamCursor, b: StreamCursor) => a.observation > b.observation || a.incidentEvent > b.incidentEvent;
+const maximum = (a: StreamCursor, b: StreamCursor): StreamCursor => ({ observation: Math.max(a.observation, b.observation), incidentEvent: Math.max(a.incidentEvent, b.incidentEvent) });
+
+export class StreamFeed {
+  private client: pg.Client | undefined;
+  private cursor: StreamCursor;
+  /** The newest ids notified (or read as the database's newest on reconnecting). */
+  private target: StreamCursor;
+  private reading: Promise<void> | undefined;
+  private readonly waiters = new Set<{ until: StreamCursor; resolve: () => void; timer: NodeJS.Timeout }>();
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Notifications received and reads made since start (tests and the bench). */
+  readonly statistics = { notifications: 0, reads: 0, reconnects: 0 };
+  /** Whether the feed is listening now (/readyz). */
+  listening = false;
+  lastError: string | undefined;
+
+  constructor(private readonly options: StreamFeedOptions) {
+    this.cursor = { ...options.cursor };
+    this.target = { ...options.cursor };
+  }
+
+  /** Listens, then reads what was committed since the hub's cursor was taken. */
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  /** Resolves once the stream has sent a write of this process (or after `waitMilliseconds`). */
+  until(result: WriteResult): Promise<void> {
+    const until: StreamCursor = { observation: 0, incidentEvent: 0 };
+    for (const o of result.observations) until.observation = Math.max(until.observation, o.id);
+    for (const c of result.incidents) until.incidentEvent = Math.max(until.incidentEvent, c.eventId);
+    if (!after(until, this.cursor)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { until, resolve, timer: setTimeout(() => this.release(waiter), this.options.waitMilliseconds ?? 2_000) };
+      waiter.timer.unref();
+      this.waiters.add(waiter);
+      // The notification may already have come and gone: read now too.
+      this.target = maximum(this.target, until);
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const waiter of this.waiters) this.release(waiter);
+    await this.reading?.catch(() => {});
+    const client = this.client;
+    this.client = undefined;
+    this.listening = false;
+    await client?.end().catch(() => {});
+  }
+
+  private release(waiter: { resolve: () => void; timer: NodeJS.Timeout }): void {
+    clearTimeout(waiter.timer);
+    this.waiters.delete(waiter as never);
+    waiter.resolve();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: 5_000, application_name: 'cim-twin stream feed' });
+    client.on('error', (error) => this.lost(client, error.message));
+    client.on('end', () => this.lost(client, 'connection ended'));
+    client.on('notification', (message) => {
+      if (message.channel !== this.options.channel || !message.payload) return;
+      this.statistics.notifications++;
+      try {
+        const { o, e, entities } = JSON.parse(message.payload) as { o: number; e: number; entities: number };
+        this.options.source.noteRemoteEntities(entities);
+        this.target = maximum(this.target, { observation: o, incidentEvent: e });
+      } catch {
+        return;
+      }
+      this.pump();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${this.options.channel}`);
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    this.listening = true;
+    this.lastError = undefined;
+    // Committed before LISTEN took effect (or while the connection was away): up to the newest ids.
+    const newest = { observation: await this.options.source.lastObservationId(), incidentEvent: await this.options.source.lastIncidentEventId() };
+    this.target = maximum(this.target, newest);
+    this.pump();
+  }
+
+  private lost(client: pg.Client, reason: string): void {
+    if (this.client !== client || this.closed) return;
+    this.client = undefined;
+    this.listening = false;
+    this.lastError = reason;
+    this.options.log?.(`stream feed: ${reason}; listening again shortly`);
+    void client.end().catch(() => {});
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.statistics.reconnects++;
+      this.listen().catch((error: unknown) => {
+        this.lastError = (error as Error).message;
+        this.scheduleReconnect();
+      });
+    }, this.options.reconnectMilliseconds ?? 1_000);
+    this.reconnectTimer.unref();
+  }
+
+  /** One read at a time, in id order, until the cursor reaches the target. */
+  private pump(): void {
+    if (this.reading || this.closed || !after(this.target, this.cursor)) return;
+    this.reading = (async () => {
+      while (!this.closed && after(this.target, this.cursor)) {
+        const to = { ...this.target };
+        const result = await this.options.source.streamBetween(this.cursor, to);
+        this.statistics.reads++;
+        this.cursor = maximum(this.cursor, to);
+        this.options.target.deliver(result);
+        for (const waiter of this.waiters) if (!after(waiter.until, this.cursor)) this.release(waiter);
+      }
+    })()
+      .catch((error: unknown) => {
+        // The database away: the reconnecting LISTEN (or the next notification) reads again.
+        this.lastError = (error as Error).message;
+        this.options.log?.(`stream feed: ${this.lastError}`);
+        if (!this.closed) setTimeout(() => this.pump(), this.options.reconnectMilliseconds ?? 1_000).unref();
+      })
+      .finally(() => {
+        this.reading = undefined;
+      });
+  }
+}
