@@ -41,6 +41,8 @@
  *  - City-model tiling: the Delft CityJSON and 3DBAG CityJSONSeq files (when ../shared/data is
  *    there) and a synthetic LoD2 city of BENCH_CITYMODELS houses (default 100,000; 0 skips) written
  *    as CityJSONSeq on the fly: objects/s, bytes per object, peak RSS (BENCH_ONLY=citymodels alone).
+ *  - The monitoring server as 1, 2 and 4 processes on one PostgreSQL (scripts/bench/cluster.ts, only
+ *    with BENCH_ONLY=cluster): ingest observations/s and POST → SSE latency across processes.
  *  - Ingest at city scale (scripts/bench/sensors-ingest.ts, only with BENCH_ONLY=sensors-ingest):
  *    burst over HTTP, MQTT QoS 1 creates, 85,000 sensors a minute sustained (lag, server RSS) and
  *    POST → SSE latency under it, a column per backend (BENCH_SHORT=1 for a shorter run).
@@ -497,6 +499,12 @@ async function main() {
   if (process.env.BENCH_ONLY === 'sensors-ingest') {
     const { benchSensorsIngest, sensorsIngestLines } = await import('./bench/sensors-ingest.ts');
     console.log(sensorsIngestLines(await benchSensorsIngest()).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=cluster: the monitoring server as 1, 2 and 4 processes on one PostgreSQL (scripts/bench/cluster.ts; not in the full run).
+  if (process.env.BENCH_ONLY === 'cluster') {
+    const { benchCluster, clusterLines } = await import('./bench/cluster.ts');
+    console.log(clusterLines(await benchCluster()).join('\n'));
     return;
   }
   // BENCH_ONLY=sta-pg: the SensorThings store on SQLite and PostgreSQL side by side (not in the full run).

@@ -21,6 +21,14 @@
  *   --max-future-skew T  how far ahead of this server's clock a reading's time may be: seconds, or
  *                     with a unit (90s, 10min, 2h, 1d); default 10min. Env MONITORING_MAX_FUTURE_SKEW.
  *   --read-workers N  threads that run reads (default 2). Env MONITORING_READ_WORKERS.
+ *   --assets-database L  also serve the city's APIs (assets, network analyses, grids, cases, check-up)
+ *                     over this asset store (a SQLite path or postgres:// URL; env ASSETS_DATABASE), with
+ *                     --grids-database, --cases-database, --checkup-database (env GRIDS_DATABASE,
+ *                     CASES_DATABASE, CHECKUP_DATABASE; defaults as for npm start).
+ * A cluster: run this several times (each its own --port) with the same postgres:// --database (and
+ * postgres:// stores) behind a reverse proxy. Every process streams every process's writes in one
+ * order; partitions, retention and the check-up job run in one of them (see the README).
+ * `GET /healthz` lists the roles a process holds; `GET /readyz` is 503 while a dependency is away.
  * Environment: MONITORING_API_KEY (required; comma-separate several); MQTT_USERNAME, MQTT_PASSWORD.
  * A bad value is an error naming the option, and the server does not start.
  */
@@ -28,6 +36,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMonitoringServer } from '../src/server/sensorthings/index.ts';
+import { registerCityApis } from '../src/server/city-apis.ts';
+import { buildingsHiddenAsOf } from '../src/server/lifecycle/hidden.ts';
+import { registerLifecycleDates } from '../src/server/lifecycle/dates-route.ts';
 import { isPostgresLocation } from '../src/server/sensorthings/store.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
@@ -49,6 +60,10 @@ async function main() {
       'cors-origins': { type: 'string', default: process.env.CORS_ORIGINS },
       'max-future-skew': { type: 'string', default: process.env.MONITORING_MAX_FUTURE_SKEW },
       'read-workers': { type: 'string', default: process.env.MONITORING_READ_WORKERS ?? '2' },
+      'assets-database': { type: 'string', default: process.env.ASSETS_DATABASE },
+      'grids-database': { type: 'string', default: process.env.GRIDS_DATABASE },
+      'cases-database': { type: 'string', default: process.env.CASES_DATABASE },
+      'checkup-database': { type: 'string', default: process.env.CHECKUP_DATABASE },
     },
   });
   const corsOrigins = parseCorsOrigins(values['cors-origins']);
@@ -80,6 +95,27 @@ async function main() {
     maximumFutureSkewMilliseconds,
     reads: { workers },
     ...(postgres ? { lifecycleDatabasePath: values['lifecycle-database'], postgres: { statementTimeoutMilliseconds: statementTimeout } } : {}),
+    // With an asset database: the city's APIs too (assets, network, grids, cases, check-up), so that a
+    // process of a cluster serves every request; the check-up job then runs in one process of it.
+    extend: async (server, monitoring) => {
+      const assetsLocation = values['assets-database'];
+      if (!assetsLocation) return {};
+      const origin = `http://${values.host}:${values.port}`;
+      const city = await registerCityApis(server, {
+        origin,
+        apiKeys,
+        assetsLocation,
+        gridsLocation: values['grids-database'],
+        casesLocation: values['cases-database'],
+        checkupLocation: values['checkup-database'],
+        hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize),
+        gridMonitoring: postgres ? undefined : monitoring.lifecycleDb,
+        checkupMonitoring: monitoring.database?.db ?? monitoring.lifecycleDb,
+        clusterUrl: postgres ? values.database : undefined,
+      });
+      registerLifecycleDates(server, { db: monitoring.lifecycleDb, assets: city.assets });
+      return { checks: city.healthChecks, roles: () => (city.checkupLeader?.isLeader ? ['checkup-job'] : []) };
+    },
   });
   await app.listen({ port: Number(values.port), host: values.host });
   console.log(`monitoring server: http://${values.host}:${values.port}/v1.1 (database ${postgres ? values.database.replace(/\/\/[^@/]*@/, '//') : values.database})`);

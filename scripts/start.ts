@@ -36,24 +36,13 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { openGeoJson, tileBuildings } from '../src/tiling/index.ts';
 import { createStaticServer } from '../src/server/static-server.ts';
-import { displayLocation } from '../src/server/assets/loader.ts';
 import { isPostgresLocation, openAssetStore, type AssetInput } from '../src/server/assets/asset-store.ts';
-import { registerAssetRoutes } from '../src/server/assets/routes.ts';
-import { registerBimRoutes } from '../src/server/bim/routes.ts';
 import { openBimStore } from '../src/server/bim/bim-store.ts';
 import { tileIfc } from '../src/tiling/bim/bim-pipeline.ts';
 import { bimOrigin, DEMO_BIM_MODEL, DEMO_BIM_SOURCE, DEMO_BIM_TILES, pickBimPlot, withCompletionModel, type ModelExtent } from '../src/demo/bim.ts';
 import type { BuildingLifecycle } from '../src/domain/lifecycle/lifecycle.ts';
 import type { Database } from 'better-sqlite3';
-import { openCaseStore } from '../src/server/cases/case-store.ts';
-import { registerCaseRoutes } from '../src/server/cases/routes.ts';
-import { DEFAULT_GRIDS_DATABASE, openGridStore } from '../src/server/grids/grid-store.ts';
-import { registerGridRoutes } from '../src/server/grids/routes.ts';
-import { DEFAULT_CHECKUP_DATABASE, openCheckupStore } from '../src/server/checkup/checkup-store.ts';
-import { runCheckupJob } from '../src/server/checkup/job.ts';
-import { registerCheckupRoutes } from '../src/server/checkup/routes.ts';
 import { generateGrids } from '../src/demo/grids.ts';
-import { registerNetworkRoutes } from '../src/server/network/routes.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
 import { tilePipeNetwork } from '../src/tiling/pipes/pipe-pipeline.ts';
@@ -61,6 +50,8 @@ import { writeDemoData } from './demo-data.ts';
 import { prepareLod2Demo } from '../src/demo/lod2-tiles.ts';
 import { monitoringHealthChecks, openMonitoring } from '../src/server/sensorthings/index.ts';
 import { registerHealth } from '../src/server/cluster/health.ts';
+import { registerCityApis } from '../src/server/city-apis.ts';
+import { displayLocation } from '../src/server/assets/loader.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
@@ -272,49 +263,26 @@ async function main() {
   }
   const assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE;
   await linkCompletionModel(monitoring.lifecycleDb, assetsLocation);
-  const assets = await openAssetStore(assetsLocation);
-  app.addHook('onClose', () => assets.close());
-  // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).
-  registerAssetRoutes(app, { store: assets, hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize) });
-  await registerBimRoutes(app, { location: assetsLocation }); // /api/bim: what `npm run bim -- … --store` loaded beside the assets
-  // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
-  registerLifecycleDates(app, { db: monitoring.lifecycleDb, assets });
-  console.log(`asset API: ${origin}/api/assets (${displayLocation(assetsLocation)}, ${(await assets.count()).toLocaleString('en')} assets)`);
-  const gridsLocation = process.env.GRIDS_DATABASE ?? DEFAULT_GRIDS_DATABASE;
-  const grids = await openGridStore(gridsLocation);
-  app.addHook('onClose', () => grids.close());
-  if ((await grids.count()) === 0) console.log(`grids: ${await grids.replaceAll(generateGrids(demoDistrict()))} demo grids (streets, communities, unit grids)`);
-  const casesLocation = process.env.CASES_DATABASE ?? 'data/cases.sqlite';
-  const cases = await openCaseStore(casesLocation);
-  app.addHook('onClose', () => cases.close());
-  registerCaseRoutes(app, { store: cases, apiKeys: [apiKey], grids });
-  console.log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
-  // A grid's sensor figures read the SQLite monitoring tables: none yet with PostgreSQL.
-  registerGridRoutes(app, { store: grids, cases, assets, monitoring: postgresMonitoring ? undefined : monitoring.lifecycleDb, apiKeys: [apiKey] });
-  console.log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
-  // /healthz (up) and /readyz (its databases and broker answer), for a load balancer in front of several servers.
-  registerHealth(app, { checks: { ...monitoringHealthChecks(monitoring), assetDatabase: () => assets.get('readyz') } });
-  const checkupLocation = process.env.CHECKUP_DATABASE ?? DEFAULT_CHECKUP_DATABASE;
-  const checkup = await openCheckupStore(checkupLocation);
-  registerCheckupRoutes(app, { store: checkup, grids, apiKeys: [apiKey] });
-  // With the monitoring data in PostgreSQL only the lifecycle file is SQLite: no sensor or incident figures yet (the job skips absent tables).
-  const checkupSources = { grids, assets, monitoring: monitoring.database?.db ?? monitoring.lifecycleDb, casesLocation };
-  const runCheckup = async () => {
-    const report = await runCheckupJob(checkup, checkupSources, { nowMs: Date.now() });
-    console.log(`check-up (城市体检): ${report.months.map((m) => m.month).join(', ')} computed in ${report.seconds.toFixed(1)} s (${report.placed.buildings.toLocaleString('en')} buildings, ${report.placed.pipes.toLocaleString('en')} pipes placed in grids)`);
-  };
-  const checkupFailed = (error: unknown) => console.error(`check-up: ${(error as Error).message}`);
-  await runCheckup().catch(checkupFailed);
-  const checkupTimers = [setTimeout(() => void runCheckup().catch(checkupFailed), 60_000), setInterval(() => void runCheckup().catch(checkupFailed), 3_600_000)];
-  for (const timer of checkupTimers) timer.unref();
-  app.addHook('onClose', async () => {
-    clearTimeout(checkupTimers[0]);
-    clearInterval(checkupTimers[1]);
-    await checkup.close();
+  // The asset store, network analyses, grids, cases and check-up (src/server/city-apis.ts).
+  const city = await registerCityApis(app, {
+    origin,
+    apiKeys: [apiKey],
+    assetsLocation,
+    gridsLocation: process.env.GRIDS_DATABASE,
+    casesLocation: process.env.CASES_DATABASE,
+    checkupLocation: process.env.CHECKUP_DATABASE,
+    // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).
+    hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize),
+    // A grid's sensor figures read the SQLite monitoring tables: none yet with PostgreSQL.
+    gridMonitoring: postgresMonitoring ? undefined : monitoring.lifecycleDb,
+    // With the monitoring data in PostgreSQL only the lifecycle file is SQLite: no sensor or incident figures yet (the job skips absent tables).
+    checkupMonitoring: monitoring.database?.db ?? monitoring.lifecycleDb,
+    initialGrids: () => generateGrids(demoDistrict()),
   });
-  console.log(`check-up API (城市体检): ${origin}/api/checkup (${displayLocation(checkupLocation)})`);
-  // The pipe networks are read from the store once, in the background; /api/network and /api/impact wait for them.
-  void registerNetworkRoutes(app, { store: assets }).ready().then((n) => console.log(`network API: ${origin}/api/network (${n.segmentCount.toLocaleString('en')} segments, ${n.summary.seconds.toFixed(1)} s to load)`), (error: unknown) => console.error(`network API: ${(error as Error).message}`));
+  // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
+  registerLifecycleDates(app, { db: monitoring.lifecycleDb, assets: city.assets });
+  // /healthz (up) and /readyz (its databases and broker answer), for a load balancer in front of several servers.
+  registerHealth(app, { checks: { ...monitoringHealthChecks(monitoring), ...city.healthChecks } });
   await app.listen({ port, host });
   console.log(`cim-twin is serving the demo at ${origin}/`);
   console.log(`monitoring API (SensorThings 1.1): ${origin}/v1.1 — write key in ${process.env.MONITORING_API_KEY ? 'MONITORING_API_KEY' : KEY_FILE}`);

@@ -223,11 +223,21 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
  * A stand-alone monitoring server. Cross-origin reads only from `corsOrigins` (and the origin of
  * `publicUrl`): a viewer served elsewhere is let in by naming its origin.
  */
-export async function createMonitoringServer(options: MonitoringOptions & { logger?: boolean }): Promise<{ app: FastifyInstance; monitoring: Monitoring }> {
+export async function createMonitoringServer(
+  options: MonitoringOptions & {
+    logger?: boolean;
+    /** More APIs on the same app (the city's, src/server/city-apis.ts): their readiness checks and cluster roles. */
+    extend?: (app: FastifyInstance, monitoring: Monitoring) => Promise<{ checks?: Record<string, HealthCheck>; roles?: () => string[] }>;
+  },
+): Promise<{ app: FastifyInstance; monitoring: Monitoring }> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAXIMUM_BODY_BYTES });
   const publicOrigin = originOf(options.publicUrl);
   await registerCors(app, [...(options.corsOrigins ?? []), ...(publicOrigin ? [publicOrigin] : [])]);
   const monitoring = await openMonitoring(app, options);
-  registerHealth(app, { checks: monitoringHealthChecks(monitoring), roles: () => (monitoring.cluster?.maintenance.isLeader ? ['monitoring-maintenance'] : []) });
+  const extension = (await options.extend?.(app, monitoring)) ?? {};
+  registerHealth(app, {
+    checks: { ...monitoringHealthChecks(monitoring), ...extension.checks },
+    roles: () => [...(monitoring.cluster?.maintenance.isLeader ? ['monitoring-maintenance'] : []), ...(extension.roles?.() ?? [])],
+  });
   return { app, monitoring };
 }
