@@ -112,6 +112,7 @@ async function main() {
         gridMonitoring: postgres ? undefined : monitoring.lifecycleDb,
         checkupMonitoring: monitoring.database?.db ?? monitoring.lifecycleDb,
         clusterUrl: postgres ? values.database : undefined,
+        onChange: (change) => monitoring.announce(change),
       });
       registerLifecycleDates(server, { db: monitoring.lifecycleDb, assets: city.assets });
       return { checks: city.healthChecks, roles: () => (city.checkupLeader?.isLeader ? ['checkup-job'] : []) };

@@ -278,6 +278,7 @@ async function main() {
     // With the monitoring data in PostgreSQL only the lifecycle file is SQLite: no sensor or incident figures yet (the job skips absent tables).
     checkupMonitoring: monitoring.database?.db ?? monitoring.lifecycleDb,
     initialGrids: () => generateGrids(demoDistrict()),
+    onChange: (change) => monitoring.announce(change),
   });
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
   registerLifecycleDates(app, { db: monitoring.lifecycleDb, assets: city.assets });

@@ -45,6 +45,10 @@ export class MonitoringService {
         else this.apply(update);
       },
       onReset: () => void this.load(),
+      // A case made or moved on at another desk, on any server process: read again where it is shown.
+      onChange: (change) => {
+        if (change.kind === 'case') store.getState().noteCaseChange(change.id);
+      },
       onState: (state, detail) => {
         // "live" only once the initial state is loaded too.
         if (state === 'live' && this.held) return;

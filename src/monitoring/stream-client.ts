@@ -11,7 +11,7 @@
  *    (query) and, when it moves, to the server by the stream's id (POST …/Stream/View).
  */
 import { createParser } from 'eventsource-parser';
-import type { ConnectionState, StreamUpdate } from './types.ts';
+import type { ConnectionState, StreamChange, StreamUpdate } from './types.ts';
 import { errorText } from '../domain/error-text.ts';
 
 export interface StreamClientOptions {
@@ -27,6 +27,8 @@ export interface StreamClientOptions {
   /** Resume after this cursor (e.g. one saved before a reload). */
   lastEventId?: string;
   onUpdate(update: StreamUpdate): void;
+  /** A case or lifecycle record changed (on any server process): read it again where it is shown. */
+  onChange?(change: StreamChange): void;
   /** The server says we are too far behind: reload the current state, then carry on. */
   onReset?(): void;
   onState?(state: ConnectionState, detail: { lastMessageAt?: number; error?: string; attempt: number }): void;
@@ -171,6 +173,8 @@ export class StreamClient {
           } else if (event.event === 'reset') {
             this.lastObservationId = Number(/^(\d+)\./.exec(event.id ?? '')?.[1] ?? this.lastObservationId);
             this.options.onReset?.();
+          } else if (event.event === 'change') {
+            this.options.onChange?.(JSON.parse(event.data) as StreamChange);
           } else if (event.event === 'update') {
             const update = JSON.parse(event.data) as StreamUpdate;
             // Anything at or before the last observation applied was already applied.

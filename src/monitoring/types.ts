@@ -1,7 +1,7 @@
 /** The shapes the viewer keeps; what the API sends is in src/domain/monitoring/api.ts (shared with the server). */
 import type { SensorState } from '../domain/monitoring/warning.ts';
 
-export type { IncidentDocument, StreamObservation, StreamStateChange, StreamUpdate } from '../domain/monitoring/api.ts';
+export type { IncidentDocument, StreamChange, StreamObservation, StreamStateChange, StreamUpdate } from '../domain/monitoring/api.ts';
 
 /** One monitored quantity on one asset: a Datastream with its Thing's asset and location. */
 export interface SensorRecord {

@@ -19,6 +19,7 @@ import { openCaseStore, type CaseStore } from './cases/case-store.ts';
 import { registerCaseRoutes } from './cases/routes.ts';
 import { DEFAULT_GRIDS_DATABASE, openGridStore, type GridStore } from './grids/grid-store.ts';
 import type { GridInput } from '../domain/grids/grids.ts';
+import type { StreamChange } from '../domain/monitoring/api.ts';
 import { registerGridRoutes } from './grids/routes.ts';
 import { DEFAULT_CHECKUP_DATABASE, openCheckupStore, type CheckupStore } from './checkup/checkup-store.ts';
 import { runCheckupJob } from './checkup/job.ts';
@@ -44,6 +45,8 @@ export interface CityApiOptions {
   checkupMonitoring?: Database;
   /** Grids to store when the grid store is empty (the demo's). */
   initialGrids?: () => Iterable<GridInput>;
+  /** Cases made or moved on: the stream's `change` event (Monitoring.announce). */
+  onChange?: (change: StreamChange) => void | Promise<void>;
   /** The cluster's PostgreSQL database: the check-up job runs in one process of the cluster. */
   clusterUrl?: string;
   log?: (line: string) => void;
@@ -76,7 +79,7 @@ export async function registerCityApis(app: FastifyInstance, options: CityApiOpt
   const casesLocation = options.casesLocation ?? 'data/cases.sqlite';
   const cases = await openCaseStore(casesLocation);
   app.addHook('onClose', () => cases.close());
-  registerCaseRoutes(app, { store: cases, apiKeys, grids });
+  registerCaseRoutes(app, { store: cases, apiKeys, grids, onChange: options.onChange });
   log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
   registerGridRoutes(app, { store: grids, cases, assets, monitoring: options.gridMonitoring, apiKeys });
   log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);

@@ -62,6 +62,17 @@ describe('cases slice', () => {
     expect(store.getState().caseListRevision).toBe(revision + 1);
   });
 
+  it('a change from the stream reads the list again and counts the changes of that case', () => {
+    const store = createAppStore();
+    const revision = store.getState().caseListRevision;
+    store.getState().noteCaseChange('AJ7');
+    store.getState().noteCaseChange('AJ7');
+    expect(store.getState().caseListRevision).toBe(revision + 2);
+    expect(store.getState().lastCaseChange).toEqual({ id: 'AJ7', n: 2 });
+    store.getState().noteCaseChange('AJ8');
+    expect(store.getState().lastCaseChange).toEqual({ id: 'AJ8', n: 3 });
+  });
+
   it('the list query leaves out empty fields and always names its page', () => {
     expect(caseListQuery({ status: 'open', grid: ' ', department: '区水务局', overdue: false }, 20)).toEqual({ grid: undefined, department: '区水务局', class: undefined, status: 'open', overdue: undefined, limit: 20, offset: 20 });
     expect(caseListQuery({ classId: 'event:0403', overdue: true }, 0, 5)).toMatchObject({ class: 'event:0403', overdue: 'true', limit: 5, offset: 0 });

@@ -35,11 +35,15 @@ export interface CasesSlice {
   casePickedPoint?: [number, number];
   /** The operator for the case API's origin, when it is not the monitoring server's. */
   caseOperator?: Operator;
+  /** The last case another desk (or server process) made or moved on, from the stream; `n` counts them. */
+  lastCaseChange?: { id: string; n: number };
   setCaseListOpen(open: boolean): void;
   setCaseFilter(change: Partial<CaseListFilter>): void;
   setCaseOffset(offset: number): void;
   setCasePage(page: CasePage | undefined): void;
   refreshCases(): void;
+  /** The stream says a case changed: the list, the figures and (if it is open) the case are read again. */
+  noteCaseChange(id: string): void;
   selectCase(id: string | undefined): void;
   /** A case read or written: it replaces its copy in the page and the selection. */
   upsertCase(document: CaseDocument): void;
@@ -74,6 +78,7 @@ export function casesSlice<T extends CasesSlice>(set: Set_<T>, get: Get<T>): Cas
     setCaseOffset: (offset) => setPartial({ caseOffset: Math.max(0, Math.floor(offset)) }),
     setCasePage: (casePage) => setPartial({ casePage }),
     refreshCases: () => setPartial({ caseListRevision: get().caseListRevision + 1 }),
+    noteCaseChange: (id) => setPartial({ caseListRevision: get().caseListRevision + 1, lastCaseChange: { id, n: (get().lastCaseChange?.n ?? 0) + 1 } }),
     selectCase: (selectedCaseId) => {
       const current = get().selectedCase;
       const known = get().casePage?.cases.find((c) => c.id === selectedCaseId);

@@ -41,6 +41,22 @@ export interface IncidentDocument {
  */
 export type StreamStateChange = [observationId: number, datastreamId: number, phenomenonTimeMs: number, state: 0 | WarningLevel];
 
+/**
+ * A record changed that the stream does not carry whole: a case (案卷) made or moved on, or a
+ * building's lifecycle record edited. Sent to every client as a `change` event (no cursor: a
+ * client that reconnects reloads what it shows), so that every viewer, on whichever server
+ * process, reads it again.
+ */
+export interface StreamChange {
+  kind: 'case' | 'lifecycle';
+  /** The case id (AJ…) or the building ID. */
+  id: string;
+  /** What happened: "created", or the action ("file", "dispatch"…; "edit" for a lifecycle record). */
+  action: string;
+  /** ISO 8601. */
+  at: string;
+}
+
 export interface StreamUpdate {
   observations: StreamObservation[];
   incidents: IncidentDocument[];

@@ -24,6 +24,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { StreamChange } from '../../domain/monitoring/api.ts';
 import {
   beijingDate, caseClass, caseClassTable, caseDocument, CASE_ACTIONS, CASE_SOURCES, CASE_STATUS_NAMES, CASE_SOURCE_NAMES, checkNewCase, isCalendarDate, OPEN_CASE_STATUSES,
   type CaseRecord, type CaseStatus,
@@ -46,6 +47,8 @@ export interface CaseRoutesOptions {
   grids?: GridStore;
   /** The clock (epoch ms); tests set it. */
   now?: () => number;
+  /** After a case is made or moved on (the stream's `change` event, to every viewer of every process). */
+  onChange?: (change: StreamChange) => void | Promise<void>;
 }
 
 class CaseApiError extends Error {
@@ -220,6 +223,7 @@ export function registerCaseRoutes(app: FastifyInstance, options: CaseRoutesOpti
     }
     const at = now();
     const { record, log } = await answer(() => store.create(checked, at));
+    await options.onChange?.({ kind: 'case', id: record.id, action: 'created', at: new Date(at).toISOString() });
     return reply.status(201).header('location', `/api/cases/${record.id}`).send(caseDocument(record, at, log));
   });
 
@@ -284,6 +288,7 @@ export function registerCaseRoutes(app: FastifyInstance, options: CaseRoutesOpti
     const result = await answer(() => store.act(id, body, at));
     if (!result) throw new CaseApiError(404, `no case ${JSON.stringify(id.slice(0, 60))}`);
     if ('error' in result) throw new CaseApiError(409, result.error);
+    await options.onChange?.({ kind: 'case', id: result.record.id, action: body.action, at: new Date(at).toISOString() });
     return caseDocument(result.record, at, result.log);
   });
 }

@@ -12,6 +12,8 @@ import { openAssetStore } from '../assets/asset-store.ts';
 import { openGridStore } from '../grids/grid-store.ts';
 import { FAULT_KEY, startServerProcess, until, type ServerProcess } from '../sensorthings/faults/harness.ts';
 import type { GridInput, Position } from '../../domain/grids/grids.ts';
+import type { StreamChange } from '../../domain/monitoring/api.ts';
+import { StreamClient } from '../../monitoring/stream-client.ts';
 
 const reachable = await postgresReachable();
 if (!reachable.reachable) {
@@ -85,6 +87,41 @@ describe.runIf(reachable.reachable)('the city APIs on two server processes', () 
     // The same step again, through A: not allowed now (409), whichever process is asked.
     expect((await send(a, `/api/cases/${id}/actions`, { action: 'file', by: '值班长' })).status).toBe(409);
   });
+
+  test('cases made and moved on through either process reach the streams of both within a second, in one order', async () => {
+    const changes: StreamChange[][] = [[], []];
+    const arrived: number[][] = [[], []];
+    const clients = [a, b].map((server, i) => {
+      const client = new StreamClient({
+        url: `${server.base}/Stream`,
+        onUpdate: () => {},
+        onChange: (change) => {
+          changes[i]!.push(change);
+          arrived[i]!.push(Date.now());
+        },
+      });
+      client.start();
+      return client;
+    });
+    await until(() => clients.every((c) => c.state === 'live'), 20_000, 'both streams live');
+    const ids: string[] = [];
+    // When each write was answered: its change must reach both streams within a second of that.
+    const answered: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await send(i % 2 ? b : a, '/api/cases', { source: 'grid-worker', classId: 'component:0101', gridCode: '44060400100101', description: `第${i}件`, lon: 113.125, lat: 23.025, reporter: '网格员李四' });
+      expect(response.status).toBe(201);
+      answered.push(Date.now());
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+    expect((await send(a, `/api/cases/${ids[1]}/actions`, { action: 'file', by: '值班长' })).status).toBe(200);
+    answered.push(Date.now());
+    await until(() => changes.every((list) => list.length >= 5), 5_000, 'five changes on both streams');
+    for (const times of arrived) for (let k = 0; k < 5; k++) expect(times[k]! - answered[k]!).toBeLessThan(1_000);
+    for (const c of clients) c.stop();
+    const summary = (list: StreamChange[]) => list.map((c) => `${c.kind} ${c.id} ${c.action}`);
+    expect(summary(changes[0]!)).toEqual([...ids.map((id) => `case ${id} created`), `case ${ids[1]} file`]);
+    expect(summary(changes[1]!)).toEqual(summary(changes[0]!));
+  }, 60_000);
 
   test('the check-up job runs in exactly one process, and moves when that one is killed with -9', async () => {
     await until(async () => [...(await roles(a)), ...(await roles(b))].includes('checkup-job'), 20_000, 'a process to take the check-up job');

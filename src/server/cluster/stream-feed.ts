@@ -8,15 +8,22 @@
  *  - each process LISTENs, reads what lies between its cursor and the notified ids back from the
  *    database, and hands it to its hub. Its own writes come back the same way, so every process
  *    sends the same messages in the same order; notifications that arrive while a read runs are
- *    taken together by the next read.
+ *    taken together by the next read;
+ *  - changes of cases and lifecycle records come on a second channel (`cim_changes`, sent by the
+ *    process that made them after its commit) and are announced between the writes in the order
+ *    PostgreSQL delivered them, the same for every listener.
  * A lost LISTEN connection is made again every `reconnectMilliseconds`, and what was committed
  * meanwhile is read up to the database's newest ids, so nothing is lost while it was away.
  */
 import pg from 'pg';
 import type { WriteResult } from '../sensorthings/database.ts';
+import type { StreamChange } from '../../domain/monitoring/api.ts';
 
 /** The channel of the write groups' notifications, `{"o": last observation id, "e": last incident event id, "entities": n}`, sent at commit. */
 export const STREAM_CHANNEL = 'sta_stream';
+
+/** The channel of the changes of cases and lifecycle records (`StreamChange` as JSON), sent by whichever process made them. */
+export const CHANGE_CHANNEL = 'cim_changes';
 
 export interface StreamCursor {
   observation: number;
@@ -35,6 +42,7 @@ export interface FeedSource {
 /** Where the feed delivers (the stream hub). */
 export interface FeedTarget {
   deliver(result: WriteResult): void;
+  announce(change: StreamChange): void;
 }
 
 export interface StreamFeedOptions {
@@ -59,8 +67,8 @@ const maximum = (a: StreamCursor, b: StreamCursor): StreamCursor => ({ observati
 export class StreamFeed {
   private client: pg.Client | undefined;
   private cursor: StreamCursor;
-  /** The newest ids notified (or read as the database's newest on reconnecting). */
-  private target: StreamCursor;
+  /** What to send, in the order PostgreSQL delivered it: reads up to notified ids, and announced changes. */
+  private readonly queue: ({ to: StreamCursor } | { change: StreamChange })[] = [];
   private reading: Promise<void> | undefined;
   private readonly waiters = new Set<{ until: StreamCursor; resolve: () => void; timer: NodeJS.Timeout }>();
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -73,7 +81,13 @@ export class StreamFeed {
 
   constructor(private readonly options: StreamFeedOptions) {
     this.cursor = { ...options.cursor };
-    this.target = { ...options.cursor };
+  }
+
+  /** Read up to these ids next (merged with a read already waiting at the end of the queue). */
+  private readUpTo(to: StreamCursor): void {
+    const last = this.queue.at(-1);
+    if (last && 'to' in last) last.to = maximum(last.to, to);
+    else this.queue.push({ to });
   }
 
   /** Listens, then reads what was committed since the hub's cursor was taken. */
@@ -92,7 +106,7 @@ export class StreamFeed {
       waiter.timer.unref();
       this.waiters.add(waiter);
       // The notification may already have come and gone: read now too.
-      this.target = maximum(this.target, until);
+      this.readUpTo(until);
       this.pump();
     });
   }
@@ -119,19 +133,22 @@ export class StreamFeed {
     client.on('error', (error) => this.lost(client, error.message));
     client.on('end', () => this.lost(client, 'connection ended'));
     client.on('notification', (message) => {
-      if (message.channel !== this.options.channel || !message.payload) return;
+      if (!message.payload) return;
       this.statistics.notifications++;
       try {
-        const { o, e, entities } = JSON.parse(message.payload) as { o: number; e: number; entities: number };
-        this.options.source.noteRemoteEntities(entities);
-        this.target = maximum(this.target, { observation: o, incidentEvent: e });
+        if (message.channel === CHANGE_CHANNEL) this.queue.push({ change: JSON.parse(message.payload) as StreamChange });
+        else if (message.channel === this.options.channel) {
+          const { o, e, entities } = JSON.parse(message.payload) as { o: number; e: number; entities: number };
+          this.options.source.noteRemoteEntities(entities);
+          this.readUpTo({ observation: o, incidentEvent: e });
+        } else return;
       } catch {
         return;
       }
       this.pump();
     });
     await client.connect();
-    await client.query(`LISTEN ${this.options.channel}`);
+    await client.query(`LISTEN ${this.options.channel}; LISTEN ${CHANGE_CHANNEL}`);
     if (this.closed) {
       await client.end().catch(() => {});
       return;
@@ -141,7 +158,7 @@ export class StreamFeed {
     this.lastError = undefined;
     // Committed before LISTEN took effect (or while the connection was away): up to the newest ids.
     const newest = { observation: await this.options.source.lastObservationId(), incidentEvent: await this.options.source.lastIncidentEventId() };
-    this.target = maximum(this.target, newest);
+    this.readUpTo(newest);
     this.pump();
   }
 
@@ -168,12 +185,23 @@ export class StreamFeed {
     this.reconnectTimer.unref();
   }
 
-  /** One read at a time, in id order, until the cursor reaches the target. */
+  /** The queue in order, one read at a time, each read from the cursor to its ids. */
   private pump(): void {
-    if (this.reading || this.closed || !after(this.target, this.cursor)) return;
+    if (this.reading || this.closed || !this.queue.length) return;
     this.reading = (async () => {
-      while (!this.closed && after(this.target, this.cursor)) {
-        const to = { ...this.target };
+      while (!this.closed && this.queue.length) {
+        const item = this.queue[0]!;
+        if ('change' in item) {
+          this.queue.shift();
+          this.options.target.announce(item.change);
+          continue;
+        }
+        if (!after(item.to, this.cursor)) {
+          this.queue.shift();
+          continue;
+        }
+        // Taken off the queue only once read: a failed read is tried again from the same place.
+        const to = { ...item.to };
         const result = await this.options.source.streamBetween(this.cursor, to);
         this.statistics.reads++;
         this.cursor = maximum(this.cursor, to);

@@ -6,6 +6,7 @@
 import { registerHealth, type HealthCheck } from '../cluster/health.ts';
 import { ClusterLeader } from '../cluster/leader.ts';
 import { STREAM_CHANNEL, StreamFeed, type FeedSource } from '../cluster/stream-feed.ts';
+import type { StreamChange } from '../../domain/monitoring/api.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
@@ -66,6 +67,8 @@ export interface Monitoring {
   mqtt?: MqttBinding;
   /** PostgreSQL: the process's part in a cluster: the stream feed of every process's writes, and the maintenance singleton. */
   cluster?: { feed: StreamFeed; maintenance: ClusterLeader };
+  /** A case or lifecycle record changed: every stream client of every process is told (a `change` event). Never throws. */
+  announce(change: StreamChange): Promise<void>;
   close(): void;
 }
 
@@ -117,7 +120,7 @@ export async function openMonitoring(app: FastifyInstance, options: MonitoringOp
   const lifecycleReads = createReadExecutor(lifecyclePath, lifecycle.db, { log: (message) => app.log.warn(message), ...options.reads });
   const reads = store.readExecutor(options.reads?.budget, lifecycleReads);
   const cursor = { observation: await store.lastObservationId(), incidentEvent: await store.lastIncidentEventId() };
-  const monitoring = registerWithStore(app, options, store, reads, lifecycle.db, cursor, { url: options.databasePath, source: store });
+  const monitoring = registerWithStore(app, options, store, reads, lifecycle.db, cursor, { url: options.databasePath, source: store, announce: (change) => store.announce(change) });
   app.addHook('onClose', async () => lifecycle.close());
   try {
     await monitoring.cluster!.feed.start();
@@ -132,7 +135,7 @@ export async function openMonitoring(app: FastifyInstance, options: MonitoringOp
 /** How often the cluster's singleton does its rounds: partitions ahead, then retention. */
 const MAINTENANCE_MILLISECONDS = 3_600_000;
 
-function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycleDb: SqliteDatabase, cursor: { observation: number; incidentEvent: number }, postgres?: { url: string; source: FeedSource & { makePartitionsAhead(): Promise<number> } }): Monitoring {
+function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycleDb: SqliteDatabase, cursor: { observation: number; incidentEvent: number }, postgres?: { url: string; source: FeedSource & { makePartitionsAhead(): Promise<number> }; announce: (change: StreamChange) => Promise<void> }): Monitoring {
   const hub = new StreamHub(store, cursor, options.stream);
   const log = (message: string) => app.log.warn(message);
   // PostgreSQL: the server may be one of several processes on the database (issue 21). Every
@@ -197,6 +200,11 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
     reads,
     mqtt,
     ...(feed && maintenance ? { cluster: { feed, maintenance } } : {}),
+    // Alone: straight to this hub. PostgreSQL: through the database to every process's feed (this one's too).
+    announce: async (change) => {
+      if (!postgres) return hub.announce(change);
+      await postgres.announce(change).catch((error: unknown) => log(`change not announced (${change.kind} ${change.id}): ${(error as Error).message}`));
+    },
     close: () => {
       if (closed) return;
       closed = true;

@@ -32,7 +32,8 @@ import { observationOf, pointOf, timeValue, type DatastreamPayload, type Feature
 import { StoreUnavailableError, type CountedTable, type MonitoringStore } from './store.ts';
 import { compactSensorsOf, type LatestRow } from './compact.ts';
 import { migratePostgres, WRITE_LOCK } from './postgres-schema.ts';
-import { STREAM_CHANNEL } from '../cluster/stream-feed.ts';
+import { CHANGE_CHANNEL, STREAM_CHANNEL } from '../cluster/stream-feed.ts';
+import type { StreamChange } from '../../domain/monitoring/api.ts';
 import { executeReadPg, readEntityPg, readTransitionsPg, type CountPolicy } from './postgres-read.ts';
 import { DEFAULT_READ_BUDGET, ReadBudget, type ReadBudgetLimits } from './read.ts';
 import type { ReadAnswer, ReadExecutor } from './read-pool.ts';
@@ -1085,6 +1086,15 @@ export class PostgresMonitoringStore implements MonitoringStore {
   /** Reads of the SensorThings API on the pool (lifecycle reads go to `lifecycle`). */
   readExecutor(budget: Partial<ReadBudgetLimits> = {}, lifecycle?: ReadExecutor): ReadExecutor {
     return new PostgresReads(this, { ...DEFAULT_READ_BUDGET, ...budget }, lifecycle);
+  }
+
+  /** Tell every process of the cluster (their stream feeds) that a case or lifecycle record changed. */
+  async announce(change: StreamChange): Promise<void> {
+    try {
+      await this.pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   async ping(): Promise<void> {

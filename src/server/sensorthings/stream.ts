@@ -29,7 +29,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredObservation, WriteResult } from './database.ts';
 import type { MonitoringStore } from './store.ts';
 import type { IncidentChange } from './incident-engine.ts';
-import type { StreamObservation, StreamStateChange, StreamUpdate } from '../../domain/monitoring/api.ts';
+import type { StreamChange, StreamObservation, StreamStateChange, StreamUpdate } from '../../domain/monitoring/api.ts';
 import type { SensorState } from '../../domain/monitoring/warning.ts';
 
 /**
@@ -277,6 +277,12 @@ export class StreamHub {
     if (result.observations.length === 0 && result.incidents.length === 0) return;
     this.notifyListeners(result);
     this.deliver(result);
+  }
+
+  /** Tell every live client that a case or lifecycle record changed (a `change` event, outside the cursor). */
+  announce(change: StreamChange): void {
+    const text = `event: change\ndata: ${JSON.stringify(change)}\n\n`;
+    for (const client of this.clients) this.write(client, text);
   }
 
   /** Hand a committed write of this process to the listeners only (a cluster: the feed delivers it to the clients, cluster/stream-feed.ts). */

@@ -31,9 +31,11 @@ function CaseDetail({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
-  // A case selected without its log (from the list, the map or a link): read it.
+  // Another desk (or server process) changed this case: the stream says so (a `change` event).
+  const changed = useApp((s) => (s.lastCaseChange?.id === id ? s.lastCaseChange.n : 0));
+  // A case selected without its log (from the list, the map or a link), or changed elsewhere: read it.
   useEffect(() => {
-    if (!base || document?.log) return;
+    if (!base || (document?.log && !changed)) return;
     const controller = new AbortController();
     getCase(base, id, { signal: controller.signal }).then(
       (read) => {
@@ -44,7 +46,7 @@ function CaseDetail({ id }: { id: string }) {
       },
     );
     return () => controller.abort();
-  }, [id, base, document?.log, store]);
+  }, [id, base, document?.log, changed, store]);
   const act = async (action: CaseAction) => {
     if (!base || !operator || !document) return;
     setBusy(true);
