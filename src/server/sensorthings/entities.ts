@@ -173,6 +173,8 @@ export const ENTITY_SETS: Record<EntitySetName, EntitySet> = {
       resultTime: { sql: 'result_time', type: 'time' },
       result: { sql: 'result', type: 'number' },
       'Datastream/@iot.id': { sql: 'datastream_id', type: 'id' },
+      // What is measured, through the Datastream (a stream reset's REST query names a client's types with it).
+      'Datastream/ObservedProperty/name': { sql: '(SELECT p.name FROM datastreams d JOIN observed_properties p ON p.id = d.observed_property_id WHERE d.id = datastream_id)', type: 'text' },
       'FeatureOfInterest/@iot.id': { sql: 'feature_of_interest_id', type: 'id' },
       'FeatureOfInterest/feature': { sql: '(SELECT f.lon FROM features_of_interest f WHERE f.id = feature_of_interest_id)', latSql: '(SELECT f.lat FROM features_of_interest f WHERE f.id = feature_of_interest_id)', type: 'point' },
     },

@@ -95,6 +95,39 @@ describe('a replay is bounded by count', () => {
     expect(page.value.map((i) => i.assetIds[0]).sort()).toEqual(['MH-0', 'MH-1', 'MH-2']);
   });
 
+  test("a view client's reset names only its share: values in its view, of the datastreams it watches, and of its types", async () => {
+    const server = await startTestServer({ stream: { maximumReplay: 5 } });
+    cleanups.push(() => server.close());
+    // Three sensors kilometres apart (datastreams 1, 2, 3), and a fourth of another type beside the first (4).
+    for (let i = 0; i < 3; i++) expect((await server.post('Things', thingPayload(`MH-${i}`, 'methane', 113.1 + i * 0.05, 23.01))).status).toBe(201);
+    expect((await server.post('Things', thingPayload('WP-0', 'water-pressure', 113.1001, 23.0101))).status).toBe(201);
+    const dataArray = Array.from({ length: 5 }, () => [1]);
+    for (let d = 1; d <= 4; d++) expect((await server.post('CreateObservations', [{ Datastream: { '@iot.id': d }, components: ['result'], dataArray }])).status).toBe(201);
+    const resumeOf = async (query: string) => {
+      const { events, abort } = await readEvents(`${server.base}/Stream?${query}`, '0.0', (e) => e.some((x) => x.event === 'hello'));
+      abort();
+      const data = JSON.parse(events.find((e) => e.event === 'reset')!.data) as { resume: { observations?: string } };
+      if (!data.resume.observations) return undefined;
+      const datastreams = new Set<number>();
+      let next: string | undefined = `${data.resume.observations}&$expand=Datastream($select=id)`;
+      while (next) {
+        const page = (await (await fetch(next)).json()) as { value: { Datastream: { '@iot.id': number } }[]; '@iot.nextLink'?: string };
+        if (!page.value) throw new Error(`${next}: ${JSON.stringify(page)}`);
+        for (const o of page.value) datastreams.add(o.Datastream['@iot.id']);
+        next = page['@iot.nextLink'];
+      }
+      return [...datastreams].sort();
+    };
+    // Everything: all four. A view around the first place: 1 and 4; watching 3 too: 1, 3, 4.
+    expect(await resumeOf('')).toEqual([1, 2, 3, 4]);
+    expect(await resumeOf('view=113.09,23.0,113.11,23.02')).toEqual([1, 4]);
+    expect(await resumeOf('view=113.09,23.0,113.11,23.02&watch=3')).toEqual([1, 3, 4]);
+    // Of one type, inside a bbox: 1 only.
+    expect(await resumeOf('bbox=113.09,23.0,113.11,23.02&types=methane')).toEqual([1]);
+    // A view of nothing is sent no values: no observations to page through.
+    expect(await resumeOf('view=none')).toBeUndefined();
+  });
+
   test('the client library reloads on the reset and then gets the live messages', async () => {
     const server = await serverWith(1_200, { maximumReplay: 500 });
     const received: StreamObservation[] = [];

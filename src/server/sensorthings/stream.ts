@@ -131,6 +131,26 @@ function inside(filter: StreamFilter, lon: number | undefined, lat: number | und
   return lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat;
 }
 
+const polygonOf = ([west, south, east, north]: [number, number, number, number]) => `geography'POLYGON((${west} ${south}, ${east} ${south}, ${east} ${north}, ${west} ${north}, ${west} ${south}))'`;
+const anyOf = (terms: string[]) => (terms.length === 1 ? terms[0]! : `(${terms.join(' or ')})`);
+
+/**
+ * The `$filter` terms (beside the id range) of a reset's REST query for a client's share of the
+ * observations: inside its bbox, or inside its view or of a datastream it watches, and of its
+ * types. '' for every observation; null when it is sent no values at all (a view of nothing).
+ */
+export function resumeFilter(filter: StreamFilter): string | null {
+  const terms: string[] = [];
+  if (filter.bbox) terms.push(`st_within(FeatureOfInterest/feature, ${polygonOf(filter.bbox)})`);
+  if (filter.view) {
+    const either = [...(filter.view.bbox ? [`st_within(FeatureOfInterest/feature, ${polygonOf(filter.view.bbox)})`] : []), ...[...filter.view.watch].map((id) => `Datastream/id eq ${id}`)];
+    if (!either.length) return null;
+    terms.push(anyOf(either));
+  }
+  if (filter.types?.size) terms.push(anyOf([...filter.types].map((type) => `Datastream/ObservedProperty/name eq '${type.replaceAll("'", "''")}'`)));
+  return terms.join(' and ');
+}
+
 export function filterMessage(filter: StreamFilter, message: StreamUpdate): StreamUpdate {
   if (!filter.bbox && !filter.types) return message;
   return {
@@ -153,8 +173,8 @@ export interface StreamReset {
   reason: string;
   /** The stream continues from here. */
   cursor: string;
-  /** REST queries (follow their @iot.nextLink) for what was missed. */
-  resume: { observations: string; incidents?: string };
+  /** REST queries (follow their @iot.nextLink) for what was missed: the observations this client would have been sent as values (none for a view of nothing), and the incidents. */
+  resume: { observations?: string; incidents?: string };
 }
 
 type StateSource = Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }> | Promise<Iterable<{ datastreamId: number; state: SensorState; timeMs?: number }>>;
@@ -505,9 +525,11 @@ export class StreamHub {
     this.resets++;
     const firstMissedEvent = await this.store.incidentEventTimeAfter(from.incidentEvent);
     const cursor = this.cursorText();
-    const observations = `${baseUrl}/Observations?$filter=${encodeURIComponent(`id gt ${from.observation} and id le ${this.cursor.observation}`)}&$orderby=id&$top=1000`;
+    // Only what this client would have been sent as values: its bbox or view, its watched datastreams, its types.
+    const wanted = resumeFilter(client.filter);
+    const observations = wanted === null ? undefined : `${baseUrl}/Observations?$filter=${encodeURIComponent(`id gt ${from.observation} and id le ${this.cursor.observation}${wanted ? ` and ${wanted}` : ''}`)}&$orderby=id&$top=1000`;
     const incidents = firstMissedEvent === undefined ? undefined : `${baseUrl}/Incidents?$filter=${encodeURIComponent(`updatedAt ge ${new Date(firstMissedEvent).toISOString()}`)}&$orderby=updatedAt&$top=1000`;
-    const data: StreamReset = { reason: `${reason}: reload the current state, and page through the REST queries for what was missed`, cursor, resume: { observations, ...(incidents ? { incidents } : {}) } };
+    const data: StreamReset = { reason: `${reason}: reload the current state, and page through the REST queries for what was missed`, cursor, resume: { ...(observations ? { observations } : {}), ...(incidents ? { incidents } : {}) } };
     this.send(client, StreamHub.format(cursor, 'reset', data));
     // What was published while this was read is in the reset's REST queries.
     client.missed = undefined;
