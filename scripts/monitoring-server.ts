@@ -109,8 +109,8 @@ async function main() {
         casesLocation: values['cases-database'],
         checkupLocation: values['checkup-database'],
         hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize),
-        gridMonitoring: postgres ? undefined : monitoring.lifecycleDb,
-        checkupMonitoring: monitoring.database?.db ?? monitoring.lifecycleDb,
+        lifecycleDb: monitoring.lifecycleDb,
+        sensors: monitoring.store,
         clusterUrl: postgres ? values.database : undefined,
         onChange: (change) => monitoring.announce(change),
       });

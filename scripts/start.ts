@@ -273,10 +273,8 @@ async function main() {
     checkupLocation: process.env.CHECKUP_DATABASE,
     // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).
     hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize),
-    // A grid's sensor figures read the SQLite monitoring tables: none yet with PostgreSQL.
-    gridMonitoring: postgresMonitoring ? undefined : monitoring.lifecycleDb,
-    // With the monitoring data in PostgreSQL only the lifecycle file is SQLite: no sensor or incident figures yet (the job skips absent tables).
-    checkupMonitoring: monitoring.database?.db ?? monitoring.lifecycleDb,
+    lifecycleDb: monitoring.lifecycleDb,
+    sensors: monitoring.store,
     initialGrids: () => generateGrids(demoDistrict()),
     onChange: (change) => monitoring.announce(change),
   });

@@ -27,6 +27,7 @@ import { registerCheckupRoutes } from './checkup/routes.ts';
 import { registerNetworkRoutes } from './network/routes.ts';
 import { ClusterLeader } from './cluster/leader.ts';
 import type { HealthCheck } from './cluster/health.ts';
+import type { MonitoringStore } from './sensorthings/store.ts';
 
 export interface CityApiOptions {
   /** Where the server is reached, for the log lines. */
@@ -39,10 +40,10 @@ export interface CityApiOptions {
   checkupLocation?: string;
   /** The buildings the 4D date hides (from the lifecycle records), for the filter counts. */
   hiddenAsOf?: AssetRoutesOptions['hiddenAsOf'];
-  /** The SQLite monitoring database in this process, for the grids' sensor figures (none with PostgreSQL yet). */
-  gridMonitoring?: Database;
-  /** The SQLite database the check-up reads sensors, incidents and lifecycle records from (none with PostgreSQL yet). */
-  checkupMonitoring?: Database;
+  /** The lifecycle records' SQLite database, for the grids' inspections due and the check-up's buildings in use. */
+  lifecycleDb?: Database;
+  /** The monitoring store (either backend): the grids' and the check-up's sensors and incidents. */
+  sensors?: MonitoringStore;
   /** Grids to store when the grid store is empty (the demo's). */
   initialGrids?: () => Iterable<GridInput>;
   /** Cases made or moved on: the stream's `change` event (Monitoring.announce). */
@@ -81,13 +82,13 @@ export async function registerCityApis(app: FastifyInstance, options: CityApiOpt
   app.addHook('onClose', () => cases.close());
   registerCaseRoutes(app, { store: cases, apiKeys, grids, onChange: options.onChange });
   log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
-  registerGridRoutes(app, { store: grids, cases, assets, monitoring: options.gridMonitoring, apiKeys });
+  registerGridRoutes(app, { store: grids, cases, assets, monitoring: options.lifecycleDb, sensors: options.sensors, apiKeys });
   log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
 
   const checkupLocation = options.checkupLocation ?? DEFAULT_CHECKUP_DATABASE;
   const checkup = await openCheckupStore(checkupLocation);
   registerCheckupRoutes(app, { store: checkup, grids, apiKeys });
-  const checkupSources = { grids, assets, monitoring: options.checkupMonitoring, casesLocation };
+  const checkupSources = { grids, assets, monitoring: options.lifecycleDb, sensors: options.sensors, casesLocation };
   const runCheckup = async () => {
     const report = await runCheckupJob(checkup, checkupSources, { nowMs: Date.now() });
     log(`check-up (城市体检): ${report.months.map((m) => m.month).join(', ')} computed in ${report.seconds.toFixed(1)} s (${report.placed.buildings.toLocaleString('en')} buildings, ${report.placed.pipes.toLocaleString('en')} pipes placed in grids)`);

@@ -1,8 +1,9 @@
 /**
  * The check-up store, job and API, run against both backends (testing/backends.ts): on
  * PostgreSQL the grid, asset, case and check-up stores share one throwaway database; on SQLite
- * each has its file. The monitoring database (SensorThings, lifecycle records) is SQLite only, as
- * in the server. The facts are hand-made, so every figure below is worked out by hand.
+ * each has its file. The sensors and incidents come from a SQLite monitoring store here (the
+ * PostgreSQL store's same reads: sensorthings/facts.test.ts), the lifecycle records from its
+ * database. The facts are hand-made, so every figure below is worked out by hand.
  */
 import { POSTGRES_ASSET_TABLES } from '../assets/postgres-asset-store.ts';
 import Database from 'better-sqlite3';
@@ -15,7 +16,7 @@ import { openAssetStore, type AssetInput, type AssetStore } from '../assets/asse
 import { openCaseStore, type CaseStore, type LoadedCase } from '../cases/case-store.ts';
 import { openGridStore, type GridStore } from '../grids/grid-store.ts';
 import { storeLifecycles } from '../lifecycle/routes.ts';
-import { migrate } from '../sensorthings/schema.ts';
+import { SqliteMonitoringStore } from '../sensorthings/store.ts';
 import { storeBackends } from '../testing/store-backends.ts';
 import { CheckupInputError, openCheckupStore, type CheckupStore } from './checkup-store.ts';
 import { runCheckupJob } from './job.ts';
@@ -76,9 +77,9 @@ const CASES: LoadedCase[] = [
   loaded('44060400100104', { status: 'dispatched', filedAtMs: NOW - 2 * HOUR, dispatchedAtMs: NOW - HOUR, dueAtMs: NOW + 10 * HOUR }), // Dec: not due yet
 ];
 
-function monitoringDatabase(): Database.Database {
-  const db = new Database(':memory:');
-  migrate(db);
+function monitoringDatabase(): { db: Database.Database; sensors: SqliteMonitoringStore } {
+  const sensors = new SqliteMonitoringStore({ path: ':memory:', rules: [] });
+  const db = sensors.db;
   storeLifecycles(db, [
     lifecycle('B1', '2010-01-01', ['2018-03-01']), // overdue since 2023-03-01: in November and December
     lifecycle('B2', '2010-01-01', ['2018-03-01', '2026-12-02']), // inspected on 2 December: overdue in November only
@@ -105,7 +106,7 @@ function monitoringDatabase(): Database.Database {
   incident('waterlogging', 113.0081, 23.0051, NOV_START + 40 * HOUR); // another point
   incident('building-tilt', 113.005, 23.005, NOV_START + 50 * HOUR); // not a lifeline incident
   incident('water-main-burst', 113.012, 23.0125, DEC_START + 10 * HOUR);
-  return db;
+  return { db, sensors };
 }
 
 describe.each(BACKENDS)('check-up on $name', (backend) => {
@@ -115,6 +116,7 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
   let assets: AssetStore;
   let cases: CaseStore;
   let monitoring: Database.Database;
+  let sensors: SqliteMonitoringStore;
   const beside = (name: string) => (location.startsWith('postgres') ? location : location.replace(/\.sqlite$/, `-${name}.sqlite`));
 
   beforeAll(async () => {
@@ -132,14 +134,14 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
     await assets.replaceDataset('demo', ASSETS);
     cases = await openCaseStore(beside('cases'));
     await cases.load(CASES);
-    monitoring = monitoringDatabase();
+    ({ db: monitoring, sensors } = monitoringDatabase());
   });
   afterEach(async () => {
     await store?.close();
     await grids?.close();
     await assets?.close();
     await cases?.close();
-    monitoring?.close();
+    await sensors?.close();
   });
 
   it('sums a month\'s grid facts per district, street, community and unit grid; writes a month all or nothing', async () => {
@@ -161,7 +163,7 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
   });
 
   it('the job: the month in progress as a snapshot with sensors; a past month reconstructed from timestamps, without them', async () => {
-    const report = await runCheckupJob(store, { grids, assets, monitoring, casesLocation: beside('cases') }, { nowMs: NOW, backfillMonths: 1 });
+    const report = await runCheckupJob(store, { grids, assets, monitoring, sensors, casesLocation: beside('cases') }, { nowMs: NOW, backfillMonths: 1 });
     expect(report.months.map((m) => [m.month, m.kind])).toEqual([['2026-11', 'reconstructed'], ['2026-12', 'snapshot']]);
     const nov = (await store.area('440604', '2026-11'))!.facts;
     const dec = (await store.area('440604', '2026-12'))!.facts;
@@ -178,12 +180,12 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
     expect((await store.area('44060400100101', '2026-11'))!.facts).toMatchObject({ buildingsInUse: 2, buildingsOverdue: 2, casesDue: 2, waterloggingPoints: 2 });
     expect((await store.area('440604001001', '2026-11'))!.facts.casesDue).toBe(4);
     // A second run keeps November as it was reconstructed and recomputes December only.
-    const again = await runCheckupJob(store, { grids, assets, monitoring, casesLocation: beside('cases') }, { nowMs: NOW + HOUR, backfillMonths: 1 });
+    const again = await runCheckupJob(store, { grids, assets, monitoring, sensors, casesLocation: beside('cases') }, { nowMs: NOW + HOUR, backfillMonths: 1 });
     expect(again.months.map((m) => m.month)).toEqual(['2026-12']);
   });
 
   it('the API: values match the formulas, the trend lists the computed months, the CSV defuses formula text; bad input 400, unknown 404', async () => {
-    await runCheckupJob(store, { grids, assets, monitoring, casesLocation: beside('cases') }, { nowMs: NOW, backfillMonths: 1 });
+    await runCheckupJob(store, { grids, assets, monitoring, sensors, casesLocation: beside('cases') }, { nowMs: NOW, backfillMonths: 1 });
     const app = Fastify();
     registerCheckupRoutes(app, { store, grids, now: () => NOW });
     try {

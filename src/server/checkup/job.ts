@@ -19,6 +19,7 @@
  * grid is counted in no area. Cases carry their grid code.
  */
 import type { Database } from 'better-sqlite3';
+import type { MonitoringStore } from '../sensorthings/store.ts';
 import {
   addPipe, emptyFacts, inspectionStateOn, installYearOf, LIFELINE_INCIDENT_TYPES, lineLengthMetres, monthOf, monthRange, monthsBetween, pipeClassOf,
   referenceDate, SENSOR_ONLINE_WINDOW_MS, WATERLOGGING_INCIDENT_TYPE, waterloggingPointKey, type CheckupFacts,
@@ -32,8 +33,10 @@ import type { CheckupStore } from './checkup-store.ts';
 export interface CheckupSources {
   grids: GridStore;
   assets?: AssetStore;
-  /** The monitoring database in this process (SQLite: SensorThings things and incidents, lifecycle records). */
+  /** The lifecycle records' SQLite database in this process (the buildings in use and overdue). */
   monitoring?: Database;
+  /** The monitoring store (either backend): incidents raised, and sensors with their newest reading. */
+  sensors?: Pick<MonitoringStore, 'incidentsRaised' | 'thingsWithLastReading'>;
   /** The case store's location (a SQLite path or a postgres:// URL). */
   casesLocation?: string;
 }
@@ -131,14 +134,15 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
     }
   }
 
-  if (db && tableExists(db, 'incidents')) {
+  const sensors = sources.sensors;
+  if (sensors) {
     const [start] = monthRange(months[0]!);
     const [, end] = monthRange(current);
     const types = [...new Set([...LIFELINE_INCIDENT_TYPES, WATERLOGGING_INCIDENT_TYPE])];
-    const incidents = db.prepare(`SELECT type, lon, lat, raised_at FROM incidents WHERE raised_at >= ? AND raised_at < ? AND type IN (${types.map(() => '?').join(', ')})`).all(start, end, ...types) as { type: string; lon: number; lat: number; raised_at: number }[];
+    const incidents = await sensors.incidentsRaised(start, end, types);
     const points = new Map<string, Set<string>>();
     for (const incident of incidents) {
-      const month = monthOf(incident.raised_at);
+      const month = monthOf(incident.raisedAtMs);
       if (!perMonth.has(month)) continue;
       const code = await placeOf(incident.lon, incident.lat);
       if (!code) continue;
@@ -160,12 +164,9 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
 
   // Sensors: the snapshot of the month in progress only.
   let sensorsObserved = false;
-  if (db && tableExists(db, 'things') && tableExists(db, 'observations')) {
+  if (sensors) {
     sensorsObserved = true;
-    const things = db.prepare(`SELECT t.id AS id, l.lon AS lon, l.lat AS lat,
-        (SELECT max((SELECT max(o.phenomenon_time) FROM observations o WHERE o.datastream_id = d.id)) FROM datastreams d WHERE d.thing_id = t.id) AS last
-      FROM things t JOIN thing_locations tl ON tl.thing_id = t.id AND tl.location_id = (SELECT max(location_id) FROM thing_locations WHERE thing_id = t.id)
-      JOIN locations l ON l.id = tl.location_id WHERE l.lon IS NOT NULL AND l.lat IS NOT NULL`).all() as { id: number; lon: number; lat: number; last: number | null }[];
+    const things = (await sensors.thingsWithLastReading()).map((t) => ({ ...t, last: t.lastMs }));
     for (const thing of things) {
       const code = await placeOf(thing.lon, thing.lat);
       if (!code) continue;

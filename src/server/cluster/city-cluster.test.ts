@@ -14,6 +14,7 @@ import { FAULT_KEY, startServerProcess, until, type ServerProcess } from '../sen
 import type { GridInput, Position } from '../../domain/grids/grids.ts';
 import type { StreamChange } from '../../domain/monitoring/api.ts';
 import { StreamClient } from '../../monitoring/stream-client.ts';
+import { thingPayload } from '../sensorthings/testing/test-server.ts';
 
 const reachable = await postgresReachable();
 if (!reachable.reachable) {
@@ -72,6 +73,13 @@ describe.runIf(reachable.reachable)('the city APIs on two server processes', () 
       const body = (await response.json()) as { assets: { id: string }[] };
       expect(body.assets.map((x) => x.id)).toEqual(['CL-B-1']);
     }
+  });
+
+  test("a grid's statistics on B count a sensor registered through A (sensor figures from PostgreSQL)", async () => {
+    const response = await fetch(`${a.base}/Things`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': FAULT_KEY }, body: JSON.stringify(thingPayload('CL-MH-1', 'methane', 113.125, 23.025)) });
+    expect(response.status).toBe(201);
+    const stats = (await (await fetch(`${origin(b)}/api/grids/44060400100101/stats`)).json()) as { sensors: { count: number; inAlarm: number; openIncidents: number } | null };
+    expect(stats.sensors).toEqual({ count: 1, inAlarm: 0, openIncidents: 0 });
   });
 
   test('a case made through A is read through B, and a step taken through B is read through A', async () => {

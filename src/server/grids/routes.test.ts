@@ -6,7 +6,7 @@ import type { GridInput, Position } from '../../domain/grids/grids.ts';
 import { openAssetStore, type AssetStore } from '../assets/asset-store.ts';
 import { openCaseStore, type CaseStore } from '../cases/case-store.ts';
 import { ensureLifecycleTables } from '../lifecycle/digests.ts';
-import { migrate } from '../sensorthings/schema.ts';
+import { SqliteMonitoringStore } from '../sensorthings/store.ts';
 import { openGridStore, type GridStore } from './grid-store.ts';
 import { registerGridRoutes, type GridStats } from './routes.ts';
 
@@ -26,6 +26,7 @@ describe('grid API', () => {
   let cases: CaseStore;
   let assets: AssetStore;
   let monitoring: Database.Database;
+  let sensorStore: SqliteMonitoringStore;
 
   beforeEach(async () => {
     grids = await openGridStore(':memory:');
@@ -38,8 +39,8 @@ describe('grid API', () => {
       { id: 'B-2', kind: 'building', attributes: { use: 'commercial', floors: 2, footprint: 50 }, geometry: { type: 'Polygon', coordinates: [square(113.126, 23.026, 0.0002)] } },
       { id: 'B-3', kind: 'building', attributes: { use: 'residential', floors: 5, footprint: 80 }, geometry: { type: 'Polygon', coordinates: [square(113.135, 23.025, 0.0002)] } },
     ]);
-    monitoring = new Database(':memory:');
-    migrate(monitoring);
+    sensorStore = new SqliteMonitoringStore({ path: ':memory:', rules: [] });
+    monitoring = sensorStore.db;
     monitoring.exec(`
       INSERT INTO things (id, name) VALUES (1, 'gas 1'), (2, 'gas 2'), (3, 'far');
       INSERT INTO locations (id, name, encoding_type, location, lon, lat) VALUES (1, 'a', 'application/geo+json', '{}', 113.121, 23.021), (2, 'b', 'application/geo+json', '{}', 113.122, 23.022), (3, 'c', 'application/geo+json', '{}', 113.5, 23.5);
@@ -53,7 +54,7 @@ describe('grid API', () => {
     // B-1 last inspected in 2015 (overdue: the interval is 5 years); B-2 in 2024.
     monitoring.exec(`INSERT INTO building_lifecycle_digests (building_id, dates, appears, completion, since, inspections) VALUES ('B-1', '{}', '2000-01-01', '2005-01-01', '2015-06-01', 1), ('B-2', '{}', '2000-01-01', '2005-01-01', '2024-06-01', 1)`);
     app = Fastify();
-    registerGridRoutes(app, { store: grids, cases, assets, monitoring, now: () => NOW });
+    registerGridRoutes(app, { store: grids, cases, assets, monitoring, sensors: sensorStore, now: () => NOW });
     await app.ready();
   });
   afterEach(async () => {
@@ -61,7 +62,7 @@ describe('grid API', () => {
     await grids?.close();
     await cases?.close();
     await assets?.close();
-    monitoring?.close();
+    await sensorStore?.close();
   });
 
   const get = async (url: string) => {

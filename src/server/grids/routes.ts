@@ -14,6 +14,7 @@
  *       digests). A part whose source this server lacks is null.
  */
 import type { Database } from 'better-sqlite3';
+import type { MonitoringStore } from '../sensorthings/store.ts';
 import type { FastifyInstance } from 'fastify';
 import { AssetQueryError, checkBbox, type Bbox } from '../../domain/assets.ts';
 import { beijingDate } from '../../domain/cases/cases.ts';
@@ -31,12 +32,17 @@ export const GRIDS_MAXIMUM_SPAN_DEGREES = 0.5;
 /** Buildings read for one grid's statistics at most (a street of a large city); past it the counts are marked truncated. */
 export const STATS_MAXIMUM_BUILDINGS = 50_000;
 
+/** What the grid statistics read of the monitoring store. */
+export type GridSensorFacts = Pick<MonitoringStore, 'thingsIn' | 'thingsInAlarm' | 'openIncidentsIn'>;
+
 export interface GridRoutesOptions {
   store: GridStore;
   cases?: CaseStore;
   assets?: AssetStore;
-  /** The monitoring database in this process (SensorThings entities, incidents, lifecycle digests). */
+  /** The lifecycle records' SQLite database in this process (the inspections due). */
   monitoring?: Database;
+  /** The monitoring store (either backend): the sensors and incidents in a grid. */
+  sensors?: GridSensorFacts;
   apiKeys?: string[];
   readsNeedKey?: boolean;
   now?: () => number;
@@ -113,24 +119,19 @@ async function buildingsIn(assets: AssetStore, grid: Grid): Promise<{ ids: strin
   return { ids, residents, truncated: false };
 }
 
-const OPEN_INCIDENT = "status IN ('raised', 'acknowledged', 'dispatched')";
 
 function tableExists(db: Database, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /** Things located in the grid, those a source of an open incident, and the open incidents placed in it. */
-function sensorsIn(db: Database, grid: Grid): GridStats['sensors'] {
-  if (!tableExists(db, 'things') || !tableExists(db, 'incidents')) return null;
-  const [west, south, east, north] = grid.bbox;
-  const things = db.prepare(`SELECT DISTINCT tl.thing_id AS id, l.lon, l.lat FROM locations l JOIN thing_locations tl ON tl.location_id = l.id
-    WHERE l.lon BETWEEN ? AND ? AND l.lat BETWEEN ? AND ?`).all(west, east, south, north) as { id: number; lon: number; lat: number }[];
+/** The sensors (Things) in a grid, those whose sensor is a source of an open incident, and the open incidents in it. */
+async function sensorsIn(facts: GridSensorFacts, grid: Grid): Promise<GridStats['sensors']> {
+  const [things, alarming, incidents] = await Promise.all([facts.thingsIn(grid.bbox), facts.thingsInAlarm(), facts.openIncidentsIn(grid.bbox)]);
   const inside = new Set(things.filter((t) => covers(grid.geometry, t.lon, t.lat)).map((t) => t.id));
-  const alarming = db.prepare(`SELECT DISTINCT d.thing_id AS id FROM incidents i JOIN incident_sources s ON s.incident_id = i.id JOIN datastreams d ON d.id = s.datastream_id WHERE i.${OPEN_INCIDENT}`).all() as { id: number }[];
-  const incidents = db.prepare(`SELECT lon, lat FROM incidents WHERE ${OPEN_INCIDENT} AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`).all(west, east, south, north) as { lon: number; lat: number }[];
   return {
     count: inside.size,
-    inAlarm: alarming.filter((a) => inside.has(a.id)).length,
+    inAlarm: alarming.filter((id) => inside.has(id)).length,
     openIncidents: incidents.filter((i) => covers(grid.geometry, i.lon, i.lat)).length,
   };
 }
@@ -193,7 +194,7 @@ export function registerGridRoutes(app: FastifyInstance, options: GridRoutesOpti
       name: grid.name,
       cases: figures ? { open: figures.open, overdue: figures.openOverdue } : null,
       buildings: buildings ? { count: buildings.ids.length, residents: buildings.residents, truncated: buildings.truncated } : null,
-      sensors: db ? sensorsIn(db, grid) : null,
+      sensors: options.sensors ? await sensorsIn(options.sensors, grid) : null,
       inspections: db && buildings ? inspectionsDue(db, buildings.ids, today) : null,
     };
   });

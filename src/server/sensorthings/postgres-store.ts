@@ -29,7 +29,7 @@ import { BadRequestError, PATCH_COLUMNS, TABLES, type DatastreamInfo, type NewOb
 import type { IncidentChange, IncidentChangeRef, IncidentJson } from './incident-engine.ts';
 import { idOf, type Id } from './ids.ts';
 import { observationOf, pointOf, timeValue, type DatastreamPayload, type FeatureOfInterestPayload, type HistoricalLocationPayload, type LocationPayload, type PatchPayload, type PatchSetName, type ThingPayload } from './payloads.ts';
-import { StoreUnavailableError, type CountedTable, type MonitoringStore } from './store.ts';
+import { OPEN_INCIDENT, StoreUnavailableError, type Bbox4, type CountedTable, type MonitoringStore } from './store.ts';
 import { compactSensorsOf, type LatestRow } from './compact.ts';
 import { migratePostgres, WRITE_LOCK } from './postgres-schema.ts';
 import { CHANGE_CHANNEL, STREAM_CHANNEL } from '../cluster/stream-feed.ts';
@@ -1081,6 +1081,33 @@ export class PostgresMonitoringStore implements MonitoringStore {
         throw storeError(error);
       }
     });
+  }
+
+  thingsIn([west, south, east, north]: Bbox4): Promise<{ id: number; lon: number; lat: number }[]> {
+    return this.readOnly(async (client) => (await client.query<{ id: number; lon: number; lat: number }>(
+      `SELECT DISTINCT tl.thing_id AS id, l.lon, l.lat FROM thing_locations tl JOIN locations l ON l.id = tl.location_id
+       WHERE tl.location_id = (SELECT max(location_id) FROM thing_locations WHERE thing_id = tl.thing_id)
+         AND l.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326)`, [west, south, east, north])).rows);
+  }
+
+  thingsInAlarm(): Promise<number[]> {
+    return this.readOnly(async (client) => (await client.query<{ id: number }>(`SELECT DISTINCT d.thing_id AS id FROM incidents i JOIN incident_sources s ON s.incident_id = i.id JOIN datastreams d ON d.id = s.datastream_id WHERE i.${OPEN_INCIDENT}`)).rows.map((r) => r.id));
+  }
+
+  openIncidentsIn([west, south, east, north]: Bbox4): Promise<{ lon: number; lat: number }[]> {
+    return this.readOnly(async (client) => (await client.query<{ lon: number; lat: number }>(`SELECT lon, lat FROM incidents WHERE ${OPEN_INCIDENT} AND lon BETWEEN $1 AND $2 AND lat BETWEEN $3 AND $4`, [west, east, south, north])).rows);
+  }
+
+  incidentsRaised(startMs: number, endMs: number, types: string[]): Promise<{ type: string; lon: number; lat: number; raisedAtMs: number }[]> {
+    return this.readOnly(async (client) => (await client.query<{ type: string; lon: number; lat: number; raisedAtMs: number }>(`SELECT type, lon, lat, raised_at AS "raisedAtMs" FROM incidents WHERE raised_at >= $1 AND raised_at < $2 AND type = ANY($3)`, [startMs, endMs, types])).rows);
+  }
+
+  /** From `datastream_latest`: no scan of the history. */
+  thingsWithLastReading(): Promise<{ id: number; lon: number; lat: number; lastMs: number | null }[]> {
+    return this.readOnly(async (client) => (await client.query<{ id: number; lon: number; lat: number; lastMs: number | null }>(
+      `SELECT t.id, l.lon, l.lat, (SELECT max(x.phenomenon_time) FROM datastreams d JOIN datastream_latest x ON x.datastream_id = d.id WHERE d.thing_id = t.id) AS "lastMs"
+       FROM things t JOIN LATERAL (SELECT location_id FROM thing_locations WHERE thing_id = t.id ORDER BY location_id DESC LIMIT 1) tl ON true
+       JOIN locations l ON l.id = tl.location_id WHERE l.lon IS NOT NULL AND l.lat IS NOT NULL`)).rows);
   }
 
   /** Reads of the SensorThings API on the pool (lifecycle reads go to `lifecycle`). */

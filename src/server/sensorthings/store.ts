@@ -22,6 +22,12 @@ import { readEntity } from './read.ts';
 import type { EntitySetName } from './entities.ts';
 import { latestSensorsOf, sqliteSensorSignature } from './compact.ts';
 
+/** [west, south, east, north] degrees. */
+export type Bbox4 = readonly [number, number, number, number];
+
+/** An incident that is not closed (both backends' status column). */
+export const OPEN_INCIDENT = "status IN ('raised', 'acknowledged', 'dispatched')";
+
 export type CountedTable = 'observations' | 'things' | 'datastreams' | 'incidents' | 'incident_events' | 'locations';
 
 /** The store is unreachable or refused to work for a reason that is not the request's: a 503. */
@@ -63,6 +69,17 @@ export interface MonitoringStore {
   latestSensors(): Promise<CompactSensor[]>;
   /** Changes when datastreams or Thing locations were added (the sensor index reads again). */
   sensorSignature(): Promise<string>;
+  /** Facts for the grids and the check-up (issue 19), the same on both backends: */
+  /** Things with a location inside a bbox [west, south, east, north] (their newest Location). */
+  thingsIn(bbox: Bbox4): Promise<{ id: number; lon: number; lat: number }[]>;
+  /** Things one of whose Datastreams is a source of an open incident. */
+  thingsInAlarm(): Promise<number[]>;
+  /** Open incidents inside a bbox. */
+  openIncidentsIn(bbox: Bbox4): Promise<{ lon: number; lat: number }[]>;
+  /** Incidents of these types raised in [startMs, endMs). */
+  incidentsRaised(startMs: number, endMs: number, types: string[]): Promise<{ type: string; lon: number; lat: number; raisedAtMs: number }[]>;
+  /** Every located Thing with the time of its newest reading (null: none yet). */
+  thingsWithLastReading(): Promise<{ id: number; lon: number; lat: number; lastMs: number | null }[]>;
   /** Retention: drop observations older than a time. Returns how many went. */
   pruneObservations(beforeMs: number): Promise<number>;
   stateOf(info: DatastreamInfo, value: number): SensorState;
@@ -175,6 +192,26 @@ export class SqliteMonitoringStore implements MonitoringStore {
   }
   async pruneObservations(beforeMs: number) {
     return this.database.pruneObservations(beforeMs);
+  }
+  async thingsIn([west, south, east, north]: Bbox4) {
+    return this.database.db.prepare(`SELECT DISTINCT tl.thing_id AS id, l.lon AS lon, l.lat AS lat FROM thing_locations tl JOIN locations l ON l.id = tl.location_id
+      WHERE tl.location_id = (SELECT max(location_id) FROM thing_locations WHERE thing_id = tl.thing_id) AND l.lon BETWEEN ? AND ? AND l.lat BETWEEN ? AND ?`).all(west, east, south, north) as { id: number; lon: number; lat: number }[];
+  }
+  async thingsInAlarm() {
+    return (this.database.db.prepare(`SELECT DISTINCT d.thing_id AS id FROM incidents i JOIN incident_sources s ON s.incident_id = i.id JOIN datastreams d ON d.id = s.datastream_id WHERE i.${OPEN_INCIDENT}`).all() as { id: number }[]).map((r) => r.id);
+  }
+  async openIncidentsIn([west, south, east, north]: Bbox4) {
+    return this.database.db.prepare(`SELECT lon, lat FROM incidents WHERE ${OPEN_INCIDENT} AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?`).all(west, east, south, north) as { lon: number; lat: number }[];
+  }
+  async incidentsRaised(startMs: number, endMs: number, types: string[]) {
+    if (!types.length) return [];
+    return this.database.db.prepare(`SELECT type, lon, lat, raised_at AS raisedAtMs FROM incidents WHERE raised_at >= ? AND raised_at < ? AND type IN (${types.map(() => '?').join(', ')})`).all(startMs, endMs, ...types) as { type: string; lon: number; lat: number; raisedAtMs: number }[];
+  }
+  async thingsWithLastReading() {
+    return this.database.db.prepare(`SELECT t.id AS id, l.lon AS lon, l.lat AS lat,
+        (SELECT max((SELECT max(o.phenomenon_time) FROM observations o WHERE o.datastream_id = d.id)) FROM datastreams d WHERE d.thing_id = t.id) AS lastMs
+      FROM things t JOIN thing_locations tl ON tl.thing_id = t.id AND tl.location_id = (SELECT max(location_id) FROM thing_locations WHERE thing_id = t.id)
+      JOIN locations l ON l.id = tl.location_id WHERE l.lon IS NOT NULL AND l.lat IS NOT NULL`).all() as { id: number; lon: number; lat: number; lastMs: number | null }[];
   }
   stateOf(info: DatastreamInfo, value: number) {
     return this.database.incidents.stateOf(info, value);
