@@ -63,6 +63,9 @@ function lineLength(geometry: { type: string; coordinates: unknown }): number {
   return 0;
 }
 
+/** Items placed in grids per query. */
+const PLACE_BATCH = 10_000;
+
 export async function runCheckupJob(store: CheckupStore, sources: CheckupSources, options: CheckupJobOptions): Promise<CheckupJobReport> {
   const started = performance.now();
   const { nowMs } = options;
@@ -82,35 +85,43 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
     return facts;
   };
   const placed = { buildings: 0, pipes: 0, incidents: 0, outside: 0 };
-  const placeCache = new Map<string, string | undefined>();
-  const placeOf = async (lon: number, lat: number): Promise<string | undefined> => {
-    const key = `${lon},${lat}`;
-    if (placeCache.has(key)) return placeCache.get(key);
-    const grid = (await sources.grids.containing(lon, lat, 'unit')) ?? (await sources.grids.containing(lon, lat, 'community')) ?? (await sources.grids.containing(lon, lat, 'street'));
-    if (placeCache.size < 100_000) placeCache.set(key, grid?.code);
-    if (!grid) placed.outside++;
-    return grid?.code;
+  /** Each item's grid, 10,000 at a time: one query of the grid store's spatial index per batch (GridStore.place). */
+  const placeAll = async <T>(items: Iterable<T> | AsyncIterable<T>, position: (item: T) => readonly [number, number], each: (item: T, code: string) => void): Promise<void> => {
+    let batch: T[] = [];
+    const flush = async () => {
+      const codes = await sources.grids.place(batch.map(position));
+      batch.forEach((item, i) => {
+        const code = codes[i];
+        if (code) each(item, code);
+        else placed.outside++;
+      });
+      batch = [];
+    };
+    for await (const item of items) {
+      batch.push(item);
+      if (batch.length >= PLACE_BATCH) await flush();
+    }
+    if (batch.length) await flush();
   };
 
   // Buildings: their grid by position; their state each month from the lifecycle records.
   const buildingGrid = new Map<string, string>();
   if (sources.assets) {
-    for await (const asset of sources.assets.streamAssets({ kinds: ['building'] })) {
-      const code = await placeOf(asset.position[0], asset.position[1]);
-      if (code) buildingGrid.set(asset.id, code);
-    }
+    await placeAll(sources.assets.streamAssets({ kinds: ['building'] }), (asset) => asset.position, (asset, code) => buildingGrid.set(asset.id, code));
     placed.buildings = buildingGrid.size;
     // Pipes: length by class and age, each month.
-    for await (const asset of sources.assets.streamAssets({ kinds: ['pipe'] })) {
-      const pipeClass = pipeClassOf(asset.attributes.type);
-      if (!pipeClass) continue;
-      const code = await placeOf(asset.position[0], asset.position[1]);
-      if (!code) continue;
+    const classed = async function* (assets: AsyncIterable<{ attributes: Record<string, unknown>; position: [number, number]; geometry: { type: string; coordinates: unknown } }>) {
+      for await (const asset of assets) {
+        const pipeClass = pipeClassOf(asset.attributes.type);
+        if (pipeClass) yield { asset, pipeClass };
+      }
+    };
+    await placeAll(classed(sources.assets.streamAssets({ kinds: ['pipe'] })), ({ asset }) => asset.position, ({ asset, pipeClass }, code) => {
       placed.pipes++;
       const metres = lineLength(asset.geometry);
       const year = installYearOf(asset.attributes.installYear);
       for (const month of months) addPipe(factsOf(month, code), pipeClass, metres, year, month);
-    }
+    });
   }
 
   const db = sources.monitoring;
@@ -139,13 +150,10 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
     const [start] = monthRange(months[0]!);
     const [, end] = monthRange(current);
     const types = [...new Set([...LIFELINE_INCIDENT_TYPES, WATERLOGGING_INCIDENT_TYPE])];
-    const incidents = await sensors.incidentsRaised(start, end, types);
+    const incidents = (await sensors.incidentsRaised(start, end, types)).filter((incident) => perMonth.has(monthOf(incident.raisedAtMs)));
     const points = new Map<string, Set<string>>();
-    for (const incident of incidents) {
+    await placeAll(incidents, (incident) => [incident.lon, incident.lat], (incident, code) => {
       const month = monthOf(incident.raisedAtMs);
-      if (!perMonth.has(month)) continue;
-      const code = await placeOf(incident.lon, incident.lat);
-      if (!code) continue;
       placed.incidents++;
       const facts = factsOf(month, code);
       if (LIFELINE_INCIDENT_TYPES.includes(incident.type)) facts.lifelineIncidents++;
@@ -155,7 +163,7 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
         if (!set) points.set(key, (set = new Set()));
         set.add(waterloggingPointKey(incident.lon, incident.lat));
       }
-    }
+    });
     for (const [key, set] of points) {
       const [month, code] = key.split('|') as [string, string];
       factsOf(month, code).waterloggingPoints = set.size;
@@ -166,15 +174,12 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
   let sensorsObserved = false;
   if (sensors) {
     sensorsObserved = true;
-    const things = (await sensors.thingsWithLastReading()).map((t) => ({ ...t, last: t.lastMs }));
-    for (const thing of things) {
-      const code = await placeOf(thing.lon, thing.lat);
-      if (!code) continue;
+    await placeAll(await sensors.thingsWithLastReading(), (thing) => [thing.lon, thing.lat], (thing, code) => {
       const facts = factsOf(current, code);
       facts.sensors = (facts.sensors ?? 0) + 1;
-      const online = thing.last !== null && thing.last <= nowMs && nowMs - thing.last <= SENSOR_ONLINE_WINDOW_MS;
+      const online = thing.lastMs !== null && thing.lastMs <= nowMs && nowMs - thing.lastMs <= SENSOR_ONLINE_WINDOW_MS;
       facts.sensorsOnline = (facts.sensorsOnline ?? 0) + (online ? 1 : 0);
-    }
+    });
   }
 
   if (sources.casesLocation) {

@@ -76,6 +76,30 @@ describe.each(BACKENDS)('grid store on $name', (backend) => {
     expect((await store.containing(113.02, 23.015, 'unit'))?.code).toBe('44060400100104');
   });
 
+  it('places many points at once in the finest grid covering each, as containing does level by level', async () => {
+    await store.replaceAll([...FOUR.filter((g) => g.code !== '44060400100103'), { code: '440604001', name: '祖庙街道', geometry: { type: 'Polygon', coordinates: [square(112.99, 22.99, 0.04)] } }]);
+    const points: [number, number][] = [
+      [113.015, 23.005], // unit 02
+      [113.005, 23.015], // no unit grid there (03 left out): the community
+      [112.995, 22.995], // outside the community: the street
+      [113.03, 23.005], // in the street only
+      [113.5, 23.5], // outside everything
+      [113.01, 23.01], // the corner unit grids share: the lowest code
+    ];
+    expect(await store.place(points)).toEqual(['44060400100102', '440604001001', '440604001', '440604001', undefined, '44060400100101']);
+    expect(await store.place([])).toEqual([]);
+    // The same answer as containing, finest level first, over a grid of points.
+    const many: [number, number][] = [];
+    for (let i = 0; i <= 30; i++) for (let j = 0; j <= 30; j++) many.push([112.985 + i * 0.0015, 22.985 + j * 0.0015]);
+    const placed = await store.place(many);
+    for (let k = 0; k < many.length; k++) {
+      const [lon, lat] = many[k]!;
+      const expected = (await store.containing(lon, lat, 'unit')) ?? (await store.containing(lon, lat, 'community')) ?? (await store.containing(lon, lat, 'street'));
+      expect(placed[k], `${lon},${lat}`).toBe(expected?.code);
+    }
+    await expect(store.place([[200, 23]])).rejects.toThrow(GridQueryError);
+  });
+
   it('lists one level in a bbox by code, a page at a time', async () => {
     await store.replaceAll(FOUR);
     const page = await store.list({ level: 'unit', bbox: [113.012, 23.002, 113.03, 23.03] });

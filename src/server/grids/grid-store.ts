@@ -61,6 +61,13 @@ export interface GridStore {
   list(options: GridListOptions): Promise<GridPage>;
   /** The grid of a level covering the point (inside or on its boundary); on a shared boundary the lowest code. */
   containing(lon: number, lat: number, level: GridLayerLevel): Promise<Grid | undefined>;
+  /**
+   * For many points at once (the check-up job places every building and pipe): the code of the
+   * finest grid covering each (a unit grid, else a community, else a street; on a shared boundary
+   * the lowest code), or undefined outside every grid. One query per call, the database's spatial
+   * index (R*Tree, GiST) doing the search.
+   */
+  place(points: readonly (readonly [number, number])[]): Promise<(string | undefined)[]>;
   count(level?: GridLayerLevel): Promise<number>;
   close(): Promise<void>;
 }

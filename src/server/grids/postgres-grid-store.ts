@@ -126,6 +126,20 @@ export class PostgresGridStore implements GridStore {
     return rows[0] && gridFromRow(rows[0]);
   }
 
+  async place(points: readonly (readonly [number, number])[]): Promise<(string | undefined)[]> {
+    if (!points.length) return [];
+    for (const [lon, lat] of points) checkPoint(lon, lat);
+    const { rows } = await this.pool.query<{ i: string; code: string | null }>(
+      `SELECT t.i, (SELECT g.code FROM grids g WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326))
+                    ORDER BY CASE g.level WHEN 'unit' THEN 0 WHEN 'community' THEN 1 ELSE 2 END, g.code LIMIT 1) AS code
+       FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS t(lon, lat, i)`,
+      [points.map((p) => p[0]), points.map((p) => p[1])],
+    );
+    const codes: (string | undefined)[] = new Array(points.length).fill(undefined);
+    for (const row of rows) codes[Number(row.i) - 1] = row.code ?? undefined;
+    return codes;
+  }
+
   async count(level?: GridLayerLevel): Promise<number> {
     const { rows } = level ? await this.pool.query('SELECT count(*) AS n FROM grids WHERE level = $1', [level]) : await this.pool.query('SELECT count(*) AS n FROM grids');
     return Number(rows[0].n);

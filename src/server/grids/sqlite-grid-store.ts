@@ -100,6 +100,25 @@ export class SqliteGridStore implements GridStore {
     return undefined;
   }
 
+  async place(points: readonly (readonly [number, number])[]): Promise<(string | undefined)[]> {
+    for (const [lon, lat] of points) checkPoint(lon, lat);
+    const candidates = this.db.prepare(`SELECT g.code AS code, g.geometry AS geometry, g.west AS west, g.east AS east, g.south AS south, g.north AS north
+      FROM grids_rtree r JOIN grids g ON g.id = r.id WHERE r.west <= ? AND r.east >= ? AND r.south <= ? AND r.north >= ?
+      ORDER BY CASE g.level WHEN 'unit' THEN 0 WHEN 'community' THEN 1 ELSE 2 END, g.code`);
+    // Each grid's geometry parsed once per call (a city has thousands of grids, not millions).
+    const geometries = new Map<string, Grid['geometry']>();
+    return points.map(([lon, lat]) => {
+      for (const row of candidates.iterate(lon, lon, lat, lat) as Iterable<{ code: string; geometry: string; west: number; east: number; south: number; north: number }>) {
+        // The R*Tree's bounds are rounded outwards (32-bit floats): the exact ones decide.
+        if (row.west > lon || row.east < lon || row.south > lat || row.north < lat) continue;
+        let geometry = geometries.get(row.code);
+        if (!geometry) geometries.set(row.code, (geometry = JSON.parse(row.geometry) as Grid['geometry']));
+        if (covers(geometry, lon, lat)) return row.code;
+      }
+      return undefined;
+    });
+  }
+
   async count(level?: GridLayerLevel): Promise<number> {
     const row = (level ? this.db.prepare('SELECT count(*) AS n FROM grids WHERE level = ?').get(level) : this.db.prepare('SELECT count(*) AS n FROM grids').get()) as { n: number };
     return row.n;
