@@ -355,11 +355,97 @@ export class IfcModel {
       const lat = compound(site['RefLatitude']);
       const lon = compound(site['RefLongitude']);
       if (lat && lon) {
-        out.site = { refLatitude: lat, refLongitude: lon, refElevation: numberOf(site['RefElevation']), trueNorth: this.trueNorth() };
+        // RefElevation is an IfcLengthMeasure and the site's placement is in the project's length unit;
+        // web-ifc's geometry is in metres.
+        const metres = this.metresPerLengthUnit();
+        const elevation = numberOf(site['RefElevation']);
+        const placement = handle(site['ObjectPlacement']);
+        const origin = placement === undefined ? undefined : this.placementMatrix(placement).slice(12, 15).map((v) => v * metres);
+        out.site = {
+          refLatitude: lat,
+          refLongitude: lon,
+          refElevation: elevation === undefined ? undefined : elevation * metres,
+          trueNorth: this.trueNorth(),
+          ...(origin ? { siteOrigin: origin as [number, number, number] } : {}),
+        };
         out.siteEntity = `#${siteId}`;
       }
     }
     return out;
+  }
+
+  /**
+   * An object placement as a column-major 4×4 to the world (IFC axes, Z up, the project's length unit):
+   * an IfcLocalPlacement's RelativePlacement composed with its PlacementRelTo's, up to the world.
+   * Other placements (grid, linear) are web-ifc's own world transform.
+   */
+  placementMatrix(id: number): number[] {
+    let matrix = IDENTITY;
+    const seen = new Set<number>();
+    for (let current: number | undefined = id; current !== undefined && !seen.has(current); ) {
+      seen.add(current);
+      const line = this.line(current);
+      if (line.type !== WebIfc.IFCLOCALPLACEMENT) {
+        let world = IDENTITY;
+        try {
+          const flat = this.api.GetWorldTransformMatrix(this.modelId, current);
+          if (flat.length === 16 && flat.every(Number.isFinite)) world = [...flat];
+        } catch {
+          // web-ifc cannot place it either: the world's origin.
+        }
+        return multiply4(world, matrix);
+      }
+      const relative = handle(line['RelativePlacement']);
+      if (relative !== undefined) matrix = multiply4(this.axisPlacement(relative), matrix);
+      current = handle(line['PlacementRelTo']);
+    }
+    return matrix;
+  }
+
+  /** IfcAxis2Placement3D (Location, Axis, RefDirection) or IfcAxis2Placement2D as a column-major 4×4. */
+  private axisPlacement(id: number): number[] {
+    const line = this.line(id);
+    const vector = (ref: unknown, field: string): number[] | undefined => {
+      const target = handle(ref);
+      if (target === undefined) return undefined;
+      const values = (this.line(target)[field] as Value[] | undefined)?.map((v) => numberOf(v) ?? 0);
+      return values && values.length >= 2 ? [values[0]!, values[1]!, values[2] ?? 0] : undefined;
+    };
+    const location = vector(line['Location'], 'Coordinates') ?? [0, 0, 0];
+    const z = normalise(line.type === WebIfc.IFCAXIS2PLACEMENT3D ? (vector(line['Axis'], 'DirectionRatios') ?? [0, 0, 1]) : [0, 0, 1]) ?? [0, 0, 1];
+    const reference = vector(line['RefDirection'], 'DirectionRatios') ?? [1, 0, 0];
+    // The x-axis: RefDirection made perpendicular to the z-axis (IFC's BuildAxes).
+    const perpendicular = (v: number[]) => {
+      const along = v[0]! * z[0]! + v[1]! * z[1]! + v[2]! * z[2]!;
+      return normalise(v.map((c, k) => c - along * z[k]!));
+    };
+    const x = perpendicular(reference) ?? perpendicular([1, 0, 0]) ?? perpendicular([0, 1, 0])!;
+    const y = [z[1]! * x[2]! - z[2]! * x[1]!, z[2]! * x[0]! - z[0]! * x[2]!, z[0]! * x[1]! - z[1]! * x[0]!];
+    return [x[0]!, x[1]!, x[2]!, 0, y[0]!, y[1]!, y[2]!, 0, z[0]!, z[1]!, z[2]!, 0, location[0]!, location[1]!, location[2]!, 1];
+  }
+
+  /** Metres per the project's length unit (IfcSIUnit with its prefix, or a conversion-based unit such as FOOT). */
+  metresPerLengthUnit(): number {
+    const project = this.ids(WebIfc.IFCPROJECT)[0];
+    const assignment = project === undefined ? undefined : handle(this.line(project)['UnitsInContext']);
+    if (assignment === undefined) return 1;
+    for (const unitId of handles(this.line(assignment)['Units'])) {
+      const unit = this.line(unitId);
+      if (text(unit['UnitType']) === 'LENGTHUNIT') return this.unitScale(unit, 0) ?? 1;
+    }
+    return 1;
+  }
+
+  private unitScale(unit: Line, depth: number): number | undefined {
+    if (unit.type === WebIfc.IFCSIUNIT) return SI_FACTOR[text(unit['Prefix'])] ?? 1;
+    if (unit.type !== WebIfc.IFCCONVERSIONBASEDUNIT || depth > 3) return undefined;
+    const factor = handle(unit['ConversionFactor']);
+    if (factor === undefined) return undefined;
+    const measure = this.line(factor);
+    const value = numberOf(measure['ValueComponent']);
+    const base = handle(measure['UnitComponent']);
+    const baseScale = base === undefined ? 1 : this.unitScale(this.line(base), depth + 1);
+    return value === undefined || baseScale === undefined ? undefined : value * baseScale;
   }
 
   private safeIds(type: number): number[] {
@@ -415,6 +501,21 @@ export class IfcModel {
       geometry.delete();
     }
   }
+}
+
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const SI_FACTOR: Record<string, number> = { EXA: 1e18, PETA: 1e15, TERA: 1e12, GIGA: 1e9, MEGA: 1e6, KILO: 1e3, HECTO: 100, DECA: 10, DECI: 0.1, CENTI: 0.01, MILLI: 0.001, MICRO: 1e-6, NANO: 1e-9, PICO: 1e-12 };
+
+/** a · b, column-major 4×4. */
+function multiply4(a: readonly number[], b: readonly number[]): number[] {
+  const out = new Array<number>(16).fill(0);
+  for (let col = 0; col < 4; col++) for (let row = 0; row < 4; row++) for (let k = 0; k < 4; k++) out[col * 4 + row]! += a[k * 4 + row]! * b[col * 4 + k]!;
+  return out;
+}
+
+function normalise(v: readonly number[]): number[] | undefined {
+  const length = Math.hypot(v[0]!, v[1]!, v[2]!);
+  return length > 1e-12 ? v.map((c) => c / length) : undefined;
 }
 
 function compound(value: unknown): number[] | undefined {

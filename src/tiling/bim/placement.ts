@@ -5,6 +5,10 @@
  * An `--origin` given explicitly overrides the file (Revit writes a default site in Chicago).
  * Without any of them the model cannot be placed, and the error says to give --origin.
  * A placement maps IFC model coordinates (metres, Z up) to east-north-up metres at its origin.
+ * IfcSite's reference is the position of the site's own placement origin (IFC4: "the point 0.,0.,0.
+ * of the LocalPlacement of IfcSite"), which surveyors often put away from the model's origin, e.g. at
+ * (1000, 2000, 0): that point, not the model's origin, stands at RefLatitude/RefLongitude. The site's
+ * rotation does not turn the model: TrueNorth is a direction in the project (world) coordinates.
  * Pure but for proj4 (through crs.ts).
  */
 import { toLonLat } from '../crs.ts';
@@ -22,6 +26,11 @@ export interface Placement {
   headingDegrees: number;
   /** Model metres per ground metre (IfcMapConversion.Scale; 1 otherwise). */
   scale: number;
+  /**
+   * The model point (metres, Z up) that stands at lon/lat/height: the IfcSite's placement origin for a
+   * site reference. Absent: the model's origin (0, 0, 0).
+   */
+  modelOrigin?: [number, number, number];
   /** One line for the CLI: which placement was used and what it says. */
   description: string;
 }
@@ -44,6 +53,8 @@ export interface SiteReferenceInput {
   refElevation?: number;
   /** The context's TrueNorth direction in model X, Y (default 0, 1: model +Y is north). */
   trueNorth?: [number, number];
+  /** Where the IfcSite's placement puts its origin, in model coordinates (metres): the point the reference is of. */
+  siteOrigin?: [number, number, number];
 }
 
 export interface OriginOption {
@@ -130,6 +141,9 @@ export function fromSiteReference(input: SiteReferenceInput): Placement {
   // North lies at angle φ from the model's x-axis; the model's +Y is then φ − 90° clockwise from north.
   const phi = (Math.atan2(ty, tx) * 180) / Math.PI;
   const headingDegrees = normaliseHeading(phi - 90);
+  const origin = input.siteOrigin;
+  const offset = origin !== undefined && origin.some((v) => v !== 0);
+  if (origin && !origin.every(Number.isFinite)) throw new PlacementError(`IfcSite placement origin (${origin.join(', ')}) is not a point`);
   return {
     source: 'site-reference',
     lonDegrees,
@@ -137,7 +151,8 @@ export function fromSiteReference(input: SiteReferenceInput): Placement {
     heightMetres: input.refElevation ?? 0,
     headingDegrees,
     scale: 1,
-    description: `IfcSite RefLatitude/RefLongitude: ${round(lonDegrees, 7)}, ${round(latDegrees, 7)}, elevation ${input.refElevation ?? 0} m, heading ${round(headingDegrees, 3)}°`,
+    ...(offset ? { modelOrigin: origin } : {}),
+    description: `IfcSite RefLatitude/RefLongitude: ${round(lonDegrees, 7)}, ${round(latDegrees, 7)}, elevation ${input.refElevation ?? 0} m, heading ${round(headingDegrees, 3)}°${offset ? `, at the site's origin (${origin.map((v) => round(v, 3)).join(', ')}) of the model` : ''}`,
   };
 }
 
@@ -155,7 +170,9 @@ export function modelToEnu(placement: Placement, x: number, y: number, z: number
   const c = Math.cos(alpha);
   const s = Math.sin(alpha);
   const k = 1 / placement.scale;
-  return [k * (x * c - y * s), k * (x * s + y * c), k * z + placement.heightMetres];
+  const [ox, oy, oz] = placement.modelOrigin ?? [0, 0, 0];
+  const [dx, dy, dz] = [x - ox, y - oy, z - oz];
+  return [k * (dx * c - dy * s), k * (dx * s + dy * c), k * dz + placement.heightMetres];
 }
 
 /**
@@ -169,5 +186,11 @@ export function webIfcToFrameMatrix(placement: Placement): number[] {
   const k = 1 / placement.scale;
   // model (X, Y, Z) = (wx, −wz, wy); ENU e = k(Xc − Ys), n = k(Xs + Yc), u = kZ + h; glTF (e, u, −n).
   // e = k(c·wx + s·wz); u = k·wy + h; −n = −k(s·wx − c·wz) = k(−s·wx + c·wz).
-  return [k * c, 0, -k * s, 0, 0, k, 0, 0, k * s, 0, k * c, 0, 0, placement.heightMetres, 0, 1];
+  // The model origin (ox, oy, oz) is subtracted first: in web-ifc's axes, w − (ox, oz, −oy).
+  const [ox, oy, oz] = placement.modelOrigin ?? [0, 0, 0];
+  const [wx, wy, wz] = [ox, oz, -oy];
+  const tx = -k * (c * wx + s * wz);
+  const ty = placement.heightMetres - k * wy;
+  const tz = -k * (-s * wx + c * wz);
+  return [k * c, 0, -k * s, 0, 0, k, 0, 0, k * s, 0, k * c, 0, tx, ty, tz, 1];
 }

@@ -14,6 +14,12 @@ export interface SyntheticIfcOptions {
   shareEvery?: number;
   mapConversion?: { crs: string; eastings: number; northings: number; height: number; xAxisAbscissa: number; xAxisOrdinate: number };
   site?: { latitude: [number, number, number, number]; longitude: [number, number, number, number]; elevation: number };
+  /** The IfcSite's own placement (default: the world's origin, unturned). */
+  sitePlacement?: { location: [number, number, number]; refDirection?: [number, number, number] };
+  /** Distance between walls along X and Y (default 5, 2). */
+  spacing?: [number, number];
+  /** The project's length unit: an SI prefix such as MILLI (default metres). */
+  lengthPrefix?: string;
   /** Leave every wall without a representation (an IFC with no geometry). */
   noGeometry?: boolean;
 }
@@ -46,7 +52,7 @@ export function* syntheticIfcLines(options: SyntheticIfcOptions): Generator<stri
   yield 'DATA;';
   yield `#1=IFCPROJECT(${g()},$,'Synthetic project',$,$,$,$,(#20),#10);`;
   yield '#10=IFCUNITASSIGNMENT((#11,#12,#13));';
-  yield '#11=IFCSIUNIT(*,.LENGTHUNIT.,$,.METRE.);';
+  yield `#11=IFCSIUNIT(*,.LENGTHUNIT.,${options.lengthPrefix ? `.${options.lengthPrefix}.` : '$'},.METRE.);`;
   yield '#12=IFCSIUNIT(*,.AREAUNIT.,$,.SQUARE_METRE.);';
   yield '#13=IFCSIUNIT(*,.VOLUMEUNIT.,$,.CUBIC_METRE.);';
   yield '#14=IFCCARTESIANPOINT((0.,0.,0.));';
@@ -60,7 +66,13 @@ export function* syntheticIfcLines(options: SyntheticIfcOptions): Generator<stri
   }
   const site = options.site;
   yield `#30=IFCSITE(${g()},$,'Site',$,$,#31,$,$,.ELEMENT.,${site ? `(${site.latitude.join(',')})` : '$'},${site ? `(${site.longitude.join(',')})` : '$'},${site ? num(site.elevation) : '$'},$,$);`;
-  yield '#31=IFCLOCALPLACEMENT($,#15);';
+  const sp = options.sitePlacement;
+  if (sp) {
+    yield `#36=IFCCARTESIANPOINT((${sp.location.map(num).join(',')}));`;
+    if (sp.refDirection) yield `#37=IFCDIRECTION((${sp.refDirection.map(num).join(',')}));`;
+    yield `#38=IFCAXIS2PLACEMENT3D(#36,$,${sp.refDirection ? '#37' : '$'});`;
+  }
+  yield `#31=IFCLOCALPLACEMENT($,${sp ? '#38' : '#15'});`;
   yield `#32=IFCBUILDING(${g()},$,'Building',$,$,#33,$,$,.ELEMENT.,$,$,$);`;
   yield '#33=IFCLOCALPLACEMENT(#31,#15);';
   yield `#34=IFCRELAGGREGATES(${g()},$,$,$,#1,(#30));`;
@@ -99,8 +111,8 @@ export function* syntheticIfcLines(options: SyntheticIfcOptions): Generator<stri
     for (let k = 0; k < perStorey && wall < options.walls; k++, wall++) {
       const a = next;
       next += 10;
-      const x = (k % side) * 5;
-      const y = Math.floor(k / side) * 2;
+      const x = (k % side) * (options.spacing?.[0] ?? 5);
+      const y = Math.floor(k / side) * (options.spacing?.[1] ?? 2);
       yield `#${a}=IFCCARTESIANPOINT((${num(x)},${num(y)},0.));`;
       yield `#${a + 1}=IFCAXIS2PLACEMENT3D(#${a},$,$);`;
       yield `#${a + 2}=IFCLOCALPLACEMENT(#${storeyIds[s]! + 2},#${a + 1});`;
