@@ -41,6 +41,8 @@
  *  - City-model tiling: the Delft CityJSON and 3DBAG CityJSONSeq files (when ../shared/data is
  *    there) and a synthetic LoD2 city of BENCH_CITYMODELS houses (default 100,000; 0 skips) written
  *    as CityJSONSeq on the fly: objects/s, bytes per object, peak RSS (BENCH_ONLY=citymodels alone).
+ *  - The city check-up job at BENCH_CHECKUP_BUILDINGS buildings (default 1,000,000; scripts/bench/checkup.ts,
+ *    only with BENCH_ONLY=checkup): load and job seconds per backend, against the former per-item placing.
  *  - The monitoring server as 1, 2 and 4 processes on one PostgreSQL (scripts/bench/cluster.ts, only
  *    with BENCH_ONLY=cluster): ingest observations/s and POST → SSE latency across processes.
  *  - Ingest at city scale (scripts/bench/sensors-ingest.ts, only with BENCH_ONLY=sensors-ingest):
@@ -499,6 +501,12 @@ async function main() {
   if (process.env.BENCH_ONLY === 'sensors-ingest') {
     const { benchSensorsIngest, sensorsIngestLines } = await import('./bench/sensors-ingest.ts');
     console.log(sensorsIngestLines(await benchSensorsIngest()).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=checkup: the check-up job at a million buildings, both backends (scripts/bench/checkup.ts; not in the full run).
+  if (process.env.BENCH_ONLY === 'checkup') {
+    const { benchCheckup, checkupLines } = await import('./bench/checkup.ts');
+    console.log(checkupLines(await benchCheckup()).join('\n'));
     return;
   }
   // BENCH_ONLY=cluster: the monitoring server as 1, 2 and 4 processes on one PostgreSQL (scripts/bench/cluster.ts; not in the full run).

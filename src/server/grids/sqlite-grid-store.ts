@@ -81,7 +81,7 @@ export class SqliteGridStore implements GridStore {
   async list(options: GridListOptions): Promise<GridPage> {
     const { limit, offset } = checkListOptions(options);
     const [west, south, east, north] = options.bbox;
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM grids_rtree r JOIN grids g ON g.id = r.id
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM grids_rtree r CROSS JOIN grids g ON g.id = r.id
       WHERE r.west <= ? AND r.east >= ? AND r.south <= ? AND r.north >= ? AND g.level = ? AND g.west <= ? AND g.east >= ? AND g.south <= ? AND g.north >= ?
       ORDER BY g.code LIMIT ? OFFSET ?`).all(east, west, north, south, options.level, east, west, north, south, limit + 1, offset) as GridRow[];
     return { grids: rows.slice(0, limit).map(gridFromRow), truncated: rows.length > limit };
@@ -89,7 +89,7 @@ export class SqliteGridStore implements GridStore {
 
   async containing(lon: number, lat: number, level: GridLayerLevel): Promise<Grid | undefined> {
     checkPoint(lon, lat);
-    const candidates = this.db.prepare(`SELECT ${COLUMNS} FROM grids_rtree r JOIN grids g ON g.id = r.id
+    const candidates = this.db.prepare(`SELECT ${COLUMNS} FROM grids_rtree r CROSS JOIN grids g ON g.id = r.id
       WHERE r.west <= ? AND r.east >= ? AND r.south <= ? AND r.north >= ? AND g.level = ? ORDER BY g.code`).iterate(lon, lon, lat, lat, level) as Iterable<GridRow>;
     for (const row of candidates) {
       if (row.west > lon || row.east < lon || row.south > lat || row.north < lat) continue;
@@ -103,7 +103,7 @@ export class SqliteGridStore implements GridStore {
   async place(points: readonly (readonly [number, number])[]): Promise<(string | undefined)[]> {
     for (const [lon, lat] of points) checkPoint(lon, lat);
     const candidates = this.db.prepare(`SELECT g.code AS code, g.geometry AS geometry, g.west AS west, g.east AS east, g.south AS south, g.north AS north
-      FROM grids_rtree r JOIN grids g ON g.id = r.id WHERE r.west <= ? AND r.east >= ? AND r.south <= ? AND r.north >= ?
+      FROM grids_rtree r CROSS JOIN grids g ON g.id = r.id WHERE r.west <= ? AND r.east >= ? AND r.south <= ? AND r.north >= ?
       ORDER BY CASE g.level WHEN 'unit' THEN 0 WHEN 'community' THEN 1 ELSE 2 END, g.code`);
     // Each grid's geometry parsed once per call (a city has thousands of grids, not millions).
     const geometries = new Map<string, Grid['geometry']>();
