@@ -48,6 +48,7 @@ export class MonitoringService {
       // A case made or moved on at another desk, on any server process: read again where it is shown.
       onChange: (change) => {
         if (change.kind === 'case') store.getState().noteCaseChange(change.id);
+        else if (change.kind === 'lifecycle') store.getState().noteLifecycleChange(change.id);
       },
       onState: (state, detail) => {
         // "live" only once the initial state is loaded too.

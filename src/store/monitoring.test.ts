@@ -21,6 +21,16 @@ describe('monitoring slice', () => {
     expect(store.getState().sensors.get(1)).toMatchObject({ value: 55, state: 1 });
   });
 
+  test('a lifecycle change from the stream names the building and counts the changes', () => {
+    const store = createAppStore();
+    expect(store.getState().lastLifecycleChange).toBeUndefined();
+    store.getState().noteLifecycleChange('440604-B-000001');
+    store.getState().noteLifecycleChange('440604-B-000001');
+    expect(store.getState().lastLifecycleChange).toEqual({ id: '440604-B-000001', n: 2 });
+    store.getState().noteLifecycleChange('440604-B-000002');
+    expect(store.getState().lastLifecycleChange).toEqual({ id: '440604-B-000002', n: 3 });
+  });
+
   test('the state comes from the bundled rules when the server sends none', () => {
     const store = createAppStore();
     store.getState().replaceSensors([{ ...sensor(1), value: 25 }]);

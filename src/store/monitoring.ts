@@ -59,6 +59,10 @@ export interface MonitoringSlice {
   sensorsVisible: boolean;
   setSensorsVisible(visible: boolean): void;
   setConnection(connection: ConnectionState, detail?: { lastMessageAt?: number; error?: string }): void;
+  /** The last building whose lifecycle record was edited (on any server process), from the stream; `n` counts them. */
+  lastLifecycleChange?: { id: string; n: number };
+  /** The stream says a building's lifecycle record changed: its panel, if open, reads it again. */
+  noteLifecycleChange(buildingId: string): void;
   replaceSensors(sensors: SensorRecord[]): void;
   applyObservations(observations: StreamObservation[]): void;
   /** Readings out of the view, as states only (the stream sends no values there): state and time change, the value stays the last one received. */
@@ -100,6 +104,7 @@ export function monitoringSlice<T extends MonitoringSlice>(set: Set_<T>, get: Ge
     setCommandMode: (commandMode) => setPartial({ commandMode }),
     sensorsVisible: true,
     setSensorsVisible: (sensorsVisible) => setPartial({ sensorsVisible }),
+    noteLifecycleChange: (id) => setPartial({ lastLifecycleChange: { id, n: (get().lastLifecycleChange?.n ?? 0) + 1 } }),
     setConnection: (connection, detail) => setPartial({ connection, lastMessageAt: detail?.lastMessageAt ?? get().lastMessageAt, connectionError: detail?.error === undefined ? undefined : errorText(detail.error) }),
     replaceSensors: (records) => {
       const { sensors, sensorChanges } = get();

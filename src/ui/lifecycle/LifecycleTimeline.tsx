@@ -18,6 +18,8 @@ export function LifecycleTimeline({ buildingId, apiUrl }: { buildingId: string; 
   const language = useApp((s) => s.language);
   const t = TEXT[language];
   const [loaded, setLoaded] = useState<Loaded>();
+  // Edited at another desk (or through another server process): the stream says so, and the record is read again.
+  const changed = useApp((s) => (s.lastLifecycleChange?.id === buildingId ? s.lastLifecycleChange.n : 0));
   useEffect(() => {
     let cancelled = false;
     fetch(`${apiUrl}/buildings/${encodeURIComponent(buildingId)}/lifecycle`, { cache: 'no-store' })
@@ -31,7 +33,7 @@ export function LifecycleTimeline({ buildingId, apiUrl }: { buildingId: string; 
     return () => {
       cancelled = true;
     };
-  }, [buildingId, apiUrl]);
+  }, [buildingId, apiUrl, changed]);
   const current = loaded?.id === buildingId ? loaded : undefined;
   return (
     <section className="lifecycle" data-testid="lifecycle" aria-label={t.title}>
