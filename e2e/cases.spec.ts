@@ -229,3 +229,22 @@ test("the display's KPI strip shows today's grid cases as the API counts them", 
   await expectCanvasRendered(page, 0.2);
   await page.screenshot({ path: test.info().outputPath('display-kpis.png') });
 });
+
+test('a case made at another desk shows in the daily figures and the open list at once, through the live stream', async ({ page }) => {
+  await page.goto(`/?view=${DISTRICT_CENTRE.lonDegrees},${DISTRICT_CENTRE.latDegrees - 0.004},700,0,-60`);
+  await waitForReady(page);
+  const daily = page.getByTestId('daily-grid-cases');
+  const before = await statistics(page);
+  await expect(daily.locator('[data-figure="filed"] dd')).toHaveText(String(before.filed));
+  await page.getByTestId('case-list-toggle').click();
+  await expect(page.getByTestId('case-list')).toBeVisible();
+  // Another desk (here: the API, with the write key) reports a case and files it.
+  const description = `另一席位 e2e ${Date.now()}`;
+  const created = await page.request.post('/api/cases', { headers: { 'X-API-Key': mainKey() }, data: { source: 'grid-worker', classId: 'component:0101', gridCode: GRID, description, lon: DISTRICT_CENTRE.lonDegrees, lat: DISTRICT_CENTRE.latDegrees, reporter: '网格员 王五' } });
+  expect(created.status()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  expect((await page.request.post(`/api/cases/${id}/actions`, { headers: { 'X-API-Key': mainKey() }, data: { action: 'file', by: '值班长' } })).status()).toBe(200);
+  // Well within the figures' one-minute refresh: the stream's change event made the viewer read them again.
+  await expect(daily.locator('[data-figure="filed"] dd')).toHaveText(String(before.filed + 1), { timeout: 10_000 });
+  await expect(page.locator(`[data-testid="case-row"][data-case-id="${id}"]`)).toHaveAttribute('data-status', 'filed', { timeout: 10_000 });
+});
