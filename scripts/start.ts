@@ -56,6 +56,7 @@ import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { registerLifecycleDates } from '../src/server/lifecycle/dates-route.ts';
 import type { LifecycleStore } from '../src/server/lifecycle/lifecycle-store.ts';
+import { SqliteLifecycleStore } from '../src/server/lifecycle/sqlite-lifecycle-store.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
@@ -210,6 +211,8 @@ export function buildViewerIfStale(log: (line: string) => void = console.log): v
 }
 
 const KEY_FILE = 'data/monitoring-api-key';
+/** Where the lifecycle records were kept with a PostgreSQL monitoring database before they moved into it. */
+const FORMER_LIFECYCLE_FILE = 'data/monitoring-lifecycle.sqlite';
 
 /** The demo buildings' IDs, from the tiler's search index: lifecycle records for others are refused. */
 function demoBuildingIds(): Set<string> | undefined {
@@ -254,6 +257,20 @@ async function main() {
   // The district (seeded, the same every time) serves the lifecycle records and the simulator's sites.
   let district: ReturnType<typeof generateDistrict> | undefined;
   const demoDistrict = () => (district ??= generateDistrict());
+  // Before the lifecycle records moved into PostgreSQL they were in this SQLite file: copied over once.
+  if (postgresMonitoring && existsSync(FORMER_LIFECYCLE_FILE) && (await monitoring.lifecycle.count()) === 0) {
+    const former = await SqliteLifecycleStore.open(FORMER_LIFECYCLE_FILE);
+    let copied = 0;
+    try {
+      for await (const records of former.records(1000)) {
+        await monitoring.lifecycle.put(records);
+        copied += records.length;
+      }
+    } finally {
+      await former.close();
+    }
+    console.log(`lifecycle records: ${copied} copied from ${FORMER_LIFECYCLE_FILE} into PostgreSQL (the file is no longer used)`);
+  }
   if ((await monitoring.lifecycle.count()) === 0) {
     const records = generateLifecycles(demoDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
     await monitoring.lifecycle.put(records);
