@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../assets/testing/postgres.ts';
+import { LifecycleUnavailableError } from './lifecycle-store.ts';
 import { startTestServer, testBackends, TEST_KEY, type TestServer } from '../sensorthings/testing/test-server.ts';
 
 const record = (buildingId: string, completion = '2012-06-30') => ({
@@ -100,6 +101,20 @@ describe.each(BACKENDS)('lifecycle resource on $name', ({ backend, skipReason })
     expect(((await response.json()) as { message: string }).message).toMatch(message);
     expect(await count()).toBe(before);
     expect(await (await call('GET', '/api/buildings/B-2/lifecycle')).text()).toBe(snapshot);
+  });
+
+  test('a database that is away is a 503 with a message, not a 500', async () => {
+    const lifecycle = server.monitoring.lifecycle;
+    const put = lifecycle.put.bind(lifecycle);
+    lifecycle.put = () => Promise.reject(new LifecycleUnavailableError('the database is unreachable (test): nothing was stored; try again shortly'));
+    try {
+      const response = await call('PUT', '/api/buildings/B-3/lifecycle', record('B-3'));
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as { message: string }).message).toMatch(/unreachable \(test\): nothing was stored/);
+    } finally {
+      lifecycle.put = put;
+    }
   });
 
   test('writes need the key; a PUT replaces one record', async () => {

@@ -14,6 +14,7 @@
  */
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
 import type { ReadAnswer } from '../sensorthings/read-pool.ts';
+import { StoreUnavailableError } from '../sensorthings/store.ts';
 import type { LifecycleOverview } from './reads.ts';
 
 export interface LifecycleStore {
@@ -42,8 +43,8 @@ export interface LifecycleStore {
   close(): Promise<void>;
 }
 
-/** The database was unreachable or too slow: a 503 with the message, nothing stored. */
-export class LifecycleUnavailableError extends Error {
+/** The database was unreachable or too slow: a 503 with the message (the monitoring server's error handler), nothing stored. */
+export class LifecycleUnavailableError extends StoreUnavailableError {
   readonly statusCode = 503;
 }
 
