@@ -5,8 +5,8 @@
  *
  *   --database FILE   SQLite file (default data/monitoring.sqlite), or a PostgreSQL URL
  *                     (postgres://user@host:5432/db, PostGIS available; env MONITORING_DATABASE)
- *   --lifecycle-database FILE  with PostgreSQL: the SQLite file of the building lifecycle records
- *                     (default data/monitoring-lifecycle.sqlite)
+ *                     The building lifecycle records are in the same database (SQLite or PostgreSQL);
+ *                     --lifecycle-database (their SQLite file beside PostgreSQL) is no longer used.
  *   --statement-timeout MS  with PostgreSQL: every statement's bound (default 10000; reads: their 5 s budget)
  *   --port N          default 8090          --host H   default 127.0.0.1
  *   --durability full survive power loss too (default: survive a killed process)
@@ -37,7 +37,6 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMonitoringServer } from '../src/server/sensorthings/index.ts';
 import { registerCityApis } from '../src/server/city-apis.ts';
-import { buildingsHiddenAsOf } from '../src/server/lifecycle/hidden.ts';
 import { registerLifecycleDates } from '../src/server/lifecycle/dates-route.ts';
 import { isPostgresLocation } from '../src/server/sensorthings/store.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
@@ -47,7 +46,7 @@ async function main() {
   const { values } = parseArgs({
     options: {
       database: { type: 'string', default: process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite' },
-      'lifecycle-database': { type: 'string', default: 'data/monitoring-lifecycle.sqlite' },
+      'lifecycle-database': { type: 'string' }, // deprecated: ignored with a warning
       'statement-timeout': { type: 'string', default: '10000' },
       port: { type: 'string', default: '8090' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -81,8 +80,8 @@ async function main() {
   const postgres = isPostgresLocation(values.database);
   const statementTimeout = Number(values['statement-timeout']);
   if (!Number.isInteger(statementTimeout) || statementTimeout < 1) throw new Error(`--statement-timeout ${values['statement-timeout']}: give a whole number of milliseconds`);
-  const sqliteFile = postgres ? values['lifecycle-database'] : values.database;
-  if (sqliteFile !== ':memory:') mkdirSync(dirname(sqliteFile), { recursive: true });
+  if (values['lifecycle-database'] !== undefined) console.warn('--lifecycle-database is no longer used: the lifecycle records are in the monitoring database (with PostgreSQL, shared by every server process)');
+  if (!postgres && values.database !== ':memory:') mkdirSync(dirname(values.database), { recursive: true });
   const mqtt = values.mqtt ? { url: values.mqtt, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: values['mqtt-creates'], topicPrefix: values['mqtt-topic-prefix'] } : undefined;
   const { app } = await createMonitoringServer({
     databasePath: values.database,
@@ -94,7 +93,7 @@ async function main() {
     corsOrigins,
     maximumFutureSkewMilliseconds,
     reads: { workers },
-    ...(postgres ? { lifecycleDatabasePath: values['lifecycle-database'], postgres: { statementTimeoutMilliseconds: statementTimeout } } : {}),
+    ...(postgres ? { postgres: { statementTimeoutMilliseconds: statementTimeout } } : {}),
     // With an asset database: the city's APIs too (assets, network, grids, cases, check-up), so that a
     // process of a cluster serves every request; the check-up job then runs in one process of it.
     extend: async (server, monitoring) => {
@@ -108,13 +107,13 @@ async function main() {
         gridsLocation: values['grids-database'],
         casesLocation: values['cases-database'],
         checkupLocation: values['checkup-database'],
-        hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize),
-        lifecycleDb: monitoring.lifecycleDb,
+        hiddenAsOf: (date, pageSize) => monitoring.lifecycle.hiddenAsOf(date, pageSize),
+        lifecycle: monitoring.lifecycle,
         sensors: monitoring.store,
         clusterUrl: postgres ? values.database : undefined,
         onChange: (change) => monitoring.announce(change),
       });
-      registerLifecycleDates(server, { db: monitoring.lifecycleDb, assets: city.assets });
+      registerLifecycleDates(server, { store: monitoring.lifecycle, assets: city.assets });
       return { checks: city.healthChecks, roles: () => (city.checkupLeader?.isLeader ? ['checkup-job'] : []) };
     },
   });

@@ -41,7 +41,6 @@ import { openBimStore } from '../src/server/bim/bim-store.ts';
 import { tileIfc } from '../src/tiling/bim/bim-pipeline.ts';
 import { bimOrigin, DEMO_BIM_MODEL, DEMO_BIM_SOURCE, DEMO_BIM_TILES, pickBimPlot, withCompletionModel, type ModelExtent } from '../src/demo/bim.ts';
 import type { BuildingLifecycle } from '../src/domain/lifecycle/lifecycle.ts';
-import type { Database } from 'better-sqlite3';
 import { generateGrids } from '../src/demo/grids.ts';
 import { generateDistrict } from '../src/demo/district.ts';
 import { generateNetwork } from '../src/demo/network.ts';
@@ -55,9 +54,9 @@ import { displayLocation } from '../src/server/assets/loader.ts';
 import { LifelineSimulator } from '../src/simulator/simulator.ts';
 import { planSites } from '../src/simulator/sites.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
-import { lifecycleCount, storeLifecycles } from '../src/server/lifecycle/routes.ts';
 import { registerLifecycleDates } from '../src/server/lifecycle/dates-route.ts';
-import { buildingsHiddenAsOf } from '../src/server/lifecycle/hidden.ts';
+import type { LifecycleStore } from '../src/server/lifecycle/lifecycle-store.ts';
+import { SqliteLifecycleStore } from '../src/server/lifecycle/sqlite-lifecycle-store.ts';
 import { parseCorsOrigins } from '../src/server/cors.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, parseSkew } from '../src/server/instants.ts';
 
@@ -187,16 +186,16 @@ export async function prepareDemoBim(log: (line: string) => void, assetsLocation
 }
 
 /** The demo building's lifecycle record names its completion model (竣工模型), once the model is in the store. */
-async function linkCompletionModel(db: Database, assetsLocation: string): Promise<void> {
+async function linkCompletionModel(lifecycle: LifecycleStore, assetsLocation: string): Promise<void> {
   const store = await openBimStore(assetsLocation);
   try {
     const model = await store.model(DEMO_BIM_MODEL);
     if (!model?.building) return;
-    const row = db.prepare('SELECT record FROM building_lifecycles WHERE building_id = ?').get(model.building) as { record: string } | undefined;
-    if (!row) return;
-    const record = JSON.parse(row.record) as BuildingLifecycle;
+    const json = await lifecycle.recordJson(model.building);
+    if (json === undefined) return;
+    const record = JSON.parse(json) as BuildingLifecycle;
     const linked = withCompletionModel(record, { modelId: model.id, source: model.source });
-    if (linked !== record) storeLifecycles(db, [linked]);
+    if (linked !== record) await lifecycle.put([linked]);
   } finally {
     await store.close();
   }
@@ -212,6 +211,8 @@ export function buildViewerIfStale(log: (line: string) => void = console.log): v
 }
 
 const KEY_FILE = 'data/monitoring-api-key';
+/** Where the lifecycle records were kept with a PostgreSQL monitoring database before they moved into it. */
+const FORMER_LIFECYCLE_FILE = 'data/monitoring-lifecycle.sqlite';
 
 /** The demo buildings' IDs, from the tiler's search index: lifecycle records for others are refused. */
 function demoBuildingIds(): Set<string> | undefined {
@@ -243,7 +244,7 @@ async function main() {
   const app = await createStaticServer({ corsOrigins });
   const apiKey = monitoringKey();
   const databasePath = process.env.MONITORING_DATABASE ?? 'data/monitoring.sqlite';
-  // PostgreSQL (MONITORING_DATABASE=postgres://…): the lifecycle records stay in a SQLite file beside the others.
+  // PostgreSQL (MONITORING_DATABASE=postgres://…): the lifecycle records are in it too, shared by every server process.
   const postgresMonitoring = isPostgresLocation(databasePath);
   mkdirSync(postgresMonitoring ? 'data' : dirname(databasePath), { recursive: true });
   // The demo keeps two days of readings; a deployment sets its own retention.
@@ -252,17 +253,31 @@ async function main() {
   const mqtt = process.env.MQTT_URL
     ? { url: process.env.MQTT_URL, username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD, acceptCreates: process.env.MQTT_CREATES === 'on' }
     : undefined;
-  const monitoring = await openMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined, maximumFutureSkewMilliseconds, ...(postgresMonitoring ? { lifecycleDatabasePath: 'data/monitoring-lifecycle.sqlite' } : {}) });
+  const monitoring = await openMonitoring(app, { databasePath, apiKeys: [apiKey], retentionDays: 2, buildingIds, mqtt, publicUrl: mqtt ? `${origin}/v1.1` : undefined, maximumFutureSkewMilliseconds });
   // The district (seeded, the same every time) serves the lifecycle records and the simulator's sites.
   let district: ReturnType<typeof generateDistrict> | undefined;
   const demoDistrict = () => (district ??= generateDistrict());
-  if (lifecycleCount(monitoring.lifecycleDb) === 0) {
+  // Before the lifecycle records moved into PostgreSQL they were in this SQLite file: copied over once.
+  if (postgresMonitoring && existsSync(FORMER_LIFECYCLE_FILE) && (await monitoring.lifecycle.count()) === 0) {
+    const former = await SqliteLifecycleStore.open(FORMER_LIFECYCLE_FILE);
+    let copied = 0;
+    try {
+      for await (const records of former.records(1000)) {
+        await monitoring.lifecycle.put(records);
+        copied += records.length;
+      }
+    } finally {
+      await former.close();
+    }
+    console.log(`lifecycle records: ${copied} copied from ${FORMER_LIFECYCLE_FILE} into PostgreSQL (the file is no longer used)`);
+  }
+  if ((await monitoring.lifecycle.count()) === 0) {
     const records = generateLifecycles(demoDistrict()).filter((r) => !buildingIds || buildingIds.has(r.buildingId));
-    storeLifecycles(monitoring.lifecycleDb, records);
+    await monitoring.lifecycle.put(records);
     console.log(`lifecycle records: ${records.length} demo buildings`);
   }
   const assetsLocation = process.env.ASSETS_DATABASE ?? DEFAULT_ASSETS_DATABASE;
-  await linkCompletionModel(monitoring.lifecycleDb, assetsLocation);
+  await linkCompletionModel(monitoring.lifecycle, assetsLocation);
   // The asset store, network analyses, grids, cases and check-up (src/server/city-apis.ts).
   const city = await registerCityApis(app, {
     origin,
@@ -272,14 +287,15 @@ async function main() {
     casesLocation: process.env.CASES_DATABASE,
     checkupLocation: process.env.CHECKUP_DATABASE,
     // The filter count leaves out the buildings the 4D date hides (from the lifecycle records).
-    hiddenAsOf: (date, pageSize) => buildingsHiddenAsOf(monitoring.lifecycleDb, date, pageSize),
-    lifecycleDb: monitoring.lifecycleDb,
+    hiddenAsOf: (date, pageSize) => monitoring.lifecycle.hiddenAsOf(date, pageSize),
+    // The grids' inspections due and the check-up's buildings in use: the lifecycle records, on either backend.
+    lifecycle: monitoring.lifecycle,
     sensors: monitoring.store,
     initialGrids: () => generateGrids(demoDistrict()),
     onChange: (change) => monitoring.announce(change),
   });
   // The 4D view's dates of the buildings in view: their IDs from the asset store, their dates from the lifecycle records.
-  registerLifecycleDates(app, { db: monitoring.lifecycleDb, assets: city.assets });
+  registerLifecycleDates(app, { store: monitoring.lifecycle, assets: city.assets });
   // /healthz (up) and /readyz (its databases and broker answer), for a load balancer in front of several servers.
   registerHealth(app, { checks: { ...monitoringHealthChecks(monitoring), ...city.healthChecks } });
   await app.listen({ port, host });

@@ -10,7 +10,6 @@
  * (cluster/leader.ts), and moves to another when that one dies.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Database } from 'better-sqlite3';
 import { displayLocation } from './assets/loader.ts';
 import { openAssetStore, type AssetStore } from './assets/asset-store.ts';
 import { registerAssetRoutes, type AssetRoutesOptions } from './assets/routes.ts';
@@ -23,6 +22,7 @@ import type { StreamChange } from '../domain/monitoring/api.ts';
 import { registerGridRoutes } from './grids/routes.ts';
 import { DEFAULT_CHECKUP_DATABASE, openCheckupStore, type CheckupStore } from './checkup/checkup-store.ts';
 import { runCheckupJob } from './checkup/job.ts';
+import type { LifecycleStore } from './lifecycle/lifecycle-store.ts';
 import { registerCheckupRoutes } from './checkup/routes.ts';
 import { registerNetworkRoutes } from './network/routes.ts';
 import { ClusterLeader } from './cluster/leader.ts';
@@ -40,8 +40,8 @@ export interface CityApiOptions {
   checkupLocation?: string;
   /** The buildings the 4D date hides (from the lifecycle records), for the filter counts. */
   hiddenAsOf?: AssetRoutesOptions['hiddenAsOf'];
-  /** The lifecycle records' SQLite database, for the grids' inspections due and the check-up's buildings in use. */
-  lifecycleDb?: Database;
+  /** The lifecycle records (either backend): the grids' inspections due and the check-up's buildings in use. */
+  lifecycle?: LifecycleStore;
   /** The monitoring store (either backend): the grids' and the check-up's sensors and incidents. */
   sensors?: MonitoringStore;
   /** Grids to store when the grid store is empty (the demo's). */
@@ -82,13 +82,13 @@ export async function registerCityApis(app: FastifyInstance, options: CityApiOpt
   app.addHook('onClose', () => cases.close());
   registerCaseRoutes(app, { store: cases, apiKeys, grids, onChange: options.onChange });
   log(`case API (案卷): ${origin}/api/cases (${displayLocation(casesLocation)}, ${(await cases.count()).toLocaleString('en')} cases)`);
-  registerGridRoutes(app, { store: grids, cases, assets, monitoring: options.lifecycleDb, sensors: options.sensors, apiKeys });
+  registerGridRoutes(app, { store: grids, cases, assets, lifecycle: options.lifecycle, sensors: options.sensors, apiKeys });
   log(`grid API (网格): ${origin}/api/grids (${displayLocation(gridsLocation)}, ${(await grids.count()).toLocaleString('en')} grids)`);
 
   const checkupLocation = options.checkupLocation ?? DEFAULT_CHECKUP_DATABASE;
   const checkup = await openCheckupStore(checkupLocation);
   registerCheckupRoutes(app, { store: checkup, grids, apiKeys });
-  const checkupSources = { grids, assets, monitoring: options.lifecycleDb, sensors: options.sensors, casesLocation };
+  const checkupSources = { grids, assets, lifecycle: options.lifecycle, sensors: options.sensors, casesLocation };
   const runCheckup = async () => {
     const report = await runCheckupJob(checkup, checkupSources, { nowMs: Date.now() });
     log(`check-up (城市体检): ${report.months.map((m) => m.month).join(', ')} computed in ${report.seconds.toFixed(1)} s (${report.placed.buildings.toLocaleString('en')} buildings, ${report.placed.pipes.toLocaleString('en')} pipes placed in grids)`);

@@ -3,7 +3,8 @@
  * PostgreSQL the grid, asset, case and check-up stores share one throwaway database; on SQLite
  * each has its file. The sensors and incidents come from a SQLite monitoring store here (the
  * PostgreSQL store's same reads: sensorthings/facts.test.ts), the lifecycle records from its
- * database. The facts are hand-made, so every figure below is worked out by hand.
+ * database, or (one test) from a lifecycle store on the backend. The facts are hand-made, so every
+ * figure below is worked out by hand.
  */
 import { POSTGRES_ASSET_TABLES } from '../assets/postgres-asset-store.ts';
 import Database from 'better-sqlite3';
@@ -16,6 +17,7 @@ import { openAssetStore, type AssetInput, type AssetStore } from '../assets/asse
 import { openCaseStore, type CaseStore, type LoadedCase } from '../cases/case-store.ts';
 import { openGridStore, type GridStore } from '../grids/grid-store.ts';
 import { storeLifecycles } from '../lifecycle/routes.ts';
+import { openLifecycleStore } from '../lifecycle/lifecycle-store.ts';
 import { SqliteMonitoringStore } from '../sensorthings/store.ts';
 import { storeBackends } from '../testing/store-backends.ts';
 import { CheckupInputError, openCheckupStore, type CheckupStore } from './checkup-store.ts';
@@ -182,6 +184,20 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
     // A second run keeps November as it was reconstructed and recomputes December only.
     const again = await runCheckupJob(store, { grids, assets, monitoring, sensors, casesLocation: beside('cases') }, { nowMs: NOW + HOUR, backfillMonths: 1 });
     expect(again.months.map((m) => m.month)).toEqual(['2026-12']);
+  });
+
+  it('the job reads the buildings\' states from a lifecycle store when given one (a PostgreSQL monitoring database\'s)', async () => {
+    const lifecycleStore = await openLifecycleStore(beside('lifecycle'));
+    try {
+      await lifecycleStore.put([lifecycle('B1', '2010-01-01', ['2018-03-01']), lifecycle('B2', '2010-01-01', ['2018-03-01', '2026-12-02']), lifecycle('B3', '2025-01-01', []), lifecycle('B-out', '2000-01-01', [])]);
+      // No SQLite monitoring database: no sensor or incident figures, the buildings from the store.
+      await runCheckupJob(store, { grids, assets, lifecycle: lifecycleStore, casesLocation: beside('cases') }, { nowMs: NOW, backfillMonths: 1 });
+      expect((await store.area('440604', '2026-11'))!.facts).toMatchObject({ buildingsInUse: 3, buildingsOverdue: 2, lifelineIncidents: 0 });
+      expect((await store.area('440604', '2026-12'))!.facts).toMatchObject({ buildingsInUse: 3, buildingsOverdue: 1, sensors: null });
+      expect((await store.area('44060400100101', '2026-11'))!.facts).toMatchObject({ buildingsInUse: 2, buildingsOverdue: 2 });
+    } finally {
+      await lifecycleStore.close();
+    }
   });
 
   it('the API: values match the formulas, the trend lists the computed months, the CSV defuses formula text; bad input 400, unknown 404', async () => {

@@ -27,14 +27,17 @@ import {
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
 import type { AssetStore } from '../assets/asset-store.ts';
 import type { GridStore } from '../grids/grid-store.ts';
+import type { LifecycleStore } from '../lifecycle/lifecycle-store.ts';
 import { readCaseFacts } from './case-facts.ts';
 import type { CheckupStore } from './checkup-store.ts';
 
 export interface CheckupSources {
   grids: GridStore;
   assets?: AssetStore;
-  /** The lifecycle records' SQLite database in this process (the buildings in use and overdue). */
+  /** The lifecycle records' SQLite database in this process (the buildings in use and overdue), unless `lifecycle` is given. */
   monitoring?: Database;
+  /** The lifecycle records (either backend): the buildings in use and overdue. */
+  lifecycle?: LifecycleStore;
   /** The monitoring store (either backend): incidents raised, and sensors with their newest reading. */
   sensors?: Pick<MonitoringStore, 'incidentsRaised' | 'thingsWithLastReading'>;
   /** The case store's location (a SQLite path or a postgres:// URL). */
@@ -55,6 +58,15 @@ export interface CheckupJobReport {
 
 function tableExists(db: Database, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** The lifecycle records of a SQLite monitoring database, in pages by ID (read only). */
+function* sqliteRecordPages(db: Database): Generator<BuildingLifecycle[]> {
+  const page = db.prepare('SELECT building_id, record FROM building_lifecycles WHERE building_id > ? ORDER BY building_id LIMIT 1000');
+  for (let after = '', rows = page.all(after) as { building_id: string; record: string }[]; rows.length > 0; rows = page.all(after) as typeof rows) {
+    yield rows.map((row) => JSON.parse(row.record) as BuildingLifecycle);
+    after = rows[rows.length - 1]!.building_id;
+  }
 }
 
 function lineLength(geometry: { type: string; coordinates: unknown }): number {
@@ -125,14 +137,13 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
   }
 
   const db = sources.monitoring;
-  if (db && tableExists(db, 'building_lifecycles') && buildingGrid.size > 0) {
+  const lifecyclePages = sources.lifecycle?.records(1000) ?? (db && tableExists(db, 'building_lifecycles') ? sqliteRecordPages(db) : undefined);
+  if (lifecyclePages && buildingGrid.size > 0) {
     const dates = months.map((month) => [month, referenceDate(month, nowMs)] as const);
-    const page = db.prepare('SELECT building_id, record FROM building_lifecycles WHERE building_id > ? ORDER BY building_id LIMIT 1000');
-    for (let after = '', rows = page.all(after) as { building_id: string; record: string }[]; rows.length > 0; rows = page.all(after) as typeof rows) {
-      for (const row of rows) {
-        const code = buildingGrid.get(row.building_id);
+    for await (const records of lifecyclePages) {
+      for (const record of records) {
+        const code = buildingGrid.get(record.buildingId);
         if (!code) continue;
-        const record = JSON.parse(row.record) as BuildingLifecycle;
         for (const [month, date] of dates) {
           const state = inspectionStateOn(record, date);
           if (state === 'not-in-use') continue;
@@ -141,7 +152,6 @@ export async function runCheckupJob(store: CheckupStore, sources: CheckupSources
           if (state === 'overdue') facts.buildingsOverdue++;
         }
       }
-      after = rows[rows.length - 1]!.building_id;
     }
   }
 

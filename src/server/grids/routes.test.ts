@@ -6,6 +6,7 @@ import type { GridInput, Position } from '../../domain/grids/grids.ts';
 import { openAssetStore, type AssetStore } from '../assets/asset-store.ts';
 import { openCaseStore, type CaseStore } from '../cases/case-store.ts';
 import { ensureLifecycleTables } from '../lifecycle/digests.ts';
+import { SqliteLifecycleStore } from '../lifecycle/sqlite-lifecycle-store.ts';
 import { SqliteMonitoringStore } from '../sensorthings/store.ts';
 import { openGridStore, type GridStore } from './grid-store.ts';
 import { registerGridRoutes, type GridStats } from './routes.ts';
@@ -128,6 +129,21 @@ describe('grid API', () => {
     expect(other).toMatchObject({ cases: { open: 1, overdue: 0 }, buildings: { count: 1 }, sensors: { count: 0, inAlarm: 0, openIncidents: 0 }, inspections: { overdue: 0 } });
     // The community counts the cases of its unit grids, and their buildings.
     expect((await get('/api/grids/440604001001/stats')).body).toMatchObject({ cases: { open: 3, overdue: 1 }, buildings: { count: 3 } });
+  });
+
+  it('counts the inspections due from a lifecycle store when given one (PostgreSQL monitoring: no SQLite tables here)', async () => {
+    const lifecycle = await SqliteLifecycleStore.open(':memory:');
+    const completed = (buildingId: string, inspected: string) => ({ buildingId, stages: [{ stage: 'completion-acceptance' as const, date: '2005-01-01' }], parties: [], inspections: [{ date: inspected, result: 'pass' as const, inspector: 'x' }] });
+    // B-1 last inspected in 2015 (overdue), B-2 in 2024, B-3 (the other grid) in 2010.
+    await lifecycle.put([completed('B-1', '2015-06-01'), completed('B-2', '2024-06-01'), completed('B-3', '2010-06-01')]);
+    const separate = Fastify();
+    registerGridRoutes(separate, { store: grids, assets, lifecycle, now: () => NOW });
+    await separate.ready();
+    const stats = (code: string) => separate.inject({ method: 'GET', url: `/api/grids/${code}/stats` }).then((r) => r.json() as GridStats);
+    expect(await stats('44060400100101')).toMatchObject({ sensors: null, buildings: { count: 2 }, inspections: { overdue: 1, intervalYears: 5 } });
+    expect(await stats('440604001001')).toMatchObject({ buildings: { count: 3 }, inspections: { overdue: 2 } });
+    await separate.close();
+    await lifecycle.close();
   });
 
   it('says null for what it has no source for', async () => {

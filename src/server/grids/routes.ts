@@ -25,6 +25,7 @@ import { DEFAULT_INSPECTION_INTERVAL_YEARS, yearsBefore } from '../../domain/lif
 import { DATA_ROUTE, registerAccess } from '../access.ts';
 import type { AssetStore } from '../assets/asset-store.ts';
 import type { CaseStore } from '../cases/case-store.ts';
+import type { LifecycleStore } from '../lifecycle/lifecycle-store.ts';
 import { GridQueryError, MAXIMUM_GRID_PAGE, type GridStore } from './grid-store.ts';
 
 /** Widest bbox of a listing, degrees either way (a view, not the province). */
@@ -39,8 +40,10 @@ export interface GridRoutesOptions {
   store: GridStore;
   cases?: CaseStore;
   assets?: AssetStore;
-  /** The lifecycle records' SQLite database in this process (the inspections due). */
+  /** The lifecycle records' SQLite database in this process (the inspections due), unless `lifecycle` is given. */
   monitoring?: Database;
+  /** The lifecycle records (either backend): the buildings overdue for inspection. */
+  lifecycle?: LifecycleStore;
   /** The monitoring store (either backend): the sensors and incidents in a grid. */
   sensors?: GridSensorFacts;
   apiKeys?: string[];
@@ -195,7 +198,7 @@ export function registerGridRoutes(app: FastifyInstance, options: GridRoutesOpti
       cases: figures ? { open: figures.open, overdue: figures.openOverdue } : null,
       buildings: buildings ? { count: buildings.ids.length, residents: buildings.residents, truncated: buildings.truncated } : null,
       sensors: options.sensors ? await sensorsIn(options.sensors, grid) : null,
-      inspections: db && buildings ? inspectionsDue(db, buildings.ids, today) : null,
+      inspections: !buildings ? null : options.lifecycle ? { overdue: await options.lifecycle.overdueAmong(buildings.ids, today), intervalYears: DEFAULT_INSPECTION_INTERVAL_YEARS } : db ? inspectionsDue(db, buildings.ids, today) : null,
     };
   });
 }

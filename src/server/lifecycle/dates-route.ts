@@ -14,12 +14,11 @@
  * not W,S,E,N degrees, spans more than 0.5° either way, or a limit past 10,000 is a 400 with a
  * message. A data route (access.ts), like the other lifecycle reads.
  */
-import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { AssetQueryError, checkBbox, type Bbox } from '../../domain/assets.ts';
 import { DATA_ROUTE } from '../access.ts';
 import { MAXIMUM_ID_PAGE, type AssetStore } from '../assets/asset-store.ts';
-import { datesOf, ensureLifecycleTables } from './digests.ts';
+import type { LifecycleStore } from './lifecycle-store.ts';
 
 /** Buildings whose dates one answer carries by default. */
 export const DATES_DEFAULT_LIMIT = 5_000;
@@ -88,16 +87,15 @@ function parseBbox(text: unknown): Bbox {
 }
 
 
-export function registerLifecycleDates(app: FastifyInstance, options: { db: Database; assets: AssetStore }): void {
-  const { db, assets } = options;
-  ensureLifecycleTables(db);
+export function registerLifecycleDates(app: FastifyInstance, options: { store: LifecycleStore; assets: AssetStore }): void {
+  const { store, assets } = options;
   app.get('/api/lifecycle/dates', DATA_ROUTE, async (request) => {
     const query = request.query as Record<string, unknown>;
     const bbox = parseBbox(query.bbox);
     const limit = query.limit === undefined ? DATES_DEFAULT_LIMIT : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAXIMUM_ID_PAGE) throw new DatesError(400, `limit: must be a whole number from 1 to ${MAXIMUM_ID_PAGE}`);
     const { ids, truncated, covered } = await buildingsInView(assets, bbox, limit);
-    const answer: LifecycleDatesAnswer = { dates: datesOf(db, ids), buildings: ids.length, truncated };
+    const answer: LifecycleDatesAnswer = { dates: await store.datesOf(ids), buildings: ids.length, truncated };
     if (covered) answer.covered = covered;
     return answer;
   });

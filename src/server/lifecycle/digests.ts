@@ -5,8 +5,8 @@
  * so those reads are bounded SQL (a bbox's IDs by primary key, counts and pages by index) instead
  * of parsing every record.
  *
- * SQLite only, in the monitoring database beside the records (a PostgreSQL lifecycle store is not
- * built yet).
+ * The SQLite tables and statements (in the monitoring database beside the records); the PostgreSQL
+ * store (postgres-lifecycle-store.ts) has the same tables and fills them with the same digestRow.
  */
 import type { Database } from 'better-sqlite3';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';

@@ -17,6 +17,7 @@ import { registerLifecycleDates } from './dates-route.ts';
 import { datesOf, ensureLifecycleTables, LIFECYCLE_TABLE_SQL } from './digests.ts';
 import { inspectionPage, inspectionSummary, lifecycleOverviewJson } from './reads.ts';
 import { storeLifecycles } from './routes.ts';
+import { SqliteLifecycleStore } from './sqlite-lifecycle-store.ts';
 
 const record = (buildingId: string, stages: [string, string][], inspections: { date: string; result: 'pass' | 'rectify' | 'fail' }[] = []): BuildingLifecycle =>
   ({
@@ -113,7 +114,7 @@ describe('GET /api/lifecycle/dates', () => {
     ]);
     app = Fastify();
     registerAccess(app, { apiKeys: ['k'], readsNeedKey: false });
-    registerLifecycleDates(app, { db, assets });
+    registerLifecycleDates(app, { store: new SqliteLifecycleStore(db), assets });
     await app.ready();
   });
   afterAll(async () => {
@@ -168,7 +169,7 @@ describe('GET /api/lifecycle/dates', () => {
   it('is a data route: with keyed reads it needs the key', async () => {
     const keyed = Fastify();
     registerAccess(keyed, { apiKeys: ['k'], readsNeedKey: true });
-    registerLifecycleDates(keyed, { db: new Database(':memory:'), assets });
+    registerLifecycleDates(keyed, { store: new SqliteLifecycleStore(new Database(':memory:')), assets });
     await keyed.ready();
     expect((await keyed.inject({ method: 'GET', url: '/api/lifecycle/dates?bbox=117.27,31.85,117.29,31.87' })).statusCode).toBe(401);
     expect((await keyed.inject({ method: 'GET', url: '/api/lifecycle/dates?bbox=117.27,31.85,117.29,31.87', headers: { 'x-api-key': 'k' } })).statusCode).toBe(200);

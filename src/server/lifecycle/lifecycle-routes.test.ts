@@ -1,6 +1,12 @@
-/** The lifecycle resource over HTTP: read, import, replace; bad input is a 400 and changes nothing. */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, TEST_KEY, type TestServer } from '../sensorthings/testing/test-server.ts';
+/**
+ * The lifecycle resource over HTTP: read, import, replace; bad input is a 400 and changes nothing.
+ * On both backends; on PostgreSQL also two servers on one database (two processes) serving each
+ * other's records.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../assets/testing/postgres.ts';
+import { LifecycleUnavailableError } from './lifecycle-store.ts';
+import { startTestServer, testBackends, TEST_KEY, type TestServer } from '../sensorthings/testing/test-server.ts';
 
 const record = (buildingId: string, completion = '2012-06-30') => ({
   buildingId,
@@ -13,15 +19,20 @@ const record = (buildingId: string, completion = '2012-06-30') => ({
   inspections: [],
 });
 
-describe('lifecycle resource', () => {
+const BACKENDS = await testBackends('lifecycle routes');
+
+describe.each(BACKENDS)('lifecycle resource on $name', ({ backend, skipReason }) => {
   let server: TestServer;
-  const count = () => (server.monitoring.database.db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
+  const count = () => server.monitoring.lifecycle.count();
   const call = (method: string, path: string, body?: unknown, key: string | null = TEST_KEY) =>
     fetch(`${server.url}${path}`, { method, headers: { 'Content-Type': 'application/json', ...(key ? { 'X-API-Key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
   beforeAll(async () => {
-    server = await startTestServer({ buildingIds: new Set(['B-1', 'B-2', 'B-3']) });
+    if (!skipReason) server = await startTestServer({ backend, buildingIds: new Set(['B-1', 'B-2', 'B-3']) });
   });
-  afterAll(() => server.close());
+  beforeEach((context) => {
+    if (skipReason) context.skip(skipReason);
+  });
+  afterAll(() => server?.close());
 
   test('import, then read one record and the summary', async () => {
     const response = await call('POST', '/api/lifecycle/import', [record('B-1'), record('B-2', '2013-01-15')]);
@@ -83,13 +94,27 @@ describe('lifecycle resource', () => {
     ['an invalid credit code', [{ ...record('B-1'), parties: [{ role: 'contractor', name: 'x', creditCode: '123' }] }], /invalid unified social credit code/],
     ['not an array', { buildingId: 'B-1' }, /JSON array/],
   ])('%s is a 400 and changes nothing', async (_name, body, message) => {
-    const before = count();
+    const before = await count();
     const snapshot = await (await call('GET', '/api/buildings/B-2/lifecycle')).text();
     const response = await call('POST', '/api/lifecycle/import', body);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toMatch(message);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
     expect(await (await call('GET', '/api/buildings/B-2/lifecycle')).text()).toBe(snapshot);
+  });
+
+  test('a database that is away is a 503 with a message, not a 500', async () => {
+    const lifecycle = server.monitoring.lifecycle;
+    const put = lifecycle.put.bind(lifecycle);
+    lifecycle.put = () => Promise.reject(new LifecycleUnavailableError('the database is unreachable (test): nothing was stored; try again shortly'));
+    try {
+      const response = await call('PUT', '/api/buildings/B-3/lifecycle', record('B-3'));
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as { message: string }).message).toMatch(/unreachable \(test\): nothing was stored/);
+    } finally {
+      lifecycle.put = put;
+    }
   });
 
   test('writes need the key; a PUT replaces one record', async () => {
@@ -100,9 +125,9 @@ describe('lifecycle resource', () => {
   });
 });
 
-describe('lifecycle CSV import', () => {
+describe.each(BACKENDS)('lifecycle CSV import on $name', ({ backend, skipReason }) => {
   let server: TestServer;
-  const count = () => (server.monitoring.database.db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
+  const count = () => server.monitoring.lifecycle.count();
   const postCsv = (text: string) => fetch(`${server.url}/api/lifecycle/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv; charset=utf-8', 'X-API-Key': TEST_KEY }, body: text });
   const header = 'buildingId,kind,type,date,number,authority,name,creditCode,result,note';
   const good = [
@@ -116,9 +141,12 @@ describe('lifecycle CSV import', () => {
     'B-2,stage,建设工程规划许可,2025-09-01,建字第440604202500001号,,,,,',
   ].join('\r\n');
   beforeAll(async () => {
-    server = await startTestServer({ buildingIds: new Set(['B-1', 'B-2']) });
+    if (!skipReason) server = await startTestServer({ backend, buildingIds: new Set(['B-1', 'B-2']) });
   });
-  afterAll(() => server.close());
+  beforeEach((context) => {
+    if (skipReason) context.skip(skipReason);
+  });
+  afterAll(() => server?.close());
 
   test('rows become one record per building, stages in date order', async () => {
     const response = await postCsv(`\ufeff${good}\r\n`);
@@ -138,12 +166,53 @@ describe('lifecycle CSV import', () => {
     ['a missing column', 'buildingId,type,date\nB-1,立项,2009-02-01', /CSV: missing column "kind"/],
     ['an empty body', '', /CSV: the body is empty/],
   ])('%s is a 400 naming the row or building, and nothing is stored', async (_name, text, message) => {
-    const before = count();
+    const before = await count();
     const snapshot = await (await fetch(`${server.url}/api/lifecycle/summary`)).text();
     const response = await postCsv(text);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toMatch(message);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
     expect(await (await fetch(`${server.url}/api/lifecycle/summary`)).text()).toBe(snapshot);
+  });
+});
+
+// Issue 21: any process serves any request. Two servers on one PostgreSQL database.
+describe.each(BACKENDS.filter((b) => b.backend === 'postgres'))('two servers on one $name database', ({ skipReason }) => {
+  let database: TestDatabase;
+  let one: TestServer;
+  let two: TestServer;
+  beforeAll(async () => {
+    if (skipReason) return;
+    database = await createTestDatabase(['postgis']);
+    one = await startTestServer({ databasePath: database.url, backend: 'postgres' });
+    two = await startTestServer({ databasePath: database.url, backend: 'postgres' });
+  });
+  beforeEach((context) => {
+    if (skipReason) context.skip(skipReason);
+  });
+  afterAll(async () => {
+    await one?.close();
+    await two?.close();
+    await database?.drop();
+  });
+  const put = (server: TestServer, value: ReturnType<typeof record>) =>
+    fetch(`${server.url}/api/buildings/${value.buildingId}/lifecycle`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-API-Key': TEST_KEY }, body: JSON.stringify(value) });
+  const summary = async (server: TestServer) => (await (await fetch(`${server.url}/api/lifecycle/summary`)).json()) as Record<string, Record<string, string>>;
+
+  test('a record written through one is read through the other, and the other\'s cached overviews follow', async () => {
+    expect(await summary(two)).toEqual({});
+    expect((await put(one, record('S-1'))).status).toBe(200);
+    const read = await fetch(`${two.url}/api/buildings/S-1/lifecycle`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(record('S-1'));
+    // `two` cached an empty summary above: the write through `one` makes it read again.
+    expect(Object.keys(await summary(two))).toEqual(['S-1']);
+    const imported = await fetch(`${two.url}/api/lifecycle/import`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': TEST_KEY }, body: JSON.stringify([record('S-2', '2013-01-15'), record('S-1', '2014-02-01')]) });
+    expect(await imported.json()).toEqual({ imported: 2 });
+    expect(await summary(one)).toMatchObject({ 'S-1': { 'completion-acceptance': '2014-02-01' }, 'S-2': { 'completion-acceptance': '2013-01-15' } });
+    const overview = (await (await fetch(`${one.url}/api/lifecycle/inspections?today=2019-01-01`)).json()) as { inUse: number; overdue: { count: number } };
+    expect(overview).toMatchObject({ inUse: 2, overdue: { count: 1 } });
+    expect(await one.monitoring.lifecycle.count()).toBe(2);
+    expect(await two.monitoring.lifecycle.count()).toBe(2);
   });
 });

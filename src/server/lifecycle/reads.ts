@@ -17,17 +17,17 @@ export type LifecycleOverview =
   | { kind: 'inspections'; today: string; limit: number }
   | { kind: 'inspection-list'; today: string; list: InspectionList; offset: number; limit: number };
 
-/** Completed by `today` and not demolished by it. */
-const IN_USE = 'completion IS NOT NULL AND completion <= @today AND (demolition IS NULL OR demolition > @today)';
+/** Completed by `today` and not demolished by it (named parameters: @today; the PostgreSQL store rewrites them). */
+export const IN_USE = 'completion IS NOT NULL AND completion <= @today AND (demolition IS NULL OR demolition > @today)';
 
 /** Each list's condition (besides IN_USE), order and columns, as inspectionOverview (domain) defines them. */
-const LISTS: Record<InspectionList, { where: string; order: string; columns: string }> = {
-  overdue: { where: 'since < @due', order: 'since, building_id', columns: 'building_id AS buildingId, since' },
-  rectification: { where: "last_result IS NOT NULL AND last_result <> 'pass'", order: 'last_date, building_id', columns: 'building_id AS buildingId, last_date AS date, last_result AS result' },
-  recent: { where: 'last_date >= @recentFrom AND last_date <= @today', order: 'last_date DESC, building_id', columns: 'building_id AS buildingId, last_date AS date, last_result AS result, last_inspector AS inspector' },
+export const LISTS: Record<InspectionList, { where: string; order: string; columns: string }> = {
+  overdue: { where: 'since < @due', order: 'since, building_id', columns: 'building_id AS "buildingId", since' },
+  rectification: { where: "last_result IS NOT NULL AND last_result <> 'pass'", order: 'last_date, building_id', columns: 'building_id AS "buildingId", last_date AS date, last_result AS result' },
+  recent: { where: 'last_date >= @recentFrom AND last_date <= @today', order: 'last_date DESC, building_id', columns: 'building_id AS "buildingId", last_date AS date, last_result AS result, last_inspector AS inspector' },
 };
 
-function listParameters(today: string) {
+export function listParameters(today: string): { today: string; due: string; recentFrom: string } {
   return { today, due: yearsBefore(today, DEFAULT_INSPECTION_INTERVAL_YEARS), recentFrom: daysBefore(today, RECENT_INSPECTION_DAYS) };
 }
 
@@ -55,8 +55,13 @@ export function inspectionSummary(db: Database, today: string, limit: number, bu
 export function inspectionPage(db: Database, today: string, list: InspectionList, offset: number, limit: number, budget: ReadBudget): InspectionPage {
   const count = listCount(db, list, today);
   const rows = listRows(db, list, today, offset, limit, budget) as InspectionPage['rows'];
-  const next = offset + rows.length < count && rows.length > 0 ? `/api/lifecycle/inspections/${list}?${new URLSearchParams({ today, offset: String(offset + rows.length), limit: String(limit) }).toString()}` : undefined;
   budget.checkTime();
+  return pageOf(today, list, count, offset, limit, rows);
+}
+
+/** A page of a list with its `next` link (when more rows follow): both stores answer with this. */
+export function pageOf(today: string, list: InspectionList, count: number, offset: number, limit: number, rows: InspectionPage['rows']): InspectionPage {
+  const next = offset + rows.length < count && rows.length > 0 ? `/api/lifecycle/inspections/${list}?${new URLSearchParams({ today, offset: String(offset + rows.length), limit: String(limit) }).toString()}` : undefined;
   return { today, intervalYears: DEFAULT_INSPECTION_INTERVAL_YEARS, list, count, offset, rows, ...(next ? { next } : {}) };
 }
 

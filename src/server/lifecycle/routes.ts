@@ -23,10 +23,11 @@
  * Unknown building IDs (when a registry of IDs is configured), malformed dates, dates after today
  * (beyond the allowed clock skew) and stages out of order are a 400 naming the record and the
  * reason, and nothing is changed. Every route is a data route (access.ts): writes need a key,
- * reads too when the server is configured for keyed reads. The overviews are SQL over the
- * digests (digests.ts), run in the read workers and kept until a record changes.
+ * reads too when the server is configured for keyed reads. Records are read and written through
+ * a LifecycleStore (lifecycle-store.ts: SQLite, or PostgreSQL shared by every server process).
+ * The overviews are SQL over the digests (digests.ts), run in the read workers (SQLite) or on the
+ * pool (PostgreSQL), and kept until the store's generation changes (a write by any process).
  */
-import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse } from '@loaders.gl/core';
 import { CSVLoader } from '@loaders.gl/csv';
@@ -35,10 +36,12 @@ import { LifecycleCsvError, lifecycleRecordsFromRows } from '../../domain/lifecy
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
 import { DATA_ROUTE } from '../access.ts';
 import { DEFAULT_FUTURE_SKEW_MILLISECONDS, latestAllowedDate } from '../instants.ts';
-import { sendReadAnswer, type ReadAnswer, type ReadExecutor } from '../sensorthings/read-pool.ts';
+import { sendReadAnswer, type ReadAnswer } from '../sensorthings/read-pool.ts';
 import type { LifecycleOverview } from './reads.ts';
 import { INSPECTION_LISTS, todayInChina, type InspectionList } from '../../domain/lifecycle/inspections.ts';
-import { ensureLifecycleTables, recordWriter } from './digests.ts';
+import type { LifecycleStore } from './lifecycle-store.ts';
+
+export { lifecycleCount, storeLifecycles } from './sqlite-lifecycle-store.ts';
 
 /** Rows of each inspection list sent by default, and at most. */
 const INSPECTION_LIST_DEFAULT = 25;
@@ -47,13 +50,12 @@ const INSPECTION_LIST_MAXIMUM = 500;
 const INSPECTION_OFFSET_MAXIMUM = 100_000;
 
 export interface LifecycleRoutesOptions {
-  db: Database;
+  /** Where the records are (the monitoring database's backend). */
+  store: LifecycleStore;
   /** The building IDs that exist (from the tiles' search index); undefined accepts any ID. */
   buildingIds?: ReadonlySet<string>;
   /** Whether a request carries a valid write key. */
   hasWriteKey(request: FastifyRequest): boolean;
-  /** Where the overviews of every building are read (the read workers). */
-  reads: ReadExecutor;
   /** Dates may lie at most this far after today (by the day, in the easternmost zone). Default 10 min. */
   maximumFutureSkewMilliseconds?: number;
 }
@@ -62,26 +64,6 @@ class LifecycleError extends Error {
   constructor(readonly statusCode: number, message: string) {
     super(message);
   }
-}
-
-/** Bumped on every write of records, so cached overviews are read again. */
-const generations = new WeakMap<Database, number>();
-const generationOf = (db: Database) => generations.get(db) ?? 0;
-const changed = (db: Database) => generations.set(db, generationOf(db) + 1);
-
-/** Store records that are already checked (the demo's generated ones), in one transaction. */
-export function storeLifecycles(db: Database, records: BuildingLifecycle[]): void {
-  const put = recordWriter(db);
-  db.transaction(() => {
-    const now = Date.now();
-    for (const record of records) put(record, now);
-  })();
-  changed(db);
-}
-
-export function lifecycleCount(db: Database): number {
-  ensureLifecycleTables(db);
-  return (db.prepare('SELECT count(*) AS n FROM building_lifecycles').get() as { n: number }).n;
 }
 
 async function recordsFromCsv(text: string): Promise<BuildingLifecycle[]> {
@@ -104,10 +86,7 @@ async function recordsFromCsv(text: string): Promise<BuildingLifecycle[]> {
 }
 
 export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutesOptions): void {
-  const { db } = options;
-  ensureLifecycleTables(db);
-  const get = db.prepare('SELECT record FROM building_lifecycles WHERE building_id = ?');
-  const put = recordWriter(db);
+  const { store } = options;
   const cache = new Map<string, { generation: number; answer: ReadAnswer }>();
 
   const requireKey = (request: FastifyRequest) => {
@@ -125,10 +104,10 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
   const latestDate = () => latestAllowedDate(Date.now(), options.maximumFutureSkewMilliseconds ?? DEFAULT_FUTURE_SKEW_MILLISECONDS);
   const overview = async (what: LifecycleOverview, reply: FastifyReply) => {
     const key = JSON.stringify(what);
-    const generation = generationOf(db);
+    const generation = await store.generation();
     const cached = cache.get(key);
     if (cached && cached.generation === generation) return sendReadAnswer(reply, cached.answer);
-    const answer = await options.reads.read({ api: 'lifecycle', overview: what });
+    const answer = await store.overview(what);
     if (answer.status === 200) {
       // A few entries per kind of overview: the oldest of a kind goes (another day, length or page).
       const sameKind = [...cache.keys()].filter((k) => (JSON.parse(k) as LifecycleOverview).kind === what.kind);
@@ -140,9 +119,9 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
 
   app.get('/api/buildings/:id/lifecycle', DATA_ROUTE, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const row = get.get(id) as { record: string } | undefined;
-    if (!row) return reply.status(404).send({ code: 404, type: 'error', message: `building ${id} has no lifecycle record` });
-    return reply.type('application/json').send(row.record);
+    const record = await store.recordJson(id);
+    if (record === undefined) return reply.status(404).send({ code: 404, type: 'error', message: `building ${id} has no lifecycle record` });
+    return reply.type('application/json').send(record);
   });
 
   app.put('/api/buildings/:id/lifecycle', DATA_ROUTE, async (request) => {
@@ -150,8 +129,7 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     const { id } = request.params as { id: string };
     const record = check(request.body, `building ${id}`, latestDate());
     if (record.buildingId !== id) throw new LifecycleError(400, `building ${id}: the record is for ${record.buildingId}`);
-    put(record, Date.now());
-    changed(db);
+    await store.put([record]);
     return record;
   });
 
@@ -173,11 +151,7 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     }
     const latest = latestDate();
     const records = values.map((value, i) => check(value, where(value, i), latest));
-    db.transaction(() => {
-      const now = Date.now();
-      for (const record of records) put(record, now);
-    })();
-    changed(db);
+    await store.put(records);
     return { imported: records.length };
   });
 

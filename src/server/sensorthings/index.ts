@@ -10,7 +10,6 @@ import type { StreamChange } from '../../domain/monitoring/api.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
-import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { MonitoringDatabase } from './database.ts';
 import { isPostgresLocation, SqliteMonitoringStore, type MonitoringStore } from './store.ts';
 import type { PostgresStoreSettings } from './postgres-store.ts';
@@ -20,6 +19,8 @@ import { originOf, registerCors } from '../cors.ts';
 import { registerBoundedJson } from '../json-body.ts';
 import { createReadExecutor, type ReadExecutor, type ReadPoolOptions } from './read-pool.ts';
 import { registerLifecycle } from '../lifecycle/routes.ts';
+import type { LifecycleStore } from '../lifecycle/lifecycle-store.ts';
+import { SqliteLifecycleStore } from '../lifecycle/sqlite-lifecycle-store.ts';
 import { StreamHub, type StreamOptions } from './stream.ts';
 import { MqttBinding, type MqttOptions } from './mqtt.ts';
 import { registerCompactSensors } from './compact.ts';
@@ -27,8 +28,6 @@ import { registerCompactSensors } from './compact.ts';
 export interface MonitoringOptions {
   /** SQLite file, or ":memory:", or a PostgreSQL URL (postgres://…). */
   databasePath: string;
-  /** PostgreSQL backend: the SQLite file of the lifecycle records (default in memory). */
-  lifecycleDatabasePath?: string;
   /** PostgreSQL backend: pool and timeout settings (postgres-store.ts). */
   postgres?: Partial<PostgresStoreSettings>;
   /** Keys accepted for writes. */
@@ -57,10 +56,10 @@ export interface MonitoringOptions {
 
 export interface Monitoring {
   store: MonitoringStore;
-  /** The SQLite database (SQLite backend only): tests and the lifecycle records. */
+  /** The SQLite database (SQLite backend only): tests, and the grids' and check-up's sensor figures. */
   database?: MonitoringDatabase;
-  /** The SQLite database of the lifecycle records: the monitoring one, or (PostgreSQL backend) a file beside it. */
-  lifecycleDb: SqliteDatabase;
+  /** The building lifecycle records, in the monitoring database on either backend (PostgreSQL: shared by every process on it). */
+  lifecycle: LifecycleStore;
   hub: StreamHub;
   reads: ReadExecutor;
   /** The MQTT binding, when configured. */
@@ -103,30 +102,33 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   const store = new SqliteMonitoringStore({ path: options.databasePath, durability: options.durability, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   const reads = createReadExecutor(options.databasePath, store.db, { log: (message) => app.log.warn(message), ...options.reads });
   const cursor = { observation: store.database.lastObservationId(), incidentEvent: store.database.incidents.lastEventId() };
-  return { ...registerWithStore(app, options, store, reads, store.db, cursor), database: store.database };
+  return { ...registerWithStore(app, options, store, reads, new SqliteLifecycleStore(store.db, { reads }), cursor), database: store.database };
 }
 
 /**
  * The monitoring server on either backend: `databasePath` a SQLite file (or ":memory:"), or a
- * `postgres://…` URL (schema made or brought up to date on open; the lifecycle records then
- * stay in SQLite, in `lifecycleDatabasePath`).
+ * `postgres://…` URL (schema made or brought up to date on open; the lifecycle records in tables
+ * of their own in the same database, postgres-lifecycle-store.ts).
  */
 export async function openMonitoring(app: FastifyInstance, options: MonitoringOptions): Promise<Monitoring> {
   if (!isPostgresLocation(options.databasePath)) return registerMonitoring(app, options);
   const { PostgresMonitoringStore } = await import('./postgres-store.ts');
   const store = await PostgresMonitoringStore.open({ url: options.databasePath, rules: options.rules ?? defaultThresholdRules(), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds, partitionTimer: false, ...options.postgres });
-  const lifecyclePath = options.lifecycleDatabasePath ?? ':memory:';
-  const lifecycle = new MonitoringDatabase({ path: lifecyclePath, rules: [] });
-  const lifecycleReads = createReadExecutor(lifecyclePath, lifecycle.db, { log: (message) => app.log.warn(message), ...options.reads });
-  const reads = store.readExecutor(options.reads?.budget, lifecycleReads);
+  const { PostgresLifecycleStore } = await import('../lifecycle/postgres-lifecycle-store.ts');
+  const lifecycle = await PostgresLifecycleStore.open({ url: options.databasePath, statementTimeoutMilliseconds: options.postgres?.statementTimeoutMilliseconds, connectionTimeoutMilliseconds: options.postgres?.connectionTimeoutMilliseconds, budget: options.reads?.budget }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const reads = store.readExecutor(options.reads?.budget);
   const cursor = { observation: await store.lastObservationId(), incidentEvent: await store.lastIncidentEventId() };
-  const monitoring = registerWithStore(app, options, store, reads, lifecycle.db, cursor, { url: options.databasePath, source: store, announce: (change) => store.announce(change) });
+  const monitoring = registerWithStore(app, options, store, reads, lifecycle, cursor, { url: options.databasePath, source: store, announce: (change) => store.announce(change) });
   app.addHook('onClose', async () => lifecycle.close());
   try {
     await monitoring.cluster!.feed.start();
     await monitoring.cluster!.maintenance.start();
   } catch (error) {
     monitoring.close();
+    await lifecycle.close();
     throw error;
   }
   return monitoring;
@@ -135,7 +137,7 @@ export async function openMonitoring(app: FastifyInstance, options: MonitoringOp
 /** How often the cluster's singleton does its rounds: partitions ahead, then retention. */
 const MAINTENANCE_MILLISECONDS = 3_600_000;
 
-function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycleDb: SqliteDatabase, cursor: { observation: number; incidentEvent: number }, postgres?: { url: string; source: FeedSource & { makePartitionsAhead(): Promise<number> }; announce: (change: StreamChange) => Promise<void> }): Monitoring {
+function registerWithStore(app: FastifyInstance, options: MonitoringOptions, store: MonitoringStore, reads: ReadExecutor, lifecycle: LifecycleStore, cursor: { observation: number; incidentEvent: number }, postgres?: { url: string; source: FeedSource & { makePartitionsAhead(): Promise<number> }; announce: (change: StreamChange) => Promise<void> }): Monitoring {
   const hub = new StreamHub(store, cursor, options.stream);
   const log = (message: string) => app.log.warn(message);
   // PostgreSQL: the server may be one of several processes on the database (issue 21). Every
@@ -158,7 +160,7 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
   registerSensorThings(app, { store, hub, reads, publicUrl: options.publicUrl, basePath: options.basePath, maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   registerCompactSensors(app, { store, hub, basePath: options.basePath });
   // Lifecycle records live in the same database: they change as records do, never with the tiles.
-  registerLifecycle(app, { db: lifecycleDb, reads, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
+  registerLifecycle(app, { store: lifecycle, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   const prune = async () => {
     if (options.retentionDays) await store.pruneObservations(Date.now() - options.retentionDays * 86_400_000).catch((error: unknown) => log(`retention: ${error instanceof Error ? error.message : String(error)}`));
   };
@@ -195,7 +197,7 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
   let closed = false;
   const monitoring: Monitoring = {
     store,
-    lifecycleDb,
+    lifecycle,
     hub,
     reads,
     mqtt,
