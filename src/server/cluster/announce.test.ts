@@ -39,5 +39,5 @@ describe.each(BACKENDS)('announce on $name', ({ backend, skipReason }) => {
     for (const client of clients) client.stop();
     for (const list of received) expect(list).toEqual(changes);
     expect(clients[0]!.lastEventId).toBe(cursor);
-  });
+  }, 60_000);
 });

@@ -73,14 +73,14 @@ describe.runIf(reachable.reachable)('the city APIs on two server processes', () 
       const body = (await response.json()) as { assets: { id: string }[] };
       expect(body.assets.map((x) => x.id)).toEqual(['CL-B-1']);
     }
-  });
+  }, 30_000);
 
   test("a grid's statistics on B count a sensor registered through A (sensor figures from PostgreSQL)", async () => {
     const response = await fetch(`${a.base}/Things`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': FAULT_KEY }, body: JSON.stringify(thingPayload('CL-MH-1', 'methane', 113.125, 23.025)) });
     expect(response.status).toBe(201);
     const stats = (await (await fetch(`${origin(b)}/api/grids/44060400100101/stats`)).json()) as { sensors: { count: number; inAlarm: number; openIncidents: number } | null };
     expect(stats.sensors).toEqual({ count: 1, inAlarm: 0, openIncidents: 0 });
-  });
+  }, 30_000);
 
   test('a case made through A is read through B, and a step taken through B is read through A', async () => {
     const created = await send(a, '/api/cases', { source: 'grid-worker', classId: 'component:0101', gridCode: '44060400100101', description: '上水井盖缺失', address: '祖庙路1号', lon: 113.125, lat: 23.025, reporter: '网格员李四' });
@@ -94,7 +94,7 @@ describe.runIf(reachable.reachable)('the city APIs on two server processes', () 
     expect(((await (await fetch(`${origin(a)}/api/cases/${id}`)).json()) as { status: string }).status).toBe('filed');
     // The same step again, through A: not allowed now (409), whichever process is asked.
     expect((await send(a, `/api/cases/${id}/actions`, { action: 'file', by: '值班长' })).status).toBe(409);
-  });
+  }, 30_000);
 
   test('cases made and moved on through either process reach the streams of both within a second, in one order', async () => {
     const changes: StreamChange[][] = [[], []];

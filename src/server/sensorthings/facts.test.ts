@@ -42,5 +42,5 @@ describe.each(BACKENDS)('monitoring facts on $name', ({ backend, skipReason }) =
     expect(await store.incidentsRaised(T0 + 86_400_000, T0 + 2 * 86_400_000, ['methane-over-limit'])).toEqual([]);
     const last = (await store.thingsWithLastReading()).sort((a, b) => a.id - b.id);
     expect(last.map((t) => [t.id, t.lastMs])).toEqual([[1, T0 + 3_600_000], [2, T0 + 7_200_000], [3, null]]);
-  });
+  }, 30_000);
 });

@@ -63,6 +63,8 @@ export interface PostgresStoreSettings {
   groupCommitRows: number;
   /** Make the next months' partitions every hour from this process. Default true; a cluster gives it to one process (index.ts). */
   partitionTimer: boolean;
+  /** A COMMIT whose connection was lost: how long to keep asking the database whether it happened. Default 20 s. */
+  commitCheckMilliseconds: number;
 }
 
 export interface PostgresStoreOptions extends Partial<PostgresStoreSettings> {
@@ -195,6 +197,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
       groupCommitRequests: Math.max(1, options.groupCommitRequests ?? 64),
       groupCommitRows: options.groupCommitRows ?? 10_000,
       partitionTimer: options.partitionTimer ?? true,
+      commitCheckMilliseconds: options.commitCheckMilliseconds ?? 20_000,
     };
     for (const rule of options.rules) this.rules.set(rule.observedProperty, rule);
     if (this.settings.partitionTimer) {
@@ -390,10 +393,21 @@ export class PostgresMonitoringStore implements MonitoringStore {
           w.reject(error);
         }
       }
-      const epoch = (await client.query<{ writes: number; entities: number }>('UPDATE sta_write_epoch SET writes = writes + 1, entities = entities + $1 RETURNING writes, entities', [this.groupChangedEntities ? 1 : 0])).rows[0]!;
+      const { xid, ...epoch } = (await client.query<{ writes: number; entities: number; xid: string }>('UPDATE sta_write_epoch SET writes = writes + 1, entities = entities + $1 RETURNING writes, entities, txid_current()::text AS xid', [this.groupChangedEntities ? 1 : 0])).rows[0]!;
       if (lastObservation || lastEvent) await client.query('SELECT pg_notify($1, $2)', [STREAM_CHANNEL, JSON.stringify({ o: lastObservation, e: lastEvent, entities: epoch.entities })]);
-      await client.query('COMMIT');
-      open = false;
+      try {
+        await client.query('COMMIT');
+        open = false;
+      } catch (error) {
+        if (!unavailable(error)) throw error;
+        // The connection went as the COMMIT was sent: the group may or may not be stored. Ask
+        // the database, once it answers again, rather than tell the clients "nothing was stored".
+        open = false;
+        broken = true;
+        const outcome = await this.commitOutcome(xid);
+        if (outcome === 'aborted') throw error;
+        if (outcome === 'unknown') throw new StoreUnavailableError(`the database went away during the commit and did not answer within ${this.settings.commitCheckMilliseconds / 1000} s: these readings may have been stored; read them back before sending them again`);
+      }
       this.epoch = epoch;
       this.groupStatistics.groups++;
       this.groupStatistics.writes += running.length;
@@ -419,6 +433,27 @@ export class PostgresMonitoringStore implements MonitoringStore {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * Whether a transaction whose COMMIT lost its connection was committed (`txid_status`), asked
+   * again and again until the database answers or `commitCheckMilliseconds` pass.
+   */
+  private async commitOutcome(xid: string): Promise<'committed' | 'aborted' | 'unknown'> {
+    const deadline = Date.now() + this.settings.commitCheckMilliseconds;
+    while (Date.now() < deadline) {
+      try {
+        const { rows } = await this.pool.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [xid]);
+        const status = rows[0]?.status;
+        if (status === 'committed') return 'committed';
+        if (status === 'aborted') return 'aborted';
+        if (status === null || status === undefined) return 'unknown';
+      } catch {
+        // Not back yet.
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return 'unknown';
   }
 
   /** Make the month partitions of these times, before the write's transaction. */

@@ -83,7 +83,13 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
   });
 
   const reply201 = async (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: Id) => {
-    const entity = await store.readEntity(set, id, baseUrlOf(request));
+    // Stored: a 201 whatever happens next. Should the database go away before the entity is read
+    // back, the answer is its id and link alone, never a 503 that would say it was not stored.
+    const selfLink = `${baseUrlOf(request)}/${set}(${String(id)})`;
+    const entity = await store.readEntity(set, id, baseUrlOf(request)).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) return { '@iot.id': id, '@iot.selfLink': selfLink };
+      throw error;
+    });
     // stringify: ids past 2^53 keep their digits.
     return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).type('application/json; charset=utf-8').send(stringify(entity));
   };
