@@ -96,7 +96,7 @@ describe.runIf(reachable.reachable)('the city APIs on two server processes', () 
     expect((await send(a, `/api/cases/${id}/actions`, { action: 'file', by: '值班长' })).status).toBe(409);
   }, 30_000);
 
-  test('cases made and moved on through either process reach the streams of both within a second, in one order', async () => {
+  test('cases and lifecycle edits made through either process reach the streams of both within a second, in one order', async () => {
     const changes: StreamChange[][] = [[], []];
     const arrived: number[][] = [[], []];
     const clients = [a, b].map((server, i) => {
@@ -123,11 +123,20 @@ describe.runIf(reachable.reachable)('the city APIs on two server processes', () 
     }
     expect((await send(a, `/api/cases/${ids[1]}/actions`, { action: 'file', by: '值班长' })).status).toBe(200);
     answered.push(Date.now());
-    await until(() => changes.every((list) => list.length >= 5), 5_000, 'five changes on both streams');
-    for (const times of arrived) for (let k = 0; k < 5; k++) expect(times[k]! - answered[k]!).toBeLessThan(1_000);
+    // A building's lifecycle record edited through B (the records are in the shared database).
+    const edited = await fetch(`${origin(b)}/api/buildings/CL-B-1/lifecycle`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': FAULT_KEY },
+      body: JSON.stringify({ buildingId: 'CL-B-1', stages: [{ stage: 'completion-acceptance', date: '2012-06-30', authority: '禅城区住房城乡建设和水务局' }], parties: [], inspections: [] }),
+    });
+    expect(edited.status, await edited.clone().text()).toBe(200);
+    answered.push(Date.now());
+    expect((await fetch(`${origin(a)}/api/buildings/CL-B-1/lifecycle`)).status).toBe(200);
+    await until(() => changes.every((list) => list.length >= 6), 5_000, 'six changes on both streams');
+    for (const times of arrived) for (let k = 0; k < 6; k++) expect(times[k]! - answered[k]!).toBeLessThan(1_000);
     for (const c of clients) c.stop();
     const summary = (list: StreamChange[]) => list.map((c) => `${c.kind} ${c.id} ${c.action}`);
-    expect(summary(changes[0]!)).toEqual([...ids.map((id) => `case ${id} created`), `case ${ids[1]} file`]);
+    expect(summary(changes[0]!)).toEqual([...ids.map((id) => `case ${id} created`), `case ${ids[1]} file`, 'lifecycle CL-B-1 edit']);
     expect(summary(changes[1]!)).toEqual(summary(changes[0]!));
   }, 60_000);
 

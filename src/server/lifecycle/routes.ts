@@ -28,6 +28,7 @@
  * The overviews are SQL over the digests (digests.ts), run in the read workers (SQLite) or on the
  * pool (PostgreSQL), and kept until the store's generation changes (a write by any process).
  */
+import type { StreamChange } from '../../domain/monitoring/api.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse } from '@loaders.gl/core';
 import { CSVLoader } from '@loaders.gl/csv';
@@ -58,6 +59,8 @@ export interface LifecycleRoutesOptions {
   hasWriteKey(request: FastifyRequest): boolean;
   /** Dates may lie at most this far after today (by the day, in the easternmost zone). Default 10 min. */
   maximumFutureSkewMilliseconds?: number;
+  /** After records are stored (the stream's `change` event, to every viewer of every process): one building's ID, or "*" for an import. */
+  onChange?: (change: StreamChange) => void | Promise<void>;
 }
 
 class LifecycleError extends Error {
@@ -130,6 +133,7 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     const record = check(request.body, `building ${id}`, latestDate());
     if (record.buildingId !== id) throw new LifecycleError(400, `building ${id}: the record is for ${record.buildingId}`);
     await store.put([record]);
+    await options.onChange?.({ kind: 'lifecycle', id, action: 'edit', at: new Date().toISOString() });
     return record;
   });
 
@@ -152,6 +156,7 @@ export function registerLifecycle(app: FastifyInstance, options: LifecycleRoutes
     const latest = latestDate();
     const records = values.map((value, i) => check(value, where(value, i), latest));
     await store.put(records);
+    await options.onChange?.({ kind: 'lifecycle', id: '*', action: 'import', at: new Date().toISOString() });
     return { imported: records.length };
   });
 

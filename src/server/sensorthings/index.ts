@@ -160,7 +160,8 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
   registerSensorThings(app, { store, hub, reads, publicUrl: options.publicUrl, basePath: options.basePath, maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
   registerCompactSensors(app, { store, hub, basePath: options.basePath });
   // Lifecycle records live in the same database: they change as records do, never with the tiles.
-  registerLifecycle(app, { store: lifecycle, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds });
+  // Each edit is announced on every process's stream (`monitoring`, made below, by then).
+  registerLifecycle(app, { store: lifecycle, buildingIds: options.buildingIds, hasWriteKey: (request) => hasValidKey(request, options.apiKeys), maximumFutureSkewMilliseconds: options.maximumFutureSkewMilliseconds, onChange: (change) => monitoring.announce(change) });
   const prune = async () => {
     if (options.retentionDays) await store.pruneObservations(Date.now() - options.retentionDays * 86_400_000).catch((error: unknown) => log(`retention: ${error instanceof Error ? error.message : String(error)}`));
   };

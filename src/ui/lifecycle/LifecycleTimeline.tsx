@@ -19,7 +19,7 @@ export function LifecycleTimeline({ buildingId, apiUrl }: { buildingId: string; 
   const t = TEXT[language];
   const [loaded, setLoaded] = useState<Loaded>();
   // Edited at another desk (or through another server process): the stream says so, and the record is read again.
-  const changed = useApp((s) => (s.lastLifecycleChange?.id === buildingId ? s.lastLifecycleChange.n : 0));
+  const changed = useApp((s) => (s.lastLifecycleChange && (s.lastLifecycleChange.id === buildingId || s.lastLifecycleChange.id === '*') ? s.lastLifecycleChange.n : 0));
   useEffect(() => {
     let cancelled = false;
     fetch(`${apiUrl}/buildings/${encodeURIComponent(buildingId)}/lifecycle`, { cache: 'no-store' })
