@@ -124,6 +124,27 @@ describe.runIf(reachable.reachable)('two server processes on one PostgreSQL data
     }
   }, 120_000);
 
+  test("an incident action taken through B reaches A's stream, in the same order as on B's", async () => {
+    const sensor = await register(a.base, 'ACT-1', 117.0, 27.0);
+    const seen: { id: number; status: string }[][] = [[], []];
+    const clients = [a, b].map((server, i) => {
+      const client = new StreamClient({ url: `${server.base}/Stream`, onUpdate: (update) => seen[i]!.push(...update.incidents.map((x) => ({ id: x['@iot.id'], status: x.status }))) });
+      client.start();
+      return client;
+    });
+    await until(() => clients.every((c) => c.state === 'live'), 20_000, 'both streams live');
+    expect((await post(a.base, 'Observations', reading(sensor, 60, Date.parse('2026-12-05T00:00:00Z')))).status).toBe(201);
+    await until(() => seen.every((list) => list.length >= 1), 5_000, 'the raised incident on both streams');
+    const id = seen[0]![0]!.id;
+    const acted = Date.now();
+    const response = await post(b.base, `Incidents(${id})/Actions`, { action: 'acknowledge', by: '张工' });
+    expect(response.status, await response.clone().text()).toBe(200);
+    await until(() => seen.every((list) => list.some((x) => x.id === id && x.status === 'acknowledged')), 1_000, 'the acknowledgement on both streams within 1 s');
+    expect(Date.now() - acted).toBeLessThan(1_000);
+    for (const c of clients) c.stop();
+    expect(seen[0]).toEqual(seen[1]);
+  }, 60_000);
+
   test('a stream client moved from process A to process B with its cursor sees no gap and no duplicate', async () => {
     const sensor = await register(a.base, 'MOVE-1', 115.0, 25.0);
     const time = Date.parse('2026-12-03T00:00:00Z');
