@@ -71,6 +71,8 @@ export class StreamFeed {
   private readonly queue: ({ to: StreamCursor } | { change: StreamChange })[] = [];
   private reading: Promise<void> | undefined;
   private readonly waiters = new Set<{ until: StreamCursor; resolve: () => void; timer: NodeJS.Timeout }>();
+  /** Changes this process announced, by their nonce, waiting to come back through the database. */
+  private readonly ownChanges = new Map<string, (seen: boolean) => void>();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Notifications received and reads made since start (tests and the bench). */
@@ -111,8 +113,27 @@ export class StreamFeed {
     });
   }
 
+  /**
+   * Resolves true once a change this process announced (with this nonce in its payload) has come
+   * back through the database and been sent, false if it has not within `timeoutMilliseconds`
+   * (the caller then sends it to this process's clients itself).
+   */
+  changeSent(nonce: string, timeoutMilliseconds = 2_000): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMilliseconds);
+      timer.unref();
+      const finish = (seen: boolean) => {
+        clearTimeout(timer);
+        this.ownChanges.delete(nonce);
+        resolve(seen);
+      };
+      this.ownChanges.set(nonce, finish);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    for (const finish of [...this.ownChanges.values()]) finish(false);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     for (const waiter of this.waiters) this.release(waiter);
     await this.reading?.catch(() => {});
@@ -193,7 +214,9 @@ export class StreamFeed {
         const item = this.queue[0]!;
         if ('change' in item) {
           this.queue.shift();
-          this.options.target.announce(item.change);
+          const { nonce, ...change } = item.change as StreamChange & { nonce?: string };
+          this.options.target.announce(change);
+          if (nonce) this.ownChanges.get(nonce)?.(true);
           continue;
         }
         if (!after(item.to, this.cursor)) {

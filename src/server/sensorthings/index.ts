@@ -7,6 +7,7 @@ import { registerHealth, type HealthCheck } from '../cluster/health.ts';
 import { ClusterLeader } from '../cluster/leader.ts';
 import { STREAM_CHANNEL, StreamFeed, type FeedSource } from '../cluster/stream-feed.ts';
 import type { StreamChange } from '../../domain/monitoring/api.ts';
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import defaultRules from '../../domain/monitoring/threshold-rules.json' with { type: 'json' };
 import { thresholdRulesSchema, type ThresholdRule } from '../../domain/monitoring/thresholds.ts';
@@ -204,9 +205,20 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
     mqtt,
     ...(feed && maintenance ? { cluster: { feed, maintenance } } : {}),
     // Alone: straight to this hub. PostgreSQL: through the database to every process's feed (this one's too).
+    // Should the notification not come back (the database away, the listening connection lost),
+    // this process's own clients are still told, after `changeSent`'s wait.
     announce: async (change) => {
-      if (!postgres) return hub.announce(change);
-      await postgres.announce(change).catch((error: unknown) => log(`change not announced (${change.kind} ${change.id}): ${(error as Error).message}`));
+      if (!postgres || !feed) return hub.announce(change);
+      const nonce = randomUUID();
+      const sent = feed.changeSent(nonce);
+      const notified = await postgres.announce({ ...change, nonce } as StreamChange).then(
+        () => true,
+        (error: unknown) => {
+          log(`change not announced to the other processes (${change.kind} ${change.id}): ${(error as Error).message}`);
+          return false;
+        },
+      );
+      if (!(await (notified ? sent : Promise.resolve(false)))) hub.announce(change);
     },
     close: () => {
       if (closed) return;
