@@ -37,8 +37,9 @@ import { cityModelShader } from './surface-style.ts';
 import { tileIds } from './lod-levels.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
+import { showsFinishedPicture } from './ready-rule.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
-import { adaptGlobeDetail, SmoothEllipsoidTerrainProvider } from './globe-detail.ts';
+import { adaptGlobeDetail, CESIUM_LOAD_TIME_SLICE_MILLISECONDS, setGlobeLoadTimeSlice, SmoothEllipsoidTerrainProvider, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS } from './globe-detail.ts';
 import { applyPlacement, hasNoGeoreference, sphereCentre } from './placement.ts';
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
@@ -129,8 +130,10 @@ export class CityViewer {
   private groundSettled = false;
   private cameraSettled = false;
   private layersSettled = false;
-  /** Frames drawn in a row with everything in view loaded (see checkReady). */
+  /** Frames drawn in a row with everything in view loaded (see checkReady and ready-rule.ts). */
   private completeFrames = 0;
+  /** A tileset tile finished loading in the frame being drawn (see ready-rule.ts). */
+  private tileLoadedThisFrame = false;
   private destroyed = false;
 
   constructor(private readonly options: CityViewerOptions) {
@@ -168,6 +171,7 @@ export class CityViewer {
     this.cleanups.push(scene.preRender.addEventListener(() => this.applyQueuedHover()));
     this.cleanups.push(cullSkyOutOfView(this.viewer, () => this.underground.skyHidden() || this.sceneStyle.skyHidden()));
     this.cleanups.push(adaptGlobeDetail(this.viewer, () => this.underground.belowSurface()));
+    this.cleanups.push(scene.preRender.addEventListener(() => (this.tileLoadedThisFrame = false)));
     this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
     this.cleanups.push(
       this.viewer.camera.moveEnd.addEventListener(() => {
@@ -184,6 +188,13 @@ export class CityViewer {
         this.store.getState().addMessage(errorText(error));
       }
     }));
+    // The view the link names, and the underground view, from the first frame: frames drawn
+    // elsewhere first (Cesium's default view of the whole Earth, with its sky) loaded what that
+    // view needed, the sky box's six images among them, whose decoding held up the globe's own
+    // imagery (createImageBitmap decodes one image after another): under a street the globe's
+    // first tiles came 10–20 s later than they could (see README, Performance).
+    this.applyLayerAppearance();
+    if (options.initialView) this.setView(options.initialView);
   }
 
   private applyStoreChange(state: AppState, previous: AppState): void {
@@ -233,7 +244,7 @@ export class CityViewer {
     if (this.destroyed) return;
     this.layersSettled = true;
     if (this.options.initialView) {
-      this.setView(this.options.initialView);
+      // Set in the constructor; a camera the user moved meanwhile stays where it is.
       this.cameraSettled = true;
     } else if (asset) {
       await this.flyToPosition(asset.lonDegrees, asset.latDegrees, asset.heightMetres);
@@ -272,6 +283,7 @@ export class CityViewer {
         return;
       }
       this.layers.set(config.id, layer);
+      layer.tileset.tileLoad.addEventListener(() => (this.tileLoadedThisFrame = true));
       // A detail layer's buildings are hidden in its base layer as its tiles load (each new ID makes a new set, so the base re-styles).
       if (config.detailOf) {
         this.detailIds.set(config.id, new Set());
@@ -306,15 +318,12 @@ export class CityViewer {
     if (layersLoading || !scene.globe.tilesLoaded) scene.requestRender();
     // Ready means the picture is complete: the globe tiles in view are in, though Cesium may still
     // be preloading their ancestors (which nobody sees until zooming out).
-    if (layersLoading || !globeViewLoaded(scene.globe)) {
-      this.completeFrames = 0;
-      return;
-    }
-    // The globe finishes loading tiles after the frame is drawn (QuadtreePrimitive.endFrame), so
-    // the frame that first finds its queues empty does not show its last tiles yet: the next one
-    // does (measured under a street: ready one 2 s frame before the picture was complete).
-    if (++this.completeFrames < 2) {
-      scene.requestRender();
+    const complete = !layersLoading && globeViewLoaded(scene.globe);
+    const completeBefore = this.completeFrames;
+    this.completeFrames = complete ? this.completeFrames + 1 : 0;
+    if (!showsFinishedPicture({ complete, tileLoaded: this.tileLoadedThisFrame, completeBefore })) {
+      // A complete frame in which a tile came in: the next one shows what its listeners changed.
+      if (complete) scene.requestRender();
       return;
     }
     const state = this.store.getState();
@@ -400,6 +409,7 @@ export class CityViewer {
   private applyRenderQuality(): void {
     const { renderQuality, softwareRenderer } = this.store.getState();
     applyRenderSettings(this.viewer, RENDER_SETTINGS[effectiveQuality(renderQuality, softwareRenderer ?? false)]);
+    setGlobeLoadTimeSlice(this.viewer.scene.globe, softwareRenderer ? SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS : CESIUM_LOAD_TIME_SLICE_MILLISECONDS);
   }
 
   /** Assets of open incidents whose alarm is on, tinted by level in every layer. */

@@ -1,7 +1,7 @@
-import { EllipsoidTerrainProvider, HeightmapTerrainData } from 'cesium';
+import { EllipsoidTerrainProvider, GeographicTilingScheme, HeightmapTerrainData } from 'cesium';
 import { describe, expect, it, vi } from 'vitest';
-import type { Viewer } from 'cesium';
-import { adaptGlobeDetail, CESIUM_LOADING_DESCENDANT_LIMIT, ELLIPSOID_DETAIL_LEVEL, ellipsoidMeshErrorMetres, GLOBE_SCREEN_SPACE_ERROR, globeDetailFor, LOADING_DESCENDANT_LIMIT, SmoothEllipsoidTerrainProvider, UNDERGROUND_DETAIL_LEVEL } from './globe-detail.ts';
+import type { Globe, Viewer } from 'cesium';
+import { adaptGlobeDetail, CESIUM_LOAD_TIME_SLICE_MILLISECONDS, CESIUM_LOADING_DESCENDANT_LIMIT, setGlobeLoadTimeSlice, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS, ELLIPSOID_DETAIL_LEVEL, ellipsoidMeshErrorMetres, GLOBE_SCREEN_SPACE_ERROR, globeDetailFor, LOADING_DESCENDANT_LIMIT, SmoothEllipsoidTerrainProvider, UNDERGROUND_DETAIL_LEVEL } from './globe-detail.ts';
 
 describe('globe detail', () => {
   it("keeps Cesium's ellipsoid errors above the detail level and stops refining at it", () => {
@@ -74,17 +74,30 @@ describe('globe detail', () => {
     expect(ellipsoidMeshErrorMetres(below.detailLevel)).toBeLessThan(0.05);
   });
 
-  it('makes its meshes without the throttle of five at a time', async () => {
-    // The mesh itself is made in Cesium's worker (none in Node): see what the globe's request becomes.
-    const createMesh = vi.spyOn(HeightmapTerrainData.prototype as unknown as { createMesh(o: object): unknown }, 'createMesh').mockReturnValue(undefined);
+  it('makes its meshes at once on the page, not in the worker (no throttle, no round trip)', async () => {
+    // Cesium's worker path (none in Node): it must not be taken.
+    const workerMesh = vi.spyOn(HeightmapTerrainData.prototype as unknown as { createMesh(o: object): unknown }, 'createMesh').mockReturnValue(undefined);
     try {
       const data = (await new SmoothEllipsoidTerrainProvider().requestTileGeometry(3405, 1200, 12)) as unknown as { createMesh(o: object): unknown };
       expect(data).toBeInstanceOf(HeightmapTerrainData);
-      // As GlobeSurfaceTile asks for it: throttled.
-      data.createMesh({ x: 3405, y: 1200, level: 12, throttle: true });
-      expect(createMesh).toHaveBeenCalledWith(expect.objectContaining({ x: 3405, level: 12, throttle: false }));
+      // As GlobeSurfaceTile asks for it: throttled, through the worker.
+      const mesh = (await data.createMesh({ tilingScheme: new GeographicTilingScheme(), x: 3405, y: 1200, level: 12, throttle: true })) as { vertices: Float32Array; indices: ArrayLike<number> } | undefined;
+      expect(workerMesh).not.toHaveBeenCalled();
+      // A 16 × 16 grid with its skirts.
+      expect(mesh?.vertices.length).toBeGreaterThan(16 * 16);
+      expect(mesh?.indices.length).toBeGreaterThanOrEqual(15 * 15 * 6);
     } finally {
-      createMesh.mockRestore();
+      workerMesh.mockRestore();
     }
+  });
+});
+
+describe('globe load time per frame', () => {
+  it('sets the globe surface’s time slice, and leaves a globe without one alone', () => {
+    const globe = { _surface: { _loadQueueTimeSlice: CESIUM_LOAD_TIME_SLICE_MILLISECONDS } };
+    setGlobeLoadTimeSlice(globe as unknown as Globe, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS);
+    expect(globe._surface._loadQueueTimeSlice).toBe(SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS);
+    expect(SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS).toBeGreaterThanOrEqual(10 * CESIUM_LOAD_TIME_SLICE_MILLISECONDS);
+    expect(() => setGlobeLoadTimeSlice({} as Globe, 100)).not.toThrow();
   });
 });

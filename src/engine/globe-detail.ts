@@ -14,7 +14,7 @@
  * A deployment that drapes detailed imagery (an orthophoto pyramid) would lower it again, since
  * Cesium picks imagery levels to match the globe tile's level.
  */
-import { EllipsoidTerrainProvider, HeightmapTerrainData, type TerrainData, type Viewer } from 'cesium';
+import { EllipsoidTerrainProvider, HeightmapTerrainData, type Globe, type TerrainData, type Viewer } from 'cesium';
 
 /** Cesium's default, for comparison. */
 export const CESIUM_GLOBE_SCREEN_SPACE_ERROR = 2;
@@ -29,6 +29,22 @@ export const CESIUM_LOADING_DESCENDANT_LIMIT = 20;
  * the picture the user waits for is the finished one.
  */
 export const LOADING_DESCENDANT_LIMIT = 200;
+
+/**
+ * How long (ms) the globe may spend loading tiles after each frame. Cesium's 5 ms suits 60 frames a
+ * second on a GPU (300 ms of loading a second); in software WebGL a frame takes 0.5–2 s, so 5 ms a
+ * frame starved the loading: with the meshes made on the page (below), under a street only a few
+ * of the 24 tiles in view took a step per frame, and the globe needed 8 frames more. 100 ms is
+ * 5–20 % of such a frame. With a GPU Cesium's default stays.
+ */
+export const CESIUM_LOAD_TIME_SLICE_MILLISECONDS = 5;
+export const SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS = 100;
+
+/** Set the globe's loading time per frame (a field of its QuadtreePrimitive, private in CesiumJS 1.140; absent: nothing done). */
+export function setGlobeLoadTimeSlice(globe: Globe, milliseconds: number): void {
+  const surface = (globe as unknown as { _surface?: { _loadQueueTimeSlice?: number } })._surface;
+  if (surface && typeof surface._loadQueueTimeSlice === 'number') surface._loadQueueTimeSlice = milliseconds;
+}
 
 /** The globe's settings for where the camera is. */
 export interface GlobeDetail {
@@ -81,18 +97,29 @@ export function adaptGlobeDetail(viewer: Viewer, belowSurface: () => boolean = (
 }
 
 /**
- * An ellipsoid tile's heightmap whose mesh is made in Cesium's worker without its throttle. Cesium
- * makes at most five globe meshes at a time (TerrainData.maximumAsynchronousTasks) and starts the
- * next ones only in a later frame: with frames of 1–2 s in software WebGL, the 24 tiles under a
- * street took seven frames. A 16 × 16 ellipsoid mesh is a fraction of a millisecond of the worker's time.
+ * An ellipsoid tile's heightmap whose mesh is made at once, on the page, instead of in Cesium's
+ * worker. Cesium makes at most five globe meshes at a time there (TerrainData.maximumAsynchronousTasks)
+ * and starts the next ones only in a later frame: with frames of 1–2 s in software WebGL, the 24
+ * tiles under a street took seven frames. Unthrottled, each mesh still went to the worker and came
+ * back a frame later, and the first one waited for the worker itself to start (its script and
+ * Cesium's modules, loaded and compiled while the page loads its tiles): 5–10 s under the street
+ * on a busy machine before the globe's first tile could ask for its imagery (Cesium loads a globe
+ * tile's imagery only once its mesh is in). A 16 × 16 ellipsoid mesh is a fraction of a
+ * millisecond of work (`_createMeshSync`, Cesium's own code for the same mesh, used where it needs one at once).
  */
-class UnthrottledHeightmapTerrainData extends HeightmapTerrainData {
+class MainThreadHeightmapTerrainData extends HeightmapTerrainData {
   constructor(options: ConstructorParameters<typeof HeightmapTerrainData>[0]) {
     super(options);
-    // createMesh is the globe's (marked private in CesiumJS's documentation, absent from its types).
-    const own = this as unknown as { createMesh(options: { throttle?: boolean }): unknown };
-    const createMesh = own.createMesh.bind(this);
-    own.createMesh = (meshOptions) => createMesh({ ...meshOptions, throttle: false });
+    // createMesh and _createMeshSync are the globe's (marked private in CesiumJS's documentation, absent from its types).
+    const own = this as unknown as { createMesh(options: object): unknown; _createMeshSync?: (options: object) => unknown };
+    const createMeshSync = own._createMeshSync?.bind(this);
+    if (!createMeshSync) {
+      // Another CesiumJS without it: the worker, without its throttle.
+      const createMesh = own.createMesh.bind(this);
+      own.createMesh = (meshOptions: { throttle?: boolean }) => createMesh({ ...meshOptions, throttle: false });
+      return;
+    }
+    own.createMesh = (meshOptions: object) => Promise.resolve(createMeshSync(meshOptions));
   }
 }
 
@@ -119,7 +146,7 @@ export class SmoothEllipsoidTerrainProvider extends EllipsoidTerrainProvider {
   }
 
   override requestTileGeometry(_x: number, _y: number, _level: number): Promise<TerrainData> {
-    return Promise.resolve(new UnthrottledHeightmapTerrainData({ buffer: new Uint8Array(16 * 16), width: 16, height: 16 }));
+    return Promise.resolve(new MainThreadHeightmapTerrainData({ buffer: new Uint8Array(16 * 16), width: 16, height: 16 }));
   }
 
   override getLevelMaximumGeometricError(level: number): number {
