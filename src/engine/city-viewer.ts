@@ -20,7 +20,6 @@ import {
   ScreenSpaceEventType,
   Viewer,
   type CustomShader,
-  type Globe,
 } from 'cesium';
 import type { AppState, AppStore, LayerConfig } from '../store/index.ts';
 import type { CameraView, Placement } from '../store/url-state.ts';
@@ -39,7 +38,7 @@ import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overl
 import { UndergroundView } from './underground-view.ts';
 import { showsFinishedPicture } from './ready-rule.ts';
 import { cullSkyOutOfView } from './sky-culling.ts';
-import { adaptGlobeDetail, CESIUM_LOAD_TIME_SLICE_MILLISECONDS, setGlobeLoadTimeSlice, SmoothEllipsoidTerrainProvider, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS } from './globe-detail.ts';
+import { adaptGlobeDetail, CESIUM_LOAD_TIME_SLICE_MILLISECONDS, globeViewLoaded, setGlobeLoadTimeSlice, SmoothEllipsoidTerrainProvider, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS } from './globe-detail.ts';
 import { applyPlacement, hasNoGeoreference, sphereCentre } from './placement.ts';
 import { applyRenderSettings, effectiveQuality, isSoftwareRenderer, RENDER_SETTINGS, webglRendererOf } from './render-quality.ts';
 import { isOpenStatus } from '../domain/monitoring/incidents.ts';
@@ -58,19 +57,6 @@ import type { SnapTarget } from '../domain/measure.ts';
 const HOVER_COLOUR = Color.fromCssColorString('#7fd3ff');
 const HIDDEN_BUILDING: BuildingAppearance = Object.freeze({ show: false, alpha: 0 });
 const SHOWN_BUILDING: BuildingAppearance = Object.freeze({ show: true, alpha: 1 });
-/**
- * Whether the globe tiles of the current view are loaded: Cesium's `tilesLoaded` also waits for its
- * low-priority queue, the ancestors it preloads and culled level-0 tiles, none of which is drawn
- * (measured on the opening view: the picture stopped changing 10–20 s before `tilesLoaded`). The
- * queues are private in CesiumJS 1.140 (QuadtreePrimitive: high = blocking refinement, medium =
- * drawn and still loading, low = preloads); if they are absent, fall back to `tilesLoaded`.
- */
-export function globeViewLoaded(globe: Globe): boolean {
-  const surface = (globe as unknown as { _surface?: { _tileLoadQueueHigh?: unknown[]; _tileLoadQueueMedium?: unknown[] } })._surface;
-  if (!surface || !Array.isArray(surface._tileLoadQueueHigh) || !Array.isArray(surface._tileLoadQueueMedium)) return globe.tilesLoaded;
-  return surface._tileLoadQueueHigh.length === 0 && surface._tileLoadQueueMedium.length === 0;
-}
-
 const NONE_HIDDEN: ReadonlySet<string> = new Set();
 /** Buildings seen through in the underground view. */
 const BUILDINGS_UNDERGROUND_ALPHA = 0.3;
@@ -318,11 +304,11 @@ export class CityViewer {
     if (layersLoading || !scene.globe.tilesLoaded) scene.requestRender();
     // Ready means the picture is complete: the globe tiles in view are in, though Cesium may still
     // be preloading their ancestors (which nobody sees until zooming out).
-    const complete = !layersLoading && globeViewLoaded(scene.globe);
+    const complete = !layersLoading && globeViewLoaded(scene.globe, this.underground.hiddenBeyondMetres());
     const completeBefore = this.completeFrames;
     this.completeFrames = complete ? this.completeFrames + 1 : 0;
     if (!showsFinishedPicture({ complete, tileLoaded: this.tileLoadedThisFrame, completeBefore })) {
-      // A complete frame in which a tile came in: the next one shows what its listeners changed.
+      // Complete but not yet final (see ready-rule.ts): draw the next frame.
       if (complete) scene.requestRender();
       return;
     }

@@ -1,7 +1,7 @@
 import { EllipsoidTerrainProvider, GeographicTilingScheme, HeightmapTerrainData } from 'cesium';
 import { describe, expect, it, vi } from 'vitest';
 import type { Globe, Viewer } from 'cesium';
-import { adaptGlobeDetail, CESIUM_LOAD_TIME_SLICE_MILLISECONDS, CESIUM_LOADING_DESCENDANT_LIMIT, setGlobeLoadTimeSlice, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS, ELLIPSOID_DETAIL_LEVEL, ellipsoidMeshErrorMetres, GLOBE_SCREEN_SPACE_ERROR, globeDetailFor, LOADING_DESCENDANT_LIMIT, SmoothEllipsoidTerrainProvider, UNDERGROUND_DETAIL_LEVEL } from './globe-detail.ts';
+import { adaptGlobeDetail, globeViewLoaded, CESIUM_LOAD_TIME_SLICE_MILLISECONDS, CESIUM_LOADING_DESCENDANT_LIMIT, setGlobeLoadTimeSlice, SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS, ELLIPSOID_DETAIL_LEVEL, ellipsoidMeshErrorMetres, GLOBE_SCREEN_SPACE_ERROR, globeDetailFor, LOADING_DESCENDANT_LIMIT, SmoothEllipsoidTerrainProvider, UNDERGROUND_DETAIL_LEVEL } from './globe-detail.ts';
 
 describe('globe detail', () => {
   it("keeps Cesium's ellipsoid errors above the detail level and stops refining at it", () => {
@@ -99,5 +99,27 @@ describe('globe load time per frame', () => {
     expect(globe._surface._loadQueueTimeSlice).toBe(SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS);
     expect(SOFTWARE_LOAD_TIME_SLICE_MILLISECONDS).toBeGreaterThanOrEqual(10 * CESIUM_LOAD_TIME_SLICE_MILLISECONDS);
     expect(() => setGlobeLoadTimeSlice({} as Globe, 100)).not.toThrow();
+  });
+});
+
+describe('globe view loaded (ready)', () => {
+  const globeWith = (high: object[], medium: object[]) => ({ tilesLoaded: false, _surface: { _tileLoadQueueHigh: high, _tileLoadQueueMedium: medium } }) as unknown as Globe;
+
+  it('waits for the high and medium queues, not for preloads', () => {
+    expect(globeViewLoaded(globeWith([], []))).toBe(true);
+    expect(globeViewLoaded(globeWith([{ _distance: 10 }], []))).toBe(false);
+    expect(globeViewLoaded(globeWith([], [{ _distance: 5000 }]))).toBe(false);
+  });
+
+  it('below the surface, does not wait for tiles past the distance where the underside is plain soil', () => {
+    expect(globeViewLoaded(globeWith([{ _distance: 700 }], [{ _distance: 5000 }]), 600)).toBe(true);
+    expect(globeViewLoaded(globeWith([], [{ _distance: 5000 }, { _distance: 300 }]), 600)).toBe(false);
+    // A tile whose distance Cesium has not computed counts.
+    expect(globeViewLoaded(globeWith([{}], []), 600)).toBe(false);
+  });
+
+  it('falls back to tilesLoaded when the queues are not there', () => {
+    expect(globeViewLoaded({ tilesLoaded: true } as unknown as Globe)).toBe(true);
+    expect(globeViewLoaded({ tilesLoaded: false } as unknown as Globe, 600)).toBe(false);
   });
 });

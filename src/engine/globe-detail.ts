@@ -171,3 +171,26 @@ export function ellipsoidMeshErrorMetres(level: number, radiusMetres = 6_378_137
   const cellMetres = (Math.PI * radiusMetres) / 2 ** level / 15;
   return (cellMetres * cellMetres) / (8 * radiusMetres);
 }
+
+/**
+ * Whether the globe tiles of the current view are loaded: Cesium's `tilesLoaded` also waits for its
+ * low-priority queue, the ancestors it preloads and culled level-0 tiles, none of which is drawn
+ * (measured on the opening view: the picture stopped changing 10–20 s before `tilesLoaded`). The
+ * queues are private in CesiumJS 1.140 (QuadtreePrimitive: high = blocking refinement, medium =
+ * drawn and still loading, low = preloads); if they are absent, fall back to `tilesLoaded`.
+ *
+ * `hiddenBeyondMetres`: tiles whose nearest point is farther from the camera than this are not seen
+ * (below the surface in the underground view the globe's underside is plain soil past 600 m, see
+ * underground-view.ts), so what they still load does not count. Measured under a street: the
+ * picture was final three frames (about 2 s) before the last of those far tiles' imagery came in.
+ */
+export function globeViewLoaded(globe: Globe, hiddenBeyondMetres?: number): boolean {
+  const surface = (globe as unknown as { _surface?: { _tileLoadQueueHigh?: unknown[]; _tileLoadQueueMedium?: unknown[] } })._surface;
+  if (!surface || !Array.isArray(surface._tileLoadQueueHigh) || !Array.isArray(surface._tileLoadQueueMedium)) return globe.tilesLoaded;
+  const seen = (tile: unknown): boolean => {
+    if (hiddenBeyondMetres === undefined) return true;
+    const distance = (tile as { _distance?: unknown })._distance;
+    return typeof distance !== 'number' || distance <= hiddenBeyondMetres;
+  };
+  return !surface._tileLoadQueueHigh.some(seen) && !surface._tileLoadQueueMedium.some(seen);
+}

@@ -4,19 +4,17 @@
  *
  * A frame is complete when, as it was drawn, everything in view was loaded: the globe tiles it drew
  * and the ones that would replace them (Cesium's high and medium load queues empty), and every shown
- * tileset. Cesium builds those queues while it selects the frame's tiles, before it draws them, so a
- * complete frame drew only finished tiles.
+ * tileset.
  *
- * Something can still change after it: a tileset tile that finished loading in this very frame
- * (and was drawn in it) raises Cesium's tile-load event once the frame is drawn, and its listeners
- * may change the picture for the next frame (a detail layer hides its buildings in the base layer).
- * Other changes come between frames (the store, a response), so the next frame draws them, and
- * whatever is still loading makes the next frame incomplete. So a complete frame in which no tile of
- * a tileset finished loading is the final picture; otherwise the next complete frame is. The rule
- * before 2026-12-06 always waited for two complete frames in a row: when the globe's tiles are the
- * last to come in (under a street), one more frame of 1.5–2 s in software WebGL, 5–7 s on a busy
- * machine, after the picture had stopped changing. (Cesium's own "render requested" flag does not
- * tell: it is also set after every frame that follows a finished request or worker task.)
+ * The first complete frame is not yet the finished picture. The globe loads after it draws a frame
+ * (`QuadtreePrimitive.endFrame`): what finished in that step (a tile's last imagery, a fill mesh
+ * between neighbours) is drawn by the next frame, not this one; and a tileset tile that finished
+ * loading in this very frame raises Cesium's tile-load event once the frame is drawn, whose
+ * listeners may change the next one (a detail layer hides its buildings in the base layer). Seen in
+ * CI under a street: ready at the first complete frame came one frame before the picture was final
+ * (e2e/underground-ready.spec.ts). So the finished picture is the second complete frame in a row,
+ * and if a tile came in during that one, the next complete frame: at most one frame after the
+ * picture stopped changing, which that test checks.
  */
 export interface DrawnFrame {
   /** Everything in view was loaded as this frame was drawn. */
@@ -29,6 +27,5 @@ export interface DrawnFrame {
 
 /** Whether this frame shows the finished picture. */
 export function showsFinishedPicture(frame: DrawnFrame): boolean {
-  if (!frame.complete) return false;
-  return !frame.tileLoaded || frame.completeBefore >= 1;
+  return frame.complete && frame.completeBefore >= 1 && !frame.tileLoaded;
 }

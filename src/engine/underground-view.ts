@@ -75,6 +75,14 @@ export class UndergroundView {
     return this.enabled && this.viewer.scene.camera.positionCartographic.height < 0;
   }
 
+  /**
+   * Beyond what distance (m) from the camera the globe shows nothing of its own: below the surface,
+   * where its underside has faded wholly into the soil colour (undefined: everywhere it shows).
+   */
+  hiddenBeyondMetres(): number | undefined {
+    return this.belowSurface() && UNDERSIDE_FADE.farValue >= 1 ? UNDERSIDE_FADE.far : undefined;
+  }
+
   /** Whether the sky is hidden: below the surface in the underground view. */
   skyHidden(): boolean {
     return this.belowSurface();
