@@ -29,6 +29,31 @@ describe('the definitions file', () => {
     }
     expect(Object.keys(computeIndicators(emptyFacts())).sort()).toEqual(INDICATORS.map((i) => i.id).sort());
   });
+
+  test('each indicator cites the published source its national name was checked against, or is marked assumed', () => {
+    for (const i of INDICATORS) {
+      const check = i.nationalCheck;
+      expect(['checked', 'unchecked', 'own'], i.id).toContain(check.status);
+      expect(check.note.zh.length, i.id).toBeGreaterThan(1);
+      expect(check.note.en.length, i.id).toBeGreaterThan(1);
+      if (check.status === 'checked') {
+        expect(check.sources.length, i.id).toBeGreaterThan(0);
+        for (const source of check.sources) {
+          expect(source.title.length, i.id).toBeGreaterThan(1);
+          expect(Number.isInteger(source.year) && source.year >= 1990 && source.year <= 2100, `${i.id} ${source.year}`).toBe(true);
+          expect(source.url, i.id).toMatch(/^https?:\/\/[^\s/]+\.[^\s]+$/);
+          expect(source.seen.length, i.id).toBeGreaterThan(1);
+        }
+      } else {
+        // No source: the definition is this platform's.
+        expect(check.sources, i.id).toEqual([]);
+        expect(i.assumed, i.id).toBe(true);
+      }
+      // 'The same as the national one' is a claim only a checked source backs; no counterpart is the platform's own.
+      if (i.national.relation === 'same') expect(check.status, i.id).toBe('checked');
+      expect(check.status === 'own', i.id).toBe(i.national.relation === 'none');
+    }
+  });
 });
 
 describe('indicator formulas on hand-made data', () => {

@@ -25,6 +25,15 @@ export type IndicatorId =
   | 'case-on-time-rate'
   | 'waterlogging-points';
 
+/** A published source an indicator's name or formula was checked against. */
+export interface PublishedSource {
+  title: string;
+  year: number;
+  url: string;
+  /** What the source shows (the figures or wording seen there). */
+  seen: string;
+}
+
 export interface IndicatorDefinition {
   id: IndicatorId;
   name: LocalText;
@@ -34,6 +43,12 @@ export interface IndicatorDefinition {
   direction: 'lower-better' | 'higher-better';
   source: LocalText;
   national: { name: string; edition: string; relation: 'same' | 'proxy' | 'none'; note: LocalText };
+  /**
+   * Whether the national name was checked: 'checked' against the published sources listed (title,
+   * year and URL as found, and what was seen there); 'unchecked' (names a national indicator whose
+   * publication was not found); 'own' (no national counterpart).
+   */
+  nationalCheck: { status: 'checked' | 'unchecked' | 'own'; sources: PublishedSource[]; note: LocalText };
   /** The definition (threshold, base or scope) is this platform's, not a published one. */
   assumed: boolean;
   /** Whether a past month can be recomputed from stored timestamps, or only read from its snapshot. */

@@ -223,7 +223,17 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
       if (typeof observation === 'string') throw new HttpError(400, observation);
     }
     if (!(await store.update(set, id, body as never))) throw new HttpError(404, `${set}(${id}) does not exist`);
-    const entity = await store.readEntity(set, id, baseUrlOf(request));
+    // Stored: a success whatever happens next. Should the entity not be read back (the database
+    // gone just after the COMMIT, the read pool failing, the entity deleted meanwhile), the answer
+    // is 204 No Content, which §10.3.2 allows ("200 OK or 204 No Content"), never an error that
+    // would make the client send a stored change again (not idempotent: a Location link adds a
+    // HistoricalLocation).
+    const entity = await store.readEntity(set, id, baseUrlOf(request)).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) request.log.warn(`PATCH ${set}(${id}) stored, read-back failed: ${error.message}`);
+      else request.log.error(error, `PATCH ${set}(${id}) stored, read-back failed`);
+      return undefined;
+    });
+    if (!entity) return reply.status(204).send();
     return reply.status(200).type('application/json; charset=utf-8').send(stringify(entity));
   });
 
