@@ -45,6 +45,8 @@
  *    only with BENCH_ONLY=checkup): load and job seconds per backend, against the former per-item placing.
  *  - The monitoring server as 1, 2 and 4 processes on one PostgreSQL (scripts/bench/cluster.ts, only
  *    with BENCH_ONLY=cluster): ingest observations/s and POST → SSE latency across processes.
+ *  - The viewer under the city's sustained monitoring load (scripts/bench/viewer-load.ts, only with
+ *    BENCH_ONLY=viewer-load): frame time and main-thread share, loaded against idle on the same page.
  *  - Ingest at city scale (scripts/bench/sensors-ingest.ts, only with BENCH_ONLY=sensors-ingest):
  *    burst over HTTP, MQTT QoS 1 creates, 85,000 sensors a minute sustained (lag, server RSS) and
  *    POST → SSE latency under it, a column per backend (BENCH_SHORT=1 for a shorter run).
@@ -80,6 +82,7 @@ import { benchGridStores, gridLines, type GridBenchResult } from './bench/grids.
 import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
 import { benchCityViewer, cityViewerLines } from './bench/city-viewer.ts';
 import { benchSensors, sensorLines, type SensorBenchResult } from './bench/sensors.ts';
+import { benchViewerUnderLoad, viewerLoadLines, type ViewerLoadResult } from './bench/viewer-load.ts';
 import { benchCityModels, cityModelLines, type CityModelBenchRow } from './bench/citymodels.ts';
 import { generateLifecycles } from '../src/demo/lifecycle.ts';
 import { storeLifecycles } from '../src/server/lifecycle/routes.ts';
@@ -437,6 +440,22 @@ async function runSensorBench(): Promise<SensorBenchResult> {
   }
 }
 
+/** BENCH_ONLY=viewer-load: the viewer under the city's sustained monitoring load, against the same page idle. */
+async function runViewerLoadBench(): Promise<ViewerLoadResult> {
+  await prepareDemo((line) => process.stderr.write(`${line}\n`));
+  buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
+  const server = await createStaticServer();
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  try {
+    return await benchViewerUnderLoad(browser, base);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 /** BENCH_ONLY=bim-viewer: open the demo's BIM model from the city view, `rounds` pages. */
 async function benchBimViewerPages(rounds: number): Promise<BimViewerResult[]> {
   await prepareDemo((line) => process.stderr.write(`${line}\n`));
@@ -466,6 +485,11 @@ async function main() {
   // BENCH_ONLY=bim-viewer: opening the BIM model and its frame time against the city view, alone.
   if (process.env.BENCH_ONLY === 'bim-viewer') {
     console.log(bimViewerLines(await benchBimViewerPages(rounds)).join('\n'));
+    return;
+  }
+  // BENCH_ONLY=viewer-load: the viewer under 85,000 sensors' sustained load (scripts/bench/viewer-load.ts; not in the full run).
+  if (process.env.BENCH_ONLY === 'viewer-load') {
+    console.log(viewerLoadLines(await runViewerLoadBench()).join('\n'));
     return;
   }
   // BENCH_ONLY=sensors: the sensors at city scale alone.

@@ -1,0 +1,231 @@
+/**
+ * The viewer under a city's sustained monitoring load (issue 17), for `npm run bench`
+ * (BENCH_ONLY=viewer-load; not in the full run): BENCH_SENSORS sensors (default 85,000) in the
+ * simulator's city layout, seeded into a monitoring server of its own (SQLite, its own process),
+ * and the production viewer connected to it at the demo district.
+ *
+ * Two phases of BENCH_LOAD_SECONDS each (default 60), on the same page, alternated BENCH_ROUNDS
+ * times (default 2): idle (the stream open, nothing posted), and loaded (every sensor a reading a
+ * minute, 1,417 a second at 85,000, posted evenly as CreateObservations, as a city's devices send
+ * them). In both the page is asked for a frame every 500 ms, so both draw frames to compare.
+ * Measured in the page: frames drawn and their time (preRender → postRender), sensor updates
+ * applied; through CDP: the main thread's busy share (Performance.getMetrics TaskDuration over
+ * the wall time). Ratios are loaded against idle, same page, same run.
+ */
+import type { Browser, CDPSession, Page } from '@playwright/test';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DISTRICT_CENTRE, generateDistrict } from '../../src/demo/district.ts';
+import { generateNetwork } from '../../src/demo/network.ts';
+import { MonitoringDatabase } from '../../src/server/sensorthings/database.ts';
+import { defaultThresholdRules } from '../../src/server/sensorthings/index.ts';
+import { randomPort, startMonitoringProcess } from '../../src/server/sensorthings/testing/server-process.ts';
+import { seedSensors } from '../../src/simulator/seed.ts';
+import { baseline, round } from '../../src/simulator/signals.ts';
+import { citySites, planSites, type SensorSite } from '../../src/simulator/sites.ts';
+
+const KEY = 'bench-viewer-load-key';
+/** The demo district from above, as the sensors bench opens it. */
+const VIEW = `${DISTRICT_CENTRE.lonDegrees},${DISTRICT_CENTRE.latDegrees - 0.02},2500,0,-50`;
+
+export interface PhaseMeasure {
+  seconds: number;
+  frames: number;
+  frameP50Milliseconds: number;
+  frameP95Milliseconds: number;
+  /** Main-thread task time over wall time. */
+  mainThreadShare: number;
+  /** Sensor updates applied by the page's store (its sensorRevision). */
+  sensorUpdates: number;
+  /** Readings the page's store applied (observations from the stream). */
+  readings: number;
+  /** Main-thread tasks over 50 ms (PerformanceObserver 'longtask'). */
+  longTasks: number;
+  /** Readings posted to the server in the phase. */
+  posted: number;
+  postFailures: number;
+}
+
+export interface ViewerLoadResult {
+  sensors: number;
+  sensorsInView: number;
+  rounds: { idle: PhaseMeasure; loaded: PhaseMeasure }[];
+}
+
+interface Sensor {
+  site: SensorSite;
+  datastreamId: number;
+}
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const median = (values: number[]) => percentile(values, 50);
+
+/** A fixed pseudo-random rank of an id (a multiplicative hash). */
+const shuffleKey = (id: number) => Math.imul(id, 2654435761) >>> 0;
+
+/** In the page: frame times and a frame asked for every 500 ms. Plain JavaScript (an evaluated string). */
+const RECORDER = `
+(() => {
+  const scene = window.__cimTwin.engine().viewer.scene;
+  const r = { frames: [], started: 0, readings: 0, longTasks: 0 };
+  window.__loadRecorder = r;
+  const store = window.__cimTwin.store;
+  const apply = store.getState().applyObservations;
+  store.setState({ applyObservations: (observations) => { r.readings += observations.length; apply(observations); } });
+  new PerformanceObserver((list) => { r.longTasks += list.getEntries().length; }).observe({ entryTypes: ['longtask'] });
+  scene.preRender.addEventListener(() => { r.started = performance.now(); });
+  scene.postRender.addEventListener(() => { if (r.started) r.frames.push(performance.now() - r.started); r.started = 0; });
+  setInterval(() => scene.requestRender(), 500);
+})();
+`;
+
+async function taskSeconds(cdp: CDPSession): Promise<number> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  return metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN;
+}
+
+async function phase(page: Page, cdp: CDPSession, seconds: number, load: (() => Promise<{ posted: number; failures: number }>) | undefined): Promise<PhaseMeasure> {
+  await page.evaluate(() => {
+    const r = (window as unknown as { __loadRecorder: { frames: number[]; readings: number; longTasks: number } }).__loadRecorder;
+    r.frames = [];
+    r.readings = 0;
+    r.longTasks = 0;
+  });
+  const revisionBefore = await page.evaluate(() => window.__cimTwin!.store.getState().sensorRevision);
+  const taskBefore = await taskSeconds(cdp);
+  const wallBefore = performance.now();
+  const posting = load ? load() : new Promise<{ posted: number; failures: number }>((r) => setTimeout(() => r({ posted: 0, failures: 0 }), seconds * 1000));
+  const { posted, failures } = await posting;
+  const wall = (performance.now() - wallBefore) / 1000;
+  const task = (await taskSeconds(cdp)) - taskBefore;
+  const { frames, readings, longTasks } = await page.evaluate(() => (window as unknown as { __loadRecorder: { frames: number[]; readings: number; longTasks: number } }).__loadRecorder);
+  const revisionAfter = await page.evaluate(() => window.__cimTwin!.store.getState().sensorRevision);
+  return {
+    seconds: wall,
+    frames: frames.length,
+    frameP50Milliseconds: percentile(frames, 50),
+    frameP95Milliseconds: percentile(frames, 95),
+    mainThreadShare: task / wall,
+    sensorUpdates: revisionAfter - revisionBefore,
+    readings,
+    longTasks,
+    posted,
+    postFailures: failures,
+  };
+}
+
+/** Every sensor a reading a minute, evenly over `seconds`, as CreateObservations once a second. */
+async function sustained(base: string, sensors: Sensor[], seconds: number, cursor: { next: number; step: number }): Promise<{ posted: number; failures: number }> {
+  const perSecond = sensors.length / 60;
+  const inFlight = new Set<Promise<void>>();
+  let posted = 0;
+  let failures = 0;
+  const begin = performance.now();
+  for (let second = 0; second < seconds; second++) {
+    const wait = begin + second * 1000 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (inFlight.size >= 8) await Promise.race(inFlight);
+    const count = Math.round((second + 1) * perSecond) - Math.round(second * perSecond);
+    const now = Date.now();
+    const step = cursor.step++;
+    const body = Array.from({ length: count }, (_, i) => {
+      const s = sensors[(cursor.next + i) % sensors.length]!;
+      return { Datastream: { '@iot.id': s.datastreamId }, components: ['phenomenonTime', 'result'], dataArray: [[new Date(now).toISOString(), round(s.site, baseline(s.site, now, step))]] };
+    });
+    cursor.next += count;
+    const request = (async () => {
+      const response = await fetch(`${base}/CreateObservations`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': KEY }, body: JSON.stringify(body) });
+      if (response.status === 201) posted += count;
+      else failures++;
+      await response.arrayBuffer();
+    })();
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
+  }
+  await Promise.all(inFlight);
+  const rest = begin + seconds * 1000 - performance.now();
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  return { posted, failures };
+}
+
+export async function benchViewerUnderLoad(browser: Browser, viewerBase: string, sensorCount = Number(process.env.BENCH_SENSORS ?? 85_000), seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 60), rounds = Number(process.env.BENCH_ROUNDS ?? 2)): Promise<ViewerLoadResult> {
+  const directory = mkdtempSync(join(tmpdir(), 'cim-twin-bench-viewer-load-'));
+  const databasePath = join(directory, 'monitoring.sqlite');
+  const district = generateDistrict();
+  const sites = citySites(planSites(district, generateNetwork(district)), sensorCount);
+  process.stderr.write(`viewer-load: seeding ${sensorCount.toLocaleString('en')} sensors …\n`);
+  const database = new MonitoringDatabase({ path: databasePath, rules: defaultThresholdRules() });
+  seedSensors(database, sites, { readingAtMs: Date.now() - 60_000 });
+  database.close();
+  const bySite = new Map(sites.map((s) => [s.key, s]));
+  const db = new Database(databasePath, { readonly: true });
+  const rows = db.prepare("SELECT d.id AS id, json_extract(t.properties, '$.simulatorKey') AS key FROM datastreams d JOIN things t ON t.id = d.thing_id").all() as { id: number; key: string }[];
+  db.close();
+  // In a deterministic shuffled order: a city's devices report spread over the minute, not district by district.
+  const sensors: Sensor[] = rows
+    .filter((r) => bySite.has(r.key))
+    .map((r) => ({ site: bySite.get(r.key)!, datastreamId: r.id }))
+    .sort((a, b) => shuffleKey(a.datastreamId) - shuffleKey(b.datastreamId));
+  if (sensors.length !== sensorCount) throw new Error(`viewer-load: ${sensors.length} datastreams for ${sensorCount} sites`);
+  const port = randomPort();
+  const base = `http://127.0.0.1:${port}/v1.1`;
+  const server = await startMonitoringProcess(databasePath, port, KEY, { corsOrigins: [viewerBase] });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  try {
+    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    await page.addInitScript('window.__name = (f) => f;');
+    await page.goto(`${viewerBase}/?monitoring=${encodeURIComponent(base)}&view=${VIEW}`);
+    await page.getByTestId('monitoring-link-connect').click({ timeout: 120_000 });
+    await page.waitForFunction((n) => window.__cimTwin?.store.getState().sensors.size === n && window.__cimTwin.store.getState().ready, sensors.length, { timeout: 900_000, polling: 250 });
+    const view = (await page.evaluate(() => window.__cimTwin!.store.getState().sensorView))!;
+    const sensorsInView = sites.filter((s) => s.lonDegrees >= view[0] && s.lonDegrees <= view[2] && s.latDegrees >= view[1] && s.latDegrees <= view[3]).length;
+    await page.evaluate(RECORDER);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const cursor = { next: 0, step: 1 };
+    const results: ViewerLoadResult['rounds'] = [];
+    for (let r = 0; r < rounds; r++) {
+      process.stderr.write(`viewer-load: round ${r + 1}/${rounds}: idle ${seconds} s …\n`);
+      const idle = await phase(page, cdp, seconds, undefined);
+      process.stderr.write(`viewer-load: round ${r + 1}/${rounds}: ${(sensors.length / 60).toFixed(0)} readings/s for ${seconds} s …\n`);
+      const loaded = await phase(page, cdp, seconds, () => sustained(base, sensors, seconds, cursor));
+      results.push({ idle, loaded });
+    }
+    return { sensors: sensors.length, sensorsInView, rounds: results };
+  } finally {
+    await page.close();
+    server.kill('SIGKILL');
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+export function viewerLoadLines(r: ViewerLoadResult): string[] {
+  const pick = (f: (m: PhaseMeasure) => number, which: 'idle' | 'loaded') => median(r.rounds.map((x) => f(x[which])));
+  const lines = [
+    '',
+    `The viewer under the city's sustained load: ${r.sensors.toLocaleString('en')} sensors, every one a reading a minute (${(r.sensors / 60).toFixed(0)}/s, CreateObservations once a second), the viewer on the demo district (${r.sensorsInView.toLocaleString('en')} sensors in its view), a frame asked for every 500 ms; median of ${r.rounds.length} alternated rounds of ${r.rounds[0]?.idle.seconds.toFixed(0)} s`,
+    '',
+    '| measure | idle (stream open) | sustained load | ratio |',
+    '|---|---:|---:|---:|',
+  ];
+  const row = (label: string, f: (m: PhaseMeasure) => number, digits: number, unit = '') => {
+    const idle = pick(f, 'idle');
+    const loaded = pick(f, 'loaded');
+    lines.push(`| ${label} | ${idle.toFixed(digits)}${unit} | ${loaded.toFixed(digits)}${unit} | ${(loaded / idle).toFixed(2)} |`);
+  };
+  row('render call on the main thread (preRender → postRender), p50', (m) => m.frameP50Milliseconds, 1, ' ms');
+  row('render call on the main thread, p95', (m) => m.frameP95Milliseconds, 1, ' ms');
+  row('frames drawn per second', (m) => m.frames / m.seconds, 2);
+  row('main thread busy (share of wall time)', (m) => m.mainThreadShare * 100, 1, ' %');
+  lines.push(`| main-thread tasks over 50 ms | ${pick((m) => m.longTasks, 'idle')} | ${pick((m) => m.longTasks, 'loaded')} | – |`);
+  lines.push(`| readings applied in the page (store updates) | ${pick((m) => m.readings, 'idle')} (${pick((m) => m.sensorUpdates, 'idle')}) | ${pick((m) => m.readings, 'loaded').toLocaleString('en')} (${pick((m) => m.sensorUpdates, 'loaded')}) | – |`);
+  lines.push(`| readings stored by the server in the phase | 0 | ${pick((m) => m.posted, 'loaded').toLocaleString('en')} (failed requests: ${pick((m) => m.postFailures, 'loaded')}) | – |`);
+  return lines;
+}
