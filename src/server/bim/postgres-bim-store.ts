@@ -1,5 +1,6 @@
 /** The BIM property store on PostgreSQL: the same tables as on SQLite, property sets as jsonb; a load is one transaction. */
 import pg from 'pg';
+import { openPostgresSchema } from '../postgres-schema.ts';
 import { BimInputError, type BimElementInput, type BimModelInput } from '../../domain/bim.ts';
 import { BIM_LOAD_BATCH, checkElement, checkModel, storeyTree, type BimElement, type BimLoadReport, type BimModelRecord, type BimModelSummary, type BimStore, type BimStoreyNode } from './bim-store.ts';
 import { elementFromRow } from './sqlite-bim-store.ts';
@@ -14,28 +15,14 @@ export class PostgresBimStore implements BimStore {
   static async open(url: string): Promise<PostgresBimStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
     pool.on('error', () => {});
-    try {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('cim-twin BIM store schema'))");
-        await client.query(`
+    await openPostgresSchema(pool, 'cim-twin BIM store schema', async (client) => {
+      await client.query(`
           CREATE TABLE IF NOT EXISTS bim_models (id text PRIMARY KEY, record jsonb NOT NULL, element_count integer NOT NULL, loaded_at timestamptz NOT NULL);
           CREATE TABLE IF NOT EXISTS bim_elements (
             model text NOT NULL, global_id text NOT NULL, express_id integer NOT NULL, ifc_class text NOT NULL, name text NOT NULL,
             storey text NOT NULL, storey_global_id text NOT NULL, material text NOT NULL, object_type text NOT NULL, tag text NOT NULL,
             property_sets jsonb NOT NULL, in_tiles boolean NOT NULL, PRIMARY KEY (model, global_id));`);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
+    });
     return new PostgresBimStore(pool);
   }
 

@@ -6,6 +6,7 @@
  * a range on the index whatever the database's locale.
  */
 import pg from 'pg';
+import { openPostgresSchema } from '../postgres-schema.ts';
 import { caseRowOf, type CaseDailyStatistics, type NewCase } from '../../domain/cases/cases.ts';
 import type { ActionResult, CaseActionInput, CaseFilter, CasePage, CasePageOptions, CaseStore, CaseWithLog, LoadedCase } from './case-store.ts';
 import {
@@ -82,13 +83,7 @@ export class PostgresCaseStore implements CaseStore {
   static async open(url: string): Promise<PostgresCaseStore> {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     pool.on('error', () => {});
-    const client = await pool.connect().catch(async (error: unknown) => {
-      await pool.end();
-      throw error;
-    });
-    try {
-      await client.query('BEGIN');
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('cim-twin case store schema'))");
+    await openPostgresSchema(pool, 'cim-twin case store schema', async (client) => {
       const table = await client.query("SELECT to_regclass('case_store_schema') AS name");
       if (table.rows[0].name === null) {
         await client.query(SCHEMA);
@@ -97,14 +92,7 @@ export class PostgresCaseStore implements CaseStore {
         if (version !== SCHEMA_VERSION) throw new Error(`case store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
       }
       await client.query(LATER_INDEXES);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release();
-      await pool.end();
-      throw error;
-    }
-    client.release();
+    });
     return new PostgresCaseStore(pool);
   }
 

@@ -1,5 +1,6 @@
 /** The check-up store on PostgreSQL (pg). */
 import pg from 'pg';
+import { openPostgresSchema } from '../postgres-schema.ts';
 import { CheckupInputError, type AreaFacts, type CheckupLevel, type CheckupMonth, type CheckupRow, type CheckupStore } from './checkup-store.ts';
 import { areaColumn, FACT_COLUMNS, factColumnType, factsFromRow, factValues, levelCodes, SUMS } from './sql.ts';
 
@@ -43,23 +44,9 @@ export class PostgresCheckupStore implements CheckupStore {
   static async open(url: string): Promise<PostgresCheckupStore> {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
     pool.on('error', () => {});
-    try {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('cim-twin check-up store schema'))");
-        await client.query(SCHEMA);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
+    await openPostgresSchema(pool, 'cim-twin check-up store schema', async (client) => {
+      await client.query(SCHEMA);
+    });
     return new PostgresCheckupStore(pool);
   }
 

@@ -4,6 +4,7 @@
  * first. The GeoJSON as imported is kept beside it, so both backends answer the same coordinates.
  */
 import pg from 'pg';
+import { openPostgresSchema } from '../postgres-schema.ts';
 import { checkGridSet, type Grid, type GridInput, type GridLayerLevel } from '../../domain/grids/grids.ts';
 import { checkListOptions, checkPoint, type GridListOptions, type GridPage, type GridStore } from './grid-store.ts';
 import { gridFromRow, type GridRow } from './sql.ts';
@@ -38,13 +39,7 @@ export class PostgresGridStore implements GridStore {
   static async open(url: string): Promise<PostgresGridStore> {
     const pool = new pg.Pool({ connectionString: url, max: 8 });
     pool.on('error', () => {});
-    const client = await pool.connect().catch(async (error: unknown) => {
-      await pool.end();
-      throw error;
-    });
-    try {
-      await client.query('BEGIN');
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('cim-twin grid store schema'))");
+    await openPostgresSchema(pool, 'cim-twin grid store schema', async (client) => {
       const extension = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'postgis'");
       if (extension.rowCount === 0) {
         try {
@@ -60,14 +55,7 @@ export class PostgresGridStore implements GridStore {
         const version = (await client.query('SELECT version FROM grid_store_schema')).rows[0]?.version as number | undefined;
         if (version !== SCHEMA_VERSION) throw new Error(`grid store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release();
-      await pool.end();
-      throw error;
-    }
-    client.release();
+    });
     return new PostgresGridStore(pool);
   }
 

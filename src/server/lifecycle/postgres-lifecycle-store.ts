@@ -12,6 +12,7 @@
  * timeout, within the same budget as on SQLite.
  */
 import pg from 'pg';
+import { openPostgresSchema } from '../postgres-schema.ts';
 import type { InspectionList, InspectionPage, InspectionSummary } from '../../domain/lifecycle/inspections.ts';
 import { DEFAULT_INSPECTION_INTERVAL_YEARS, yearsBefore } from '../../domain/lifecycle/inspections.ts';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
@@ -126,25 +127,11 @@ export class PostgresLifecycleStore implements LifecycleStore {
     });
     // An idle connection the server dropped: the pool forgets it and makes a new one when asked.
     pool.on('error', () => {});
-    try {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('cim-twin lifecycle store schema'))");
-        await client.query(SCHEMA);
-        const version = (await client.query<{ version: number }>('SELECT version FROM building_lifecycle_store')).rows[0]?.version;
-        if (version !== SCHEMA_VERSION) throw new Error(`lifecycle store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
+    await openPostgresSchema(pool, 'cim-twin lifecycle store schema', async (client) => {
+      await client.query(SCHEMA);
+      const version = (await client.query<{ version: number }>('SELECT version FROM building_lifecycle_store')).rows[0]?.version;
+      if (version !== SCHEMA_VERSION) throw new Error(`lifecycle store schema version ${String(version)}, this build reads ${SCHEMA_VERSION}`);
+    });
     return new PostgresLifecycleStore(pool, settings);
   }
 
