@@ -5,12 +5,15 @@
  *   npm run tiles -- <buildings.geojson> --out tiles/<name> [--crs EPSG:4547] [--height-property height]
  *        [--floors-property floors] [--storey-height 3] [--default-height 10] [--id-property id]
  *        [--max-features 500] [--skip-invalid] [--assets <store.sqlite | postgres://…> [--dataset NAME]]
- *   npm run tiles -- <model.city.json | model.city.jsonl | model.gml> --out tiles/<name> [--lod 2] [--crs …]
+ *   npm run tiles -- <model.city.json | model.city.jsonl | model.gml> --out tiles/<name> [--lod 2 | --levels 1,2] [--crs …]
  *        [--max-features 500] [--skip-invalid] [--assets …]
  *
  * The input kind is told from its content: CityJSON (1.1, 2.0), CityJSONSeq and CityGML 2.0 are
  * tiled as city models (every surface, with its semantic type: see src/tiling/citymodel/); other
  * JSON as GeoJSON footprints. --lod chooses a city model's LoD (default: each object's highest).
+ * --levels FAR,NEAR (e.g. 1,2) writes both LoDs in one tileset, levels by distance: every tile of
+ * the far LoD is refined by REPLACE into a tile of the same objects at the near LoD (an object
+ * lacking one LoD shows its other in both), so a runtime draws each object once, LoD2 near.
  *
  * --assets also loads every building (ID, name, address, attributes, footprint) into the asset
  * store, as dataset NAME (default: the --out directory's name), replacing that dataset only. The
@@ -25,10 +28,10 @@ import { parseArgs } from 'node:util';
 import { openGeoJson, tileBuildings, TilingInputError, type TilingReport } from '../src/tiling/index.ts';
 import { AssetStoreError, datasetFor, openAssetLoader, type OpenedAssetLoader } from '../src/server/assets/loader.ts';
 import { tileCityModel, type CityModelReport } from '../src/tiling/citymodel/citymodel-pipeline.ts';
-import { CityModelError } from '../src/tiling/citymodel/model.ts';
+import { CityModelError, lodMatches } from '../src/tiling/citymodel/model.ts';
 import { detectInputKind, openCityModel } from '../src/tiling/citymodel/open-city-model.ts';
 
-const usage = 'usage: npm run tiles -- <buildings.geojson | model.city.json | model.city.jsonl | model.gml> --out <directory> [--lod N] [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--assets <store.sqlite|postgres://…> [--dataset NAME]] [--quiet]';
+const usage = 'usage: npm run tiles -- <buildings.geojson | model.city.json | model.city.jsonl | model.gml> --out <directory> [--lod N | --levels FAR,NEAR] [--crs EPSG:xxxx] [--height-property NAME] [--floors-property NAME] [--storey-height METRES] [--default-height METRES] [--id-property NAME] [--max-features N] [--skip-invalid] [--assets <store.sqlite|postgres://…> [--dataset NAME]] [--quiet]';
 
 export function formatReport(report: TilingReport, assets?: { dataset: string; location: string }): string {
   const lines = [
@@ -56,6 +59,15 @@ export function formatCityReport(report: CityModelReport, assets?: { dataset: st
     `input            ${report.input} (${report.format}, ${report.crs})`,
     `heights          ${report.heightReference}`,
     `LoD              ${report.lod}`,
+    ...(report.levels
+      ? [
+          `  levels         LoD ${report.levels.far} far, refined (REPLACE) into LoD ${report.levels.near} near at a geometric error of ${report.levels.switchErrorMetres} m: ${report.levels.farTiles} + ${report.levels.nearTiles} tiles`,
+          `  no LoD ${report.levels.near.padEnd(7)} ${total(report.levels.nearFromFar)} (their LoD ${report.levels.far} stands in at both levels)`,
+          ...byType(report.levels.nearFromFar),
+          `  no LoD ${report.levels.far.padEnd(7)} ${total(report.levels.farFromNear)} (their LoD ${report.levels.near} stands in at both levels)`,
+          ...byType(report.levels.farFromNear),
+        ]
+      : []),
     `objects read     ${total(report.objectsRead)}`,
     ...byType(report.objectsRead),
     `tiled            ${total(report.tiled)} (one feature each)`,
@@ -89,6 +101,7 @@ async function main(): Promise<number> {
         'id-property': { type: 'string' },
         'max-features': { type: 'string' },
         lod: { type: 'string' },
+        levels: { type: 'string' },
         'skip-invalid': { type: 'boolean', default: false },
         assets: { type: 'string' },
         dataset: { type: 'string' },
@@ -129,6 +142,19 @@ async function main(): Promise<number> {
       console.error(`--lod must be a LoD such as 1, 2 or 2.2, got "${values.lod}"\n${usage}`);
       return 2;
     }
+    let levels: [string, string] | undefined;
+    if (values.levels !== undefined) {
+      const match = /^([0-4](?:\.[0-3])?),([0-4](?:\.[0-3])?)$/.exec(values.levels);
+      if (!match || !(Number(match[1]) < Number(match[2])) || lodMatches(match[2]!, match[1]!)) {
+        console.error(`--levels must be a far LoD and a near one, such as 1,2 or 1,2.2, got "${values.levels}"\n${usage}`);
+        return 2;
+      }
+      if (values.lod !== undefined) {
+        console.error(`--levels and --lod exclude each other\n${usage}`);
+        return 2;
+      }
+      levels = [match[1]!, match[2]!];
+    }
     const kind = await detectInputKind(input);
     if (values.assets !== undefined) assets = await openAssetLoader(values.assets, datasetFor(values.out, values.dataset));
     if (kind !== 'geojson') {
@@ -138,6 +164,7 @@ async function main(): Promise<number> {
         outputDirectory: values.out,
         crs: values.crs,
         lod: values.lod,
+        levels,
         maximumFeaturesPerTile: numberOption('max-features', values['max-features']),
         skipInvalid: values['skip-invalid'],
         loadAssets: assets?.load,
@@ -145,8 +172,8 @@ async function main(): Promise<number> {
       if (!values.quiet) console.log(formatCityReport(report, assets));
       return 0;
     }
-    if (values.lod !== undefined) {
-      console.error(`--lod is for city models (CityJSON, CityGML); ${input} is GeoJSON\n${usage}`);
+    if (values.lod !== undefined || levels !== undefined) {
+      console.error(`--${levels ? 'levels' : 'lod'} is for city models (CityJSON, CityGML); ${input} is GeoJSON\n${usage}`);
       return 2;
     }
     const source = await openGeoJson(input);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readTile } from '../tiling/testing/read-tiles.ts';
 import { generateDistrict, localToGaussKruger } from './district.ts';
 import { blockSurfaces, lod2Building, lod2CityJson, lod2PatchBuildings, pitchedSurfaces, type Surface } from './lod2.ts';
-import { buildLod2Demo, levelsTileset } from './lod2-tiles.ts';
+import { buildLod2Demo, LOD2_SWITCH_ERROR_METRES } from './lod2-tiles.ts';
 import type { TilesetJson } from '../tiling/tileset.ts';
 
 type P = [number, number, number];
@@ -128,21 +128,6 @@ describe('demo LoD2 roofs', () => {
     }
   });
 
-  it('the levels tileset: the LoD1 tile is the root, replaced by the LoD2 tree, errors decreasing', () => {
-    const region = [1, 0.4, 1.001, 0.401, 0, 20];
-    const single = (uri: string): TilesetJson => ({ asset: { version: '1.1', generator: 't' }, geometricError: 100, root: { boundingVolume: { region }, geometricError: 0, refine: 'ADD', content: { uri } } });
-    const levels = levelsTileset(single('content/0/0_0.glb'), { ...single('content/0/0_0.glb'), extras: { citymodel: { lod: '2' } } }, 12);
-    expect(levels.root.refine).toBe('REPLACE');
-    expect(levels.root.geometricError).toBe(12);
-    expect(levels.root.content!.uri).toBe('lod1/content/0/0_0.glb');
-    expect(levels.root.children![0]!.content!.uri).toBe('lod2/content/0/0_0.glb');
-    expect(levels.root.children![0]!.geometricError).toBeLessThan(12);
-    expect(levels.extras?.citymodel).toEqual({ lod: '2' });
-    const twoTiles = single('content/0/0_0.glb');
-    twoTiles.root.children = [{ boundingVolume: { region }, geometricError: 0, content: { uri: 'content/1/0_0.glb' } }];
-    expect(() => levelsTileset(twoTiles, single('x.glb'))).toThrow(/single tile/);
-  });
-
   it('the demo patch tiled: LoD1 and LoD2 tiles hold the same building IDs as the district, LoD2 with more roofs, every surface typed', async () => {
     const work = await mkdtemp(join(tmpdir(), 'cim-twin-lod2-'));
     try {
@@ -151,9 +136,19 @@ describe('demo LoD2 roofs', () => {
       const ids = lod2PatchBuildings(district).map((b) => b.properties.id).sort();
       expect(report.buildings).toBe(ids.length);
       expect(report.lod2.skipped).toEqual({});
+      expect(report.lod2.levels).toMatchObject({ far: '1', near: '2', farTiles: 1, nearTiles: 1, nearFromFar: {}, farFromNear: {} });
       const levels = JSON.parse(await readFile(join(work, 'levels', 'tileset.json'), 'utf8')) as TilesetJson;
-      const far = await readTile(join(work, 'levels'), levels.root.content!.uri);
-      const near = await readTile(join(work, 'levels'), levels.root.children![0]!.content!.uri);
+      // The root (no content) holds the one LoD1 tile, refined by REPLACE into the LoD2 tile.
+      expect(levels.root.content).toBeUndefined();
+      const pair = levels.root.children![0]!;
+      expect(levels.root.children).toHaveLength(1);
+      expect(pair).toMatchObject({ refine: 'REPLACE', geometricError: LOD2_SWITCH_ERROR_METRES });
+      expect(pair.children).toHaveLength(1);
+      expect(levels.root.geometricError).toBeGreaterThan(LOD2_SWITCH_ERROR_METRES);
+      const far = await readTile(join(work, 'levels'), pair.content!.uri);
+      const near = await readTile(join(work, 'levels'), pair.children![0]!.content!.uri);
+      const index = JSON.parse(await readFile(join(work, 'levels', 'search-index.json'), 'utf8')) as { rows: unknown[][] };
+      expect(index.rows.map((row) => String(row[0])).sort()).toEqual(ids);
       expect([...(far.columns.id as string[])].sort()).toEqual(ids);
       expect([...(near.columns.id as string[])].sort()).toEqual(ids);
       expect(new Set(far.columns.lod)).toEqual(new Set(['1']));
@@ -162,7 +157,9 @@ describe('demo LoD2 roofs', () => {
       const types = (tile: typeof far) => new Set(Array.from(tile.surfaceIds!, (row) => String(tile.tables[1]!.surfaceType![row])));
       expect(types(far)).toEqual(new Set(['RoofSurface', 'WallSurface', 'GroundSurface']));
       expect(types(near)).toEqual(new Set(['RoofSurface', 'WallSurface', 'GroundSurface']));
-      expect(report.lod2.surfaces.RoofSurface!).toBeGreaterThan(report.lod1.surfaces.RoofSurface! * 1.5);
+      const roofs = (tile: typeof far) => new Set(Array.from(tile.indices, (v) => `${tile.featureIds[v]}:${tile.tables[1]!.surfaceType![tile.surfaceIds![v]!]}`).filter((key) => key.endsWith(':RoofSurface'))).size;
+      expect(roofs(near)).toBe(roofs(far)); // every building has a roof at both levels …
+      expect(report.lod2.surfaces.RoofSurface!).toBeGreaterThan(ids.length * 1.5); // … and most have two or four slopes near
     } finally {
       await rm(work, { recursive: true, force: true });
     }

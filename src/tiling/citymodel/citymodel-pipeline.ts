@@ -24,9 +24,10 @@ import { RecordStore } from '../record-store.ts';
 import { contentUri, tilesetJson } from '../tileset.ts';
 import { boundsCentre, buildQuadtree, walkTree, type FeatureSummary, type TreeNode } from '../tree.ts';
 import { buildCityTileContent, SURFACE_SCHEMA, type CityTileContentJob } from './city-tile-content.ts';
-import { CityModelError, lodMatches, lodValue, surfaceCode, SURFACE_TYPES, type CityFeature, type CityModelSource, type CitySurface } from './model.ts';
+import { CityModelError, lodMatches, lodValue, surfaceCode, SURFACE_TYPES, type CityFeature, type CityModelSource, type CityObjectInput, type CitySurface } from './model.ts';
 import { packSurfaces, unpackSurfaces, type PackedSurface } from './packed-surfaces.ts';
 import { newellNormal } from './triangulate.ts';
+import { LEVEL_SWITCH_ERROR_METRES, levelContentUri, levelsTilesetJson } from './levels.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -46,6 +47,30 @@ export interface CityModelTilingOptions {
   threads?: number;
   onProgress?: (phase: 'read' | 'write', done: number, total: number) => void;
   loadAssets?: AssetLoader;
+  /**
+   * Levels by distance, [far, near] (e.g. ["1", "2"]): one tileset in which every tile of the far
+   * LoD is refined by REPLACE into a tile of the same objects at the near LoD (see
+   * levelsTilesetJson). Each LoD is matched as `lod` is ("2" takes 2, 2.0…2.3, the highest). An
+   * object without the near LoD keeps its far geometry in the near tile, one without the far LoD
+   * shows its near geometry in the far tile: nothing disappears or doubles when the view refines.
+   * Not with `lod`.
+   */
+  levels?: readonly [string, string];
+  /** With `levels`: the geometric error of drawing the far level instead of the near, metres. Default LEVEL_SWITCH_ERROR_METRES. */
+  levelSwitchErrorMetres?: number;
+}
+
+/** What `levels` did: the two LoDs, the switch, and the objects that lack one of them (by type). */
+export interface LevelsReport {
+  far: string;
+  near: string;
+  switchErrorMetres: number;
+  /** Objects without the near LoD, whose far geometry stands in the near tiles. */
+  nearFromFar: Record<string, number>;
+  /** Objects without the far LoD, whose near geometry stands in the far tiles. */
+  farFromNear: Record<string, number>;
+  farTiles: number;
+  nearTiles: number;
 }
 
 export interface CityModelReport {
@@ -74,6 +99,8 @@ export interface CityModelReport {
   rootTilesetBytes: number;
   searchIndexBytes: number;
   assetsLoaded?: number;
+  /** With the `levels` option. featuresWritten then counts each object once (it is written at both levels). */
+  levels?: LevelsReport;
   seconds: number;
 }
 
@@ -190,6 +217,60 @@ function summarise(surfaces: readonly PackedSurface[], footprintSquareMetres: nu
   };
 }
 
+/** The union of one object's summaries at two levels (bounds, heights, size). */
+function unionSummary(a: FeatureSummary, b: FeatureSummary): FeatureSummary {
+  const west = Math.min(a.westDegrees, b.westDegrees);
+  const south = Math.min(a.southDegrees, b.southDegrees);
+  const east = Math.max(a.eastDegrees, b.eastDegrees);
+  const north = Math.max(a.northDegrees, b.northDegrees);
+  return {
+    lonDegrees: (west + east) / 2,
+    latDegrees: (south + north) / 2,
+    westDegrees: west,
+    southDegrees: south,
+    eastDegrees: east,
+    northDegrees: north,
+    minimumHeightMetres: Math.min(a.minimumHeightMetres, b.minimumHeightMetres),
+    maximumHeightMetres: Math.max(a.maximumHeightMetres, b.maximumHeightMetres),
+    sizeMetres: Math.max(a.sizeMetres, b.sizeMetres),
+    footprintSquareMetres: a.footprintSquareMetres,
+  };
+}
+
+interface ChosenLod {
+  value: number;
+  /** As the input writes it: "2", "2.2". */
+  label: string;
+}
+
+/** The LoD an object (with its parts) is tiled at: the highest it has, or the highest matching `wanted` ("2" takes 2.x). */
+function chooseLod(objects: readonly CityObjectInput[], wanted: string | undefined): ChosenLod | undefined {
+  let chosen: ChosenLod | undefined;
+  for (const o of objects) {
+    for (const g of o.geometries) {
+      if (g.surfaces.length === 0 || (wanted !== undefined && !lodMatches(g.lod, wanted))) continue;
+      if (chosen === undefined || lodValue(g.lod) > chosen.value) chosen = { value: lodValue(g.lod), label: g.lod };
+    }
+  }
+  return chosen;
+}
+
+/** `levels` must be two LoDs, far below near, neither taking the other's geometry ("2" and "2.2" overlap), and not with `lod`. */
+function checkLevels(file: string, options: CityModelTilingOptions): void {
+  const [far, near] = options.levels!;
+  const problem =
+    options.lod !== undefined
+      ? 'levels and lod exclude each other'
+      : !/^[0-4](\.[0-3])?$/.test(far) || !/^[0-4](\.[0-3])?$/.test(near)
+        ? `levels must be two LoDs such as 1 and 2, got "${far}" and "${near}"`
+        : !(lodValue(far) < lodValue(near)) || lodMatches(near, far) || lodMatches(far, near)
+          ? `levels must be a far LoD below a near one, apart (such as 1 and 2, or 1 and 2.2), got ${far} and ${near}`
+          : options.levelSwitchErrorMetres !== undefined && !(options.levelSwitchErrorMetres > 0)
+            ? `the level switch error must be a positive number of metres, got ${options.levelSwitchErrorMetres}`
+            : undefined;
+  if (problem) throw new CityModelError(file, undefined, problem);
+}
+
 const add = (record: Record<string, number>, key: string, n = 1) => {
   record[key] = (record[key] ?? 0) + n;
 };
@@ -241,9 +322,20 @@ export async function tileCityModel(source: CityModelSource, options: CityModelT
   };
   if (options.crs) converter();
 
+  const levels = options.levels;
+  let levelsReport: LevelsReport | undefined;
+  if (levels) {
+    checkLevels(file, options);
+    levelsReport = { far: levels[0], near: levels[1], switchErrorMetres: options.levelSwitchErrorMetres ?? LEVEL_SWITCH_ERROR_METRES, nearFromFar: {}, farFromNear: {}, farTiles: 0, nearTiles: 0 };
+    report.lod = `${levels[0]} far, ${levels[1]} near`;
+    report.levels = levelsReport;
+  }
+
   const output = new AtomicDirectory(options.outputDirectory);
   await output.open();
+  // The near level (or the only one); with levels, the far level in a second store. Record i of each is object i.
   const store = new RecordStore(`${output.temporaryPath}.records`);
+  const farStore = levels ? new RecordStore(`${output.temporaryPath}.far-records`) : undefined;
   try {
     const summaries: FeatureSummary[] = [];
     const schemaBuilder = new SchemaBuilder(['id', 'name', 'cityObjectType', 'lod', 'height']);
@@ -264,26 +356,28 @@ export async function tileCityModel(source: CityModelSource, options: CityModelT
         continue;
       }
       const objects = [feature, ...feature.parts];
-      // The LoD: the highest the object (with its parts) has, or the highest matching --lod.
-      let chosen: number | undefined;
-      let chosenLabel = '';
-      for (const o of objects) {
-        for (const g of o.geometries) {
-          if (g.surfaces.length === 0 || (options.lod !== undefined && !lodMatches(g.lod, options.lod))) continue;
-          if (chosen === undefined || lodValue(g.lod) > chosen) {
-            chosen = lodValue(g.lod);
-            chosenLabel = g.lod;
-          }
+      const present = () => [...new Set(objects.flatMap((o) => o.geometries.filter((g) => g.surfaces.length > 0).map((g) => g.lod)))];
+      // The LoD: the highest the object (with its parts) has, or the highest matching --lod; with levels, one per level.
+      let far: ChosenLod | undefined;
+      let near: ChosenLod | undefined;
+      if (levels) {
+        far = chooseLod(objects, levels[0]);
+        near = chooseLod(objects, levels[1]);
+        if (!far && !near) {
+          const has = present();
+          skip(feature, `has no geometry at LoD ${levels[0]} or ${levels[1]} (${has.length ? `it has LoD ${has.join(', ')}` : 'it has no surface geometry at all'})`, `no geometry at LoD ${levels[0]} or ${levels[1]}`);
+          continue;
+        }
+      } else {
+        near = chooseLod(objects, options.lod);
+        if (!near) {
+          const has = present();
+          if (options.lod !== undefined) skip(feature, `has no geometry at LoD ${options.lod} (${has.length ? `it has LoD ${has.join(', ')}` : 'it has no surface geometry at all'})`, `no geometry at LoD ${options.lod}`);
+          else skip(feature, 'has no surface geometry (no Solid or MultiSurface at any LoD)', 'no surface geometry');
+          continue;
         }
       }
-      if (chosen === undefined) {
-        const present = [...new Set(objects.flatMap((o) => o.geometries.filter((g) => g.surfaces.length > 0).map((g) => g.lod)))];
-        if (options.lod !== undefined) skip(feature, `has no geometry at LoD ${options.lod} (${present.length ? `it has LoD ${present.join(', ')}` : 'it has no surface geometry at all'})`, `no geometry at LoD ${options.lod}`);
-        else skip(feature, 'has no surface geometry (no Solid or MultiSurface at any LoD)', 'no surface geometry');
-        continue;
-      }
       const convertPoint = converter();
-      const surfaces: PackedSurface[] = [];
       let bad: string | undefined;
       const convertSurface = (s: CitySurface): PackedSurface => {
         const rings = s.rings.map((ring) => {
@@ -301,64 +395,92 @@ export async function tileCityModel(source: CityModelSource, options: CityModelT
         });
         return { code: surfaceCode(s.semantic), rings };
       };
-      for (const o of objects) for (const g of o.geometries) if (lodValue(g.lod) === chosen) for (const s of g.surfaces) surfaces.push(convertSurface(s));
+      const surfacesAt = (chosen: ChosenLod): PackedSurface[] => {
+        const surfaces: PackedSurface[] = [];
+        for (const o of objects) for (const g of o.geometries) if (lodValue(g.lod) === chosen.value) for (const s of g.surfaces) surfaces.push(convertSurface(s));
+        return surfaces;
+      };
+      // Near first: the asset store, the search index and the report's surfaces take the near level (without levels, the only one).
+      const nearLevel = near ?? far!;
+      const nearSurfaces = surfacesAt(nearLevel);
+      const farLevel = levels ? (far ?? near!) : undefined;
+      const farSurfaces = farLevel ? (farLevel === nearLevel ? nearSurfaces : surfacesAt(farLevel)) : undefined;
       if (bad) {
         skip(feature, bad, 'invalid coordinates');
         continue;
       }
       ids.add(feature.id);
-      for (const s of surfaces) add(report.surfaces, SURFACE_TYPES[s.code] ?? '');
+      if (levels) {
+        if (!near) add(levelsReport!.nearFromFar, feature.type);
+        if (!far) add(levelsReport!.farFromNear, feature.type);
+      }
+      for (const s of nearSurfaces) add(report.surfaces, SURFACE_TYPES[s.code] ?? '');
       add(report.tiled, feature.type);
       for (const part of feature.parts) add(report.partsJoined, part.type);
-      const footprint = footprintOf(surfaces);
-      const summary = summarise(surfaces, footprint.squareMetres);
       const properties: Record<string, unknown> = {};
       for (const part of feature.parts) Object.assign(properties, part.attributes);
       Object.assign(properties, feature.attributes);
       const measured = typeof properties['measuredHeight'] === 'number' ? properties['measuredHeight'] : undefined;
-      const row: Record<string, unknown> = {
-        id: feature.id,
-        cityObjectType: feature.type,
-        lod: chosenLabel,
-        height: measured ?? Math.round((summary.maximumHeightMetres - summary.minimumHeightMetres) * 100) / 100,
-        ...properties,
+      const rowOf = (chosen: ChosenLod, summary: FeatureSummary): Record<string, unknown> => {
+        const row: Record<string, unknown> = {
+          id: feature.id,
+          cityObjectType: feature.type,
+          lod: chosen.label,
+          height: measured ?? Math.round((summary.maximumHeightMetres - summary.minimumHeightMetres) * 100) / 100,
+          ...properties,
+        };
+        row.id = feature.id;
+        if (feature.parts.length > 0) row.parts = feature.parts.map((p) => p.id).join(' ');
+        schemaBuilder.observe(row);
+        return row;
       };
-      row.id = feature.id;
-      if (feature.parts.length > 0) row.parts = feature.parts.map((p) => p.id).join(' ');
-      schemaBuilder.observe(row);
-      store.add(packSurfaces(surfaces), JSON.stringify(row));
-      summaries.push(summary);
+      const footprint = footprintOf(nearSurfaces);
+      const nearSummary = summarise(nearSurfaces, footprint.squareMetres);
+      store.add(packSurfaces(nearSurfaces), JSON.stringify(rowOf(nearLevel, nearSummary)));
+      if (farStore && farLevel && farSurfaces) {
+        const farSummary = farSurfaces === nearSurfaces ? nearSummary : summarise(farSurfaces, footprint.squareMetres);
+        farStore.add(packSurfaces(farSurfaces), JSON.stringify(rowOf(farLevel, farSummary)));
+        // The tree places the object by both levels' bounds: a tile's volume holds it at either level.
+        summaries.push(unionSummary(nearSummary, farSummary));
+      } else summaries.push(nearSummary);
     }
     ids.clear();
     store.flush();
+    farStore?.flush();
     report.format = source.format;
     if (store.size === 0) throw new CityModelError(file, undefined, 'contains no city object with surface geometry to tile');
 
     const schema = schemaBuilder.build('cim_twin_citymodel', 'cityObject', 'city objects');
     const root = buildQuadtree(summaries, { maximumFeaturesPerTile: options.maximumFeaturesPerTile })!;
     const nodes = [...walkTree(root)].filter((node) => node.featureIndices.length > 0);
-    const jobFor = (node: TreeNode): CityTileContentJob => {
-      const records = node.featureIndices.map((i) => store.get(i));
+    // One write per tile: with levels, each node's objects at the far level and again at the near.
+    const writes: { node: TreeNode; level?: 'far' | 'near' }[] = levels ? nodes.flatMap((node) => [{ node, level: 'far' as const }, { node, level: 'near' as const }]) : nodes.map((node) => ({ node }));
+    const jobFor = (node: TreeNode, from: RecordStore): CityTileContentJob => {
+      const records = node.featureIndices.map((i) => from.get(i));
       const centre = boundsCentre(node.featureIndices.map((i) => summaries[i]!));
       return { centreLonDegrees: centre.lonDegrees, centreLatDegrees: centre.latDegrees, objects: records.map((r) => r.packed), rowsJson: records.map((r) => r.json), schema, surfaceSchema: SURFACE_SCHEMA, compress: options.compress !== false };
     };
     const threads = options.threads ?? (store.size >= THREADS_THRESHOLD_FEATURES ? availableParallelism() : 0);
     const pool = threads > 0 ? new Piscina({ filename: new URL('./city-tile-worker.ts', import.meta.url).href, minThreads: threads, maxThreads: threads }) : undefined;
     let done = 0;
-    const writeNode = async (node: TreeNode) => {
-      const job = jobFor(node);
+    const writeNode = async ({ node, level }: (typeof writes)[number]) => {
+      const job = jobFor(node, level === 'far' ? farStore! : store);
       const glb = pool ? ((await pool.run(job)) as Uint8Array) : await buildCityTileContent(job);
-      await output.write(contentUri(node), glb);
+      await output.write(level ? levelContentUri(node, level === 'far' ? levels![0] : levels![1]) : contentUri(node), glb);
       report.tiles++;
       report.bytes += glb.byteLength;
-      report.featuresWritten += node.featureIndices.length;
-      options.onProgress?.('write', ++done, nodes.length);
+      if (level === 'near') levelsReport!.nearTiles++;
+      else {
+        if (level === 'far') levelsReport!.farTiles++;
+        report.featuresWritten += node.featureIndices.length;
+      }
+      options.onProgress?.('write', ++done, writes.length);
     };
     try {
       const window = Math.max(1, threads * 2);
       const inFlight = new Set<Promise<void>>();
-      for (const node of nodes) {
-        const task = writeNode(node).finally(() => inFlight.delete(task));
+      for (const write of writes) {
+        const task = writeNode(write).finally(() => inFlight.delete(task));
         inFlight.add(task);
         if (inFlight.size >= window) await Promise.race(inFlight);
       }
@@ -371,8 +493,11 @@ export async function tileCityModel(source: CityModelSource, options: CityModelT
       await output.write(SEARCH_INDEX_FILE, index);
       report.searchIndexBytes = Buffer.byteLength(index);
     }
-    const extras = { cityObjects: report.featuresWritten, citymodel: { format: report.format, lod: report.lod, crs: report.crs, heightReference: report.heightReference } };
-    const written = await writeTilesetFiles(tilesetJson(root, GENERATOR, extras), (path, text) => output.write(path, text), { maximumTilesPerFile: options.maximumTilesPerTilesetFile });
+    const citymodel: Record<string, unknown> = { format: report.format, lod: report.lod, crs: report.crs, heightReference: report.heightReference };
+    if (levelsReport) citymodel.levels = { far: levelsReport.far, near: levelsReport.near, switchErrorMetres: levelsReport.switchErrorMetres };
+    const extras = { cityObjects: report.featuresWritten, citymodel };
+    const tileset = levels ? levelsTilesetJson(root, summaries, { far: levels[0], near: levels[1], switchErrorMetres: levelsReport!.switchErrorMetres, generator: GENERATOR, extras }) : tilesetJson(root, GENERATOR, extras);
+    const written = await writeTilesetFiles(tileset, (path, text) => output.write(path, text), { maximumTilesPerFile: options.maximumTilesPerTilesetFile });
     report.bytes += written.bytes;
     report.tilesetFiles = written.files;
     report.rootTilesetBytes = written.rootBytes;
@@ -382,6 +507,7 @@ export async function tileCityModel(source: CityModelSource, options: CityModelT
     await output.commit();
   } finally {
     store.dispose();
+    farStore?.dispose();
     await output.abandon();
   }
   return report;
