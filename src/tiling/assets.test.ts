@@ -3,7 +3,7 @@
  * tiles' IDs, all or nothing, and a failed load writes no tiles.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipeNetwork } from '../domain/pipelines.ts';
 import { openAssetStore } from '../server/assets/asset-store.ts';
 import { AssetStoreError, datasetFor, displayLocation, openAssetLoader } from '../server/assets/loader.ts';
-import { tileBuildings } from './building-pipeline.ts';
+import { tileBuildings, type BuildingTilingOptions } from './building-pipeline.ts';
 import { openGeoJson } from './geojson-reader.ts';
 import { tilePipeNetwork } from './pipes/pipe-pipeline.ts';
-import { fixtureCollection } from './testing/fixtures.ts';
+import { fixtureCollection, syntheticBuildings } from './testing/fixtures.ts';
 
 const run = promisify(execFile);
 const CLI = ['node_modules/tsx/dist/cli.mjs', 'scripts/build-tiles.ts'];
@@ -31,11 +31,11 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function tileInto(storePath: string, out: string, dataset: string) {
+async function tileInto(storePath: string, out: string, dataset: string, options: Partial<BuildingTilingOptions> = {}) {
   const loader = await openAssetLoader(storePath, dataset);
   try {
     const source = await openGeoJson(input);
-    return await tileBuildings(source.features, { sourceName: input, outputDirectory: out, maximumFeaturesPerTile: 2, loadAssets: loader.load });
+    return await tileBuildings(source.features, { sourceName: input, outputDirectory: out, maximumFeaturesPerTile: 2, loadAssets: loader.load, ...options });
   } finally {
     await loader.close();
   }
@@ -83,6 +83,64 @@ describe('the building tiler with an asset store', () => {
     const after = await openAssetStore(storePath);
     try {
       expect(await after.datasets()).toEqual([{ dataset: 'other', count: 1 }]);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('loads while the tiles are written, and its buildings end only after the last tile and tileset file', async () => {
+    let tilesWritten = 0;
+    let tilesInAll = 0;
+    const seen: { first?: number; end?: number; tilesetWritten?: boolean; count: number } = { count: 0 };
+    const out = join(work, 'alongside');
+    const report = await tileBuildings(syntheticBuildings(3_000), {
+      sourceName: 'synthetic',
+      outputDirectory: out,
+      maximumFeaturesPerTile: 50,
+      threads: 0,
+      onProgress: (phase, done, total) => {
+        if (phase !== 'write') return;
+        tilesWritten = done;
+        tilesInAll = total;
+      },
+      loadAssets: async (assets) => {
+        for await (const asset of assets) {
+          seen.first ??= tilesWritten;
+          seen.count++;
+          expect(asset.kind).toBe('building');
+        }
+        seen.end = tilesWritten;
+        // The output is still in its temporary directory (.alongside.tmp-…) until the load returns.
+        const temporary = readdirSync(work).find((name) => name.startsWith('.alongside.tmp-') && !name.endsWith('.records'));
+        seen.tilesetWritten = temporary !== undefined && existsSync(join(work, temporary, 'tileset.json'));
+        return seen.count;
+      },
+    });
+    expect(report.tiles).toBeGreaterThan(20);
+    expect(tilesInAll).toBe(report.tiles);
+    expect(seen.first).toBeLessThan(report.tiles); // it started before the tiling ended
+    expect(seen.end).toBe(report.tiles);
+    expect(seen.tilesetWritten).toBe(true);
+    expect(report.assetsLoaded).toBe(3_000);
+  });
+
+  it('a tiling failure while the load runs rolls the load back', async () => {
+    const storePath = join(work, 'tiling-fails.sqlite');
+    const store = await openAssetStore(storePath);
+    await store.replaceDataset('district', [{ id: 'old', kind: 'building', geometry: { type: 'Point', coordinates: [113.12, 23.02] } }]);
+    await store.close();
+    const out = join(work, 'tiling-fails');
+    const failing = tileInto(storePath, out, 'district', {
+      onProgress: (phase, done) => {
+        if (phase === 'write' && done === 2) throw new Error('the disk is full');
+      },
+    });
+    await expect(failing).rejects.toThrow('the disk is full');
+    expect(existsSync(out)).toBe(false);
+    const after = await openAssetStore(storePath);
+    try {
+      expect(await after.datasets()).toEqual([{ dataset: 'district', count: 1 }]);
+      expect(await after.get('old')).toBeDefined();
     } finally {
       await after.close();
     }

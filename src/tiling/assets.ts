@@ -9,8 +9,11 @@ import type { FootprintPart } from './packed-footprint.ts';
 
 /**
  * Loads a tiler's assets into the store (all or nothing) and resolves to how many it loaded. A
- * tiler calls it after its tiles are written and before they are moved into place, so a failed
- * load leaves both the old tiles and the old assets.
+ * tiler calls it before its tiles are moved into place, so a failed load leaves both the old tiles
+ * and the old assets. The pipe and city-model tilers call it after their tiles are written; the
+ * building tiler calls it when it starts writing tiles, with assets that are also an AsyncIterable
+ * whose end waits for the last tile (see BuildingTilingOptions.loadAssets), so the stores (which
+ * read with `for await`) load a city while it is tiled.
  */
 export type AssetLoader = (assets: Iterable<AssetInput>) => Promise<number>;
 

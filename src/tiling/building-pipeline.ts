@@ -8,6 +8,7 @@ import { polygonArea } from '../domain/geometry.ts';
 import { availableParallelism } from 'node:os';
 import Piscina from 'piscina';
 import { AtomicDirectory } from './atomic-output.ts';
+import type { AssetInput } from '../domain/assets.ts';
 import { buildingAsset, type AssetLoader } from './assets.ts';
 import { toLonLat } from './crs.ts';
 import { InvalidFeatureError, TilingInputError } from './errors.ts';
@@ -57,8 +58,11 @@ export interface BuildingTilingOptions {
   /** Called as work advances, for progress bars. */
   onProgress?: (phase: 'read' | 'write', done: number, total: number) => void;
   /**
-   * Load every building into the asset store (`--assets`), after the tiles are written and before
-   * they are moved into place: if the load fails, nothing is written and the error is thrown.
+   * Load every building into the asset store (`--assets`), while the tiles are written and before
+   * they are moved into place: if the load fails, nothing is written and the error is thrown. The
+   * buildings it is given, read with `for await` (as the asset stores read them), end only once
+   * every tile and tileset file is written, so a store cannot commit the load before the tiles are
+   * complete, and a tiling failure ends them with that error (the load is then rolled back).
    */
   loadAssets?: AssetLoader;
 }
@@ -139,14 +143,40 @@ export function searchIndex(store: RecordStore, summaries: readonly FeatureSumma
   return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
 }
 
-/** Every building as an asset, read back from the record store one at a time. */
-function* buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[]) {
-  for (let i = 0; i < store.size; i++) {
-    const record = store.get(i);
-    const properties = JSON.parse(record.json) as Record<string, unknown>;
-    const s = summaries[i]!;
-    yield buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), lonDegrees: s.lonDegrees, latDegrees: s.latDegrees, footprintSquareMetres: s.footprintSquareMetres });
-  }
+/** Building `i` as an asset, read back from the record store. */
+function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number): AssetInput {
+  const record = store.get(i);
+  const properties = JSON.parse(record.json) as Record<string, unknown>;
+  const s = summaries[i]!;
+  return buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), lonDegrees: s.lonDegrees, latDegrees: s.latDegrees, footprintSquareMetres: s.footprintSquareMetres });
+}
+
+/** Tile jobs queued per worker thread while a load runs beside the tiling (2 without one). */
+const LOADING_JOBS_PER_THREAD = 16;
+
+/** Buildings handed out between two turns of the event loop, so tile jobs keep reaching the workers. */
+const ASSETS_PER_TURN = 500;
+
+/**
+ * Every building as an asset, read back from the record store one at a time, for a load that runs
+ * while the tiles are written. Read with `for await`, it gives the event loop a turn every
+ * ASSETS_PER_TURN buildings and ends only when `written` settles: after the last tile, or with the
+ * tiling's error. Read synchronously (a loader that only takes an Iterable), it is the same
+ * buildings without the wait.
+ */
+function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[], written: Promise<void>): Iterable<AssetInput> & AsyncIterable<AssetInput> {
+  return {
+    *[Symbol.iterator]() {
+      for (let i = 0; i < store.size; i++) yield buildingAssetAt(store, summaries, i);
+    },
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < store.size; i++) {
+        if (i % ASSETS_PER_TURN === ASSETS_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+        yield buildingAssetAt(store, summaries, i);
+      }
+      await written;
+    },
+  };
 }
 
 function searchColumns(p: Record<string, unknown>): { name: string; address: string } {
@@ -388,6 +418,17 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
     const threads = options.threads ?? (store.size >= THREADS_THRESHOLD_BUILDINGS ? availableParallelism() : 0);
     const pool = threads > 0 ? new Piscina({ filename: new URL('./tile-worker.ts', import.meta.url).href, minThreads: threads, maxThreads: threads }) : undefined;
     let done = 0;
+    // The load runs beside the tile writing (the store's work and the workers' share the cores);
+    // its input ends when `tilesWritten` settles.
+    let tilesWritten!: { resolve: () => void; reject: (error: unknown) => void };
+    const written = new Promise<void>((resolve, reject) => (tilesWritten = { resolve, reject }));
+    written.catch(() => {});
+    let loadFailed = false;
+    const load = options.loadAssets;
+    const loading = load && (async () => load(buildingAssets(store, summaries, written)))();
+    loading?.catch(() => {
+      loadFailed = true;
+    });
     const writeNode = async (node: TreeNode) => {
       const job = jobFor(node);
       const glb = pool ? ((await pool.run(job)) as Uint8Array) : await buildTileContent(job);
@@ -398,28 +439,40 @@ export async function tileBuildings(features: AsyncIterable<unknown> | Iterable<
       options.onProgress?.('write', ++done, nodes.length);
     };
     try {
-      // A bounded window of tiles in flight keeps every thread busy without holding all jobs.
-      const window = Math.max(1, threads * 2);
-      const inFlight = new Set<Promise<void>>();
-      for (const node of nodes) {
-        const task = writeNode(node).finally(() => inFlight.delete(task));
-        inFlight.add(task);
-        if (inFlight.size >= window) await Promise.race(inFlight);
+      try {
+        // A bounded window of tiles in flight keeps every thread busy without holding all jobs. A
+        // load beside it holds this thread for a batch of rows at a time (tens of milliseconds),
+        // so then the workers get enough jobs queued to last through one.
+        const window = Math.max(1, threads * (loading ? LOADING_JOBS_PER_THREAD : 2));
+        const inFlight = new Set<Promise<void>>();
+        for (const node of nodes) {
+          if (loadFailed) break; // its error is thrown below
+          const task = writeNode(node).finally(() => inFlight.delete(task));
+          inFlight.add(task);
+          if (inFlight.size >= window) await Promise.race(inFlight);
+        }
+        await Promise.all(inFlight);
+      } finally {
+        await pool?.destroy();
       }
-      await Promise.all(inFlight);
-    } finally {
-      await pool?.destroy();
+      if (!loadFailed) {
+        if (options.searchIndex !== false) {
+          const index = searchIndex(store, summaries);
+          await output.write(SEARCH_INDEX_FILE, index);
+          report.searchIndexBytes = Buffer.byteLength(index);
+        }
+        const files = await writeTilesetFiles(tilesetJson(root, GENERATOR, { buildings: report.buildingsWritten }), (path, text) => output.write(path, text), { maximumTilesPerFile: options.maximumTilesPerTilesetFile });
+        report.bytes += files.bytes;
+        report.tilesetFiles = files.files;
+        report.rootTilesetBytes = files.rootBytes;
+      }
+      tilesWritten.resolve();
+    } catch (error) {
+      tilesWritten.reject(error);
+      await loading?.catch(() => {});
+      throw error;
     }
-    if (options.searchIndex !== false) {
-      const index = searchIndex(store, summaries);
-      await output.write(SEARCH_INDEX_FILE, index);
-      report.searchIndexBytes = Buffer.byteLength(index);
-    }
-    const written = await writeTilesetFiles(tilesetJson(root, GENERATOR, { buildings: report.buildingsWritten }), (path, text) => output.write(path, text), { maximumTilesPerFile: options.maximumTilesPerTilesetFile });
-    report.bytes += written.bytes;
-    report.tilesetFiles = written.files;
-    report.rootTilesetBytes = written.rootBytes;
-    if (options.loadAssets) report.assetsLoaded = await options.loadAssets(buildingAssets(store, summaries));
+    if (loading) report.assetsLoaded = await loading;
     report.seconds = (performance.now() - started) / 1000;
     await output.write('report.json', JSON.stringify(report, null, 2));
     await output.commit();
