@@ -187,7 +187,7 @@ async function benchBackend(name: 'SQLite' | 'PostgreSQL', sensors: number, hist
     // The server again, on the loaded database, as after any bulk load behind its back: a running
     // PostgreSQL server's stream feed would otherwise read the whole history back and hand it to
     // its stream (its cursor was taken before the load), and every write would wait up to 2 s for
-    // the stream to reach it: at 85,000 sensors and 10⁷ rows that was the 1,900 obs/s measured.
+    // the stream to reach it (85,000 sensors and 10⁷ rows: 1,900 obs/s then, 42,340 with this).
     await app.close();
     ({ app, monitoring, base } = await startServer());
     // Ingest: 100 bodies of 1,000 rows, 4 writers.
