@@ -18,6 +18,7 @@ import { StreamClient } from '../../monitoring/stream-client.ts';
 import type { StreamObservation } from '../../monitoring/types.ts';
 import { BadRequestError, type NewObservation } from './database.ts';
 import { PostgresMonitoringStore } from './postgres-store.ts';
+import { thingSchema } from './payloads.ts';
 import { StoreUnavailableError } from './store.ts';
 
 type Collection = { value: Record<string, unknown>[]; '@iot.count'?: number; '@cim-twin.countEstimated'?: boolean };
@@ -247,6 +248,67 @@ describe.each(POSTGRES)('PostgreSQL store', () => {
       } finally {
         stream.client.stop();
       }
+    });
+  });
+
+  describe('a write of readings from many sensors not seen yet', () => {
+    let server: TestServer;
+    /** Statements sent on the store's pool while `counting` (the write, and the stream feed reading it back). */
+    let statements = 0;
+    let counting = false;
+    const wrapped = new WeakSet<object>();
+    beforeAll(async () => {
+      server = await startTestServer({ backend: 'postgres' });
+      const store = pgStore(server);
+      // 300 sensors of a property without a threshold rule, each with its own Location.
+      await Promise.all(Array.from({ length: 300 }, (_, i) => store.createThing(thingSchema.parse(thingPayload(`MANY-${i}`, 'gc-level', 113 + i * 0.001, 23.01)))));
+      store.pool.on('acquire', (client) => {
+        if (wrapped.has(client)) return;
+        wrapped.add(client);
+        const query = client.query.bind(client) as (...parameters: unknown[]) => unknown;
+        (client as { query: unknown }).query = (...parameters: unknown[]) => {
+          if (counting) statements++;
+          return query(...parameters);
+        };
+      });
+    });
+    afterAll(() => server.close());
+
+    const count = async <T>(work: () => Promise<T>): Promise<{ result: T; statements: number }> => {
+      statements = 0;
+      counting = true;
+      try {
+        return { result: await work(), statements };
+      } finally {
+        counting = false;
+      }
+    };
+
+    test('300 Datastreams in one write: a few statements, not a few per row; each reading gets its Location\'s FeatureOfInterest, made once; an unknown Datastream is that row\'s error', async () => {
+      const store = pgStore(server);
+      const ids = (await sql<{ id: number }>(server.databasePath, 'SELECT id::int AS id FROM datastreams ORDER BY id')).map((r) => r.id);
+      expect(ids.length).toBe(300);
+      const rows = [...ids.map((id, i) => reading(id, i)), reading(99_999, 5000), ...ids.map((id, i) => reading(id, 1000 + i))];
+      const first = await count(() => store.insertObservationRows(rows));
+      expect(first.result.outcomes.filter((o) => 'id' in o).length).toBe(600);
+      expect(first.result.outcomes[300]).toEqual({ error: 'Datastream 99999 does not exist' });
+      // One row at a time took three statements per new sensor (its Datastream, its FeatureOfInterest looked up, then made): over 900.
+      expect(first.statements).toBeLessThan(40);
+      // Every reading's FeatureOfInterest is the one made from its Thing's Location, one per Location.
+      const features = await sql<{ n: number; wrong: number; observations: number }>(server.databasePath, `
+        SELECT (SELECT count(*)::int FROM features_of_interest) AS n,
+               (SELECT count(*)::int FROM observations) AS observations,
+               (SELECT count(*)::int FROM observations o JOIN datastreams d ON d.id = o.datastream_id JOIN thing_locations tl ON tl.thing_id = d.thing_id
+                JOIN features_of_interest f ON f.id = o.feature_of_interest_id WHERE f.location_id IS DISTINCT FROM tl.location_id) AS wrong`);
+      expect(features).toEqual([{ n: 300, wrong: 0, observations: 600 }]);
+      // Again: the Datastreams and their FeaturesOfInterest are known, nothing new is made.
+      const again = await count(() => store.insertObservationRows(ids.map((id, i) => reading(id, 2000 + i))));
+      expect(again.result.outcomes.every((o) => 'id' in o)).toBe(true);
+      expect(again.statements).toBeLessThanOrEqual(first.statements);
+      expect((await sql<{ n: number }>(server.databasePath, 'SELECT count(*)::int AS n FROM features_of_interest'))[0]!.n).toBe(300);
+      // The stream feed read the writes back with the Datastreams it knows: their Things and places.
+      const latest = await store.latestSensors();
+      expect(latest.length).toBe(300);
     });
   });
 
