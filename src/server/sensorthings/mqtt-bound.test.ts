@@ -1,0 +1,77 @@
+/**
+ * The MQTT binding's notifications are bounded: published one write at a time, and past
+ * `maximumPendingNotifications` waiting observations the oldest are dropped (counted), never an
+ * incident. Against the machine's real broker (Mosquitto at 127.0.0.1:1883, or MQTT_TEST_URL), with a
+ * store whose reads are held back, as a burst faster than the broker takes it would.
+ */
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { WriteResult } from './database.ts';
+import { MqttBinding, type MqttBindingContext } from './mqtt.ts';
+
+const BROKER = process.env.MQTT_TEST_URL ?? 'mqtt://127.0.0.1:1883';
+
+describe('MQTT notifications under a burst', () => {
+  let subscriber: MqttClient;
+  const prefix = `bound-${Math.random().toString(16).slice(2, 10)}`;
+  const received: { topic: string; body: { '@iot.id': number } }[] = [];
+  beforeAll(async () => {
+    subscriber = await connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000 }).catch((error: unknown) => {
+      throw new Error(`no MQTT broker at ${BROKER} (this machine starts Mosquitto before a session; set MQTT_TEST_URL for another): ${String(error)}`);
+    });
+    subscriber.on('message', (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString('utf8')) as { '@iot.id': number } }));
+    await subscriber.subscribeAsync(`${prefix}/#`, { qos: 1 });
+  });
+  afterAll(async () => {
+    await subscriber?.endAsync();
+  });
+
+  test('past the bound the oldest observations are dropped, the rest and every incident published in order', async () => {
+    let publishListener: ((result: WriteResult) => void) | undefined;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const reads: number[] = [];
+    const context = {
+      hub: { onPublish: (listener: (result: WriteResult) => void) => ((publishListener = listener), () => {}) },
+      store: {
+        readEntity: async (set: string, id: number) => {
+          reads.push(id);
+          await gate;
+          return { '@iot.id': id, set };
+        },
+      },
+      publicUrl: 'http://127.0.0.1/v1.1',
+      log: () => {},
+    } as unknown as MqttBindingContext;
+    const binding = new MqttBinding({ url: BROKER, topicPrefix: prefix, maximumPendingNotifications: 15 }, context);
+    try {
+      await binding.ready();
+      const write = (first: number, incident?: number): WriteResult => ({
+        observations: Array.from({ length: 10 }, (_, i) => ({ id: first + i, datastreamId: 1 }) as WriteResult['observations'][number]),
+        incidents: incident === undefined ? [] : [{ incidentId: incident, eventId: 1, incident: { transitions: [{ kind: 'raised' }] } } as unknown as WriteResult['incidents'][number]],
+      });
+      publishListener!(write(1));
+      // The first observation is being read (held); nine wait.
+      expect(binding.pendingNotifications).toBe(9);
+      publishListener!(write(11, 500));
+      publishListener!(write(21));
+      // Thirty observations came, one is in hand, at most fifteen wait: fourteen dropped, oldest first.
+      expect(binding.pendingNotifications).toBe(15);
+      expect(binding.stats.dropped).toBe(14);
+      open();
+      const deadline = Date.now() + 10_000;
+      const observationIds = () => new Set(received.filter((m) => m.topic === `${prefix}/Observations`).map((m) => m.body['@iot.id']));
+      while ((observationIds().size < 16 || !received.some((m) => m.topic === `${prefix}/Incidents(500)`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Observation 1 (in hand), then 16–30: the newest kept; 2–15 dropped.
+      expect([...observationIds()].sort((a, b) => a - b)).toEqual([1, ...Array.from({ length: 15 }, (_, i) => 16 + i)]);
+      expect(received.filter((m) => m.topic === `${prefix}/Datastreams(1)/Observations`)).toHaveLength(16);
+      // The incident of the second write is published although its observations were dropped.
+      expect(received.filter((m) => m.topic === `${prefix}/Incidents`).map((m) => m.body['@iot.id'])).toEqual([500]);
+      expect(binding.pendingNotifications).toBe(0);
+      // Read one at a time, write by write: the second write's incident after its observations, before the third's.
+      expect(reads).toEqual([1, 16, 17, 18, 19, 20, 500, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+    } finally {
+      await binding.close();
+    }
+  });
+});
