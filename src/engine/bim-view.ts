@@ -2,7 +2,7 @@
  * An open BIM model (竣工模型) in the scene: its element tileset, flown to when it opens; elements
  * shown or hidden by storey and IFC class and the picked one highlighted, by a 3D Tiles style;
  * the section (剖切, CJJ/T 315) as one clipping plane, horizontal or vertical, moved from the
- * store, drawn in the scene as a translucent rectangle with a rim that sticks out of the model,
+ * store, drawn in the scene as a translucent rim around the model and an outline,
  * and dragged by that rim along its normal (the camera's controls off while dragging; the store,
  * and so the panel's slider, follow; the math in ./section-drag.ts); leaving it destroys the
  * tileset and puts the camera back. Plain class with destroy():
@@ -58,12 +58,16 @@ import {
 
 const PICKED_COLOUR = Color.fromCssColorString('#ffc61a');
 const SECTION_EDGE_COLOUR = Color.fromCssColorString('#e4002b');
-/** The section plane drawn in the scene: faint over the cut, stronger on the rim to grab, its outline opaque. */
-const SECTION_FILL_COLOUR = SECTION_EDGE_COLOUR.withAlpha(0.1);
+/**
+ * The section plane drawn in the scene: a translucent rim around the model to grab it by, and its
+ * outline. The cut itself is left clear (its edges are the clipping's red): anything drawn there
+ * would take the clicks on the elements inside, since Cesium draws a primitive that is not
+ * pickable into the pick buffer all the same (as nothing).
+ */
 const SECTION_RIM_COLOUR = SECTION_EDGE_COLOUR.withAlpha(0.45);
 /** How much wider than the model the drawn plane is on each side, as a share of the model's size: the rim. */
 const SECTION_MARGIN = 0.12;
-/** The pick id of the plane's rim (only the rim is pickable: a click through the cut still picks elements). */
+/** The pick id of the plane's rim and outline (nothing is drawn over the cut: a click through it still picks elements). */
 const SECTION_HANDLE = { kind: 'bim-section-plane' } as const;
 /** How the camera looks at a model that opens: from the south-west, steeply enough to see over its neighbours (the demo plot has 6-storey blocks around it). */
 const OPEN_PITCH_RADIANS = CesiumMath.toRadians(-50);
@@ -77,9 +81,8 @@ interface SavedCamera {
   roll: number;
 }
 
-/** The section plane in the scene: its fill, the rim to grab it by and its outline, all drawn from the unit square. */
+/** The section plane in the scene: the rim to grab it by and its outline, both drawn from the unit square. */
 interface SectionPrimitives {
-  fill: Primitive;
   rim: Primitive;
   outline: Primitive;
 }
@@ -270,34 +273,31 @@ export class BimView {
     this.viewer.scene.requestRender();
   }
 
-  /** The plane drawn in the scene (hidden until a section is on): unit squares that applySection places. */
+  /** The plane drawn in the scene (hidden until a section is on): a rim and an outline of the unit square that applySection places. */
   private createPlane(): SectionPrimitives {
-    const fillAppearance = () => new PerInstanceColorAppearance({ flat: true, translucent: true, closed: false });
-    const square = (colour: Color, id?: unknown, placement?: Matrix4) =>
+    const square = (colour: Color, id: unknown, placement: Matrix4) =>
       new GeometryInstance({
         geometry: new PlaneGeometry({ vertexFormat: PerInstanceColorAppearance.FLAT_VERTEX_FORMAT }),
         attributes: { color: ColorGeometryInstanceAttribute.fromColor(colour) },
         id,
         modelMatrix: placement,
       });
-    const fill = new Primitive({ geometryInstances: square(SECTION_FILL_COLOUR), appearance: fillAppearance(), asynchronous: false, allowPicking: false, show: false });
     const rim = new Primitive({
       geometryInstances: sectionRimBands(SECTION_MARGIN).map(([u, v, width, height]) =>
         square(SECTION_RIM_COLOUR, SECTION_HANDLE, Matrix4.fromTranslationRotationScale(new TranslationRotationScale(new Cartesian3(u, v, 0), undefined, new Cartesian3(width, height, 1)))),
       ),
-      appearance: fillAppearance(),
+      appearance: new PerInstanceColorAppearance({ flat: true, translucent: true, closed: false }),
       asynchronous: false,
       show: false,
     });
     const outline = new Primitive({
-      geometryInstances: new GeometryInstance({ geometry: new PlaneOutlineGeometry(), attributes: { color: ColorGeometryInstanceAttribute.fromColor(SECTION_EDGE_COLOUR) } }),
+      geometryInstances: new GeometryInstance({ geometry: new PlaneOutlineGeometry(), attributes: { color: ColorGeometryInstanceAttribute.fromColor(SECTION_EDGE_COLOUR) }, id: SECTION_HANDLE }),
       appearance: new PerInstanceColorAppearance({ flat: true, translucent: false }),
       asynchronous: false,
-      allowPicking: false,
       show: false,
     });
     const primitives = this.viewer.scene.primitives;
-    return { fill: primitives.add(fill) as Primitive, rim: primitives.add(rim) as Primitive, outline: primitives.add(outline) as Primitive };
+    return { rim: primitives.add(rim) as Primitive, outline: primitives.add(outline) as Primitive };
   }
 
   // --- dragging the section plane -------------------------------------------------------
