@@ -1,9 +1,10 @@
 /**
  * The demo's completion model (竣工模型, issue 18 §3–4): the Duplex IFC sample placed on one demo
  * building. Opened from that building's panel; a storey isolated; a wall picked with its class
- * and a property-set value from the BIM API; a horizontal section showing the inside; Esc back
- * to the city view. Waits on the app's signals (body[data-ready], body[data-bim], the style's
- * feature state), never on time.
+ * and a property-set value from the BIM API; a horizontal section showing the inside, set by the
+ * slider, then the section plane dragged in the scene by the mouse, horizontal and vertical (the
+ * camera held still, the slider following); Esc back to the city view. Waits on the app's signals
+ * (body[data-ready], body[data-bim], the style's feature state, the section's state), never on time.
  */
 import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
@@ -29,6 +30,52 @@ async function freshShot(page: Page): Promise<Buffer> {
     viewer.render();
   });
   return page.locator('.cesium-widget canvas').screenshot({ mask: [page.locator('.shell > *')] });
+}
+
+/** Pixels (every second one each way) that differ between two shots, and how many of them are inside a box. */
+function changedPixels(before: PNG, after: PNG, box: { left: number; top: number; right: number; bottom: number }): { changed: number; inside: number } {
+  let changed = 0;
+  let inside = 0;
+  for (let y = 0; y < after.height; y += 2) {
+    for (let x = 0; x < after.width; x += 2) {
+      const i = (y * after.width + x) * 4;
+      const difference = Math.abs(after.data[i]! - before.data[i]!) + Math.abs(after.data[i + 1]! - before.data[i + 1]!) + Math.abs(after.data[i + 2]! - before.data[i + 2]!);
+      if (difference < 30) continue;
+      changed++;
+      if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) inside++;
+    }
+  }
+  return { changed, inside };
+}
+
+const sectionState = (page: Page) => page.evaluate(() => window.__cimTwin!.engine()!.bim.sectionState());
+const cameraInputs = (page: Page) => page.evaluate(() => window.__cimTwin!.engine()!.viewer.scene.screenSpaceCameraController.enableInputs);
+const cameraPosition = (page: Page) =>
+  page.evaluate(() => {
+    const { x, y, z } = window.__cimTwin!.engine()!.viewer.camera.positionWC;
+    return [x, y, z];
+  });
+
+/**
+ * Drag the section plane as a user would: press on its rim where the engine says it is drawn,
+ * move to where the grabbed point would be with the plane at `target`, release. The camera's
+ * controls are off while the button is down, back after, and the camera does not move.
+ */
+async function dragSection(page: Page, target: number): Promise<void> {
+  const handle = await page.evaluate((t) => window.__cimTwin!.engine()!.bim.sectionHandleOnScreen(t), target);
+  expect(handle, "the section plane's rim is on screen, where a press grabs it").toBeDefined();
+  const camera = await cameraPosition(page);
+  await page.mouse.move(handle!.x, handle!.y);
+  await page.mouse.down();
+  expect((await sectionState(page)).dragging, 'a press on the rim grabs the plane').toBe(true);
+  expect(await cameraInputs(page), "the camera's controls are off while dragging").toBe(false);
+  await expect(page.locator('body')).toHaveAttribute('data-bim-section-drag', 'dragging');
+  await page.mouse.move(handle!.to.x, handle!.to.y, { steps: 8 });
+  await page.mouse.up();
+  expect((await sectionState(page)).dragging).toBe(false);
+  expect(await cameraInputs(page), "the camera's controls are back after the drag").toBe(true);
+  const after = await cameraPosition(page);
+  for (let i = 0; i < 3; i++) expect(after[i], 'the drag moved the plane, not the camera').toBeCloseTo(camera[i]!, 3);
 }
 
 const elementShown = (page: Page, globalId: string) => page.evaluate((id) => window.__cimTwin!.engine()!.bim.elementAppearance(id)?.shown, globalId);
@@ -103,20 +150,58 @@ test('the completion model: opened from its building, a storey isolated, a wall 
   const after = PNG.sync.read(await freshShot(page));
   const box = (await page.evaluate(() => window.__cimTwin!.engine()!.bim.screenBox()))!;
   expect(box).toBeDefined();
-  let changed = 0;
-  let changedInside = 0;
-  for (let y = 0; y < after.height; y += 2) {
-    for (let x = 0; x < after.width; x += 2) {
-      const i = (y * after.width + x) * 4;
-      const difference = Math.abs(after.data[i]! - before.data[i]!) + Math.abs(after.data[i + 1]! - before.data[i + 1]!) + Math.abs(after.data[i + 2]! - before.data[i + 2]!);
-      if (difference < 30) continue;
-      changed++;
-      if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) changedInside++;
-    }
-  }
-  expect(changed, 'the section changes the picture').toBeGreaterThan(200);
-  expect(changedInside / changed, 'where the model is').toBeGreaterThan(0.95);
+  const sliced = changedPixels(before, after, box);
+  expect(sliced.changed, 'the section changes the picture').toBeGreaterThan(200);
+  expect(sliced.inside / sliced.changed, 'where the model is').toBeGreaterThan(0.95);
   await expectCanvasRendered(page, 0.05);
+  // The plane is drawn where it clips.
+  expect((await sectionState(page)).planeShown).toBe(true);
+
+  // Drag the plane in the scene (issue 18: "drag a section plane and see the inside"): from the
+  // model's top, where it clips nothing, down through it by its rim; the clipping, the slider and
+  // the picture follow.
+  await page.getByTestId('bim-section-position').fill('1000');
+  await expect.poll(async () => (await sectionState(page)).position).toBe(1);
+  await expect(page.getByTestId('bim-section-drag-hint')).toContainText('拖动');
+  const atTop = await sectionState(page);
+  const whole = PNG.sync.read(await freshShot(page));
+  await dragSection(page, 0.5);
+  const lowered = await sectionState(page);
+  expect(lowered.position, 'the plane follows the mouse down to half the height').toBeGreaterThan(0.45);
+  expect(lowered.position).toBeLessThan(0.55);
+  expect(lowered.distance!, 'the clipping plane moved down with it').toBeLessThan(atTop.distance! - 1);
+  await expect(page.getByTestId('bim-section-position')).toHaveValue(String(Math.round(lowered.position * 1000)));
+  const cut = PNG.sync.read(await freshShot(page));
+  const dragged = changedPixels(whole, cut, box);
+  expect(dragged.changed, 'the drag cuts the model open').toBeGreaterThan(200);
+  expect(dragged.inside / dragged.changed, 'where the model is').toBeGreaterThan(0.9);
+  await expectCanvasRendered(page, 0.05);
+  // Nothing of the plane is drawn over the cut: a click through it still picks an element inside.
+  await page.evaluate(() => window.__cimTwin!.store.getState().pickBimElement(undefined));
+  await expect(page.getByTestId('bim-element')).toHaveCount(0);
+  // A click at the model's centre on screen, inside its cut, where the translucent plane covers it.
+  const canvasBox = (await page.locator('.cesium-widget canvas').boundingBox())!;
+  await page.mouse.click(canvasBox.x + (box.left + box.right) / 2, canvasBox.y + (box.top + box.bottom) / 2);
+  await expect(page.getByTestId('bim-element')).toHaveCount(1);
+  await expect(page.getByTestId('bim-element-class')).toHaveText(/^Ifc/);
+
+  // A vertical plane, dragged east: more of the model comes back.
+  await page.getByTestId('bim-section-vertical').check();
+  await page.getByTestId('bim-section-position').fill('300');
+  await expect.poll(async () => (await sectionState(page)).mode).toBe('vertical');
+  await expect.poll(async () => (await sectionState(page)).position).toBe(0.3);
+  const west = await sectionState(page);
+  const westShot = PNG.sync.read(await freshShot(page));
+  await dragSection(page, 0.75);
+  const east = await sectionState(page);
+  expect(east.position, 'the plane follows the mouse east to 75 % of the width').toBeGreaterThan(0.7);
+  expect(east.position).toBeLessThan(0.8);
+  expect(east.distance!, 'the clipping plane moved east with it').toBeGreaterThan(west.distance! + 1);
+  await expect(page.getByTestId('bim-section-position')).toHaveValue(String(Math.round(east.position * 1000)));
+  const eastShot = PNG.sync.read(await freshShot(page));
+  const widened = changedPixels(westShot, eastShot, box);
+  expect(widened.changed, 'the drag brings back the east of the model').toBeGreaterThan(200);
+  expect(widened.inside / widened.changed, 'where the model is').toBeGreaterThan(0.9);
 
   // Esc: the city view again, the building's block shown, the model's tiles gone.
   await page.keyboard.press('Escape');

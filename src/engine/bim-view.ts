@@ -2,7 +2,10 @@
  * An open BIM model (竣工模型) in the scene: its element tileset, flown to when it opens; elements
  * shown or hidden by storey and IFC class and the picked one highlighted, by a 3D Tiles style;
  * the section (剖切, CJJ/T 315) as one clipping plane, horizontal or vertical, moved from the
- * store; leaving it destroys the tileset and puts the camera back. Plain class with destroy():
+ * store, drawn in the scene as a translucent rim around the model and an outline,
+ * and dragged by that rim along its normal (the camera's controls off while dragging; the store,
+ * and so the panel's slider, follow; the math in ./section-drag.ts); leaving it destroys the
+ * tileset and puts the camera back. Plain class with destroy():
  * it follows the store's BIM slice (src/store/bim.ts) with `subscribe`. Hiding the building's
  * LoD block is CityViewer's (its buildings style reads `bimModel.building`).
  */
@@ -17,18 +20,55 @@ import {
   ClippingPlane,
   ClippingPlaneCollection,
   Color,
+  ColorGeometryInstanceAttribute,
+  GeometryInstance,
   HeadingPitchRange,
   Math as CesiumMath,
+  Matrix4,
+  PerInstanceColorAppearance,
+  PlaneGeometry,
+  PlaneOutlineGeometry,
+  Primitive,
+  ScreenSpaceEventHandler,
+  ScreenSpaceEventType,
+  Transforms,
+  TranslationRotationScale,
   type Cesium3DTile,
   type StyleExpression,
   type Viewer,
 } from 'cesium';
 import type { AppState, AppStore } from '../store/index.ts';
 import { bimElementShown, type BimModelRef, type BimPickedElement } from '../store/bim.ts';
+import { pointerMode } from '../store/measure.ts';
 import { errorText } from '../domain/error-text.ts';
+import {
+  dragSectionPosition,
+  pointOnPlane,
+  sectionAxis,
+  sectionClippingPlane,
+  sectionCoordinate,
+  sectionPlaneMatrix,
+  sectionRimBands,
+  startSectionDrag,
+  type Ray,
+  type SectionBox,
+  type SectionDrag,
+  type Vec3,
+} from './section-drag.ts';
 
 const PICKED_COLOUR = Color.fromCssColorString('#ffc61a');
 const SECTION_EDGE_COLOUR = Color.fromCssColorString('#e4002b');
+/**
+ * The section plane drawn in the scene: a translucent rim around the model to grab it by, and its
+ * outline. The cut itself is left clear (its edges are the clipping's red): anything drawn there
+ * would take the clicks on the elements inside, since Cesium draws a primitive that is not
+ * pickable into the pick buffer all the same (as nothing).
+ */
+const SECTION_RIM_COLOUR = SECTION_EDGE_COLOUR.withAlpha(0.45);
+/** How much wider than the model the drawn plane is on each side, as a share of the model's size: the rim. */
+const SECTION_MARGIN = 0.12;
+/** The pick id of the plane's rim and outline (nothing is drawn over the cut: a click through it still picks elements). */
+const SECTION_HANDLE = { kind: 'bim-section-plane' } as const;
 /** How the camera looks at a model that opens: from the south-west, steeply enough to see over its neighbours (the demo plot has 6-storey blocks around it). */
 const OPEN_PITCH_RADIANS = CesiumMath.toRadians(-50);
 const OPEN_HEADING_RADIANS = CesiumMath.toRadians(35);
@@ -41,12 +81,21 @@ interface SavedCamera {
   roll: number;
 }
 
-/** The model's extent around the clipping frame's origin (east-north-up at its bounding sphere's centre), metres. */
-interface SectionExtent {
-  bottom: number;
-  top: number;
-  west: number;
-  east: number;
+/** The section plane in the scene: the rim to grab it by and its outline, both drawn from the unit square. */
+interface SectionPrimitives {
+  rim: Primitive;
+  outline: Primitive;
+}
+
+/** A drag of the section plane in progress. */
+interface ActiveDrag {
+  drag: SectionDrag;
+  /** The pointer's y (CSS pixels) at the grab, and for a drag by screen movement the size of a pixel there and the axis's sense. */
+  startY: number;
+  metresPerPixel: number;
+  axisTowardsCamera: boolean;
+  /** The camera controller's enableInputs before the drag, put back after it. */
+  inputs: boolean;
 }
 
 const text = (feature: Cesium3DTileFeature, name: string): string => {
@@ -58,7 +107,15 @@ export class BimView {
   private tileset: Cesium3DTileset | undefined;
   private model: BimModelRef | undefined;
   private clipping: ClippingPlaneCollection | undefined;
-  private extent: SectionExtent | undefined;
+  /** The model's extent in the clipping frame, and that frame (east-north-up at its bounding sphere's centre) and its inverse. */
+  private extent: SectionBox | undefined;
+  private frame: Matrix4 | undefined;
+  private frameInverse: Matrix4 | undefined;
+  private plane: SectionPrimitives | undefined;
+  private dragging: ActiveDrag | undefined;
+  /** A drag just ended: the click Cesium may send for the same press is not a pick. */
+  private draggedThisPress = false;
+  private readonly handler: ScreenSpaceEventHandler;
   private savedCamera: SavedCamera | undefined;
   private flying = false;
   /** performance.now() when the model was asked for, and when it was first complete on screen. */
@@ -70,6 +127,11 @@ export class BimView {
   constructor(private readonly viewer: Viewer, private readonly store: AppStore) {
     this.cleanups.push(store.subscribe((state, previous) => this.onStoreChange(state, previous)));
     this.cleanups.push(viewer.scene.postRender.addEventListener(() => this.afterFrame()));
+    this.handler = new ScreenSpaceEventHandler(viewer.scene.canvas);
+    this.handler.setInputAction((event: ScreenSpaceEventHandler.PositionedEvent) => this.onPointerDown(event.position), ScreenSpaceEventType.LEFT_DOWN);
+    this.handler.setInputAction((event: ScreenSpaceEventHandler.MotionEvent) => this.onPointerMove(event.endPosition), ScreenSpaceEventType.MOUSE_MOVE);
+    this.handler.setInputAction(() => this.endDrag(), ScreenSpaceEventType.LEFT_UP);
+    this.cleanups.push(() => this.handler.destroy());
   }
 
   private onStoreChange(state: AppState, previous: AppState): void {
@@ -87,6 +149,7 @@ export class BimView {
     ) {
       this.applyStyle();
     }
+    if (state.bimSection !== previous.bimSection) this.endDrag();
     if (state.bimSection !== previous.bimSection || state.bimSectionPosition !== previous.bimSectionPosition) this.applySection();
   }
 
@@ -110,8 +173,11 @@ export class BimView {
     this.tileset = tileset;
     this.viewer.scene.primitives.add(tileset);
     this.extent = sectionExtent(tileset);
+    this.frame = Transforms.eastNorthUpToFixedFrame(tileset.boundingSphere.center);
+    this.frameInverse = Matrix4.inverseTransformation(this.frame, new Matrix4());
     this.clipping = new ClippingPlaneCollection({ planes: [new ClippingPlane(new Cartesian3(0, 0, -1), 0)], enabled: false, edgeWidth: 2, edgeColor: SECTION_EDGE_COLOUR });
     tileset.clippingPlanes = this.clipping;
+    this.plane = this.createPlane();
     this.applyStyle();
     this.applySection();
     this.flying = true;
@@ -132,9 +198,16 @@ export class BimView {
 
   /** Remove the model; with `restoreCamera`, fly back to where the user was before opening it. */
   private close(restoreCamera: boolean): void {
+    this.endDrag();
     this.model = undefined;
     this.extent = undefined;
+    this.frame = undefined;
+    this.frameInverse = undefined;
     this.clipping = undefined;
+    if (this.plane) {
+      if (!this.viewer.isDestroyed()) for (const primitive of Object.values(this.plane)) this.viewer.scene.primitives.remove(primitive); // destroys them
+      this.plane = undefined;
+    }
     if (this.tileset) {
       if (!this.viewer.isDestroyed() && !this.tileset.isDestroyed()) this.viewer.scene.primitives.remove(this.tileset); // destroys it (and its clipping planes)
       this.tileset = undefined;
@@ -177,25 +250,132 @@ export class BimView {
     this.viewer.scene.requestRender();
   }
 
-  /** The section plane: horizontal keeps what is below it, vertical what is west of it. */
+  /** The section plane: horizontal keeps what is below it, vertical what is west of it; drawn where it clips. */
   private applySection(): void {
-    const { clipping, extent } = this;
-    if (!clipping || !extent) return;
+    const { clipping, extent, frame, plane } = this;
+    if (!clipping || !extent || !frame) return;
     const { bimSection, bimSectionPosition } = this.store.getState();
     clipping.enabled = bimSection !== 'off';
-    const plane = clipping.get(0);
-    if (bimSection === 'horizontal') {
-      plane.normal = new Cartesian3(0, 0, -1);
-      plane.distance = extent.bottom + (extent.top - extent.bottom) * bimSectionPosition;
-    } else if (bimSection === 'vertical') {
-      plane.normal = new Cartesian3(-1, 0, 0);
-      plane.distance = extent.west + (extent.east - extent.west) * bimSectionPosition;
+    if (bimSection !== 'off') {
+      const { normal, distance } = sectionClippingPlane(bimSection, extent, bimSectionPosition);
+      const clippingPlane = clipping.get(0);
+      clippingPlane.normal = new Cartesian3(...normal);
+      clippingPlane.distance = distance;
+    }
+    if (plane) {
+      const shown = bimSection !== 'off';
+      const matrix = shown ? Matrix4.multiply(frame, Matrix4.fromArray(sectionPlaneMatrix(bimSection, extent, bimSectionPosition, SECTION_MARGIN)), new Matrix4()) : undefined;
+      for (const primitive of Object.values(plane)) {
+        primitive.show = shown;
+        if (matrix) primitive.modelMatrix = matrix;
+      }
     }
     this.viewer.scene.requestRender();
   }
 
-  /** A click inside the model (pointer mode 'bim'): pick an element, or nothing. */
+  /** The plane drawn in the scene (hidden until a section is on): a rim and an outline of the unit square that applySection places. */
+  private createPlane(): SectionPrimitives {
+    const square = (colour: Color, id: unknown, placement: Matrix4) =>
+      new GeometryInstance({
+        geometry: new PlaneGeometry({ vertexFormat: PerInstanceColorAppearance.FLAT_VERTEX_FORMAT }),
+        attributes: { color: ColorGeometryInstanceAttribute.fromColor(colour) },
+        id,
+        modelMatrix: placement,
+      });
+    const rim = new Primitive({
+      geometryInstances: sectionRimBands(SECTION_MARGIN).map(([u, v, width, height]) =>
+        square(SECTION_RIM_COLOUR, SECTION_HANDLE, Matrix4.fromTranslationRotationScale(new TranslationRotationScale(new Cartesian3(u, v, 0), undefined, new Cartesian3(width, height, 1)))),
+      ),
+      appearance: new PerInstanceColorAppearance({ flat: true, translucent: true, closed: false }),
+      asynchronous: false,
+      show: false,
+    });
+    const outline = new Primitive({
+      geometryInstances: new GeometryInstance({ geometry: new PlaneOutlineGeometry(), attributes: { color: ColorGeometryInstanceAttribute.fromColor(SECTION_EDGE_COLOUR) }, id: SECTION_HANDLE }),
+      appearance: new PerInstanceColorAppearance({ flat: true, translucent: false }),
+      asynchronous: false,
+      show: false,
+    });
+    const primitives = this.viewer.scene.primitives;
+    return { rim: primitives.add(rim) as Primitive, outline: primitives.add(outline) as Primitive };
+  }
+
+  // --- dragging the section plane -------------------------------------------------------
+
+  /** The pointer's ray in the clipping frame. */
+  private localRay(position: Cartesian2): Ray | undefined {
+    const inverse = this.frameInverse;
+    const ray = this.viewer.camera.getPickRay(position);
+    if (!inverse || !ray) return undefined;
+    const origin = Matrix4.multiplyByPoint(inverse, ray.origin, new Cartesian3());
+    const direction = Matrix4.multiplyByPointAsVector(inverse, ray.direction, new Cartesian3());
+    return { origin: [origin.x, origin.y, origin.z], direction: [direction.x, direction.y, direction.z] };
+  }
+
+  /** Whether the section plane's rim is drawn at this window position (a pick: a render pass). */
+  private handleAt(position: Cartesian2): boolean {
+    const picked = this.viewer.scene.pick(position) as { id?: unknown } | undefined;
+    return picked?.id === SECTION_HANDLE;
+  }
+
+  /** A press on the plane's rim, with the model open and no other pointer tool: start dragging it, the camera held still. */
+  private onPointerDown(position: Cartesian2): void {
+    this.draggedThisPress = false;
+    const { extent, plane } = this;
+    const state = this.store.getState();
+    const mode = state.bimSection;
+    if (!extent || !plane || mode === 'off' || pointerMode(state) !== 'bim' || this.dragging) return;
+    const ray = this.localRay(position);
+    if (!ray || !this.handleAt(position)) return;
+    const matrix = sectionPlaneMatrix(mode, extent, state.bimSectionPosition, SECTION_MARGIN);
+    const drag = startSectionDrag(mode, extent, state.bimSectionPosition, ray, pointOnPlane(matrix, 0, 0));
+    const scene = this.viewer.scene;
+    const camera: Vec3 = [ray.origin[0], ray.origin[1], ray.origin[2]];
+    const distance = Math.hypot(drag.grab[0] - camera[0], drag.grab[1] - camera[1], drag.grab[2] - camera[2]);
+    const pixel = this.viewer.camera.frustum.getPixelDimensions(scene.drawingBufferWidth, scene.drawingBufferHeight, distance, scene.drawingBufferWidth / Math.max(1, scene.canvas.clientWidth), new Cartesian2());
+    const axis = sectionAxis(mode);
+    const controller = scene.screenSpaceCameraController;
+    this.dragging = {
+      drag,
+      startY: position.y,
+      metresPerPixel: pixel.y,
+      axisTowardsCamera: axis[0] * (camera[0] - drag.grab[0]) + axis[1] * (camera[1] - drag.grab[1]) + axis[2] * (camera[2] - drag.grab[2]) > 0,
+      inputs: controller.enableInputs,
+    };
+    controller.enableInputs = false;
+    scene.canvas.style.cursor = 'grabbing';
+    document.body.dataset.bimSectionDrag = 'dragging';
+  }
+
+  private onPointerMove(position: Cartesian2): void {
+    const active = this.dragging;
+    if (!active) return;
+    const ray = this.localRay(position);
+    if (!ray) return;
+    const next = dragSectionPosition(active.drag, ray, { pixelsUp: active.startY - position.y, metresPerPixel: active.metresPerPixel, axisTowardsCamera: active.axisTowardsCamera });
+    if (next === undefined) return;
+    this.draggedThisPress = true;
+    this.store.getState().setBimSectionPosition(next);
+  }
+
+  /** End a drag: the camera's controls as they were. */
+  private endDrag(): void {
+    const active = this.dragging;
+    if (!active) return;
+    this.dragging = undefined;
+    if (!this.viewer.isDestroyed()) {
+      this.viewer.scene.screenSpaceCameraController.enableInputs = active.inputs;
+      this.viewer.scene.canvas.style.cursor = '';
+    }
+    delete document.body.dataset.bimSectionDrag;
+  }
+
+  /** A click inside the model (pointer mode 'bim'): pick an element, or nothing; not the end of a drag of the section plane. */
   click(position: Cartesian2): void {
+    if (this.draggedThisPress) {
+      this.draggedThisPress = false;
+      return;
+    }
     const picked = this.viewer.scene.pick(position) as unknown;
     const { pickBimElement } = this.store.getState();
     if (!(picked instanceof Cesium3DTileFeature) || !this.tileset || picked.tileset !== this.tileset) {
@@ -278,6 +458,53 @@ export class BimView {
     return { left: centre.x - r, top: centre.y - r, right: centre.x + r, bottom: centre.y + r };
   }
 
+  /**
+   * The section plane: its mode, position, the clipping plane's distance (metres along its normal
+   * in the clipping frame, as Cesium has it) and whether a drag is under way; for tests.
+   */
+  sectionState(): { mode: AppState['bimSection']; position: number; enabled: boolean; distance: number | undefined; dragging: boolean; planeShown: boolean } {
+    const { bimSection, bimSectionPosition } = this.store.getState();
+    const clipping = this.clipping;
+    return {
+      mode: bimSection,
+      position: bimSectionPosition,
+      enabled: clipping?.enabled ?? false,
+      distance: clipping && clipping.length > 0 ? clipping.get(0).distance : undefined,
+      dragging: this.dragging !== undefined,
+      planeShown: this.plane?.rim.show ?? false,
+    };
+  }
+
+  /**
+   * A window position (CSS pixels) on the section plane's rim where a press grabs it (searched
+   * along the rim, each probe a pick), and where that point of the plane would be on screen with
+   * the plane at `target` (0 to 1): for tests and automation that drag it as a user would.
+   */
+  sectionHandleOnScreen(target: number, probesPerBand = 9): { x: number; y: number; to: { x: number; y: number } } | undefined {
+    const { extent, frame, plane } = this;
+    const { bimSection, bimSectionPosition } = this.store.getState();
+    if (!extent || !frame || !plane || bimSection === 'off') return undefined;
+    const scene = this.viewer.scene;
+    const rect = scene.canvas.getBoundingClientRect();
+    const matrix = sectionPlaneMatrix(bimSection, extent, bimSectionPosition, SECTION_MARGIN);
+    const axis = sectionAxis(bimSection);
+    const shift = sectionCoordinate(bimSection, extent, target) - sectionCoordinate(bimSection, extent, bimSectionPosition);
+    const onCanvas = (local: Vec3) => scene.cartesianToCanvasCoordinates(Matrix4.multiplyByPoint(frame, new Cartesian3(...local), new Cartesian3()));
+    for (const [u, v, width, height] of sectionRimBands(SECTION_MARGIN)) {
+      for (let i = 0; i < probesPerBand; i++) {
+        const along = (i + 0.5) / probesPerBand - 0.5;
+        const point = pointOnPlane(matrix, width > height ? u + along * width : u, width > height ? v : v + along * height);
+        const position = onCanvas(point);
+        if (!position || position.x < 0 || position.y < 0 || position.x >= rect.width || position.y >= rect.height) continue;
+        if (document.elementFromPoint(rect.left + position.x, rect.top + position.y) !== scene.canvas || !this.handleAt(position)) continue;
+        const moved = onCanvas([point[0] + axis[0] * shift, point[1] + axis[1] * shift, point[2] + axis[2] * shift]);
+        if (!moved) continue;
+        return { x: rect.left + position.x, y: rect.top + position.y, to: { x: rect.left + moved.x, y: rect.top + moved.y } };
+      }
+    }
+    return undefined;
+  }
+
   /** Whether a tileset of this model is in the scene (for tests: leaving destroys it). */
   hasTileset(): boolean {
     return this.tileset !== undefined && !this.tileset.isDestroyed();
@@ -321,16 +548,19 @@ function elementOf(feature: Cesium3DTileFeature): BimPickedElement {
  * The model's extent in the clipping planes' frame: a tileset whose root has no transform clips
  * in east-north-up axes at its bounding sphere's centre. From the root's bounding region.
  */
-function sectionExtent(tileset: Cesium3DTileset): SectionExtent {
+function sectionExtent(tileset: Cesium3DTileset): SectionBox {
   const centre = Cartographic.fromCartesian(tileset.boundingSphere.center);
   const radius = tileset.boundingSphere.radius;
-  const region = (tileset.root as unknown as { boundingVolume?: { rectangle?: { west: number; east: number }; minimumHeight?: number; maximumHeight?: number } }).boundingVolume;
-  if (!region?.rectangle || region.minimumHeight === undefined || region.maximumHeight === undefined) return { bottom: -radius, top: radius, west: -radius, east: radius };
-  const metresPerRadian = 6_378_137 * Math.cos(centre.latitude);
+  const region = (tileset.root as unknown as { boundingVolume?: { rectangle?: { west: number; east: number; south: number; north: number }; minimumHeight?: number; maximumHeight?: number } }).boundingVolume;
+  if (!region?.rectangle || region.minimumHeight === undefined || region.maximumHeight === undefined) return { bottom: -radius, top: radius, west: -radius, east: radius, south: -radius, north: radius };
+  const metresPerRadianEast = 6_378_137 * Math.cos(centre.latitude);
+  const metresPerRadianNorth = 6_378_137;
   return {
     bottom: region.minimumHeight - centre.height,
     top: region.maximumHeight - centre.height,
-    west: (region.rectangle.west - centre.longitude) * metresPerRadian,
-    east: (region.rectangle.east - centre.longitude) * metresPerRadian,
+    west: (region.rectangle.west - centre.longitude) * metresPerRadianEast,
+    east: (region.rectangle.east - centre.longitude) * metresPerRadianEast,
+    south: (region.rectangle.south - centre.latitude) * metresPerRadianNorth,
+    north: (region.rectangle.north - centre.latitude) * metresPerRadianNorth,
   };
 }

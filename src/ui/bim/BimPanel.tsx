@@ -104,7 +104,8 @@ const SECTION_MODES: BimSectionMode[] = ['off', 'horizontal', 'vertical'];
 
 /**
  * The open BIM model (竣工模型): leave it (button or Esc), the storey tree and the IFC classes with
- * isolate and hide, the section plane (a slider moves it), and the picked element's properties.
+ * isolate and hide, the section plane (dragged in the scene by its rim, see src/engine/bim-view.ts,
+ * or moved by the slider, which follows the drag), and the picked element's properties.
  */
 export function BimPanel() {
   const { store } = useServices();
@@ -220,6 +221,11 @@ export function BimPanel() {
         value={Math.round(sectionPosition * 1000)}
         onChange={(event) => actions.setBimSectionPosition(Number(event.target.value) / 1000)}
       />
+      {section !== 'off' && (
+        <p className="muted" data-testid="bim-section-drag-hint">
+          {t.sectionDragHint(section)}
+        </p>
+      )}
       <h3>{t.element}</h3>
       <ElementDetails apiUrl={model.apiUrl} t={t} />
     </aside>
