@@ -83,12 +83,13 @@ export function registerSensorThings(app: FastifyInstance, options: RoutesOption
   });
 
   const reply201 = async (reply: FastifyReply, request: FastifyRequest, set: EntitySetName, id: Id) => {
-    // Stored: a 201 whatever happens next. Should the database go away before the entity is read
-    // back, the answer is its id and link alone, never a 503 that would say it was not stored.
+    // Stored: a 201 whatever happens next. Should the read-back fail (the database gone away, the
+    // read pool failing), the answer is its id and link alone, never a 503 or 500 that would say it
+    // was not stored and have the client create it again (as PATCH answers 204 then).
     const selfLink = `${baseUrlOf(request)}/${set}(${String(id)})`;
     const entity = await store.readEntity(set, id, baseUrlOf(request)).catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) return { '@iot.id': id, '@iot.selfLink': selfLink };
-      throw error;
+      request.log.warn(`${set}(${String(id)}) stored, but not read back: ${error instanceof Error ? error.message : String(error)}`);
+      return { '@iot.id': id, '@iot.selfLink': selfLink };
     });
     // stringify: ids past 2^53 keep their digits.
     return reply.status(201).header('Location', entity?.['@iot.selfLink'] as string).type('application/json; charset=utf-8').send(stringify(entity));
