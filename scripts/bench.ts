@@ -424,8 +424,8 @@ function overlayLines(o: OverlayFrameResult, rounds: number): string[] {
   return lines;
 }
 
-/** The sensors at city scale, against the production viewer on a static server of its own. */
-async function runSensorBench(): Promise<SensorBenchResult> {
+/** The demo built, the production viewer on a static server of its own and Chromium, for one browser bench. */
+async function withDemoViewer<T>(run: (browser: Browser, base: string) => Promise<T>): Promise<T> {
   await prepareDemo((line) => process.stderr.write(`${line}\n`));
   buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
   const server = await createStaticServer();
@@ -433,28 +433,18 @@ async function runSensorBench(): Promise<SensorBenchResult> {
   const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
   try {
-    return await benchSensors(browser, base);
+    return await run(browser, base);
   } finally {
     await browser.close();
     await server.close();
   }
 }
 
+/** The sensors at city scale, against the production viewer on a static server of its own. */
+const runSensorBench = (): Promise<SensorBenchResult> => withDemoViewer((browser, base) => benchSensors(browser, base));
+
 /** BENCH_ONLY=viewer-load: the viewer under the city's sustained monitoring load, against the same page idle. */
-async function runViewerLoadBench(): Promise<ViewerLoadResult> {
-  await prepareDemo((line) => process.stderr.write(`${line}\n`));
-  buildViewerIfStale((line) => process.stderr.write(`${line}\n`));
-  const server = await createStaticServer();
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
-  try {
-    return await benchViewerUnderLoad(browser, base);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-}
+const runViewerLoadBench = (): Promise<ViewerLoadResult> => withDemoViewer((browser, base) => benchViewerUnderLoad(browser, base));
 
 /** BENCH_ONLY=bim-viewer: open the demo's BIM model from the city view, `rounds` pages. */
 async function benchBimViewerPages(rounds: number): Promise<BimViewerResult[]> {

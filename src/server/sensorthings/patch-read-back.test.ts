@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, testBackends, TEST_KEY, thingPayload, type TestServer } from './testing/test-server.ts';
 import { StoreUnavailableError } from './store.ts';
+import { failNextReadBack } from './testing/read-back.ts';
 
 const BACKENDS = await testBackends('PATCH read-back');
 
@@ -22,19 +23,6 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('PATCH read-back on $name',
   const patch = (path: string, body: unknown) =>
     fetch(`${server.base}/${path}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', 'X-API-Key': TEST_KEY }, body: JSON.stringify(body) });
 
-  /** Makes the store's next read-back of one entity fail with `error`; returns how many read-backs were attempted. */
-  const failNextReadBack = (error: Error) => {
-    const store = server.monitoring.store;
-    const original = store.readEntity.bind(store);
-    const attempts = { n: 0 };
-    store.readEntity = () => {
-      attempts.n++;
-      store.readEntity = original;
-      return Promise.reject(error);
-    };
-    return attempts;
-  };
-
   const newThing = async (assetId: string) => {
     const response = await server.post('Things', thingPayload(assetId, 'methane', 113.12, 23.01));
     expect(response.status).toBe(201);
@@ -46,7 +34,7 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('PATCH read-back on $name',
     ['any other read-back failure (the read pool)', () => new Error('read worker exited')],
   ])('%s: 204 No Content, and the change is stored', async (_name, makeError) => {
     const id = await newThing(`RB-${backend}-${Math.random().toString(36).slice(2, 8)}`);
-    const attempts = failNextReadBack(makeError());
+    const attempts = failNextReadBack(server, makeError());
     const response = await patch(`Things(${id})`, { name: 'renamed while the database went away', properties: { assetId: 'RB', assetKind: 'manhole' } });
     expect(attempts.n).toBe(1);
     expect(response.status).toBe(204);

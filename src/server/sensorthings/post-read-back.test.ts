@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, testBackends, thingPayload, type TestServer } from './testing/test-server.ts';
 import { StoreUnavailableError } from './store.ts';
+import { failNextReadBack } from './testing/read-back.ts';
 
 const BACKENDS = await testBackends('POST read-back');
 
@@ -17,24 +18,12 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('POST read-back on $name', 
   });
   afterAll(() => server.close());
 
-  const failNextReadBack = (error: Error) => {
-    const store = server.monitoring.store;
-    const original = store.readEntity.bind(store);
-    const attempts = { n: 0 };
-    store.readEntity = () => {
-      attempts.n++;
-      store.readEntity = original;
-      return Promise.reject(error);
-    };
-    return attempts;
-  };
-
   test.each([
     ['the database lost after the COMMIT (StoreUnavailableError)', () => new StoreUnavailableError('Connection terminated unexpectedly')],
     ['any other read-back failure (the read pool)', () => new Error('read worker exited')],
   ])('%s: 201 with the id and link, and the entity is stored once', async (_name, makeError) => {
     const assetId = `PRB-${backend}-${Math.random().toString(36).slice(2, 8)}`;
-    const attempts = failNextReadBack(makeError());
+    const attempts = failNextReadBack(server, makeError());
     const response = await server.post('Things', thingPayload(assetId, 'methane', 113.12, 23.01));
     expect(attempts.n).toBe(1);
     expect(response.status).toBe(201);
