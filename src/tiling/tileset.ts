@@ -25,8 +25,40 @@ export function contentUri(node: Pick<TreeNode, 'level' | 'x' | 'y'>): string {
   return `content/${node.level}/${node.x}_${node.y}.glb`;
 }
 
+/**
+ * A region in radians as tileset.json writes it: rounded outward, west and south down and east
+ * and north up to 1e-9 rad (about 6 mm on the ground), heights to the centimetre, so the region
+ * still holds everything it held and a child's region stays within its parent's (rounding
+ * outward keeps order). Full doubles spend 18 characters a number where 11 do: at a million
+ * buildings the tileset JSON a viewer reads is about a fifth smaller.
+ */
 export function regionRadians(region: RegionDegrees): number[] {
-  return [region[0] * RADIANS_PER_DEGREE, region[1] * RADIANS_PER_DEGREE, region[2] * RADIANS_PER_DEGREE, region[3] * RADIANS_PER_DEGREE, region[4], region[5]];
+  return [
+    down(region[0] * RADIANS_PER_DEGREE, ANGLE_STEPS),
+    down(region[1] * RADIANS_PER_DEGREE, ANGLE_STEPS),
+    up(region[2] * RADIANS_PER_DEGREE, ANGLE_STEPS),
+    up(region[3] * RADIANS_PER_DEGREE, ANGLE_STEPS),
+    down(region[4], HEIGHT_STEPS),
+    up(region[5], HEIGHT_STEPS),
+  ];
+}
+
+/** Steps per unit: 1e-9 rad, 1 cm. */
+const ANGLE_STEPS = 1e9;
+const HEIGHT_STEPS = 100;
+
+/** The largest multiple of 1/steps at or below value (the product's own rounding corrected). */
+function down(value: number, steps: number): number {
+  let k = Math.floor(value * steps);
+  if (k / steps > value) k -= 1;
+  return k / steps;
+}
+
+/** The smallest multiple of 1/steps at or above value. */
+function up(value: number, steps: number): number {
+  let k = Math.ceil(value * steps);
+  if (k / steps < value) k += 1;
+  return k / steps;
 }
 
 function tileJson(node: TreeNode, isRoot: boolean): TilesetJsonTile {

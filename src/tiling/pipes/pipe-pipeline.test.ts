@@ -8,7 +8,7 @@ import { generateNetwork } from '../../demo/network.ts';
 import type { PipeSegment } from '../../domain/pipelines.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { checkPropertyTables } from '../testing/property-table-rules.ts';
-import { contentTiles, readTile, readTileset } from '../testing/read-tiles.ts';
+import { contentTiles, readTile, readWholeTileset as readTileset } from '../testing/read-tiles.ts';
 import { assetGeometry, PIPE_RADIAL_SEGMENTS, segmentCentreLine, segmentGeometry, segmentJoints } from './pipe-mesh.ts';
 import { readGlb } from '../glb.ts';
 import type { TilesetJsonTile } from '../tileset.ts';
