@@ -20,7 +20,6 @@
  * (c) and (d) run first, on the freshly started server; then (a) and (b).
  * BENCH_SHORT=1 shortens (a) to 20 s, (b) to 15 s and (c) to 120 s.
  */
-import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { connectAsync } from 'mqtt';
 import { generateDistrict } from '../../src/demo/district.ts';
@@ -32,7 +31,7 @@ import { defaultThresholdRules } from '../../src/server/sensorthings/index.ts';
 import { thingSchema } from '../../src/server/sensorthings/payloads.ts';
 import { PostgresMonitoringStore } from '../../src/server/sensorthings/postgres-store.ts';
 import { thingPayload } from '../../src/server/sensorthings/testing/test-server.ts';
-import { seedSensors } from '../../src/simulator/seed.ts';
+import { seedSensors, simulatorDatastreamIds } from '../../src/simulator/seed.ts';
 import { baseline, round } from '../../src/simulator/signals.ts';
 import { thingOf } from '../../src/simulator/simulator.ts';
 import { citySites, planSites, type SensorSite, OBSERVED_PROPERTIES } from '../../src/simulator/sites.ts';
@@ -107,15 +106,9 @@ function seedSqlite(path: string, all: SensorSite[]): Map<string, number> {
   const database = new MonitoringDatabase({ path, rules: defaultThresholdRules() });
   try {
     seedSensors(database, all, { readingAtMs: Date.now() - 60_000 });
+    return simulatorDatastreamIds(database);
   } finally {
     database.close();
-  }
-  const db = new Database(path, { readonly: true });
-  try {
-    const rows = db.prepare("SELECT d.id AS id, json_extract(t.properties, '$.simulatorKey') AS key FROM datastreams d JOIN things t ON t.id = d.thing_id").all() as { id: number; key: string }[];
-    return new Map(rows.map((r) => [r.key, r.id]));
-  } finally {
-    db.close();
   }
 }
 

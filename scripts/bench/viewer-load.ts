@@ -13,7 +13,6 @@
  * the wall time). Ratios are loaded against idle, same page, same run.
  */
 import type { Browser, CDPSession, Page } from '@playwright/test';
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { generateNetwork } from '../../src/demo/network.ts';
 import { MonitoringDatabase } from '../../src/server/sensorthings/database.ts';
 import { defaultThresholdRules } from '../../src/server/sensorthings/index.ts';
 import { randomPort, startMonitoringProcess } from '../../src/server/sensorthings/testing/server-process.ts';
-import { seedSensors } from '../../src/simulator/seed.ts';
+import { seedSensors, simulatorDatastreamIds } from '../../src/simulator/seed.ts';
 import { baseline, round } from '../../src/simulator/signals.ts';
 import { citySites, planSites, type SensorSite } from '../../src/simulator/sites.ts';
 
@@ -163,15 +162,12 @@ export async function benchViewerUnderLoad(browser: Browser, viewerBase: string,
   process.stderr.write(`viewer-load: seeding ${sensorCount.toLocaleString('en')} sensors …\n`);
   const database = new MonitoringDatabase({ path: databasePath, rules: defaultThresholdRules() });
   seedSensors(database, sites, { readingAtMs: Date.now() - 60_000 });
+  const ids = simulatorDatastreamIds(database);
   database.close();
-  const bySite = new Map(sites.map((s) => [s.key, s]));
-  const db = new Database(databasePath, { readonly: true });
-  const rows = db.prepare("SELECT d.id AS id, json_extract(t.properties, '$.simulatorKey') AS key FROM datastreams d JOIN things t ON t.id = d.thing_id").all() as { id: number; key: string }[];
-  db.close();
   // In a deterministic shuffled order: a city's devices report spread over the minute, not district by district.
-  const sensors: Sensor[] = rows
-    .filter((r) => bySite.has(r.key))
-    .map((r) => ({ site: bySite.get(r.key)!, datastreamId: r.id }))
+  const sensors: Sensor[] = sites
+    .filter((site) => ids.has(site.key))
+    .map((site) => ({ site, datastreamId: ids.get(site.key)! }))
     .sort((a, b) => shuffleKey(a.datastreamId) - shuffleKey(b.datastreamId));
   if (sensors.length !== sensorCount) throw new Error(`viewer-load: ${sensors.length} datastreams for ${sensorCount} sites`);
   const port = randomPort();

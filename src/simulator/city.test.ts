@@ -7,7 +7,7 @@ import { defaultThresholdRules } from '../server/sensorthings/index.ts';
 import { MonitoringDatabase } from '../server/sensorthings/database.ts';
 import { startTestServer, temporaryDatabase, TEST_KEY } from '../server/sensorthings/testing/test-server.ts';
 import { createBurst } from './scenarios.ts';
-import { seedSensors } from './seed.ts';
+import { seedSensors, simulatorDatastreamIds } from './seed.ts';
 import { LifelineSimulator } from './simulator.ts';
 import { citySites, CITY_PATCH_SPACING_METRES, planSites } from './sites.ts';
 
@@ -72,6 +72,13 @@ describe('seeding a database', () => {
     expect(seedSensors(database, city, { readingAtMs: Date.now() - 60_000 })).toEqual({ created: 12_000, readings: 12_000 });
     expect(seedSensors(database, city)).toEqual({ created: 0, readings: 0 });
     expect(database.count('datastreams')).toBe(12_000);
+    // Each site's Datastream, found by its key: the one on the Thing named for that site.
+    const ids = simulatorDatastreamIds(database);
+    expect(ids.size).toBe(12_000);
+    for (const site of [city[0]!, city[5_000]!, city[11_999]!]) {
+      const row = database.db.prepare("SELECT json_extract(t.properties, '$.simulatorKey') AS key FROM datastreams d JOIN things t ON t.id = d.thing_id WHERE d.id = ?").get(ids.get(site.key)) as { key: string };
+      expect(row.key).toBe(site.key);
+    }
     database.close();
 
     const server = await startTestServer({ databasePath: file.path });

@@ -47,3 +47,9 @@ export function seedSensors(database: MonitoringDatabase, sites: readonly Sensor
     return { created, readings: readings.length };
   })();
 }
+
+/** Each simulator site's Datastream id in a monitoring database, by `simulatorKey` (the Things seedSensors or the simulator made). */
+export function simulatorDatastreamIds(database: MonitoringDatabase): Map<string, number> {
+  const rows = database.db.prepare("SELECT d.id AS id, json_extract(t.properties, '$.simulatorKey') AS key FROM datastreams d JOIN things t ON t.id = d.thing_id WHERE json_extract(t.properties, '$.simulator') = 'cim-twin'").all() as { id: number; key: string }[];
+  return new Map(rows.map((r) => [r.key, r.id]));
+}

@@ -25,7 +25,7 @@ describe('regionRadians', () => {
     const next = random(7);
     for (let n = 0; n < 5000; n++) {
       const degrees = regionAt(next);
-      const [w, s, e, nn, lo, hi] = regionRadians(degrees);
+      const [w, s, e, nn, lo, hi] = regionRadians(degrees) as [number, number, number, number, number, number];
       const exact = [degrees[0] * RAD, degrees[1] * RAD, degrees[2] * RAD, degrees[3] * RAD, degrees[4], degrees[5]];
       expect(w).toBeLessThanOrEqual(exact[0]!);
       expect(s).toBeLessThanOrEqual(exact[1]!);
