@@ -46,10 +46,15 @@ async function panelMatchesApi(page: Page, code: string): Promise<ApiCheckup> {
 test('the check-up panel of a demo grid: values as the API computes them, a monthly trend, the street level, CSV export; ?grid= opens the grid', async ({ page }) => {
   const demoUnits = generateGrids(generateDistrict()).filter((g) => g.code.length === 14).map((g) => g.code);
   // A demo unit grid the check-up holds facts for (buildings and pipes), in the middle of the district.
+  // The job runs in the background from the server's start: wait for its first months.
+  const units = async () => ((await (await page.request.get('/api/checkup/units?level=unit')).json()) as { units: { code: string }[] }).units.length;
+  await expect.poll(units, { timeout: 60_000 }).toBeGreaterThan(10);
   const listed = (await (await page.request.get('/api/checkup/units?level=unit')).json()) as { units: { code: string }[] };
   const candidates = listed.units.map((u) => u.code).filter((c) => demoUnits.includes(c));
   expect(candidates.length).toBeGreaterThan(10);
   const code = candidates[Math.floor(candidates.length / 2)]!;
+  // The job writes the current month last: once it answers, the year's months are all there.
+  await expect.poll(async () => (await page.request.get(`/api/checkup?code=${code}`)).status(), { timeout: 60_000 }).toBe(200);
 
   // The deep link: the grid layer on, the grid's panel open.
   await page.goto(`/?grid=${code}`);

@@ -119,7 +119,11 @@ export async function registerCityApis(app: FastifyInstance, options: CityApiOpt
       },
     });
     await checkupLeader.start();
-  } else await startJob(runCheckup().catch(checkupFailed));
+  } else {
+    // In the background, as in a cluster: at a million buildings the job takes half a minute, and the
+    // other APIs need not wait for it (the check-up answers 404 "none yet" for a month not yet computed).
+    void startJob(runCheckup().catch(checkupFailed));
+  }
   app.addHook('onClose', async () => {
     stopJob();
     await checkupLeader?.stop();
