@@ -76,6 +76,20 @@ export interface Bounds {
   north: number;
 }
 
+/** The region (degrees, metres) holding every feature's extent; empty input gives the empty region (±Infinity). */
+export function featuresRegion(features: Iterable<Pick<FeatureSummary, 'westDegrees' | 'southDegrees' | 'eastDegrees' | 'northDegrees' | 'minimumHeightMetres' | 'maximumHeightMetres'>>): RegionDegrees {
+  const region: RegionDegrees = [Infinity, Infinity, -Infinity, -Infinity, Infinity, -Infinity];
+  for (const f of features) {
+    region[0] = Math.min(region[0], f.westDegrees);
+    region[1] = Math.min(region[1], f.southDegrees);
+    region[2] = Math.max(region[2], f.eastDegrees);
+    region[3] = Math.max(region[3], f.northDegrees);
+    region[4] = Math.min(region[4], f.minimumHeightMetres);
+    region[5] = Math.max(region[5], f.maximumHeightMetres);
+  }
+  return region;
+}
+
 /** The box around the features' positions (their summary points), which the quadtree divides. */
 export function positionBounds(features: readonly Pick<FeatureSummary, 'lonDegrees' | 'latDegrees'>[]): Bounds {
   const bounds: Bounds = { west: Infinity, south: Infinity, east: -Infinity, north: -Infinity };
@@ -132,16 +146,7 @@ function buildNode(features: readonly FeatureSummary[], sortedIndices: number[],
       }
     }
   }
-  const region: RegionDegrees = [Infinity, Infinity, -Infinity, -Infinity, Infinity, -Infinity];
-  for (const i of own) {
-    const f = features[i]!;
-    region[0] = Math.min(region[0], f.westDegrees);
-    region[1] = Math.min(region[1], f.southDegrees);
-    region[2] = Math.max(region[2], f.eastDegrees);
-    region[3] = Math.max(region[3], f.northDegrees);
-    region[4] = Math.min(region[4], f.minimumHeightMetres);
-    region[5] = Math.max(region[5], f.maximumHeightMetres);
-  }
+  const region = featuresRegion(own.map((i) => features[i]!));
   for (const child of children) {
     for (let k = 0; k < 6; k++) {
       region[k] = k === 0 || k === 1 || k === 4 ? Math.min(region[k]!, child.region[k]!) : Math.max(region[k]!, child.region[k]!);

@@ -21,7 +21,7 @@
  * the switch, its near tile's 0, a child node's at most its parent's. Pure: plain data in, JSON out.
  */
 import { regionRadians, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
-import type { FeatureSummary, RegionDegrees, TreeNode } from '../tree.ts';
+import { featuresRegion, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
 
 /**
  * The geometric error of drawing an object's LoD1 block instead of its LoD2 solid, metres (the
@@ -47,21 +47,6 @@ export interface LevelsTilesetOptions {
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-/** The bounds of a node's own objects (both levels: the summaries are their union). */
-function ownRegion(node: TreeNode, summaries: readonly FeatureSummary[]): RegionDegrees {
-  const region: RegionDegrees = [Infinity, Infinity, -Infinity, -Infinity, Infinity, -Infinity];
-  for (const i of node.featureIndices) {
-    const f = summaries[i]!;
-    region[0] = Math.min(region[0], f.westDegrees);
-    region[1] = Math.min(region[1], f.southDegrees);
-    region[2] = Math.max(region[2], f.eastDegrees);
-    region[3] = Math.max(region[3], f.northDegrees);
-    region[4] = Math.min(region[4], f.minimumHeightMetres);
-    region[5] = Math.max(region[5], f.maximumHeightMetres);
-  }
-  return region;
-}
-
 /** Size of a region on the ground and in height, metres (approximate): the error of drawing nothing of it. */
 function regionDiagonalMetres(region: RegionDegrees): number {
   const midLat = (((region[1] + region[3]) / 2) * Math.PI) / 180;
@@ -76,7 +61,7 @@ export function levelsTilesetJson(root: TreeNode, summaries: readonly FeatureSum
   const nodeTile = (node: TreeNode, geometricError: number): TilesetJsonTile => {
     const children: TilesetJsonTile[] = [];
     if (node.featureIndices.length > 0) {
-      const boundingVolume = { region: regionRadians(ownRegion(node, summaries)) };
+      const boundingVolume = { region: regionRadians(featuresRegion(node.featureIndices.map((i) => summaries[i]!))) };
       children.push({
         boundingVolume,
         geometricError: switchError,

@@ -16,7 +16,7 @@ import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
 import { regionRadians, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
-import { boundsCentre, buildQuadtree, positionBounds, walkTree, type Bounds, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
+import { boundsCentre, buildQuadtree, featuresRegion, positionBounds, walkTree, type Bounds, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
 import { assetGeometry, hasOwnGeometry, segmentGeometry, segmentJoints, segmentRibbon, toTileMesh } from './pipe-mesh.ts';
 
 /**
@@ -211,7 +211,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
   };
   if (summaries.length === 0) throw new Error('the network has no segments or drawable assets');
   const all = summaries.map((_, i) => i);
-  const rootError = Math.max(LINE_ROOT_ERROR_PER_METRE * groundDiagonalMetres(unionRegion(all.map((i) => summaries[i]!))), TUBE_ERROR_METRES);
+  const rootError = Math.max(LINE_ROOT_ERROR_PER_METRE * groundDiagonalMetres(featuresRegion(all.map((i) => summaries[i]!))), TUBE_ERROR_METRES);
   const tubeLevel = Math.max(0, Math.ceil(Math.log2(rootError / TUBE_ERROR_METRES) - 1e-9));
   const output = new AtomicDirectory(options.outputDirectory);
   await output.open();
@@ -249,7 +249,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
       } else {
         children.push(await tubes(`content/tubes/${level}_${x}_${y}`, indices, error));
       }
-      const region = padRegion(unionRegion(indices.map((i) => summaries[i]!)), width / 2);
+      const region = padRegion(featuresRegion(indices.map((i) => summaries[i]!)), width / 2);
       for (const child of children) unionInto(region, child.boundingVolume.region);
       const tile: TilesetJsonTile = { boundingVolume: { region: regionRadians(region) }, geometricError: round(error), refine: 'REPLACE', children };
       if (segments.length > 0) {
@@ -294,7 +294,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     const rootTile = await cell(0, 0, 0, positionBounds(summaries), all);
     const tilesetDocument: TilesetJson = {
       asset: { version: '1.1', generator: 'cim-twin pipeline tiler' },
-      geometricError: round(Math.max(groundDiagonalMetres(unionRegion(summaries)), rootError * 2)),
+      geometricError: round(Math.max(groundDiagonalMetres(featuresRegion(summaries)), rootError * 2)),
       root: rootTile,
       extras: { segments: report.segments, kilometres: Math.round(report.kilometres * 10) / 10 },
     };
@@ -333,19 +333,6 @@ function largestSegments(indices: number[], segmentOf: (i: number) => PipeSegmen
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
-}
-
-function unionRegion(features: readonly FeatureSummary[]): RegionDegrees {
-  const region: RegionDegrees = [Infinity, Infinity, -Infinity, -Infinity, Infinity, -Infinity];
-  for (const f of features) {
-    region[0] = Math.min(region[0], f.westDegrees);
-    region[1] = Math.min(region[1], f.southDegrees);
-    region[2] = Math.max(region[2], f.eastDegrees);
-    region[3] = Math.max(region[3], f.northDegrees);
-    region[4] = Math.min(region[4], f.minimumHeightMetres);
-    region[5] = Math.max(region[5], f.maximumHeightMetres);
-  }
-  return region;
 }
 
 /** Grow a region (degrees) by a region in radians (a child's bounding volume). */
