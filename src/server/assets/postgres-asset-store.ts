@@ -29,6 +29,7 @@ import type { AssetPage, AssetStore, CountOptions, LoadReport, PageOptions, Radi
 import { ATTRIBUTE_COLUMNS, assetFromRow, checkIdList, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
+import { geometryEwkbHex } from './ewkb.ts';
 
 const SCHEMA_VERSION = 5;
 /** Each dataset's generation, bumped by every load of it (schema 5). */
@@ -136,7 +137,7 @@ const STAGING_SQL = `CREATE TEMP TABLE asset_load (${LOAD_COLUMNS.map(([name, ty
 const COPY_SQL = `COPY asset_load (${LOAD_COLUMNS.map(([name]) => name).join(', ')}) FROM STDIN`;
 const INSERT_SQL = `INSERT INTO assets (id, dataset, kind, name, address, ${INDEXED_COLUMNS.join(', ')}, attributes, geometry, position, min_lon, min_lat, max_lon, max_lat, lon, lat)
   SELECT t.id, $1, t.kind, t.name, t.address, ${INDEXED_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.attributes::jsonb,
-    ST_SetSRID(ST_GeomFromGeoJSON(t.geometry), 4326), ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
+    t.geometry::geometry, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
     t.min_lon, t.min_lat, t.max_lon, t.max_lat, t.lon, t.lat
   FROM asset_load t
   ON CONFLICT (id) DO NOTHING
@@ -158,11 +159,14 @@ function matching(terms: readonly string[], p: Parameters['p']): string {
   return terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`).join(' AND ');
 }
 
-/** One COPY line of the staging table (LOAD_COLUMNS), from a checked asset and its attributes' JSON. */
+/**
+ * One COPY line of the staging table (LOAD_COLUMNS), from a checked asset and its attributes' JSON;
+ * the geometry as hex EWKB (ewkb.ts).
+ */
 function loadRow(asset: Asset, attributesJson: string): string {
   const [west, south, east, north] = asset.bounds;
   return [asset.id, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
-    attributesJson, JSON.stringify(asset.geometry), west, south, east, north, asset.position[0], asset.position[1]].map(copyField).join('\t') + '\n';
+    attributesJson, geometryEwkbHex(asset.geometry), west, south, east, north, asset.position[0], asset.position[1]].map(copyField).join('\t') + '\n';
 }
 
 /** The store's PostgreSQL tables, children first (tests drop them for a fresh store). */
