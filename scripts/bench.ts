@@ -2,7 +2,9 @@
 /**
  * `npm run bench`: benchmarks, printed as a table.
  *  - Tiling throughput for synthetic buildings (10k, 100k, 1M; BENCH_TILING=10000,100000 to change),
- *    each in its own process so peak RSS is its own, and the size of the root tileset.json
+ *    each in its own process so peak RSS is its own, and the size of the root tileset.json; each
+ *    count again while loading the asset store, into SQLite and into PostgreSQL (issue 16's tile +
+ *    load; PostgreSQL skipped when no server is reachable; BENCH_TILING_ASSETS=0 tiles only)
  *    (BENCH_ONLY=tiling runs this one alone).
  *  - The viewer against a bare CesiumJS page on the same tileset, view and clock, as it comes and
  *    with the same sky culling as ours, alternated BENCH_ROUNDS times (default 3) in the same run:
@@ -77,6 +79,7 @@ import { registerBimRoutes } from '../src/server/bim/routes.ts';
 import { VISUAL_RECORDER_SCRIPT, visualCompleteMilliseconds } from './bench/visual-complete.ts';
 import { benchIsolation, syntheticGrid } from './bench/emergency.ts';
 import { assetLines, benchAssetStores, type AssetBenchResult } from './bench/assets.ts';
+import { createTestDatabase, postgresReachable } from '../src/server/assets/testing/postgres.ts';
 import { benchCaseStores, caseLines, type CaseBenchResult } from './bench/cases.ts';
 import { benchGridStores, gridLines, type GridBenchResult } from './bench/grids.ts';
 import { benchNetwork, networkLines, type NetworkBenchRow } from './bench/network.ts';
@@ -106,14 +109,19 @@ interface TilingResult {
   tilesetFiles: number;
   seconds: number;
   peakRssBytes: number;
+  /** "tile only", "tile + load into SQLite" or "tile + load into PostgreSQL". */
+  run: string;
+  /** With a load: its own seconds (first tile → commit), within `seconds`. */
+  loadSeconds?: number;
 }
 
-/** The building tiling table. */
+/** The building tiling table: tiling alone, then tiling with the load into each asset store (issue 16). */
 function tilingLines(tiling: TilingResult[]): string[] {
-  const lines = ['Tiling (synthetic LoD1 buildings, `scripts/bench/tiling-run.ts`; targets: 1M in < 60 s, peak RSS < 2 GB, ≤ 0.5 KB per building, root tileset.json ≤ 1 MB)', ''];
-  lines.push('| buildings | tiles | seconds | buildings/s | peak RSS | bytes/building | root tileset.json | tileset files |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const lines = ['Tiling (synthetic LoD1 buildings, `scripts/bench/tiling-run.ts`; targets: 1M in < 60 s, peak RSS < 2 GB, ≤ 0.5 KB per building, root tileset.json ≤ 1 MB; tile + load into the asset store (`--assets`) 1M in ≤ 90 s, peak RSS ≤ 2 GB)', ''];
+  lines.push('| buildings | run | tiles | seconds | of which the load | buildings/s | peak RSS | bytes/building | root tileset.json | tileset files |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of tiling) {
-    lines.push(`| ${r.buildings.toLocaleString('en')} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${Math.round(r.buildings / r.seconds).toLocaleString('en')} | ${formatBytes(r.peakRssBytes)} | ${Math.round(r.bytes / r.buildings)} | ${Math.round(r.rootTilesetBytes / 1024).toLocaleString('en')} KiB | ${r.tilesetFiles} |`);
+    const load = r.loadSeconds === undefined ? '' : `${r.loadSeconds.toFixed(1)} s`;
+    lines.push(`| ${r.buildings.toLocaleString('en')} | ${r.run} | ${r.tiles} | ${r.seconds.toFixed(1)} | ${load} | ${Math.round(r.buildings / r.seconds).toLocaleString('en')} | ${formatBytes(r.peakRssBytes)} | ${Math.round(r.bytes / r.buildings)} | ${Math.round(r.rootTilesetBytes / 1024).toLocaleString('en')} KiB | ${r.tilesetFiles} |`);
   }
   return lines;
 }
@@ -124,14 +132,37 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function benchTiling(counts: number[]): TilingResult[] {
+/**
+ * Each count tiled alone, then tiled while loading the asset store (tiling-run.ts --assets): into a
+ * SQLite file, and into a fresh PostgreSQL database (skipped, with a message, when no server is
+ * reachable). BENCH_TILING_ASSETS=0 tiles only.
+ */
+async function benchTiling(counts: number[]): Promise<TilingResult[]> {
   const work = mkdtempSync(join(tmpdir(), 'cim-twin-bench-'));
+  const withAssets = process.env.BENCH_TILING_ASSETS !== '0';
+  const reachability = withAssets ? await postgresReachable() : undefined;
+  if (reachability && !reachability.reachable) process.stderr.write(`tiling: skipping tile + load into PostgreSQL: ${reachability.reason}\n`);
+  const run = (label: string, count: number, assets?: string): TilingResult => {
+    process.stderr.write(`tiling ${count} synthetic buildings (${label}) …\n`);
+    const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/bench/tiling-run.ts', String(count), join(work, String(count)), ...(assets ? ['--assets', assets] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    return { ...(JSON.parse(output.trim().split('\n').pop()!) as Omit<TilingResult, 'run'>), run: label };
+  };
   try {
-    return counts.map((count) => {
-      process.stderr.write(`tiling ${count} synthetic buildings …\n`);
-      const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/bench/tiling-run.ts', String(count), join(work, String(count))], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      return JSON.parse(output.trim().split('\n').pop()!) as TilingResult;
-    });
+    const results: TilingResult[] = [];
+    for (const count of counts) {
+      results.push(run('tile only', count));
+      if (!withAssets) continue;
+      results.push(run('tile + load into SQLite', count, join(work, `assets-${count}.sqlite`)));
+      if (reachability?.reachable) {
+        const database = await createTestDatabase();
+        try {
+          results.push(run('tile + load into PostgreSQL', count, database.url));
+        } finally {
+          await database.drop();
+        }
+      }
+    }
+    return results;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -581,7 +612,7 @@ async function main() {
     return;
   }
   const counts = (process.env.BENCH_TILING ?? '10000,100000,1000000').split(',').map(Number).filter((n) => n > 0);
-  const tiling = benchTiling(counts);
+  const tiling = await benchTiling(counts);
   // BENCH_ONLY=tiling: the building tiling table alone (BENCH_TILING=1000000 for the million only).
   if (process.env.BENCH_ONLY === 'tiling') {
     console.log(tilingLines(tiling).join('\n'));

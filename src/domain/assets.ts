@@ -171,6 +171,14 @@ function checkText(value: unknown, field: string, where: string, maximum = MAXIM
  * in the input, for the message when the ID itself is wrong.
  */
 export function checkAsset(input: unknown, dataset: string, index: number): Asset {
+  return checkAssetRecord(input, dataset, index).asset;
+}
+
+/**
+ * checkAsset, with the attributes' JSON text it checked (what `asset.attributes` was parsed
+ * from): a store writes that text as is instead of stringifying the attributes again.
+ */
+export function checkAssetRecord(input: unknown, dataset: string, index: number): { asset: Asset; attributesJson: string } {
   const a = input as Partial<AssetInput> | null;
   if (!a || typeof a !== 'object') throw new AssetInputError(`asset ${index + 1} of dataset ${dataset}: not an object`);
   if (typeof a.id !== 'string' || a.id === '') throw new AssetInputError(`asset ${index + 1} of dataset ${dataset}: missing ID`);
@@ -190,7 +198,7 @@ export function checkAsset(input: unknown, dataset: string, index: number): Asse
   const points = geometryPositions(a.geometry, where);
   const bounds = boundsOf(points);
   const position = a.position === undefined ? ([(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] as [number, number]) : (checkPosition(a.position, `${where} position`).slice(0, 2) as [number, number]);
-  return {
+  const asset: Asset = {
     id,
     dataset,
     kind: a.kind,
@@ -201,6 +209,7 @@ export function checkAsset(input: unknown, dataset: string, index: number): Asse
     bounds,
     position,
   };
+  return { asset, attributesJson };
 }
 
 // ---------------------------------------------------------------------------------------------

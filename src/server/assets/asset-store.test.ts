@@ -121,6 +121,19 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect((await store.get('W-P1'))?.bounds).toEqual([117.279, 31.8595, 117.286, 31.865]);
     });
 
+    it('stores backslashes, tabs and newlines exactly (what COPY text must escape), in every column', async () => {
+      const odd: AssetInput = {
+        id: 'ODD\\N', kind: 'building', name: '\\N', address: 'C:\\路\\t1号\\',
+        attributes: { note: 'a\tb\nc\r\\d\\N', use: 'shop\\\tx', floors: 3, '\\t': '\t' },
+        geometry: square(117.29, 31.87),
+      };
+      await store.replaceDataset('odd-text', [odd, building('ODD-2', 'tab\\tname', '', 117.291, 31.871)]);
+      expect(await store.get('ODD\\N')).toMatchObject({ id: 'ODD\\N', name: '\\N', address: 'C:\\路\\t1号\\', attributes: odd.attributes, geometry: odd.geometry });
+      expect((await store.get('ODD-2'))?.name).toBe('tab\\tname');
+      expect(ids((await store.search('c:\\路\\t1')).assets)).toEqual(['ODD\\N']);
+      expect(await store.countMatching('floors=3')).toBe(1);
+    });
+
     it('returns undefined for an unknown ID, even one that looks like SQL', async () => {
       expect(await store.get('nope')).toBeUndefined();
       expect(await store.get("' OR '1'='1")).toBeUndefined();

@@ -17,15 +17,19 @@
  *
  * A load runs in one transaction: readers see the old dataset until it commits.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import {
-  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, escapeLike, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
+  AssetInputError, checkAssetRecord, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, escapeLike, indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery,
   type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, CountOptions, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, checkIdList, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
+import { geometryEwkbHex } from './ewkb.ts';
 
 const SCHEMA_VERSION = 5;
 /** Each dataset's generation, bumped by every load of it (schema 5). */
@@ -119,29 +123,50 @@ const SCHEMA = `
   CREATE TABLE asset_store_schema (version integer NOT NULL);
   INSERT INTO asset_store_schema VALUES (${SCHEMA_VERSION});`;
 
-/** Input columns of a load, with their array types for unnest(). */
+/** Input columns of a load: the staging table's, in the order of the COPY rows (loadRow). */
 const LOAD_COLUMNS: [string, string][] = [
   ['id', 'text'], ['kind', 'text'], ['name', 'text'], ['address', 'text'],
   [ATTRIBUTE_COLUMNS.use, 'text'], [ATTRIBUTE_COLUMNS.stage, 'text'], [ATTRIBUTE_COLUMNS.yearBuilt, 'float8'], [ATTRIBUTE_COLUMNS.floors, 'float8'], [ATTRIBUTE_COLUMNS.height, 'float8'],
   ['attributes', 'text'], ['geometry', 'text'], ['min_lon', 'float8'], ['min_lat', 'float8'], ['max_lon', 'float8'], ['max_lat', 'float8'], ['lon', 'float8'], ['lat', 'float8'],
 ];
+/**
+ * A load's staging table: one batch of rows at a time, written by COPY (no indexes, no WAL, the
+ * session's own), then inserted into `assets` and `asset_search` and emptied.
+ */
+const STAGING_SQL = `CREATE TEMP TABLE asset_load (${LOAD_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')}) ON COMMIT DROP`;
+const COPY_SQL = `COPY asset_load (${LOAD_COLUMNS.map(([name]) => name).join(', ')}) FROM STDIN`;
 const INSERT_SQL = `INSERT INTO assets (id, dataset, kind, name, address, ${INDEXED_COLUMNS.join(', ')}, attributes, geometry, position, min_lon, min_lat, max_lon, max_lat, lon, lat)
   SELECT t.id, $1, t.kind, t.name, t.address, ${INDEXED_COLUMNS.map((c) => `t.${c}`).join(', ')}, t.attributes::jsonb,
-    ST_SetSRID(ST_GeomFromGeoJSON(t.geometry), 4326), ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
+    t.geometry::geometry, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)::geography,
     t.min_lon, t.min_lat, t.max_lon, t.max_lat, t.lon, t.lat
-  FROM unnest(${LOAD_COLUMNS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ')}) AS t(${LOAD_COLUMNS.map(([name]) => name).join(', ')})
+  FROM asset_load t
   ON CONFLICT (id) DO NOTHING
   RETURNING id`;
+/** The search rows of the staged batch (the same expressions as FILL_SEARCH's). */
+const STAGED_SEARCH = `INSERT INTO asset_search (id, lower_id, lower_name, name_length, search_text)
+  SELECT id, lower(id), lower(name), length(name), lower(id || E'\\n' || name || E'\\n' || address) FROM asset_load`;
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** A value as a field of COPY's text format: \N for null, the text with \, newline, CR and tab escaped. */
+function copyField(value: string | number | null): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return String(value);
+  return value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!);
+}
 
 /** Rows of asset_search (`a`) containing every term. */
 function matching(terms: readonly string[], p: Parameters['p']): string {
   return terms.map((term) => `a.search_text LIKE ${p(containing(term))} ESCAPE '\\'`).join(' AND ');
 }
 
-function loadRow(asset: Asset): unknown[] {
+/**
+ * One COPY line of the staging table (LOAD_COLUMNS), from a checked asset and its attributes' JSON;
+ * the geometry as hex EWKB (ewkb.ts).
+ */
+function loadRow(asset: Asset, attributesJson: string): string {
   const [west, south, east, north] = asset.bounds;
   return [asset.id, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
-    JSON.stringify(asset.attributes), JSON.stringify(asset.geometry), west, south, east, north, asset.position[0], asset.position[1]];
+    attributesJson, geometryEwkbHex(asset.geometry), west, south, east, north, asset.position[0], asset.position[1]].map(copyField).join('\t') + '\n';
 }
 
 /** The store's PostgreSQL tables, children first (tests drop them for a fresh store). */
@@ -225,35 +250,58 @@ export class PostgresAssetStore implements AssetStore {
       const replaced = Number((await client.query('SELECT count(*) AS n FROM assets WHERE dataset = $1', [dataset])).rows[0].n);
       await client.query('DELETE FROM asset_search s USING assets a WHERE a.dataset = $1 AND s.id = a.id', [dataset]);
       await client.query('DELETE FROM assets WHERE dataset = $1', [dataset]);
-      let batch: Asset[] = [];
-      let index = 0;
-      const flush = async () => {
-        if (batch.length === 0) return;
-        const columns: unknown[][] = LOAD_COLUMNS.map(() => []);
-        for (const asset of batch) loadRow(asset).forEach((value, i) => columns[i]!.push(value));
-        const inserted = await client.query(INSERT_SQL, [dataset, ...columns]);
-        if (inserted.rowCount !== batch.length) {
-          const done = new Set(inserted.rows.map((r: { id: string }) => r.id));
+      await client.query(STAGING_SQL);
+      // Each batch is written to the staging table by COPY, then inserted into the indexed tables,
+      // while the next batch is checked and made into COPY text here: the server's work and this
+      // thread's overlap (one batch ahead at most). The clash check is per batch, as before COPY.
+      const insertBatch = async (rows: string[], ids: string[]) => {
+        await pipeline(Readable.from([rows.join('')]), client.query(copyFrom(COPY_SQL)));
+        const inserted = await client.query<{ id: string }>(INSERT_SQL, [dataset]);
+        if (inserted.rowCount !== ids.length) {
+          const done = new Set(inserted.rows.map((r) => r.id));
           const seen = new Set<string>();
-          const clash = batch.find((a) => {
-            if (!done.has(a.id) || seen.has(a.id)) return true;
-            seen.add(a.id);
+          const clash = ids.find((id) => {
+            if (!done.has(id) || seen.has(id)) return true;
+            seen.add(id);
             return false;
           })!;
-          const owner = await client.query('SELECT dataset FROM assets WHERE id = $1', [clash.id]);
+          const owner = await client.query('SELECT dataset FROM assets WHERE id = $1', [clash]);
           const other = owner.rows[0]?.dataset as string | undefined;
           throw new AssetInputError(other && other !== dataset
-            ? `asset ${JSON.stringify(clash.id)} of dataset ${dataset} already belongs to dataset ${other} (IDs are unique across datasets)`
-            : `asset ${JSON.stringify(clash.id)} appears twice in dataset ${dataset}`);
+            ? `asset ${JSON.stringify(clash)} of dataset ${dataset} already belongs to dataset ${other} (IDs are unique across datasets)`
+            : `asset ${JSON.stringify(clash)} appears twice in dataset ${dataset}`);
         }
-        batch = [];
+        await client.query(STAGED_SEARCH);
+        await client.query('TRUNCATE asset_load');
       };
-      for await (const item of input) {
-        batch.push(checkAsset(item, dataset, index++));
-        if (batch.length >= LOAD_BATCH) await flush();
+      let pending: Promise<void> = Promise.resolve();
+      let rows: string[] = [];
+      let ids: string[] = [];
+      let index = 0;
+      const flush = async () => {
+        await pending;
+        if (rows.length === 0) return;
+        pending = insertBatch(rows, ids);
+        // Its error is thrown by the next flush, or below if the input fails first.
+        pending.catch(() => {});
+        rows = [];
+        ids = [];
+      };
+      try {
+        for await (const item of input) {
+          const { asset, attributesJson } = checkAssetRecord(item, dataset, index++);
+          rows.push(loadRow(asset, attributesJson));
+          ids.push(asset.id);
+          if (rows.length >= LOAD_BATCH) await flush();
+        }
+        await flush();
+        await pending;
+      } catch (error) {
+        // A batch sent before the bad asset (or the input's failure) reports its own error first,
+        // as when each batch was inserted before the next was read.
+        await pending;
+        throw error;
       }
-      await flush();
-      await client.query(`${FILL_SEARCH} WHERE dataset = $1`, [dataset]);
       await client.query(BUMP_GENERATION, [dataset]);
       await client.query('COMMIT');
       // Fresh statistics, so the planner walks the ID index for a stream's pages (streamAssets) instead of

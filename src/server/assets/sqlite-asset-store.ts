@@ -21,7 +21,7 @@ import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  AssetInputError, checkAsset, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
+  AssetInputError, checkAssetRecord, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
 import type { AssetPage, AssetStore, CountOptions, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
@@ -154,20 +154,20 @@ export class SqliteAssetStore implements AssetStore {
     db.exec(`DROP TABLE IF EXISTS temp.staging; CREATE TEMP TABLE staging (${COLUMNS.replace('id TEXT NOT NULL', 'id TEXT NOT NULL PRIMARY KEY')}, bounds_west REAL, bounds_south REAL, bounds_east REAL, bounds_north REAL)`);
     try {
       const stage = db.prepare(`INSERT OR IGNORE INTO temp.staging (${COLUMN_NAMES.join(', ')}, bounds_west, bounds_south, bounds_east, bounds_north) VALUES (${[...COLUMN_NAMES, 1, 2, 3, 4].map(() => '?').join(', ')})`);
-      const stageBatch = db.transaction((batch: Asset[]) => {
-        for (const asset of batch) {
+      const stageBatch = db.transaction((batch: { asset: Asset; attributesJson: string }[]) => {
+        for (const { asset, attributesJson } of batch) {
           const [west, south, east, north] = asset.bounds;
           const [lon, lat] = asset.position;
           const result = stage.run(asset.id, dataset, asset.kind, asset.name, asset.address, ...INDEXED_ATTRIBUTES.map((a) => indexedValue(asset.attributes, a)),
-            JSON.stringify(asset.attributes), JSON.stringify(asset.geometry), west, south, east, north, lon, lat,
+            attributesJson, JSON.stringify(asset.geometry), west, south, east, north, lon, lat,
             Math.min(west, lon), Math.min(south, lat), Math.max(east, lon), Math.max(north, lat));
           if (result.changes === 0) throw new AssetInputError(`asset ${JSON.stringify(asset.id)} appears twice in dataset ${dataset}`);
         }
       });
-      let batch: Asset[] = [];
+      let batch: { asset: Asset; attributesJson: string }[] = [];
       let index = 0;
       for await (const item of input) {
-        batch.push(checkAsset(item, dataset, index++));
+        batch.push(checkAssetRecord(item, dataset, index++));
         if (batch.length >= LOAD_BATCH) {
           stageBatch(batch);
           batch = [];
