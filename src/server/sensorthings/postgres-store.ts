@@ -399,11 +399,15 @@ export class PostgresMonitoringStore implements MonitoringStore {
       // What the group gives the stream; every process's feed reads it back after the commit (cluster/stream-feed.ts).
       const outputs: { w: QueuedWrite; result: unknown; published?: WriteResult }[] = [];
       let lastObservation = 0;
+      let firstObservation = 0;
       let lastEvent = 0;
       for (const { w, result } of done) {
         try {
           const published = w.written?.(result);
-          for (const o of published?.observations ?? []) lastObservation = Math.max(lastObservation, o.id);
+          for (const o of published?.observations ?? []) {
+            lastObservation = Math.max(lastObservation, o.id);
+            firstObservation = firstObservation === 0 ? o.id : Math.min(firstObservation, o.id);
+          }
           for (const c of published?.incidents ?? []) lastEvent = Math.max(lastEvent, c.eventId);
           outputs.push({ w, result, published });
         } catch (error) {
@@ -412,7 +416,7 @@ export class PostgresMonitoringStore implements MonitoringStore {
         }
       }
       const { xid, ...epoch } = (await client.query<{ writes: number; entities: number; xid: string }>('UPDATE sta_write_epoch SET writes = writes + 1, entities = entities + $1 RETURNING writes, entities, txid_current()::text AS xid', [this.groupChangedEntities ? 1 : 0])).rows[0]!;
-      if (lastObservation || lastEvent) await client.query('SELECT pg_notify($1, $2)', [STREAM_CHANNEL, JSON.stringify({ o: lastObservation, e: lastEvent, entities: epoch.entities })]);
+      if (lastObservation || lastEvent) await client.query('SELECT pg_notify($1, $2)', [STREAM_CHANNEL, JSON.stringify({ o: lastObservation, ...(firstObservation ? { f: firstObservation } : {}), e: lastEvent, entities: epoch.entities })]);
       try {
         await client.query('COMMIT');
         open = false;
@@ -1126,22 +1130,6 @@ export class PostgresMonitoringStore implements MonitoringStore {
 
   incidentEventTimeAfter(afterEventId: number): Promise<number | undefined> {
     return this.readOnly(async (client) => (await client.query<{ at: number }>('SELECT at FROM incident_events WHERE id > $1 ORDER BY id LIMIT 1', [afterEventId])).rows[0]?.at);
-  }
-
-  /**
-   * What the write groups committed between two stream cursors (exclusive, inclusive), as the
-   * stream publishes it: the cluster's feed reads each group's share back with this.
-   */
-  async streamBetween(from: { observation: number; incidentEvent: number }, to: { observation: number; incidentEvent: number }): Promise<WriteResult> {
-    const observations: StoredObservation[] = [];
-    for (let after = from.observation; after < to.observation; ) {
-      const chunk = await this.observationsAfter(after, 10_000, to.observation);
-      if (!chunk.length) break;
-      observations.push(...chunk);
-      after = chunk.at(-1)!.id;
-    }
-    const incidents = to.incidentEvent > from.incidentEvent ? await this.incidentChangesAfter(from.incidentEvent, -1, to.incidentEvent) : [];
-    return { observations, incidents };
   }
 
   lastIncidentEventId(): Promise<number> {
