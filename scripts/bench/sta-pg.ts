@@ -20,7 +20,8 @@
  * Scale: BENCH_STA_SENSORS (default 1,000) sensors, BENCH_STA_HISTORY (default 2,000,000)
  * observations of history, from 2025-01-28 (across a month's end), one every BENCH_STA_INTERVAL_MIN
  * minutes per sensor (default: one a minute, or wider so the history spans at least 7 days).
- * BENCH_STA_BACKENDS=postgres (or sqlite) runs one backend only.
+ * BENCH_STA_BACKENDS=postgres (or sqlite) runs one backend only. BENCH_STA_KEEP=1 keeps the PostgreSQL database
+ * (its URL printed; drop it by hand) for a look at the loaded store afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -275,7 +276,8 @@ async function benchBackend(name: 'SQLite' | 'PostgreSQL', sensors: number, hist
     };
   } finally {
     await app.close();
-    await database?.drop();
+    if (database && process.env.BENCH_STA_KEEP === '1') console.log(`sta-pg ${name}: database kept: ${database.url}`);
+    else await database?.drop();
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -29,7 +29,7 @@ import type { ThresholdRule } from '../../domain/monitoring/thresholds.ts';
 
 const gzipAsync = promisify(gzip);
 
-/** Every located datastream with its latest reading (by phenomenon time), by datastream id. */
+/** Every located datastream with its latest reading (by phenomenon time), by datastream id; the columns in LatestRow's order. */
 const LATEST_SQL = `
   SELECT d.id AS datastreamId, d.thing_id AS thingId, d.name AS name, json_extract(d.unit, '$.symbol') AS unitSymbol,
          json_extract(t.properties, '$.assetId') AS assetId, json_extract(t.properties, '$.assetKind') AS assetKind,
@@ -40,25 +40,20 @@ const LATEST_SQL = `
   WHERE l.lon IS NOT NULL AND l.lat IS NOT NULL
   ORDER BY d.id`;
 
-export interface LatestRow {
-  datastreamId: number;
-  thingId: number;
-  name: string;
-  unitSymbol: unknown;
-  assetId: unknown;
-  assetKind: unknown;
-  observedProperty: string;
-  lon: number;
-  lat: number;
-  result: unknown;
-  timeMs: number | null;
-}
+/**
+ * A row of LATEST_SQL (and of the PostgreSQL store's read), in this column order: read as an array,
+ * not an object per row (85,000 sensors on SQLite: 659 ms for the rows as objects, 382 ms as arrays, on a busy machine).
+ */
+export type LatestRow = [
+  datastreamId: number, thingId: number, name: string, unitSymbol: unknown, assetId: unknown, assetKind: unknown,
+  observedProperty: string, lon: number, lat: number, result: unknown, timeMs: number | null,
+];
 
 const textOf = (value: unknown): string | undefined => (value === null || value === undefined ? undefined : String(value));
 
 /** Every located sensor with its latest reading and that reading's state under the server's rules (SQLite). */
 export function latestSensorsOf(database: MonitoringDatabase): CompactSensor[] {
-  return compactSensorsOf(prepared(database.db, LATEST_SQL).all() as LatestRow[], (p) => database.incidents.ruleFor(p));
+  return compactSensorsOf(prepared(database.db, LATEST_SQL).raw(true).all() as LatestRow[], (p) => database.incidents.ruleFor(p));
 }
 
 /** The signature of the SQLite tables the sensor index depends on. */
@@ -68,28 +63,29 @@ export function sqliteSensorSignature(db: Database): string {
 }
 
 /** Rows of the latest readings as compact sensors, each with its state under the rules. */
-export function compactSensorsOf(rows: LatestRow[], ruleFor: (observedProperty: string) => ThresholdRule | undefined): CompactSensor[] {
-  return rows.map((r) => {
-    const value = typeof r.result === 'number' ? r.result : undefined;
-    const rule = ruleFor(r.observedProperty);
+export function compactSensorsOf(rows: readonly LatestRow[], ruleFor: (observedProperty: string) => ThresholdRule | undefined): CompactSensor[] {
+  const sensors = new Array<CompactSensor>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [datastreamId, thingId, name, unitSymbol, assetIdValue, assetKindValue, observedProperty, lon, lat, result, timeMs] = rows[i]!;
+    const value = typeof result === 'number' ? result : undefined;
+    const rule = ruleFor(observedProperty);
     const state: SensorState = rule && value !== undefined ? evaluateThreshold(rule, value) : 'normal';
-    const assetId = textOf(r.assetId);
-    const assetKind = textOf(r.assetKind);
-    return {
-      datastreamId: r.datastreamId,
-      thingId: r.thingId,
-      name: r.name,
-      ...(assetId ? { assetId } : {}),
-      ...(assetKind ? { assetKind } : {}),
-      observedProperty: r.observedProperty,
-      unitSymbol: textOf(r.unitSymbol) ?? '',
-      lonDegrees: r.lon,
-      latDegrees: r.lat,
-      ...(value === undefined ? {} : { value }),
-      ...(r.timeMs === null ? {} : { timeMs: r.timeMs }),
-      state,
-    };
-  });
+    const assetId = textOf(assetIdValue);
+    const assetKind = textOf(assetKindValue);
+    // The keys in one order (optional ones left out, not undefined), as the answer's JSON has them.
+    const sensor = { datastreamId, thingId, name } as CompactSensor;
+    if (assetId) sensor.assetId = assetId;
+    if (assetKind) sensor.assetKind = assetKind;
+    sensor.observedProperty = observedProperty;
+    sensor.unitSymbol = textOf(unitSymbol) ?? '';
+    sensor.lonDegrees = lon;
+    sensor.latDegrees = lat;
+    if (value !== undefined) sensor.value = value;
+    if (timeMs !== null) sensor.timeMs = timeMs;
+    sensor.state = state;
+    sensors[i] = sensor;
+  }
+  return sensors;
 }
 
 /**

@@ -144,7 +144,7 @@ function registerWithStore(app: FastifyInstance, options: MonitoringOptions, sto
   // PostgreSQL: the server may be one of several processes on the database (issue 21). Every
   // process's writes reach this hub through the database (cluster/stream-feed.ts); this process's
   // own writes go to its listeners (MQTT) here, once.
-  const feed = postgres ? new StreamFeed({ url: postgres.url, channel: STREAM_CHANNEL, source: postgres.source, target: hub, cursor, log }) : undefined;
+  const feed = postgres ? new StreamFeed({ url: postgres.url, channel: STREAM_CHANNEL, source: postgres.source, target: hub, cursor, log, chunkSize: options.stream?.feedChunkSize, maximumGap: options.stream?.maximumFeedGap }) : undefined;
   if (feed) {
     store.setPublisher((result) => {
       hub.notifyListeners(result);

@@ -93,6 +93,8 @@ interface Client {
   closed: boolean;
   /** While replaying: the writes published meanwhile, sent on joining past what the replay read. */
   missed?: WriteResult[];
+  /** …/v1.1, for the REST queries of a reset. */
+  baseUrl: string;
 }
 
 export interface StreamOptions {
@@ -106,6 +108,10 @@ export interface StreamOptions {
   maximumIncidentReplay?: number;
   /** Observations per replay message. Default 1,000. */
   replayChunk?: number;
+  /** PostgreSQL (the cluster's feed, cluster/stream-feed.ts): observations per read of other writes. Default 10,000. */
+  feedChunkSize?: number;
+  /** PostgreSQL: more observations than this committed at once (a bulk load) are not streamed; the clients get a reset. Default 100,000. */
+  maximumFeedGap?: number;
   /** Clients at once; one more gets a 503. Default 1,000. */
   maximumClients?: number;
   /** Comment lines keep proxies from closing an idle stream. Default 15 s. */
@@ -462,7 +468,7 @@ export class StreamHub {
     const id = randomUUID();
     // A view is one client's own; clients without one share a serialisation by filter.
     const key = filter.view ? `view:${id}` : JSON.stringify([filter.bbox ?? null, filter.types ? [...filter.types].sort() : null]);
-    const client: Client = { reply, filter, key, id, closed: false };
+    const client: Client = { reply, filter, key, id, closed: false, baseUrl };
     const forget = () => {
       client.closed = true;
       this.clients.delete(client);
@@ -519,6 +525,35 @@ export class StreamHub {
     }
     if (!this.send(client, StreamHub.format(this.cursorText(), 'hello', { cursor: this.cursorText(), replayed, stream: client.id }))) return;
     this.clients.add(client);
+  }
+
+  /**
+   * Observations (fromId, toId] will not be streamed (the cluster's feed, past its bound: a bulk load
+   * behind the servers' backs). Every live client is sent a `reset` naming the REST query of its
+   * share of them, the stream going on from toId; a replaying client is closed (it resumes from its
+   * cursor on reconnect, where a replay that long is a reset too). The states view clients are sent
+   * are read again.
+   */
+  skipObservations(fromId: number, toId: number, reason: string): void {
+    if (toId <= this.cursor.observation) return;
+    this.cursor.observation = toId;
+    for (const client of [...this.replaying]) {
+      client.closed = true;
+      this.replaying.delete(client);
+      client.reply.raw.destroy();
+    }
+    if (!this.knowing) {
+      this.known = undefined;
+      if ([...this.clients].some((client) => client.filter.view)) this.knowStates();
+    }
+    const cursor = this.cursorText();
+    for (const client of this.clients) {
+      this.resets++;
+      const wanted = resumeFilter(client.filter);
+      const observations = wanted === null ? undefined : `${client.baseUrl}/Observations?$filter=${encodeURIComponent(`id gt ${fromId} and id le ${toId}${wanted ? ` and ${wanted}` : ''}`)}&$orderby=id&$top=1000`;
+      const data: StreamReset = { reason: `${reason}: reload the current state, and page through the REST query for what was not sent`, cursor, resume: observations ? { observations } : {} };
+      this.send(client, StreamHub.format(cursor, 'reset', data));
+    }
   }
 
   private async reset(client: Client, from: { observation: number; incidentEvent: number }, baseUrl: string, reason: string): Promise<void> {

@@ -2,7 +2,8 @@
  * A throwaway PostgreSQL database for tests: `cim_twin_test_<random>` on the server named by
  * TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres), with postgis and
  * pg_trgm, dropped afterwards. `reachable` is false (with the reason) when no server answers, so
- * a suite can skip with a message; any other failure (no PostGIS…) is an error.
+ * a suite can skip with a message; any other failure (no PostGIS…) is an error. TEST_DATABASE_PREFIX
+ * replaces the name's `cim_twin_test_` (several checkouts on one server tell their databases apart).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -29,7 +30,9 @@ export async function postgresReachable(): Promise<{ reachable: true } | { reach
 }
 
 export async function createTestDatabase(extensions: readonly string[] = ['postgis', 'pg_trgm']): Promise<TestDatabase> {
-  const name = `cim_twin_test_${randomBytes(6).toString('hex')}`;
+  const prefix = process.env.TEST_DATABASE_PREFIX ?? 'cim_twin_test_';
+  if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`TEST_DATABASE_PREFIX: ${prefix} is not a plain lower-case name`);
+  const name = `${prefix}${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
