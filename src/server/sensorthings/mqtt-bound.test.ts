@@ -30,14 +30,19 @@ describe('MQTT notifications under a burst', () => {
     let publishListener: ((result: WriteResult) => void) | undefined;
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const reads: number[] = [];
+    const reads: number[][] = [];
     const context = {
       hub: { onPublish: (listener: (result: WriteResult) => void) => ((publishListener = listener), () => {}) },
       store: {
         readEntity: async (set: string, id: number) => {
-          reads.push(id);
+          reads.push([id]);
           await gate;
           return { '@iot.id': id, set };
+        },
+        readEntities: async (set: string, ids: number[]) => {
+          reads.push([...ids]);
+          await gate;
+          return ids.map((id) => ({ '@iot.id': id, set }));
         },
       },
       publicUrl: 'http://127.0.0.1/v1.1',
@@ -51,25 +56,25 @@ describe('MQTT notifications under a burst', () => {
         incidents: incident === undefined ? [] : [{ incidentId: incident, eventId: 1, incident: { transitions: [{ kind: 'raised' }] } } as unknown as WriteResult['incidents'][number]],
       });
       publishListener!(write(1));
-      // The first observation is being read (held); nine wait.
-      expect(binding.pendingNotifications).toBe(9);
+      // The first write's observations are being read in one read (held); none wait.
+      expect(binding.pendingNotifications).toBe(0);
       publishListener!(write(11, 500));
       publishListener!(write(21));
-      // Thirty observations came, one is in hand, at most fifteen wait: fourteen dropped, oldest first.
+      // Thirty observations came, ten are in hand, at most fifteen wait: five dropped, oldest first.
       expect(binding.pendingNotifications).toBe(15);
-      expect(binding.stats.dropped).toBe(14);
+      expect(binding.stats.dropped).toBe(5);
       open();
       const deadline = Date.now() + 10_000;
       const observationIds = () => new Set(received.filter((m) => m.topic === `${prefix}/Observations`).map((m) => m.body['@iot.id']));
-      while ((observationIds().size < 16 || !received.some((m) => m.topic === `${prefix}/Incidents(500)`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      // Observation 1 (in hand), then 16–30: the newest kept; 2–15 dropped.
-      expect([...observationIds()].sort((a, b) => a - b)).toEqual([1, ...Array.from({ length: 15 }, (_, i) => 16 + i)]);
-      expect(received.filter((m) => m.topic === `${prefix}/Datastreams(1)/Observations`)).toHaveLength(16);
+      while ((observationIds().size < 25 || !received.some((m) => m.topic === `${prefix}/Incidents(500)`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Observations 1–10 (in hand), then 16–30: the newest kept; 11–15 dropped.
+      expect([...observationIds()].sort((a, b) => a - b)).toEqual([...Array.from({ length: 10 }, (_, i) => 1 + i), ...Array.from({ length: 15 }, (_, i) => 16 + i)]);
+      expect(received.filter((m) => m.topic === `${prefix}/Datastreams(1)/Observations`)).toHaveLength(25);
       // The incident of the second write is published although its observations were dropped.
       expect(received.filter((m) => m.topic === `${prefix}/Incidents`).map((m) => m.body['@iot.id'])).toEqual([500]);
       expect(binding.pendingNotifications).toBe(0);
-      // Read one at a time, write by write: the second write's incident after its observations, before the third's.
-      expect(reads).toEqual([1, 16, 17, 18, 19, 20, 500, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+      // Read one write at a time, each write's observations in one read: the second write's incident after its observations, before the third's.
+      expect(reads).toEqual([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [16, 17, 18, 19, 20], [500], [21, 22, 23, 24, 25, 26, 27, 28, 29, 30]]);
     } finally {
       await binding.close();
     }
