@@ -16,6 +16,11 @@
  * (`cim-twin/v1.1/rejected` by default) with the topic it came on. The server subscribes with
  * MQTT 5 "no local", so its own notifications on the same topics never come back as creates;
  * a message that carries `@iot.selfLink` is another server's notification and is ignored.
+ * A create is acknowledged once checked and queued, and stored in batches; past
+ * `maximumPendingCreates` unstored the acknowledgement waits (backpressure). A crash loses the
+ * acknowledged creates not yet stored (at most that bound). The connection asks the broker for a
+ * window of 65,535 unacknowledged creates (Receive Maximum): Mosquitto's default is 20, with a
+ * queue of 1,000 behind it that drops the rest, which lost most creates at full speed (issue 17).
  * The broker decides who may publish there (no API key travels over MQTT): enable creates
  * only behind a broker whose ACL limits publishing on those topics to the sensors' accounts.
  */
@@ -50,7 +55,7 @@ export interface MqttOptions {
    */
   maximumPendingNotifications?: number;
   /**
-   * Creates taken from the broker and not yet stored, at most (default 20,000): past it the next
+   * Creates taken from the broker and not yet stored, at most (default 50,000, some 15 MB): past it the next
    * message is acknowledged only once a batch is stored (backpressure to the broker).
    */
   maximumPendingCreates?: number;
@@ -129,7 +134,7 @@ export class MqttBinding {
     this.qos = options.qos ?? 0;
     this.maximumPayloadBytes = options.maximumPayloadBytes ?? 64 * 1024;
     this.maximumPending = options.maximumPendingNotifications ?? 20_000;
-    this.maximumPendingCreates = options.maximumPendingCreates ?? 20_000;
+    this.maximumPendingCreates = options.maximumPendingCreates ?? 50_000;
     const clientOptions: IClientOptions = {
       protocolVersion: 5,
       clientId: options.clientId ?? `cim-twin-${Math.random().toString(16).slice(2, 10)}`,
@@ -181,11 +186,12 @@ export class MqttBinding {
     (this.context.log ?? ((m: string) => console.warn(m)))(message);
   }
 
-  /** Publish; resolves once the packet is handed to the socket (after a drain if it was full). */
+  /** Publish (a string is sent as it is); resolves once the packet is handed to the socket (after a drain if it was full). */
   private publish(topic: string, body: unknown): Promise<void> {
     if (!this.client.connected) return Promise.resolve();
     this.stats.published++;
-    return new Promise((resolve) => this.client.publish(topic, JSON.stringify(body), { qos: this.qos }, () => resolve()));
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    return new Promise((resolve) => this.client.publish(topic, payload, { qos: this.qos }, () => resolve()));
   }
 
   /** Observation notifications waiting now (for tests and /healthz-style checks). */
@@ -235,7 +241,8 @@ export class MqttBinding {
       for (let i = 0; i < chunk.length; i++) {
         const entity = entities[i];
         if (!entity || !this.client.connected) continue;
-        await Promise.all([this.publish(`${this.prefix}/Observations`, entity), this.publish(`${this.prefix}/Datastreams(${chunk[i]!.datastreamId})/Observations`, entity)]);
+        const text = JSON.stringify(entity);
+        await Promise.all([this.publish(`${this.prefix}/Observations`, text), this.publish(`${this.prefix}/Datastreams(${chunk[i]!.datastreamId})/Observations`, text)]);
       }
     }
     if (!this.client.connected) return;
