@@ -55,7 +55,7 @@ export interface MqttOptions {
    */
   maximumPendingNotifications?: number;
   /**
-   * Creates taken from the broker and not yet stored, at most (default 50,000, some 15 MB): past it the next
+   * Creates taken from the broker and not yet stored, at most (default 50,000): past it the next
    * message is acknowledged only once a batch is stored (backpressure to the broker).
    */
   maximumPendingCreates?: number;
