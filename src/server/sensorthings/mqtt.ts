@@ -16,6 +16,11 @@
  * (`cim-twin/v1.1/rejected` by default) with the topic it came on. The server subscribes with
  * MQTT 5 "no local", so its own notifications on the same topics never come back as creates;
  * a message that carries `@iot.selfLink` is another server's notification and is ignored.
+ * A create is acknowledged once checked and queued, and stored in batches; past
+ * `maximumPendingCreates` unstored the acknowledgement waits (backpressure). A crash loses the
+ * acknowledged creates not yet stored (at most that bound). The connection asks the broker for a
+ * window of 65,535 unacknowledged creates (Receive Maximum): Mosquitto's default is 20, with a
+ * queue of 1,000 behind it that drops the rest, which lost most creates at full speed (issue 17).
  * The broker decides who may publish there (no API key travels over MQTT): enable creates
  * only behind a broker whose ACL limits publishing on those topics to the sensors' accounts.
  */
@@ -49,6 +54,18 @@ export interface MqttOptions {
    * effort (QoS 0 by default); the stream is the channel that loses nothing.
    */
   maximumPendingNotifications?: number;
+  /**
+   * Creates taken from the broker and not yet stored, at most (default 50,000): past it the next
+   * message is acknowledged only once a batch is stored (backpressure to the broker).
+   */
+  maximumPendingCreates?: number;
+  /**
+   * With creates on, the MQTT 5 Receive Maximum the server asks of the broker: how many QoS 1
+   * creates it may have sent and not yet had acknowledged (default 65,535, the most MQTT allows).
+   * Without it Mosquitto sends 20 at a time (its max_inflight_messages) and holds the rest in its
+   * per-client queue, which drops past 1,000 (max_queued_messages): at full speed, most creates.
+   */
+  receiveMaximum?: number;
 }
 
 export interface MqttBindingContext {
@@ -67,12 +84,23 @@ export interface MqttBindingStats {
   rejected: number;
   /** Observation notifications dropped because more were waiting than `maximumPendingNotifications`. */
   dropped: number;
+  /** Store writes of MQTT creates (batches). */
+  batches: number;
+  /** Times a create's acknowledgement waited for a batch to be stored (pending creates at the bound). */
+  heldBack: number;
 }
+
+/** Rows of one store write of MQTT creates, at most. */
+const MAXIMUM_BATCH = 5_000;
+/** Store writes of MQTT creates running at once, at most (PostgreSQL; SQLite's are synchronous). */
+const FLUSH_CONCURRENCY = 4;
+/** Observations of one write read back for their notifications in one read, at most. */
+const NOTIFY_CHUNK = 500;
 
 const DATASTREAM_SEGMENT = /^Datastreams\((\d+)\)$/;
 
 export class MqttBinding {
-  readonly stats: MqttBindingStats = { published: 0, created: 0, rejected: 0, dropped: 0 };
+  readonly stats: MqttBindingStats = { published: 0, created: 0, rejected: 0, dropped: 0, batches: 0, heldBack: 0 };
   /**
    * Writes whose notifications wait, oldest first, published one write at a time, each publish
    * waiting for the socket (backpressure): a burst faster than the broker takes it no longer grows
@@ -88,6 +116,7 @@ export class MqttBinding {
   private readonly rejectionTopic: string;
   private readonly qos: 0 | 1;
   private readonly maximumPayloadBytes: number;
+  private readonly maximumPendingCreates: number;
   private readonly stopListening: () => void;
   private readonly connected: Promise<void>;
 
@@ -105,6 +134,7 @@ export class MqttBinding {
     this.qos = options.qos ?? 0;
     this.maximumPayloadBytes = options.maximumPayloadBytes ?? 64 * 1024;
     this.maximumPending = options.maximumPendingNotifications ?? 20_000;
+    this.maximumPendingCreates = options.maximumPendingCreates ?? 50_000;
     const clientOptions: IClientOptions = {
       protocolVersion: 5,
       clientId: options.clientId ?? `cim-twin-${Math.random().toString(16).slice(2, 10)}`,
@@ -114,12 +144,22 @@ export class MqttBinding {
       connectTimeout: 5000,
       // Notifications are best effort while the broker is away: never an unbounded queue.
       queueQoSZero: false,
+      // The broker's window of unacknowledged creates to this client (see `receiveMaximum`).
+      ...(options.acceptCreates ? { properties: { receiveMaximum: options.receiveMaximum ?? 65_535 } } : {}),
     };
     this.client = connect(options.url, clientOptions);
     this.connected = new Promise((resolve) => this.client.once('connect', () => resolve()));
     this.client.on('connect', () => void this.subscribe());
     this.client.on('error', (error) => this.log(`mqtt ${options.url}: ${error.message}`));
-    this.client.on('message', (topic, payload) => void this.onMessage(topic, payload));
+    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    // mqtt.js acknowledges a QoS 1 message (PUBACK) and reads the next one once this calls back,
+    // strictly one message after the other; 'message' above has just checked and queued it. Past
+    // `maximumPendingCreates` the acknowledgement waits for a stored batch: the broker then holds
+    // the rest (backpressure).
+    this.client.handleMessage = (_packet, callback) => {
+      if (this.held) void this.held.promise.then(() => callback());
+      else callback();
+    };
     this.stopListening = context.hub.onPublish((result) => this.enqueue(result));
   }
 
@@ -146,11 +186,12 @@ export class MqttBinding {
     (this.context.log ?? ((m: string) => console.warn(m)))(message);
   }
 
-  /** Publish; resolves once the packet is handed to the socket (after a drain if it was full). */
+  /** Publish (a string is sent as it is); resolves once the packet is handed to the socket (after a drain if it was full). */
   private publish(topic: string, body: unknown): Promise<void> {
     if (!this.client.connected) return Promise.resolve();
     this.stats.published++;
-    return new Promise((resolve) => this.client.publish(topic, JSON.stringify(body), { qos: this.qos }, () => resolve()));
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    return new Promise((resolve) => this.client.publish(topic, payload, { qos: this.qos }, () => resolve()));
   }
 
   /** Observation notifications waiting now (for tests and /healthz-style checks). */
@@ -191,12 +232,18 @@ export class MqttBinding {
   /** One write's notifications, its observations taken off the entry as they go. */
   private async notify(entry: WriteResult): Promise<void> {
     const { store, publicUrl } = this.context;
-    for (let observation = entry.observations.shift(); observation; observation = entry.observations.shift()) {
-      this.pendingObservations--;
+    while (entry.observations.length) {
+      // Read back a chunk at a time (one read, each entity as a GET returns it), published one by one.
+      const chunk = entry.observations.splice(0, NOTIFY_CHUNK);
+      this.pendingObservations -= chunk.length;
       if (!this.client.connected) continue;
-      const entity = await store.readEntity('Observations', observation.id, publicUrl);
-      if (!entity) continue;
-      await Promise.all([this.publish(`${this.prefix}/Observations`, entity), this.publish(`${this.prefix}/Datastreams(${observation.datastreamId})/Observations`, entity)]);
+      const entities = await store.readEntities('Observations', chunk.map((o) => o.id), publicUrl);
+      for (let i = 0; i < chunk.length; i++) {
+        const entity = entities[i];
+        if (!entity || !this.client.connected) continue;
+        const text = JSON.stringify(entity);
+        await Promise.all([this.publish(`${this.prefix}/Observations`, text), this.publish(`${this.prefix}/Datastreams(${chunk[i]!.datastreamId})/Observations`, text)]);
+      }
     }
     if (!this.client.connected) return;
     for (const change of entry.incidents) {
@@ -213,7 +260,7 @@ export class MqttBinding {
     this.publish(this.rejectionTopic, { topic, message, at: new Date().toISOString() });
   }
 
-  private onMessage(topic: string, payload: Buffer): void | Promise<void> {
+  private onMessage(topic: string, payload: Buffer): void {
     if (this.closing) return;
     if (!topic.startsWith(`${this.prefix}/`)) return;
     const levels = topic.slice(this.prefix.length + 1).split('/');
@@ -240,20 +287,62 @@ export class MqttBinding {
     return this.create(topic, observation);
   }
 
-  /** Creates waiting for the next batch: the ones that arrive in the same turn of the event loop are stored together. */
+  /** Checked creates waiting for the next store write, oldest first. */
   private batch: { topic: string; observation: NewObservation }[] = [];
-  private flushing: Promise<void> = Promise.resolve();
+  /** Creates taken and not yet stored (waiting or being written). */
+  private pendingCreates = 0;
+  private flushScheduled = false;
+  private flushesRunning = 0;
+  /** Set while pending creates are at the bound: acknowledgements wait for it. */
+  private held: { promise: Promise<void>; release: () => void } | undefined;
 
-  /** Queue one checked observation; a batch goes to the store as CreateObservations rows (each stored or refused on its own). */
-  private create(topic: string, observation: NewObservation): Promise<void> {
-    this.batch.push({ topic, observation });
-    if (this.batch.length === 1) this.flushing = new Promise((resolve) => setImmediate(() => void this.flush().then(resolve)));
-    return this.flushing;
+  /** Creates taken from the broker and not yet stored (for tests). */
+  get pendingCreateCount(): number {
+    return this.pendingCreates;
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.batch;
-    this.batch = [];
+  /**
+   * Queue one checked observation. Creates are stored in batches (CreateObservations rows, each
+   * stored or refused on its own, a refusal published on the rejection topic): what arrived while
+   * the previous batch was written goes in the next, up to MAXIMUM_BATCH rows a write.
+   */
+  private create(topic: string, observation: NewObservation): void {
+    this.batch.push({ topic, observation });
+    this.pendingCreates++;
+    if (this.pendingCreates >= this.maximumPendingCreates && !this.held) {
+      let release!: () => void;
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      this.held = { promise, release };
+      this.stats.heldBack++;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the messages that came in the same read of the socket.
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.startFlushes();
+      });
+    }
+  }
+
+  private startFlushes(): void {
+    while (this.batch.length && this.flushesRunning < FLUSH_CONCURRENCY) {
+      const taken = this.batch.splice(0, MAXIMUM_BATCH);
+      this.flushesRunning++;
+      void this.flush(taken).finally(() => {
+        this.flushesRunning--;
+        this.pendingCreates -= taken.length;
+        if (this.held && this.pendingCreates < this.maximumPendingCreates) {
+          this.held.release();
+          this.held = undefined;
+        }
+        this.startFlushes();
+      });
+    }
+  }
+
+  private async flush(batch: { topic: string; observation: NewObservation }[]): Promise<void> {
+    this.stats.batches++;
     try {
       const { outcomes } = await this.context.store.insertObservationRows(batch.map((b) => b.observation));
       outcomes.forEach((outcome, i) => {

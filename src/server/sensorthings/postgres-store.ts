@@ -34,7 +34,7 @@ import { compactSensorsOf, type LatestRow } from './compact.ts';
 import { migratePostgres, WRITE_LOCK } from './postgres-schema.ts';
 import { CHANGE_CHANNEL, STREAM_CHANNEL } from '../cluster/stream-feed.ts';
 import type { StreamChange } from '../../domain/monitoring/api.ts';
-import { executeReadPg, readEntityPg, readTransitionsPg, type CountPolicy } from './postgres-read.ts';
+import { executeReadPg, readEntitiesPg, readEntityPg, readTransitionsPg, type CountPolicy } from './postgres-read.ts';
 import { DEFAULT_READ_BUDGET, ReadBudget, type ReadBudgetLimits } from './read.ts';
 import type { ReadAnswer, ReadExecutor } from './read-pool.ts';
 import type { ReadJob } from '../read-jobs.ts';
@@ -1085,6 +1085,10 @@ export class PostgresMonitoringStore implements MonitoringStore {
 
   readEntity(set: EntitySetName, id: Id, baseUrl: string): Promise<Record<string, unknown> | undefined> {
     return this.readOnly((client) => readEntityPg({ client, baseUrl, budget: new ReadBudget(), count: this.settings }, set, id, {}));
+  }
+
+  readEntities(set: EntitySetName, ids: readonly Id[], baseUrl: string): Promise<(Record<string, unknown> | undefined)[]> {
+    return this.readOnly((client) => readEntitiesPg({ client, baseUrl, count: this.settings }, set, ids));
   }
 
   count(table: CountedTable): Promise<number> {

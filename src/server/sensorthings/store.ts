@@ -18,7 +18,7 @@ import { MonitoringDatabase, type DatabaseOptions, type DatastreamInfo, type New
 import type { IncidentChange } from './incident-engine.ts';
 import type { Id } from './ids.ts';
 import type { DatastreamPayload, FeatureOfInterestPayload, HistoricalLocationPayload, LocationPayload, PatchPayload, PatchSetName, ThingPayload } from './payloads.ts';
-import { readEntity } from './read.ts';
+import { readEntities, readEntity } from './read.ts';
 import type { EntitySetName } from './entities.ts';
 import { latestSensorsOf, sqliteSensorSignature } from './compact.ts';
 
@@ -56,6 +56,8 @@ export interface MonitoringStore {
 
   /** One entity as a GET returns it (for a 201 and the MQTT notifications). */
   readEntity(set: EntitySetName, id: Id, baseUrl: string): Promise<Record<string, unknown> | undefined>;
+  /** Several entities of one set, each as `readEntity` returns it (undefined: unknown), in the order asked: one read for a write's MQTT notifications. */
+  readEntities(set: EntitySetName, ids: readonly Id[], baseUrl: string): Promise<(Record<string, unknown> | undefined)[]>;
   count(table: CountedTable): Promise<number>;
   /** Observations after an id, oldest first (a resuming stream). */
   observationsAfter(afterId: number, limit: number): Promise<StoredObservation[]>;
@@ -159,6 +161,9 @@ export class SqliteMonitoringStore implements MonitoringStore {
   }
   async readEntity(set: EntitySetName, id: Id, baseUrl: string) {
     return readEntity({ db: this.database.db, baseUrl }, set, id, {});
+  }
+  async readEntities(set: EntitySetName, ids: readonly Id[], baseUrl: string) {
+    return readEntities({ db: this.database.db, baseUrl }, set, ids);
   }
   async count(table: CountedTable) {
     return this.database.count(table);
