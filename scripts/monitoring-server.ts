@@ -17,7 +17,7 @@
  *   --mqtt-creates    and take observations published to it (let the broker's ACL decide who may)
  *   --mqtt-topic-prefix P  what every MQTT topic starts with (default v1.1; a shared broker may put levels before it)
  *   --cors-origins L  origins whose pages may read this server (comma-separated, e.g. the viewer's
- *                     http://10.0.0.5:8080; * for any); default none: same origin only. Env CORS_ORIGINS.
+ *                     http://viewer.intranet:8080; * for any); default none: same origin only. Env CORS_ORIGINS.
  *   --max-future-skew T  how far ahead of this server's clock a reading's time may be: seconds, or
  *                     with a unit (90s, 10min, 2h, 1d); default 10min. Env MONITORING_MAX_FUTURE_SKEW.
  *   --read-workers N  threads that run reads (default 2). Env MONITORING_READ_WORKERS.

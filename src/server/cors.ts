@@ -2,7 +2,7 @@
  * Cross-origin reads (CORS) from one allow-list, the same for every route of a server (API,
  * stream, lifecycle records, tiles). Default: none, so only pages of the server's own origin read
  * it. A viewer served from elsewhere is let in by naming its origin: `--cors-origins` or the
- * environment variable CORS_ORIGINS, comma-separated, e.g. `http://10.0.0.5:8080,https://cim.example`;
+ * environment variable CORS_ORIGINS, comma-separated, e.g. `http://viewer.intranet:8080,https://cim.example`;
  * `*` lets every origin in (only for data that is public anyway).
  */
 import cors from '@fastify/cors';
@@ -21,7 +21,7 @@ export function parseCorsOrigins(text: string | undefined): string[] {
     } catch {
       origin = undefined;
     }
-    if (!origin || origin === 'null' || origin !== entry.replace(/\/$/, '')) throw new Error(`CORS origin ${JSON.stringify(entry)}: give scheme://host[:port] with no path, e.g. http://10.0.0.5:8080, or *`);
+    if (!origin || origin === 'null' || origin !== entry.replace(/\/$/, '')) throw new Error(`CORS origin ${JSON.stringify(entry)}: give scheme://host[:port] with no path, e.g. http://viewer.intranet:8080, or *`);
   }
   return [...new Set(entries.map((e) => e.replace(/\/$/, '')))];
 }
