@@ -69,12 +69,13 @@ function tileJson(node: TreeNode, isRoot: boolean): TilesetJsonTile {
   return tile;
 }
 
-function round(value: number): number {
+/** A length in metres to the millimetre, as written in tileset JSON. */
+export function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Size of a region on the ground (metres, approximate): the error of showing nothing at all. */
-function regionDiagonalMetres(region: RegionDegrees): number {
+/** Size of a region on the ground and in height (metres, approximate): the error of showing nothing at all. */
+export function regionDiagonalMetres(region: RegionDegrees): number {
   const metresPerDegree = 111_320;
   const midLat = ((region[1] + region[3]) / 2) * RADIANS_PER_DEGREE;
   const dx = (region[2] - region[0]) * metresPerDegree * Math.cos(midLat);

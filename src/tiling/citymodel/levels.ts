@@ -20,8 +20,8 @@
  * drawn its tile. Errors never grow downwards: a node's is at least the switch, its far tile's is
  * the switch, its near tile's 0, a child node's at most its parent's. Pure: plain data in, JSON out.
  */
-import { regionRadians, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
-import { featuresRegion, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
+import { regionDiagonalMetres, regionRadians, round, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
+import { featuresRegion, type FeatureSummary, type TreeNode } from '../tree.ts';
 
 /**
  * The geometric error of drawing an object's LoD1 block instead of its LoD2 solid, metres (the
@@ -43,14 +43,6 @@ export interface LevelsTilesetOptions {
   switchErrorMetres: number;
   generator: string;
   extras?: Record<string, unknown>;
-}
-
-const round = (value: number) => Math.round(value * 1000) / 1000;
-
-/** Size of a region on the ground and in height, metres (approximate): the error of drawing nothing of it. */
-function regionDiagonalMetres(region: RegionDegrees): number {
-  const midLat = (((region[1] + region[3]) / 2) * Math.PI) / 180;
-  return Math.hypot((region[2] - region[0]) * 111_320 * Math.cos(midLat), (region[3] - region[1]) * 111_320, region[5] - region[4]);
 }
 
 /** The levels tileset of a tree (see the file comment). `summaries` are indexed as the tree's featureIndices. */

@@ -15,7 +15,7 @@ import { writeTilesetFiles } from '../external-tilesets.ts';
 import { buildContentGlb } from '../glb.ts';
 import { LocalFrame } from '../local-frame.ts';
 import { SchemaBuilder } from '../metadata.ts';
-import { regionRadians, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
+import { regionDiagonalMetres, regionRadians, round, type TilesetJson, type TilesetJsonTile } from '../tileset.ts';
 import { boundsCentre, buildQuadtree, featuresRegion, positionBounds, walkTree, type Bounds, type FeatureSummary, type RegionDegrees, type TreeNode } from '../tree.ts';
 import { assetGeometry, hasOwnGeometry, segmentGeometry, segmentJoints, segmentRibbon, toTileMesh } from './pipe-mesh.ts';
 
@@ -211,7 +211,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
   };
   if (summaries.length === 0) throw new Error('the network has no segments or drawable assets');
   const all = summaries.map((_, i) => i);
-  const rootError = Math.max(LINE_ROOT_ERROR_PER_METRE * groundDiagonalMetres(featuresRegion(all.map((i) => summaries[i]!))), TUBE_ERROR_METRES);
+  const rootError = Math.max(LINE_ROOT_ERROR_PER_METRE * regionDiagonalMetres(featuresRegion(all.map((i) => summaries[i]!))), TUBE_ERROR_METRES);
   const tubeLevel = Math.max(0, Math.ceil(Math.log2(rootError / TUBE_ERROR_METRES) - 1e-9));
   const output = new AtomicDirectory(options.outputDirectory);
   await output.open();
@@ -294,7 +294,7 @@ export async function tilePipeNetwork(network: PipeNetwork, options: PipeTilingO
     const rootTile = await cell(0, 0, 0, positionBounds(summaries), all);
     const tilesetDocument: TilesetJson = {
       asset: { version: '1.1', generator: 'cim-twin pipeline tiler' },
-      geometricError: round(Math.max(groundDiagonalMetres(featuresRegion(summaries)), rootError * 2)),
+      geometricError: round(Math.max(regionDiagonalMetres(featuresRegion(summaries)), rootError * 2)),
       root: rootTile,
       extras: { segments: report.segments, kilometres: Math.round(report.kilometres * 10) / 10 },
     };
@@ -331,10 +331,6 @@ function largestSegments(indices: number[], segmentOf: (i: number) => PipeSegmen
   return indices.filter((i) => kept.has(i));
 }
 
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
 /** Grow a region (degrees) by a region in radians (a child's bounding volume). */
 function unionInto(region: RegionDegrees, childRadians: number[]): void {
   const k = 180 / Math.PI;
@@ -351,12 +347,6 @@ function padRegion(region: RegionDegrees, metres: number): RegionDegrees {
   const dLat = metres / 110_574;
   const dLon = metres / (111_320 * Math.cos((((region[1] + region[3]) / 2) * Math.PI) / 180));
   return [region[0] - dLon, region[1] - dLat, region[2] + dLon, region[3] + dLat, region[4] - metres, Math.max(region[5], 0)];
-}
-
-function groundDiagonalMetres(region: RegionDegrees): number {
-  const dx = (region[2] - region[0]) * 111_320 * Math.cos((((region[1] + region[3]) / 2) * Math.PI) / 180);
-  const dy = (region[3] - region[1]) * 110_574;
-  return Math.hypot(dx, dy, region[5] - region[4]);
 }
 
 function centreOf(features: readonly FeatureSummary[]): [number, number] {
