@@ -11,6 +11,7 @@ import type { PropertyEntry } from '../store/index.ts';
 import { errorText } from '../domain/error-text.ts';
 import { cityModelShader, isCityModelTileset } from './surface-style.ts';
 import { DrawnTiles } from './lod-levels.ts';
+import { readPropertyPacked } from './packed-strings.ts';
 
 export const SELECTED_COLOUR_CSS = '#ffc61a';
 
@@ -53,11 +54,12 @@ export function featureAttributes(feature: Cesium3DTileFeature, idProperty: stri
     const value = feature.getProperty(name) as unknown;
     return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
   };
+  // Strings without unpacking their columns: a style reads these for every feature (packed-strings.ts).
   const text = (name: string) => {
-    const value = feature.getProperty(name) as unknown;
+    const value = readPropertyPacked(feature, name);
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
-  const id = feature.getProperty(idProperty) as unknown;
+  const id = readPropertyPacked(feature, idProperty);
   return {
     id: id === undefined || id === null || id === '' ? undefined : String(id),
     use: text('use'),
@@ -252,9 +254,9 @@ export class TilesetLayer {
     this.viewer.scene.requestRender();
   }
 
-  /** The asset ID of a feature of this layer, if it has one. */
+  /** The asset ID of a feature of this layer, if it has one (read without unpacking the ID column: packed-strings.ts). */
   featureId(feature: Cesium3DTileFeature): string | undefined {
-    const value = feature.getProperty(this.idProperty) as unknown;
+    const value = readPropertyPacked(feature, this.idProperty);
     return value === undefined || value === null || value === '' ? undefined : String(value);
   }
 
