@@ -234,6 +234,11 @@ export interface MqttMeasure {
   closedPerSecond: number;
   closedPublished: number;
   closedStored: number;
+  /** Open loop: how far the stored count was behind the published one when the publishers were done (past the server's Receive Maximum plus the broker's queue, the broker drops). */
+  openBehindAtEnd: number;
+  /** Closed loop, medians per window, ms: publishing the 800 (until the broker's PUBACKs), then until the bench saw them stored. */
+  closedPublishMilliseconds: number;
+  closedStoreMilliseconds: number;
 }
 
 async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durationSeconds: number): Promise<MqttMeasure> {
@@ -259,6 +264,7 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
         openPublished += 1000;
       }
     }));
+    const openBehindAtEnd = openPublished - ((await lastObservationId(base)) - openBefore);
     const open = await settle(base, 3_000);
     // Closed loop: the rate the server takes them at, without overrunning the broker's queue for it.
     let closedPublished = 0;
@@ -266,16 +272,21 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
     const started = performance.now();
     const closedUntil = started + ((durationSeconds * 2) / 3) * 1000;
     let expected = closedBefore;
+    const publishTimes: number[] = [];
+    const storeTimes: number[] = [];
     while (performance.now() < closedUntil) {
+      const publishStarted = performance.now();
       await Promise.all(clients.map((client) => publishSome(client, 200)));
       closedPublished += 800;
       expected += 800;
       const windowStarted = performance.now();
+      publishTimes.push(windowStarted - publishStarted);
       let last = await lastObservationId(base);
       while (last < expected && performance.now() - windowStarted < 5_000) {
         await new Promise((r) => setTimeout(r, 10));
         last = await lastObservationId(base);
       }
+      storeTimes.push(performance.now() - windowStarted);
       expected = last; // a window that lost messages does not hold up the next one
     }
     const closed = await settle(base, 1_000);
@@ -285,6 +296,9 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
       closedPerSecond: (closed.last - closedBefore) / ((closed.movedAt - started) / 1000),
       closedPublished,
       closedStored: closed.last - closedBefore,
+      openBehindAtEnd,
+      closedPublishMilliseconds: median(publishTimes),
+      closedStoreMilliseconds: median(storeTimes),
     };
   } finally {
     await Promise.all(clients.map((c) => c.endAsync()));
@@ -443,6 +457,8 @@ export function sensorsIngestLines({ scale, results }: { scale: IngestScale; res
     row('MQTT creates, QoS 1, 4 publishers, windows of 800 waited for: observations/s stored', '–', (r) => n(r.mqtt?.closedPerSecond)),
     row('MQTT, windows waited for: stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.closedStored)} / ${n(r.mqtt.closedPublished)}` : '–')),
     row('MQTT, publishers at full speed (PUBACK from the broker): stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.openStored)} / ${n(r.mqtt.openPublished)}` : '–')),
+    row('MQTT at full speed: stored count behind the published one when the publishers were done', '–', (r) => n(r.mqtt?.openBehindAtEnd)),
+    row('MQTT, a window waited for (median): publishing the 800 / then until seen stored, ms', '–', (r) => (r.mqtt ? `${n(r.mqtt.closedPublishMilliseconds)} / ${n(r.mqtt.closedStoreMilliseconds)}` : '–')),
     row('sustained: readings/s (every sensor once a minute)', '≈ 1,417', (r) => n(r.sustainedRate)),
     row('sustained: lag p50 / p95, first fifth, ms', 'flat', (r) => `${n(r.lagFirst?.[0])} / ${n(r.lagFirst?.[1])}`),
     row('sustained: lag p50 / p95, last fifth, ms', 'flat', (r) => `${n(r.lagLast?.[0])} / ${n(r.lagLast?.[1])}`),

@@ -81,6 +81,43 @@ describe('MQTT notifications under a burst', () => {
     }
   });
 
+  test('a write\'s notifications leave in a few socket writes, not one per observation (issue 17), each still published once on both topics', async () => {
+    const notifyPrefix = `${prefix}/writes`;
+    let publishListener: ((result: WriteResult) => void) | undefined;
+    const context = {
+      hub: { onPublish: (listener: (result: WriteResult) => void) => ((publishListener = listener), () => {}) },
+      // An Observation as GET returns it is a few hundred bytes: 500 of them pass the socket's 16 KiB buffer many times over.
+      store: { readEntities: async (_set: string, ids: number[]) => ids.map((id) => ({ '@iot.id': id, '@iot.selfLink': `http://127.0.0.1/v1.1/Observations(${id})`, padding: 'x'.repeat(400) })) },
+      publicUrl: 'http://127.0.0.1/v1.1',
+      log: () => {},
+    } as unknown as MqttBindingContext;
+    const binding = new MqttBinding({ url: BROKER, topicPrefix: notifyPrefix }, context);
+    try {
+      await binding.ready();
+      // Count what reaches the socket's own write (one system call each), under the Writable's buffering.
+      const socket = (binding as unknown as { client: MqttClient }).client.stream as unknown as { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void };
+      let socketWrites = 0;
+      const write = socket._write.bind(socket);
+      socket._write = (...a) => ((socketWrites++), write(...a));
+      const writev = socket._writev?.bind(socket);
+      if (writev) socket._writev = (...a) => ((socketWrites++), writev(...a));
+      const count = 500;
+      publishListener!({ observations: Array.from({ length: count }, (_, i) => ({ id: 10_001 + i, datastreamId: 7 }) as WriteResult['observations'][number]), incidents: [] });
+      const mine = () => received.filter((m) => m.topic.startsWith(`${notifyPrefix}/`));
+      const deadline = Date.now() + 10_000;
+      while ((mine().length < 2 * count || binding.pendingNotifications) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const ids = (topic: string) => mine().filter((m) => m.topic === topic).map((m) => m.body['@iot.id']);
+      const expected = Array.from({ length: count }, (_, i) => 10_001 + i);
+      expect(ids(`${notifyPrefix}/Observations`)).toEqual(expected);
+      expect(ids(`${notifyPrefix}/Datastreams(7)/Observations`)).toEqual(expected);
+      expect(binding.stats.published).toBe(2 * count);
+      // 32 writes before (each observation's two packets waited for the socket whenever its 16 KiB buffer was full).
+      expect(socketWrites).toBeLessThanOrEqual(4);
+    } finally {
+      await binding.close();
+    }
+  });
+
   test('past maximumPendingCreates a create is acknowledged only once a batch is stored: no more are taken meanwhile, none lost', async () => {
     const createPrefix = `${prefix}-creates`;
     let open!: () => void;

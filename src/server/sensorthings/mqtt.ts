@@ -238,12 +238,26 @@ export class MqttBinding {
       this.pendingObservations -= chunk.length;
       if (!this.client.connected) continue;
       const entities = await store.readEntities('Observations', chunk.map((o) => o.id), publicUrl);
+      // The chunk's packets are handed to the socket in one go and waited for once, at the last:
+      // mqtt-packet corks the socket until the next tick, so they leave in one write, not one per
+      // observation (each of which, past the socket's 16 KiB buffer, waited for a 'drain': one
+      // write and one wake-up of the broker per observation). The last one's callback comes once
+      // the socket has drained (QoS 0) or the broker acknowledged it, and so every one before it
+      // (QoS 1, acknowledged in order): a chunk (2 × NOTIFY_CHUNK packets) is what may wait in memory.
+      const packets: [string, string][] = [];
       for (let i = 0; i < chunk.length; i++) {
         const entity = entities[i];
-        if (!entity || !this.client.connected) continue;
+        if (!entity) continue;
         const text = JSON.stringify(entity);
-        await Promise.all([this.publish(`${this.prefix}/Observations`, text), this.publish(`${this.prefix}/Datastreams(${chunk[i]!.datastreamId})/Observations`, text)]);
+        packets.push([`${this.prefix}/Observations`, text], [`${this.prefix}/Datastreams(${chunk[i]!.datastreamId})/Observations`, text]);
       }
+      const last = packets.pop();
+      if (!last || !this.client.connected) continue;
+      for (const [topic, text] of packets) {
+        this.stats.published++;
+        this.client.publish(topic, text, { qos: this.qos });
+      }
+      await this.publish(last[0], last[1]);
     }
     if (!this.client.connected) return;
     for (const change of entry.incidents) {

@@ -377,9 +377,12 @@ export class PostgresMonitoringStore implements MonitoringStore {
       // order everywhere (the stream's global cursor), and the incident engine sees every earlier
       // group's incidents (one incident per condition, whichever process took the reading). The
       // counters are read in a statement after the lock's, so its snapshot includes the last holder's commit.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      // One round trip (a group's fixed statements are most of a small group's time): the counters'
+      // statement still takes its own snapshot, after the lock's. Open before it is sent: if a
+      // statement after BEGIN fails, the ROLLBACK below ends the transaction.
       open = true;
-      this.noteEpoch((await client.query<{ writes: number; entities: number }>('SELECT writes, entities FROM sta_write_epoch')).rows[0]!);
+      const begun = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SELECT writes, entities FROM sta_write_epoch`)) as unknown as pg.QueryResult<{ writes: number; entities: number }>[];
+      this.noteEpoch(begun.at(-1)!.rows[0]!);
       this.groupChangedEntities = false;
       if (savepoints) await client.query('SAVEPOINT w');
       const done: { w: QueuedWrite; result: unknown }[] = [];
@@ -415,8 +418,16 @@ export class PostgresMonitoringStore implements MonitoringStore {
           w.reject(error);
         }
       }
-      const { xid, ...epoch } = (await client.query<{ writes: number; entities: number; xid: string }>('UPDATE sta_write_epoch SET writes = writes + 1, entities = entities + $1 RETURNING writes, entities, txid_current()::text AS xid', [this.groupChangedEntities ? 1 : 0])).rows[0]!;
-      if (lastObservation || lastEvent) await client.query('SELECT pg_notify($1, $2)', [STREAM_CHANNEL, JSON.stringify({ o: lastObservation, ...(firstObservation ? { f: firstObservation } : {}), e: lastEvent, entities: epoch.entities })]);
+      // The counters and the stream's notification (with the counters' new `entities`) in one statement.
+      const notification = lastObservation || lastEvent ? JSON.stringify({ o: lastObservation, ...(firstObservation ? { f: firstObservation } : {}), e: lastEvent }) : null;
+      const { xid, writes, entities } = (
+        await client.query<{ writes: number; entities: number; xid: string }>(
+          `WITH counters AS (UPDATE sta_write_epoch SET writes = writes + 1, entities = entities + $1 RETURNING writes, entities, txid_current()::text AS xid)
+           SELECT writes, entities, xid, CASE WHEN $2::jsonb IS NOT NULL THEN pg_notify($3, jsonb_set($2::jsonb, '{entities}', to_jsonb(entities))::text) END AS notified FROM counters`,
+          [this.groupChangedEntities ? 1 : 0, notification, STREAM_CHANNEL],
+        )
+      ).rows[0]!;
+      const epoch = { writes, entities };
       try {
         await client.query('COMMIT');
         open = false;
