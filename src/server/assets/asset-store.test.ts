@@ -247,6 +247,22 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       await expectIntact();
     });
 
+    it('commits only once commitAfter resolves (a tiler\'s tiles), and a rejected one keeps the previous dataset', async () => {
+      let release!: () => void;
+      const tiles = new Promise<void>((resolve) => (release = resolve));
+      const loading = store.replaceDataset('district-buildings', [building('N-1', '替换楼一', '新路1号', 117.29, 31.87)], { commitAfter: tiles });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expectIntact();
+      release();
+      expect((await loading).loaded).toBe(1);
+      expect(await store.count('district-buildings')).toBe(1);
+      const failed = Promise.reject(new Error('the disk is full'));
+      failed.catch(() => {});
+      await expect(store.replaceDataset('district-buildings', BUILDINGS, { commitAfter: failed })).rejects.toThrow('the disk is full');
+      expect(await store.count('district-buildings')).toBe(1);
+      expect(await store.get('N-1')).toMatchObject({ name: '替换楼一' });
+    });
+
     it('an input that throws part-way keeps the previous dataset', async () => {
       async function* failing() {
         for (let i = 0; i < 4_500; i++) yield building(`N-${i}`, `替换楼${i}`, '新路', 117.29, 31.87);
