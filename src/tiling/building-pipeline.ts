@@ -144,8 +144,7 @@ export function searchIndex(store: RecordStore, summaries: readonly FeatureSumma
 }
 
 /** Building `i` as an asset, read back from the record store. */
-function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number): AssetInput {
-  const record = store.get(i);
+function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number, record = store.get(i)): AssetInput {
   const properties = JSON.parse(record.json) as Record<string, unknown>;
   const s = summaries[i]!;
   return buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), lonDegrees: s.lonDegrees, latDegrees: s.latDegrees, footprintSquareMetres: s.footprintSquareMetres });
@@ -176,9 +175,10 @@ function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[]
       for (let i = 0; i < store.size; i++) yield buildingAssetAt(store, summaries, i);
     },
     async *[Symbol.asyncIterator]() {
-      for (let i = 0; i < store.size; i++) {
+      let i = 0;
+      for (const record of store.scan()) {
         if (i % ASSETS_PER_TURN === ASSETS_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
-        yield buildingAssetAt(store, summaries, i);
+        yield buildingAssetAt(store, summaries, i++, record);
       }
       if (endsWithTiles) await written;
     },
