@@ -103,8 +103,24 @@ export function checkDatasetName(dataset: unknown): string {
   return dataset;
 }
 
-function checkPosition(value: unknown, where: string): Position {
-  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+/**
+ * Where in the input a problem is, for its message: made into text only when one is thrown (a
+ * load checks a million assets and fails on at most one).
+ */
+class Place {
+  constructor(private readonly text: () => string) {}
+  toString(): string {
+    return this.text();
+  }
+}
+
+function finiteNumbers(values: readonly unknown[]): boolean {
+  for (const n of values) if (typeof n !== 'number' || !Number.isFinite(n)) return false;
+  return true;
+}
+
+function checkPosition(value: unknown, where: string | Place): Position {
+  if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !finiteNumbers(value)) {
     throw new AssetInputError(`${where}: a position must be 2 or 3 finite numbers, got ${JSON.stringify(value)?.slice(0, 80)}`);
   }
   const [lon, lat] = value as number[];
@@ -112,12 +128,17 @@ function checkPosition(value: unknown, where: string): Position {
   return value as Position;
 }
 
-function positions(value: unknown, depth: number, where: string, minimum: number): Position[] {
+/** The checked positions of `value`, nested `depth` deep, appended to `out`. */
+function positions(value: unknown, depth: number, where: string | Place, minimum: number, out: Position[]): Position[] {
   if (!Array.isArray(value)) throw new AssetInputError(`${where}: coordinates must be an array`);
-  if (depth === 0) return [checkPosition(value, where)];
+  if (depth === 0) {
+    out.push(checkPosition(value, where));
+    return out;
+  }
   if (depth === 1 && value.length < minimum) throw new AssetInputError(`${where}: needs at least ${minimum} positions, got ${value.length}`);
   if (value.length === 0) throw new AssetInputError(`${where}: empty coordinates`);
-  return value.flatMap((v) => positions(v, depth - 1, where, minimum));
+  for (const v of value) positions(v, depth - 1, where, minimum, out);
+  return out;
 }
 
 const GEOMETRY_DEPTH: Record<AssetGeometry['type'], { depth: number; minimum: number }> = {
@@ -130,13 +151,13 @@ const GEOMETRY_DEPTH: Record<AssetGeometry['type'], { depth: number; minimum: nu
 };
 
 /** The positions of a geometry, checked; throws AssetInputError naming the problem. */
-export function geometryPositions(geometry: unknown, where: string): Position[] {
+export function geometryPositions(geometry: unknown, where: string | Place): Position[] {
   const g = geometry as { type?: unknown; coordinates?: unknown } | null;
   if (!g || typeof g !== 'object' || typeof g.type !== 'string' || !(g.type in GEOMETRY_DEPTH)) {
     throw new AssetInputError(`${where}: geometry must be a GeoJSON ${Object.keys(GEOMETRY_DEPTH).join(', ')}, got ${JSON.stringify(g?.type ?? g)}`);
   }
   const { depth, minimum } = GEOMETRY_DEPTH[g.type as AssetGeometry['type']];
-  const all = positions(g.coordinates, depth, `${where} (${g.type})`, minimum);
+  const all = positions(g.coordinates, depth, new Place(() => `${where} (${g.type})`), minimum, []);
   if (g.type === 'Polygon' || g.type === 'MultiPolygon') {
     const rings = (g.type === 'Polygon' ? (g.coordinates as Position[][]) : (g.coordinates as Position[][][]).flat()) ;
     for (const ring of rings) {
@@ -158,7 +179,7 @@ export function boundsOf(points: readonly Position[]): Bbox {
   return [west, south, east, north];
 }
 
-function checkText(value: unknown, field: string, where: string, maximum = MAXIMUM_TEXT_LENGTH): string {
+function checkText(value: unknown, field: string, where: string | Place, maximum = MAXIMUM_TEXT_LENGTH): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw new AssetInputError(`${where}: ${field} must be text, got ${typeof value}`);
   if (value.length > maximum) throw new AssetInputError(`${where}: ${field} is longer than ${maximum} characters`);
@@ -182,7 +203,8 @@ export function checkAssetRecord(input: unknown, dataset: string, index: number)
   const a = input as Partial<AssetInput> | null;
   if (!a || typeof a !== 'object') throw new AssetInputError(`asset ${index + 1} of dataset ${dataset}: not an object`);
   if (typeof a.id !== 'string' || a.id === '') throw new AssetInputError(`asset ${index + 1} of dataset ${dataset}: missing ID`);
-  const where = `asset ${JSON.stringify(a.id.slice(0, 80))} (${index + 1} of dataset ${dataset})`;
+  const idText = a.id;
+  const where = new Place(() => `asset ${JSON.stringify(idText.slice(0, 80))} (${index + 1} of dataset ${dataset})`);
   const id = checkText(a.id, 'the ID', where, MAXIMUM_ID_LENGTH);
   if (typeof a.kind !== 'string' || !IDENTIFIER.test(a.kind)) throw new AssetInputError(`${where}: kind ${JSON.stringify(a.kind)} is not a lower-case identifier`);
   const attributes = a.attributes ?? {};
@@ -197,7 +219,7 @@ export function checkAssetRecord(input: unknown, dataset: string, index: number)
   if (UNSAFE_JSON_ESCAPE.test(attributesJson)) throw new AssetInputError(`${where}: attributes contain a NUL character or an unpaired surrogate`);
   const points = geometryPositions(a.geometry, where);
   const bounds = boundsOf(points);
-  const position = a.position === undefined ? ([(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] as [number, number]) : (checkPosition(a.position, `${where} position`).slice(0, 2) as [number, number]);
+  const position = a.position === undefined ? ([(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2] as [number, number]) : (checkPosition(a.position, new Place(() => `${where} position`)).slice(0, 2) as [number, number]);
   const asset: Asset = {
     id,
     dataset,

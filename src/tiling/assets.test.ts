@@ -124,15 +124,16 @@ describe('the building tiler with an asset store', () => {
     expect(report.assetsLoaded).toBe(3_000);
   });
 
-  it('a tiling failure while the load runs rolls the load back', async () => {
-    const storePath = join(work, 'tiling-fails.sqlite');
+  // At the last tile the store has read every asset and waits for the tiles (TiledAssets.tilesWritten) to commit.
+  it.each([['while the load reads the assets', 2], ['after the load has read every asset', 'last']] as const)('a tiling failure %s rolls the load back', async (_when, failAt) => {
+    const storePath = join(work, `tiling-fails-${failAt}.sqlite`);
     const store = await openAssetStore(storePath);
     await store.replaceDataset('district', [{ id: 'old', kind: 'building', geometry: { type: 'Point', coordinates: [113.12, 23.02] } }]);
     await store.close();
-    const out = join(work, 'tiling-fails');
+    const out = join(work, `tiling-fails-${failAt}`);
     const failing = tileInto(storePath, out, 'district', {
-      onProgress: (phase, done) => {
-        if (phase === 'write' && done === 2) throw new Error('the disk is full');
+      onProgress: (phase, done, total) => {
+        if (phase === 'write' && done === (failAt === 'last' ? total : failAt)) throw new Error('the disk is full');
       },
     });
     await expect(failing).rejects.toThrow('the disk is full');

@@ -13,9 +13,25 @@ import type { FootprintPart } from './packed-footprint.ts';
  * and the old assets. The pipe and city-model tilers call it after their tiles are written; the
  * building tiler calls it when it starts writing tiles, with assets that are also an AsyncIterable
  * whose end waits for the last tile (see BuildingTilingOptions.loadAssets), so the stores (which
- * read with `for await`) load a city while it is tiled.
+ * read with `for await`) load a city while it is tiled. Those assets are TiledAssets too.
  */
 export type AssetLoader = (assets: Iterable<AssetInput>) => Promise<number>;
+
+/**
+ * Assets handed out while their tiles are still being written. A loader that calls
+ * `tilesWritten()` takes on the wait: the input then ends at its last asset instead of when the
+ * tiles are written, and the loader must not commit before the returned promise resolves (it
+ * rejects with the tiling's error, and then the loader must load nothing). The asset store's own
+ * loader (openAssetLoader) does, so a store builds its indexes while the tiles are written.
+ */
+export interface TiledAssets {
+  tilesWritten(): Promise<void>;
+}
+
+/** Whether these assets come from a tiler that is still writing their tiles. */
+export function isTiledAssets(assets: unknown): assets is TiledAssets {
+  return typeof (assets as Partial<TiledAssets> | null)?.tilesWritten === 'function';
+}
 
 /** Close a flat ring [lon, lat, lon, lat, …] as GeoJSON wants (last position = first). */
 function closedRing(flat: ArrayLike<number>): [number, number][] {

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import Piscina from 'piscina';
 import { AtomicDirectory } from './atomic-output.ts';
 import type { AssetInput } from '../domain/assets.ts';
-import { buildingAsset, type AssetLoader } from './assets.ts';
+import { buildingAsset, type AssetLoader, type TiledAssets } from './assets.ts';
 import { toLonLat } from './crs.ts';
 import { InvalidFeatureError, TilingInputError } from './errors.ts';
 import { footprintPolygons, type FlatRings } from './footprint.ts';
@@ -144,8 +144,7 @@ export function searchIndex(store: RecordStore, summaries: readonly FeatureSumma
 }
 
 /** Building `i` as an asset, read back from the record store. */
-function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number): AssetInput {
-  const record = store.get(i);
+function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number, record = store.get(i)): AssetInput {
   const properties = JSON.parse(record.json) as Record<string, unknown>;
   const s = summaries[i]!;
   return buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), lonDegrees: s.lonDegrees, latDegrees: s.latDegrees, footprintSquareMetres: s.footprintSquareMetres });
@@ -161,20 +160,27 @@ const ASSETS_PER_TURN = 500;
  * Every building as an asset, read back from the record store one at a time, for a load that runs
  * while the tiles are written. Read with `for await`, it gives the event loop a turn every
  * ASSETS_PER_TURN buildings and ends only when `written` settles: after the last tile, or with the
- * tiling's error. Read synchronously (a loader that only takes an Iterable), it is the same
+ * tiling's error; unless the loader took that wait on itself (TiledAssets.tilesWritten), then
+ * at the last building. Read synchronously (a loader that only takes an Iterable), it is the same
  * buildings without the wait.
  */
-function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[], written: Promise<void>): Iterable<AssetInput> & AsyncIterable<AssetInput> {
+function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[], written: Promise<void>): Iterable<AssetInput> & AsyncIterable<AssetInput> & TiledAssets {
+  let endsWithTiles = true;
   return {
+    tilesWritten() {
+      endsWithTiles = false;
+      return written;
+    },
     *[Symbol.iterator]() {
       for (let i = 0; i < store.size; i++) yield buildingAssetAt(store, summaries, i);
     },
     async *[Symbol.asyncIterator]() {
-      for (let i = 0; i < store.size; i++) {
+      let i = 0;
+      for (const record of store.scan()) {
         if (i % ASSETS_PER_TURN === ASSETS_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
-        yield buildingAssetAt(store, summaries, i);
+        yield buildingAssetAt(store, summaries, i++, record);
       }
-      await written;
+      if (endsWithTiles) await written;
     },
   };
 }

@@ -9,7 +9,7 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 it('stores, replaces and reads back records across buffer flushes, then deletes its file', () => {
   const store = new RecordStore(join(directory, 'records.bin'));
-  const count = 30_000; // more than one 4 MiB write buffer
+  const count = 50_000; // more than one 4 MiB write buffer (and scan chunk)
   for (let i = 0; i < count; i++) store.add(Float64Array.from({ length: 5 + (i % 9) }, (_, k) => i + k / 10), JSON.stringify({ id: `楼${i}`, n: i }));
   store.replace(7, Float64Array.of(1, 2, 3), '{"id":"replaced"}');
   const huge = new Float64Array(700_000).fill(2.5); // larger than the write buffer
@@ -24,6 +24,13 @@ it('stores, replaces and reads back records across buffer flushes, then deletes 
   expect(store.get(7)).toEqual({ packed: Float64Array.of(1, 2, 3), json: '{"id":"replaced"}' });
   expect(store.get(hugeHandle).packed.length).toBe(700_000);
   expect(() => store.get(count + 5)).toThrow(RangeError);
+  // A scan reads in chunks: the same records as one get each, across chunk ends, the replaced record and the huge one.
+  let scanned = 0;
+  for (const record of store.scan()) {
+    expect(record).toEqual(store.get(scanned));
+    scanned++;
+  }
+  expect(scanned).toBe(count + 1);
   store.dispose();
   expect(() => store.get(0)).toThrow();
 });

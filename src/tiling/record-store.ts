@@ -7,6 +7,16 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Bytes read at a time by a scan. */
+const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** A record from its bytes: [float count: uint32][pad: uint32][floats…][json bytes…]. */
+function decodeRecord(bytes: Buffer): StoredRecord {
+  const floats = bytes.readUInt32LE(0);
+  const packed = new Float64Array(floats);
+  Buffer.from(packed.buffer).set(bytes.subarray(8, 8 + floats * 8));
+  return { packed, json: bytes.toString('utf8', 8 + floats * 8) };
+}
 
 export interface StoredRecord {
   packed: Float64Array;
@@ -84,10 +94,27 @@ export class RecordStore {
     if (offset + this.lengths[handle]! > this.fileLength) this.flush();
     const bytes = Buffer.allocUnsafe(this.lengths[handle]!);
     readSync(this.fd, bytes, 0, bytes.length, offset);
-    const floats = bytes.readUInt32LE(0);
-    const packed = new Float64Array(floats);
-    Buffer.from(packed.buffer).set(bytes.subarray(8, 8 + floats * 8));
-    return { packed, json: bytes.toString('utf8', 8 + floats * 8) };
+    return decodeRecord(bytes);
+  }
+
+  /**
+   * Every record in handle order, read in chunks of SCAN_CHUNK_BYTES (records added in order lie
+   * one after another in the file): a million records in a few hundred reads instead of one each.
+   */
+  *scan(): Generator<StoredRecord> {
+    this.flush();
+    let chunk = Buffer.alloc(0);
+    let chunkOffset = 0;
+    for (let handle = 0; handle < this.count; handle++) {
+      const offset = this.offsets[handle]!;
+      const length = this.lengths[handle]!;
+      if (offset < chunkOffset || offset + length > chunkOffset + chunk.length) {
+        chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK_BYTES, length));
+        chunkOffset = offset;
+        chunk = chunk.subarray(0, readSync(this.fd, chunk, 0, chunk.length, offset));
+      }
+      yield decodeRecord(chunk.subarray(offset - chunkOffset, offset - chunkOffset + length));
+    }
   }
 
   private disposed = false;

@@ -182,6 +182,36 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       expect([await store.count('first'), await store.count('second'), await store.count('third')]).toEqual([3_000, 0, 3_000]);
     });
 
+    it('two datasets loaded at once cannot both take an ID: one load fails, naming the other dataset', async () => {
+      async function* slow(prefix: string) {
+        for (let i = 0; i < 3_000; i++) {
+          if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+          yield building(i === 2_999 ? 'SHARED-1' : `${prefix}-${i}`, `${prefix}楼${i}`, '并发路', 117.29, 31.87);
+        }
+      }
+      const results = await Promise.allSettled([store.replaceDataset('first', slow('F')), store.replaceDataset('second', slow('S'))]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      const [loser, winner] = failed === 0 ? ['first', 'second'] : ['second', 'first'];
+      expect((results[failed] as PromiseRejectedResult).reason).toBeInstanceOf(AssetInputError);
+      expect(String((results[failed] as PromiseRejectedResult).reason)).toContain(`"SHARED-1" of dataset ${loser} already belongs to dataset ${winner}`);
+      expect(await store.get('SHARED-1')).toMatchObject({ dataset: winner });
+      expect([await store.count(winner), await store.count(loser)]).toEqual([3_000, 0]);
+    });
+
+    it('reloading a dataset replaces its assets only, and a failed reload keeps them', async () => {
+      const water = await store.count('district-water');
+      const reloaded = BUILDINGS.slice(0, 2).map((b) => ({ ...b, name: `${b.name ?? ''}（新）` }));
+      expect((await store.replaceDataset('district-buildings', reloaded)).replaced).toBe(BUILDINGS.length);
+      expect(await store.count('district-buildings')).toBe(2);
+      expect((await store.get(reloaded[0]!.id))?.name).toBe(reloaded[0]!.name);
+      expect(ids((await store.search('（新）', { limit: 50 })).assets).sort()).toEqual(reloaded.map((b) => b.id).sort());
+      expect(await store.count('district-water')).toBe(water);
+      await expect(store.replaceDataset('district-buildings', [...reloaded, reloaded[1]!])).rejects.toThrow(/appears twice/);
+      expect(await store.count('district-buildings')).toBe(2);
+      expect(await store.count('district-water')).toBe(water);
+    });
+
     it('an empty load empties that dataset only', async () => {
       expect((await store.replaceDataset('district-water', [])).replaced).toBe(PIPES.length);
       expect(await store.count('district-water')).toBe(0);
@@ -215,6 +245,22 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
       await expect(attempt).rejects.toThrow(AssetInputError);
       await expect(attempt).rejects.toThrow(message);
       await expectIntact();
+    });
+
+    it('commits only once commitAfter resolves (a tiler\'s tiles), and a rejected one keeps the previous dataset', async () => {
+      let release!: () => void;
+      const tiles = new Promise<void>((resolve) => (release = resolve));
+      const loading = store.replaceDataset('district-buildings', [building('N-1', '替换楼一', '新路1号', 117.29, 31.87)], { commitAfter: tiles });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expectIntact();
+      release();
+      expect((await loading).loaded).toBe(1);
+      expect(await store.count('district-buildings')).toBe(1);
+      const failed = Promise.reject(new Error('the disk is full'));
+      failed.catch(() => {});
+      await expect(store.replaceDataset('district-buildings', BUILDINGS, { commitAfter: failed })).rejects.toThrow('the disk is full');
+      expect(await store.count('district-buildings')).toBe(1);
+      expect(await store.get('N-1')).toMatchObject({ name: '替换楼一' });
     });
 
     it('an input that throws part-way keeps the previous dataset', async () => {
@@ -635,24 +681,35 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
       for (const store of [full, ...tieredStores]) await store.close();
     }
   });
-  it('migrates a schema-3 store to 5: the search text moves to asset_search, searches find the same, datasets get generations', async (context) => {
+  it('migrates a schema-3 store to 6: one table becomes a partition per dataset, the search text moves to asset_search, searches find the same, datasets get generations', async (context) => {
     if (!reachability.reachable) context.skip(reachability.reason);
     const client = new pg.Client({ connectionString: database!.url });
     await client.connect();
     try {
       const store = await PostgresAssetStore.open(database!.url);
       await store.replaceDataset('district-buildings', BUILDINGS);
+      await store.replaceDataset('district-water', PIPES);
       const before = await Promise.all(['花园', '长江西路', 's1'].map(async (q) => ids((await store.search(q, { limit: 50 })).assets)));
       await store.close();
-      // Schema 3: the search text a generated column of assets, with its indexes there.
-      await client.query(`DROP TABLE asset_search, asset_datasets;
+      // Schema 3: one assets table for every dataset, the search text a generated column of it, with its indexes there.
+      await client.query(`CREATE TABLE assets_single AS SELECT * FROM assets;
+        DROP TABLE asset_search, asset_datasets, assets;
+        ALTER TABLE assets_single RENAME TO assets;
+        ALTER TABLE assets ADD PRIMARY KEY (id);
+        CREATE INDEX assets_dataset ON assets (dataset);
+        CREATE INDEX assets_geometry ON assets USING gist (geometry);
         ALTER TABLE assets ADD COLUMN search_text text GENERATED ALWAYS AS (lower(id || E'\\n' || name || E'\\n' || address)) STORED;
         CREATE INDEX assets_search ON assets USING gin (search_text gin_trgm_ops);
         CREATE INDEX assets_name_search ON assets USING gin (lower(name) gin_trgm_ops);
         UPDATE asset_store_schema SET version = 3`);
       const reopened = await PostgresAssetStore.open(database!.url);
       try {
-        expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 5 }]);
+        expect((await client.query('SELECT version FROM asset_store_schema')).rows).toEqual([{ version: 6 }]);
+        const partitions = await client.query("SELECT c.relname AS parent, count(*)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent WHERE c.relname IN ('assets', 'asset_search') GROUP BY c.relname ORDER BY c.relname");
+        const datasets = (await reopened.datasets()).length;
+        expect(datasets).toBeGreaterThanOrEqual(2);
+        expect(partitions.rows).toEqual([{ parent: 'asset_search', n: datasets }, { parent: 'assets', n: datasets }]);
+        expect(await reopened.count('district-water')).toBe(PIPES.length);
         expect([...(await reopened.datasetGenerations()).keys()].sort()).toEqual((await reopened.datasets()).map((d) => d.dataset).sort());
         expect((await client.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'assets' AND column_name = 'search_text'")).rows).toEqual([{ n: 0 }]);
         expect((await client.query('SELECT count(*)::int AS n FROM asset_search')).rows).toEqual((await client.query('SELECT count(*)::int AS n FROM assets')).rows);
@@ -665,6 +722,45 @@ describe('PostgreSQL: broad searches ranked in tiers', () => {
       }
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('PostgreSQL: a partition per dataset', () => {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    if (reachability.reachable) database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('a load swaps in its partitions with their indexes taken as the parents\', and a failed load leaves no table behind', async (context) => {
+    if (!reachability.reachable) context.skip(reachability.reason);
+    const store = await PostgresAssetStore.open(database!.url);
+    const client = new pg.Client({ connectionString: database!.url });
+    await client.connect();
+    try {
+      await store.replaceDataset('district-buildings', BUILDINGS);
+      await store.replaceDataset('district-water', PIPES);
+      await store.replaceDataset('district-buildings', BUILDINGS.slice(1));
+      await expect(store.replaceDataset('district-water', [...PIPES, BUILDINGS[1]!])).rejects.toThrow(/already belongs to dataset district-buildings/);
+      const tables = await client.query("SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'asset%part%'");
+      expect(tables.rows).toHaveLength(4);
+      // Every index of a partition is one of its parent's (none built twice by ATTACH, none missing).
+      const indexes = await client.query(`SELECT p.relname AS parent, count(*)::int AS n, count(*) FILTER (WHERE ii.inhparent IS NOT NULL)::int AS attached
+        FROM pg_inherits t JOIN pg_class p ON p.oid = t.inhparent JOIN pg_index x ON x.indrelid = t.inhrelid LEFT JOIN pg_inherits ii ON ii.inhrelid = x.indexrelid
+        WHERE p.relname IN ('assets', 'asset_search') GROUP BY p.relname ORDER BY p.relname`);
+      const parentIndexes = async (table: string) => Number((await client.query('SELECT count(*) AS n FROM pg_index WHERE indrelid = $1::regclass', [table])).rows[0].n);
+      expect(indexes.rows).toEqual([
+        { parent: 'asset_search', n: 2 * (await parentIndexes('asset_search')), attached: 2 * (await parentIndexes('asset_search')) },
+        { parent: 'assets', n: 2 * (await parentIndexes('assets')), attached: 2 * (await parentIndexes('assets')) },
+      ]);
+      expect(await store.count('district-buildings')).toBe(BUILDINGS.length - 1);
+      expect(await store.count('district-water')).toBe(PIPES.length);
+    } finally {
+      await client.end();
+      await store.close();
     }
   });
 });

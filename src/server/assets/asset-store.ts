@@ -77,6 +77,15 @@ export interface LoadReport {
   seconds: number;
 }
 
+export interface LoadOptions {
+  /**
+   * The load commits only once this resolves, and loads nothing if it rejects (its error is then
+   * the load's): what a tiler's tiles being written are, so that the store can finish its work on
+   * a load whose input has ended (index builds) while the tiles are still being written.
+   */
+  commitAfter?: Promise<unknown>;
+}
+
 export interface AssetStore {
   /** "sqlite" or "postgres". */
   readonly backend: 'sqlite' | 'postgres';
@@ -85,7 +94,7 @@ export interface AssetStore {
    * belongs to another dataset, or the input throws, the dataset keeps its previous assets and
    * the error (AssetInputError for bad assets) is thrown. Other datasets are never touched.
    */
-  replaceDataset(dataset: string, assets: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport>;
+  replaceDataset(dataset: string, assets: Iterable<AssetInput> | AsyncIterable<AssetInput>, options?: LoadOptions): Promise<LoadReport>;
   /** One asset by ID, or undefined. */
   get(id: string): Promise<Asset | undefined>;
   /**

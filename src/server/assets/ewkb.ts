@@ -90,3 +90,13 @@ export function geometryEwkbHex(geometry: AssetGeometry): string {
   }
   return w.buffer.toString('hex');
 }
+
+const POINT_HEADER = Buffer.from([1, 1, 0, 0, 0x20, 0xe6, 0x10, 0, 0]).toString('hex'); // little-endian, Point with SRID, 4326
+const pointBuffer = Buffer.alloc(16);
+
+/** A 2D point as hex EWKB with SRID 4326 (what a geography(Point, 4326) column reads too). */
+export function pointEwkbHex(lonDegrees: number, latDegrees: number): string {
+  pointBuffer.writeDoubleLE(lonDegrees, 0);
+  pointBuffer.writeDoubleLE(latDegrees, 8);
+  return POINT_HEADER + pointBuffer.toString('hex');
+}

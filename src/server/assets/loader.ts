@@ -5,7 +5,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { checkDatasetName } from '../../domain/assets.ts';
-import type { AssetLoader } from '../../tiling/assets.ts';
+import { isTiledAssets, type AssetLoader } from '../../tiling/assets.ts';
 import { isPostgresLocation, openAssetStore, type AssetStore } from './asset-store.ts';
 
 /** A problem with the asset store of a tiler run; nothing was written. */
@@ -58,7 +58,8 @@ export async function openAssetLoader(location: string, dataset: string): Promis
     location: shown,
     async load(assets) {
       try {
-        return (await store.replaceDataset(dataset, assets)).loaded;
+        // A tiler's assets: the store finishes its work while the tiles are written, and commits after them.
+        return (await store.replaceDataset(dataset, assets, { commitAfter: isTiledAssets(assets) ? assets.tilesWritten() : undefined })).loaded;
       } catch (error) {
         throw new AssetStoreError(`asset store ${shown}: loading dataset ${dataset} failed, so no tiles were written and the store keeps its previous assets: ${(error as Error).message}`, { cause: error });
       }

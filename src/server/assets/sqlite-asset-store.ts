@@ -24,7 +24,7 @@ import {
   AssetInputError, checkAssetRecord, checkBbox, checkCircle, checkDatasetName, checkFilter, checkKinds, checkPage, circleBbox, greatCircleDistanceMetres,
   indexedValue, INDEXED_ATTRIBUTES, parseSearchQuery, TRIGRAM_LENGTH, type Asset, type AssetInput, type Bbox, type SearchQuery,
 } from '../../domain/assets.ts';
-import type { AssetPage, AssetStore, CountOptions, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
+import type { AssetPage, AssetStore, CountOptions, LoadOptions, LoadReport, PageOptions, RadiusPage, SpatialOptions, StreamOptions } from './asset-store.ts';
 import { ATTRIBUTE_COLUMNS, assetFromRow, checkIdList, compareRanked, containing, filterConditions, INDEXED_COLUMNS, kindCondition, LOAD_BATCH, Parameters, rankedPage, searchRank, selectColumns, STREAM_BATCH, type AssetRow, type RankedRow } from './sql.ts';
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
@@ -140,13 +140,13 @@ export class SqliteAssetStore implements AssetStore {
     return new SqliteAssetStore(db, options.maximumShortTermTrigrams ?? SHORT_TERM_TRIGRAMS, options.broadSearchMatches ?? BROAD_SEARCH_MATCHES);
   }
 
-  replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
-    const load = this.loading.then(() => this.load(datasetName, input));
+  replaceDataset(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>, options: LoadOptions = {}): Promise<LoadReport> {
+    const load = this.loading.then(() => this.load(datasetName, input, options));
     this.loading = load.catch(() => {});
     return load;
   }
 
-  private async load(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>): Promise<LoadReport> {
+  private async load(datasetName: string, input: Iterable<AssetInput> | AsyncIterable<AssetInput>, options: LoadOptions): Promise<LoadReport> {
     const started = performance.now();
     const dataset = checkDatasetName(datasetName);
     const db = this.db;
@@ -174,6 +174,7 @@ export class SqliteAssetStore implements AssetStore {
         }
       }
       stageBatch(batch);
+      await options.commitAfter;
       // The swap writes the dataset into every index of the table at once: with SQLite's default
       // 2 MB page cache the indexes in other orders than the ID's (the filter columns, the names)
       // would go back to the file for nearly every row.
