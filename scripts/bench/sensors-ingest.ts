@@ -289,9 +289,10 @@ async function mqttPaced(base: string, clients: MqttClient[], publishOne: (clien
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const at = performance.now();
-      samples.push({ at, stored: (await lastObservationId(base)) - before });
-      const wait = at + 50 - performance.now();
+      const asked = performance.now();
+      const stored = (await lastObservationId(base)) - before;
+      samples.push({ at: performance.now(), stored }); // when the answer came: latencies err long, not short
+      const wait = asked + 50 - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
   })();
