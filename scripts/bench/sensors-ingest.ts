@@ -11,14 +11,18 @@
  *      BENCH_INGEST_MQTT_SECONDS (default 30): a third with 4 publishers at full speed (stored
  *      against published: the broker acknowledges QoS 1 itself, and drops what passes its queue
  *      for a subscriber that falls behind), two thirds in windows of 800 publishes each waited
- *      for until stored (observations/s the server takes);
+ *      for until stored (observations/s the server takes); then paced: 4 publishers at a fixed
+ *      total rate by the wall clock (not waiting for storage), BENCH_INGEST_MQTT_PACED_RATES (default
+ *      1420,5000: the city's sustained rate and the burst target) for BENCH_INGEST_MQTT_PACED_SECONDS
+ *      each (default 60), then a bounded wait until stored: the publish rate achieved, stored against
+ *      published, how far behind the server was when publishing stopped, and publish → stored p95;
  *  (c) sustained: every sensor a reading a minute (at 85,000, 1,417 a second: one
  *      CreateObservations a second with the sensors due), for BENCH_INGEST_SUSTAINED_SECONDS
  *      (default 600): lag (acknowledged − due) in the first and last fifth, and the server's RSS;
  *  (d) POST → SSE event latency during (c): one POST a second on a probe sensor, an SSE client
  *      whose bbox holds only it (target p95 ≤ 200 ms).
  * (c) and (d) run first, on the freshly started server; then (a) and (b).
- * BENCH_SHORT=1 shortens (a) to 20 s, (b) to 15 s and (c) to 120 s.
+ * BENCH_SHORT=1 shortens (a) to 20 s, (b) to 15 s (paced: 20 s a rate) and (c) to 120 s.
  */
 import { readFileSync } from 'node:fs';
 import { connectAsync } from 'mqtt';
@@ -44,6 +48,9 @@ export interface IngestScale {
   sensors: number;
   burstSeconds: number;
   mqttSeconds: number;
+  /** Paced MQTT: total publishes a second (4 publishers), each for mqttPacedSeconds. */
+  mqttPacedRates: number[];
+  mqttPacedSeconds: number;
   sustainedSeconds: number;
 }
 
@@ -52,6 +59,8 @@ export function ingestScale(): IngestScale {
     sensors: Number(process.env.BENCH_INGEST_SENSORS ?? 85_000),
     burstSeconds: seconds('BENCH_INGEST_BURST_SECONDS', 60, 20),
     mqttSeconds: seconds('BENCH_INGEST_MQTT_SECONDS', 30, 15),
+    mqttPacedRates: (process.env.BENCH_INGEST_MQTT_PACED_RATES ?? '1420,5000').split(',').map(Number).filter((r) => r > 0),
+    mqttPacedSeconds: seconds('BENCH_INGEST_MQTT_PACED_SECONDS', 60, 20),
     sustainedSeconds: seconds('BENCH_INGEST_SUSTAINED_SECONDS', 600, 120),
   };
 }
@@ -239,20 +248,128 @@ export interface MqttMeasure {
   /** Closed loop, medians per window, ms: publishing the 800 (until the broker's PUBACKs), then until the bench saw them stored. */
   closedPublishMilliseconds: number;
   closedStoreMilliseconds: number;
+  /** Paced: one per rate in IngestScale.mqttPacedRates, in that order. */
+  paced: PacedMeasure[];
 }
 
-async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durationSeconds: number): Promise<MqttMeasure> {
+export interface PacedMeasure {
+  /** Total publishes a second asked for (4 publishers). */
+  targetPerSecond: number;
+  /** Published over the time from the first publish to the last. */
+  publishedPerSecond: number;
+  published: number;
+  /** Acknowledged by the broker (PUBACK). */
+  acknowledged: number;
+  /** Stored when the bounded wait after publishing ended. */
+  stored: number;
+  /** Published − stored when the last one was published. */
+  behindAtEnd: number;
+  /** From the last publish until the stored count (sampled every 50 ms) reached its final value, ms. */
+  drainMilliseconds: number;
+  /** Publish → stored, ms, p50 / p95: the n-th published against when the stored count (sampled every 50 ms) first reached n. */
+  latencyP50: number;
+  latencyP95: number;
+}
+
+type MqttClient = Awaited<ReturnType<typeof connectAsync>>;
+
+/**
+ * Paced: `rate` publishes a second in all from the 4 clients, by the wall clock (every 20 ms each
+ * client publishes what is due by then, without waiting for PUBACKs or storage), for
+ * `durationSeconds`; then waits until all are stored, or the stored count has not moved for 3 s, or
+ * max(10 s, the duration) has passed. Stored counts come from the highest Observation id, sampled
+ * every 50 ms throughout, so the publish → stored latency is to within about that; it matches the
+ * n-th published to the n-th stored, which is exact while none are lost and the server stores them
+ * in about the order they were published.
+ */
+async function mqttPaced(base: string, clients: MqttClient[], publishOne: (client: MqttClient) => Promise<unknown>, rate: number, durationSeconds: number): Promise<PacedMeasure> {
+  const before = await lastObservationId(base);
+  const publishedAt: number[] = [];
+  const samples: { at: number; stored: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const asked = performance.now();
+      const stored = (await lastObservationId(base)) - before;
+      samples.push({ at: performance.now(), stored }); // when the answer came: latencies err long, not short
+      const wait = asked + 50 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+  let acknowledged = 0;
+  const acks: Promise<void>[] = [];
+  const perClient = rate / clients.length;
+  const sent = clients.map(() => 0);
+  const started = performance.now();
+  const until = started + durationSeconds * 1000;
+  try {
+    for (;;) {
+      const now = Math.min(performance.now(), until);
+      const elapsed = (now - started) / 1000;
+      clients.forEach((client, c) => {
+        const due = Math.floor(elapsed * perClient) - sent[c]!;
+        for (let i = 0; i < due; i++) {
+          acks.push(publishOne(client).then(() => void acknowledged++));
+          publishedAt.push(performance.now());
+        }
+        sent[c]! += Math.max(0, due);
+      });
+      if (now >= until) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const published = publishedAt.length;
+    const lastPublish = publishedAt.at(-1) ?? started;
+    const behindAtEnd = published - ((await lastObservationId(base)) - before);
+    // The bounded wait.
+    const waitStarted = performance.now();
+    let stored = (await lastObservationId(base)) - before;
+    let movedAt = waitStarted;
+    while (stored < published && performance.now() - movedAt < 3_000 && performance.now() - waitStarted < Math.max(10_000, durationSeconds * 1000)) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = (await lastObservationId(base)) - before;
+      if (now !== stored) {
+        stored = now;
+        movedAt = performance.now();
+      }
+    }
+    await Promise.race([Promise.allSettled(acks), new Promise((r) => setTimeout(r, 2_000))]);
+    sampling = false;
+    await sampler;
+    samples.push({ at: performance.now(), stored: (await lastObservationId(base)) - before });
+    // The n-th published against the first sample with at least n stored.
+    const latencies: number[] = [];
+    let k = 0;
+    for (let n = 0; n < Math.min(published, stored); n++) {
+      while (k < samples.length && samples[k]!.stored < n + 1) k++;
+      if (k === samples.length) break;
+      latencies.push(Math.max(0, samples[k]!.at - publishedAt[n]!));
+    }
+    return {
+      targetPerSecond: rate,
+      publishedPerSecond: published / ((lastPublish - started) / 1000),
+      published,
+      acknowledged,
+      stored,
+      behindAtEnd,
+      drainMilliseconds: Math.max(0, (samples.find((x) => x.stored >= stored)?.at ?? NaN) - lastPublish),
+      latencyP50: percentile(latencies, 50),
+      latencyP95: percentile(latencies, 95),
+    };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
+
+async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durationSeconds: number, scale: IngestScale, log: (line: string) => void): Promise<MqttMeasure> {
   const clients = await Promise.all(Array.from({ length: 4 }, () => connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0 })));
   let offset = 0;
-  const publishSome = (client: (typeof clients)[number], count: number) => {
-    const sent: Promise<unknown>[] = [];
-    for (let i = 0; i < count; i++) {
-      const s = sensors[offset++ % sensors.length]!;
-      const [phenomenonTime, result] = readingOf(s, Date.now() - 1000, offset);
-      sent.push(client.publishAsync(`${prefix}/Datastreams(${s.datastreamId})/Observations`, JSON.stringify({ phenomenonTime, result }), { qos: 1 }));
-    }
-    return Promise.all(sent);
+  const publishOne = (client: MqttClient) => {
+    const s = sensors[offset++ % sensors.length]!;
+    const [phenomenonTime, result] = readingOf(s, Date.now() - 1000, offset);
+    return client.publishAsync(`${prefix}/Datastreams(${s.datastreamId})/Observations`, JSON.stringify({ phenomenonTime, result }), { qos: 1 });
   };
+  const publishSome = (client: MqttClient, count: number) => Promise.all(Array.from({ length: count }, () => publishOne(client)));
   try {
     // Open loop: QoS 1 is acknowledged by the broker, not by the server.
     const openBefore = await lastObservationId(base);
@@ -290,6 +407,13 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
       expected = last; // a window that lost messages does not hold up the next one
     }
     const closed = await settle(base, 1_000);
+    // Paced: the city's rates, by the clock.
+    const paced: PacedMeasure[] = [];
+    for (const rate of scale.mqttPacedRates) {
+      log(`  MQTT paced, ${rate.toLocaleString('en')}/s for ${scale.mqttPacedSeconds} s …`);
+      paced.push(await mqttPaced(base, clients, publishOne, rate, scale.mqttPacedSeconds));
+      await settle(base, 1_000);
+    }
     return {
       openPublished,
       openStored: open.last - openBefore,
@@ -299,6 +423,7 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
       openBehindAtEnd,
       closedPublishMilliseconds: median(publishTimes),
       closedStoreMilliseconds: median(storeTimes),
+      paced,
     };
   } finally {
     await Promise.all(clients.map((c) => c.endAsync()));
@@ -415,7 +540,7 @@ async function benchBackend(backend: MonitoringBackend, scale: IngestScale, all:
       result.burstPerSecond = await burst(server.base, sensors, scale.burstSeconds);
       log(`${backend.name}: MQTT QoS 1, ${scale.mqttSeconds} s …`);
       try {
-        result.mqtt = await mqttIngest(server.base, prefix, sensors, scale.mqttSeconds);
+        result.mqtt = await mqttIngest(server.base, prefix, sensors, scale.mqttSeconds, scale, log);
       } catch (error) {
         log(`${backend.name}: MQTT not measured: ${(error as Error).message}`);
       }
@@ -449,7 +574,7 @@ export function sensorsIngestLines({ scale, results }: { scale: IngestScale; res
   const row = (label: string, target: string, value: (r: BackendIngest) => string) => `| ${label} | ${target} | ${results.map((r) => cell(r, value(r))).join(' | ')} |`;
   const lines = [
     '',
-    `Ingest at city scale (${scale.sensors.toLocaleString('en')} sensors, the simulator's city layout; server in its own process on loopback; burst ${scale.burstSeconds} s, MQTT ${scale.mqttSeconds} s, sustained ${scale.sustainedSeconds} s)`,
+    `Ingest at city scale (${scale.sensors.toLocaleString('en')} sensors, the simulator's city layout; server in its own process on loopback; burst ${scale.burstSeconds} s, MQTT ${scale.mqttSeconds} s + paced ${scale.mqttPacedSeconds} s a rate, sustained ${scale.sustainedSeconds} s)`,
     '',
     `| measure | target | ${results.map((r) => r.backend).join(' | ')} |`,
     `|---|---|${results.map(() => '---:').join('|')}|`,
@@ -459,6 +584,16 @@ export function sensorsIngestLines({ scale, results }: { scale: IngestScale; res
     row('MQTT, publishers at full speed (PUBACK from the broker): stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.openStored)} / ${n(r.mqtt.openPublished)}` : '–')),
     row('MQTT at full speed: stored count behind the published one when the publishers were done', '–', (r) => n(r.mqtt?.openBehindAtEnd)),
     row('MQTT, a window waited for (median): publishing the 800 / then until seen stored, ms', '–', (r) => (r.mqtt ? `${n(r.mqtt.closedPublishMilliseconds)} / ${n(r.mqtt.closedStoreMilliseconds)}` : '–')),
+    ...scale.mqttPacedRates.flatMap((rate, i) => {
+      const paced = (r: BackendIngest) => r.mqtt?.paced[i];
+      const label = `MQTT paced at ${rate.toLocaleString('en')}/s (4 publishers, ${scale.mqttPacedSeconds} s)`;
+      return [
+        row(`${label}: publishes/s achieved`, n(rate), (r) => n(paced(r)?.publishedPerSecond)),
+        row(`${label}: stored / published (acknowledged by the broker)`, 'all', (r) => { const p = paced(r); return p ? `${n(p.stored)} / ${n(p.published)} (${n(p.acknowledged)})` : '–'; }),
+        row(`${label}: stored count behind when publishing stopped / then drained in, ms`, '–', (r) => { const p = paced(r); return p ? `${n(p.behindAtEnd)} / ${n(p.drainMilliseconds)}` : '–'; }),
+        row(`${label}: publish → stored p50 / p95, ms (stored count sampled every 50 ms)`, '–', (r) => { const p = paced(r); return p ? `${n(p.latencyP50)} / ${n(p.latencyP95)}` : '–'; }),
+      ];
+    }),
     row('sustained: readings/s (every sensor once a minute)', '≈ 1,417', (r) => n(r.sustainedRate)),
     row('sustained: lag p50 / p95, first fifth, ms', 'flat', (r) => `${n(r.lagFirst?.[0])} / ${n(r.lagFirst?.[1])}`),
     row('sustained: lag p50 / p95, last fifth, ms', 'flat', (r) => `${n(r.lagLast?.[0])} / ${n(r.lagLast?.[1])}`),
