@@ -34,6 +34,7 @@ import { DESIRED_TILES_ONLY, isFeatureAlive, SELECTED_COLOUR_CSS, TilesetLayer }
 import { describedProperties, layerMetadata } from './feature-metadata.ts';
 import { cityModelShader } from './surface-style.ts';
 import { tileIds } from './lod-levels.ts';
+import { trimStaleCommandsAfterRender } from './cesium-command-trim.ts';
 import { SensorOverlay, type ClusterPick, type SensorPick } from './sensor-overlay.ts';
 import { UndergroundView } from './underground-view.ts';
 import { showsFinishedPicture } from './ready-rule.ts';
@@ -159,6 +160,7 @@ export class CityViewer {
     this.cleanups.push(adaptGlobeDetail(this.viewer, () => this.underground.belowSurface()));
     this.cleanups.push(scene.preRender.addEventListener(() => (this.tileLoadedThisFrame = false)));
     this.cleanups.push(scene.postRender.addEventListener(() => this.checkReady()));
+    this.cleanups.push(trimStaleCommandsAfterRender(scene));
     this.cleanups.push(
       this.viewer.camera.moveEnd.addEventListener(() => {
         const view = this.currentView();

@@ -96,6 +96,17 @@ export class TilesetLayer {
     // Roofs and walls apart in any layer kind (a ?tileset= layer is "external"); buildings layers
     // swap it for the dark-style variant in CityViewer.applyThematic.
     if (this.cityModel) tileset.customShader = cityModelShader(false);
+    // Release the tiles out of view once the camera stops: a command-centre display runs for
+    // days, so what it holds should follow what it shows, not every district it was ever moved
+    // over (the cache bound in load() stays the ceiling while the camera moves). A view returned
+    // to loads its tiles again (from the HTTP cache). The frame requested here unloads them;
+    // cesium-command-trim.ts lets the heap actually drop them (issue 16).
+    this.removeListeners.push(
+      viewer.camera.moveEnd.addEventListener(() => {
+        tileset.trimLoadedTiles();
+        viewer.scene.requestRender();
+      }),
+    );
   }
 
   /** A CityJSON/CityGML tileset: surfaces carry their semantic type (feature ID set 1, label `surface`). */
