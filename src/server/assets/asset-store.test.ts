@@ -595,7 +595,10 @@ describe('SQLite: 1–2 character terms', () => {
     await store.close();
     const reopened = await SqliteAssetStore.open(path);
     try {
-      expect(reopened.db.pragma('user_version', { simple: true })).toBe(4);
+      expect(reopened.db.pragma('user_version', { simple: true })).toBe(5);
+      // Schema 5's index of every filter column, which a count of two or more clauses is forced onto.
+      expect(reopened.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'assets_filter'").get()).toBeTruthy();
+      expect(await reopened.countMatching('floors>=1;yearBuilt>=1900')).toBe(await reopened.countMatching('floors>=1'));
       expect(ids((await reopened.search('合肥')).assets)).toEqual(['B-003', 'B-001', 'B-002']);
       expect(ids((await reopened.search('第一中学')).assets)).toEqual(['B-001']);
     } finally {

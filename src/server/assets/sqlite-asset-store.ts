@@ -29,7 +29,7 @@ import { ATTRIBUTE_COLUMNS, assetFromRow, checkIdList, compareRanked, containing
 import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 /** Each dataset's generation, bumped by every load of it (schema 4). */
 const DATASETS_SQL = 'CREATE TABLE IF NOT EXISTS asset_datasets (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID';
 /** Appended to every value in the full-text index (see the header). */
@@ -62,6 +62,13 @@ const SEARCH_INDEXES = `
   CREATE INDEX IF NOT EXISTS assets_name_length ON assets(length(name), id);
   DROP INDEX IF EXISTS assets_name;`;
 
+/**
+ * Schema 5: every filter column in one index, so a count over the whole store with two or more
+ * clauses scans this narrow index instead of one clause's index and the rows behind it
+ * (floors>=12;yearBuilt<2000 over 1,000,000 buildings: 813 ms by the year's index, 56 ms by this one).
+ */
+const FILTER_INDEX = `CREATE INDEX IF NOT EXISTS assets_filter ON assets(kind, ${INDEXED_COLUMNS.join(', ')})`;
+
 function migrate(db: SqliteDatabase): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
@@ -88,6 +95,7 @@ function migrate(db: SqliteDatabase): void {
         INSERT INTO assets_text (rowid, id, name, address) SELECT row, id || ${END_SQL}, name || ${END_SQL}, address || ${END_SQL} FROM assets;`);
     }
     if (version <= 2) db.exec(SEARCH_INDEXES);
+    db.exec(FILTER_INDEX);
     db.exec(DATASETS_SQL);
     db.exec('INSERT OR IGNORE INTO asset_datasets (dataset, generation) SELECT dataset, 1 FROM assets GROUP BY dataset');
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
@@ -385,7 +393,9 @@ export class SqliteAssetStore implements AssetStore {
       sql = `SELECT count(*) AS n FROM ${from} WHERE ${where}`;
     } else {
       const where = conditions();
-      sql = `SELECT count(*) AS n FROM assets a${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+      // Two or more clauses over the whole store: the narrow index of every filter column (FILTER_INDEX).
+      const indexed = !ids && (filter?.length ?? 0) >= 2 ? ' INDEXED BY assets_filter' : '';
+      sql = `SELECT count(*) AS n FROM assets a${indexed}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     }
     return (this.db.prepare(sql).get(...params.values) as { n: number }).n;
   }
