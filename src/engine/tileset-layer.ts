@@ -99,14 +99,10 @@ export class TilesetLayer {
     // Release the tiles out of view once the camera stops: a command-centre display runs for
     // days, so what it holds should follow what it shows, not every district it was ever moved
     // over (the cache bound in load() stays the ceiling while the camera moves). A view returned
-    // to loads its tiles again (from the HTTP cache). The frame requested here unloads them;
-    // cesium-command-trim.ts lets the heap actually drop them (issue 16).
-    this.removeListeners.push(
-      viewer.camera.moveEnd.addEventListener(() => {
-        tileset.trimLoadedTiles();
-        viewer.scene.requestRender();
-      }),
-    );
+    // to loads its tiles again (from the HTTP cache). The next frame drawn for any reason unloads
+    // them, and cesium-command-trim.ts lets the heap actually drop them (issue 16). No frame is
+    // requested for it: a display at rest draws nothing (e2e/monitoring.spec.ts counts its frames).
+    this.removeListeners.push(viewer.camera.moveEnd.addEventListener(() => tileset.trimLoadedTiles()));
   }
 
   /** A CityJSON/CityGML tileset: surfaces carry their semantic type (feature ID set 1, label `surface`). */
