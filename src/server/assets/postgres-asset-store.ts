@@ -35,6 +35,7 @@ import { MAXIMUM_ID_PAGE } from './asset-store.ts';
 import { byCodePoint } from './id-order.ts';
 import { geometryEwkbHex, pointEwkbHex } from './ewkb.ts';
 import { randomBytes } from 'node:crypto';
+import { inTransaction } from '../pg-transaction.ts';
 
 const SCHEMA_VERSION = 6;
 /** Each dataset's generation, bumped by every load of it (schema 5). */
@@ -428,21 +429,13 @@ export class PostgresAssetStore implements AssetStore {
    * it planned a parallel scan for ~500 rows: 18 ms of the 22 ms went to starting the worker (EXPLAIN
    * ANALYZE at 200,000 assets; p95 57 ms at 1M against 8 ms without).
    */
-  private async withoutParallelWorkers<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN READ ONLY');
+  private withoutParallelWorkers<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, 'BEGIN READ ONLY', async (client) => {
       await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
-      const answer = await read(client);
-      await client.query('COMMIT');
-      return answer;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+      return read(client);
+    });
   }
+
 
   async search(text: string, options: PageOptions = {}): Promise<AssetPage> {
     const query = parseSearchQuery(text);

@@ -5,6 +5,7 @@
  * is no longer allowed. Grid codes are compared in the "C" collation, so that an area prefix is
  * a range on the index whatever the database's locale.
  */
+import { inTransaction } from '../pg-transaction.ts';
 import pg from 'pg';
 import { openPostgresSchema } from '../postgres-schema.ts';
 import { caseRowOf, type CaseDailyStatistics, type NewCase } from '../../domain/cases/cases.ts';
@@ -103,20 +104,10 @@ export class PostgresCaseStore implements CaseStore {
     return { record: recordFromRow(found.rows[0]), log: log.rows.map(logEntryFromRow) };
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, 'BEGIN', work);
   }
+
 
   async create(input: NewCase, atMs: number): Promise<CaseWithLog> {
     return this.transaction(async (client) => {
