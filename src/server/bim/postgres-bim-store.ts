@@ -1,6 +1,7 @@
 /** The BIM property store on PostgreSQL: the same tables as on SQLite, property sets as jsonb; a load is one transaction. */
 import pg from 'pg';
 import { openPostgresSchema } from '../postgres-schema.ts';
+import { inTransaction } from '../pg-transaction.ts';
 import { BimInputError, type BimElementInput, type BimModelInput } from '../../domain/bim.ts';
 import { BIM_LOAD_BATCH, checkElement, checkModel, storeyTree, type BimElement, type BimLoadReport, type BimModelRecord, type BimModelSummary, type BimStore, type BimStoreyNode } from './bim-store.ts';
 import { elementFromRow } from './sqlite-bim-store.ts';
@@ -29,9 +30,7 @@ export class PostgresBimStore implements BimStore {
   async replaceModel(model: BimModelInput, elements: Iterable<BimElementInput>): Promise<BimLoadReport> {
     const started = performance.now();
     checkModel(model);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, 'BEGIN', async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`cim-twin BIM model ${model.id}`]);
       const replaced = Number((await client.query('SELECT count(*) AS n FROM bim_elements WHERE model = $1', [model.id])).rows[0].n);
       await client.query('DELETE FROM bim_elements WHERE model = $1', [model.id]);
@@ -59,14 +58,8 @@ export class PostgresBimStore implements BimStore {
         'INSERT INTO bim_models VALUES ($1, $2::jsonb, $3, now()) ON CONFLICT (id) DO UPDATE SET record = excluded.record, element_count = excluded.element_count, loaded_at = excluded.loaded_at',
         [model.id, JSON.stringify(model), inTiles],
       );
-      await client.query('COMMIT');
       return { model: model.id, elements: index, replaced, seconds: (performance.now() - started) / 1000 };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async models(): Promise<BimModelSummary[]> {

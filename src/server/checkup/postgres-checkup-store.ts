@@ -1,6 +1,7 @@
 /** The check-up store on PostgreSQL (pg). */
 import pg from 'pg';
 import { openPostgresSchema } from '../postgres-schema.ts';
+import { inTransaction } from '../pg-transaction.ts';
 import { CheckupInputError, type AreaFacts, type CheckupLevel, type CheckupMonth, type CheckupRow, type CheckupStore } from './checkup-store.ts';
 import { areaColumn, FACT_COLUMNS, factColumnType, factsFromRow, factValues, levelCodes, SUMS } from './sql.ts';
 
@@ -52,9 +53,7 @@ export class PostgresCheckupStore implements CheckupStore {
 
   async putMonth(info: CheckupMonth, rows: Iterable<CheckupRow>): Promise<number> {
     const prepared = [...rows].map((row) => { const l = levelCodes(row.code); return [info.month, row.code, l.district, l.street, l.community, l.unit, ...factValues(row.facts)]; });
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, 'BEGIN', async (client) => {
       await client.query('DELETE FROM checkup_months WHERE month = $1', [info.month]);
       await client.query('INSERT INTO checkup_months (month, computed_at, sensors_observed, kind) VALUES ($1, $2, $3, $4)', [info.month, info.computedAtMs, info.sensorsObserved, info.kind]);
       const width = 6 + FACT_COLUMNS.length;
@@ -63,13 +62,7 @@ export class PostgresCheckupStore implements CheckupStore {
         const tuples = batch.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
         await client.query(`INSERT INTO checkup_facts (month, code, district, street, community, unit, ${FACT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, batch.flat());
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     return prepared.length;
   }
 

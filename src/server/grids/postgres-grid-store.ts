@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { openPostgresSchema } from '../postgres-schema.ts';
+import { inTransaction } from '../pg-transaction.ts';
 import { checkGridSet, type Grid, type GridInput, type GridLayerLevel } from '../../domain/grids/grids.ts';
 import { checkListOptions, checkPoint, type GridListOptions, type GridPage, type GridStore } from './grid-store.ts';
 import { gridFromRow, type GridRow } from './sql.ts';
@@ -61,9 +62,7 @@ export class PostgresGridStore implements GridStore {
 
   async replaceAll(inputs: Iterable<GridInput>, featureName?: (index: number) => string): Promise<number> {
     const grids = checkGridSet(inputs, featureName);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, 'BEGIN', async (client) => {
       await client.query('DELETE FROM grids');
       for (let start = 0; start < grids.length; start += BATCH) {
         const batch = grids.slice(start, start + BATCH);
@@ -77,13 +76,7 @@ export class PostgresGridStore implements GridStore {
             column((g) => g.bbox[0]), column((g) => g.bbox[1]), column((g) => g.bbox[2]), column((g) => g.bbox[3])],
         );
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     await this.pool.query('ANALYZE grids');
     return grids.length;
   }
