@@ -47,10 +47,30 @@ export interface PhaseMeasure {
   postFailures: number;
 }
 
+/** Frame times under the load, the sensor overlay drawn against switched off, same page, same stream. */
+export interface OverlayFrames {
+  /** Forced renders back to back, each waited for by a pixel read back: the drawing alone, median. */
+  forcedOnMilliseconds: number;
+  forcedOffMilliseconds: number;
+  /** Wall time per frame while rendering every animation frame, the stream's updates handled in between. */
+  continuousOnMilliseconds: number;
+  continuousOffMilliseconds: number;
+}
+
+/** Where the main thread's time went, from a CDP CPU profile of a phase. */
+export interface ProfileShares {
+  /** Sampled time not idle over all sampled time. */
+  busy: number;
+  /** Busy shares by where: '(program)' and '(garbage collector)' as V8 names them, else the script's file name. */
+  by: { where: string; share: number }[];
+  /** The functions with the most self time, as function@file:line. */
+  functions: { where: string; share: number }[];
+}
+
 export interface ViewerLoadResult {
   sensors: number;
   sensorsInView: number;
-  rounds: { idle: PhaseMeasure; loaded: PhaseMeasure }[];
+  rounds: { idle: PhaseMeasure; loaded: PhaseMeasure; frames: OverlayFrames; onDemand: PhaseMeasure & { profile: ProfileShares } }[];
 }
 
 interface Sensor {
@@ -81,7 +101,9 @@ const RECORDER = `
   new PerformanceObserver((list) => { r.longTasks += list.getEntries().length; }).observe({ entryTypes: ['longtask'] });
   scene.preRender.addEventListener(() => { r.started = performance.now(); });
   scene.postRender.addEventListener(() => { if (r.started) r.frames.push(performance.now() - r.started); r.started = 0; });
-  setInterval(() => scene.requestRender(), 500);
+  // A frame asked for every 500 ms while r.force (the on-demand phase turns it off: the app's own frames only).
+  r.force = true;
+  setInterval(() => { if (r.force) scene.requestRender(); }, 500);
 })();
 `;
 
@@ -118,6 +140,79 @@ async function phase(page: Page, cdp: CDPSession, seconds: number, load: (() => 
     posted,
     postFailures: failures,
   };
+}
+
+/** Forced frames (drawing alone) and continuous frames, with the overlay drawn or not (`sensorsVisible`). */
+async function overlayFrames(page: Page, visible: boolean, continuousSeconds: number): Promise<{ forced: number; continuous: number }> {
+  await page.evaluate((v) => window.__cimTwin!.store.getState().setSensorsVisible(v), visible);
+  return page.evaluate(
+    ([seconds, frames]) =>
+      new Promise<{ forced: number; continuous: number }>((resolve) => {
+        const viewer = window.__cimTwin!.engine()!.viewer;
+        const scene = viewer.scene;
+        let drawn = 0;
+        const stop = scene.postRender.addEventListener(() => drawn++);
+        const started = performance.now();
+        const tick = () => {
+          if (performance.now() - started < seconds * 1000) {
+            scene.requestRender();
+            requestAnimationFrame(tick);
+            return;
+          }
+          stop();
+          const continuous = (performance.now() - started) / Math.max(1, drawn);
+          const gl = scene.canvas.getContext('webgl2')!;
+          const pixel = new Uint8Array(4);
+          const times: number[] = [];
+          for (let i = 0; i < frames; i++) {
+            scene.requestRender();
+            const begin = performance.now();
+            viewer.render();
+            // Reading a pixel back waits until the frame has really been drawn.
+            gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+            times.push(performance.now() - begin);
+          }
+          times.sort((a, b) => a - b);
+          resolve({ forced: times[Math.floor(times.length / 2)]!, continuous });
+        };
+        requestAnimationFrame(tick);
+      }),
+    [continuousSeconds, 15] as const,
+  );
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber?: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Busy share of a CPU profile, and where it went (top five places). */
+export function profileShares(profile: CpuProfile): ProfileShares {
+  const where = new Map<number, string>();
+  const functionOf = new Map<number, string>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.split('/').pop() ?? url;
+    where.set(node.id, url ? file : functionName || '(native)');
+    functionOf.set(node.id, url ? `${functionName || '(anonymous)'}@${file}:${(lineNumber ?? 0) + 1}` : functionName || '(native)');
+  }
+  let total = 0;
+  const time = new Map<string, number>();
+  const functionTime = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    total += delta;
+    const place = where.get(id) ?? '(unknown)';
+    time.set(place, (time.get(place) ?? 0) + delta);
+    const name = functionOf.get(id) ?? '(unknown)';
+    functionTime.set(name, (functionTime.get(name) ?? 0) + delta);
+  });
+  const idle = time.get('(idle)') ?? 0;
+  time.delete('(idle)');
+  functionTime.delete('(idle)');
+  const top = (m: Map<string, number>, n: number) => [...m].map(([place, t]) => ({ where: place, share: t / Math.max(1, total) })).sort((a, b) => b.share - a.share).slice(0, n);
+  return { busy: (total - idle) / Math.max(1, total), by: top(time, 5), functions: top(functionTime, 8) };
 }
 
 /** Every sensor a reading a minute, evenly over `seconds`, as CreateObservations once a second. */
@@ -192,7 +287,31 @@ export async function benchViewerUnderLoad(browser: Browser, viewerBase: string,
       const idle = await phase(page, cdp, seconds, undefined);
       process.stderr.write(`viewer-load: round ${r + 1}/${rounds}: ${(sensors.length / 60).toFixed(0)} readings/s for ${seconds} s …\n`);
       const loaded = await phase(page, cdp, seconds, () => sustained(base, sensors, seconds, cursor));
-      results.push({ idle, loaded });
+      // Under the same load: frames with the overlay drawn against switched off, alternating which goes first.
+      process.stderr.write(`viewer-load: round ${r + 1}/${rounds}: frame times, overlay on and off, under the load …\n`);
+      const loading = sustained(base, sensors, seconds, cursor);
+      const order = r % 2 ? [false, true] : [true, false];
+      const measured = new Map<boolean, { forced: number; continuous: number }>();
+      for (const visible of order) measured.set(visible, await overlayFrames(page, visible, seconds / 4));
+      await page.evaluate(() => window.__cimTwin!.store.getState().setSensorsVisible(true));
+      await loading;
+      const frames: OverlayFrames = {
+        forcedOnMilliseconds: measured.get(true)!.forced,
+        forcedOffMilliseconds: measured.get(false)!.forced,
+        continuousOnMilliseconds: measured.get(true)!.continuous,
+        continuousOffMilliseconds: measured.get(false)!.continuous,
+      };
+      // The display as it runs: no frame asked for, only those the app asks for itself; a CPU profile of the phase.
+      process.stderr.write(`viewer-load: round ${r + 1}/${rounds}: the app's own frames only, under the load, CPU profile …\n`);
+      await page.evaluate(() => { (window as unknown as { __loadRecorder: { force: boolean } }).__loadRecorder.force = false; });
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+      await cdp.send('Profiler.start');
+      const onDemandPhase = await phase(page, cdp, seconds, () => sustained(base, sensors, seconds, cursor));
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      await cdp.send('Profiler.disable');
+      await page.evaluate(() => { (window as unknown as { __loadRecorder: { force: boolean } }).__loadRecorder.force = true; });
+      results.push({ idle, loaded, frames, onDemand: { ...onDemandPhase, profile: profileShares(profile) } });
     }
     return { sensors: sensors.length, sensorsInView, rounds: results };
   } finally {
@@ -223,5 +342,32 @@ export function viewerLoadLines(r: ViewerLoadResult): string[] {
   lines.push(`| main-thread tasks over 50 ms | ${pick((m) => m.longTasks, 'idle')} | ${pick((m) => m.longTasks, 'loaded')} | – |`);
   lines.push(`| readings applied in the page (store updates) | ${pick((m) => m.readings, 'idle')} (${pick((m) => m.sensorUpdates, 'idle')}) | ${pick((m) => m.readings, 'loaded').toLocaleString('en')} (${pick((m) => m.sensorUpdates, 'loaded')}) | – |`);
   lines.push(`| readings stored by the server in the phase | 0 | ${pick((m) => m.posted, 'loaded').toLocaleString('en')} (failed requests: ${pick((m) => m.postFailures, 'loaded')}) | – |`);
+  const frame = (f: (x: OverlayFrames) => number) => median(r.rounds.map((x) => f(x.frames)));
+  lines.push(
+    '',
+    `Frame time under the same load, the sensor overlay drawn against switched off (same page and stream, ${r.sensors.toLocaleString('en')} sensors; target ≤ 1.15)`,
+    '',
+    '| measure | overlay on | overlay off | ratio |',
+    '|---|---:|---:|---:|',
+    `| forced frames, each waited for by a pixel read back (drawing alone), median of 15 | ${frame((x) => x.forcedOnMilliseconds).toFixed(1)} ms | ${frame((x) => x.forcedOffMilliseconds).toFixed(1)} ms | ${(frame((x) => x.forcedOnMilliseconds) / frame((x) => x.forcedOffMilliseconds)).toFixed(2)} |`,
+    `| frames while running, ${(r.rounds[0]!.idle.seconds / 4).toFixed(0)} s each (updates handled between frames) | ${frame((x) => x.continuousOnMilliseconds).toFixed(1)} ms | ${frame((x) => x.continuousOffMilliseconds).toFixed(1)} ms | ${(frame((x) => x.continuousOnMilliseconds) / frame((x) => x.continuousOffMilliseconds)).toFixed(2)} |`,
+  );
+  const demand = (f: (m: PhaseMeasure & { profile: ProfileShares }) => number) => median(r.rounds.map((x) => f(x.onDemand)));
+  lines.push(
+    '',
+    `The display as it runs under the load: no frame asked for by the bench, only those the app asks for itself (target: main thread busy ≤ 10 %)`,
+    '',
+    '| measure | value |',
+    '|---|---:|',
+    `| main thread busy (share of wall time) | ${(demand((m) => m.mainThreadShare) * 100).toFixed(1)} % |`,
+    `| main thread busy (CPU profile, sampled time not idle) | ${(demand((m) => m.profile.busy) * 100).toFixed(1)} % |`,
+    `| frames drawn per second | ${demand((m) => m.frames / m.seconds).toFixed(2)} |`,
+    `| readings applied in the page (store updates) | ${demand((m) => m.readings).toLocaleString('en')} (${demand((m) => m.sensorUpdates)}) |`,
+    `| readings stored by the server in the phase | ${demand((m) => m.posted).toLocaleString('en')} (failed requests: ${demand((m) => m.postFailures)}) |`,
+  );
+  for (const [i, round] of r.rounds.entries()) {
+    lines.push(`| round ${i + 1}, busy by place (CPU profile) | ${round.onDemand.profile.by.map((b) => `${b.where} ${(b.share * 100).toFixed(1)} %`).join(', ')} |`);
+    lines.push(`| round ${i + 1}, most self time (CPU profile) | ${round.onDemand.profile.functions.map((b) => `${b.where} ${(b.share * 100).toFixed(1)} %`).join(', ')} |`);
+  }
   return lines;
 }
