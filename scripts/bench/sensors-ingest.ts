@@ -23,9 +23,18 @@
  *      whose bbox holds only it (target p95 ≤ 200 ms).
  * (c) and (d) run first, on the freshly started server; then (a) and (b).
  * BENCH_SHORT=1 shortens (a) to 20 s, (b) to 15 s (paced: 20 s a rate) and (c) to 120 s.
+ *
+ * The broker: unless BENCH_MQTT_URL names one, each backend's run starts a Mosquitto of its own
+ * (/usr/sbin/mosquitto, or MOSQUITTO_BINARY) on a free port, with the per-client queue that
+ * scripts/mosquitto-ingest.conf says a deployment taking MQTT creates needs (max_queued_messages
+ * 1,000,000; BENCH_MOSQUITTO_MAX_QUEUED overrides, 0 = no bound): Mosquitto's default of 1,000 drops
+ * the QoS 1 creates past the server's window while the store is behind (issue 17: 168,955 of 234,000
+ * stored at full speed on PostgreSQL). Persistence off; stopped at the end. Its $SYS counter gives
+ * the messages it dropped, /proc its RSS.
  */
 import { readFileSync } from 'node:fs';
 import { connectAsync } from 'mqtt';
+import { startMosquitto, type Mosquitto } from '../../src/server/sensorthings/testing/mosquitto.ts';
 import { generateDistrict } from '../../src/demo/district.ts';
 import { generateNetwork } from '../../src/demo/network.ts';
 import { StreamClient } from '../../src/monitoring/stream-client.ts';
@@ -40,7 +49,9 @@ import { baseline, round } from '../../src/simulator/signals.ts';
 import { thingOf } from '../../src/simulator/simulator.ts';
 import { citySites, planSites, type SensorSite, OBSERVED_PROPERTIES } from '../../src/simulator/sites.ts';
 
-const BROKER = process.env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+/** A broker given, instead of one of the bench's own per backend. */
+const GIVEN_BROKER = process.env.BENCH_MQTT_URL;
+const MAXIMUM_QUEUED = process.env.BENCH_MOSQUITTO_MAX_QUEUED === undefined ? undefined : Number(process.env.BENCH_MOSQUITTO_MAX_QUEUED);
 const short = !!process.env.BENCH_SHORT;
 const seconds = (name: string, full: number, shortened: number) => Number(process.env[name] ?? (short ? shortened : full));
 
@@ -72,6 +83,10 @@ export interface BackendIngest {
   registerSeconds?: number;
   burstPerSecond?: number;
   mqtt?: MqttMeasure;
+  /** The broker's config (its own) or URL (BENCH_MQTT_URL). */
+  broker?: string;
+  /** The bench's own broker: RSS peak (VmHWM, over the whole run), MB. */
+  brokerRssPeak?: number;
   /** Server RSS peak during the burst and MQTT phases, MB. */
   rssPeakAfter?: number;
   sustainedRate?: number;
@@ -220,11 +235,11 @@ async function burst(base: string, sensors: Sensor[], durationSeconds: number): 
   return stored / ((performance.now() - started) / 1000);
 }
 
-/** Wait until the last stored id stops moving for `quietMilliseconds`; the last id and when it last moved. */
-async function settle(base: string, quietMilliseconds: number): Promise<{ last: number; movedAt: number }> {
+/** Wait until the last stored id reaches `target`, or stops moving for `quietMilliseconds`; the last id and when it last moved. */
+async function settle(base: string, quietMilliseconds: number, target = Infinity): Promise<{ last: number; movedAt: number }> {
   let last = await lastObservationId(base);
   let movedAt = performance.now();
-  while (performance.now() - movedAt < quietMilliseconds) {
+  while (last < target && performance.now() - movedAt < quietMilliseconds) {
     await new Promise((r) => setTimeout(r, 100));
     const now = await lastObservationId(base);
     if (now !== last) {
@@ -239,6 +254,13 @@ export interface MqttMeasure {
   /** Open loop: 4 publishers as fast as the broker acknowledges (PUBACK), for a third of the time. */
   openPublished: number;
   openStored: number;
+  /** Open loop: from the last PUBACK until the stored count reached its final value, ms. */
+  openDrainMilliseconds: number;
+  /** The broker's own count of messages it dropped ($SYS/broker/publish/messages/dropped) after the open loop and at the end; undefined without $SYS. */
+  brokerDroppedOpen?: number;
+  brokerDroppedEnd?: number;
+  /** The broker's RSS peak during the MQTT phases (sampled every 250 ms), MB; the bench's own broker only. */
+  brokerRssPeak?: number;
   /** Closed loop: windows of 800 publishes (200 per publisher), each waited for until stored. */
   closedPerSecond: number;
   closedPublished: number;
@@ -361,8 +383,23 @@ async function mqttPaced(base: string, clients: MqttClient[], publishOne: (clien
   }
 }
 
-async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durationSeconds: number, scale: IngestScale, log: (line: string) => void): Promise<MqttMeasure> {
-  const clients = await Promise.all(Array.from({ length: 4 }, () => connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0 })));
+async function mqttIngest(base: string, brokerUrl: string, broker: Mosquitto | undefined, prefix: string, sensors: Sensor[], durationSeconds: number, scale: IngestScale, log: (line: string) => void): Promise<MqttMeasure> {
+  const clients = await Promise.all(Array.from({ length: 4 }, () => connectAsync(brokerUrl, { protocolVersion: 5, reconnectPeriod: 0 })));
+  // The broker's drop counter (published every sys_interval, 1 s on the bench's own broker).
+  let dropped: number | undefined;
+  const sys = await connectAsync(brokerUrl, { protocolVersion: 5, reconnectPeriod: 0 });
+  sys.on('message', (_topic, payload) => (dropped = Number(payload.toString())));
+  await sys.subscribeAsync('$SYS/broker/publish/messages/dropped', { qos: 0 });
+  // A given broker's counter runs since it started (retained, so it comes on subscribing): from here on.
+  await new Promise((r) => setTimeout(r, 500));
+  const droppedBefore = dropped ?? 0;
+  const droppedNow = async () => {
+    if (broker) await new Promise((r) => setTimeout(r, 1_200)); // one more sys_interval
+    else if (dropped === undefined) return undefined;
+    return (dropped ?? 0) - droppedBefore;
+  };
+  const brokerRss: number[] = [];
+  const brokerRssTimer = broker ? setInterval(() => brokerRss.push(broker.rssMegabytes()), 250) : undefined;
   let offset = 0;
   const publishOne = (client: MqttClient) => {
     const s = sensors[offset++ % sensors.length]!;
@@ -381,8 +418,12 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
         openPublished += 1000;
       }
     }));
+    const openEnded = performance.now();
     const openBehindAtEnd = openPublished - ((await lastObservationId(base)) - openBefore);
-    const open = await settle(base, 3_000);
+    log(`  MQTT full speed: ${openPublished.toLocaleString('en')} published, ${openBehindAtEnd.toLocaleString('en')} not yet stored; draining …`);
+    const open = await settle(base, 10_000, openBefore + openPublished);
+    const brokerDroppedOpen = await droppedNow();
+    log(`  MQTT full speed: ${(open.last - openBefore).toLocaleString('en')} of ${openPublished.toLocaleString('en')} stored, drained in ${((open.movedAt - openEnded) / 1000).toFixed(1)} s; broker dropped ${brokerDroppedOpen ?? '?'}${broker ? `, broker RSS peak ${Math.max(...brokerRss).toFixed(0)} MB` : ''}`);
     // Closed loop: the rate the server takes them at, without overrunning the broker's queue for it.
     let closedPublished = 0;
     const closedBefore = open.last;
@@ -414,9 +455,14 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
       paced.push(await mqttPaced(base, clients, publishOne, rate, scale.mqttPacedSeconds));
       await settle(base, 1_000);
     }
+    const brokerDroppedEnd = await droppedNow();
     return {
       openPublished,
       openStored: open.last - openBefore,
+      openDrainMilliseconds: Math.max(0, open.movedAt - openEnded),
+      brokerDroppedOpen,
+      brokerDroppedEnd,
+      brokerRssPeak: broker ? Math.max(...brokerRss) : undefined,
       closedPerSecond: (closed.last - closedBefore) / ((closed.movedAt - started) / 1000),
       closedPublished,
       closedStored: closed.last - closedBefore,
@@ -426,7 +472,8 @@ async function mqttIngest(base: string, prefix: string, sensors: Sensor[], durat
       paced,
     };
   } finally {
-    await Promise.all(clients.map((c) => c.endAsync()));
+    if (brokerRssTimer) clearInterval(brokerRssTimer);
+    await Promise.all([...clients, sys].map((c) => c.endAsync()));
   }
 }
 
@@ -514,9 +561,12 @@ async function benchBackend(backend: MonitoringBackend, scale: IngestScale, all:
   log(`${backend.name}: seeding ${all.length.toLocaleString('en')} sensors …`);
   if (backend.name === 'SQLite') ids = seedSqlite(location, all);
   else if (backend.name === 'PostgreSQL') ids = await seedPostgres(location, all);
+  const broker = GIVEN_BROKER ? undefined : await startMosquitto({ maximumQueuedMessages: MAXIMUM_QUEUED });
+  const brokerUrl = GIVEN_BROKER ?? broker!.url;
+  result.broker = broker ? broker.config.split('\n').filter((l) => /^(max_|persistence|memory_limit)/.test(l)).join(', ') : brokerUrl;
   const port = await freePort();
   const prefix = `stafaults-bench-${port}/v1.1`;
-  const server = await startServerProcess(location, { port, args: ['--mqtt', BROKER, '--mqtt-creates', '--mqtt-topic-prefix', prefix, '--public-url', `http://127.0.0.1:${port}/v1.1`] });
+  const server = await startServerProcess(location, { port, args: ['--mqtt', brokerUrl, '--mqtt-creates', '--mqtt-topic-prefix', prefix, '--public-url', `http://127.0.0.1:${port}/v1.1`] });
   try {
     if (!ids) {
       log(`${backend.name}: registering ${all.length.toLocaleString('en')} sensors over HTTP …`);
@@ -540,7 +590,7 @@ async function benchBackend(backend: MonitoringBackend, scale: IngestScale, all:
       result.burstPerSecond = await burst(server.base, sensors, scale.burstSeconds);
       log(`${backend.name}: MQTT QoS 1, ${scale.mqttSeconds} s …`);
       try {
-        result.mqtt = await mqttIngest(server.base, prefix, sensors, scale.mqttSeconds, scale, log);
+        result.mqtt = await mqttIngest(server.base, brokerUrl, broker, prefix, sensors, scale.mqttSeconds, scale, log);
       } catch (error) {
         log(`${backend.name}: MQTT not measured: ${(error as Error).message}`);
       }
@@ -548,9 +598,11 @@ async function benchBackend(backend: MonitoringBackend, scale: IngestScale, all:
       clearInterval(rssTimer);
     }
     result.rssPeakAfter = Math.max(...rss);
+    if (broker) result.brokerRssPeak = broker.rssPeakMegabytes();
     return result;
   } finally {
     await server.kill();
+    await broker?.stop();
     await backend.tearDown();
   }
 }
@@ -582,7 +634,9 @@ export function sensorsIngestLines({ scale, results }: { scale: IngestScale; res
     row('MQTT creates, QoS 1, 4 publishers, windows of 800 waited for: observations/s stored', '–', (r) => n(r.mqtt?.closedPerSecond)),
     row('MQTT, windows waited for: stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.closedStored)} / ${n(r.mqtt.closedPublished)}` : '–')),
     row('MQTT, publishers at full speed (PUBACK from the broker): stored / published', 'all', (r) => (r.mqtt ? `${n(r.mqtt.openStored)} / ${n(r.mqtt.openPublished)}` : '–')),
-    row('MQTT at full speed: stored count behind the published one when the publishers were done', '–', (r) => n(r.mqtt?.openBehindAtEnd)),
+    row('MQTT at full speed: stored count behind the published one when the publishers were done / then drained in, ms', '–', (r) => (r.mqtt ? `${n(r.mqtt.openBehindAtEnd)} / ${n(r.mqtt.openDrainMilliseconds)}` : '–')),
+    row('MQTT: messages the broker dropped ($SYS), after full speed / at the end', '0', (r) => (r.mqtt ? `${n(r.mqtt.brokerDroppedOpen)} / ${n(r.mqtt.brokerDroppedEnd)}` : '–')),
+    row("MQTT: the bench's broker RSS peak during the MQTT phases / over the run, MB", '–', (r) => `${n(r.mqtt?.brokerRssPeak)} / ${n(r.brokerRssPeak)}`),
     row('MQTT, a window waited for (median): publishing the 800 / then until seen stored, ms', '–', (r) => (r.mqtt ? `${n(r.mqtt.closedPublishMilliseconds)} / ${n(r.mqtt.closedStoreMilliseconds)}` : '–')),
     ...scale.mqttPacedRates.flatMap((rate, i) => {
       const paced = (r: BackendIngest) => r.mqtt?.paced[i];
@@ -604,6 +658,7 @@ export function sensorsIngestLines({ scale, results }: { scale: IngestScale; res
     row('POST → SSE event during the sustained load, p50 / p95, ms', 'p95 ≤ 200', (r) => `${n(r.sseP50)} / ${n(r.sseP95)} (${n(r.sseSamples)} of ${n(r.sseProbes)} probes seen)`),
     row('sensors seeded into the database (before the server starts) in, s', '–', (r) => n(r.registerSeconds, 1)),
   ];
+  for (const r of results) if (r.broker) lines.push('', `${r.backend}: broker ${r.broker}`);
   for (const r of results) if (r.skipped) lines.push('', `${r.backend} not run: ${r.skipped}`);
   return lines;
 }
