@@ -73,7 +73,15 @@ async function measureStart(browser: Browser, viewerBase: string, base: string, 
     await page.waitForFunction(
       (n) => {
         const twin = window.__cimTwin;
-        return twin?.store.getState().sensors.size === n && twin.engine()?.sensors.clusteredTotal() === n;
+        if (twin?.store.getState().sensors.size !== n) return false;
+        // Shown: the clusters count every sensor of the clustered box (the view, widened).
+        const overlay = twin.engine()?.sensors;
+        const scope = overlay?.clusterScope();
+        if (!overlay || !scope) return false;
+        const [west, south, east, north] = scope.box;
+        let inBox = 0;
+        for (const r of twin.store.getState().sensors.values()) if (r.lonDegrees >= west && r.lonDegrees <= east && r.latDegrees >= south && r.latDegrees <= north) inBox++;
+        return scope.sensors === inBox && overlay.clusteredTotal() === inBox;
       },
       sensors,
       { timeout: 900_000, polling: 100 },
