@@ -8,10 +8,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AssetInput } from '../domain/assets.ts';
 import type { PipeNetwork } from '../domain/pipelines.ts';
-import { openAssetStore } from '../server/assets/asset-store.ts';
+import { openAssetStore, type AssetStore } from '../server/assets/asset-store.ts';
 import { AssetStoreError, datasetFor, displayLocation, openAssetLoader } from '../server/assets/loader.ts';
+import { POSTGRES_ASSET_TABLES } from '../server/assets/postgres-asset-store.ts';
+import { storeBackends } from '../server/testing/store-backends.ts';
+import { isTiledAssets, isWorkerReadable, type AssetLoader } from './assets.ts';
 import { tileBuildings, type BuildingTilingOptions } from './building-pipeline.ts';
 import { openGeoJson } from './geojson-reader.ts';
 import { tilePipeNetwork } from './pipes/pipe-pipeline.ts';
@@ -165,6 +169,89 @@ describe('the building tiler with an asset store', () => {
 });
 
 const ids = (assets: readonly { id: string }[]) => assets.map((a) => a.id);
+
+/**
+ * The tiler's buildings as a loader sees them, except that reading them on this thread throws:
+ * a load that succeeds with them read the tiler's records on a thread of its own.
+ */
+function unreadableHere(load: AssetLoader): AssetLoader {
+  return (assets) => {
+    if (!isTiledAssets(assets) || !isWorkerReadable(assets)) throw new Error('the building tiler should hand out worker-readable assets');
+    const refuse = (): never => {
+      throw new Error('the buildings were read on the tiler thread');
+    };
+    return load({ tilesWritten: () => assets.tilesWritten(), buildingRecords: () => assets.buildingRecords(), [Symbol.iterator]: refuse, [Symbol.asyncIterator]: refuse } as Iterable<AssetInput>);
+  };
+}
+
+let runs = 0;
+const BACKENDS = await storeBackends('tiler load', { prefix: 'tiler-load', open: openAssetStore, extensions: ['postgis', 'pg_trgm'], tables: POSTGRES_ASSET_TABLES, postgresName: 'PostgreSQL + PostGIS' });
+
+describe.each(BACKENDS)('the building tiler loading $name on a worker thread', (backend) => {
+  let store: AssetStore;
+  let location: string;
+  beforeAll(async () => {
+    if (!backend.skipReason) await backend.setUp();
+  });
+  afterAll(async () => {
+    if (!backend.skipReason) await backend.tearDown();
+  });
+  beforeEach(async (context) => {
+    if (backend.skipReason) context.skip(backend.skipReason);
+    ({ store, location } = await backend.fresh());
+  });
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  async function tileWith(dataset: string, worker: boolean, options: Partial<BuildingTilingOptions> = {}) {
+    const loader = await openAssetLoader(location, dataset, { worker });
+    try {
+      const source = await openGeoJson(input);
+      return await tileBuildings(source.features, {
+        sourceName: input,
+        outputDirectory: join(work, `worker-load-${runs++}`),
+        maximumFeaturesPerTile: 2,
+        loadAssets: worker ? unreadableHere(loader.load) : loader.load,
+        ...options,
+      });
+    } finally {
+      await loader.close();
+    }
+  }
+
+  it('loads from the tiler\'s records alone the same assets as a load on the tiler\'s thread', async () => {
+    expect((await tileWith('on-worker', true)).assetsLoaded).toBe(5);
+    expect((await tileWith('on-thread', false, { idProperty: 'name' })).assetsLoaded).toBe(5);
+    const onWorker = [];
+    for await (const asset of store.streamAssets({ dataset: 'on-worker' })) onWorker.push(asset);
+    const onThread = [];
+    for await (const asset of store.streamAssets({ dataset: 'on-thread' })) onThread.push(asset);
+    expect(onWorker.map((a) => a.name).sort()).toEqual(onThread.map((a) => a.name).sort());
+    const byName = new Map(onThread.map((a) => [a.name, a]));
+    for (const asset of onWorker) {
+      const twin = byName.get(asset.name)!;
+      expect({ ...asset, id: twin.id, dataset: twin.dataset, attributes: { ...asset.attributes, id: twin.attributes.id } }).toEqual(twin);
+    }
+    expect((await store.get('tower'))?.geometry.type).toBe('MultiPolygon');
+  });
+
+  it('says why a load failed in the worker, and keeps the store as it was', async () => {
+    await store.replaceDataset('other', [{ id: 'court', kind: 'building', geometry: { type: 'Point', coordinates: [117, 31] } }]);
+    await expect(tileWith('district', true)).rejects.toThrow(/loading dataset district failed, so no tiles were written.*"court" of dataset district already belongs to dataset other/);
+    expect(await store.datasets()).toEqual([{ dataset: 'other', count: 1 }]);
+  });
+
+  it('loads nothing when the tiling fails after the worker has read every building', async () => {
+    const failing = tileWith('district', true, {
+      onProgress: (phase, done, total) => {
+        if (phase === 'write' && done === total) throw new Error('the disk is full');
+      },
+    });
+    await expect(failing).rejects.toThrow('the disk is full');
+    expect(await store.datasets()).toEqual([]);
+  });
+});
 
 describe('the pipe tiler with an asset store', () => {
   const network: PipeNetwork = {

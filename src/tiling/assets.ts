@@ -5,7 +5,8 @@
  */
 import type { AssetGeometry, AssetInput } from '../domain/assets.ts';
 import type { PipeNetwork } from '../domain/pipelines.ts';
-import type { FootprintPart } from './packed-footprint.ts';
+import { unpackParts, type FootprintPart } from './packed-footprint.ts';
+import { scanRecordFile, type RecordFile, type StoredRecord } from './record-store.ts';
 
 /**
  * Loads a tiler's assets into the store (all or nothing) and resolves to how many it loaded. A
@@ -13,7 +14,8 @@ import type { FootprintPart } from './packed-footprint.ts';
  * and the old assets. The pipe and city-model tilers call it after their tiles are written; the
  * building tiler calls it when it starts writing tiles, with assets that are also an AsyncIterable
  * whose end waits for the last tile (see BuildingTilingOptions.loadAssets), so the stores (which
- * read with `for await`) load a city while it is tiled. Those assets are TiledAssets too.
+ * read with `for await`) load a city while it is tiled. Those assets are TiledAssets too, and
+ * WorkerReadableAssets: the asset store's loader reads them on a worker thread of its own.
  */
 export type AssetLoader = (assets: Iterable<AssetInput>) => Promise<number>;
 
@@ -31,6 +33,56 @@ export interface TiledAssets {
 /** Whether these assets come from a tiler that is still writing their tiles. */
 export function isTiledAssets(assets: unknown): assets is TiledAssets {
   return typeof (assets as Partial<TiledAssets> | null)?.tilesWritten === 'function';
+}
+
+/**
+ * The building tiler's buildings as another thread can read them itself (buildingRecordAssets):
+ * its spilled records, and each building's centre and footprint area (NaN: none) by record.
+ * Structured-cloneable, so a loader can hand it to a worker thread and keep the tiler's thread
+ * for the tiles. Readable until the tiling ends (the record file is deleted then).
+ */
+export interface BuildingRecords {
+  records: RecordFile;
+  lonDegrees: Float64Array;
+  latDegrees: Float64Array;
+  footprintSquareMetres: Float64Array;
+}
+
+/** Assets that a worker thread can read on its own (the building tiler's). */
+export interface WorkerReadableAssets {
+  buildingRecords(): BuildingRecords;
+}
+
+export function isWorkerReadable(assets: unknown): assets is WorkerReadableAssets {
+  return typeof (assets as Partial<WorkerReadableAssets> | null)?.buildingRecords === 'function';
+}
+
+function textOf(...values: unknown[]): string {
+  for (const v of values) if (typeof v === 'string' && v.trim()) return v.trim();
+  return '';
+}
+
+/** A building's name and address from its properties (name, name:zh…; address, else street + number). */
+export function searchColumns(p: Record<string, unknown>): { name: string; address: string } {
+  const street = textOf(p['addr_street'], p['addr:street']);
+  const number = textOf(String(p['addr_housenumber'] ?? ''), String(p['addr:housenumber'] ?? ''));
+  return { name: textOf(p['name'], p['name:zh'], p['name:en']), address: textOf(p['address'], street ? `${street}${number}` : '') };
+}
+
+/** One building record of the tiler as an asset. */
+export function buildingRecordAsset(record: StoredRecord, centre: { lonDegrees: number; latDegrees: number; footprintSquareMetres?: number }): AssetInput {
+  const properties = JSON.parse(record.json) as Record<string, unknown>;
+  return buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), ...centre });
+}
+
+/** Every building of a tiler's records as an asset, in record order (on the calling thread). */
+export function* buildingRecordAssets(source: BuildingRecords): Generator<AssetInput> {
+  let i = 0;
+  for (const record of scanRecordFile(source.records)) {
+    const footprint = source.footprintSquareMetres[i]!;
+    yield buildingRecordAsset(record, { lonDegrees: source.lonDegrees[i]!, latDegrees: source.latDegrees[i]!, footprintSquareMetres: Number.isNaN(footprint) ? undefined : footprint });
+    i++;
+  }
 }
 
 /** Close a flat ring [lon, lat, lon, lat, …] as GeoJSON wants (last position = first). */

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import Piscina from 'piscina';
 import { AtomicDirectory } from './atomic-output.ts';
 import type { AssetInput } from '../domain/assets.ts';
-import { buildingAsset, type AssetLoader, type TiledAssets } from './assets.ts';
+import { buildingRecordAsset, searchColumns, type AssetLoader, type BuildingRecords, type TiledAssets, type WorkerReadableAssets } from './assets.ts';
 import { toLonLat } from './crs.ts';
 import { InvalidFeatureError, TilingInputError } from './errors.ts';
 import { footprintPolygons, type FlatRings } from './footprint.ts';
@@ -109,11 +109,6 @@ export const SEARCH_INDEX_FILE = 'search-index.json';
  */
 export const SEARCH_INDEX_FIELDS = ['id', 'name', 'address', 'lon', 'lat', 'height', 'use', 'floors', 'yearBuilt', 'stage', 'footprint'] as const;
 
-function textOf(...values: unknown[]): string {
-  for (const v of values) if (typeof v === 'string' && v.trim()) return v.trim();
-  return '';
-}
-
 /** A compact search index: { fields, rows } with one row per building, in tile order independent. */
 export function searchIndex(store: RecordStore, summaries: readonly FeatureSummary[]): string {
   const rows: unknown[][] = [];
@@ -145,9 +140,22 @@ export function searchIndex(store: RecordStore, summaries: readonly FeatureSumma
 
 /** Building `i` as an asset, read back from the record store. */
 function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number, record = store.get(i)): AssetInput {
-  const properties = JSON.parse(record.json) as Record<string, unknown>;
-  const s = summaries[i]!;
-  return buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), lonDegrees: s.lonDegrees, latDegrees: s.latDegrees, footprintSquareMetres: s.footprintSquareMetres });
+  const { lonDegrees, latDegrees, footprintSquareMetres } = summaries[i]!;
+  return buildingRecordAsset(record, { lonDegrees, latDegrees, footprintSquareMetres });
+}
+
+/** The buildings for a worker thread to read itself (see BuildingRecords). */
+function buildingRecords(store: RecordStore, summaries: readonly FeatureSummary[]): BuildingRecords {
+  const lonDegrees = new Float64Array(store.size);
+  const latDegrees = new Float64Array(store.size);
+  const footprintSquareMetres = new Float64Array(store.size);
+  for (let i = 0; i < store.size; i++) {
+    const s = summaries[i]!;
+    lonDegrees[i] = s.lonDegrees;
+    latDegrees[i] = s.latDegrees;
+    footprintSquareMetres[i] = s.footprintSquareMetres ?? Number.NaN;
+  }
+  return { records: store.file(), lonDegrees, latDegrees, footprintSquareMetres };
 }
 
 /** Tile jobs queued per worker thread while a load runs beside the tiling (2 without one). */
@@ -162,15 +170,17 @@ const ASSETS_PER_TURN = 500;
  * ASSETS_PER_TURN buildings and ends only when `written` settles: after the last tile, or with the
  * tiling's error; unless the loader took that wait on itself (TiledAssets.tilesWritten), then
  * at the last building. Read synchronously (a loader that only takes an Iterable), it is the same
- * buildings without the wait.
+ * buildings without the wait. A loader may instead read them on a thread of its own
+ * (WorkerReadableAssets.buildingRecords), as the asset store's loader does.
  */
-function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[], written: Promise<void>): Iterable<AssetInput> & AsyncIterable<AssetInput> & TiledAssets {
+function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[], written: Promise<void>): Iterable<AssetInput> & AsyncIterable<AssetInput> & TiledAssets & WorkerReadableAssets {
   let endsWithTiles = true;
   return {
     tilesWritten() {
       endsWithTiles = false;
       return written;
     },
+    buildingRecords: () => buildingRecords(store, summaries),
     *[Symbol.iterator]() {
       for (let i = 0; i < store.size; i++) yield buildingAssetAt(store, summaries, i);
     },
@@ -183,12 +193,6 @@ function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[]
       if (endsWithTiles) await written;
     },
   };
-}
-
-function searchColumns(p: Record<string, unknown>): { name: string; address: string } {
-  const street = textOf(p['addr_street'], p['addr:street']);
-  const number = textOf(String(p['addr_housenumber'] ?? ''), String(p['addr:housenumber'] ?? ''));
-  return { name: textOf(p['name'], p['name:zh'], p['name:en']), address: textOf(p['address'], street ? `${street}${number}` : '') };
 }
 
 const MAXIMUM_SKIPPED_EXAMPLES = 20;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { RecordStore } from './record-store.ts';
+import { RecordStore, scanRecordFile } from './record-store.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'cim-twin-store-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -31,6 +31,13 @@ it('stores, replaces and reads back records across buffer flushes, then deletes 
     scanned++;
   }
   expect(scanned).toBe(count + 1);
+  // Another reader of the file (a worker thread's) sees the same records, in the same order.
+  let read = 0;
+  for (const record of scanRecordFile(store.file())) {
+    if (read % 997 === 0 || read === 7 || read === hugeHandle) expect(record).toEqual(store.get(read));
+    read++;
+  }
+  expect(read).toBe(count + 1);
   store.dispose();
   expect(() => store.get(0)).toThrow();
 });

@@ -23,6 +23,45 @@ export interface StoredRecord {
   json: string;
 }
 
+/**
+ * Where a store's records lie in its file, for another thread to read them (`scanRecordFile`)
+ * while the store is alive: the file is deleted when the store is disposed.
+ */
+export interface RecordFile {
+  path: string;
+  offsets: Float64Array;
+  lengths: Uint32Array;
+}
+
+/**
+ * Records in handle order from an open file, read in chunks of SCAN_CHUNK_BYTES (records added in
+ * order lie one after another in the file): a million records in a few hundred reads instead of one each.
+ */
+function* scanFile(fd: number, offsets: Float64Array, lengths: Uint32Array, count: number): Generator<StoredRecord> {
+  let chunk = Buffer.alloc(0);
+  let chunkOffset = 0;
+  for (let handle = 0; handle < count; handle++) {
+    const offset = offsets[handle]!;
+    const length = lengths[handle]!;
+    if (offset < chunkOffset || offset + length > chunkOffset + chunk.length) {
+      chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK_BYTES, length));
+      chunkOffset = offset;
+      chunk = chunk.subarray(0, readSync(fd, chunk, 0, chunk.length, offset));
+    }
+    yield decodeRecord(chunk.subarray(offset - chunkOffset, offset - chunkOffset + length));
+  }
+}
+
+/** Every record of a RecordStore's file (see RecordStore.file), on a descriptor of its own. */
+export function* scanRecordFile(file: RecordFile): Generator<StoredRecord> {
+  const fd = openSync(file.path, 'r');
+  try {
+    yield* scanFile(fd, file.offsets, file.lengths, file.offsets.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class RecordStore {
   private readonly fd: number;
   private offsets = new Float64Array(1024);
@@ -97,24 +136,16 @@ export class RecordStore {
     return decodeRecord(bytes);
   }
 
-  /**
-   * Every record in handle order, read in chunks of SCAN_CHUNK_BYTES (records added in order lie
-   * one after another in the file): a million records in a few hundred reads instead of one each.
-   */
+  /** Every record in handle order (see scanFile). */
   *scan(): Generator<StoredRecord> {
     this.flush();
-    let chunk = Buffer.alloc(0);
-    let chunkOffset = 0;
-    for (let handle = 0; handle < this.count; handle++) {
-      const offset = this.offsets[handle]!;
-      const length = this.lengths[handle]!;
-      if (offset < chunkOffset || offset + length > chunkOffset + chunk.length) {
-        chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK_BYTES, length));
-        chunkOffset = offset;
-        chunk = chunk.subarray(0, readSync(this.fd, chunk, 0, chunk.length, offset));
-      }
-      yield decodeRecord(chunk.subarray(offset - chunkOffset, offset - chunkOffset + length));
-    }
+    yield* scanFile(this.fd, this.offsets, this.lengths, this.count);
+  }
+
+  /** The records written so far, for another thread to read (scanRecordFile) until this store is disposed. */
+  file(): RecordFile {
+    this.flush();
+    return { path: this.path, offsets: this.offsets.slice(0, this.count), lengths: this.lengths.slice(0, this.count) };
   }
 
   private disposed = false;
