@@ -28,7 +28,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { createStaticServer } from '../../src/server/static-server.ts';
-import { openAssetStore, type AssetInput, type AssetStore } from '../../src/server/assets/asset-store.ts';
+import { openAssetStore, type AssetStore } from '../../src/server/assets/asset-store.ts';
+import { openAssetLoader } from '../../src/server/assets/loader.ts';
 import { registerAssetRoutes } from '../../src/server/assets/routes.ts';
 import { registerNetworkRoutes } from '../../src/server/network/routes.ts';
 import { tileBuildings } from '../../src/tiling/building-pipeline.ts';
@@ -97,14 +98,15 @@ export async function buildCity(count: number): Promise<CityBuild> {
   try {
     const inputsChanged = Math.max(...CITY_INPUTS.map(newestModification));
     const tileset = join(CITY_TILES, 'tileset.json');
-    const loader = (dataset: string) => (assets: Iterable<AssetInput>) => store.replaceDataset(dataset, assets).then((r) => r.loaded);
     let tilingSeconds: number | undefined;
     let tiles: number | undefined;
     const buildingsStale = !existsSync(tileset) || statSync(tileset).mtimeMs < inputsChanged || (await store.count(BUILDINGS_DATASET)) !== count;
     if (buildingsStale) {
       log(`city: tiling ${count.toLocaleString('en')} synthetic buildings into ${CITY_TILES} and ${CITY_STORE} …`);
       const started = performance.now();
-      const report = await tileBuildings(syntheticBuildings(count), { sourceName: `synthetic-${count}`, outputDirectory: CITY_TILES, searchIndex: false, loadAssets: loader(BUILDINGS_DATASET) });
+      // Loaded as `npm run tiles -- --assets` loads (on a worker thread of its own, beside the tiling).
+      const buildingsLoader = await openAssetLoader(CITY_STORE, BUILDINGS_DATASET);
+      const report = await tileBuildings(syntheticBuildings(count), { sourceName: `synthetic-${count}`, outputDirectory: CITY_TILES, searchIndex: false, loadAssets: buildingsLoader.load }).finally(() => buildingsLoader.close());
       tilingSeconds = (performance.now() - started) / 1000;
       tiles = report.tiles;
       log(`city: ${report.buildingsWritten} buildings, ${report.tiles} tiles, root tileset.json ${report.rootTilesetBytes} bytes, ${report.assetsLoaded} assets loaded, ${tilingSeconds.toFixed(1)} s`);
