@@ -8,13 +8,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetInput } from '../domain/assets.ts';
 import type { PipeNetwork } from '../domain/pipelines.ts';
 import { openAssetStore, type AssetStore } from '../server/assets/asset-store.ts';
 import { AssetStoreError, datasetFor, displayLocation, openAssetLoader } from '../server/assets/loader.ts';
 import { POSTGRES_ASSET_TABLES } from '../server/assets/postgres-asset-store.ts';
-import { storeBackends } from '../server/testing/store-backends.ts';
+import { eachFreshStore, storeBackends } from '../server/testing/store-backends.ts';
 import { isTiledAssets, isWorkerReadable, type AssetLoader } from './assets.ts';
 import { tileBuildings, type BuildingTilingOptions } from './building-pipeline.ts';
 import { openGeoJson } from './geojson-reader.ts';
@@ -190,19 +190,7 @@ const BACKENDS = await storeBackends('tiler load', { prefix: 'tiler-load', open:
 describe.each(BACKENDS)('the building tiler loading $name on a worker thread', (backend) => {
   let store: AssetStore;
   let location: string;
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
+  eachFreshStore(backend, (fresh) => ({ store, location } = fresh));
 
   async function tileWith(dataset: string, worker: boolean, options: Partial<BuildingTilingOptions> = {}) {
     const loader = await openAssetLoader(location, dataset, { worker });

@@ -1,5 +1,6 @@
 /** One suite for the case store, run against both backends (testing/backends.ts). */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eachFreshStore } from '../testing/store-backends.ts';
 import { handlingDeadline, type NewCase } from '../../domain/cases/cases.ts';
 import { CaseInputError, openCaseStore, type CaseStore, type CaseWithLog, type LoadedCase } from './case-store.ts';
 import { caseBackends } from './testing/backends.ts';
@@ -19,19 +20,7 @@ describe.each(BACKENDS)('case store on $name', (backend) => {
   let store: CaseStore;
   let location: string;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
+  eachFreshStore(backend, (fresh) => ({ store, location } = fresh));
 
   const step = async (id: string, action: Parameters<CaseStore['act']>[1], atMs: number): Promise<CaseWithLog> => {
     const result = await store.act(id, action, atMs);

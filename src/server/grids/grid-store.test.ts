@@ -1,5 +1,6 @@
 /** One suite for the grid store, run against both backends (testing/backends.ts). */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eachFreshStore } from '../testing/store-backends.ts';
 import { generateDistrict } from '../../demo/district.ts';
 import { generateGrids } from '../../demo/grids.ts';
 import type { GridInput, Position } from '../../domain/grids/grids.ts';
@@ -25,19 +26,7 @@ describe.each(BACKENDS)('grid store on $name', (backend) => {
   let store: GridStore;
   let location: string;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
+  eachFreshStore(backend, (fresh) => ({ store, location } = fresh));
 
   it('opens the backend its location names', () => {
     expect(store.backend).toBe(location.startsWith('postgres://') ? 'postgres' : 'sqlite');

@@ -5,7 +5,8 @@
  * server processes) seeing each other's writes.
  */
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { eachFreshStore } from '../testing/store-backends.ts';
 import { generateDistrict } from '../../demo/district.ts';
 import { generateLifecycles } from '../../demo/lifecycle.ts';
 import { INSPECTION_LISTS, inspectionDigest, inspectionOverview, summariseInspections, type InspectionPage, type InspectionSummary } from '../../domain/lifecycle/inspections.ts';
@@ -32,19 +33,7 @@ describe.each(BACKENDS)('lifecycle store on $name', (backend) => {
   let store: LifecycleStore;
   let location: string;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
+  eachFreshStore(backend, (fresh) => ({ store, location } = fresh));
 
   it('opens the backend its location names', () => {
     expect(store.backend).toBe(location.startsWith('postgres://') ? 'postgres' : 'sqlite');
@@ -197,19 +186,7 @@ describe.each(POSTGRES)('lifecycle store on $name, shared', (backend) => {
   let store: LifecycleStore;
   let location: string;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
+  eachFreshStore(backend, (fresh) => ({ store, location } = fresh));
 
   it('two stores on one database (two server processes) see each other\'s writes', async () => {
     // Two open at once on a database without the tables: the migration is taken one at a time.

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createTestDatabase, postgresReachable, type TestDatabase } from '../assets/testing/postgres.ts';
 
 export interface StoreBackend<S> {
@@ -79,4 +80,29 @@ export async function storeBackends<S>(suite: string, kind: StoreKind<S>): Promi
     console.warn(`${suite}: skipping PostgreSQL: ${reachability.reason}`);
   }
   return [sqliteBackend(kind), postgresBackend(kind, reachability.reachable ? undefined : reachability.reason)];
+}
+
+/**
+ * The hooks of a suite on one backend: the backend set up before the suite and torn down after
+ * it, a fresh store before each test (the test skipped with the reason where the backend is not
+ * there) handed to `use`, and that store closed after the test.
+ */
+export function eachFreshStore<S extends { close(): Promise<void> }>(backend: StoreBackend<S>, use: (fresh: { store: S; location: string }) => void): void {
+  let store: S | undefined;
+  beforeAll(async () => {
+    if (!backend.skipReason) await backend.setUp();
+  });
+  afterAll(async () => {
+    if (!backend.skipReason) await backend.tearDown();
+  });
+  beforeEach(async (context) => {
+    if (backend.skipReason) context.skip(backend.skipReason);
+    const fresh = await backend.fresh();
+    store = fresh.store;
+    use(fresh);
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
 }
