@@ -29,15 +29,20 @@ const tilesWritten = new Promise<void>((resolve, reject) => {
 });
 tilesWritten.catch(() => {});
 
-const reply = (message: LoadWorkerReply) => port.postMessage(message);
+let reply: LoadWorkerReply;
 let store: AssetStore | undefined;
 try {
   store = await openAssetStore(location);
   const report = await store.replaceDataset(dataset, buildingRecordAssets(source), { commitAfter: tilesWritten });
-  reply({ type: 'loaded', loaded: report.loaded });
+  reply = { type: 'loaded', loaded: report.loaded };
 } catch (error) {
-  reply({ type: 'failed', name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) });
-} finally {
-  await store?.close();
-  port.close();
+  reply = { type: 'failed', name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) };
 }
+// The answer goes after the store is closed: the tiler ends this thread once it has it.
+try {
+  await store?.close();
+} catch {
+  // The load itself is committed or rolled back by now; a failed close changes neither.
+}
+port.postMessage(reply);
+port.close();
