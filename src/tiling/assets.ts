@@ -70,7 +70,7 @@ export function searchColumns(p: Record<string, unknown>): { name: string; addre
 }
 
 /** One building record of the tiler as an asset. */
-export function buildingRecordAsset(record: StoredRecord, centre: { lonDegrees: number; latDegrees: number; footprintSquareMetres?: number }): AssetInput {
+function buildingRecordAsset(record: StoredRecord, centre: { lonDegrees: number; latDegrees: number; footprintSquareMetres?: number }): AssetInput {
   const properties = JSON.parse(record.json) as Record<string, unknown>;
   return buildingAsset({ properties, parts: unpackParts(record.packed), ...searchColumns(properties), ...centre });
 }

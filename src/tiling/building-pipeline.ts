@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import Piscina from 'piscina';
 import { AtomicDirectory } from './atomic-output.ts';
 import type { AssetInput } from '../domain/assets.ts';
-import { buildingRecordAsset, searchColumns, type AssetLoader, type BuildingRecords, type TiledAssets, type WorkerReadableAssets } from './assets.ts';
+import { buildingRecordAssets, searchColumns, type AssetLoader, type BuildingRecords, type TiledAssets, type WorkerReadableAssets } from './assets.ts';
 import { toLonLat } from './crs.ts';
 import { InvalidFeatureError, TilingInputError } from './errors.ts';
 import { footprintPolygons, type FlatRings } from './footprint.ts';
@@ -138,13 +138,7 @@ export function searchIndex(store: RecordStore, summaries: readonly FeatureSumma
   return JSON.stringify({ fields: SEARCH_INDEX_FIELDS, rows });
 }
 
-/** Building `i` as an asset, read back from the record store. */
-function buildingAssetAt(store: RecordStore, summaries: readonly FeatureSummary[], i: number, record = store.get(i)): AssetInput {
-  const { lonDegrees, latDegrees, footprintSquareMetres } = summaries[i]!;
-  return buildingRecordAsset(record, { lonDegrees, latDegrees, footprintSquareMetres });
-}
-
-/** The buildings for a worker thread to read itself (see BuildingRecords). */
+/** The buildings as the loaders read them, on this thread or another (see BuildingRecords). */
 function buildingRecords(store: RecordStore, summaries: readonly FeatureSummary[]): BuildingRecords {
   const lonDegrees = new Float64Array(store.size);
   const latDegrees = new Float64Array(store.size);
@@ -165,7 +159,7 @@ const LOADING_JOBS_PER_THREAD = 16;
 const ASSETS_PER_TURN = 500;
 
 /**
- * Every building as an asset, read back from the record store one at a time, for a load that runs
+ * Every building as an asset, read back from the record store's file one at a time, for a load that runs
  * while the tiles are written. Read with `for await`, it gives the event loop a turn every
  * ASSETS_PER_TURN buildings and ends only when `written` settles: after the last tile, or with the
  * tiling's error; unless the loader took that wait on itself (TiledAssets.tilesWritten), then
@@ -181,14 +175,12 @@ function buildingAssets(store: RecordStore, summaries: readonly FeatureSummary[]
       return written;
     },
     buildingRecords: () => buildingRecords(store, summaries),
-    *[Symbol.iterator]() {
-      for (let i = 0; i < store.size; i++) yield buildingAssetAt(store, summaries, i);
-    },
+    [Symbol.iterator]: () => buildingRecordAssets(buildingRecords(store, summaries)),
     async *[Symbol.asyncIterator]() {
       let i = 0;
-      for (const record of store.scan()) {
-        if (i % ASSETS_PER_TURN === ASSETS_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
-        yield buildingAssetAt(store, summaries, i++, record);
+      for (const asset of buildingRecordAssets(buildingRecords(store, summaries))) {
+        if (i++ % ASSETS_PER_TURN === ASSETS_PER_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+        yield asset;
       }
       if (endsWithTiles) await written;
     },

@@ -34,29 +34,26 @@ export interface RecordFile {
 }
 
 /**
- * Records in handle order from an open file, read in chunks of SCAN_CHUNK_BYTES (records added in
- * order lie one after another in the file): a million records in a few hundred reads instead of one each.
+ * Every record of a RecordStore's file (see RecordStore.file) in handle order, on a descriptor of
+ * its own, read in chunks of SCAN_CHUNK_BYTES (records added in order lie one after another in the
+ * file): a million records in a few hundred reads instead of one each.
  */
-function* scanFile(fd: number, offsets: Float64Array, lengths: Uint32Array, count: number): Generator<StoredRecord> {
-  let chunk = Buffer.alloc(0);
-  let chunkOffset = 0;
-  for (let handle = 0; handle < count; handle++) {
-    const offset = offsets[handle]!;
-    const length = lengths[handle]!;
-    if (offset < chunkOffset || offset + length > chunkOffset + chunk.length) {
-      chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK_BYTES, length));
-      chunkOffset = offset;
-      chunk = chunk.subarray(0, readSync(fd, chunk, 0, chunk.length, offset));
-    }
-    yield decodeRecord(chunk.subarray(offset - chunkOffset, offset - chunkOffset + length));
-  }
-}
-
-/** Every record of a RecordStore's file (see RecordStore.file), on a descriptor of its own. */
 export function* scanRecordFile(file: RecordFile): Generator<StoredRecord> {
+  const { offsets, lengths } = file;
   const fd = openSync(file.path, 'r');
   try {
-    yield* scanFile(fd, file.offsets, file.lengths, file.offsets.length);
+    let chunk = Buffer.alloc(0);
+    let chunkOffset = 0;
+    for (let handle = 0; handle < offsets.length; handle++) {
+      const offset = offsets[handle]!;
+      const length = lengths[handle]!;
+      if (offset < chunkOffset || offset + length > chunkOffset + chunk.length) {
+        chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK_BYTES, length));
+        chunkOffset = offset;
+        chunk = chunk.subarray(0, readSync(fd, chunk, 0, chunk.length, offset));
+      }
+      yield decodeRecord(chunk.subarray(offset - chunkOffset, offset - chunkOffset + length));
+    }
   } finally {
     closeSync(fd);
   }
@@ -136,13 +133,7 @@ export class RecordStore {
     return decodeRecord(bytes);
   }
 
-  /** Every record in handle order (see scanFile). */
-  *scan(): Generator<StoredRecord> {
-    this.flush();
-    yield* scanFile(this.fd, this.offsets, this.lengths, this.count);
-  }
-
-  /** The records written so far, for another thread to read (scanRecordFile) until this store is disposed. */
+  /** The records written so far, for a reader of the file (scanRecordFile, on any thread) until this store is disposed. */
   file(): RecordFile {
     this.flush();
     return { path: this.path, offsets: this.offsets.slice(0, this.count), lengths: this.lengths.slice(0, this.count) };

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { greatCircleDistanceMetres, type AssetInput } from '../../domain/assets.ts';
 import { matchesFilter, parseFilter } from '../../domain/thematic/filter.ts';
 import { searchEntries, type SearchEntry } from '../../search/search-index.ts';
@@ -18,7 +18,7 @@ import { SqliteAssetStore } from './sqlite-asset-store.ts';
 import { PostgresAssetStore } from './postgres-asset-store.ts';
 import { syntheticAssets } from '../../../scripts/bench/assets.ts';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './testing/postgres.ts';
-import { storeBackends } from '../testing/store-backends.ts';
+import { eachFreshStore, storeBackends } from '../testing/store-backends.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a small district in Hefei (lon ≈ 117.28, lat ≈ 31.86).
@@ -64,20 +64,10 @@ describe.each(BACKENDS)('asset store on $name', (backend) => {
   let store: AssetStore;
   let location: string;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
+  eachFreshStore(backend, async (fresh) => {
+    ({ store, location } = fresh);
     await store.replaceDataset('district-buildings', BUILDINGS);
     await store.replaceDataset('district-water', PIPES);
-  });
-  afterEach(async () => {
-    await store?.close();
   });
 
   describe('loading and lookup', () => {

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BimElementInput, BimModelInput } from '../../domain/bim.ts';
 import { tileIfc } from '../../tiling/bim/bim-pipeline.ts';
-import { storeBackends } from '../testing/store-backends.ts';
+import { eachFreshStore, storeBackends } from '../testing/store-backends.ts';
 import { BimInputError, openBimStore, type BimStore } from './bim-store.ts';
 import { registerBimRoutes } from './routes.ts';
 
@@ -53,15 +53,8 @@ describe.each(BACKENDS)('BIM store and API on $name', (backend) => {
   let store: BimStore;
   let app: FastifyInstance;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store } = await backend.fresh());
+  eachFreshStore(backend, async (fresh) => {
+    ({ store } = fresh);
     await store.replaceModel(duplexModel, duplexElements);
     await store.replaceModel(SMALL, [element('A1', 'IfcWall', 'S1'), element('A2', 'IfcWall', 'S1'), element('A3', 'IfcDoor', 'S2'), element('A4', 'IfcSite', '')]);
     app = Fastify();
@@ -70,7 +63,6 @@ describe.each(BACKENDS)('BIM store and API on $name', (backend) => {
   });
   afterEach(async () => {
     await app?.close();
-    await store?.close();
   });
 
   const get = async (url: string) => {

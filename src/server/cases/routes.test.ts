@@ -1,6 +1,7 @@
 /** The case API with fastify inject, on both backends: answers, 400s naming the field, 404s, 409s, keys and CSV. */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eachFreshStore } from '../testing/store-backends.ts';
 import type { CaseDocument } from '../../domain/cases/cases.ts';
 import type { CaseStore } from './case-store.ts';
 import { registerCaseRoutes } from './routes.ts';
@@ -28,15 +29,8 @@ describe.each(BACKENDS)('case API on $name', (backend) => {
   let store: CaseStore;
   let clock = NOW;
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store } = await backend.fresh());
+  eachFreshStore(backend, async (fresh) => {
+    ({ store } = fresh);
     clock = NOW;
     app = Fastify();
     registerCaseRoutes(app, { store, apiKeys: [KEY], now: () => clock });
@@ -44,7 +38,6 @@ describe.each(BACKENDS)('case API on $name', (backend) => {
   });
   afterEach(async () => {
     await app?.close();
-    await store?.close();
   });
 
   const post = async (url: string, body: unknown, key: string | null = KEY) => {

@@ -9,7 +9,7 @@
 import { POSTGRES_ASSET_TABLES } from '../assets/postgres-asset-store.ts';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { emptyFacts, monthRange } from '../../domain/checkup/indicators.ts';
 import type { GridInput, Position } from '../../domain/grids/grids.ts';
 import type { BuildingLifecycle } from '../../domain/lifecycle/lifecycle.ts';
@@ -19,7 +19,7 @@ import { openGridStore, type GridStore } from '../grids/grid-store.ts';
 import { storeLifecycles } from '../lifecycle/routes.ts';
 import { openLifecycleStore } from '../lifecycle/lifecycle-store.ts';
 import { SqliteMonitoringStore } from '../sensorthings/store.ts';
-import { storeBackends } from '../testing/store-backends.ts';
+import { eachFreshStore, storeBackends } from '../testing/store-backends.ts';
 import { CheckupInputError, openCheckupStore, type CheckupStore } from './checkup-store.ts';
 import { runCheckupJob } from './job.ts';
 import { registerCheckupRoutes } from './routes.ts';
@@ -121,15 +121,8 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
   let sensors: SqliteMonitoringStore;
   const beside = (name: string) => (location.startsWith('postgres') ? location : location.replace(/\.sqlite$/, `-${name}.sqlite`));
 
-  beforeAll(async () => {
-    if (!backend.skipReason) await backend.setUp();
-  });
-  afterAll(async () => {
-    if (!backend.skipReason) await backend.tearDown();
-  });
-  beforeEach(async (context) => {
-    if (backend.skipReason) context.skip(backend.skipReason);
-    ({ store, location } = await backend.fresh());
+  eachFreshStore(backend, async (fresh) => {
+    ({ store, location } = fresh);
     grids = await openGridStore(beside('grids'));
     await grids.replaceAll(GRIDS);
     assets = await openAssetStore(beside('assets'));
@@ -139,7 +132,6 @@ describe.each(BACKENDS)('check-up on $name', (backend) => {
     ({ db: monitoring, sensors } = monitoringDatabase());
   });
   afterEach(async () => {
-    await store?.close();
     await grids?.close();
     await assets?.close();
     await cases?.close();

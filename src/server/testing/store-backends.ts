@@ -85,9 +85,10 @@ export async function storeBackends<S>(suite: string, kind: StoreKind<S>): Promi
 /**
  * The hooks of a suite on one backend: the backend set up before the suite and torn down after
  * it, a fresh store before each test (the test skipped with the reason where the backend is not
- * there) handed to `use`, and that store closed after the test.
+ * there) handed to `use` (which may fill it and set up what the suite puts beside it), and that
+ * store closed after the test, after the suite's own afterEach hooks (vitest runs them in stack order).
  */
-export function eachFreshStore<S extends { close(): Promise<void> }>(backend: StoreBackend<S>, use: (fresh: { store: S; location: string }) => void): void {
+export function eachFreshStore<S extends { close(): Promise<void> }>(backend: StoreBackend<S>, use: (fresh: { store: S; location: string }) => unknown): void {
   let store: S | undefined;
   beforeAll(async () => {
     if (!backend.skipReason) await backend.setUp();
@@ -99,7 +100,7 @@ export function eachFreshStore<S extends { close(): Promise<void> }>(backend: St
     if (backend.skipReason) context.skip(backend.skipReason);
     const fresh = await backend.fresh();
     store = fresh.store;
-    use(fresh);
+    await use(fresh);
   });
   afterEach(async () => {
     await store?.close();
